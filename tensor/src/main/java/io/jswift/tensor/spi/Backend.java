@@ -1,0 +1,205 @@
+package io.jswift.tensor.spi;
+
+import io.jswift.tensor.DType;
+import io.jswift.tensor.Device;
+import io.jswift.tensor.Generator;
+import io.jswift.tensor.Tensor;
+
+import java.util.List;
+
+/**
+ * The operations a device must provide. Dims glossary: B = batch, T = query length, S = key length,
+ * Hq / Hkv = query / key-value heads, D = head dim, N = rows, V = vocabulary, C = channels.
+ *
+ * <p>Contract for every method: inputs live on this backend's device and may be arbitrary strided
+ * views (broadcast strides of 0 included); results are new contiguous tensors on this device.
+ * Floating inputs compute in f32 (f64 when any input is F64) and results take the input's floating
+ * dtype unless stated otherwise; mixed dtypes are promoted with {@link DType#promote}.
+ *
+ * <p>The fused ops at the bottom have default implementations composed from the primitives
+ * ({@link FusedReference}): they are the reference the tests use, and the fallback of a backend that
+ * lacks a kernel. Each fused op's backward sits next to its forward.
+ */
+public interface Backend {
+    Device device();
+
+    // ------------------------------------------------------------------ memory
+
+    /** A zero-filled contiguous tensor. */
+    Tensor allocate(DType dtype, int... shape);
+
+    /** Copies a host tensor onto this device (contiguous result). */
+    Tensor fromHost(Tensor host);
+
+    /** Copies a tensor of this device to the host (contiguous result). */
+    Tensor toHost(Tensor tensor);
+
+    /** dst[i] = cast(src[i]) elementwise; shapes must be equal (expand src first to broadcast); dst may be a view. */
+    void copy(Tensor src, Tensor dst);
+
+    /** Sets every element of {@code dst} (which may be a view) to {@code value}. */
+    void fill(Tensor dst, double value);
+
+    /** [start, start + step, ...) up to but excluding {@code end}, as a 1-D tensor of {@code dtype}. */
+    Tensor arange(double start, double end, double step, DType dtype);
+
+    /**
+     * Fills {@code dst} from {@code spec} using {@code generator}. The values for a given generator state
+     * must be identical on every backend (generate on the host with {@link Generator}, or run the same
+     * counter-based algorithm on the device).
+     */
+    void fillRandom(Tensor dst, RandomSpec spec, Generator generator);
+
+    // ------------------------------------------------------------------ elementwise
+
+    Tensor unary(UnaryOp op, Tensor x);
+
+    /** a op b with NumPy broadcasting; comparisons return BOOL. */
+    Tensor binary(BinaryOp op, Tensor a, Tensor b);
+
+    /** a op scalar, elementwise (e.g. x * 0.5, x ^ 2); comparisons return BOOL. */
+    Tensor binaryScalar(BinaryOp op, Tensor a, double scalar);
+
+    /** cond ? a : b with broadcasting of all three; cond is BOOL (or any type, non-zero = true). */
+    Tensor where(Tensor cond, Tensor a, Tensor b);
+
+    /** A copy converted to {@code dtype}. */
+    default Tensor cast(Tensor x, DType dtype) {
+        Tensor out = allocate(dtype, x.shape());
+        copy(x, out);
+        return out;
+    }
+
+    // ------------------------------------------------------------------ reductions
+
+    /** Reduces {@code dims} (negative allowed; empty = all dims). MEAN of an integer tensor is F32. */
+    Tensor reduce(ReduceOp op, Tensor x, int[] dims, boolean keepDim);
+
+    /** Index of the first maximum along {@code dim}, as I64. */
+    Tensor argmax(Tensor x, int dim, boolean keepDim);
+
+    // ------------------------------------------------------------------ linear algebra
+
+    /**
+     * Batched matrix product: a is [..., M, K] ([..., K, M] when transA), b is [..., K, N] ([..., N, K]
+     * when transB); leading batch dims broadcast; 1-D operands are not accepted. bf16/f16 operands are
+     * converted on the fly; the result dtype is {@code DType.promote(a, b)}.
+     */
+    Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB);
+
+    // ------------------------------------------------------------------ indexing
+
+    /** Rows of {@code x} along {@code dim} picked by a 1-D I32/I64 {@code index}; embedding lookup is dim 0. */
+    Tensor indexSelect(Tensor x, int dim, Tensor index);
+
+    /** torch.gather: out[i][j][k] = x[i][index[i][j][k]][k] for dim 1; index has x's rank. */
+    Tensor gather(Tensor x, int dim, Tensor index);
+
+    /** In place, torch.scatter_add_: dst[i][index[i][j][k]][k] += src[i][j][k] for dim 1. */
+    void scatterAdd(Tensor dst, int dim, Tensor index, Tensor src);
+
+    /** In place, torch.index_add_: dst.select(dim, index[i]) += src.select(dim, i); the embedding backward. */
+    void indexAdd(Tensor dst, int dim, Tensor index, Tensor src);
+
+    /** Concatenation along {@code dim}; all other dims must agree. */
+    Tensor concat(List<Tensor> tensors, int dim);
+
+    // ------------------------------------------------------------------ fused ops (reference defaults)
+
+    /** y = weight * (x / sqrt(mean(x^2, -1) + eps)), normalizing over the last dim; weight may be null. */
+    default FusedResults.RmsNorm rmsNorm(Tensor x, Tensor weight, double eps) {
+        return FusedReference.rmsNorm(this, x, weight, eps);
+    }
+
+    default FusedResults.NormGrads rmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd) {
+        return FusedReference.rmsNormBackward(this, dy, x, weight, rstd);
+    }
+
+    /** y = (x - mean) / sqrt(var + eps) * weight + bias over the last dim (biased variance); weight/bias may be null. */
+    default FusedResults.LayerNorm layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
+        return FusedReference.layerNorm(this, x, weight, bias, eps);
+    }
+
+    default FusedResults.NormGrads layerNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd, boolean hasBias) {
+        return FusedReference.layerNormBackward(this, dy, x, weight, mean, rstd, hasBias);
+    }
+
+    /**
+     * HF rotary embedding: y = x * cos + rotate_half(x) * sin with rotate_half(x) = cat(-x2, x1).
+     * x is [B, H, T, D]; cos and sin are [T, R] or [B, T, R] with R <= D even; only the first R dims
+     * of each head rotate (partial rotary), the rest pass through.
+     */
+    default Tensor rope(Tensor x, Tensor cos, Tensor sin) {
+        return FusedReference.rope(this, x, cos, sin);
+    }
+
+    /** The transpose of {@link #rope}: dx = dy * cos + rotate_half^T(dy * sin). */
+    default Tensor ropeBackward(Tensor dy, Tensor cos, Tensor sin) {
+        return FusedReference.ropeBackward(this, dy, cos, sin);
+    }
+
+    /** silu(gate) * up, the SwiGLU activation. */
+    default Tensor siluMul(Tensor gate, Tensor up) {
+        return FusedReference.siluMul(this, gate, up);
+    }
+
+    default FusedResults.SiluMulGrads siluMulBackward(Tensor dy, Tensor gate, Tensor up) {
+        return FusedReference.siluMulBackward(this, dy, gate, up);
+    }
+
+    /** Softmax over the last dim. */
+    default Tensor softmax(Tensor x) {
+        return FusedReference.softmax(this, x);
+    }
+
+    /** dx = y * (dy - sum(dy * y, -1)), given the softmax output y. */
+    default Tensor softmaxBackward(Tensor dy, Tensor y) {
+        return FusedReference.softmaxBackward(this, dy, y);
+    }
+
+    /** Log-softmax over the last dim. */
+    default Tensor logSoftmax(Tensor x) {
+        return FusedReference.logSoftmax(this, x);
+    }
+
+    /** dx = dy - exp(y) * sum(dy, -1), given the log-softmax output y. */
+    default Tensor logSoftmaxBackward(Tensor dy, Tensor y) {
+        return FusedReference.logSoftmaxBackward(this, dy, y);
+    }
+
+    /**
+     * Scaled-dot-product attention softmax(q·kᵀ·scale + mask)·v with grouped-query heads: q [B, Hq, T, D],
+     * k and v [B, Hkv, S, D], Hq a multiple of Hkv (query head h uses key/value head h / (Hq / Hkv)).
+     * Masking per {@link AttentionSpec}.
+     */
+    default FusedResults.Attention attention(Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
+        return FusedReference.attention(this, q, k, v, spec);
+    }
+
+    default FusedResults.AttentionGrads attentionBackward(Tensor dOut, Tensor q, Tensor k, Tensor v,
+                                                         Tensor out, Tensor logSumExp, AttentionSpec spec) {
+        return FusedReference.attentionBackward(this, dOut, q, k, v, out, logSumExp, spec);
+    }
+
+    /**
+     * Cross-entropy of logits [N, V] against integer targets [N]; rows whose target equals
+     * {@code ignoreIndex} get loss 0. The caller reduces (HF: mean over the non-ignored rows).
+     */
+    default FusedResults.CrossEntropy crossEntropy(Tensor logits, Tensor targets, long ignoreIndex) {
+        return FusedReference.crossEntropy(this, logits, targets, ignoreIndex);
+    }
+
+    /** dlogits [N, V] = dLoss[n] * (softmax(logits[n]) - onehot(target[n])); zero rows for ignored targets. */
+    default Tensor crossEntropyBackward(Tensor dLosses, Tensor logits, Tensor targets, Tensor logSumExp, long ignoreIndex) {
+        return FusedReference.crossEntropyBackward(this, dLosses, logits, targets, logSumExp, ignoreIndex);
+    }
+
+    /**
+     * One in-place AdamW update at 1-based {@code step}, exactly torch.optim.AdamW: p *= 1 - lr·wd;
+     * m = β1·m + (1-β1)·g; v = β2·v + (1-β2)·g²; p -= lr/(1-β1^t) · m / (sqrt(v)/sqrt(1-β2^t) + eps).
+     * param, expAvg and expAvgSq are contiguous f32 (or f64); grad has the same shape.
+     */
+    default void adamwStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, AdamWConfig config, long step) {
+        FusedReference.adamwStep(this, param, grad, expAvg, expAvgSq, config, step);
+    }
+}

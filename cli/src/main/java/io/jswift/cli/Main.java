@@ -1,0 +1,42 @@
+package io.jswift.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code jswift} command. Subcommands follow ms-swift's names and flags (underscores as there).
+ * Errors print one line (what, where, what to do) and exit non-zero; {@code --verbose} adds the trace.
+ */
+@Command(name = "jswift",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Fine-tune and serve LLMs and vision models on the JVM.",
+        subcommands = {EnvCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns the exit code (tests call this instead of {@link #main}). */
+    public static int run(String... args) {
+        return run(new java.io.PrintWriter(System.err, true), args);
+    }
+
+    /** Runs the CLI with error messages going to {@code err}. */
+    public static int run(java.io.PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler(new ErrorReporter());
+        cli.setParameterExceptionHandler(ErrorReporter::onBadArguments);
+        return cli.execute(args);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[]{"jswift " + (v == null ? "(development build)" : v)
+                    + " on Java " + Runtime.version()};
+        }
+    }
+}

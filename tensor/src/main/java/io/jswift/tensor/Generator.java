@@ -31,7 +31,13 @@ public final class Generator {
     public long seed() { return seed; }
 
     /** Blocks consumed so far; with the seed, the complete state. */
-    public long offset() { return offset; }
+    public synchronized long offset() { return offset; }
+
+    /** Moves the generator to {@code offset} blocks (restoring a checkpointed state, replaying a recomputation). */
+    public synchronized void setOffset(long offset) {
+        if (offset < 0) throw new IllegalArgumentException("generator offset must be >= 0, got " + offset);
+        this.offset = offset;
+    }
 
     /** Reserves {@code blocks} blocks and returns the first one's counter (for device-side generation). */
     public synchronized long reserveBlocks(long blocks) {

@@ -1,0 +1,113 @@
+package io.jswift.autograd;
+
+import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.BinaryOp;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Records {@link Function} calls and runs reverse-mode differentiation over them. */
+public final class Autograd {
+    private Autograd() {}
+
+    /**
+     * Runs {@code function} on the values of {@code inputs} (null entries allowed for optional inputs) and,
+     * when grad mode is on and any input requires grad, records the call so backward reaches the inputs.
+     */
+    public static Variable apply(Function function, Variable... inputs) {
+        Tensor[] values = new Tensor[inputs.length];
+        boolean[] needs = new boolean[inputs.length];
+        boolean record = false;
+        boolean enabled = GradMode.isEnabled();
+        for (int i = 0; i < inputs.length; i++) {
+            if (inputs[i] == null) continue;
+            values[i] = inputs[i].value();
+            needs[i] = enabled && inputs[i].requiresGrad();
+            record |= needs[i];
+        }
+        Context ctx = new Context(values, needs);
+        Tensor out = function.forward(ctx, values);
+        if (!record) return Variable.constant(out);
+        return new Variable(out, true, new Node(function, ctx, inputs.clone()));
+    }
+
+    static void backward(Variable root, Tensor gradient, boolean retainGraph) {
+        if (!root.requiresGrad()) {
+            throw new IllegalStateException("backward on a variable that does not require grad: no input of the "
+                    + "computation requires grad, or it ran under GradMode.noGrad()");
+        }
+        checkShape(gradient, root.value(), "the gradient passed to backward");
+        if (root.isLeaf()) {
+            root.accumulate(gradient);
+            return;
+        }
+        Map<Node, Tensor> pending = new IdentityHashMap<>();
+        pending.put(root.gradFn(), gradient);
+        try (var scope = GradMode.noGrad()) {
+            for (Node node : reverseTopologicalOrder(root.gradFn())) {
+                Tensor g = pending.remove(node);
+                if (g == null) continue;
+                Tensor[] grads = node.function.backward(node.context, g);
+                if (grads.length != node.inputs.length) {
+                    throw new IllegalStateException(name(node) + ".backward returned " + grads.length
+                            + " gradients for " + node.inputs.length + " inputs");
+                }
+                if (!retainGraph) node.context.release();
+                for (int i = 0; i < grads.length; i++) {
+                    Variable in = node.inputs[i];
+                    if (in == null || !in.requiresGrad() || grads[i] == null) continue;
+                    checkShape(grads[i], in.value(), name(node) + " gradient for input " + i);
+                    if (in.isLeaf()) {
+                        in.accumulate(grads[i]);
+                    } else {
+                        pending.merge(in.gradFn(), grads[i], (a, b) -> a.backend().binary(BinaryOp.ADD, a, b));
+                    }
+                }
+            }
+        }
+    }
+
+    /** Nodes ordered so that each comes before every node it consumes (outputs first). */
+    private static List<Node> reverseTopologicalOrder(Node root) {
+        List<Node> postOrder = new ArrayList<>();
+        Map<Node, Boolean> visited = new IdentityHashMap<>();
+        // Iterative DFS (graphs of deep models overflow the Java stack with recursion).
+        ArrayDeque<Object[]> stack = new ArrayDeque<>();
+        stack.push(new Object[]{root, 0});
+        visited.put(root, Boolean.TRUE);
+        while (!stack.isEmpty()) {
+            Object[] frame = stack.peek();
+            Node node = (Node) frame[0];
+            int next = (Integer) frame[1];
+            if (next < node.inputs.length) {
+                frame[1] = next + 1;
+                Variable in = node.inputs[next];
+                if (in != null && in.gradFn() != null && !visited.containsKey(in.gradFn())) {
+                    visited.put(in.gradFn(), Boolean.TRUE);
+                    stack.push(new Object[]{in.gradFn(), 0});
+                }
+            } else {
+                stack.pop();
+                postOrder.add(node);
+            }
+        }
+        Collections.reverse(postOrder);
+        return postOrder;
+    }
+
+    private static void checkShape(Tensor grad, Tensor value, String what) {
+        if (!Arrays.equals(grad.shape(), value.shape())) {
+            throw new IllegalStateException(what + " has shape " + Arrays.toString(grad.shape())
+                    + " but the value has shape " + Arrays.toString(value.shape()));
+        }
+    }
+
+    private static String name(Node node) {
+        return node.function.getClass().getSimpleName();
+    }
+}

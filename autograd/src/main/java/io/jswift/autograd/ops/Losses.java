@@ -1,0 +1,59 @@
+package io.jswift.autograd.ops;
+
+import io.jswift.autograd.Autograd;
+import io.jswift.autograd.Context;
+import io.jswift.autograd.Function;
+import io.jswift.autograd.Variable;
+import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.FusedResults;
+
+/** Cross-entropy, the loss of language modelling. */
+public final class Losses {
+    public static final long IGNORE_INDEX = -100;
+
+    private Losses() {}
+
+    /** Per-row losses [N] of logits [N, V] against targets [N]; 0 where the target is {@code ignoreIndex}. */
+    public static Variable crossEntropyRows(Variable logits, Tensor targets, long ignoreIndex) {
+        return Autograd.apply(new CrossEntropy(targets, ignoreIndex), logits);
+    }
+
+    /**
+     * torch.nn.functional.cross_entropy(reduction="mean", ignore_index): the sum of the row losses divided
+     * by the number of non-ignored targets (NaN when every target is ignored, as in PyTorch).
+     */
+    public static Variable crossEntropy(Variable logits, Tensor targets, long ignoreIndex) {
+        return crossEntropy(logits, targets, ignoreIndex, countValid(targets, ignoreIndex));
+    }
+
+    /**
+     * Sum of the row losses divided by {@code divisor}: with the number of valid targets of a whole
+     * accumulated batch as divisor, k micro-batches give the same gradient as one batch of k rows
+     * (HF's num_items_in_batch).
+     */
+    public static Variable crossEntropy(Variable logits, Tensor targets, long ignoreIndex, double divisor) {
+        Variable rows = crossEntropyRows(logits, targets, ignoreIndex);
+        return Elementwise.scale(Reductions.sum(rows), 1.0 / divisor);
+    }
+
+    /** Number of targets different from {@code ignoreIndex}. */
+    public static long countValid(Tensor targets, long ignoreIndex) {
+        long n = 0;
+        for (long t : targets.toLongArray()) if (t != ignoreIndex) n++;
+        return n;
+    }
+
+    record CrossEntropy(Tensor targets, long ignoreIndex) implements Function {
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            FusedResults.CrossEntropy r = in[0].backend().crossEntropy(in[0], targets, ignoreIndex);
+            ctx.save(in[0], r.logSumExp());
+            return r.losses();
+        }
+
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            return new Tensor[]{ctx.backend().crossEntropyBackward(g, ctx.saved(0), targets, ctx.saved(1), ignoreIndex)};
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package io.jswift.nn;
+
+import io.jswift.autograd.Variable;
+import io.jswift.autograd.ops.Elementwise;
+import io.jswift.tensor.spi.UnaryOp;
+
+/** HF `hidden_act` names: silu/swish, gelu (exact erf), gelu_pytorch_tanh / gelu_new (tanh), relu. */
+public enum Activation {
+    SILU(UnaryOp.SILU), GELU(UnaryOp.GELU), GELU_TANH(UnaryOp.GELU_TANH), RELU(UnaryOp.RELU);
+
+    private final UnaryOp op;
+
+    Activation(UnaryOp op) { this.op = op; }
+
+    public Variable apply(Variable x) { return Elementwise.unary(op, x); }
+
+    public static Activation fromHf(String name) {
+        return switch (name) {
+            case "silu", "swish" -> SILU;
+            case "gelu" -> GELU;
+            case "gelu_pytorch_tanh", "gelu_new", "gelu_fast" -> GELU_TANH;
+            case "relu" -> RELU;
+            default -> throw new IllegalArgumentException("unsupported hidden_act '" + name
+                    + "' (supported: silu, swish, gelu, gelu_pytorch_tanh, gelu_new, gelu_fast, relu)");
+        };
+    }
+}

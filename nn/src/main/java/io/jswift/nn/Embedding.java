@@ -1,0 +1,28 @@
+package io.jswift.nn;
+
+import io.jswift.autograd.Variable;
+import io.jswift.autograd.ops.Views;
+import io.jswift.tensor.Generator;
+import io.jswift.tensor.Tensor;
+
+/** Lookup table weight [num, dim] (torch.nn.Embedding, N(0, 1) init). */
+public final class Embedding extends Module {
+    private final Parameter weight; // [V, C]
+
+    public Embedding(int num, int dim, Generator gen) {
+        this.weight = registerParameter("weight", new Parameter(Init.normal(gen, 0, 1, num, dim)));
+    }
+
+    /** ids (I32/I64, any shape) → [..., C]; an id outside [0, V) fails naming it. */
+    public Variable forward(Tensor ids) {
+        int vocab = weight.shape()[0];
+        for (long id : ids.toLongArray()) {
+            if (id < 0 || id >= vocab) {
+                throw new IndexOutOfBoundsException("token id " + id + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+        return Views.embedding(weight.variable(), ids);
+    }
+
+    public Parameter weight() { return weight; }
+}

@@ -1,0 +1,134 @@
+package io.jswift.nn;
+
+import io.jswift.tensor.DType;
+import io.jswift.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A layer or model: named parameters and named child modules, so that the dotted path of every
+ * parameter is its Hugging Face state-dict name ({@code model.layers.0.self_attn.q_proj.weight}).
+ * Subclasses register their parts in the constructor and add a forward method of their own signature.
+ */
+public abstract class Module {
+    private final Map<String, Parameter> parameters = new LinkedHashMap<>();
+    private final Map<String, Module> children = new LinkedHashMap<>();
+    private boolean training = true;
+
+    protected final Parameter registerParameter(String name, Parameter p) {
+        checkName(name);
+        parameters.put(name, p);
+        return p;
+    }
+
+    protected final <M extends Module> M registerModule(String name, M child) {
+        checkName(name);
+        children.put(name, child);
+        return child;
+    }
+
+    private void checkName(String name) {
+        if (name.isEmpty() || name.contains(".")) throw new IllegalArgumentException("bad module/parameter name '" + name + "'");
+        if (parameters.containsKey(name) || children.containsKey(name)) {
+            throw new IllegalArgumentException("'" + name + "' is already registered in " + getClass().getSimpleName());
+        }
+    }
+
+    /** Replaces a registered child (how LoRA wraps a Linear in place). */
+    public final <M extends Module> M replaceModule(String name, M replacement) {
+        if (!children.containsKey(name)) throw new IllegalArgumentException("no child module '" + name + "' in " + getClass().getSimpleName());
+        children.put(name, replacement);
+        return replacement;
+    }
+
+    public final Map<String, Module> children() { return java.util.Collections.unmodifiableMap(children); }
+
+    /** Every parameter under this module by dotted path, in registration order. */
+    public final Map<String, Parameter> namedParameters() {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        collect("", out);
+        return out;
+    }
+
+    private void collect(String prefix, Map<String, Parameter> out) {
+        parameters.forEach((n, p) -> out.put(prefix + n, p));
+        children.forEach((n, m) -> m.collect(prefix + n + ".", out));
+    }
+
+    /** Every module under this one (itself included) by dotted path; the root's path is "". */
+    public final Map<String, Module> namedModules() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        out.put("", this);
+        children.forEach((n, m) -> m.namedModules().forEach((k, v) -> out.put(k.isEmpty() ? n : n + "." + k, v)));
+        return out;
+    }
+
+    public final List<Parameter> trainableParameters() {
+        List<Parameter> out = new ArrayList<>();
+        for (Parameter p : namedParameters().values()) if (p.requiresGrad()) out.add(p);
+        return out;
+    }
+
+    /** name → tensor of every parameter (HF state dict). */
+    public final Map<String, Tensor> stateDict() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        namedParameters().forEach((n, p) -> out.put(n, p.value()));
+        return out;
+    }
+
+    /**
+     * Assigns tensors by name. Strict loading requires the names to match exactly and lists every missing,
+     * unexpected and mis-shaped tensor in one {@link StateDictException}; non-strict ignores missing and
+     * unexpected names but never a wrong shape. Float tensors keep their dtype unless the parameter is
+     * trainable, where they become F32 master weights. {@code source} names the file for messages.
+     */
+    public final void loadStateDict(Map<String, Tensor> state, boolean strict, String source) {
+        Map<String, Parameter> params = namedParameters();
+        List<String> missing = new ArrayList<>(), unexpected = new ArrayList<>(), mismatched = new ArrayList<>();
+        for (var e : params.entrySet()) {
+            Tensor t = state.get(e.getKey());
+            if (t == null) {
+                missing.add(e.getKey());
+            } else if (!Arrays.equals(t.shape(), e.getValue().shape())) {
+                mismatched.add(e.getKey() + " " + Arrays.toString(t.shape()) + " vs expected " + Arrays.toString(e.getValue().shape()));
+            }
+        }
+        for (String name : state.keySet()) if (!params.containsKey(name)) unexpected.add(name);
+        if (!mismatched.isEmpty() || (strict && (!missing.isEmpty() || !unexpected.isEmpty()))) {
+            throw new StateDictException(source, missing, unexpected, mismatched);
+        }
+        for (var e : params.entrySet()) {
+            Tensor t = state.get(e.getKey());
+            if (t == null) continue;
+            Parameter p = e.getValue();
+            p.setValue(p.requiresGrad() && t.dtype() != DType.F32 && t.dtype() != DType.F64 ? t.to(DType.F32) : t);
+        }
+    }
+
+    /** Freezes (or unfreezes) every parameter under this module. */
+    public final void requiresGrad(boolean requiresGrad) {
+        for (Parameter p : namedParameters().values()) p.setRequiresGrad(requiresGrad);
+    }
+
+    public final void zeroGrad() {
+        for (Parameter p : namedParameters().values()) p.zeroGrad();
+    }
+
+    /** Training mode (dropout active) or evaluation mode, recursively. */
+    public final void train(boolean on) {
+        training = on;
+        for (Module m : children.values()) m.train(on);
+    }
+
+    public final boolean isTraining() { return training; }
+
+    public final long parameterCount() {
+        long n = 0;
+        for (Parameter p : namedParameters().values()) n += p.numel();
+        return n;
+    }
+}

@@ -1,0 +1,47 @@
+package io.jswift.nn;
+
+import io.jswift.autograd.Variable;
+import io.jswift.tensor.DType;
+import io.jswift.tensor.Tensor;
+
+/**
+ * A trainable (or frozen) tensor of a module: a leaf {@link Variable}. Frozen base weights may keep their
+ * checkpoint dtype (bf16, memory-mapped); trainable ones are f32 master weights.
+ */
+public final class Parameter {
+    private final Variable variable;
+
+    public Parameter(Tensor value, boolean requiresGrad) {
+        this.variable = Variable.leaf(value, requiresGrad);
+    }
+
+    public Parameter(Tensor value) {
+        this(value, value.dtype().isFloatingPoint());
+    }
+
+    /** The leaf to pass into autograd ops. */
+    public Variable variable() { return variable; }
+
+    public Tensor value() { return variable.value(); }
+
+    public void setValue(Tensor value) { variable.setValue(value); }
+
+    public Tensor grad() { return variable.grad(); }
+
+    public void zeroGrad() { variable.zeroGrad(); }
+
+    public boolean requiresGrad() { return variable.requiresGrad(); }
+
+    /** Freezing keeps the value; unfreezing a 16-bit parameter is refused (train on an f32 copy instead). */
+    public void setRequiresGrad(boolean requiresGrad) {
+        if (requiresGrad && (value().dtype() == DType.BF16 || value().dtype() == DType.F16)) {
+            throw new IllegalStateException("parameter of dtype " + value().dtype()
+                    + " cannot be trained directly: convert it to F32 master weights first");
+        }
+        variable.setRequiresGrad(requiresGrad);
+    }
+
+    public int[] shape() { return value().shape(); }
+
+    public long numel() { return value().numel(); }
+}

@@ -1,0 +1,82 @@
+package io.jswift.nn;
+
+import io.jswift.tensor.Tensor;
+
+/**
+ * Rotary position embedding tables (RoFormer, Su et al. 2021) as HF computes them: inv_freq[i] =
+ * 1 / theta^(2i / dim) in float32, optionally rescaled (linear or llama3), angles = position · inv_freq,
+ * cos/sin of cat(angles, angles) so they pair with rotate_half.
+ */
+public final class RotaryEmbedding {
+    private final int dim;          // rotary dims R (even; the first R dims of each head rotate)
+    private final float[] invFreq;  // [R / 2]
+    private final double positionScale;
+
+    public RotaryEmbedding(int dim, double theta, RopeScaling scaling) {
+        if (dim <= 0 || dim % 2 != 0) throw new IllegalArgumentException("rotary dim must be even and > 0, got " + dim);
+        this.dim = dim;
+        this.invFreq = new float[dim / 2];
+        for (int i = 0; i < dim / 2; i++) {
+            float exponent = (float) (2 * i) / dim; // HF: arange(0, dim, 2).float() / dim, in float32
+            invFreq[i] = (float) (1.0 / Math.pow(theta, exponent));
+        }
+        if (scaling.type().equals("llama3")) applyLlama3(scaling);
+        this.positionScale = scaling.type().equals("linear") ? 1.0 / scaling.factor() : 1.0;
+    }
+
+    /**
+     * Llama 3.1 scaling (HF _compute_llama3_parameters): long wavelengths (> original context / low_freq_factor)
+     * are divided by factor, short ones (< original / high_freq_factor) kept, and the band between blends
+     * the two linearly in original_context / wavelength.
+     */
+    private void applyLlama3(RopeScaling s) {
+        double lowWavelen = s.originalMaxPositionEmbeddings() / s.lowFreqFactor();
+        double highWavelen = s.originalMaxPositionEmbeddings() / s.highFreqFactor();
+        for (int i = 0; i < invFreq.length; i++) {
+            float f = invFreq[i];
+            double wavelen = 2 * Math.PI / f;
+            float scaled = wavelen > lowWavelen ? (float) (f / s.factor()) : f;
+            if (!(wavelen < highWavelen) && !(wavelen > lowWavelen)) {
+                double smooth = (s.originalMaxPositionEmbeddings() / wavelen - s.lowFreqFactor()) / (s.highFreqFactor() - s.lowFreqFactor());
+                scaled = (float) ((1 - smooth) * scaled / s.factor() + smooth * scaled);
+            }
+            invFreq[i] = scaled;
+        }
+    }
+
+    public int dim() { return dim; }
+
+    /** cos and sin tables, each [T, R] for the given positions (or [B, T, R] for a [B, T] position matrix). */
+    public record Tables(Tensor cos, Tensor sin) {}
+
+    /** Tables for positions start, start+1, ..., start+length-1. */
+    public Tables forRange(int start, int length) {
+        long[] pos = new long[length];
+        for (int i = 0; i < length; i++) pos[i] = start + i;
+        return forPositions(pos, new int[]{length, dim});
+    }
+
+    /** Tables for an explicit [B, T] position-id matrix (packing restarts positions per sample). */
+    public Tables forPositionIds(Tensor positionIds) {
+        int[] s = positionIds.shape();
+        if (s.length != 2) throw new IllegalArgumentException("position ids must be [B, T], got " + java.util.Arrays.toString(s));
+        return forPositions(positionIds.toLongArray(), new int[]{s[0], s[1], dim});
+    }
+
+    private Tables forPositions(long[] positions, int[] shape) {
+        int half = dim / 2;
+        float[] cos = new float[positions.length * dim], sin = new float[positions.length * dim];
+        for (int p = 0; p < positions.length; p++) {
+            float position = (float) (positions[p] * positionScale);
+            for (int i = 0; i < half; i++) {
+                float angle = position * invFreq[i]; // float32 product, as HF's matmul of float tensors
+                float c = (float) Math.cos(angle), s = (float) Math.sin(angle);
+                cos[p * dim + i] = c;
+                cos[p * dim + i + half] = c;
+                sin[p * dim + i] = s;
+                sin[p * dim + i + half] = s;
+            }
+        }
+        return new Tables(Tensor.of(cos, shape), Tensor.of(sin, shape));
+    }
+}

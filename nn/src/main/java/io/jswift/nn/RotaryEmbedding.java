@@ -17,8 +17,9 @@ public final class RotaryEmbedding {
         this.dim = dim;
         this.invFreq = new float[dim / 2];
         for (int i = 0; i < dim / 2; i++) {
-            float exponent = (float) (2 * i) / dim; // HF: arange(0, dim, 2).float() / dim, in float32
-            invFreq[i] = (float) (1.0 / Math.pow(theta, exponent));
+            // HF: 1.0 / (base ** (arange(0, dim, 2).float() / dim)), every step in float32
+            float exponent = (float) (2 * i) / dim;
+            invFreq[i] = 1.0f / (float) Math.pow(theta, exponent);
         }
         if (scaling.type().equals("llama3")) applyLlama3(scaling);
         this.positionScale = scaling.type().equals("linear") ? 1.0 / scaling.factor() : 1.0;
@@ -33,12 +34,15 @@ public final class RotaryEmbedding {
         double lowWavelen = s.originalMaxPositionEmbeddings() / s.lowFreqFactor();
         double highWavelen = s.originalMaxPositionEmbeddings() / s.highFreqFactor();
         for (int i = 0; i < invFreq.length; i++) {
+            // float32 throughout, as HF's tensor arithmetic
             float f = invFreq[i];
-            double wavelen = 2 * Math.PI / f;
-            float scaled = wavelen > lowWavelen ? (float) (f / s.factor()) : f;
+            float wavelen = (float) (2 * Math.PI) / f;
+            float factor = (float) s.factor();
+            float scaled = wavelen > lowWavelen ? f / factor : f;
             if (!(wavelen < highWavelen) && !(wavelen > lowWavelen)) {
-                double smooth = (s.originalMaxPositionEmbeddings() / wavelen - s.lowFreqFactor()) / (s.highFreqFactor() - s.lowFreqFactor());
-                scaled = (float) ((1 - smooth) * scaled / s.factor() + smooth * scaled);
+                float smooth = ((float) s.originalMaxPositionEmbeddings() / wavelen - (float) s.lowFreqFactor())
+                        / ((float) s.highFreqFactor() - (float) s.lowFreqFactor());
+                scaled = (1 - smooth) * scaled / factor + smooth * scaled;
             }
             invFreq[i] = scaled;
         }

@@ -14,13 +14,16 @@ public final class Init {
 
     private static Backend cpu() { return Backends.forDevice(Device.CPU); }
 
+    /** With a null generator every initializer returns a meta tensor (weights to be loaded later). */
     public static Tensor uniform(Generator gen, double low, double high, int... shape) {
+        if (gen == null) return Tensor.meta(DType.F32, shape);
         Tensor t = Tensor.zeros(DType.F32, shape);
         cpu().fillRandom(t, new RandomSpec.Uniform(low, high), gen);
         return t;
     }
 
     public static Tensor normal(Generator gen, double mean, double std, int... shape) {
+        if (gen == null) return Tensor.meta(DType.F32, shape);
         Tensor t = Tensor.zeros(DType.F32, shape);
         cpu().fillRandom(t, new RandomSpec.Normal(mean, std), gen);
         return t;

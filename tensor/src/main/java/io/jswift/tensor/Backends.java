@@ -38,6 +38,9 @@ public final class Backends {
     }
 
     private static Backend open(Device device) {
+        if (device.equals(MetaStorage.DEVICE)) {
+            throw new IllegalStateException("tensor has no data (meta device): load the model's weights before computing with it");
+        }
         for (BackendProvider p : providers()) {
             if (!p.type().equals(device.type())) continue;
             BackendProvider.Availability a = p.availability();

@@ -50,6 +50,13 @@ public final class Tensor {
         return contiguousOver(HostStorage.allocate(dtype.byteSize(Shapes.numel(shape))), dtype, shape);
     }
 
+    /** A tensor with shape and dtype but no data (see {@link MetaStorage}). */
+    public static Tensor meta(DType dtype, int... shape) {
+        return new Tensor(new MetaStorage(dtype.byteSize(Shapes.numel(shape))), dtype, shape, Shapes.contiguousStrides(shape), 0);
+    }
+
+    public boolean isMeta() { return storage instanceof MetaStorage; }
+
     public static Tensor of(float[] data, int... shape) {
         Tensor t = zeros(DType.F32, checkLength(data.length, shape));
         MemorySegment.copy(data, 0, t.hostSegment(), HostAccess.F32, 0, data.length);

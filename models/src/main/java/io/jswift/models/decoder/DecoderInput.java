@@ -1,0 +1,23 @@
+package io.jswift.models.decoder;
+
+import io.jswift.tensor.Tensor;
+
+/**
+ * One forward call of a decoder. inputIds [B, T]; positionIds [B, T] (null: cache length + 0..T-1);
+ * segmentIds [B, T] isolate packed samples or mark padding (null: one segment); cache for incremental
+ * decoding (null: none); checkpoint recomputes each layer in backward (training only).
+ */
+public record DecoderInput(Tensor inputIds, Tensor positionIds, Tensor segmentIds, KvCache cache, boolean checkpoint) {
+    public static DecoderInput of(Tensor inputIds) {
+        return new DecoderInput(inputIds, null, null, null, false);
+    }
+
+    public DecoderInput {
+        if (inputIds.rank() != 2) {
+            throw new IllegalArgumentException("input ids must be [batch, tokens], got shape " + java.util.Arrays.toString(inputIds.shape()));
+        }
+        if (segmentIds != null && cache != null) {
+            throw new IllegalArgumentException("segment ids with a KV cache are not supported: pass key segments through a padded batch instead");
+        }
+    }
+}

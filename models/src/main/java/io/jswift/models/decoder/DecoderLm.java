@@ -1,0 +1,91 @@
+package io.jswift.models.decoder;
+
+import io.jswift.autograd.Checkpoint;
+import io.jswift.autograd.Variable;
+import io.jswift.autograd.ops.LinearAlgebra;
+import io.jswift.models.config.DecoderConfig;
+import io.jswift.nn.Embedding;
+import io.jswift.nn.Linear;
+import io.jswift.nn.LinearLayer;
+import io.jswift.nn.Module;
+import io.jswift.nn.ModuleList;
+import io.jswift.nn.Parameter;
+import io.jswift.nn.RMSNorm;
+import io.jswift.nn.RotaryEmbedding;
+import io.jswift.tensor.Generator;
+import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.AttentionSpec;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * LlamaForCausalLM / Qwen2ForCausalLM / Qwen3ForCausalLM: {@code model.embed_tokens}, {@code model.layers.N},
+ * {@code model.norm}, {@code lm_head} (absent when tie_word_embeddings: the embedding matrix is reused).
+ */
+public final class DecoderLm extends Module {
+    private final DecoderConfig config;
+    private final Backbone model;
+    private final RotaryEmbedding rotary;
+
+    /** {@code gen} initializes weights randomly; null builds meta tensors to be replaced by a checkpoint. */
+    public DecoderLm(DecoderConfig config, Generator gen) {
+        this.config = config;
+        this.model = registerModule("model", new Backbone(config, gen));
+        if (!config.tieWordEmbeddings()) registerModule("lm_head", new Linear(config.hiddenSize(), config.vocabSize(), false, gen));
+        this.rotary = new RotaryEmbedding(config.headDim(), config.ropeTheta(), config.ropeScaling());
+    }
+
+    public DecoderConfig config() { return config; }
+
+    /** Logits [B, T, V] (f32). */
+    public Variable forward(DecoderInput in) {
+        Variable h = hiddenStates(in);
+        if (config.tieWordEmbeddings()) return LinearAlgebra.linear(h, model.embedTokens.weight().variable(), null);
+        return LinearLayer.child(this, "lm_head").forward(h);
+    }
+
+    /** The final-norm hidden states [B, T, C] (what the LM head reads). */
+    public Variable hiddenStates(DecoderInput in) {
+        int b = in.inputIds().size(0), t = in.inputIds().size(1);
+        int past = in.cache() == null ? 0 : in.cache().length();
+        RotaryEmbedding.Tables rope = in.positionIds() != null ? rotary.forPositionIds(in.positionIds()) : rotary.forRange(past, t);
+        Tensor segments = in.segmentIds();
+        AttentionSpec spec = new AttentionSpec(1.0 / Math.sqrt(config.headDim()), true, segments, segments);
+        Variable x = model.embedTokens.forward(in.inputIds());
+        for (int l = 0; l < model.layers.size(); l++) {
+            DecoderLayer layer = model.layers.get(l);
+            int index = l;
+            if (in.checkpoint() && in.cache() == null) {
+                List<Variable> params = new ArrayList<>();
+                for (Parameter p : layer.trainableParameters()) params.add(p.variable());
+                x = Checkpoint.apply(xs -> layer.forward(xs[0], rope, spec, null, index), params, null, x);
+            } else {
+                x = layer.forward(x, rope, spec, in.cache(), index);
+            }
+        }
+        if (in.cache() != null) in.cache().advance(t);
+        return model.norm.forward(x);
+    }
+
+    /** A cache sized for {@code capacity} positions of {@code batch} sequences, on the weights' device. */
+    public KvCache newCache(int batch, int capacity) {
+        return new KvCache(model.embedTokens.weight().value().backend(), config.numLayers(), batch, config.numKvHeads(),
+                config.headDim(), capacity);
+    }
+
+    /** HF LlamaModel: the part under the {@code model.} prefix. */
+    static final class Backbone extends Module {
+        final Embedding embedTokens;
+        final ModuleList<DecoderLayer> layers;
+        final RMSNorm norm;
+
+        Backbone(DecoderConfig c, Generator gen) {
+            embedTokens = registerModule("embed_tokens", new Embedding(c.vocabSize(), c.hiddenSize(), gen));
+            List<DecoderLayer> list = new ArrayList<>();
+            for (int i = 0; i < c.numLayers(); i++) list.add(new DecoderLayer(c, gen));
+            layers = registerModule("layers", new ModuleList<>(list));
+            norm = registerModule("norm", new RMSNorm(c.hiddenSize(), c.rmsNormEps()));
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package io.jswift.models.decoder;
+
+import io.jswift.tensor.DType;
+import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.Backend;
+
+/**
+ * Keys and values of past positions for incremental decoding: per layer [B, Hkv, capacity, D] buffers
+ * filled position by position; attention reads the first {@link #length()} positions as views.
+ */
+public final class KvCache {
+    private final Tensor[] keys, values; // per layer [B, Hkv, capacity, D]
+    private final int capacity;
+    private int length;
+
+    public KvCache(Backend backend, int layers, int batch, int kvHeads, int headDim, int capacity) {
+        this.keys = new Tensor[layers];
+        this.values = new Tensor[layers];
+        this.capacity = capacity;
+        for (int l = 0; l < layers; l++) {
+            keys[l] = backend.allocate(DType.F32, batch, kvHeads, capacity, headDim);
+            values[l] = backend.allocate(DType.F32, batch, kvHeads, capacity, headDim);
+        }
+    }
+
+    /** Positions already cached (the next token's position). */
+    public int length() { return length; }
+
+    public int capacity() { return capacity; }
+
+    /** Writes k and v [B, Hkv, T, D] of {@code layer} at positions [length, length + T); returns all keys/values so far. */
+    Tensor[] append(int layer, Tensor k, Tensor v) {
+        int t = k.size(2);
+        if (length + t > capacity) {
+            throw new IllegalStateException("KV cache is full: " + length + " + " + t + " positions exceed its capacity of " + capacity
+                    + " (raise max_new_tokens' budget or the model's max_position_embeddings)");
+        }
+        Backend b = k.backend();
+        b.copy(k, keys[layer].narrow(2, length, t));
+        b.copy(v, values[layer].narrow(2, length, t));
+        return new Tensor[]{keys[layer].narrow(2, 0, length + t), values[layer].narrow(2, 0, length + t)};
+    }
+
+    /** Called once per forward after every layer appended its T positions. */
+    void advance(int t) { length += t; }
+}

@@ -4,8 +4,8 @@ import io.jswift.tensor.Tensor;
 
 /**
  * One forward call of a decoder. inputIds [B, T]; positionIds [B, T] (null: cache length + 0..T-1);
- * segmentIds [B, T] isolate packed samples or mark padding (null: one segment); cache for incremental
- * decoding (null: none); checkpoint recomputes each layer in backward (training only).
+ * segmentIds [B, T] isolate packed samples or mark left padding (null: one segment; with a cache they are
+ * remembered for the cached keys); cache for incremental decoding (null: none); checkpoint recomputes each layer in backward (training only).
  */
 public record DecoderInput(Tensor inputIds, Tensor positionIds, Tensor segmentIds, KvCache cache, boolean checkpoint) {
     public static DecoderInput of(Tensor inputIds) {
@@ -15,9 +15,6 @@ public record DecoderInput(Tensor inputIds, Tensor positionIds, Tensor segmentId
     public DecoderInput {
         if (inputIds.rank() != 2) {
             throw new IllegalArgumentException("input ids must be [batch, tokens], got shape " + java.util.Arrays.toString(inputIds.shape()));
-        }
-        if (segmentIds != null && cache != null) {
-            throw new IllegalArgumentException("segment ids with a KV cache are not supported: pass key segments through a padded batch instead");
         }
     }
 }

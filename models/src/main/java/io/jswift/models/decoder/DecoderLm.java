@@ -50,8 +50,10 @@ public final class DecoderLm extends Module {
         int b = in.inputIds().size(0), t = in.inputIds().size(1);
         int past = in.cache() == null ? 0 : in.cache().length();
         RotaryEmbedding.Tables rope = in.positionIds() != null ? rotary.forPositionIds(in.positionIds()) : rotary.forRange(past, t);
-        Tensor segments = in.segmentIds();
-        AttentionSpec spec = new AttentionSpec(1.0 / Math.sqrt(config.headDim()), true, segments, segments);
+        Tensor querySegments = in.segmentIds();
+        Tensor keySegments = in.cache() != null ? in.cache().segmentsFor(querySegments, t) : querySegments;
+        if (keySegments != null && querySegments == null) querySegments = Tensor.zeros(io.jswift.tensor.DType.I32, b, t);
+        AttentionSpec spec = new AttentionSpec(1.0 / Math.sqrt(config.headDim()), true, querySegments, keySegments);
         Variable x = model.embedTokens.forward(in.inputIds());
         for (int l = 0; l < model.layers.size(); l++) {
             DecoderLayer layer = model.layers.get(l);

@@ -10,8 +10,10 @@ import io.jswift.tensor.spi.Backend;
  */
 public final class KvCache {
     private final Tensor[] keys, values; // per layer [B, Hkv, capacity, D]
+    private final Tensor keySegments;    // [B, capacity] I32 on the host: segment of each cached position
     private final int capacity;
     private int length;
+    private boolean segmented;           // true once any call passed segment ids (left padding)
 
     public KvCache(Backend backend, int layers, int batch, int kvHeads, int headDim, int capacity) {
         this.keys = new Tensor[layers];
@@ -21,6 +23,22 @@ public final class KvCache {
             keys[l] = backend.allocate(DType.F32, batch, kvHeads, capacity, headDim);
             values[l] = backend.allocate(DType.F32, batch, kvHeads, capacity, headDim);
         }
+        this.keySegments = Tensor.zeros(DType.I32, batch, capacity);
+    }
+
+    /**
+     * Records the segment ids [B, T] of the positions about to be appended (null: segment 0) and returns the
+     * key segments [B, length + T] to mask with, or null when no call ever used segments.
+     */
+    Tensor segmentsFor(Tensor querySegments, int t) {
+        if (length + t > capacity) {
+            throw new IllegalStateException("KV cache is full: " + length + " + " + t + " positions exceed its capacity of " + capacity);
+        }
+        if (querySegments != null) {
+            segmented = true;
+            keySegments.backend().copy(querySegments, keySegments.narrow(1, length, t));
+        }
+        return segmented ? keySegments.narrow(1, 0, length + t) : null;
     }
 
     /** Positions already cached (the next token's position). */

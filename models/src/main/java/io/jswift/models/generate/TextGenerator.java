@@ -1,0 +1,141 @@
+package io.jswift.models.generate;
+
+import io.jswift.autograd.GradMode;
+import io.jswift.models.decoder.DecoderInput;
+import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.decoder.KvCache;
+import io.jswift.tensor.Device;
+import io.jswift.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Autoregressive generation with a KV cache: one prefill of every prompt (left-padded to a common length,
+ * padding isolated by segment ids, positions counted from each prompt's first real token, as HF does
+ * with an attention mask), then one decode step per new token for the rows still running.
+ */
+public final class TextGenerator {
+    /** Receives each new token of each row as it is produced (streaming). */
+    @FunctionalInterface
+    public interface TokenListener {
+        void onToken(int row, int tokenId);
+    }
+
+    public enum FinishReason { EOS, STOP_STRING, LENGTH }
+
+    /** Generated ids (without the eos that ended them) and why generation stopped. */
+    public record Result(int[] tokens, FinishReason reason) {}
+
+    private final DecoderLm model;
+    private final int[] eosIds;
+    private final Function<int[], String> detokenize; // for stop strings; null when none are used
+
+    public TextGenerator(DecoderLm model, int[] eosIds, Function<int[], String> detokenize) {
+        this.model = model;
+        this.eosIds = eosIds.clone();
+        this.detokenize = detokenize;
+    }
+
+    public List<Result> generate(List<int[]> prompts, SamplingParams params, TokenListener listener) {
+        if (prompts.isEmpty()) return List.of();
+        if (!params.stopStrings().isEmpty() && detokenize == null) {
+            throw new IllegalArgumentException("stop strings need a tokenizer to decode the generated text");
+        }
+        int vocab = model.config().vocabSize();
+        int batch = prompts.size(), longest = 0, shortest = Integer.MAX_VALUE;
+        for (int[] p : prompts) {
+            if (p.length == 0) throw new IllegalArgumentException("empty prompt: at least one token is needed");
+            for (int id : p) {
+                if (id < 0 || id >= vocab) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + vocab + ")");
+            }
+            longest = Math.max(longest, p.length);
+            shortest = Math.min(shortest, p.length);
+        }
+        boolean padded = longest != shortest;
+        KvCache cache = model.newCache(batch, longest + params.maxNewTokens());
+        List<Sampler> samplers = new ArrayList<>();
+        for (int r = 0; r < batch; r++) {
+            long rowSeed = params.seed() + r; // each row its own reproducible stream
+            samplers.add(new Sampler(new SamplingParams(params.maxNewTokens(), params.temperature(), params.topK(), params.topP(),
+                    params.repetitionPenalty(), rowSeed, params.stopStrings())));
+        }
+        int[][] seen = new int[batch][longest + params.maxNewTokens()];
+        int[] seenLength = new int[batch];
+        List<List<Integer>> out = new ArrayList<>();
+        FinishReason[] reason = new FinishReason[batch];
+
+        long[] ids = new long[batch * longest], pos = new long[batch * longest];
+        int[] seg = new int[batch * longest];
+        for (int r = 0; r < batch; r++) {
+            int[] p = prompts.get(r);
+            int pad = longest - p.length;
+            for (int j = 0; j < longest; j++) {
+                boolean real = j >= pad;
+                ids[r * longest + j] = real ? p[j - pad] : 0;
+                pos[r * longest + j] = real ? j - pad : 0;
+                seg[r * longest + j] = real ? 0 : -1;
+            }
+            System.arraycopy(p, 0, seen[r], 0, p.length);
+            seenLength[r] = p.length;
+            out.add(new ArrayList<>());
+        }
+        try (var scope = GradMode.noGrad()) {
+            float[][] logits = lastLogits(model.forward(new DecoderInput(Tensor.ofLongs(ids, batch, longest),
+                    Tensor.ofLongs(pos, batch, longest), padded ? Tensor.ofInts(seg, batch, longest) : null, cache, false)).value());
+            for (int step = 0; step < params.maxNewTokens(); step++) {
+                long[] next = new long[batch], nextPos = new long[batch];
+                boolean anyRunning = false;
+                for (int r = 0; r < batch; r++) {
+                    nextPos[r] = seenLength[r];
+                    if (reason[r] != null) continue;
+                    int token = samplers.get(r).next(logits[r], seen[r], seenLength[r]);
+                    next[r] = token;
+                    seen[r][seenLength[r]++] = token;
+                    if (isEos(token)) {
+                        reason[r] = FinishReason.EOS;
+                        continue;
+                    }
+                    out.get(r).add(token);
+                    if (listener != null) listener.onToken(r, token);
+                    if (hitStopString(out.get(r), params.stopStrings())) {
+                        reason[r] = FinishReason.STOP_STRING;
+                        continue;
+                    }
+                    anyRunning = true;
+                }
+                if (!anyRunning || step == params.maxNewTokens() - 1) break;
+                logits = lastLogits(model.forward(new DecoderInput(Tensor.ofLongs(next, batch, 1), Tensor.ofLongs(nextPos, batch, 1),
+                        padded ? Tensor.zeros(io.jswift.tensor.DType.I32, batch, 1) : null, cache, false)).value());
+            }
+        }
+        List<Result> results = new ArrayList<>();
+        for (int r = 0; r < batch; r++) {
+            int[] tokens = out.get(r).stream().mapToInt(Integer::intValue).toArray();
+            results.add(new Result(tokens, reason[r] == null ? FinishReason.LENGTH : reason[r]));
+        }
+        return results;
+    }
+
+    private boolean isEos(int token) {
+        for (int e : eosIds) if (e == token) return true;
+        return false;
+    }
+
+    private boolean hitStopString(List<Integer> tokens, List<String> stops) {
+        if (stops.isEmpty()) return false;
+        String text = detokenize.apply(tokens.stream().mapToInt(Integer::intValue).toArray());
+        for (String s : stops) if (text.contains(s)) return true;
+        return false;
+    }
+
+    /** logits [B, T, V] → the last position of each row as float arrays. */
+    private static float[][] lastLogits(Tensor logits) {
+        int b = logits.size(0), t = logits.size(1);
+        Tensor last = logits.narrow(1, t - 1, 1).to(Device.CPU);
+        float[][] rows = new float[b][];
+        for (int r = 0; r < b; r++) rows[r] = last.select(0, r).reshape(-1).toFloatArray();
+        return rows;
+    }
+}

@@ -1,0 +1,21 @@
+package io.jswift.train.data;
+
+import java.util.List;
+
+/** A dataset row after format detection, independent of the file format it came from. */
+public sealed interface Sample {
+    /** Plain text for pretraining: loss on every token. */
+    record Text(String text) implements Sample {}
+
+    /** Already tokenized; labels may be null (= input ids), -100 marks ignored positions. */
+    record Tokenized(int[] inputIds, int[] labels) implements Sample {}
+
+    /** A conversation; by default the loss covers the assistant turns. */
+    record Chat(List<Message> messages) implements Sample {}
+
+    /** A preference pair: the shared prompt turns, then the chosen and rejected assistant replies. */
+    record Preference(List<Message> prompt, String chosen, String rejected) implements Sample {}
+
+    /** KTO: a conversation whose final assistant reply is labelled desirable or not. */
+    record Kto(List<Message> messages, boolean desirable) implements Sample {}
+}

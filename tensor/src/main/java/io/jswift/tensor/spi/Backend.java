@@ -87,6 +87,19 @@ public interface Backend {
      */
     Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB);
 
+    /**
+     * {@link #matmul} written into {@code out}, a contiguous tensor of the result's shape (F32, or F64 for
+     * F64 operands), avoiding an allocation in loops and benchmarks (torch.matmul's out=).
+     */
+    default void matmul(Tensor a, Tensor b, boolean transA, boolean transB, Tensor out) {
+        Tensor r = matmul(a, b, transA, transB);
+        if (!java.util.Arrays.equals(r.shape(), out.shape())) {
+            throw new IllegalArgumentException("matmul out has shape " + java.util.Arrays.toString(out.shape())
+                    + ", the product has shape " + java.util.Arrays.toString(r.shape()));
+        }
+        copy(r, out);
+    }
+
     // ------------------------------------------------------------------ indexing
 
     /** Rows of {@code x} along {@code dim} picked by a 1-D I32/I64 {@code index}; embedding lookup is dim 0. */

@@ -1,15 +1,18 @@
 package io.jswift.backend.cpu;
 
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.ForkJoinWorkerThread;
 
 /**
- * Splits index ranges over the machine's cores. One shared pool sized to the available processors
- * (override with -Djswift.threads=N); small ranges run inline so tiny ops pay no scheduling cost.
+ * Static-schedule parallel loops over the machine's cores (-Djswift.threads=N overrides the count). A range
+ * is cut into at most one contiguous chunk per thread; the calling thread runs the first chunk itself and a
+ * pool of (threads - 1) workers runs the others, so exactly {@code threads} threads compete for the cores
+ * (an extra waiting caller made GEMM timings bimodal). Small ranges and nested calls run inline.
  */
 public final class Parallel {
-    private static final int THREADS = Integer.getInteger("jswift.threads", Runtime.getRuntime().availableProcessors());
-    private static final ForkJoinPool POOL = THREADS > 1 ? new ForkJoinPool(THREADS) : null;
+    private static final int THREADS = Math.max(1, Integer.getInteger("jswift.threads", Runtime.getRuntime().availableProcessors()));
+    private static final ForkJoinPool POOL = THREADS > 1 ? new ForkJoinPool(THREADS - 1) : null;
 
     private Parallel() {}
 
@@ -22,24 +25,36 @@ public final class Parallel {
     public static int threads() { return THREADS; }
 
     /**
-     * Runs {@code body} over [0, n) in chunks of at least {@code grain} indices, in parallel when there
-     * is more than one chunk. {@code body} must be safe to run concurrently on disjoint ranges.
+     * Runs {@code body} over [0, n) in at most {@link #threads()} contiguous chunks of at least {@code grain}
+     * indices. {@code body} must be safe to run concurrently on disjoint ranges.
      */
     public static void range(int n, int grain, RangeBody body) {
         if (n <= 0) return;
-        int g = Math.max(1, grain);
-        if (POOL == null || n <= g || insidePool()) {
+        int chunks = (int) Math.min(THREADS, (n + (long) Math.max(1, grain) - 1) / Math.max(1, grain));
+        if (POOL == null || chunks <= 1 || insidePool()) {
             body.run(0, n);
             return;
         }
-        int chunks = Math.min(THREADS * 4, (n + g - 1) / g);
-        int step = (n + chunks - 1) / chunks;
-        POOL.invoke(new Split(0, n, step, body));
-    }
-
-    /** Nested parallel calls run inline: the outer split already occupies every core. */
-    private static boolean insidePool() {
-        return Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread w && w.getPool() == POOL;
+        ForkJoinTask<?>[] others = new ForkJoinTask<?>[chunks - 1];
+        for (int c = 1; c < chunks; c++) {
+            int lo = (int) ((long) n * c / chunks), hi = (int) ((long) n * (c + 1) / chunks);
+            others[c - 1] = POOL.submit(() -> body.run(lo, hi));
+        }
+        Throwable failure = null;
+        try {
+            body.run(0, (int) ((long) n / chunks));
+        } catch (RuntimeException | Error e) {
+            failure = e;
+        }
+        for (ForkJoinTask<?> t : others) {
+            try {
+                t.join();
+            } catch (RuntimeException | Error e) {
+                if (failure == null) failure = e;
+            }
+        }
+        if (failure instanceof RuntimeException re) throw re;
+        if (failure instanceof Error er) throw er;
     }
 
     /** Runs exactly {@code tasks} tasks (e.g. one per thread), task i receiving [i, i+1). */
@@ -47,26 +62,8 @@ public final class Parallel {
         range(tasks, 1, body);
     }
 
-    private static final class Split extends RecursiveAction {
-        private final int from, to, step;
-        private final RangeBody body;
-
-        Split(int from, int to, int step, RangeBody body) {
-            this.from = from;
-            this.to = to;
-            this.step = step;
-            this.body = body;
-        }
-
-        @Override
-        protected void compute() {
-            if (to - from <= step) {
-                body.run(from, to);
-                return;
-            }
-            int mid = from + ((to - from) / step / 2) * step;
-            if (mid == from) mid = from + step;
-            invokeAll(new Split(from, mid, step, body), new Split(mid, to, step, body));
-        }
+    /** Nested parallel calls run inline: the outer split already occupies every core. */
+    private static boolean insidePool() {
+        return Thread.currentThread() instanceof ForkJoinWorkerThread w && w.getPool() == POOL;
     }
 }

@@ -1,0 +1,99 @@
+package io.jswift.backend.cpu.gemm;
+
+import io.jswift.backend.cpu.Parallel;
+import io.jswift.tensor.HostAccess;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * C[M, N] = A[M, K] · B[K, N] in f32 with C row-major (leading dimension ldc). BLIS-style blocking
+ * (Goto & van de Geijn 2008; Van Zee & van de Geijn 2015): KC×NC blocks of B are packed into NR-wide
+ * panels (L3), MC×KC blocks of A into MR-row panels (L2), and the {@link MicroKernel} runs MR×NR tiles
+ * whose B panel stays in L1. Cores split C by columns.
+ */
+public final class Gemm {
+    // Block sizes, tunable with -Djswift.gemm.kc / .mc / .nc. Measured on the 2-core AVX-512 dev machine
+    // (docs/BENCHMARKS.md): a long KC (1024) beat the textbook L1-sized 256 by ~30%, because each pass over
+    // K re-reads and re-writes all of C and the hardware prefetcher streams the longer B panels from L2.
+    static final int KC = Integer.getInteger("jswift.gemm.kc", 1024);
+    static final int MC = roundTo(Integer.getInteger("jswift.gemm.mc", 48), MicroKernel.MR);
+    static final int NC = roundTo(Integer.getInteger("jswift.gemm.nc", 2048), MicroKernel.NR);
+
+    private static final ThreadLocal<float[]> A_BUFFER = ThreadLocal.withInitial(() -> new float[MC * KC]);
+    private static final ThreadLocal<float[]> B_BUFFER = ThreadLocal.withInitial(() -> new float[NC * KC]);
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[MicroKernel.MR * MicroKernel.NR]);
+
+    private Gemm() {}
+
+    private static int roundTo(int x, int multiple) {
+        return Math.max(multiple, (x + multiple - 1) / multiple * multiple);
+    }
+
+    /** C = A·B (overwrites C). */
+    public static void sgemm(int m, int n, int k, Operand a, Operand b, MemorySegment c, long cOff, long ldc) {
+        if (m == 0 || n == 0) return;
+        if (k == 0) {
+            for (int i = 0; i < m; i++) c.asSlice((cOff + i * ldc) * 4, n * 4L).fill((byte) 0);
+            return;
+        }
+        if (m <= 4) {
+            Gemv.rows(m, n, k, a, b, c, cOff, ldc);
+            return;
+        }
+        int nr = MicroKernel.NR;
+        long work = (long) m * n * k;
+        int threads = work < (1L << 18) ? 1 : Parallel.threads();
+        int nPanels = (n + nr - 1) / nr;
+        if (threads > 1 && nPanels >= threads) {
+            // One parallel region per product, no barriers inside: each core owns a slice of C's columns and
+            // packs its own blocks (parked workers wake slowly on VMs, so per-block fork/join made timings erratic).
+            Parallel.range(nPanels, 1, (p0, p1) -> block(0, m, p0 * nr, Math.min(n, p1 * nr), k, a, b, c, cOff, ldc));
+        } else if (threads > 1 && m >= 2 * MC) {
+            int blocks = (m + MC - 1) / MC;
+            Parallel.range(blocks, 1, (b0, b1) -> block(b0 * MC, Math.min(m, b1 * MC), 0, n, k, a, b, c, cOff, ldc));
+        } else {
+            block(0, m, 0, n, k, a, b, c, cOff, ldc);
+        }
+    }
+
+    /** The BLIS loops over C[i0..i1) × [j0..j1) on the current thread. */
+    private static void block(int i0, int i1, int j0, int j1, int k, Operand a, Operand b, MemorySegment c, long cOff, long ldc) {
+        int mr = MicroKernel.MR, nr = MicroKernel.NR;
+        float[] packedA = A_BUFFER.get(), packedB = B_BUFFER.get(), scratch = SCRATCH.get();
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                Packing.packB(b, pc, kc, jc, nc, packedB, 0, nr);
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mc = Math.min(MC, i1 - ic);
+                    Packing.packA(a, ic, mc, pc, kc, packedA, mr);
+                    for (int jr = 0; jr < nc; jr += nr) {
+                        int cols = Math.min(nr, nc - jr);
+                        int bi = (jr / nr) * kc * nr;
+                        for (int ir = 0; ir < mc; ir += mr) {
+                            long off = cOff + (long) (ic + ir) * ldc + jc + jr;
+                            MicroKernel.tile(kc, packedA, (ir / mr) * kc * mr, packedB, bi, c, off, ldc,
+                                    Math.min(mr, mc - ir), cols, pc > 0, scratch);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Double-precision product for F64 operands (gradient checks): plain i-k-j loops accumulating in double. */
+    public static void dgemm(int m, int n, int k, Operand a, Operand b, MemorySegment c, long cOff, long ldc) {
+        Parallel.range(m, Math.max(1, (1 << 16) / Math.max(1, n * Math.max(1, k))), (from, to) -> {
+            double[] row = new double[n];
+            for (int i = from; i < to; i++) {
+                java.util.Arrays.fill(row, 0);
+                for (int p = 0; p < k; p++) {
+                    double av = a.getDouble(i, p);
+                    for (int j = 0; j < n; j++) row[j] += av * b.getDouble(p, j);
+                }
+                for (int j = 0; j < n; j++) c.setAtIndex(HostAccess.F64, cOff + i * ldc + j, row[j]);
+            }
+        });
+    }
+}

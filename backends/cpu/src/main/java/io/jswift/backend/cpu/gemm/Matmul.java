@@ -1,0 +1,83 @@
+package io.jswift.backend.cpu.gemm;
+
+import io.jswift.backend.cpu.Parallel;
+import io.jswift.tensor.DType;
+import io.jswift.tensor.ElementOrder;
+import io.jswift.tensor.Shapes;
+import io.jswift.tensor.Tensor;
+
+import java.util.Arrays;
+
+/** Backend matmul: batch broadcasting, transpose flags and dtype handling around {@link Gemm}. */
+public final class Matmul {
+    private Matmul() {}
+
+    public static Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB) {
+        DType type = DType.promote(a.dtype(), b.dtype());
+        Tensor out = Tensor.zeros(type == DType.F64 ? DType.F64 : DType.F32, productShape(a, b, transA, transB));
+        into(a, b, transA, transB, out);
+        return type == out.dtype() ? out : out.to(type);
+    }
+
+    /** Shape of op(a)·op(b) with broadcast batch dims; throws naming both shapes when they don't fit. */
+    static int[] productShape(Tensor a, Tensor b, boolean transA, boolean transB) {
+        if (a.rank() < 2 || b.rank() < 2) {
+            throw new IllegalArgumentException("matmul needs operands of rank >= 2, got " + Arrays.toString(a.shape())
+                    + " and " + Arrays.toString(b.shape()));
+        }
+        int m = transA ? a.size(-1) : a.size(-2), k = transA ? a.size(-2) : a.size(-1);
+        int kb = transB ? b.size(-1) : b.size(-2), n = transB ? b.size(-2) : b.size(-1);
+        if (k != kb) {
+            throw new IllegalArgumentException("matmul: inner dimensions differ: " + Arrays.toString(a.shape()) + (transA ? "ᵀ" : "")
+                    + " · " + Arrays.toString(b.shape()) + (transB ? "ᵀ" : "") + " (" + k + " vs " + kb + ")");
+        }
+        int[] batch = Shapes.broadcast(Arrays.copyOf(a.shape(), a.rank() - 2), Arrays.copyOf(b.shape(), b.rank() - 2));
+        int[] shape = Arrays.copyOf(batch, batch.length + 2);
+        shape[batch.length] = m;
+        shape[batch.length + 1] = n;
+        return shape;
+    }
+
+    /** The product written into {@code out} (contiguous, F32 or F64 as the operands require). */
+    public static void into(Tensor a, Tensor b, boolean transA, boolean transB, Tensor out) {
+        int[] outShape = productShape(a, b, transA, transB);
+        int m = outShape[outShape.length - 2], n = outShape[outShape.length - 1];
+        int k = transA ? a.size(-2) : a.size(-1);
+        int[] batch = Arrays.copyOf(outShape, outShape.length - 2);
+        boolean f64 = DType.promote(a.dtype(), b.dtype()) == DType.F64;
+        if (!Arrays.equals(out.shape(), outShape) || !out.isContiguous() || out.dtype() != (f64 ? DType.F64 : DType.F32)) {
+            throw new IllegalArgumentException("matmul out must be a contiguous " + (f64 ? "F64" : "F32") + Arrays.toString(outShape)
+                    + " tensor, got " + out);
+        }
+        long batches = Shapes.numel(batch);
+        if (batches == 0 || m == 0 || n == 0) return;
+        long[] strideA = batchStrides(a, batch), strideB = batchStrides(b, batch);
+        long aRow = a.stride(-2), aCol = a.stride(-1), bRow = b.stride(-2), bCol = b.stride(-1);
+        Parallel.RangeBody body = (from, to) -> {
+            for (int i = from; i < to; i++) {
+                long ao = ElementOrder.offsetOf(batch, strideA, a.offset(), i);
+                long bo = ElementOrder.offsetOf(batch, strideB, b.offset(), i);
+                Operand opA = new Operand(a.hostSegment(), a.dtype(), ao, transA ? aCol : aRow, transA ? aRow : aCol);
+                Operand opB = new Operand(b.hostSegment(), b.dtype(), bo, transB ? bCol : bRow, transB ? bRow : bCol);
+                long co = out.offset() + (long) i * m * n;
+                if (f64) Gemm.dgemm(m, n, k, opA, opB, out.hostSegment(), co, n);
+                else Gemm.sgemm(m, n, k, opA, opB, out.hostSegment(), co, n);
+            }
+        };
+        long perGemm = (long) m * n * Math.max(1, k);
+        if (batches > 1 && perGemm < (1L << 20)) Parallel.range((int) batches, 1, body); // many small products
+        else body.run(0, (int) batches);
+    }
+
+    /** Strides of a's batch dims broadcast to {@code batch} (0 where broadcast). */
+    private static long[] batchStrides(Tensor t, int[] batch) {
+        int tb = t.rank() - 2;
+        long[] out = new long[batch.length];
+        for (int i = 0; i < batch.length; i++) {
+            int j = i - (batch.length - tb);
+            if (j < 0) continue;
+            out[i] = t.size(j) == 1 && batch[i] != 1 ? 0 : t.stride(j);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,74 @@
+package io.jswift.backend.cpu.gemm;
+
+/**
+ * Packs blocks of A and B into the contiguous panel layouts the micro-kernel streams through
+ * (Goto & van de Geijn, "Anatomy of High-Performance Matrix Multiplication", 2008): A as MR-row
+ * panels [k][MR], B as NR-column panels [k][NR], zero-padded at the edges. Conversion of bf16/f16
+ * operands to f32 happens here, once per block. Contiguous runs are first copied into a heap row
+ * (one bulk copy), then scattered with plain array loops the JIT vectorizes.
+ */
+final class Packing {
+    private static final ThreadLocal<float[]> RUN = ThreadLocal.withInitial(() -> new float[8192]);
+
+    private Packing() {}
+
+    private static float[] run(int n) {
+        float[] r = RUN.get();
+        if (r.length < n) {
+            r = new float[n];
+            RUN.set(r);
+        }
+        return r;
+    }
+
+    /** A[i0 .. i0+mc) × [k0 .. k0+kc) → buf as ceil(mc/MR) panels of kc×MR. */
+    static void packA(Operand a, int i0, int mc, int k0, int kc, float[] buf, int mr) {
+        int panels = (mc + mr - 1) / mr;
+        boolean kContiguous = a.colStride() == 1 || a.rowStride() != 1;
+        float[] tmp = run(Math.max(kc, mr));
+        for (int p = 0; p < panels; p++) {
+            int base = p * kc * mr;
+            int rows = Math.min(mr, mc - p * mr);
+            if (kContiguous) {
+                for (int i = 0; i < rows; i++) {
+                    a.readRun(i0 + p * mr + i, k0, kc, true, tmp, 0, 1);
+                    for (int k = 0, d = base + i; k < kc; k++, d += mr) buf[d] = tmp[k];
+                }
+            } else { // column-major A: runs along rows are contiguous
+                for (int k = 0; k < kc; k++) a.readRun(i0 + p * mr, k0 + k, rows, false, buf, base + k * mr, 1);
+            }
+            if (rows < mr) {
+                for (int k = 0; k < kc; k++) for (int i = rows; i < mr; i++) buf[base + k * mr + i] = 0;
+            }
+        }
+    }
+
+    /** B[k0 .. k0+kc) × [j0 .. j0+nc) → buf[bufOffset ...] as ceil(nc/NR) panels of kc×NR. */
+    static void packB(Operand b, int k0, int kc, int j0, int nc, float[] buf, int bufOffset, int nr) {
+        int panels = (nc + nr - 1) / nr;
+        if (b.colStride() == 1) { // row-major B: each k row is one contiguous run over all nc columns
+            float[] tmp = run(nc);
+            for (int k = 0; k < kc; k++) {
+                b.readRun(k0 + k, j0, nc, true, tmp, 0, 1);
+                for (int p = 0; p < panels; p++) {
+                    int cols = Math.min(nr, nc - p * nr), dst = bufOffset + p * kc * nr + k * nr;
+                    System.arraycopy(tmp, p * nr, buf, dst, cols);
+                    for (int j = cols; j < nr; j++) buf[dst + j] = 0;
+                }
+            }
+            return;
+        }
+        float[] tmp = run(kc);
+        for (int p = 0; p < panels; p++) { // e.g. B = Wᵀ of a row-major weight: runs along k are contiguous
+            int base = bufOffset + p * kc * nr;
+            int cols = Math.min(nr, nc - p * nr);
+            for (int j = 0; j < cols; j++) {
+                b.readRun(k0, j0 + p * nr + j, kc, false, tmp, 0, 1);
+                for (int k = 0, d = base + j; k < kc; k++, d += nr) buf[d] = tmp[k];
+            }
+            if (cols < nr) {
+                for (int k = 0; k < kc; k++) for (int j = cols; j < nr; j++) buf[base + k * nr + j] = 0;
+            }
+        }
+    }
+}

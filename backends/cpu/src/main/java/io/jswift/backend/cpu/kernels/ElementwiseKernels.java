@@ -1,0 +1,232 @@
+package io.jswift.backend.cpu.kernels;
+
+import io.jswift.tensor.DType;
+import io.jswift.tensor.HostAccess;
+import io.jswift.tensor.Shapes;
+import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.BinaryOp;
+import io.jswift.tensor.spi.UnaryOp;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * Unary, binary (broadcast), scalar and where ops. F32 rows whose operands are contiguous (stride 1) or
+ * broadcast along the row (stride 0) run with the Vector API; everything else (other dtypes, strided
+ * rows) runs the scalar definition in {@link ScalarMath}, in double for floats and in long for integers.
+ */
+public final class ElementwiseKernels {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+
+    private ElementwiseKernels() {}
+
+    /** Output dtype of a unary op: floats keep theirs, integer inputs compute in F32 (SIGN/NEG/ABS/SQUARE keep ints). */
+    private static DType unaryType(UnaryOp op, DType in) {
+        if (in.isFloatingPoint()) return in;
+        return switch (op) {
+            case NEG, ABS, SIGN, SQUARE -> in == DType.BOOL || in == DType.U8 ? DType.I64 : in;
+            default -> DType.F32;
+        };
+    }
+
+    public static Tensor unary(UnaryOp op, Tensor x) {
+        DType outType = unaryType(op, x.dtype());
+        Tensor out = Tensor.zeros(outType, x.shape());
+        if (x.numel() == 0) return out;
+        MemorySegment xs = x.hostSegment(), os = out.hostSegment();
+        DType xt = x.dtype();
+        RowPlan plan = new RowPlan(x.shape(), x, out);
+        long xStride = plan.innerStride(0);
+        boolean simd = xt == DType.F32 && outType == DType.F32 && xStride == 1 && VectorUnary.supports(op);
+        boolean integral = !outType.isFloatingPoint();
+        CopyKernels.parallelRows(plan, (row, off) -> {
+            if (simd) {
+                VectorUnary.row(op, xs, off[0], os, off[1], plan.inner);
+                return;
+            }
+            long xo = off[0], oo = off[1];
+            for (int i = 0; i < plan.inner; i++, xo += xStride, oo++) {
+                if (integral) {
+                    long v = HostAccess.readLong(xs, xt, xo);
+                    long r = switch (op) {
+                        case NEG -> -v;
+                        case ABS -> Math.abs(v);
+                        case SIGN -> Long.signum(v);
+                        default -> v * v;
+                    };
+                    HostAccess.writeLong(os, outType, oo, r);
+                } else {
+                    HostAccess.write(os, outType, oo, ScalarMath.unary(op, HostAccess.read(xs, xt, xo)));
+                }
+            }
+        });
+        return out;
+    }
+
+    /** Result dtype: BOOL for comparisons; F32 for integer division; otherwise the promoted type. */
+    static DType binaryType(BinaryOp op, DType a, DType b) {
+        if (op.isComparison()) return DType.BOOL;
+        DType p = DType.promote(a, b);
+        if (op == BinaryOp.DIV && !p.isFloatingPoint()) return DType.F32;
+        if (p == DType.BOOL || p == DType.U8) return op == BinaryOp.MAX || op == BinaryOp.MIN ? p : DType.I64;
+        return p;
+    }
+
+    public static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
+        int[] shape = Shapes.broadcast(a.shape(), b.shape());
+        DType compute = DType.promote(a.dtype(), b.dtype());
+        DType outType = binaryType(op, a.dtype(), b.dtype());
+        Tensor out = Tensor.zeros(outType, shape);
+        if (out.numel() == 0) return out;
+        MemorySegment as = a.hostSegment(), bs = b.hostSegment(), os = out.hostSegment();
+        DType at = a.dtype(), bt = b.dtype();
+        RowPlan plan = new RowPlan(shape, a, b, out);
+        long sa = plan.innerStride(0), sb = plan.innerStride(1);
+        boolean simd = at == DType.F32 && bt == DType.F32 && outType == DType.F32 && (sa == 0 || sa == 1)
+                && (sb == 0 || sb == 1) && VectorBinary.supports(op);
+        boolean integral = !compute.isFloatingPoint() && op != BinaryOp.DIV;
+        CopyKernels.parallelRows(plan, (row, off) -> {
+            if (simd) {
+                VectorBinary.row(op, as, off[0], sa, bs, off[1], sb, os, off[2], plan.inner);
+                return;
+            }
+            long ao = off[0], bo = off[1], oo = off[2];
+            for (int i = 0; i < plan.inner; i++, ao += sa, bo += sb, oo++) {
+                if (integral) {
+                    HostAccess.writeLong(os, outType, oo, ScalarMath.binaryLong(op, HostAccess.readLong(as, at, ao), HostAccess.readLong(bs, bt, bo)));
+                } else {
+                    HostAccess.write(os, outType, oo, ScalarMath.binary(op, HostAccess.read(as, at, ao), HostAccess.read(bs, bt, bo)));
+                }
+            }
+        });
+        return out;
+    }
+
+    /**
+     * a op s. As in PyTorch, a floating tensor keeps its dtype (the scalar is applied in its compute type);
+     * an integer tensor with an integral scalar stays integer, with a fractional one it becomes F32.
+     */
+    public static Tensor binaryScalar(BinaryOp op, Tensor a, double s) {
+        DType at = a.dtype();
+        boolean integral = s == Math.rint(s) && Math.abs(s) < 0x1p53;
+        DType scalarType = at == DType.F64 ? DType.F64 : at.isFloatingPoint() ? DType.F32 : integral ? DType.I64 : DType.F64;
+        Tensor r = binary(op, a, Tensor.scalar(scalarType, s));
+        if (op.isComparison()) return r;
+        if (at.isFloatingPoint() && r.dtype() != at) return r.to(at);
+        if (!at.isFloatingPoint() && r.dtype() == DType.F64) return r.to(DType.F32);
+        return r;
+    }
+
+    /** cond ? a : b with broadcasting of all three; the value type is promote(a, b). */
+    public static Tensor where(Tensor cond, Tensor a, Tensor b) {
+        int[] shape = Shapes.broadcast(Shapes.broadcast(cond.shape(), a.shape()), b.shape());
+        DType outType = DType.promote(a.dtype(), b.dtype());
+        Tensor out = Tensor.zeros(outType, shape);
+        if (out.numel() == 0) return out;
+        MemorySegment cs = cond.hostSegment(), as = a.hostSegment(), bs = b.hostSegment(), os = out.hostSegment();
+        DType ct = cond.dtype(), at = a.dtype(), bt = b.dtype();
+        RowPlan plan = new RowPlan(shape, cond, a, b, out);
+        long sc = plan.innerStride(0), sa = plan.innerStride(1), sb = plan.innerStride(2);
+        boolean integral = !outType.isFloatingPoint();
+        CopyKernels.parallelRows(plan, (row, off) -> {
+            long co = off[0], ao = off[1], bo = off[2], oo = off[3];
+            for (int i = 0; i < plan.inner; i++, co += sc, ao += sa, bo += sb, oo++) {
+                boolean c = HostAccess.read(cs, ct, co) != 0;
+                if (integral) HostAccess.writeLong(os, outType, oo, c ? HostAccess.readLong(as, at, ao) : HostAccess.readLong(bs, bt, bo));
+                else HostAccess.write(os, outType, oo, c ? HostAccess.read(as, at, ao) : HostAccess.read(bs, bt, bo));
+            }
+        });
+        return out;
+    }
+
+    /** SIMD unary rows (contiguous F32 in and out). */
+    static final class VectorUnary {
+        static boolean supports(UnaryOp op) {
+            return switch (op) {
+                case NEG, ABS, EXP, LOG, SQRT, RSQRT, RECIPROCAL, SQUARE, SIN, COS, TANH, SIGMOID, SILU, RELU, GELU_TANH -> true;
+                default -> false;
+            };
+        }
+
+        static void row(UnaryOp op, MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+            int i = 0;
+            int bound = F.loopBound(n);
+            for (; i < bound; i += F.length()) {
+                FloatVector x = FloatVector.fromMemorySegment(F, xs, (xo + i) * 4, NATIVE);
+                apply(op, x).intoMemorySegment(os, (oo + i) * 4, NATIVE);
+            }
+            for (; i < n; i++) {
+                os.setAtIndex(HostAccess.F32, oo + i, (float) ScalarMath.unary(op, xs.getAtIndex(HostAccess.F32, xo + i)));
+            }
+        }
+
+        static FloatVector apply(UnaryOp op, FloatVector x) {
+            return switch (op) {
+                case NEG -> x.neg();
+                case ABS -> x.abs();
+                case EXP -> x.lanewise(VectorOperators.EXP);
+                case LOG -> x.lanewise(VectorOperators.LOG);
+                case SQRT -> x.sqrt();
+                case RSQRT -> x.broadcast(1f).div(x.sqrt());
+                case RECIPROCAL -> x.broadcast(1f).div(x);
+                case SQUARE -> x.mul(x);
+                case SIN -> x.lanewise(VectorOperators.SIN);
+                case COS -> x.lanewise(VectorOperators.COS);
+                case TANH -> x.lanewise(VectorOperators.TANH);
+                case SIGMOID -> sigmoid(x);
+                case SILU -> x.mul(sigmoid(x));
+                case RELU -> x.max(0f).blend(x, x.test(VectorOperators.IS_NAN));
+                case GELU_TANH -> {
+                    FloatVector inner = x.mul(x).mul(x).mul(0.044715f).add(x).mul((float) Math.sqrt(2 / Math.PI));
+                    yield x.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f));
+                }
+                default -> throw new IllegalStateException(op + " has no SIMD form");
+            };
+        }
+
+        /** 1 / (1 + exp(-x)); exp of large |x| saturates to 0 or inf, giving exactly 1 or 0. */
+        static FloatVector sigmoid(FloatVector x) {
+            return x.broadcast(1f).div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+        }
+    }
+
+    /** SIMD binary rows: each operand contiguous (stride 1) or a broadcast scalar (stride 0). */
+    static final class VectorBinary {
+        static boolean supports(BinaryOp op) {
+            return switch (op) {
+                case ADD, SUB, MUL, DIV, MAX, MIN -> true;
+                default -> false;
+            };
+        }
+
+        static void row(BinaryOp op, MemorySegment as, long ao, long sa, MemorySegment bs, long bo, long sb,
+                        MemorySegment os, long oo, int n) {
+            int i = 0;
+            int bound = F.loopBound(n);
+            FloatVector aScalar = sa == 0 ? FloatVector.broadcast(F, as.getAtIndex(HostAccess.F32, ao)) : null;
+            FloatVector bScalar = sb == 0 ? FloatVector.broadcast(F, bs.getAtIndex(HostAccess.F32, bo)) : null;
+            for (; i < bound; i += F.length()) {
+                FloatVector a = aScalar != null ? aScalar : FloatVector.fromMemorySegment(F, as, (ao + i) * 4, NATIVE);
+                FloatVector b = bScalar != null ? bScalar : FloatVector.fromMemorySegment(F, bs, (bo + i) * 4, NATIVE);
+                FloatVector r = switch (op) {
+                    case ADD -> a.add(b);
+                    case SUB -> a.sub(b);
+                    case MUL -> a.mul(b);
+                    case DIV -> a.div(b);
+                    case MAX -> a.max(b).blend(a.add(b), a.test(VectorOperators.IS_NAN).or(b.test(VectorOperators.IS_NAN)));
+                    case MIN -> a.min(b).blend(a.add(b), a.test(VectorOperators.IS_NAN).or(b.test(VectorOperators.IS_NAN)));
+                    default -> throw new IllegalStateException(op + " has no SIMD form");
+                };
+                r.intoMemorySegment(os, (oo + i) * 4, NATIVE);
+            }
+            for (; i < n; i++) {
+                float a = as.getAtIndex(HostAccess.F32, ao + i * sa), b = bs.getAtIndex(HostAccess.F32, bo + i * sb);
+                os.setAtIndex(HostAccess.F32, oo + i, (float) ScalarMath.binary(op, a, b));
+            }
+        }
+    }
+}

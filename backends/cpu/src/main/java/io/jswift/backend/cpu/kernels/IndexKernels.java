@@ -1,0 +1,172 @@
+package io.jswift.backend.cpu.kernels;
+
+import io.jswift.backend.cpu.Parallel;
+import io.jswift.tensor.DType;
+import io.jswift.tensor.ElementOrder;
+import io.jswift.tensor.HostAccess;
+import io.jswift.tensor.Shapes;
+import io.jswift.tensor.Tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.List;
+
+/** index_select, gather, scatter_add, index_add and concat on host tensors. */
+public final class IndexKernels {
+    private IndexKernels() {}
+
+    private static long[] indices(Tensor index, String what) {
+        if (index.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException(what + ": index must be an integer tensor, got " + index.dtype());
+        }
+        return index.toLongArray();
+    }
+
+    private static void check(long i, int size, int dim, String what) {
+        if (i < 0 || i >= size) {
+            throw new IndexOutOfBoundsException(what + ": index " + i + " is out of range for dim " + dim + " of size " + size);
+        }
+    }
+
+    public static Tensor indexSelect(Tensor x, int dim, Tensor index) {
+        if (index.rank() != 1) throw new IllegalArgumentException("index_select: index must be 1-D, got shape " + Arrays.toString(index.shape()));
+        int d = Shapes.wrapDim(dim, x.rank());
+        long[] idx = indices(index, "index_select");
+        for (long i : idx) check(i, x.size(d), d, "index_select");
+        int[] outShape = x.shape();
+        outShape[d] = idx.length;
+        Tensor out = Tensor.zeros(x.dtype(), outShape);
+        if (d == 0 && x.isContiguous()) { // embedding lookup: whole-row copies
+            long rowBytes = x.dtype().byteSize(x.numel() / Math.max(1, x.size(0)));
+            MemorySegment xs = x.hostSegment(), os = out.hostSegment();
+            long base = x.dtype().byteSize(x.offset());
+            Parallel.range(idx.length, 64, (from, to) -> {
+                for (int r = from; r < to; r++) MemorySegment.copy(xs, base + idx[r] * rowBytes, os, r * rowBytes, rowBytes);
+            });
+            return out;
+        }
+        for (int i = 0; i < idx.length; i++) CopyKernels.copy(x.select(d, (int) idx[i]), out.select(d, i));
+        return out;
+    }
+
+    public static Tensor gather(Tensor x, int dim, Tensor index) {
+        int d = Shapes.wrapDim(dim, x.rank());
+        checkGatherShapes(x, index, d, "gather");
+        Tensor out = Tensor.zeros(x.dtype(), index.shape());
+        MemorySegment xs = x.hostSegment(), is = index.hostSegment(), os = out.hostSegment();
+        int[] ishape = index.shape();
+        long[] istr = index.strides(), xstr = x.strides();
+        DType xt = x.dtype(), it = index.dtype();
+        int size = x.size(d);
+        ElementOrder.forEachOffset(ishape, istr, index.offset(), (pos, ioff) -> {
+            long target = HostAccess.readLong(is, it, ioff);
+            check(target, size, d, "gather");
+            long xo = x.offset();
+            long p = pos;
+            for (int k = ishape.length - 1; k >= 0; k--) {
+                long c = p % ishape[k];
+                p /= ishape[k];
+                xo += (k == d ? target : c) * xstr[k];
+            }
+            if (xt.isFloatingPoint()) HostAccess.write(os, xt, pos, HostAccess.read(xs, xt, xo));
+            else HostAccess.writeLong(os, xt, pos, HostAccess.readLong(xs, xt, xo));
+        });
+        return out;
+    }
+
+    public static void scatterAdd(Tensor dst, int dim, Tensor index, Tensor src) {
+        int d = Shapes.wrapDim(dim, dst.rank());
+        checkGatherShapes(dst, index, d, "scatter_add");
+        if (src.rank() != index.rank()) throw new IllegalArgumentException("scatter_add: src rank " + src.rank() + " != index rank " + index.rank());
+        for (int k = 0; k < index.rank(); k++) {
+            if (index.size(k) > src.size(k)) {
+                throw new IllegalArgumentException("scatter_add: index shape " + Arrays.toString(index.shape()) + " exceeds src shape " + Arrays.toString(src.shape()));
+            }
+        }
+        MemorySegment ds = dst.hostSegment(), is = index.hostSegment(), ss = src.hostSegment();
+        int[] ishape = index.shape();
+        long[] istr = index.strides(), dstr = dst.strides(), sstr = src.strides();
+        DType dt = dst.dtype(), it = index.dtype(), st = src.dtype();
+        int size = dst.size(d);
+        ElementOrder.forEachOffset(ishape, istr, index.offset(), (pos, ioff) -> {
+            long target = HostAccess.readLong(is, it, ioff);
+            check(target, size, d, "scatter_add");
+            long dO = dst.offset(), so = src.offset();
+            long p = pos;
+            for (int k = ishape.length - 1; k >= 0; k--) {
+                long c = p % ishape[k];
+                p /= ishape[k];
+                dO += (k == d ? target : c) * dstr[k];
+                so += c * sstr[k];
+            }
+            if (dt.isFloatingPoint()) HostAccess.write(ds, dt, dO, HostAccess.read(ds, dt, dO) + HostAccess.read(ss, st, so));
+            else HostAccess.writeLong(ds, dt, dO, HostAccess.readLong(ds, dt, dO) + HostAccess.readLong(ss, st, so));
+        });
+    }
+
+    /** Gather/scatter index shapes: same rank, and no larger than the data except along dim. */
+    private static void checkGatherShapes(Tensor data, Tensor index, int d, String what) {
+        if (index.rank() != data.rank()) {
+            throw new IllegalArgumentException(what + ": index rank " + index.rank() + " != tensor rank " + data.rank());
+        }
+        for (int k = 0; k < index.rank(); k++) {
+            if (k != d && index.size(k) > data.size(k)) {
+                throw new IllegalArgumentException(what + ": index shape " + Arrays.toString(index.shape())
+                        + " exceeds tensor shape " + Arrays.toString(data.shape()) + " at dim " + k);
+            }
+        }
+    }
+
+    public static void indexAdd(Tensor dst, int dim, Tensor index, Tensor src) {
+        if (index.rank() != 1) throw new IllegalArgumentException("index_add: index must be 1-D, got shape " + Arrays.toString(index.shape()));
+        int d = Shapes.wrapDim(dim, dst.rank());
+        long[] idx = indices(index, "index_add");
+        if (src.rank() != dst.rank() || src.size(d) != idx.length) {
+            throw new IllegalArgumentException("index_add: src shape " + Arrays.toString(src.shape()) + " does not match dst shape "
+                    + Arrays.toString(dst.shape()) + " with " + idx.length + " indices along dim " + d);
+        }
+        for (long i : idx) check(i, dst.size(d), d, "index_add");
+        if (d == 0 && dst.isContiguous() && src.isContiguous() && dst.dtype() == DType.F32 && src.dtype() == DType.F32) {
+            int row = (int) (dst.numel() / Math.max(1, dst.size(0)));
+            MemorySegment ds = dst.hostSegment(), ss = src.hostSegment();
+            // rows with the same target accumulate sequentially; different targets could race, so one thread
+            for (int r = 0; r < idx.length; r++) {
+                long dO = dst.offset() + idx[r] * row, so = src.offset() + (long) r * row;
+                ElementwiseKernels.VectorBinary.row(io.jswift.tensor.spi.BinaryOp.ADD, ds, dO, 1, ss, so, 1, ds, dO, row);
+            }
+            return;
+        }
+        for (int i = 0; i < idx.length; i++) {
+            Tensor target = dst.select(d, (int) idx[i]);
+            CopyKernels.copy(ElementwiseKernels.binary(io.jswift.tensor.spi.BinaryOp.ADD, target, src.select(d, i)).to(dst.dtype()), target);
+        }
+    }
+
+    public static Tensor concat(List<Tensor> tensors, int dim) {
+        if (tensors.isEmpty()) throw new IllegalArgumentException("concat of no tensors");
+        Tensor first = tensors.get(0);
+        int d = Shapes.wrapDim(dim, first.rank());
+        int total = 0;
+        DType type = first.dtype();
+        for (Tensor t : tensors) {
+            if (t.rank() != first.rank()) throw new IllegalArgumentException("concat: ranks differ: " + Arrays.toString(first.shape()) + " vs " + Arrays.toString(t.shape()));
+            for (int k = 0; k < t.rank(); k++) {
+                if (k != d && t.size(k) != first.size(k)) {
+                    throw new IllegalArgumentException("concat along dim " + d + ": shapes " + Arrays.toString(first.shape())
+                            + " and " + Arrays.toString(t.shape()) + " differ at dim " + k);
+                }
+            }
+            total += t.size(d);
+            type = DType.promote(type, t.dtype());
+        }
+        int[] shape = first.shape();
+        shape[d] = total;
+        Tensor out = Tensor.zeros(type, shape);
+        int at = 0;
+        for (Tensor t : tensors) {
+            CopyKernels.copy(t, out.narrow(d, at, t.size(d)));
+            at += t.size(d);
+        }
+        return out;
+    }
+}

@@ -38,7 +38,13 @@ public final class Context {
 
     public int inputCount() { return needsInputGrad.length; }
 
-    public int[] inputShape(int i) { return inputShapes[i].clone(); }
+    public int[] inputShape(int i) {
+        if (inputShapes[i] == null) throw new IllegalStateException("input " + i + " was not given (null)");
+        return inputShapes[i].clone();
+    }
+
+    /** Whether optional input {@code i} was given (non-null). */
+    public boolean hasInput(int i) { return inputShapes[i] != null; }
 
     /** The backend of the first input (every input of one call lives on one device). */
     public Backend backend() { return backend; }

@@ -70,7 +70,7 @@ public final class Fused {
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
             FusedResults.NormGrads d = ctx.backend().layerNormBackward(g, ctx.saved(0), ctx.saved(1), ctx.saved(2),
-                    ctx.saved(3), ctx.inputShape(2) != null);
+                    ctx.saved(3), ctx.hasInput(2));
             return new Tensor[]{d.dInput(), d.dWeight(), d.dBias()};
         }
     }

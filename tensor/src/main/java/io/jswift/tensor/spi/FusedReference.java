@@ -1,34 +1,332 @@
 package io.jswift.tensor.spi;
 
+import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 
+import java.util.List;
+
 /**
- * The fused ops of {@link Backend} composed from its primitives: the reference every fused kernel is
- * tested against, and the fallback for a backend without the kernel (mlx's fast.cpp fallbacks).
+ * The fused ops of {@link Backend} composed from its primitives only (mlx's fast.cpp fallbacks): the
+ * reference every fused kernel is tested against, and what a backend without a kernel runs. Clarity over
+ * speed. Dims: B batch, H heads, T queries, S keys, D head dim, R rotary dims, N rows, V vocabulary.
  */
 public final class FusedReference {
     private FusedReference() {}
 
-    static FusedResults.RmsNorm rmsNorm(Backend b, Tensor x, Tensor weight, double eps) { throw pending(); }
-    static FusedResults.NormGrads rmsNormBackward(Backend b, Tensor dy, Tensor x, Tensor weight, Tensor rstd) { throw pending(); }
-    static FusedResults.LayerNorm layerNorm(Backend b, Tensor x, Tensor weight, Tensor bias, double eps) { throw pending(); }
-    static FusedResults.NormGrads layerNormBackward(Backend b, Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd, boolean hasBias) { throw pending(); }
-    static Tensor rope(Backend b, Tensor x, Tensor cos, Tensor sin) { throw pending(); }
-    static Tensor ropeBackward(Backend b, Tensor dy, Tensor cos, Tensor sin) { throw pending(); }
-    static Tensor siluMul(Backend b, Tensor gate, Tensor up) { throw pending(); }
-    static FusedResults.SiluMulGrads siluMulBackward(Backend b, Tensor dy, Tensor gate, Tensor up) { throw pending(); }
-    static Tensor softmax(Backend b, Tensor x) { throw pending(); }
-    static Tensor softmaxBackward(Backend b, Tensor dy, Tensor y) { throw pending(); }
-    static Tensor logSoftmax(Backend b, Tensor x) { throw pending(); }
-    static Tensor logSoftmaxBackward(Backend b, Tensor dy, Tensor y) { throw pending(); }
-    static FusedResults.Attention attention(Backend b, Tensor q, Tensor k, Tensor v, AttentionSpec spec) { throw pending(); }
-    static FusedResults.AttentionGrads attentionBackward(Backend b, Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, AttentionSpec spec) { throw pending(); }
-    static FusedResults.CrossEntropy crossEntropy(Backend b, Tensor logits, Tensor targets, long ignoreIndex) { throw pending(); }
-    static Tensor crossEntropyBackward(Backend b, Tensor dLosses, Tensor logits, Tensor targets, Tensor lse, long ignoreIndex) { throw pending(); }
-    static void adamwStep(Backend b, Tensor p, Tensor g, Tensor m, Tensor v, AdamWConfig c, long step) { throw pending(); }
+    /** The compute dtype of a floating input: F64 stays F64, everything else computes in F32. */
+    private static DType compute(Tensor x) {
+        return x.dtype() == DType.F64 ? DType.F64 : DType.F32;
+    }
 
-    // Placeholder for the skeleton commit only: the fused-ops work replaces every body above.
-    private static UnsupportedOperationException pending() {
-        return new UnsupportedOperationException("reference composition not written yet");
+    private static Tensor up(Backend b, Tensor x) {
+        return x.dtype() == compute(x) ? x : b.cast(x, compute(x));
+    }
+
+    private static int[] lastDim() {
+        return new int[]{-1};
+    }
+
+    /** Per-row statistic [..., 1] flattened to [rows]. */
+    private static Tensor rows(Tensor stat) {
+        return stat.reshape(-1);
+    }
+
+    /** [rows] back to [..., 1] for broadcasting against x. */
+    private static Tensor perRow(Tensor stat, Tensor x) {
+        int[] s = x.shape();
+        s[s.length - 1] = 1;
+        return stat.reshape(s);
+    }
+
+    // ------------------------------------------------------------------ RMSNorm (HF LlamaRMSNorm)
+
+    static FusedResults.RmsNorm rmsNorm(Backend b, Tensor x, Tensor weight, double eps) {
+        Tensor x32 = up(b, x);
+        Tensor ms = b.reduce(ReduceOp.MEAN, b.unary(UnaryOp.SQUARE, x32), lastDim(), true);
+        Tensor rstd = b.unary(UnaryOp.RSQRT, b.binaryScalar(BinaryOp.ADD, ms, eps));
+        Tensor y = b.cast(b.binary(BinaryOp.MUL, x32, rstd), x.dtype()); // HF: normalized value back to the input dtype
+        if (weight != null) y = b.binary(BinaryOp.MUL, weight, y);
+        return new FusedResults.RmsNorm(y, rows(rstd));
+    }
+
+    static FusedResults.NormGrads rmsNormBackward(Backend b, Tensor dy, Tensor x, Tensor weight, Tensor rstd) {
+        Tensor x32 = up(b, x), dy32 = up(b, dy);
+        Tensor r = perRow(rstd, x32);
+        Tensor xhat = b.binary(BinaryOp.MUL, x32, r);
+        Tensor g = weight == null ? dy32 : b.binary(BinaryOp.MUL, dy32, up(b, weight));
+        Tensor dot = b.reduce(ReduceOp.MEAN, b.binary(BinaryOp.MUL, g, xhat), lastDim(), true);
+        Tensor dx = b.binary(BinaryOp.MUL, r, b.binary(BinaryOp.SUB, g, b.binary(BinaryOp.MUL, xhat, dot)));
+        Tensor dw = weight == null ? null : sumRows(b, b.binary(BinaryOp.MUL, dy32, xhat));
+        return new FusedResults.NormGrads(b.cast(dx, x.dtype()), dw, null);
+    }
+
+    /** Sum over every dim but the last: [..., C] → [C]. */
+    private static Tensor sumRows(Backend b, Tensor t) {
+        return b.reduce(ReduceOp.SUM, t.reshape(-1, t.size(-1)), new int[]{0}, false);
+    }
+
+    // ------------------------------------------------------------------ LayerNorm
+
+    static FusedResults.LayerNorm layerNorm(Backend b, Tensor x, Tensor weight, Tensor bias, double eps) {
+        Tensor x32 = up(b, x);
+        Tensor mean = b.reduce(ReduceOp.MEAN, x32, lastDim(), true);
+        Tensor xc = b.binary(BinaryOp.SUB, x32, mean);
+        Tensor var = b.reduce(ReduceOp.MEAN, b.unary(UnaryOp.SQUARE, xc), lastDim(), true);
+        Tensor rstd = b.unary(UnaryOp.RSQRT, b.binaryScalar(BinaryOp.ADD, var, eps));
+        Tensor y = b.binary(BinaryOp.MUL, xc, rstd);
+        if (weight != null) y = b.binary(BinaryOp.MUL, y, up(b, weight));
+        if (bias != null) y = b.binary(BinaryOp.ADD, y, up(b, bias));
+        return new FusedResults.LayerNorm(b.cast(y, x.dtype()), rows(mean), rows(rstd));
+    }
+
+    static FusedResults.NormGrads layerNormBackward(Backend b, Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd, boolean hasBias) {
+        Tensor x32 = up(b, x), dy32 = up(b, dy);
+        Tensor r = perRow(rstd, x32);
+        Tensor xhat = b.binary(BinaryOp.MUL, b.binary(BinaryOp.SUB, x32, perRow(mean, x32)), r);
+        Tensor g = weight == null ? dy32 : b.binary(BinaryOp.MUL, dy32, up(b, weight));
+        Tensor meanG = b.reduce(ReduceOp.MEAN, g, lastDim(), true);
+        Tensor meanGx = b.reduce(ReduceOp.MEAN, b.binary(BinaryOp.MUL, g, xhat), lastDim(), true);
+        Tensor dx = b.binary(BinaryOp.MUL, r, b.binary(BinaryOp.SUB, b.binary(BinaryOp.SUB, g, meanG), b.binary(BinaryOp.MUL, xhat, meanGx)));
+        Tensor dw = weight == null ? null : sumRows(b, b.binary(BinaryOp.MUL, dy32, xhat));
+        Tensor db = hasBias ? sumRows(b, dy32) : null;
+        return new FusedResults.NormGrads(b.cast(dx, x.dtype()), dw, db);
+    }
+
+    // ------------------------------------------------------------------ RoPE (HF rotate_half)
+
+    /** cos/sin [T, R] or [B, T, R] → [1 or B, 1, T, R] to broadcast over heads. */
+    private static Tensor ropeTable(Tensor t, Tensor x) {
+        if (t.rank() == 2) return t.unsqueeze(0).unsqueeze(0);
+        if (t.rank() == 3) return t.unsqueeze(1);
+        throw new IllegalArgumentException("rope cos/sin must be [T, R] or [B, T, R], got " + java.util.Arrays.toString(t.shape()));
+    }
+
+    /** rotate_half(x) = cat(-x2, x1), or its transpose cat(x2, -x1). */
+    private static Tensor rotateHalf(Backend b, Tensor x, boolean transpose) {
+        int half = x.size(-1) / 2;
+        Tensor x1 = x.narrow(-1, 0, half), x2 = x.narrow(-1, half, half);
+        return transpose ? b.concat(List.of(x2, b.unary(UnaryOp.NEG, x1)), -1) : b.concat(List.of(b.unary(UnaryOp.NEG, x2), x1), -1);
+    }
+
+    private static Tensor ropeApply(Backend b, Tensor x, Tensor cos, Tensor sin, boolean transpose) {
+        int d = x.size(-1), r = cos.size(-1);
+        if (x.rank() != 4 || r % 2 != 0 || r > d || sin.size(-1) != r || cos.size(-2) != x.size(2)) {
+            throw new IllegalArgumentException("rope: x must be [B, H, T, D] and cos/sin [T, R] or [B, T, R] with even R <= D and matching T; got x "
+                    + java.util.Arrays.toString(x.shape()) + ", cos " + java.util.Arrays.toString(cos.shape()));
+        }
+        Tensor x32 = up(b, x);
+        Tensor c = ropeTable(up(b, cos), x), s = ropeTable(up(b, sin), x);
+        Tensor rot = x32.narrow(-1, 0, r);
+        Tensor y = b.binary(BinaryOp.ADD, b.binary(BinaryOp.MUL, rot, c),
+                transpose ? rotateHalf(b, b.binary(BinaryOp.MUL, rot, s), true) : b.binary(BinaryOp.MUL, rotateHalf(b, rot, false), s));
+        if (r < d) y = b.concat(List.of(y, x32.narrow(-1, r, d - r)), -1);
+        return b.cast(y, x.dtype());
+    }
+
+    static Tensor rope(Backend b, Tensor x, Tensor cos, Tensor sin) {
+        return ropeApply(b, x, cos, sin, false);
+    }
+
+    static Tensor ropeBackward(Backend b, Tensor dy, Tensor cos, Tensor sin) {
+        return ropeApply(b, dy, cos, sin, true);
+    }
+
+    // ------------------------------------------------------------------ SwiGLU
+
+    static Tensor siluMul(Backend b, Tensor gate, Tensor up) {
+        return b.binary(BinaryOp.MUL, b.unary(UnaryOp.SILU, gate), up);
+    }
+
+    static FusedResults.SiluMulGrads siluMulBackward(Backend b, Tensor dy, Tensor gate, Tensor up) {
+        Tensor s = b.unary(UnaryOp.SIGMOID, gate);
+        Tensor silu = b.binary(BinaryOp.MUL, gate, s);
+        // silu'(g) = s · (1 + g · (1 - s))
+        Tensor oneMinusS = b.binaryScalar(BinaryOp.ADD, b.unary(UnaryOp.NEG, s), 1);
+        Tensor dsilu = b.binary(BinaryOp.MUL, s, b.binaryScalar(BinaryOp.ADD, b.binary(BinaryOp.MUL, gate, oneMinusS), 1));
+        Tensor dGate = b.binary(BinaryOp.MUL, b.binary(BinaryOp.MUL, dy, up), dsilu);
+        Tensor dUp = b.binary(BinaryOp.MUL, dy, silu);
+        return new FusedResults.SiluMulGrads(dGate, dUp);
+    }
+
+    // ------------------------------------------------------------------ softmax / log-softmax
+
+    static Tensor softmax(Backend b, Tensor x) {
+        Tensor x32 = up(b, x);
+        Tensor e = b.unary(UnaryOp.EXP, b.binary(BinaryOp.SUB, x32, safeMax(b, x32)));
+        return b.cast(b.binary(BinaryOp.DIV, e, b.reduce(ReduceOp.SUM, e, lastDim(), true)), x.dtype());
+    }
+
+    static Tensor softmaxBackward(Backend b, Tensor dy, Tensor y) {
+        Tensor dot = b.reduce(ReduceOp.SUM, b.binary(BinaryOp.MUL, dy, y), lastDim(), true);
+        return b.binary(BinaryOp.MUL, y, b.binary(BinaryOp.SUB, dy, dot));
+    }
+
+    static Tensor logSoftmax(Backend b, Tensor x) {
+        Tensor x32 = up(b, x);
+        return b.cast(b.binary(BinaryOp.SUB, x32, logSumExp(b, x32)), x.dtype());
+    }
+
+    static Tensor logSoftmaxBackward(Backend b, Tensor dy, Tensor y) {
+        Tensor sum = b.reduce(ReduceOp.SUM, dy, lastDim(), true);
+        return b.binary(BinaryOp.SUB, dy, b.binary(BinaryOp.MUL, b.unary(UnaryOp.EXP, y), sum));
+    }
+
+    /** Row max [..., 1], with -inf rows (everything masked) replaced by 0 so x - max stays -inf, not NaN. */
+    private static Tensor safeMax(Backend b, Tensor x) {
+        Tensor m = b.reduce(ReduceOp.MAX, x, lastDim(), true);
+        Tensor zero = b.allocate(m.dtype(), m.shape());
+        return b.where(b.binaryScalar(BinaryOp.EQ, m, Double.NEGATIVE_INFINITY), zero, m);
+    }
+
+    /** log Σ exp(x) over the last dim, keeping it: -inf for an all -inf row. */
+    private static Tensor logSumExp(Backend b, Tensor x) {
+        Tensor m = safeMax(b, x);
+        Tensor s = b.reduce(ReduceOp.SUM, b.unary(UnaryOp.EXP, b.binary(BinaryOp.SUB, x, m)), lastDim(), true);
+        return b.binary(BinaryOp.ADD, b.unary(UnaryOp.LOG, s), m);
+    }
+
+    // ------------------------------------------------------------------ attention
+
+    /** k/v [B, Hkv, S, D] repeated to [B, Hq, S, D] (HF repeat_kv). */
+    private static Tensor repeatKv(Tensor kv, int hq) {
+        int bsz = kv.size(0), hkv = kv.size(1), s = kv.size(2), d = kv.size(3);
+        if (hq % hkv != 0) throw new IllegalArgumentException("query heads " + hq + " are not a multiple of key/value heads " + hkv);
+        return kv.unsqueeze(2).expand(bsz, hkv, hq / hkv, s, d).reshape(bsz, hq, s, d);
+    }
+
+    /** [B, Hq, S, D] gradient of repeated heads summed back to [B, Hkv, S, D]. */
+    private static Tensor sumGroups(Backend b, Tensor g, int hkv) {
+        int bsz = g.size(0), hq = g.size(1), s = g.size(2), d = g.size(3);
+        return b.reduce(ReduceOp.SUM, g.reshape(bsz, hkv, hq / hkv, s, d), new int[]{2}, false);
+    }
+
+    /** Boolean mask [B or 1, 1, T, S]: causal with offset S - T, and equal segments. */
+    private static Tensor allowed(Backend b, int t, int s, AttentionSpec spec) {
+        Tensor mask = null;
+        if (spec.causal()) {
+            Tensor i = b.arange(s - t, s, 1, DType.I64).reshape(t, 1);
+            Tensor j = b.arange(0, s, 1, DType.I64).reshape(1, s);
+            mask = b.binary(BinaryOp.LE, j, i).reshape(1, 1, t, s);
+        }
+        if (spec.hasSegments()) {
+            Tensor qs = spec.querySegments(), ks = spec.keySegments();
+            Tensor same = b.binary(BinaryOp.EQ, qs.reshape(qs.size(0), 1, t, 1), ks.reshape(ks.size(0), 1, 1, s));
+            mask = mask == null ? same : b.where(mask, same, mask);
+        }
+        return mask;
+    }
+
+    private static Tensor maskedScores(Backend b, Tensor q, Tensor kRep, AttentionSpec spec) {
+        Tensor scores = b.binaryScalar(BinaryOp.MUL, b.matmul(q, kRep, false, true), spec.scale());
+        Tensor mask = allowed(b, q.size(2), kRep.size(2), spec);
+        if (mask == null) return scores;
+        Tensor minusInf = b.allocate(scores.dtype());
+        b.fill(minusInf, Double.NEGATIVE_INFINITY);
+        return b.where(mask, scores, minusInf);
+    }
+
+    static FusedResults.Attention attention(Backend b, Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
+        checkAttention(q, k, v);
+        Tensor q32 = up(b, q);
+        int hq = q.size(1);
+        Tensor scores = maskedScores(b, q32, repeatKv(up(b, k), hq), spec);
+        Tensor lse = logSumExp(b, scores);                                      // [B, Hq, T, 1]
+        Tensor p = probabilities(b, scores, lse);
+        Tensor out = b.matmul(p, repeatKv(up(b, v), hq), false, false);
+        return new FusedResults.Attention(b.cast(out, q.dtype()), lse.reshape(q.size(0), hq, q.size(2)));
+    }
+
+    /** exp(scores - lse), 0 on rows that saw no key (lse = -inf). */
+    private static Tensor probabilities(Backend b, Tensor scores, Tensor lse) {
+        Tensor zero = b.allocate(lse.dtype(), lse.shape());
+        Tensor safe = b.where(b.binaryScalar(BinaryOp.EQ, lse, Double.NEGATIVE_INFINITY), zero, lse);
+        Tensor p = b.unary(UnaryOp.EXP, b.binary(BinaryOp.SUB, scores, safe));
+        Tensor none = b.binaryScalar(BinaryOp.EQ, lse, Double.NEGATIVE_INFINITY);
+        return b.where(none, b.allocate(p.dtype(), 1), p);
+    }
+
+    static FusedResults.AttentionGrads attentionBackward(Backend b, Tensor dOut, Tensor q, Tensor k, Tensor v,
+                                                        Tensor out, Tensor lse, AttentionSpec spec) {
+        checkAttention(q, k, v);
+        int hq = q.size(1), hkv = k.size(1);
+        Tensor q32 = up(b, q), kRep = repeatKv(up(b, k), hq), vRep = repeatKv(up(b, v), hq), dO = up(b, dOut);
+        Tensor scores = maskedScores(b, q32, kRep, spec);
+        Tensor p = probabilities(b, scores, lse.reshape(q.size(0), hq, q.size(2), 1));
+        Tensor dvRep = b.matmul(p, dO, true, false);                          // [B, Hq, S, D]
+        Tensor dp = b.matmul(dO, vRep, false, true);                          // [B, Hq, T, S]
+        Tensor rowDot = b.reduce(ReduceOp.SUM, b.binary(BinaryOp.MUL, dO, up(b, out)), lastDim(), true);
+        Tensor ds = b.binaryScalar(BinaryOp.MUL, b.binary(BinaryOp.MUL, p, b.binary(BinaryOp.SUB, dp, rowDot)), spec.scale());
+        Tensor dq = b.matmul(ds, kRep, false, false);
+        Tensor dkRep = b.matmul(ds, q32, true, false);
+        return new FusedResults.AttentionGrads(b.cast(dq, q.dtype()), b.cast(sumGroups(b, dkRep, hkv), k.dtype()),
+                b.cast(sumGroups(b, dvRep, hkv), v.dtype()));
+    }
+
+    private static void checkAttention(Tensor q, Tensor k, Tensor v) {
+        if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4 || k.size(0) != q.size(0) || v.size(0) != q.size(0)
+                || k.size(3) != q.size(3) || v.size(3) != q.size(3) || k.size(1) != v.size(1) || k.size(2) != v.size(2)
+                || q.size(1) % k.size(1) != 0) {
+            throw new IllegalArgumentException("attention expects q [B, Hq, T, D] and k, v [B, Hkv, S, D] with Hq a multiple of Hkv; got q "
+                    + java.util.Arrays.toString(q.shape()) + ", k " + java.util.Arrays.toString(k.shape()) + ", v " + java.util.Arrays.toString(v.shape()));
+        }
+    }
+
+    // ------------------------------------------------------------------ cross-entropy
+
+    private static Tensor validTargets(Backend b, Tensor targets, long ignoreIndex, int vocab) {
+        long[] t = targets.toLongArray();
+        for (int i = 0; i < t.length; i++) {
+            if (t[i] != ignoreIndex && (t[i] < 0 || t[i] >= vocab)) {
+                throw new IndexOutOfBoundsException("cross-entropy target " + t[i] + " at row " + i + " is outside [0, " + vocab + ")");
+            }
+        }
+        return b.binaryScalar(BinaryOp.NE, targets, ignoreIndex);
+    }
+
+    /** ignored targets replaced by 0 so they can index, as [N, 1]. */
+    private static Tensor safeIndex(Backend b, Tensor targets, Tensor valid) {
+        Tensor zero = b.allocate(DType.I64, targets.shape());
+        return b.where(valid, b.cast(targets, DType.I64), zero).reshape(-1, 1);
+    }
+
+    static FusedResults.CrossEntropy crossEntropy(Backend b, Tensor logits, Tensor targets, long ignoreIndex) {
+        if (logits.rank() != 2 || targets.rank() != 1 || targets.size(0) != logits.size(0)) {
+            throw new IllegalArgumentException("cross-entropy expects logits [N, V] and targets [N]; got "
+                    + java.util.Arrays.toString(logits.shape()) + " and " + java.util.Arrays.toString(targets.shape()));
+        }
+        Tensor x = up(b, logits);
+        Tensor valid = validTargets(b, targets, ignoreIndex, logits.size(1));
+        Tensor lse = logSumExp(b, x);                                            // [N, 1]
+        Tensor picked = b.gather(x, 1, safeIndex(b, targets, valid));            // [N, 1]
+        Tensor losses = b.binary(BinaryOp.SUB, lse, picked).reshape(-1);
+        Tensor zero = b.allocate(losses.dtype(), losses.shape());
+        return new FusedResults.CrossEntropy(b.where(valid, losses, zero), lse.reshape(-1));
+    }
+
+    static Tensor crossEntropyBackward(Backend b, Tensor dLosses, Tensor logits, Tensor targets, Tensor lse, long ignoreIndex) {
+        Tensor x = up(b, logits);
+        int vocab = x.size(1);
+        Tensor valid = validTargets(b, targets, ignoreIndex, vocab);
+        Tensor softmax = b.unary(UnaryOp.EXP, b.binary(BinaryOp.SUB, x, lse.reshape(-1, 1)));
+        Tensor onehot = b.cast(b.binary(BinaryOp.EQ, b.arange(0, vocab, 1, DType.I64).reshape(1, vocab),
+                safeIndex(b, targets, valid)), x.dtype());
+        Tensor scale = b.where(valid, up(b, dLosses), b.allocate(x.dtype(), dLosses.shape())).reshape(-1, 1);
+        return b.cast(b.binary(BinaryOp.MUL, b.binary(BinaryOp.SUB, softmax, onehot), scale), logits.dtype());
+    }
+
+    // ------------------------------------------------------------------ AdamW (torch.optim.AdamW, single tensor)
+
+    static void adamwStep(Backend b, Tensor p, Tensor g, Tensor m, Tensor v, AdamWConfig c, long step) {
+        Tensor g32 = b.cast(g, m.dtype());
+        Tensor decayed = b.binaryScalar(BinaryOp.MUL, p, 1 - c.lr() * c.weightDecay());
+        Tensor m2 = b.binary(BinaryOp.ADD, b.binaryScalar(BinaryOp.MUL, m, c.beta1()), b.binaryScalar(BinaryOp.MUL, g32, 1 - c.beta1()));
+        Tensor v2 = b.binary(BinaryOp.ADD, b.binaryScalar(BinaryOp.MUL, v, c.beta2()),
+                b.binaryScalar(BinaryOp.MUL, b.unary(UnaryOp.SQUARE, g32), 1 - c.beta2()));
+        double bc1 = 1 - Math.pow(c.beta1(), step), bc2 = 1 - Math.pow(c.beta2(), step);
+        Tensor denom = b.binaryScalar(BinaryOp.ADD, b.binaryScalar(BinaryOp.MUL, b.unary(UnaryOp.SQRT, v2), 1 / Math.sqrt(bc2)), c.eps());
+        Tensor update = b.binaryScalar(BinaryOp.MUL, b.binary(BinaryOp.DIV, m2, denom), c.lr() / bc1);
+        b.copy(b.binary(BinaryOp.SUB, decayed, update), p);
+        b.copy(m2, m);
+        b.copy(v2, v);
     }
 }

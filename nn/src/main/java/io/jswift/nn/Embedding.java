@@ -2,6 +2,7 @@ package io.jswift.nn;
 
 import io.jswift.autograd.Variable;
 import io.jswift.autograd.ops.Views;
+import io.jswift.tensor.DType;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
 
@@ -21,7 +22,10 @@ public final class Embedding extends Module {
                 throw new IndexOutOfBoundsException("token id " + id + " is outside the vocabulary [0, " + vocab + ")");
             }
         }
-        return Views.embedding(weight.variable(), ids);
+        Variable rows = Views.embedding(weight.variable(), ids);
+        // 16-bit tables are frozen checkpoint weights (trainable ones are f32): activations compute in f32.
+        DType t = rows.dtype();
+        return t == DType.BF16 || t == DType.F16 ? Variable.constant(rows.value().to(DType.F32)) : rows;
     }
 
     public Parameter weight() { return weight; }

@@ -109,9 +109,16 @@ public abstract class Module {
         }
     }
 
-    /** Freezes (or unfreezes) every parameter under this module. */
+    /**
+     * Freezes (or unfreezes) every floating parameter under this module; unfreezing turns 16-bit weights
+     * into f32 master copies (the optimizer updates f32).
+     */
     public final void requiresGrad(boolean requiresGrad) {
-        for (Parameter p : namedParameters().values()) p.setRequiresGrad(requiresGrad);
+        for (Parameter p : namedParameters().values()) {
+            if (!p.value().dtype().isFloatingPoint()) continue;
+            if (requiresGrad && p.value().dtype() != DType.F32 && p.value().dtype() != DType.F64) p.setValue(p.value().to(DType.F32));
+            p.setRequiresGrad(requiresGrad);
+        }
     }
 
     public final void zeroGrad() {

@@ -1,0 +1,90 @@
+package io.jswift.backend.cpu;
+
+import io.jswift.tensor.DType;
+import io.jswift.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static io.jswift.tensor.testing.RandomTensors.random;
+import static io.jswift.tensor.testing.TensorAssert.assertClose;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The packed GEMM, the GEMV decode path and batching against a float64 triple loop. */
+class GemmTest {
+    private final CpuBackend cpu = new CpuBackend();
+
+    private void check(int m, int k, int n, boolean ta, boolean tb, DType dtype) {
+        Tensor a = random(m * 31L + k, dtype, ta ? k : m, ta ? m : k);
+        Tensor b = random(n * 17L + k, dtype, tb ? n : k, tb ? k : n);
+        // 16-bit × 16-bit products come back in that dtype (as torch), so allow its rounding (2^-8 relative)
+        double tol = dtype == DType.F64 ? 1e-12 : dtype == DType.F32 ? 2e-5 * Math.sqrt(k + 1) : 8e-3;
+        assertClose(NaiveOracle.matmul(a, b, ta, tb), cpu.matmul(a, b, ta, tb), tol, tol,
+                "matmul " + m + "x" + k + "x" + n + " ta=" + ta + " tb=" + tb + " " + dtype);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1,1,1", "3,7,5", "7,33,3", "33,65,31", "65,257,129", "257,33,65", "2,300,513", "4,1023,9", "129,3,1"})
+    void allTransposesOnOddSizes(int m, int k, int n) {
+        for (boolean ta : new boolean[]{false, true}) for (boolean tb : new boolean[]{false, true}) check(m, k, n, ta, tb, DType.F32);
+    }
+
+    @Test
+    void sixteenBitOperandsConvertOnTheFly() {
+        check(37, 70, 45, false, true, DType.BF16); // Linear layer shape: x·Wᵀ
+        check(3, 64, 40, false, true, DType.BF16);  // decode path (GEMV) with bf16 weights
+        check(20, 19, 23, true, false, DType.F16);
+        Tensor x = random(1, 3, 64), w = random(2, DType.BF16, 40, 64);
+        assertEquals(DType.F32, cpu.matmul(x, w, false, true).dtype());
+        assertClose(NaiveOracle.matmul(x, w, false, true), cpu.matmul(x, w, false, true), 1e-4, 1e-4, "f32 x bf16");
+    }
+
+    @Test
+    void float64IsAccurate() {
+        check(17, 40, 9, false, false, DType.F64);
+        check(9, 40, 17, true, true, DType.F64);
+    }
+
+    @Test
+    void largeEnoughToUseEveryBlockLoop() {
+        check(300, 1100, 200, false, false, DType.F32); // K > KC, M > MC, several threads
+        check(130, 1030, 70, false, true, DType.F32);
+    }
+
+    @Test
+    void nonContiguousViewsAndZeroSizes() {
+        Tensor a = random(1, 40, 30).slice(0, 1, 40, 3);        // [13, 30] row step 3
+        Tensor b = random(2, 30, 50).slice(1, 0, 50, 2);        // [30, 25] column step 2
+        assertClose(NaiveOracle.matmul(a.contiguous(), b.contiguous(), false, false), cpu.matmul(a, b, false, false), 1e-4, 1e-4, "views");
+        assertArrayEquals(new int[]{0, 5}, cpu.matmul(Tensor.zeros(DType.F32, 0, 3), random(1, 3, 5), false, false).shape());
+        Tensor kZero = cpu.matmul(Tensor.zeros(DType.F32, 4, 0), Tensor.zeros(DType.F32, 0, 6), false, false);
+        assertArrayEquals(new double[24], kZero.toDoubleArray(), 0);
+    }
+
+    @Test
+    void batchedWithBroadcastBatchDims() {
+        Tensor a = random(1, 2, 3, 5, 7), b = random(2, 3, 7, 4); // [2,3,5,7] · [3,7,4] → [2,3,5,4]
+        Tensor c = cpu.matmul(a, b, false, false);
+        assertArrayEquals(new int[]{2, 3, 5, 4}, c.shape());
+        for (int i = 0; i < 2; i++) {
+            for (int j = 0; j < 3; j++) {
+                double[] expected = NaiveOracle.matmul(a.select(0, i).select(0, j).contiguous(), b.select(0, j).contiguous(), false, false);
+                assertClose(expected, c.select(0, i).select(0, j), 1e-5, 1e-5, "batch " + i + "," + j);
+            }
+        }
+        Tensor out = Tensor.zeros(DType.F32, 2, 3, 5, 4);
+        cpu.matmul(a, b, false, false, out);
+        assertArrayEquals(c.toDoubleArray(), out.toDoubleArray(), 0);
+    }
+
+    @Test
+    void shapeErrorsNameBothOperands() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> cpu.matmul(random(1, 3, 4), random(2, 5, 6), false, false));
+        assertTrue(e.getMessage().contains("[3, 4]") && e.getMessage().contains("[5, 6]"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> cpu.matmul(random(1, 3), random(2, 3, 6), false, false));
+        assertThrows(IllegalArgumentException.class, () -> cpu.matmul(random(1, 3, 4), random(2, 4, 6), false, false, Tensor.zeros(DType.F32, 3, 5)));
+    }
+}

@@ -5,11 +5,18 @@ import io.jswift.tensor.Device;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.HostStorage;
 import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.AdamWConfig;
+import io.jswift.tensor.spi.AttentionSpec;
 import io.jswift.tensor.spi.Backend;
+import io.jswift.tensor.spi.FusedResults;
 import io.jswift.tensor.spi.BinaryOp;
 import io.jswift.tensor.spi.RandomSpec;
 import io.jswift.tensor.spi.ReduceOp;
 import io.jswift.tensor.spi.UnaryOp;
+import io.jswift.backend.cpu.fused.AdamWKernel;
+import io.jswift.backend.cpu.fused.AttentionKernels;
+import io.jswift.backend.cpu.fused.NormKernels;
+import io.jswift.backend.cpu.fused.SoftmaxKernels;
 import io.jswift.backend.cpu.gemm.Matmul;
 import io.jswift.backend.cpu.kernels.CopyKernels;
 import io.jswift.backend.cpu.kernels.ElementwiseKernels;
@@ -97,5 +104,76 @@ public final class CpuBackend implements Backend {
     public Tensor concat(List<Tensor> tensors, int dim) { return IndexKernels.concat(tensors, dim); }
 
     // ------------------------------------------------------------------ fused ops (CPU kernels)
+    // f32 inputs run the SIMD kernels; other dtypes (F64 for gradient checks, 16-bit) take the reference
+    // composition, which computes in f32/f64 with the same semantics.
+
+    @Override
+    public FusedResults.RmsNorm rmsNorm(Tensor x, Tensor weight, double eps) {
+        return x.dtype() == DType.F32 ? NormKernels.rmsNorm(x, weight, eps) : Backend.super.rmsNorm(x, weight, eps);
+    }
+
+    @Override
+    public FusedResults.NormGrads rmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd) {
+        return x.dtype() == DType.F32 && dy.dtype() == DType.F32
+                ? NormKernels.rmsNormBackward(dy, x, weight, rstd) : Backend.super.rmsNormBackward(dy, x, weight, rstd);
+    }
+
+    @Override
+    public Tensor softmax(Tensor x) {
+        return x.dtype() == DType.F32 ? SoftmaxKernels.forward(x, false) : Backend.super.softmax(x);
+    }
+
+    @Override
+    public Tensor softmaxBackward(Tensor dy, Tensor y) {
+        return dy.dtype() == DType.F32 && y.dtype() == DType.F32 ? SoftmaxKernels.backward(dy, y, false) : Backend.super.softmaxBackward(dy, y);
+    }
+
+    @Override
+    public Tensor logSoftmax(Tensor x) {
+        return x.dtype() == DType.F32 ? SoftmaxKernels.forward(x, true) : Backend.super.logSoftmax(x);
+    }
+
+    @Override
+    public Tensor logSoftmaxBackward(Tensor dy, Tensor y) {
+        return dy.dtype() == DType.F32 && y.dtype() == DType.F32 ? SoftmaxKernels.backward(dy, y, true) : Backend.super.logSoftmaxBackward(dy, y);
+    }
+
+    @Override
+    public FusedResults.Attention attention(Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
+        return allF32(q, k, v) ? AttentionKernels.forward(q, k, v, spec) : Backend.super.attention(q, k, v, spec);
+    }
+
+    @Override
+    public FusedResults.AttentionGrads attentionBackward(Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, AttentionSpec spec) {
+        return allF32(dOut, q, k, v, out) ? AttentionKernels.backward(dOut, q, k, v, out, lse, spec)
+                : Backend.super.attentionBackward(dOut, q, k, v, out, lse, spec);
+    }
+
+    @Override
+    public FusedResults.CrossEntropy crossEntropy(Tensor logits, Tensor targets, long ignoreIndex) {
+        return logits.dtype() == DType.F32 && logits.rank() == 2 && targets.rank() == 1 && targets.size(0) == logits.size(0)
+                ? SoftmaxKernels.crossEntropy(logits, targets, ignoreIndex) : Backend.super.crossEntropy(logits, targets, ignoreIndex);
+    }
+
+    @Override
+    public Tensor crossEntropyBackward(Tensor dLosses, Tensor logits, Tensor targets, Tensor lse, long ignoreIndex) {
+        return logits.dtype() == DType.F32 && logits.rank() == 2
+                ? SoftmaxKernels.crossEntropyBackward(dLosses, logits, targets, lse, ignoreIndex)
+                : Backend.super.crossEntropyBackward(dLosses, logits, targets, lse, ignoreIndex);
+    }
+
+    @Override
+    public void adamwStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, AdamWConfig config, long step) {
+        if (allF32(param, grad, expAvg, expAvgSq) && param.isContiguous() && expAvg.isContiguous() && expAvgSq.isContiguous()) {
+            AdamWKernel.step(param, grad, expAvg, expAvgSq, config, step);
+        } else {
+            Backend.super.adamwStep(param, grad, expAvg, expAvgSq, config, step);
+        }
+    }
+
+    private static boolean allF32(Tensor... ts) {
+        for (Tensor t : ts) if (t.dtype() != DType.F32) return false;
+        return true;
+    }
 
 }

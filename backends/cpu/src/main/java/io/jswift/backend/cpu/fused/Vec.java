@@ -1,0 +1,84 @@
+package io.jswift.backend.cpu.fused;
+
+import io.jswift.tensor.HostAccess;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/** Row-level SIMD helpers over f32 memory segments (offsets in elements). */
+final class Vec {
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int L = F.length();
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+
+    private Vec() {}
+
+    static FloatVector load(MemorySegment s, long off) {
+        return FloatVector.fromMemorySegment(F, s, off * 4, NATIVE);
+    }
+
+    static void store(FloatVector v, MemorySegment s, long off) {
+        v.intoMemorySegment(s, off * 4, NATIVE);
+    }
+
+    static float get(MemorySegment s, long off) {
+        return s.getAtIndex(HostAccess.F32, off);
+    }
+
+    static void set(MemorySegment s, long off, float v) {
+        s.setAtIndex(HostAccess.F32, off, v);
+    }
+
+    /** Σ x[i]·y[i] over n elements. */
+    static float dot(MemorySegment x, long xo, MemorySegment y, long yo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0, bound = F.loopBound(n);
+        for (; i < bound; i += L) acc = load(x, xo + i).fma(load(y, yo + i), acc);
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += get(x, xo + i) * get(y, yo + i);
+        return s;
+    }
+
+    static float max(MemorySegment x, long xo, int n) {
+        FloatVector acc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int i = 0, bound = F.loopBound(n);
+        for (; i < bound; i += L) acc = acc.max(load(x, xo + i));
+        float m = acc.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) m = Math.max(m, get(x, xo + i));
+        return m;
+    }
+
+    /** Σ exp(x[i] - shift), accumulated per vector block in double. */
+    static double sumExp(MemorySegment x, long xo, int n, float shift) {
+        double total = 0;
+        int i = 0, bound = F.loopBound(n);
+        while (i < bound) {
+            FloatVector acc = FloatVector.zero(F);
+            int end = Math.min(bound, i + 64 * L);
+            for (; i < end; i += L) acc = acc.add(load(x, xo + i).sub(shift).lanewise(VectorOperators.EXP));
+            total += acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) total += Math.exp(get(x, xo + i) - shift);
+        return total;
+    }
+
+    /** y[i] += a · x[i]. */
+    static void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
+        FloatVector av = FloatVector.broadcast(F, a);
+        int i = 0, bound = F.loopBound(n);
+        for (; i < bound; i += L) av.fma(FloatVector.fromArray(F, x, xo + i), FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
+        for (; i < n; i++) y[yo + i] += a * x[xo + i];
+    }
+
+    static float dot(float[] x, int xo, float[] y, int yo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0, bound = F.loopBound(n);
+        for (; i < bound; i += L) acc = FloatVector.fromArray(F, x, xo + i).fma(FloatVector.fromArray(F, y, yo + i), acc);
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += x[xo + i] * y[yo + i];
+        return s;
+    }
+}

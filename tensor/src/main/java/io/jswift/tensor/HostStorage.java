@@ -1,12 +1,13 @@
 package io.jswift.tensor;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.ref.Cleaner;
 
-/** Storage in host memory: an off-heap allocation, or a borrowed segment such as an mmapped file region. */
+/**
+ * Storage in host memory: an off-heap allocation (freed by the garbage collector when unreachable, see
+ * {@link HostMemory}) or a borrowed segment such as an mmapped file region.
+ */
 public final class HostStorage implements Storage {
-    private final MemorySegment segment;
-    private Cleaner.Cleanable cleanable; // null for borrowed segments
+    private MemorySegment segment;
     private final Object owner; // keeps the owner of a borrowed segment (e.g. a mapped file) reachable
 
     private HostStorage(MemorySegment segment, Object owner) {
@@ -14,11 +15,10 @@ public final class HostStorage implements Storage {
         this.owner = owner;
     }
 
-    /** Allocates {@code bytes} zero-filled bytes, freed when unreachable or on {@link #release()}. */
+    /** Allocates {@code bytes} zero-filled off-heap bytes (see {@link HostMemory}). */
     public static HostStorage allocate(long bytes) {
-        HostMemory.Allocation a = HostMemory.allocate(bytes);
-        HostStorage s = new HostStorage(a.segment(), null);
-        s.cleanable = HostMemory.CLEANER.register(s, a.freer());
+        HostStorage s = new HostStorage(null, null);
+        s.segment = HostMemory.allocate(bytes, s);
         return s;
     }
 
@@ -37,11 +37,6 @@ public final class HostStorage implements Storage {
 
     @Override
     public long byteSize() { return segment.byteSize(); }
-
-    /** Frees the memory now. Every tensor viewing this storage becomes unusable (access throws). */
-    public void release() {
-        if (cleanable != null) cleanable.clean();
-    }
 
     Object owner() { return owner; }
 }

@@ -9,7 +9,6 @@ import io.jswift.tensor.ElementOrder;
 import io.jswift.tensor.Tensor;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -87,30 +86,32 @@ public final class SafetensorsWriter {
         return t.isPacked() ? 1 : t.byteSize();
     }
 
-    /** Contiguous tensors stream straight from their memory; views are gathered in 1 MiB chunks. */
+    /** Streams a tensor's bytes in row-major order through a 1 MiB buffer (works for heap, native and mapped memory). */
     private static void writeData(FileChannel ch, Tensor t) throws IOException {
         long bytes = t.dtype().byteSize(t.numel());
         if (bytes == 0) return;
         MemorySegment src = t.hostSegment();
         int es = t.dtype().byteSize();
+        byte[] buf = new byte[1 << 20];
+        MemorySegment chunk = MemorySegment.ofArray(buf);
         if (t.isContiguous()) {
-            MemorySegment slice = src.asSlice(t.offset() * es, bytes);
             for (long pos = 0; pos < bytes; ) {
-                ByteBuffer buf = slice.asSlice(pos, Math.min(1 << 24, bytes - pos)).asByteBuffer();
-                while (buf.hasRemaining()) pos += ch.write(buf);
+                int len = (int) Math.min(buf.length, bytes - pos);
+                MemorySegment.copy(src, t.offset() * es + pos, chunk, 0, len);
+                flush(ch, buf, len);
+                pos += len;
             }
             return;
         }
-        int chunkElems = Math.max(1, (1 << 20) / es);
-        MemorySegment chunk = Arena.ofAuto().allocate((long) chunkElems * es);
-        long[] filled = {0};
+        int chunkElems = buf.length / es;
+        int[] filled = {0};
         IOException[] failure = {null};
         ElementOrder.forEachOffset(t.shape(), t.strides(), t.offset(), (pos, off) -> {
             if (failure[0] != null) return;
-            MemorySegment.copy(src, off * es, chunk, filled[0] * es, es);
+            MemorySegment.copy(src, off * es, chunk, (long) filled[0] * es, es);
             if (++filled[0] == chunkElems) {
                 try {
-                    flush(ch, chunk, filled[0] * es);
+                    flush(ch, buf, filled[0] * es);
                 } catch (IOException e) {
                     failure[0] = e;
                 }
@@ -118,12 +119,12 @@ public final class SafetensorsWriter {
             }
         });
         if (failure[0] != null) throw failure[0];
-        flush(ch, chunk, filled[0] * es);
+        flush(ch, buf, filled[0] * es);
     }
 
-    private static void flush(FileChannel ch, MemorySegment chunk, long bytes) throws IOException {
-        ByteBuffer buf = chunk.asSlice(0, bytes).asByteBuffer();
-        while (buf.hasRemaining()) ch.write(buf);
+    private static void flush(FileChannel ch, byte[] buf, int len) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(buf, 0, len);
+        while (b.hasRemaining()) ch.write(b);
     }
 
     /**

@@ -1,18 +1,29 @@
 package io.jswift.backend.cpu;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Static-schedule parallel loops over the machine's cores (-Djswift.threads=N overrides the count). A range
- * is cut into at most one contiguous chunk per thread; the calling thread runs the first chunk itself and a
- * pool of (threads - 1) workers runs the others, so exactly {@code threads} threads compete for the cores
- * (an extra waiting caller made GEMM timings bimodal). Small ranges and nested calls run inline.
+ * Static-schedule parallel loops over the machine's cores ({@code -Djswift.threads=N} overrides the count).
+ * A range is cut into at most one contiguous chunk per thread; the calling thread runs the first chunk and
+ * persistent workers run the others. Workers spin for {@code jswift.spinMicros} (default 200 µs) before
+ * parking, like OpenBLAS's threads: on virtual machines waking a parked thread can take milliseconds,
+ * which made small fused ops 10-100x slower and every timing erratic with a plain ForkJoinPool.
+ * Nested calls, and calls made while another thread holds the workers, run inline.
  */
 public final class Parallel {
     private static final int THREADS = Math.max(1, Integer.getInteger("jswift.threads", Runtime.getRuntime().availableProcessors()));
-    private static final ForkJoinPool POOL = THREADS > 1 ? new ForkJoinPool(THREADS - 1) : null;
+    private static final long SPIN_NANOS = Long.getLong("jswift.spinMicros", 200) * 1000;
+    private static final Worker[] WORKERS = new Worker[THREADS - 1];
+    private static final ReentrantLock POOL = new ReentrantLock();
+
+    static {
+        for (int i = 0; i < WORKERS.length; i++) {
+            WORKERS[i] = new Worker(i + 1);
+            WORKERS[i].start();
+        }
+    }
 
     private Parallel() {}
 
@@ -26,35 +37,25 @@ public final class Parallel {
 
     /**
      * Runs {@code body} over [0, n) in at most {@link #threads()} contiguous chunks of at least {@code grain}
-     * indices. {@code body} must be safe to run concurrently on disjoint ranges.
+     * indices. {@code body} must be safe to run concurrently on disjoint ranges; an exception in any chunk
+     * is rethrown here after every chunk finished.
      */
     public static void range(int n, int grain, RangeBody body) {
         if (n <= 0) return;
         int chunks = (int) Math.min(THREADS, (n + (long) Math.max(1, grain) - 1) / Math.max(1, grain));
-        if (POOL == null || chunks <= 1 || insidePool()) {
+        if (chunks <= 1 || Thread.currentThread() instanceof Worker || !POOL.tryLock()) {
             body.run(0, n);
             return;
         }
-        ForkJoinTask<?>[] others = new ForkJoinTask<?>[chunks - 1];
-        for (int c = 1; c < chunks; c++) {
-            int lo = (int) ((long) n * c / chunks), hi = (int) ((long) n * (c + 1) / chunks);
-            others[c - 1] = POOL.submit(() -> body.run(lo, hi));
-        }
-        Throwable failure = null;
         try {
-            body.run(0, (int) ((long) n / chunks));
-        } catch (RuntimeException | Error e) {
-            failure = e;
+            Job job = new Job(body, n, chunks, Thread.currentThread());
+            for (int c = 1; c < chunks; c++) WORKERS[c - 1].submit(job, c);
+            job.runChunk(0);
+            job.awaitOthers();
+            job.rethrow();
+        } finally {
+            POOL.unlock();
         }
-        for (ForkJoinTask<?> t : others) {
-            try {
-                t.join();
-            } catch (RuntimeException | Error e) {
-                if (failure == null) failure = e;
-            }
-        }
-        if (failure instanceof RuntimeException re) throw re;
-        if (failure instanceof Error er) throw er;
     }
 
     /** Runs exactly {@code tasks} tasks (e.g. one per thread), task i receiving [i, i+1). */
@@ -62,8 +63,79 @@ public final class Parallel {
         range(tasks, 1, body);
     }
 
-    /** Nested parallel calls run inline: the outer split already occupies every core. */
-    private static boolean insidePool() {
-        return Thread.currentThread() instanceof ForkJoinWorkerThread w && w.getPool() == POOL;
+    private static final class Job {
+        final RangeBody body;
+        final int n, chunks;
+        final Thread caller;
+        final AtomicInteger pending;
+        volatile Throwable failure;
+
+        Job(RangeBody body, int n, int chunks, Thread caller) {
+            this.body = body;
+            this.n = n;
+            this.chunks = chunks;
+            this.caller = caller;
+            this.pending = new AtomicInteger(chunks - 1);
+        }
+
+        void runChunk(int c) {
+            try {
+                body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
+            } catch (Throwable t) {
+                if (failure == null) failure = t;
+            }
+        }
+
+        void finishedByWorker() {
+            if (pending.decrementAndGet() == 0) LockSupport.unpark(caller);
+        }
+
+        void awaitOthers() {
+            long start = System.nanoTime();
+            while (pending.get() > 0) {
+                if (System.nanoTime() - start < SPIN_NANOS) Thread.onSpinWait();
+                else LockSupport.parkNanos(this, 100_000);
+            }
+        }
+
+        void rethrow() {
+            Throwable t = failure;
+            if (t instanceof RuntimeException re) throw re;
+            if (t instanceof Error er) throw er;
+            if (t != null) throw new IllegalStateException(t);
+        }
+    }
+
+    /** A daemon thread that takes one chunk of a job at a time, spinning briefly before it parks. */
+    private static final class Worker extends Thread {
+        private volatile Job job;
+        private volatile int chunk;
+
+        Worker(int index) {
+            super("jswift-cpu-" + index);
+            setDaemon(true);
+        }
+
+        void submit(Job j, int c) {
+            chunk = c;
+            job = j;
+            LockSupport.unpark(this);
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                Job j;
+                long start = System.nanoTime();
+                while ((j = job) == null) {
+                    if (System.nanoTime() - start < SPIN_NANOS) Thread.onSpinWait();
+                    else LockSupport.park(this);
+                }
+                int c = chunk;
+                job = null;
+                j.runChunk(c);
+                j.finishedByWorker();
+            }
+        }
     }
 }

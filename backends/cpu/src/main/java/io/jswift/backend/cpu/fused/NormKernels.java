@@ -4,7 +4,6 @@ import io.jswift.backend.cpu.Parallel;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.FusedResults;
-import jdk.incubator.vector.FloatVector;
 
 import java.lang.foreign.MemorySegment;
 
@@ -29,10 +28,11 @@ public final class NormKernels {
                 float inv = (float) (1 / Math.sqrt(Vec.dot(xs, row, xs, row, c) / c + eps));
                 Vec.set(rs, r, inv);
                 int i = 0, bound = Vec.F.loopBound(c);
-                for (; i < bound; i += Vec.L) {
-                    FloatVector v = Vec.load(xs, row + i).mul(inv);
-                    if (ws != null) v = v.mul(Vec.load(ws, wo + i));
-                    Vec.store(v, ys, out + i);
+                // separate loops: a vector assigned under a condition inside the loop makes C2 box it (~20x slower)
+                if (ws != null) {
+                    for (; i < bound; i += Vec.L) Vec.store(Vec.load(xs, row + i).mul(inv).mul(Vec.load(ws, wo + i)), ys, out + i);
+                } else {
+                    for (; i < bound; i += Vec.L) Vec.store(Vec.load(xs, row + i).mul(inv), ys, out + i);
                 }
                 for (; i < c; i++) Vec.set(ys, out + i, Vec.get(xs, row + i) * inv * (ws == null ? 1 : Vec.get(ws, wo + i)));
             }

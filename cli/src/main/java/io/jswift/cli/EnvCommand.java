@@ -50,10 +50,12 @@ final class EnvCommand implements Callable<Integer> {
         Tensor a = Tensor.zeros(DType.F32, n, n), b = Tensor.zeros(DType.F32, n, n);
         Backends.forDevice(Device.CPU).fillRandom(a, new RandomSpec.Normal(0, 1), gen);
         Backends.forDevice(Device.CPU).fillRandom(b, new RandomSpec.Normal(0, 1), gen);
-        Tensor c = backend.matmul(a.to(device), b.to(device), false, false);
+        Tensor da = a.to(device), db = b.to(device);
+        Tensor c = null;
+        for (int r = 0; r < 50; r++) c = backend.matmul(da, db, false, false); // warm-up: let the JIT compile the kernels
+        int reps = 50;
         long t0 = System.nanoTime();
-        int reps = 20;
-        for (int r = 0; r < reps; r++) c = backend.matmul(a.to(device), b.to(device), false, false);
+        for (int r = 0; r < reps; r++) c = backend.matmul(da, db, false, false);
         double seconds = (System.nanoTime() - t0) / 1e9;
         float[] av = a.toFloatArray(), bv = b.toFloatArray(), cv = c.toFloatArray();
         double maxErr = 0;

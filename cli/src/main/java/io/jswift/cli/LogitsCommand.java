@@ -1,0 +1,111 @@
+package io.jswift.cli;
+
+import io.jswift.autograd.GradMode;
+import io.jswift.autograd.Variable;
+import io.jswift.models.decoder.DecoderInput;
+import io.jswift.models.load.LoadedModel;
+import io.jswift.models.load.ModelLoader;
+import io.jswift.tensor.DType;
+import io.jswift.tensor.Device;
+import io.jswift.tensor.Tensor;
+import io.jswift.tensor.io.SafetensorsFile;
+import io.jswift.tensor.io.SafetensorsWriter;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code jswift logits}: runs a model once and writes float32 {@code logits} to a safetensors file:
+ * [seq, vocab] for causal LMs from token ids, [num_labels] for image classifiers from pixel values.
+ */
+@Command(name = "logits", description = "Write the logits of one forward pass to a safetensors file.")
+final class LogitsCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Hugging Face model directory.")
+    Path model;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Input input;
+
+    static final class Input {
+        @Option(names = "--input_ids", description = "Comma-separated token ids, e.g. 1,2,3 (causal LMs).")
+        String inputIds;
+
+        @Option(names = "--pixel_values", description = "safetensors file holding one tensor [1, C, H, W] (image classifiers).")
+        Path pixelValues;
+    }
+
+    @Option(names = "--adapters", description = "LoRA adapter directory (PEFT format).")
+    Path adapters;
+
+    @Option(names = "--output", required = true, description = "Output .safetensors file (tensor \"logits\").")
+    Path output;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "Device to run on (default cpu).")
+    String device;
+
+    @Option(names = "--verbose", description = "Print stack traces on errors.")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        if (adapters != null) {
+            throw new UnsupportedOperationException("--adapters is not supported yet: LoRA adapters arrive with the fine-tuning "
+                    + "issue; merge them with PEFT or run without --adapters");
+        }
+        Device dev = Device.parse(device);
+        if (!dev.equals(Device.CPU)) Tensor.zeros(DType.F32, 1).to(dev); // fails with the backend's reason when unavailable
+        LoadedModel loaded = ModelLoader.load(model, false);
+        Tensor logits;
+        try (var s = GradMode.noGrad()) {
+            logits = switch (loaded) {
+                case LoadedModel.CausalLm lm -> {
+                    if (input.inputIds == null) throw new IllegalArgumentException(model + " is a causal LM: give --input_ids, not --pixel_values");
+                    Tensor ids = parseIds(input.inputIds);
+                    Tensor out = lm.model().forward(DecoderInput.of(ids.reshape(1, -1))).value();
+                    yield out.reshape(out.size(1), out.size(2));
+                }
+                case LoadedModel.VitClassifier vit -> {
+                    if (input.pixelValues == null) throw new IllegalArgumentException(model + " is an image classifier: give --pixel_values, not --input_ids");
+                    Tensor out = vit.model().forward(Variable.constant(readPixels(input.pixelValues))).value();
+                    yield out.reshape(out.size(1));
+                }
+                case LoadedModel.Vit vit -> throw new IllegalArgumentException(model + " is a ViTModel without a classification head: "
+                        + "jswift logits needs ViTForImageClassification (a checkpoint with classifier.weight)");
+            };
+        }
+        SafetensorsWriter.write(output, Map.of("logits", logits.to(DType.F32).to(Device.CPU)), Map.of("format", "pt"));
+        System.out.println("wrote logits " + Arrays.toString(logits.shape()) + " to " + output);
+        return 0;
+    }
+
+    static Tensor parseIds(String text) {
+        String[] parts = text.split(",");
+        long[] ids = new long[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                ids[i] = Long.parseLong(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--input_ids: '" + parts[i].trim() + "' (position " + i + ") is not an integer; expected e.g. 1,2,3");
+            }
+            if (ids[i] < 0) throw new IllegalArgumentException("--input_ids: token id " + ids[i] + " at position " + i + " is negative");
+        }
+        return Tensor.ofLongs(ids, ids.length);
+    }
+
+    private static Tensor readPixels(Path file) throws java.io.IOException {
+        SafetensorsFile f = SafetensorsFile.open(file);
+        if (f.names().size() != 1) {
+            throw new IllegalArgumentException(file + ": expected exactly one tensor [1, C, H, W], found " + f.names());
+        }
+        Tensor t = f.tensor(f.names().get(0));
+        if (t.rank() != 4 || t.size(0) != 1) {
+            throw new IllegalArgumentException(file + ": pixel values must be [1, C, H, W], got " + Arrays.toString(t.shape()));
+        }
+        return t.dtype() == DType.F32 ? t : t.to(DType.F32);
+    }
+}

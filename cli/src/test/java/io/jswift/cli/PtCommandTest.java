@@ -114,7 +114,49 @@ class PtCommandTest {
         err = new StringWriter();
         Main.run(new PrintWriter(err, true), "pt", "--model", MODELS.resolve("llama-f32").toString(), "--dataset", text.toString(),
                 "--output_dir", dir.resolve("o").toString(), "--max_steps", "1");
-        assertTrue(err.toString().contains(text + ":1: text rows need the model's tokenizer"), err.toString());
+        assertTrue(err.toString().contains(text + ":1: text rows need the model's tokenizer.json"), err.toString());
+    }
+
+    /** A byte-level tokenizer whose ids fit the tiny model: printable ASCII + 'Ġ' (space), eos = 127. */
+    private Path modelWithTinyTokenizer() throws Exception {
+        Path model = dir.resolve("tiny-with-tokenizer");
+        Files.createDirectories(model);
+        for (String f : List.of("config.json", "model.safetensors")) Files.copy(MODELS.resolve("llama-f32").resolve(f), model.resolve(f));
+        StringBuilder vocab = new StringBuilder();
+        int id = 0;
+        for (char c = '!'; c <= '~'; c++) {
+            vocab.append(id == 0 ? "" : ", ").append(new ObjectMapper().writeValueAsString(String.valueOf(c))).append(": ").append(id++);
+        }
+        vocab.append(", \"\u0120\": ").append(id);
+        Files.writeString(model.resolve("tokenizer.json"), "{\"model\": {\"type\": \"BPE\", \"vocab\": {" + vocab + "}, \"merges\": []},"
+                + " \"added_tokens\": [{\"id\": 127, \"content\": \"<eos>\", \"special\": true}],"
+                + " \"pre_tokenizer\": {\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"use_regex\": true},"
+                + " \"decoder\": {\"type\": \"ByteLevel\"}}");
+        Files.writeString(model.resolve("tokenizer_config.json"), "{\"eos_token\": \"<eos>\"}");
+        return model;
+    }
+
+    @Test
+    void textRowsAreTokenizedWithTheModelsTokenizerPlusEos() throws Exception {
+        Path model = modelWithTinyTokenizer();
+        Path data = dir.resolve("text.jsonl");
+        Files.writeString(data, "{\"text\": \"hello world\"}\n");
+        Path out = dir.resolve("text-run");
+        assertEquals(0, Main.run("pt", "--model", model.toString(), "--dataset", data.toString(), "--output_dir", out.toString(),
+                "--max_steps", "1", "--optim", "sgd", "--learning_rate", "0.1", "--max_grad_norm", "0", "--lr_scheduler_type", "constant",
+                "--weight_decay", "0", "--logging_steps", "1"));
+        // the same ids as a pre-tokenized row must give the same first-step loss: h e l l o Ġ w o r l d <eos>
+        long[] ids = {71, 68, 75, 75, 78, 94, 86, 78, 81, 75, 67, 127};
+        Path tokenized = dir.resolve("ids.jsonl");
+        Files.writeString(tokenized, "{\"input_ids\": " + java.util.Arrays.toString(ids) + "}\n");
+        Path out2 = dir.resolve("ids-run");
+        assertEquals(0, Main.run("pt", "--model", model.toString(), "--dataset", tokenized.toString(), "--output_dir", out2.toString(),
+                "--max_steps", "1", "--optim", "sgd", "--learning_rate", "0.1", "--max_grad_norm", "0", "--lr_scheduler_type", "constant",
+                "--weight_decay", "0", "--logging_steps", "1"));
+        JsonNode a = new ObjectMapper().readTree(Files.readAllLines(onlyRun(out).resolve("logging.jsonl")).get(0));
+        JsonNode b = new ObjectMapper().readTree(Files.readAllLines(onlyRun(out2).resolve("logging.jsonl")).get(0));
+        assertEquals(b.get("loss").asDouble(), a.get("loss").asDouble(), 1e-9);
+        assertTrue(Files.exists(onlyRun(out).resolve("checkpoint-1/tokenizer.json")), "tokenizer files travel with the checkpoint");
     }
 
     private static String[] concat(String[] a, String... b) {

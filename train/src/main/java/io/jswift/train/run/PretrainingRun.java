@@ -7,6 +7,7 @@ import io.jswift.models.decoder.DecoderInput;
 import io.jswift.models.decoder.DecoderLm;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
+import io.jswift.models.tokenizer.Tokenizer;
 import io.jswift.nn.CausalLmLoss;
 import io.jswift.nn.Parameter;
 import io.jswift.tensor.DType;
@@ -31,8 +32,8 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * {@code jswift pt}: full-parameter causal-LM training of a Hugging Face checkpoint on pre-tokenized rows
- * (loss on every labelled token). Gradient accumulation divides every micro-batch's summed loss by the
+ * {@code jswift pt}: full-parameter causal-LM training of a Hugging Face checkpoint on text rows (tokenized
+ * with the model's tokenizer, eos appended) and pre-tokenized rows (loss on every labelled token). Gradient accumulation divides every micro-batch's summed loss by the
  * target count of the whole accumulated batch (HF's num_items_in_batch), so k micro-batches equal one batch
  * of k rows. A non-finite loss or gradient norm stops the run before the optimizer step, naming the step.
  */
@@ -53,7 +54,7 @@ public final class PretrainingRun {
         }
         DecoderLm model = lm.model();
         model.train(true);
-        List<Batch.Example> examples = examples(model.config());
+        List<Batch.Example> examples = examples(model.config(), tokenizerIfPresent(args.model()));
         int perStep = args.perDeviceTrainBatchSize() * args.gradientAccumulationSteps();
         int stepsPerEpoch = Math.max(1, (examples.size() + perStep - 1) / perStep);
         int totalSteps = args.maxSteps() > 0 ? args.maxSteps() : (int) Math.ceil(args.numTrainEpochs() * stepsPerEpoch);
@@ -128,7 +129,12 @@ public final class PretrainingRun {
         return runDir;
     }
 
-    private List<Batch.Example> examples(DecoderConfig config) {
+    /** The model's tokenizer, or null when the directory has no tokenizer.json (pre-tokenized data only). */
+    private static Tokenizer tokenizerIfPresent(Path dir) throws IOException {
+        return java.nio.file.Files.exists(dir.resolve("tokenizer.json")) ? Tokenizer.fromDirectory(dir) : null;
+    }
+
+    private List<Batch.Example> examples(DecoderConfig config, Tokenizer tokenizer) {
         List<LocatedSample> rows = new DatasetLoader(args.skipBadRows(), args.seed()).load(args.datasets());
         List<Batch.Example> out = new ArrayList<>();
         for (LocatedSample s : rows) {
@@ -144,8 +150,20 @@ public final class PretrainingRun {
                     }
                     out.add(new Batch.Example(ids, labels));
                 }
-                case Sample.Text t -> throw new TrainingException(s.where() + ": text rows need the model's tokenizer, which this "
-                        + "jswift build cannot read yet; give pre-tokenized rows {\"input_ids\": [...]}");
+                case Sample.Text t -> {
+                    if (tokenizer == null) {
+                        throw new TrainingException(s.where() + ": text rows need the model's tokenizer.json, which "
+                                + args.model() + " does not have; give pre-tokenized rows {\"input_ids\": [...]}");
+                    }
+                    // text + eos, so the model learns where documents end (ms-swift's pt template)
+                    int[] body = tokenizer.encode(t.text(), false);
+                    Integer eos = tokenizer.specialTokens().eos();
+                    int[] ids = java.util.Arrays.copyOf(body, body.length + (eos == null ? 0 : 1));
+                    if (eos != null) ids[body.length] = eos;
+                    ids = java.util.Arrays.copyOf(ids, Math.min(ids.length, args.maxLength()));
+                    if (ids.length < 2) throw new TrainingException(s.where() + ": text row is too short to train on (" + ids.length + " token)");
+                    out.add(new Batch.Example(ids, ids.clone()));
+                }
                 default -> throw new TrainingException(s.where() + ": jswift pt trains on text or pre-tokenized rows; "
                         + "conversations and preference rows are for jswift sft / rlhf");
             }

@@ -1,0 +1,74 @@
+package io.jswift.models.generate;
+
+import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.load.LoadedModel;
+import io.jswift.models.load.ModelLoader;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** Generation on a tiny Qwen3 checkpoint: batching with left padding changes nothing, sampling is seeded. */
+class TextGeneratorTest {
+    private static DecoderLm model() throws Exception {
+        Path dir = Path.of(TextGeneratorTest.class.getResource("/models/qwen3-f32/config.json").toURI()).getParent();
+        return ((LoadedModel.CausalLm) ModelLoader.load(dir, false)).model();
+    }
+
+    /** Greedy continuation computed the slow way: a full forward over the whole sequence for every token. */
+    private static int[] naiveGreedy(DecoderLm m, int[] prompt, int n) {
+        List<Integer> seq = new ArrayList<>();
+        for (int p : prompt) seq.add(p);
+        int[] out = new int[n];
+        try (var s = io.jswift.autograd.GradMode.noGrad()) {
+            for (int i = 0; i < n; i++) {
+                long[] ids = seq.stream().mapToLong(Integer::longValue).toArray();
+                var logits = m.forward(io.jswift.models.decoder.DecoderInput.of(io.jswift.tensor.Tensor.ofLongs(ids, 1, ids.length))).value();
+                float[] last = logits.select(0, 0).select(0, ids.length - 1).toFloatArray();
+                out[i] = Sampler.argmax(last);
+                seq.add(out[i]);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void batchedGreedyWithLeftPaddingEqualsOneByOneFullForwards() throws Exception {
+        DecoderLm m = model();
+        List<int[]> prompts = List.of(new int[]{5, 17, 99, 3, 42, 8, 77}, new int[]{11, 12}, new int[]{120, 4, 66, 9});
+        TextGenerator gen = new TextGenerator(m, new int[0], null);
+        List<int[]> streamed = new ArrayList<>(List.of(new int[0], new int[0], new int[0]));
+        List<TextGenerator.Result> batch = gen.generate(prompts, SamplingParams.greedy(6), (row, token) -> {
+            int[] old = streamed.get(row);
+            int[] next = java.util.Arrays.copyOf(old, old.length + 1);
+            next[old.length] = token;
+            streamed.set(row, next);
+        });
+        for (int r = 0; r < prompts.size(); r++) {
+            int[] expected = naiveGreedy(m, prompts.get(r), 6);
+            assertArrayEquals(expected, batch.get(r).tokens(), "row " + r);
+            assertArrayEquals(expected, streamed.get(r), "streamed row " + r);
+            assertEquals(TextGenerator.FinishReason.LENGTH, batch.get(r).reason());
+        }
+    }
+
+    @Test
+    void eosStopsARowAndSeededSamplingRepeats() throws Exception {
+        DecoderLm m = model();
+        int[] prompt = {5, 17, 99};
+        int first = naiveGreedy(m, prompt, 1)[0];
+        TextGenerator.Result stopped = new TextGenerator(m, new int[]{first}, null).generate(List.of(prompt), SamplingParams.greedy(5), null).get(0);
+        assertEquals(0, stopped.tokens().length);
+        assertEquals(TextGenerator.FinishReason.EOS, stopped.reason());
+        SamplingParams p = new SamplingParams(8, 0.9, 20, 0.95, 1.1, 1234, List.of());
+        TextGenerator gen = new TextGenerator(m, new int[0], null);
+        assertArrayEquals(gen.generate(List.of(prompt), p, null).get(0).tokens(), gen.generate(List.of(prompt), p, null).get(0).tokens());
+        assertThrows(IllegalArgumentException.class, () -> gen.generate(List.of(new int[]{500}), p, null));
+        assertThrows(IllegalArgumentException.class, () -> gen.generate(List.of(prompt), new SamplingParams(2, 0, 0, 1, 1, 0, List.of("x")), null));
+    }
+}

@@ -6,23 +6,16 @@ import io.jswift.tensor.spi.Backend;
 import io.jswift.tensor.spi.BinaryOp;
 
 import java.util.List;
-import java.util.Map;
 
 /**
  * torch.optim.SGD: d = g + wd·p; with momentum μ, buf = d on the first step then buf = μ·buf + d;
  * p -= lr · buf (no dampening, no Nesterov).
  */
-public final class Sgd implements Optimizer {
-    private static final List<String> BUFFERS = List.of("momentum_buffer");
-    private final List<ParamGroup> groups;
+public final class Sgd extends ParameterOptimizer {
     private final double momentum;
-    private final OptimizerState state = new OptimizerState();
-    private double lr;
-    private long steps;
 
     public Sgd(List<ParamGroup> groups, double lr, double momentum) {
-        this.groups = List.copyOf(groups);
-        this.lr = lr;
+        super(groups, lr, List.of("momentum_buffer"));
         this.momentum = momentum;
     }
 
@@ -47,28 +40,5 @@ public final class Sgd implements Optimizer {
                 b.copy(b.binary(BinaryOp.SUB, p.value(), b.binaryScalar(BinaryOp.MUL, d, lr)), p.value());
             }
         }
-    }
-
-    @Override
-    public void zeroGrad() {
-        for (ParamGroup g : groups) for (Parameter p : g.parameters().values()) p.zeroGrad();
-    }
-
-    @Override
-    public double learningRate() { return lr; }
-
-    @Override
-    public void setLearningRate(double lr) { this.lr = lr; }
-
-    @Override
-    public long stepCount() { return steps; }
-
-    @Override
-    public Map<String, Tensor> stateDict() { return state.snapshot(); }
-
-    @Override
-    public void loadStateDict(Map<String, Tensor> saved, long stepCount) {
-        state.load(saved, groups, BUFFERS);
-        this.steps = stepCount;
     }
 }

@@ -117,6 +117,27 @@ class PtCommandTest {
         assertTrue(err.toString().contains(text + ":1: text rows need the model's tokenizer.json"), err.toString());
     }
 
+    @Test
+    void aNonFiniteLossStopsTheRunBeforeAnyCheckpoint() throws Exception {
+        Path model = dir.resolve("nan-model");
+        Files.createDirectories(model);
+        Files.copy(MODELS.resolve("llama-f32/config.json"), model.resolve("config.json"));
+        java.util.Map<String, Tensor> weights = new java.util.LinkedHashMap<>(SafetensorsFile.open(MODELS.resolve("llama-f32/model.safetensors")).tensors());
+        Tensor norm = weights.get("model.norm.weight").copy();
+        norm.setDouble(Double.NaN, 3);
+        weights.put("model.norm.weight", norm);
+        io.jswift.tensor.io.SafetensorsWriter.write(model.resolve("model.safetensors"), weights, null);
+        Path data = dir.resolve("rows.jsonl");
+        Files.writeString(data, "{\"input_ids\": [1, 5, 9, 14]}\n");
+        StringWriter err = new StringWriter();
+        Path out = dir.resolve("nan-out");
+        int code = Main.run(new PrintWriter(err, true), "pt", "--model", model.toString(), "--dataset", data.toString(),
+                "--output_dir", out.toString(), "--max_steps", "3", "--save_steps", "1");
+        assertEquals(ErrorReporter.EXIT_ERROR, code);
+        assertTrue(err.toString().contains("step 1: loss is NaN; stopped before writing a poisoned checkpoint"), err.toString());
+        assertTrue(Files.notExists(onlyRun(out).resolve("checkpoint-1")));
+    }
+
     /** A byte-level tokenizer whose ids fit the tiny model: printable ASCII + 'Ġ' (space), eos = 127. */
     private Path modelWithTinyTokenizer() throws Exception {
         Path model = dir.resolve("tiny-with-tokenizer");

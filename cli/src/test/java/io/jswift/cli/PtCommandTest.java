@@ -138,28 +138,9 @@ class PtCommandTest {
         assertTrue(Files.notExists(onlyRun(out).resolve("checkpoint-1")));
     }
 
-    /** A byte-level tokenizer whose ids fit the tiny model: printable ASCII + 'Ġ' (space), eos = 127. */
-    private Path modelWithTinyTokenizer() throws Exception {
-        Path model = dir.resolve("tiny-with-tokenizer");
-        Files.createDirectories(model);
-        for (String f : List.of("config.json", "model.safetensors")) Files.copy(MODELS.resolve("llama-f32").resolve(f), model.resolve(f));
-        StringBuilder vocab = new StringBuilder();
-        int id = 0;
-        for (char c = '!'; c <= '~'; c++) {
-            vocab.append(id == 0 ? "" : ", ").append(new ObjectMapper().writeValueAsString(String.valueOf(c))).append(": ").append(id++);
-        }
-        vocab.append(", \"\u0120\": ").append(id);
-        Files.writeString(model.resolve("tokenizer.json"), "{\"model\": {\"type\": \"BPE\", \"vocab\": {" + vocab + "}, \"merges\": []},"
-                + " \"added_tokens\": [{\"id\": 127, \"content\": \"<eos>\", \"special\": true}],"
-                + " \"pre_tokenizer\": {\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"use_regex\": true},"
-                + " \"decoder\": {\"type\": \"ByteLevel\"}}");
-        Files.writeString(model.resolve("tokenizer_config.json"), "{\"eos_token\": \"<eos>\"}");
-        return model;
-    }
-
     @Test
     void textRowsAreTokenizedWithTheModelsTokenizerPlusEos() throws Exception {
-        Path model = modelWithTinyTokenizer();
+        Path model = TinyModels.llamaWithTinyTokenizer(dir);
         Path data = dir.resolve("text.jsonl");
         Files.writeString(data, "{\"text\": \"hello world\"}\n");
         Path out = dir.resolve("text-run");

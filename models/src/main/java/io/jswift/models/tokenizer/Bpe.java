@@ -69,7 +69,10 @@ final class Bpe {
         int[] ids = new int[parts.size()];
         for (int i = 0; i < ids.length; i++) {
             Integer id = vocab.get(parts.get(i));
-            if (id == null) throw new IllegalStateException("BPE piece '" + parts.get(i) + "' of '" + word + "' is not in the vocabulary");
+            if (id == null) {
+                throw new IllegalArgumentException("cannot tokenize: piece '" + parts.get(i) + "' of '" + word
+                        + "' is not in the vocabulary and the BPE model has no unk token");
+            }
             ids[i] = id;
         }
         return ids;

@@ -237,13 +237,16 @@ public final class Tokenizer {
         for (int id : bpe.encode(ByteLevel.encode(word))) out.add(id);
     }
 
-    /** Text of {@code ids}: byte-level tokens reassembled into UTF-8 (invalid sequences become U+FFFD, as HF). */
+    /**
+     * Text of {@code ids}: byte-level tokens reassembled into UTF-8 (invalid sequences become U+FFFD, as HF).
+     * Ids with no token (models often pad their embedding past the tokenizer's vocabulary) decode to nothing,
+     * as in HF tokenizers; negative ids are an error.
+     */
     public String decode(int[] ids, boolean skipSpecialTokens) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         for (int id : ids) {
-            if (id < 0 || id >= idToToken.length || idToToken[id] == null) {
-                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + idToToken.length + ")");
-            }
+            if (id < 0) throw new IllegalArgumentException("token id " + id + " is negative");
+            if (id >= idToToken.length || idToToken[id] == null) continue;
             AddedToken a = addedByContent.get(idToToken[id]);
             if (a != null && a.id() == id) {
                 if (!(skipSpecialTokens && a.special())) bytes.writeBytes(a.content().getBytes(StandardCharsets.UTF_8));

@@ -61,6 +61,7 @@ class TokenizerGoldenTest {
         Tokenizer qwen = Tokenizer.fromDirectory(dir("qwen3"));
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> qwen.decode(new int[]{-1}, false));
         assertTrue(bad.getMessage().contains("token id -1"), bad.getMessage());
+        assertEquals("hi", qwen.decode(new int[]{6023, 151900}, false)); // an id past the tokenizer's vocabulary decodes to nothing, as HF
         Path empty = Files.createTempDirectory("tok");
         assertThrows(java.nio.file.NoSuchFileException.class, () -> Tokenizer.fromDirectory(empty));
     }

@@ -36,6 +36,7 @@ public final class ChatTemplate {
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", TemplateFunctions.class, "raiseException", String.class));
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now", TemplateFunctions.class, "strftimeNow", String.class));
         for (var f : PyStringFilters.all()) jinjava.getGlobalContext().registerFilter(f);
+        jinjava.getGlobalContext().registerFilter(new PyJson());
     }
 
     /** Reads the template and special tokens of {@code dir/tokenizer_config.json}. */

@@ -6,7 +6,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -23,9 +22,10 @@ class ChatTemplateGoldenTest {
         JsonNode convs = json.readTree(getClass().getResourceAsStream("/chat/conversations.json"));
         JsonNode expected = json.readTree(getClass().getResourceAsStream("/chat/expected_" + name + ".json"));
         for (int i = 0; i < convs.size(); i++) {
-            List<Map<String, Object>> messages = new ArrayList<>();
-            for (JsonNode m : convs.get(i).get("messages")) messages.add(Map.of("role", m.get("role").asText(), "content", m.get("content").asText()));
-            String text = template.render(messages, convs.get(i).get("add_generation_prompt").asBoolean(), null, Map.of("date_string", "24 Nov 2026"));
+            List<Map<String, Object>> messages = json.convertValue(convs.get(i).get("messages"), new com.fasterxml.jackson.core.type.TypeReference<>() {});
+            JsonNode toolNode = convs.get(i).get("tools");
+            List<Map<String, Object>> tools = toolNode == null ? null : json.convertValue(toolNode, new com.fasterxml.jackson.core.type.TypeReference<>() {});
+            String text = template.render(messages, convs.get(i).get("add_generation_prompt").asBoolean(), tools, Map.of("date_string", "24 Nov 2026"));
             assertEquals(expected.get(i).get("text").asText(), text, name + " / " + convs.get(i).get("name").asText());
         }
     }

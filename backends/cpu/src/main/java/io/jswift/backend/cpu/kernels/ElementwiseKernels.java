@@ -87,11 +87,11 @@ public final class ElementwiseKernels {
         RowPlan plan = new RowPlan(shape, a, b, out);
         long sa = plan.innerStride(0), sb = plan.innerStride(1);
         boolean simd = at == DType.F32 && bt == DType.F32 && outType == DType.F32 && (sa == 0 || sa == 1)
-                && (sb == 0 || sb == 1) && VectorBinary.supports(op);
+                && (sb == 0 || sb == 1) && VectorBinaryRows.supports(op);
         boolean integral = !compute.isFloatingPoint() && op != BinaryOp.DIV;
         CopyKernels.parallelRows(plan, (row, off) -> {
             if (simd) {
-                VectorBinary.row(op, as, off[0], sa, bs, off[1], sb, os, off[2], plan.inner);
+                VectorBinaryRows.row(op, as, off[0], sa, bs, off[1], sb, os, off[2], plan.inner);
                 return;
             }
             long ao = off[0], bo = off[1], oo = off[2];
@@ -191,42 +191,6 @@ public final class ElementwiseKernels {
         /** 1 / (1 + exp(-x)); exp of large |x| saturates to 0 or inf, giving exactly 1 or 0. */
         static FloatVector sigmoid(FloatVector x) {
             return x.broadcast(1f).div(x.neg().lanewise(VectorOperators.EXP).add(1f));
-        }
-    }
-
-    /** SIMD binary rows: each operand contiguous (stride 1) or a broadcast scalar (stride 0). */
-    static final class VectorBinary {
-        static boolean supports(BinaryOp op) {
-            return switch (op) {
-                case ADD, SUB, MUL, DIV, MAX, MIN -> true;
-                default -> false;
-            };
-        }
-
-        static void row(BinaryOp op, MemorySegment as, long ao, long sa, MemorySegment bs, long bo, long sb,
-                        MemorySegment os, long oo, int n) {
-            int i = 0;
-            int bound = F.loopBound(n);
-            FloatVector aScalar = sa == 0 ? FloatVector.broadcast(F, as.getAtIndex(HostAccess.F32, ao)) : null;
-            FloatVector bScalar = sb == 0 ? FloatVector.broadcast(F, bs.getAtIndex(HostAccess.F32, bo)) : null;
-            for (; i < bound; i += F.length()) {
-                FloatVector a = aScalar != null ? aScalar : FloatVector.fromMemorySegment(F, as, (ao + i) * 4, NATIVE);
-                FloatVector b = bScalar != null ? bScalar : FloatVector.fromMemorySegment(F, bs, (bo + i) * 4, NATIVE);
-                FloatVector r = switch (op) {
-                    case ADD -> a.add(b);
-                    case SUB -> a.sub(b);
-                    case MUL -> a.mul(b);
-                    case DIV -> a.div(b);
-                    case MAX -> a.max(b).blend(a.add(b), a.test(VectorOperators.IS_NAN).or(b.test(VectorOperators.IS_NAN)));
-                    case MIN -> a.min(b).blend(a.add(b), a.test(VectorOperators.IS_NAN).or(b.test(VectorOperators.IS_NAN)));
-                    default -> throw new IllegalStateException(op + " has no SIMD form");
-                };
-                r.intoMemorySegment(os, (oo + i) * 4, NATIVE);
-            }
-            for (; i < n; i++) {
-                float a = as.getAtIndex(HostAccess.F32, ao + i * sa), b = bs.getAtIndex(HostAccess.F32, bo + i * sb);
-                os.setAtIndex(HostAccess.F32, oo + i, (float) ScalarMath.binary(op, a, b));
-            }
         }
     }
 }

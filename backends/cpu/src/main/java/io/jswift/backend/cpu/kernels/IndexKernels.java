@@ -132,7 +132,7 @@ public final class IndexKernels {
             // rows with the same target accumulate sequentially; different targets could race, so one thread
             for (int r = 0; r < idx.length; r++) {
                 long dO = dst.offset() + idx[r] * row, so = src.offset() + (long) r * row;
-                ElementwiseKernels.VectorBinary.row(io.jswift.tensor.spi.BinaryOp.ADD, ds, dO, 1, ss, so, 1, ds, dO, row);
+                VectorBinaryRows.row(io.jswift.tensor.spi.BinaryOp.ADD, ds, dO, 1, ss, so, 1, ds, dO, row);
             }
             return;
         }

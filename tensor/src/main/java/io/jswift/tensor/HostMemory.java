@@ -78,7 +78,8 @@ final class HostMemory {
                 block = Arena.ofAuto().allocate(cls, 64);
             } catch (OutOfMemoryError e) {
                 throw new OutOfMemoryError("cannot allocate " + bytes + " bytes of host memory for a tensor (" + cached
-                        + " bytes cached): " + e.getMessage());
+                        + " bytes cached): " + e.getMessage() + " — tensors are off-heap: raise -XX:MaxDirectMemorySize "
+                        + "(JSWIFT_JAVA_OPTS) or use less memory (smaller batch, --gradient_checkpointing)");
             }
         }
         TRACKED.add(new Block(owner, cls, block));

@@ -16,6 +16,8 @@ import io.jswift.tensor.spi.UnaryOp;
 import io.jswift.backend.cpu.fused.AdamWKernel;
 import io.jswift.backend.cpu.fused.AttentionKernels;
 import io.jswift.backend.cpu.fused.NormKernels;
+import io.jswift.backend.cpu.fused.RopeKernels;
+import io.jswift.backend.cpu.fused.SiluMulKernels;
 import io.jswift.backend.cpu.fused.SoftmaxKernels;
 import io.jswift.backend.cpu.gemm.Matmul;
 import io.jswift.backend.cpu.kernels.CopyKernels;
@@ -109,13 +111,43 @@ public final class CpuBackend implements Backend {
 
     @Override
     public FusedResults.RmsNorm rmsNorm(Tensor x, Tensor weight, double eps) {
-        return x.dtype() == DType.F32 ? NormKernels.rmsNorm(x, weight, eps) : Backend.super.rmsNorm(x, weight, eps);
+        return NormKernels.rmsNorm(x, weight, eps);
     }
 
     @Override
     public FusedResults.NormGrads rmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd) {
-        return x.dtype() == DType.F32 && dy.dtype() == DType.F32
-                ? NormKernels.rmsNormBackward(dy, x, weight, rstd) : Backend.super.rmsNormBackward(dy, x, weight, rstd);
+        return NormKernels.rmsNormBackward(dy, x, weight, rstd);
+    }
+
+    @Override
+    public FusedResults.LayerNorm layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
+        return NormKernels.layerNorm(x, weight, bias, eps);
+    }
+
+    @Override
+    public FusedResults.NormGrads layerNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd, boolean hasBias) {
+        return NormKernels.layerNormBackward(dy, x, weight, mean, rstd, hasBias);
+    }
+
+    @Override
+    public Tensor rope(Tensor x, Tensor cos, Tensor sin) {
+        return RopeKernels.forward(x, cos, sin);
+    }
+
+    @Override
+    public Tensor ropeBackward(Tensor dy, Tensor cos, Tensor sin) {
+        return RopeKernels.backward(dy, cos, sin);
+    }
+
+    @Override
+    public Tensor siluMul(Tensor gate, Tensor up) {
+        return SiluMulKernels.forward(gate, up);
+    }
+
+    @Override
+    public FusedResults.SiluMulGrads siluMulBackward(Tensor dy, Tensor gate, Tensor up) {
+        Tensor[] d = SiluMulKernels.backward(dy, gate, up);
+        return new FusedResults.SiluMulGrads(d[0], d[1]);
     }
 
     @Override

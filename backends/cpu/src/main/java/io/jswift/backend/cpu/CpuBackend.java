@@ -15,6 +15,7 @@ import io.jswift.tensor.spi.ReduceOp;
 import io.jswift.tensor.spi.UnaryOp;
 import io.jswift.backend.cpu.fused.AdamWKernel;
 import io.jswift.backend.cpu.fused.AttentionKernels;
+import io.jswift.backend.cpu.fused.CrossEntropyKernels;
 import io.jswift.backend.cpu.fused.NormKernels;
 import io.jswift.backend.cpu.fused.RopeKernels;
 import io.jswift.backend.cpu.fused.SiluMulKernels;
@@ -152,22 +153,22 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor softmax(Tensor x) {
-        return x.dtype() == DType.F32 ? SoftmaxKernels.forward(x, false) : Backend.super.softmax(x);
+        return x.dtype() == DType.F32 ? SoftmaxKernels.forward(x, false) : SoftmaxKernels.forwardGeneric(x, false);
     }
 
     @Override
     public Tensor softmaxBackward(Tensor dy, Tensor y) {
-        return dy.dtype() == DType.F32 && y.dtype() == DType.F32 ? SoftmaxKernels.backward(dy, y, false) : Backend.super.softmaxBackward(dy, y);
+        return dy.dtype() == DType.F32 && y.dtype() == DType.F32 ? SoftmaxKernels.backward(dy, y, false) : SoftmaxKernels.backwardGeneric(dy, y, false);
     }
 
     @Override
     public Tensor logSoftmax(Tensor x) {
-        return x.dtype() == DType.F32 ? SoftmaxKernels.forward(x, true) : Backend.super.logSoftmax(x);
+        return x.dtype() == DType.F32 ? SoftmaxKernels.forward(x, true) : SoftmaxKernels.forwardGeneric(x, true);
     }
 
     @Override
     public Tensor logSoftmaxBackward(Tensor dy, Tensor y) {
-        return dy.dtype() == DType.F32 && y.dtype() == DType.F32 ? SoftmaxKernels.backward(dy, y, true) : Backend.super.logSoftmaxBackward(dy, y);
+        return dy.dtype() == DType.F32 && y.dtype() == DType.F32 ? SoftmaxKernels.backward(dy, y, true) : SoftmaxKernels.backwardGeneric(dy, y, true);
     }
 
     @Override
@@ -183,15 +184,12 @@ public final class CpuBackend implements Backend {
 
     @Override
     public FusedResults.CrossEntropy crossEntropy(Tensor logits, Tensor targets, long ignoreIndex) {
-        return logits.dtype() == DType.F32 && logits.rank() == 2 && targets.rank() == 1 && targets.size(0) == logits.size(0)
-                ? SoftmaxKernels.crossEntropy(logits, targets, ignoreIndex) : Backend.super.crossEntropy(logits, targets, ignoreIndex);
+        return CrossEntropyKernels.forward(logits, targets, ignoreIndex);
     }
 
     @Override
     public Tensor crossEntropyBackward(Tensor dLosses, Tensor logits, Tensor targets, Tensor lse, long ignoreIndex) {
-        return logits.dtype() == DType.F32 && logits.rank() == 2
-                ? SoftmaxKernels.crossEntropyBackward(dLosses, logits, targets, lse, ignoreIndex)
-                : Backend.super.crossEntropyBackward(dLosses, logits, targets, lse, ignoreIndex);
+        return CrossEntropyKernels.backward(dLosses, logits, targets, lse, ignoreIndex);
     }
 
     @Override

@@ -15,7 +15,10 @@ import io.jswift.tensor.spi.ReduceOp;
 import io.jswift.tensor.spi.UnaryOp;
 import io.jswift.backend.cpu.fused.AdamWKernel;
 import io.jswift.backend.cpu.fused.AttentionKernels;
+import io.jswift.backend.cpu.fused.CrossEntropyKernels;
 import io.jswift.backend.cpu.fused.NormKernels;
+import io.jswift.backend.cpu.fused.RopeKernels;
+import io.jswift.backend.cpu.fused.SiluMulKernels;
 import io.jswift.backend.cpu.fused.SoftmaxKernels;
 import io.jswift.backend.cpu.gemm.Matmul;
 import io.jswift.backend.cpu.kernels.CopyKernels;
@@ -109,33 +112,63 @@ public final class CpuBackend implements Backend {
 
     @Override
     public FusedResults.RmsNorm rmsNorm(Tensor x, Tensor weight, double eps) {
-        return x.dtype() == DType.F32 ? NormKernels.rmsNorm(x, weight, eps) : Backend.super.rmsNorm(x, weight, eps);
+        return NormKernels.rmsNorm(x, weight, eps);
     }
 
     @Override
     public FusedResults.NormGrads rmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd) {
-        return x.dtype() == DType.F32 && dy.dtype() == DType.F32
-                ? NormKernels.rmsNormBackward(dy, x, weight, rstd) : Backend.super.rmsNormBackward(dy, x, weight, rstd);
+        return NormKernels.rmsNormBackward(dy, x, weight, rstd);
+    }
+
+    @Override
+    public FusedResults.LayerNorm layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
+        return NormKernels.layerNorm(x, weight, bias, eps);
+    }
+
+    @Override
+    public FusedResults.NormGrads layerNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd, boolean hasBias) {
+        return NormKernels.layerNormBackward(dy, x, weight, mean, rstd, hasBias);
+    }
+
+    @Override
+    public Tensor rope(Tensor x, Tensor cos, Tensor sin) {
+        return RopeKernels.forward(x, cos, sin);
+    }
+
+    @Override
+    public Tensor ropeBackward(Tensor dy, Tensor cos, Tensor sin) {
+        return RopeKernels.backward(dy, cos, sin);
+    }
+
+    @Override
+    public Tensor siluMul(Tensor gate, Tensor up) {
+        return SiluMulKernels.forward(gate, up);
+    }
+
+    @Override
+    public FusedResults.SiluMulGrads siluMulBackward(Tensor dy, Tensor gate, Tensor up) {
+        Tensor[] d = SiluMulKernels.backward(dy, gate, up);
+        return new FusedResults.SiluMulGrads(d[0], d[1]);
     }
 
     @Override
     public Tensor softmax(Tensor x) {
-        return x.dtype() == DType.F32 ? SoftmaxKernels.forward(x, false) : Backend.super.softmax(x);
+        return x.dtype() == DType.F32 ? SoftmaxKernels.forward(x, false) : SoftmaxKernels.forwardGeneric(x, false);
     }
 
     @Override
     public Tensor softmaxBackward(Tensor dy, Tensor y) {
-        return dy.dtype() == DType.F32 && y.dtype() == DType.F32 ? SoftmaxKernels.backward(dy, y, false) : Backend.super.softmaxBackward(dy, y);
+        return dy.dtype() == DType.F32 && y.dtype() == DType.F32 ? SoftmaxKernels.backward(dy, y, false) : SoftmaxKernels.backwardGeneric(dy, y, false);
     }
 
     @Override
     public Tensor logSoftmax(Tensor x) {
-        return x.dtype() == DType.F32 ? SoftmaxKernels.forward(x, true) : Backend.super.logSoftmax(x);
+        return x.dtype() == DType.F32 ? SoftmaxKernels.forward(x, true) : SoftmaxKernels.forwardGeneric(x, true);
     }
 
     @Override
     public Tensor logSoftmaxBackward(Tensor dy, Tensor y) {
-        return dy.dtype() == DType.F32 && y.dtype() == DType.F32 ? SoftmaxKernels.backward(dy, y, true) : Backend.super.logSoftmaxBackward(dy, y);
+        return dy.dtype() == DType.F32 && y.dtype() == DType.F32 ? SoftmaxKernels.backward(dy, y, true) : SoftmaxKernels.backwardGeneric(dy, y, true);
     }
 
     @Override
@@ -151,15 +184,12 @@ public final class CpuBackend implements Backend {
 
     @Override
     public FusedResults.CrossEntropy crossEntropy(Tensor logits, Tensor targets, long ignoreIndex) {
-        return logits.dtype() == DType.F32 && logits.rank() == 2 && targets.rank() == 1 && targets.size(0) == logits.size(0)
-                ? SoftmaxKernels.crossEntropy(logits, targets, ignoreIndex) : Backend.super.crossEntropy(logits, targets, ignoreIndex);
+        return CrossEntropyKernels.forward(logits, targets, ignoreIndex);
     }
 
     @Override
     public Tensor crossEntropyBackward(Tensor dLosses, Tensor logits, Tensor targets, Tensor lse, long ignoreIndex) {
-        return logits.dtype() == DType.F32 && logits.rank() == 2
-                ? SoftmaxKernels.crossEntropyBackward(dLosses, logits, targets, lse, ignoreIndex)
-                : Backend.super.crossEntropyBackward(dLosses, logits, targets, lse, ignoreIndex);
+        return CrossEntropyKernels.backward(dLosses, logits, targets, lse, ignoreIndex);
     }
 
     @Override

@@ -5,17 +5,32 @@ import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.FusedResults;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
 import java.lang.foreign.MemorySegment;
 
 /**
- * RMSNorm (HF LlamaRMSNorm) forward and backward over rows of C, f32. Dims: N rows, C channels.
- * Forward saves rstd per row; backward: xhat = x·rstd, g = dy·w,
- * dx = rstd·(g - xhat·mean(g·xhat)), dw = Σ_rows dy·xhat (per-thread partial sums, then added).
+ * RMSNorm (HF LlamaRMSNorm) and LayerNorm (torch.nn.LayerNorm, biased variance) forward and backward over
+ * rows of C, in the style of llm.c's layernorm_forward/backward: the forward saves per-row statistics
+ * (mean, rstd) that the backward reuses. Dims: N rows, C channels.
+ * RMSNorm backward: xhat = x·rstd, g = dy·w, dx = rstd·(g - xhat·mean(g·xhat)), dw = Σ_rows dy·xhat.
+ * LayerNorm backward: xhat = (x - mean)·rstd, dx = rstd·(g - mean(g) - xhat·mean(g·xhat)), db = Σ_rows dy.
+ * Weight gradients use per-chunk partial sums added at the end (no races). F32 x runs the SIMD paths;
+ * F64 and 16-bit x take {@link NormGeneric} (double arithmetic; 16-bit RMSNorm rounds the normalized value
+ * to the input dtype before the weight multiply, as HF does).
  */
 public final class NormKernels {
     private NormKernels() {}
 
+    private static boolean fast(Tensor x, Tensor... others) {
+        if (x.dtype() != DType.F32) return false;
+        for (Tensor t : others) if (t != null && t.dtype() == DType.F64) return false;
+        return true;
+    }
+
     public static FusedResults.RmsNorm rmsNorm(Tensor x, Tensor weight, double eps) {
+        if (!fast(x, weight)) return NormGeneric.rmsNorm(x, weight, eps);
         Tensor xc = Contig.of(x), w = Contig.f32Weight(weight);
         int c = x.size(-1);
         int n = (int) (x.numel() / Math.max(1, c));
@@ -41,6 +56,7 @@ public final class NormKernels {
     }
 
     public static FusedResults.NormGrads rmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd) {
+        if (!fast(x, dy, weight, rstd) || dy.dtype() != DType.F32) return NormGeneric.rmsNormBackward(dy, x, weight, rstd);
         Tensor xc = Contig.of(x), dyc = Contig.of(dy), w = Contig.f32Weight(weight), rc = Contig.of(rstd);
         int c = x.size(-1);
         int n = (int) (x.numel() / Math.max(1, c));
@@ -78,5 +94,89 @@ public final class NormKernels {
             dWeight = Tensor.of(sum, c);
         }
         return new FusedResults.NormGrads(dx, dWeight, null);
+    }
+
+    // ------------------------------------------------------------------ LayerNorm
+
+    /** Ones / zeros standing in for a missing weight / bias, so the SIMD loop has a single form. */
+    private static Tensor orConstant(Tensor t, int c, float value) {
+        if (t != null) return Contig.f32Weight(t);
+        float[] a = new float[c];
+        java.util.Arrays.fill(a, value);
+        return Tensor.of(a, c);
+    }
+
+    public static FusedResults.LayerNorm layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
+        if (!fast(x, weight, bias)) return NormGeneric.layerNorm(x, weight, bias, eps);
+        Tensor xc = Contig.of(x);
+        int c = x.size(-1), n = Rows.rows(x);
+        Tensor w = orConstant(weight, c, 1), bi = orConstant(bias, c, 0);
+        Tensor y = Tensor.zeros(DType.F32, x.shape()), mean = Tensor.zeros(DType.F32, n), rstd = Tensor.zeros(DType.F32, n);
+        MemorySegment xs = xc.hostSegment(), ys = y.hostSegment(), ws = w.hostSegment(), bs = bi.hostSegment();
+        long xo = xc.offset(), wo = w.offset(), bo = bi.offset();
+        Parallel.range(n, Math.max(1, 8192 / Math.max(1, c)), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                long row = xo + (long) r * c, out = (long) r * c;
+                float m = Vec.sum(xs, row, c) / c;
+                FloatVector acc = FloatVector.zero(Vec.F);
+                int i = 0, bound = Vec.F.loopBound(c);
+                for (; i < bound; i += Vec.L) {
+                    FloatVector z = Vec.load(xs, row + i).sub(m);
+                    acc = z.fma(z, acc);
+                }
+                float var = acc.reduceLanes(VectorOperators.ADD);
+                for (; i < c; i++) var += (Vec.get(xs, row + i) - m) * (Vec.get(xs, row + i) - m);
+                float inv = (float) (1 / Math.sqrt(var / c + eps));
+                Vec.set(mean.hostSegment(), r, m);
+                Vec.set(rstd.hostSegment(), r, inv);
+                for (i = 0; i < bound; i += Vec.L) {
+                    Vec.store(Vec.load(xs, row + i).sub(m).mul(inv).fma(Vec.load(ws, wo + i), Vec.load(bs, bo + i)), ys, out + i);
+                }
+                for (; i < c; i++) Vec.set(ys, out + i, (Vec.get(xs, row + i) - m) * inv * Vec.get(ws, wo + i) + Vec.get(bs, bo + i));
+            }
+        });
+        return new FusedResults.LayerNorm(y, mean, rstd);
+    }
+
+    public static FusedResults.NormGrads layerNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd, boolean hasBias) {
+        if (!fast(x, dy, weight, mean, rstd) || dy.dtype() != DType.F32) {
+            return NormGeneric.layerNormBackward(dy, x, weight, mean, rstd, hasBias);
+        }
+        Tensor xc = Contig.of(x), dyc = Contig.of(dy), w = orConstant(weight, x.size(-1), 1);
+        float[] mu = mean.toFloatArray(), inv = rstd.toFloatArray();
+        int c = x.size(-1), n = Rows.rows(x);
+        Tensor dx = Tensor.zeros(DType.F32, x.shape());
+        MemorySegment xs = xc.hostSegment(), gs = dyc.hostSegment(), ws = w.hostSegment(), dxs = dx.hostSegment();
+        long xo = xc.offset(), go = dyc.offset(), wo = w.offset();
+        int chunks = Math.max(1, Math.min(Parallel.threads(), n));
+        float[][] dwPart = new float[chunks][c], dbPart = new float[chunks][c];
+        Parallel.range(chunks, 1, (c0, c1) -> {
+            float[] xhat = new float[c], g = new float[c];
+            for (int chunk = c0; chunk < c1; chunk++) {
+                int from = (int) ((long) n * chunk / chunks), to = (int) ((long) n * (chunk + 1) / chunks);
+                for (int r = from; r < to; r++) {
+                    long xr = xo + (long) r * c, gr = go + (long) r * c, out = (long) r * c;
+                    double sumG = 0, sumGx = 0;
+                    for (int i = 0; i < c; i++) {
+                        float dyi = Vec.get(gs, gr + i);
+                        xhat[i] = (Vec.get(xs, xr + i) - mu[r]) * inv[r];
+                        g[i] = dyi * Vec.get(ws, wo + i);
+                        sumG += g[i];
+                        sumGx += g[i] * xhat[i];
+                        dwPart[chunk][i] += dyi * xhat[i];
+                        dbPart[chunk][i] += dyi;
+                    }
+                    float mg = (float) (sumG / c), mgx = (float) (sumGx / c);
+                    for (int i = 0; i < c; i++) Vec.set(dxs, out + i, inv[r] * (g[i] - mg - xhat[i] * mgx));
+                }
+            }
+        });
+        return new FusedResults.NormGrads(dx, weight == null ? null : Tensor.of(addUp(dwPart, c), c), hasBias ? Tensor.of(addUp(dbPart, c), c) : null);
+    }
+
+    private static float[] addUp(float[][] parts, int c) {
+        float[] sum = new float[c];
+        for (float[] part : parts) for (int i = 0; i < c; i++) sum[i] += part[i];
+        return sum;
     }
 }

@@ -3,15 +3,14 @@ package io.jswift.backend.cpu.fused;
 import io.jswift.backend.cpu.Parallel;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
-import io.jswift.tensor.spi.FusedResults;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
 /**
- * Softmax and log-softmax over the last dim and cross-entropy over vocabulary rows, forward and backward,
- * f32 rows with the Vector API. Dims: N rows, V row length (vocabulary).
+ * Softmax and log-softmax over the last dim, forward and backward, f32 rows with the Vector API (other
+ * dtypes take the reference composition). Dims: N rows, V row length. Cross-entropy: {@link CrossEntropyKernels}.
  */
 public final class SoftmaxKernels {
     private SoftmaxKernels() {}
@@ -59,7 +58,7 @@ public final class SoftmaxKernels {
         Parallel.range(n, Math.max(1, 8192 / Math.max(1, v)), (from, to) -> {
             for (int r = from; r < to; r++) {
                 long d = dof + (long) r * v, yy = yof + (long) r * v, out = (long) r * v;
-                float s = log ? sum(ds, d, v) : Vec.dot(ds, d, ys, yy, v);
+                float s = log ? Vec.sum(ds, d, v) : Vec.dot(ds, d, ys, yy, v);
                 int i = 0, bound = Vec.F.loopBound(v);
                 for (; i < bound; i += Vec.L) {
                     FloatVector g = Vec.load(ds, d + i), yv = Vec.load(ys, yy + i);
@@ -74,66 +73,43 @@ public final class SoftmaxKernels {
         return dx;
     }
 
-    private static float sum(MemorySegment s, long off, int n) {
-        FloatVector acc = FloatVector.zero(Vec.F);
-        int i = 0, bound = Vec.F.loopBound(n);
-        for (; i < bound; i += Vec.L) acc = acc.add(Vec.load(s, off + i));
-        float t = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) t += Vec.get(s, off + i);
-        return t;
-    }
+    // ------------------------------------------------------------------ any dtype (F64 gradient checks, 16-bit)
 
-    private static long[] targets(Tensor targets, long ignoreIndex, int vocab) {
-        long[] t = targets.toLongArray();
-        for (int i = 0; i < t.length; i++) {
-            if (t[i] != ignoreIndex && (t[i] < 0 || t[i] >= vocab)) {
-                throw new IndexOutOfBoundsException("cross-entropy target " + t[i] + " at row " + i + " is outside [0, " + vocab + ")");
-            }
-        }
-        return t;
-    }
-
-    /** Per-row loss lse - x[target] (0 for ignored rows) and the row log-sum-exp. */
-    public static FusedResults.CrossEntropy crossEntropy(Tensor logits, Tensor targetTensor, long ignoreIndex) {
-        Tensor xc = Contig.of(logits);
-        int n = logits.size(0), v = logits.size(1);
-        long[] t = targets(targetTensor, ignoreIndex, v);
-        Tensor losses = Tensor.zeros(DType.F32, n), lse = Tensor.zeros(DType.F32, n);
-        MemorySegment xs = xc.hostSegment(), ls = losses.hostSegment(), es = lse.hostSegment();
-        long xo = xc.offset();
-        Parallel.range(n, Math.max(1, 8192 / Math.max(1, v)), (from, to) -> {
+    /** softmax / log-softmax of each row in double, rounded once to x's dtype. */
+    public static Tensor forwardGeneric(Tensor x, boolean log) {
+        Tensor xc = x.contiguous();
+        int v = x.size(-1), n = rows(x);
+        Tensor y = Tensor.zeros(x.dtype(), x.shape());
+        Parallel.range(n, Math.max(1, 4096 / Math.max(1, v)), (from, to) -> {
+            double[] buf = new double[v];
             for (int r = from; r < to; r++) {
-                long row = xo + (long) r * v;
-                float m = Vec.max(xs, row, v);
-                float shift = m == Float.NEGATIVE_INFINITY ? 0 : m;
-                double l = Math.log(Vec.sumExp(xs, row, v, shift)) + shift;
-                Vec.set(es, r, (float) l);
-                if (t[r] != ignoreIndex) Vec.set(ls, r, (float) (l - Vec.get(xs, row + t[r])));
+                Rows.read(xc, r, v, buf);
+                double m = Double.NEGATIVE_INFINITY, sum = 0;
+                for (double e : buf) m = Math.max(m, e);
+                double shift = m == Double.NEGATIVE_INFINITY ? 0 : m;
+                for (double e : buf) sum += Math.exp(e - shift);
+                double lse = Math.log(sum) + shift;
+                for (int i = 0; i < v; i++) buf[i] = log ? buf[i] - lse : Math.exp(buf[i] - shift) / sum;
+                Rows.write(y, r, v, buf);
             }
         });
-        return new FusedResults.CrossEntropy(losses, lse);
+        return y;
     }
 
-    /** dlogits = dLoss · (softmax - onehot(target)); zero rows for ignored targets. */
-    public static Tensor crossEntropyBackward(Tensor dLosses, Tensor logits, Tensor targetTensor, Tensor lseTensor, long ignoreIndex) {
-        Tensor xc = Contig.of(logits);
-        int n = logits.size(0), v = logits.size(1);
-        long[] t = targets(targetTensor, ignoreIndex, v);
-        float[] dl = dLosses.toFloatArray(), lse = lseTensor.toFloatArray();
-        Tensor dx = Tensor.zeros(DType.F32, n, v);
-        MemorySegment xs = xc.hostSegment(), ds = dx.hostSegment();
-        long xo = xc.offset();
-        Parallel.range(n, Math.max(1, 8192 / Math.max(1, v)), (from, to) -> {
+    /** The backward of {@link #forwardGeneric} in double; dx takes promote(dy, y). */
+    public static Tensor backwardGeneric(Tensor dy, Tensor y, boolean log) {
+        Tensor dc = dy.contiguous(), yc = y.contiguous();
+        int v = y.size(-1), n = rows(y);
+        Tensor dx = Tensor.zeros(io.jswift.tensor.DType.promote(dy.dtype(), y.dtype()), y.shape());
+        Parallel.range(n, Math.max(1, 4096 / Math.max(1, v)), (from, to) -> {
+            double[] g = new double[v], yy = new double[v];
             for (int r = from; r < to; r++) {
-                if (t[r] == ignoreIndex) continue;
-                long row = xo + (long) r * v, out = (long) r * v;
-                float scale = dl[r], shift = lse[r];
-                int i = 0, bound = Vec.F.loopBound(v);
-                for (; i < bound; i += Vec.L) {
-                    Vec.store(Vec.load(xs, row + i).sub(shift).lanewise(VectorOperators.EXP).mul(scale), ds, out + i);
-                }
-                for (; i < v; i++) Vec.set(ds, out + i, (float) Math.exp(Vec.get(xs, row + i) - shift) * scale);
-                Vec.set(ds, out + t[r], Vec.get(ds, out + t[r]) - scale);
+                Rows.read(dc, r, v, g);
+                Rows.read(yc, r, v, yy);
+                double s = 0;
+                for (int i = 0; i < v; i++) s += log ? g[i] : g[i] * yy[i];
+                for (int i = 0; i < v; i++) g[i] = log ? g[i] - Math.exp(yy[i]) * s : yy[i] * (g[i] - s);
+                Rows.write(dx, r, v, g);
             }
         });
         return dx;

@@ -42,6 +42,16 @@ final class Vec {
         return s;
     }
 
+    /** Σ x[i] over n elements. */
+    static float sum(MemorySegment x, long xo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0, bound = F.loopBound(n);
+        for (; i < bound; i += L) acc = acc.add(load(x, xo + i));
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += get(x, xo + i);
+        return s;
+    }
+
     static float max(MemorySegment x, long xo, int n) {
         FloatVector acc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         int i = 0, bound = F.loopBound(n);

@@ -1,0 +1,98 @@
+package io.jswift.backend.cpu.fused;
+
+import io.jswift.backend.cpu.Parallel;
+import io.jswift.tensor.DType;
+import io.jswift.tensor.HostAccess;
+import io.jswift.tensor.Tensor;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * SwiGLU activation silu(gate) · up (HF LlamaMLP: down(act(gate(x)) * up(x))) and its backward, elementwise
+ * over any shape. With s = σ(g): y = g·s·u; dGate = dy·u·s·(1 + g·(1 - s)); dUp = dy·g·s.
+ * F32 runs SIMD over contiguous data; other dtypes compute in double and round once to the result dtype
+ * (promote(gate, up)). Strided inputs (e.g. halves of a fused gate_up projection) are copied contiguous first.
+ */
+public final class SiluMulKernels {
+    private static final int BLOCK = 16384;
+
+    private SiluMulKernels() {}
+
+    public static Tensor forward(Tensor gateIn, Tensor upIn) {
+        check(gateIn, upIn, null);
+        Tensor g = gateIn.contiguous(), u = upIn.contiguous();
+        DType dt = DType.promote(g.dtype(), u.dtype());
+        Tensor y = Tensor.zeros(dt, g.shape());
+        MemorySegment gs = g.hostSegment(), us = u.hostSegment(), ys = y.hostSegment();
+        long go = g.offset(), uo = u.offset(), n = g.numel();
+        boolean simd = g.dtype() == DType.F32 && u.dtype() == DType.F32;
+        blocks(n, (lo, hi) -> {
+            long i = lo;
+            if (simd) {
+                for (; i + Vec.L <= hi; i += Vec.L) {
+                    FloatVector gv = Vec.load(gs, go + i);
+                    Vec.store(gv.mul(sigmoid(gv)).mul(Vec.load(us, uo + i)), ys, i);
+                }
+            }
+            for (; i < hi; i++) {
+                double gi = HostAccess.read(gs, g.dtype(), go + i);
+                HostAccess.write(ys, dt, i, gi / (1 + Math.exp(-gi)) * HostAccess.read(us, u.dtype(), uo + i));
+            }
+        });
+        return y;
+    }
+
+    /** {dGate, dUp}, each in the dtype of its input. */
+    public static Tensor[] backward(Tensor dyIn, Tensor gateIn, Tensor upIn) {
+        check(gateIn, upIn, dyIn);
+        Tensor dy = dyIn.contiguous(), g = gateIn.contiguous(), u = upIn.contiguous();
+        Tensor dg = Tensor.zeros(g.dtype(), g.shape()), du = Tensor.zeros(u.dtype(), u.shape());
+        MemorySegment ds = dy.hostSegment(), gs = g.hostSegment(), us = u.hostSegment(), dgs = dg.hostSegment(), dus = du.hostSegment();
+        long doff = dy.offset(), go = g.offset(), uo = u.offset(), n = g.numel();
+        boolean simd = dy.dtype() == DType.F32 && g.dtype() == DType.F32 && u.dtype() == DType.F32;
+        blocks(n, (lo, hi) -> {
+            long i = lo;
+            if (simd) {
+                for (; i + Vec.L <= hi; i += Vec.L) {
+                    FloatVector dv = Vec.load(ds, doff + i), gv = Vec.load(gs, go + i), uv = Vec.load(us, uo + i);
+                    FloatVector s = sigmoid(gv);
+                    FloatVector dsilu = s.mul(gv.mul(s.neg().add(1f)).add(1f));
+                    Vec.store(dv.mul(uv).mul(dsilu), dgs, i);
+                    Vec.store(dv.mul(gv).mul(s), dus, i);
+                }
+            }
+            for (; i < hi; i++) {
+                double d = HostAccess.read(ds, dy.dtype(), doff + i), gi = HostAccess.read(gs, g.dtype(), go + i);
+                double ui = HostAccess.read(us, u.dtype(), uo + i), s = 1 / (1 + Math.exp(-gi));
+                HostAccess.write(dgs, g.dtype(), i, d * ui * s * (1 + gi * (1 - s)));
+                HostAccess.write(dus, u.dtype(), i, d * gi * s);
+            }
+        });
+        return new Tensor[]{dg, du};
+    }
+
+    private static FloatVector sigmoid(FloatVector g) {
+        return FloatVector.broadcast(Vec.F, 1f).div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+    }
+
+    @FunctionalInterface
+    private interface LongRange {
+        void run(long lo, long hi);
+    }
+
+    /** Parallel over blocks of BLOCK elements (a multiple of every vector length). */
+    private static void blocks(long n, LongRange body) {
+        int count = (int) ((n + BLOCK - 1) / BLOCK);
+        Parallel.range(count, 4, (from, to) -> body.run((long) from * BLOCK, Math.min(n, (long) to * BLOCK)));
+    }
+
+    private static void check(Tensor gate, Tensor up, Tensor dy) {
+        if (!Arrays.equals(gate.shape(), up.shape()) || (dy != null && !Arrays.equals(dy.shape(), gate.shape()))) {
+            throw new IllegalArgumentException("silu-mul needs equal shapes: gate " + Arrays.toString(gate.shape()) + ", up "
+                    + Arrays.toString(up.shape()) + (dy == null ? "" : ", dy " + Arrays.toString(dy.shape())));
+        }
+    }
+}

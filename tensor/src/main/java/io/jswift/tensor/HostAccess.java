@@ -54,10 +54,19 @@ public final class HostAccess {
         }
     }
 
+    /**
+     * Writes the integer {@code v} converted to {@code t}. F32 rounds from the long directly: going through
+     * double first rounds twice, and above 2^53 that can land one ulp away from the correctly rounded
+     * float (PyTorch's static_cast rounds once). The 16-bit types go through float, as PyTorch's do.
+     */
     public static void writeLong(MemorySegment s, DType t, long index, long v) {
         switch (t) {
             case I64 -> s.setAtIndex(I64, index, v);
             case I32 -> s.setAtIndex(I32, index, (int) v);
+            case U8 -> s.set(ValueLayout.JAVA_BYTE, index, (byte) v); // wraps modulo 256 like C's cast
+            case F32 -> s.setAtIndex(F32, index, (float) v);
+            case F16 -> s.setAtIndex(I16, index, Half.floatToF16((float) v));
+            case BF16 -> s.setAtIndex(I16, index, Half.floatToBf16((float) v));
             default -> write(s, t, index, v);
         }
     }

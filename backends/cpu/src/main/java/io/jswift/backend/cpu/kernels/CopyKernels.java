@@ -35,7 +35,8 @@ public final class CopyKernels {
         }
         RowPlan plan = new RowPlan(dst.shape(), src, dst);
         long ss = plan.innerStride(0), ds = plan.innerStride(1);
-        boolean integral = !st.isFloatingPoint() && !dt.isFloatingPoint();
+        // integer sources go through long: exact into I64 above 2^53, and rounded once into F32
+        boolean integral = !st.isFloatingPoint();
         parallelRows(plan, (row, off) -> {
             long so = off[0], dO = off[1];
             if (st == dt && ss == 1 && ds == 1) {

@@ -35,6 +35,43 @@ final class NaiveOracle {
         return r;
     }
 
+    /**
+     * SUM/MEAN/MAX/MIN of {@code t} over the dims flagged in {@code reduced}, in double, one output per
+     * kept position in row-major order; NaN anywhere in a group makes that output NaN.
+     */
+    static double[] reduce(io.jswift.tensor.spi.ReduceOp op, Tensor t, boolean[] reduced) {
+        int[] s = t.shape();
+        double[] v = t.toDoubleArray();
+        int[] out = s.clone();
+        for (int d = 0; d < s.length; d++) if (reduced[d]) out[d] = 1;
+        double[] acc = new double[(int) Shapes.numel(out)];
+        long[] count = new long[acc.length];
+        java.util.Arrays.fill(acc, switch (op) {
+            case MAX -> Double.NEGATIVE_INFINITY;
+            case MIN -> Double.POSITIVE_INFINITY;
+            default -> 0;
+        });
+        int[] coords = new int[s.length];
+        for (int i = 0; i < v.length; i++) {
+            long rem = i;
+            for (int d = s.length - 1; d >= 0; d--) {
+                coords[d] = (int) (rem % s[d]);
+                rem /= s[d];
+            }
+            int o = 0;
+            for (int d = 0; d < s.length; d++) o = o * out[d] + (reduced[d] ? 0 : coords[d]);
+            double e = v[i];
+            acc[o] = switch (op) {
+                case SUM, MEAN -> acc[o] + e;
+                case MAX -> Double.isNaN(acc[o]) || Double.isNaN(e) ? Double.NaN : Math.max(acc[o], e);
+                case MIN -> Double.isNaN(acc[o]) || Double.isNaN(e) ? Double.NaN : Math.min(acc[o], e);
+            };
+            count[o]++;
+        }
+        if (op == io.jswift.tensor.spi.ReduceOp.MEAN) for (int o = 0; o < acc.length; o++) acc[o] /= count[o];
+        return acc;
+    }
+
     /** C = op(A)·op(B) for 2-D inputs, in double. */
     static double[] matmul(Tensor a, Tensor b, boolean ta, boolean tb) {
         double[] av = a.toDoubleArray(), bv = b.toDoubleArray();

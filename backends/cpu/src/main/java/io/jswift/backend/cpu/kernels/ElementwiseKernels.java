@@ -112,7 +112,8 @@ public final class ElementwiseKernels {
      */
     public static Tensor binaryScalar(BinaryOp op, Tensor a, double s) {
         DType at = a.dtype();
-        boolean integral = s == Math.rint(s) && Math.abs(s) < 0x1p53;
+        // every double of magnitude >= 2^53 is an integer; below 2^63 it also fits a long exactly
+        boolean integral = s == Math.rint(s) && Math.abs(s) < 0x1p63;
         DType scalarType = at == DType.F64 ? DType.F64 : at.isFloatingPoint() ? DType.F32 : integral ? DType.I64 : DType.F64;
         Tensor r = binary(op, a, Tensor.scalar(scalarType, s));
         if (op.isComparison()) return r;

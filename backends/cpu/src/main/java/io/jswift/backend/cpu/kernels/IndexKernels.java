@@ -16,10 +16,14 @@ public final class IndexKernels {
     private IndexKernels() {}
 
     private static long[] indices(Tensor index, String what) {
+        checkIndexType(index, what);
+        return index.toLongArray();
+    }
+
+    private static void checkIndexType(Tensor index, String what) {
         if (index.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException(what + ": index must be an integer tensor, got " + index.dtype());
         }
-        return index.toLongArray();
     }
 
     private static void check(long i, int size, int dim, String what) {
@@ -51,6 +55,7 @@ public final class IndexKernels {
 
     public static Tensor gather(Tensor x, int dim, Tensor index) {
         int d = Shapes.wrapDim(dim, x.rank());
+        checkIndexType(index, "gather");
         checkGatherShapes(x, index, d, "gather");
         Tensor out = Tensor.zeros(x.dtype(), index.shape());
         MemorySegment xs = x.hostSegment(), is = index.hostSegment(), os = out.hostSegment();
@@ -76,6 +81,7 @@ public final class IndexKernels {
 
     public static void scatterAdd(Tensor dst, int dim, Tensor index, Tensor src) {
         int d = Shapes.wrapDim(dim, dst.rank());
+        checkIndexType(index, "scatter_add");
         checkGatherShapes(dst, index, d, "scatter_add");
         if (src.rank() != index.rank()) throw new IllegalArgumentException("scatter_add: src rank " + src.rank() + " != index rank " + index.rank());
         for (int k = 0; k < index.rank(); k++) {

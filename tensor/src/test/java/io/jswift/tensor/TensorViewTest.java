@@ -81,6 +81,53 @@ class TensorViewTest {
     }
 
     @Test
+    void viewsOfNonContiguousLayoutsFollowPyTorchsRule() {
+        Tensor cols = iota(4, 6).narrow(1, 0, 3);               // [4, 3], strides (6, 1): rows have gaps
+        assertFalse(cols.isContiguous());
+        assertThrows(IllegalStateException.class, () -> cols.view(12));
+        Tensor split = cols.view(2, 2, 3);                       // splitting the gapped dim is a view
+        assertArrayEquals(new long[]{12, 6, 1}, split.strides());
+        assertEquals(cols.getDouble(3, 2), split.getDouble(1, 1, 2));
+        assertArrayEquals(new long[]{6, 1, 1}, cols.view(4, 3, 1).strides());
+        Tensor t = iota(2, 3, 4).permute(1, 0, 2);               // [3, 2, 4], strides (4, 12, 1)
+        Tensor merged = t.view(3, 2, 4);                         // the same shape stays a view
+        assertSame(t.storage(), merged.storage());
+        assertThrows(IllegalStateException.class, () -> t.view(6, 4)); // dims 0 and 1 are not adjacent in memory
+        assertArrayEquals(new long[]{4, 12, 2, 1}, t.view(3, 2, 2, 2).strides());
+        Tensor e = iota(3).unsqueeze(0).expand(4, 3);            // stride 0 rows
+        assertArrayEquals(new long[]{0, 1}, e.strides());
+        assertArrayEquals(new long[]{0, 0, 1}, e.view(2, 2, 3).strides()); // a broadcast dim splits into broadcast dims
+        assertThrows(IllegalStateException.class, () -> e.view(12));
+        Tensor odd = new Tensor(t.storage(), DType.F64, new int[]{1, 3, 1}, new long[]{99, 1, 7}, 2);
+        assertTrue(odd.isContiguous(), "size-1 dims may have any stride");
+        assertArrayEquals(new long[]{1}, odd.view(3).strides());
+        assertEquals(4.0, odd.view(3).getDouble(2));
+    }
+
+    @Test
+    void sliceSelectAndExpandEdgeCases() {
+        Tensor t = iota(10);
+        Tensor s = t.slice(0, -7, 10, 3);                        // 3, 6, 9
+        assertArrayEquals(new int[]{3}, s.shape());
+        assertArrayEquals(new long[]{3}, s.strides());
+        assertEquals(9.0, s.getDouble(2));
+        assertEquals(0, t.slice(0, 8, 2, 1).numel());             // empty, not negative
+        assertEquals(10, t.slice(0, -100, 100, 1).numel());       // clamped like Python
+        assertThrows(IllegalArgumentException.class, () -> t.slice(0, 0, 5, 0));
+        Tensor m = iota(3, 4);
+        assertEquals(7.0, m.select(1, -1).getDouble(1));
+        assertArrayEquals(new int[]{}, m.select(0, 2).select(0, 3).shape()); // down to a scalar
+        assertEquals(11.0, m.select(0, 2).select(0, 3).getDouble());
+        Tensor e = iota(3, 1).expand(-1, 5);
+        assertArrayEquals(new int[]{3, 5}, e.shape());
+        assertArrayEquals(new long[]{1, 0}, e.strides());
+        assertArrayEquals(new int[]{3}, e.narrow(1, 0, 1).squeeze(1).shape());
+        Tensor u = iota(2, 3).unsqueeze(2);                      // [2, 3, 1] stride 1 at the end
+        assertArrayEquals(new long[]{3, 1, 1}, u.strides());
+        assertArrayEquals(new long[]{3, 3, 1}, iota(2, 3).unsqueeze(1).strides());
+    }
+
+    @Test
     void dtypesAndSizes() {
         assertEquals(6, DType.BF16.byteSize(3));
         assertEquals(DType.F32, DType.promote(DType.BF16, DType.F16));

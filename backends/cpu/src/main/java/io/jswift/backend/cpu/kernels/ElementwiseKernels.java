@@ -6,12 +6,8 @@ import io.jswift.tensor.Shapes;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.BinaryOp;
 import io.jswift.tensor.spi.UnaryOp;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 
 /**
  * Unary, binary (broadcast), scalar and where ops. F32 rows whose operands are contiguous (stride 1) or
@@ -19,9 +15,6 @@ import java.nio.ByteOrder;
  * rows) runs the scalar definition in {@link ScalarMath}, in double for floats and in long for integers.
  */
 public final class ElementwiseKernels {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
-
     private ElementwiseKernels() {}
 
     /** Output dtype of a unary op: floats keep theirs, integer inputs compute in F32 (SIGN/NEG/ABS/SQUARE keep ints). */
@@ -41,11 +34,11 @@ public final class ElementwiseKernels {
         DType xt = x.dtype();
         RowPlan plan = new RowPlan(x.shape(), x, out);
         long xStride = plan.innerStride(0);
-        boolean simd = xt == DType.F32 && outType == DType.F32 && xStride == 1 && VectorUnary.supports(op);
+        boolean simd = xt == DType.F32 && outType == DType.F32 && xStride == 1 && VectorUnaryRows.supports(op);
         boolean integral = !outType.isFloatingPoint();
         CopyKernels.parallelRows(plan, (row, off) -> {
             if (simd) {
-                VectorUnary.row(op, xs, off[0], os, off[1], plan.inner);
+                VectorUnaryRows.row(op, xs, off[0], os, off[1], plan.inner);
                 return;
             }
             long xo = off[0], oo = off[1];
@@ -142,56 +135,5 @@ public final class ElementwiseKernels {
             }
         });
         return out;
-    }
-
-    /** SIMD unary rows (contiguous F32 in and out). */
-    static final class VectorUnary {
-        static boolean supports(UnaryOp op) {
-            return switch (op) {
-                case NEG, ABS, EXP, LOG, SQRT, RSQRT, RECIPROCAL, SQUARE, SIN, COS, TANH, SIGMOID, SILU, RELU, GELU_TANH -> true;
-                default -> false;
-            };
-        }
-
-        static void row(UnaryOp op, MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
-            int i = 0;
-            int bound = F.loopBound(n);
-            for (; i < bound; i += F.length()) {
-                FloatVector x = FloatVector.fromMemorySegment(F, xs, (xo + i) * 4, NATIVE);
-                apply(op, x).intoMemorySegment(os, (oo + i) * 4, NATIVE);
-            }
-            for (; i < n; i++) {
-                os.setAtIndex(HostAccess.F32, oo + i, (float) ScalarMath.unary(op, xs.getAtIndex(HostAccess.F32, xo + i)));
-            }
-        }
-
-        static FloatVector apply(UnaryOp op, FloatVector x) {
-            return switch (op) {
-                case NEG -> x.neg();
-                case ABS -> x.abs();
-                case EXP -> x.lanewise(VectorOperators.EXP);
-                case LOG -> x.lanewise(VectorOperators.LOG);
-                case SQRT -> x.sqrt();
-                case RSQRT -> x.broadcast(1f).div(x.sqrt());
-                case RECIPROCAL -> x.broadcast(1f).div(x);
-                case SQUARE -> x.mul(x);
-                case SIN -> x.lanewise(VectorOperators.SIN);
-                case COS -> x.lanewise(VectorOperators.COS);
-                case TANH -> x.lanewise(VectorOperators.TANH);
-                case SIGMOID -> sigmoid(x);
-                case SILU -> x.mul(sigmoid(x));
-                case RELU -> x.max(0f).blend(x, x.test(VectorOperators.IS_NAN));
-                case GELU_TANH -> {
-                    FloatVector inner = x.mul(x).mul(x).mul(0.044715f).add(x).mul((float) Math.sqrt(2 / Math.PI));
-                    yield x.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f));
-                }
-                default -> throw new IllegalStateException(op + " has no SIMD form");
-            };
-        }
-
-        /** 1 / (1 + exp(-x)); exp of large |x| saturates to 0 or inf, giving exactly 1 or 0. */
-        static FloatVector sigmoid(FloatVector x) {
-            return x.broadcast(1f).div(x.neg().lanewise(VectorOperators.EXP).add(1f));
-        }
     }
 }

@@ -26,7 +26,7 @@ public final class ScalarMath {
             case SIGMOID -> sigmoid(x);
             case SILU -> x * sigmoid(x);
             case RELU -> x > 0 ? x : (x == x ? 0 : x);
-            case GELU -> 0.5 * x * (1 + erf(x / Math.sqrt(2)));
+            case GELU -> 0.5 * x * erfc(-x / Math.sqrt(2)); // not 1 + erf: that cancels to 0 below x = -5.9
             case GELU_TANH -> 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
             case ERF -> erf(x);
         };
@@ -103,6 +103,17 @@ public final class ScalarMath {
         if (ax > 6) return Math.signum(x);
         double r = erfcLarge(ax);
         return x > 0 ? 1 - r : r - 1;
+    }
+
+    /**
+     * erfc(x) = 1 - erf(x) with relative accuracy in the tail, where 1 - erf rounds to 0: the continued
+     * fraction from 2.5 on (~1e-15 relative), 1 - erf below (~1e-13 relative near 2.5, better elsewhere).
+     */
+    public static double erfc(double x) {
+        if (x != x) return x;
+        if (x < 2.5) return 1 - erf(x);
+        if (x > 27) return 0; // below the smallest double (erfc(26) is 5.7e-296)
+        return erfcLarge(x);
     }
 
     /** erfc(x) for x >= 2.5 by its continued fraction (modified Lentz), accurate to ~1e-15. */

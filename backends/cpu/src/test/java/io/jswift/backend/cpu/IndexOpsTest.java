@@ -113,6 +113,9 @@ class IndexOpsTest {
         assertTrue(f.getMessage().contains("integer"), f.getMessage());
         f = assertThrows(IllegalArgumentException.class, () -> cpu.indexAdd(Tensor.zeros(DType.F32, 4, 5), 0, Tensor.ofLongs(new long[]{1}, 1), random(2, 2, 5)));
         assertTrue(f.getMessage().contains("[2, 5]") && f.getMessage().contains("[4, 5]"), f.getMessage());
+        // the other dims must match too (the contiguous f32 path would otherwise read past src's rows)
+        f = assertThrows(IllegalArgumentException.class, () -> cpu.indexAdd(Tensor.zeros(DType.F32, 4, 5), 0, Tensor.ofLongs(new long[]{1, 2}, 2), random(2, 2, 3)));
+        assertTrue(f.getMessage().contains("[2, 3]") && f.getMessage().contains("[4, 5]"), f.getMessage());
     }
 
     @Test

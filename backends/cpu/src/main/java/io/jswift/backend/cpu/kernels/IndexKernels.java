@@ -127,7 +127,7 @@ public final class IndexKernels {
         if (index.rank() != 1) throw new IllegalArgumentException("index_add: index must be 1-D, got shape " + Arrays.toString(index.shape()));
         int d = Shapes.wrapDim(dim, dst.rank());
         long[] idx = indices(index, "index_add");
-        if (src.rank() != dst.rank() || src.size(d) != idx.length) {
+        if (src.rank() != dst.rank() || src.size(d) != idx.length || !sameExcept(src.shape(), dst.shape(), d)) {
             throw new IllegalArgumentException("index_add: src shape " + Arrays.toString(src.shape()) + " does not match dst shape "
                     + Arrays.toString(dst.shape()) + " with " + idx.length + " indices along dim " + d);
         }
@@ -146,6 +146,11 @@ public final class IndexKernels {
             Tensor target = dst.select(d, (int) idx[i]);
             CopyKernels.copy(ElementwiseKernels.binary(io.jswift.tensor.spi.BinaryOp.ADD, target, src.select(d, i)).to(dst.dtype()), target);
         }
+    }
+
+    private static boolean sameExcept(int[] a, int[] b, int dim) {
+        for (int k = 0; k < a.length; k++) if (k != dim && a[k] != b[k]) return false;
+        return true;
     }
 
     public static Tensor concat(List<Tensor> tensors, int dim) {

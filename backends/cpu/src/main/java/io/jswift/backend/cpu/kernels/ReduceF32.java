@@ -35,8 +35,17 @@ final class ReduceF32 {
      */
     static void inner(ReduceOp op, MemorySegment xs, long base, int[] keptShape, long[] keptStrides, int n, MemorySegment os, int outN) {
         int chunks = (n + CHUNK - 1) / CHUNK;
-        double[] partial = new double[Math.multiplyExact(outN, chunks)];
         int grain = Math.max(1, GRAIN / Math.min(n, CHUNK));
+        if (chunks == 1) { // rows fit one chunk: one task per output, written directly
+            Parallel.range(outN, grain, (from, to) -> {
+                for (int o = from; o < to; o++) {
+                    double r = chunk(op, xs, ElementOrder.offsetOf(keptShape, keptStrides, base, o), n);
+                    os.setAtIndex(HostAccess.F32, o, (float) (op == ReduceOp.MEAN ? r / n : r));
+                }
+            });
+            return;
+        }
+        double[] partial = new double[Math.multiplyExact(outN, chunks)];
         Parallel.range(partial.length, grain, (from, to) -> {
             for (int t = from; t < to; t++) {
                 int o = t / chunks, lo = (t % chunks) * CHUNK;

@@ -47,11 +47,11 @@ public final class ReduceKernels {
         Tensor out = Tensor.zeros(outType, outShape);
         long outN = Shapes.numel(layout.keptShape());
         if (outN == 0) return out;
-        if (outN > Integer.MAX_VALUE || count > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("reduction of shape " + Arrays.toString(shape) + " is too large for one call");
+        if (outN > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("reduction of shape " + Arrays.toString(shape) + " has too many outputs for one call");
         }
         MemorySegment xs = x.hostSegment(), os = out.hostSegment();
-        if (xt == DType.F32 && count > 0) {
+        if (xt == DType.F32 && count > 0 && count <= Integer.MAX_VALUE) {
             if (layout.innerContiguous()) {
                 ReduceF32.inner(op, xs, x.offset(), layout.keptShape(), layout.keptStrides(), (int) count, os, (int) outN);
                 return out;

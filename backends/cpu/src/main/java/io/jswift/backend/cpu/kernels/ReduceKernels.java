@@ -12,9 +12,9 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
- * Reductions over any set of dims. Sums accumulate in double (integers in long), so results are exact to
- * the output precision. The dims are first coalesced ({@link ReduceLayout}); contiguous F32 layouts then
- * run the SIMD kernels of {@link ReduceF32}, everything else the strided loops here.
+ * Reductions over any set of dims. The dims are first coalesced ({@link ReduceLayout}); contiguous F32
+ * layouts then run the SIMD kernels of {@link ReduceF32} (compensated f32 lanes combined in double),
+ * everything else the strided loops here, which accumulate in double (integers in long).
  */
 public final class ReduceKernels {
     private ReduceKernels() {}

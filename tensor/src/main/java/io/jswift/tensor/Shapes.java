@@ -23,7 +23,7 @@ public final class Shapes {
         return strides;
     }
 
-    /** Turns a possibly negative dim into an index in [0, rank); {@code rank} may be 0 only for dims 0/-1 of scalars. */
+    /** Turns a possibly negative dim into an index in [0, rank); a scalar (rank 0) has no dim, so every dim throws. */
     public static int wrapDim(int dim, int rank) {
         int d = dim < 0 ? dim + rank : dim;
         if (d < 0 || d >= rank) {

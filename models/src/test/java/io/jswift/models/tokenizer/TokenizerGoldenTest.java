@@ -2,67 +2,77 @@ package io.jswift.models.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Ids and decodes against HF tokenizers (tools/fixtures/tokenizer_fixtures.py) on the real Qwen3 / Llama 3 files. */
+/**
+ * Ids, decodes and streamed decodes against HF tokenizers (tools/fixtures/tokenizer_fixtures.py): the real
+ * Qwen3 / Llama 3 / Llama 2 files and two small synthetic ones, on the committed corpus plus seeded mixtures.
+ */
 class TokenizerGoldenTest {
-    static Path dir(String name) throws Exception {
-        return Path.of(TokenizerGoldenTest.class.getResource("/tokenizers/" + name + "/tokenizer.json").toURI()).getParent();
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static Path resource(String name) throws Exception {
+        return Path.of(TokenizerGoldenTest.class.getResource("/tokenizers/" + name).toURI());
+    }
+
+    static Tokenizer load(String name) throws Exception {
+        return Tokenizer.fromDirectory(resource(name));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"qwen3", "llama3"})
-    void idsAndDecodesEqualHfTokenizers(String name) throws Exception {
-        Tokenizer tok = Tokenizer.fromDirectory(dir(name));
-        JsonNode cases = new ObjectMapper().readTree(dir(name).resolveSibling("expected_" + name + ".json").toFile());
-        int checked = 0;
+    @ValueSource(strings = {"qwen3", "llama3", "llama2", "synth_bytelevel", "synth_metaspace"})
+    void equalsHfTokenizers(String name) throws Exception {
+        Tokenizer tok = load(name);
+        JsonNode cases = JSON.readTree(resource("expected_" + name + ".json").toFile());
+        int corpus = JSON.readTree(resource("corpus.json").toFile()).size();
+        assertTrue(cases.size() > corpus, "the fixture holds the corpus and the seeded mixtures");
+        List<String> failures = new ArrayList<>();
         for (JsonNode c : cases) {
             String text = c.get("text").asText();
-            int[] expected = ints(c.get("ids"));
-            assertArrayEquals(expected, tok.encode(text, false), name + ": " + text);
-            assertArrayEquals(ints(c.get("ids_with_special")), tok.encode(text, true), name + " with specials: " + text);
-            assertEquals(c.get("decoded").asText(), tok.decode(expected, false), name + " decode: " + text);
-            assertEquals(c.get("decoded_skip_special").asText(), tok.decode(expected, true), name + " decode skipping specials: " + text);
-            checked++;
+            int[] ids = ints(c.get("ids")), withSpecial = ints(c.get("ids_with_special"));
+            check(failures, "ids", text, Arrays.toString(ids), Arrays.toString(tok.encode(text, false)));
+            check(failures, "ids_with_special", text, Arrays.toString(withSpecial), Arrays.toString(tok.encode(text, true)));
+            check(failures, "decoded", text, c.get("decoded").asText(), tok.decode(ids, false));
+            check(failures, "decoded_skip_special", text, c.get("decoded_skip_special").asText(), tok.decode(ids, true));
+            check(failures, "decoded_with_special", text, c.get("decoded_with_special").asText(), tok.decode(withSpecial, false));
+            JsonNode each = c.get("decoded_each");
+            for (int i = 0; i < each.size(); i++) check(failures, "decoded_each[" + i + "]", text, each.get(i).asText(), tok.decode(new int[]{ids[i]}, false));
+            for (boolean skip : new boolean[]{false, true}) {
+                JsonNode expected = c.get(skip ? "stream_skip_special" : "stream");
+                StreamingDecoder stream = tok.streamingDecoder(skip);
+                List<String> got = new ArrayList<>();
+                for (int id : withSpecial) got.add(stream.step(id));
+                List<String> want = new ArrayList<>();
+                expected.forEach(n -> want.add(n.isNull() ? null : n.asText()));
+                check(failures, skip ? "stream_skip_special" : "stream", text, want.toString(), got.toString());
+            }
         }
-        assertEquals(21, checked);
+        assertTrue(failures.isEmpty(), name + ": " + failures.size() + " mismatches of " + cases.size() + " cases, first:\n"
+                + String.join("\n", failures.subList(0, Math.min(8, failures.size()))));
     }
 
-    private static int[] ints(JsonNode a) {
+    private static void check(List<String> failures, String what, String text, String want, String got) {
+        if (!Objects.equals(want, got)) failures.add(what + " of " + quote(text) + "\n   want " + quote(want) + "\n    got " + quote(got));
+    }
+
+    static String quote(String s) {
+        String q = s.length() > 300 ? s.substring(0, 300) + "..." : s;
+        return "\"" + q.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + "\"";
+    }
+
+    static int[] ints(JsonNode a) {
         int[] v = new int[a.size()];
         for (int i = 0; i < v.length; i++) v[i] = a.get(i).asInt();
         return v;
-    }
-
-    @Test
-    void specialTokensComeFromTokenizerConfig() throws Exception {
-        Tokenizer qwen = Tokenizer.fromDirectory(dir("qwen3"));
-        assertEquals(151645, qwen.specialTokens().eos()); // <|im_end|>
-        assertTrue(qwen.isSpecial(151644));
-        assertEquals("<|im_start|>", qwen.idToToken(151644));
-        Tokenizer llama = Tokenizer.fromDirectory(dir("llama3"));
-        assertEquals(128000, llama.specialTokens().bos());
-    }
-
-    @Test
-    void unsupportedFilesAndBadIdsAreClearErrors() throws Exception {
-        IllegalArgumentException sp = assertThrows(IllegalArgumentException.class, () -> Tokenizer.fromDirectory(dir("llama2")));
-        assertTrue(sp.getMessage().contains("tokenizer.json: model.byte_fallback"), sp.getMessage());
-        Tokenizer qwen = Tokenizer.fromDirectory(dir("qwen3"));
-        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> qwen.decode(new int[]{-1}, false));
-        assertTrue(bad.getMessage().contains("token id -1"), bad.getMessage());
-        assertEquals("hi", qwen.decode(new int[]{6023, 151900}, false)); // an id past the tokenizer's vocabulary decodes to nothing, as HF
-        Path empty = Files.createTempDirectory("tok");
-        assertThrows(java.nio.file.NoSuchFileException.class, () -> Tokenizer.fromDirectory(empty));
     }
 }

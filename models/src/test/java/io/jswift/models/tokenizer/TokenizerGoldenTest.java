@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,8 +27,13 @@ class TokenizerGoldenTest {
         return Path.of(TokenizerGoldenTest.class.getResource("/tokenizers/" + name).toURI());
     }
 
+    private static final Map<String, Tokenizer> LOADED = new ConcurrentHashMap<>();
+
+    /** Tokenizers are immutable: each test class loads a file once. */
     static Tokenizer load(String name) throws Exception {
-        return Tokenizer.fromDirectory(resource(name));
+        Tokenizer t = LOADED.get(name);
+        if (t == null) LOADED.put(name, t = Tokenizer.fromDirectory(resource(name)));
+        return t;
     }
 
     @ParameterizedTest

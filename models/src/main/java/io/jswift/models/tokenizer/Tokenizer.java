@@ -127,6 +127,11 @@ public final class Tokenizer {
         return new Tokenizer(json, config, String.valueOf(tokenizerConfig));
     }
 
+    /** A parsed tokenizer.json without tokenizer_config.json (tests build variants of one parse). */
+    static Tokenizer of(TokenizerJson json) {
+        return new Tokenizer(json, null, null);
+    }
+
     // ------------------------------------------------------------------ encode / decode
 
     /** Token ids of {@code text}; with {@code addSpecialTokens} the post-processor's specials (e.g. Llama 2's {@code <s>}) too. */

@@ -1,5 +1,6 @@
 package io.jswift.models.tokenizer;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
@@ -21,12 +22,14 @@ import java.util.Map;
  * Merges come as "a b" strings (older files) or ["a", "b"] pairs (tokenizers >= 0.20).
  */
 record TokenizerJson(String file, Map<String, Integer> vocab, List<String[]> merges, JsonSpec root, JsonSpec model) {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Vocabulary tokens are object keys: canonicalizing / interning 150k unique keys would only cost time. */
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES).disable(JsonFactory.Feature.INTERN_FIELD_NAMES).build());
 
     static TokenizerJson read(Path path) throws IOException {
         if (!Files.isRegularFile(path)) throw new NoSuchFileException(path + " does not exist (the model directory has no tokenizer.json)");
         String file = path.toString();
-        Map<String, Integer> vocab = new HashMap<>();
+        Map<String, Integer> vocab = new HashMap<>(1 << 18);
         List<String[]> merges = new ArrayList<>();
         ObjectNode root = JSON.createObjectNode(), model = JSON.createObjectNode();
         try (JsonParser p = JSON.getFactory().createParser(path.toFile())) {

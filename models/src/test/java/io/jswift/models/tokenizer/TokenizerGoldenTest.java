@@ -40,7 +40,7 @@ class TokenizerGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"qwen3", "llama3", "llama2", "synth_bytelevel", "synth_metaspace"})
+    @ValueSource(strings = {"qwen3", "llama3", "llama2", "synth_bytelevel", "synth_metaspace", "synth_subword"})
     void equalsHfTokenizers(String name) throws Exception {
         JsonNode cases = JSON.readTree(resource("expected_" + name + ".json").toFile());
         int corpus = JSON.readTree(resource("corpus.json").toFile()).size();
@@ -50,7 +50,7 @@ class TokenizerGoldenTest {
 
     /** A real file with components replaced (the forms other published files use), as the fixture script did. */
     @ParameterizedTest
-    @ValueSource(strings = {"llama3_bos", "llama3_cl100k_possessive", "qwen3_o200k", "llama2_metaspace"})
+    @ValueSource(strings = {"llama3_bos", "llama3_cl100k_possessive", "qwen3_o200k", "llama2_metaspace", "synth_subword_whitespace", "synth_subword_bert"})
     void variantsEqualHfTokenizers(String name) throws Exception {
         JsonNode expected = JSON.readTree(resource("expected_" + name + ".json").toFile());
         String base = expected.get("base").asText();

@@ -26,19 +26,27 @@ final class ByteLevel {
 
     /** UTF-8 bytes of {@code s}, each mapped to its char. */
     static String encode(String s) {
+        boolean ascii = true;
+        for (int i = 0; i < s.length() && ascii; i++) ascii = s.charAt(i) < 0x80 && BYTE_TO_CHAR[s.charAt(i)] == s.charAt(i);
+        if (ascii) return s; // printable ASCII maps to itself
         byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
         char[] out = new char[bytes.length];
         for (int i = 0; i < bytes.length; i++) out[i] = BYTE_TO_CHAR[bytes[i] & 0xFF];
         return new String(out);
     }
 
-    /** The raw bytes behind byte-level chars (chars outside the map are passed through as their UTF-8). */
+    /**
+     * The raw bytes behind a byte-level token (HF decoders/byte_level.rs): when any char of the token is outside
+     * the map (an added token such as "ＤＡＴＡ"), the whole token is written as its own UTF-8.
+     */
     static void decodeInto(String token, ByteArrayOutputStream out) {
         for (int i = 0; i < token.length(); i++) {
             char c = token.charAt(i);
-            int b = c < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[c] : -1;
-            if (b >= 0) out.write(b);
-            else out.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
+            if (c >= CHAR_TO_BYTE.length || CHAR_TO_BYTE[c] < 0) {
+                out.writeBytes(token.getBytes(StandardCharsets.UTF_8));
+                return;
+            }
         }
+        for (int i = 0; i < token.length(); i++) out.write(CHAR_TO_BYTE[token.charAt(i)]);
     }
 }

@@ -3,180 +3,103 @@ package io.jswift.models.tokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.text.Normalizer;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * A Hugging Face {@code tokenizer.json} with a byte-level BPE model (Qwen2/Qwen3, Llama 3, GPT-2 family):
- * added tokens are matched in the raw text first, the rest is normalized (NFC where configured), split by
- * the pre-tokenizer's regex into pieces (Split, behavior Isolated), mapped to byte-level chars and BPE-encoded.
- * Ids equal HF tokenizers' (checked on a multilingual corpus in the tests).
+ * A Hugging Face {@code tokenizer.json} with a BPE model: byte-level BPE (GPT-2, Llama 3, Qwen2/Qwen3) and
+ * SentencePiece-style BPE with byte fallback (Llama 2 family). Encoding follows HF tokenizers'
+ * Tokenizer::encode: added tokens are found first ({@link AddedVocabulary}), the text between them is normalized
+ * ({@link Normalizer}), cut into words ({@link PreTokenizer}), each word BPE-encoded ({@link BpeModel}), then
+ * the post-processor adds special tokens when asked ({@link PostProcessor}). Decoding maps ids to token strings
+ * and runs the {@link Decoder}. bos / eos / pad come from tokenizer_config.json ({@link SpecialTokens}).
+ * Ids and decodes equal HF tokenizers' on a multilingual corpus (tools/fixtures/tokenizer_fixtures.py).
+ * Thread-safe: encoding keeps no state but a concurrent cache.
  */
 public final class Tokenizer {
-    /** GPT-2's pattern, used by a ByteLevel pre-tokenizer with use_regex = true. */
-    private static final String GPT2_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
-
-    private final Path file;
-    private final Bpe bpe;
-    private final String[] idToToken;
+    private final Normalizer normalizer;
+    private final PreTokenizer preTokenizer;
+    private final BpeModel model;
+    private final AddedVocabulary added;
+    private final PostProcessor postProcessor;
+    private final Decoder decoder;
+    private final String[] idToToken;           // model vocab and added tokens (as HF's id_to_token)
+    private final boolean[] special;            // added tokens marked special
     private final Map<String, Integer> tokenToId;
-    private final List<AddedToken> added;
-    private final Pattern addedPattern;      // null when there are no added tokens
-    private final Map<String, AddedToken> addedByContent;
-    private final boolean nfc, nfkc;
-    private final Pattern split;              // pre-tokenizer split regex
-    private final int[] prefixIds, suffixIds; // post-processor template for add_special_tokens
     private final SpecialTokens specials;
 
-    /** bos / eos / pad from tokenizer_config.json (null when absent or unknown). */
-    public record SpecialTokens(Integer bos, Integer eos, Integer pad, String bosToken, String eosToken, String padToken) {}
+    /**
+     * bos / eos / pad / unk of tokenizer_config.json (strings or {"content": ...} objects; null when absent or
+     * not in the vocabulary) and its add_bos_token / add_eos_token (null when absent).
+     */
+    public record SpecialTokens(Integer bos, Integer eos, Integer pad, String bosToken, String eosToken, String padToken,
+                                Integer unk, Boolean addBosToken, Boolean addEosToken) {}
 
-    private Tokenizer(Path file, JsonNode root, JsonNode config) {
-        this.file = file;
-        JsonNode model = root.path("model");
-        if (!"BPE".equals(model.path("type").asText())) {
-            throw unsupported("model.type '" + model.path("type").asText() + "' is not supported (supported: BPE)");
-        }
-        if (model.path("byte_fallback").asBoolean(false)) {
-            throw unsupported("model.byte_fallback: SentencePiece-style BPE (Llama 2 family) is not supported yet (byte-level BPE is)");
-        }
-        tokenToId = new HashMap<>();
-        int max = -1;
-        for (var it = model.path("vocab").fields(); it.hasNext(); ) {
-            var e = it.next();
-            tokenToId.put(e.getKey(), e.getValue().asInt());
-            max = Math.max(max, e.getValue().asInt());
-        }
-        Map<String, Integer> ranks = new HashMap<>();
-        JsonNode merges = model.path("merges");
-        for (int i = 0; i < merges.size(); i++) {
-            JsonNode m = merges.get(i);
-            String key = m.isArray() ? m.get(0).asText() + " " + m.get(1).asText() : m.asText();
-            ranks.putIfAbsent(key, i);
-        }
-        bpe = new Bpe(tokenToId, ranks, model.path("ignore_merges").asBoolean(false));
+    private Tokenizer(TokenizerJson json, JsonNode config, String configFile) {
+        JsonSpec modelSpec = json.model();
+        String type = modelSpec.text("type", "BPE");
+        if (!type.equals("BPE")) throw modelSpec.unsupported(type, "BPE");
+        JsonSpec dropout = modelSpec.get("dropout");
+        if (!dropout.isNull() && dropout.node().asDouble() != 0) throw dropout.error("is set: BPE dropout (a training-time option) is not supported");
+        model = new BpeModel(json.vocab(), json.merges(), new BpeModel.Options(modelSpec.text("unk_token", null),
+                modelSpec.bool("fuse_unk", false), modelSpec.bool("byte_fallback", false), modelSpec.bool("ignore_merges", false),
+                modelSpec.text("continuing_subword_prefix", null), modelSpec.text("end_of_word_suffix", null)), modelSpec);
 
-        added = new ArrayList<>();
-        addedByContent = new HashMap<>();
-        for (JsonNode a : root.path("added_tokens")) {
-            AddedToken t = new AddedToken(a.path("id").asInt(), a.path("content").asText(), a.path("special").asBoolean(),
-                    a.path("single_word").asBoolean(), a.path("lstrip").asBoolean(), a.path("rstrip").asBoolean(), a.path("normalized").asBoolean());
-            added.add(t);
-            addedByContent.put(t.content(), t);
-            max = Math.max(max, t.id());
+        JsonSpec root = json.root();
+        normalizer = Normalizer.from(root.get("normalizer"));
+        preTokenizer = PreTokenizer.from(root.get("pre_tokenizer"));
+        postProcessor = PostProcessor.from(root.get("post_processor"));
+        decoder = Decoder.from(root.get("decoder"));
+
+        tokenToId = new HashMap<>(json.vocab());
+        int max = json.vocab().values().stream().mapToInt(Integer::intValue).max().orElse(-1);
+        List<AddedVocabulary.Token> tokens = new ArrayList<>();
+        for (JsonSpec a : root.list("added_tokens")) {
+            String content = a.requiredText("content");
+            boolean normalized = a.bool("normalized", !a.bool("special", false));
+            // HF keeps a normalized token under its normalized content: that is what matches and what id_to_token gives
+            String text = normalized ? normalizer.normalize(content) : content;
+            tokens.add(new AddedVocabulary.Token(a.integer("id"), content, text, a.bool("special", false), a.bool("single_word", false),
+                    a.bool("lstrip", false), a.bool("rstrip", false), normalized));
+            max = Math.max(max, a.integer("id"));
         }
+        added = new AddedVocabulary(tokens);
         idToToken = new String[max + 1];
-        tokenToId.forEach((tok, id) -> idToToken[id] = tok);
-        for (AddedToken t : added) {
-            idToToken[t.id()] = t.content();
+        special = new boolean[max + 1];
+        json.vocab().forEach((tok, id) -> {
+            if (id < 0) throw modelSpec.get("vocab").error("has a negative id for '" + tok + "'");
+            idToToken[id] = tok;
+        });
+        for (AddedVocabulary.Token t : tokens) {
+            idToToken[t.id()] = t.matchText();
+            special[t.id()] = t.special();
             tokenToId.put(t.content(), t.id());
         }
-        List<String> contents = new ArrayList<>(addedByContent.keySet());
-        contents.sort(Comparator.comparingInt(String::length).reversed()); // longest match first
-        addedPattern = contents.isEmpty() ? null
-                : Pattern.compile(String.join("|", contents.stream().map(Pattern::quote).toList()));
-
-        String[] normalizers = normalizers(root.path("normalizer"));
-        nfc = java.util.Arrays.asList(normalizers).contains("NFC");
-        nfkc = java.util.Arrays.asList(normalizers).contains("NFKC");
-        split = Pattern.compile(splitPattern(root.path("pre_tokenizer")), Pattern.UNICODE_CHARACTER_CLASS);
-        List<Integer> prefix = new ArrayList<>(), suffix = new ArrayList<>();
-        postProcessor(root.path("post_processor"), prefix, suffix);
-        prefixIds = prefix.stream().mapToInt(Integer::intValue).toArray();
-        suffixIds = suffix.stream().mapToInt(Integer::intValue).toArray();
-        JsonNode decoder = root.path("decoder");
-        if (!decoder.isMissingNode() && !decoder.isNull() && !"ByteLevel".equals(decoder.path("type").asText())) {
-            throw unsupported("decoder.type '" + decoder.path("type").asText() + "' is not supported (supported: ByteLevel)");
-        }
-        specials = new SpecialTokens(id(config, "bos_token"), id(config, "eos_token"), id(config, "pad_token"),
-                text(config, "bos_token"), text(config, "eos_token"), text(config, "pad_token"));
+        specials = readSpecialTokens(config, configFile);
     }
 
-    private IllegalArgumentException unsupported(String what) {
-        return new IllegalArgumentException(file + ": " + what);
+    private SpecialTokens readSpecialTokens(JsonNode config, String configFile) {
+        if (config == null) return new SpecialTokens(null, null, null, null, null, null, null, null, null);
+        JsonSpec c = new JsonSpec(configFile, "", config);
+        String bos = tokenText(c.get("bos_token")), eos = tokenText(c.get("eos_token")), pad = tokenText(c.get("pad_token")), unk = tokenText(c.get("unk_token"));
+        return new SpecialTokens(bos == null ? null : tokenToId.get(bos), eos == null ? null : tokenToId.get(eos),
+                pad == null ? null : tokenToId.get(pad), bos, eos, pad, unk == null ? null : tokenToId.get(unk),
+                c.get("add_bos_token").isNull() ? null : c.bool("add_bos_token", false),
+                c.get("add_eos_token").isNull() ? null : c.bool("add_eos_token", false));
     }
 
-    private String[] normalizers(JsonNode n) {
-        if (n.isMissingNode() || n.isNull()) return new String[0];
-        String type = n.path("type").asText();
-        if (type.equals("Sequence")) {
-            List<String> out = new ArrayList<>();
-            for (JsonNode c : n.path("normalizers")) out.addAll(List.of(normalizers(c)));
-            return out.toArray(String[]::new);
-        }
-        if (type.equals("NFC") || type.equals("NFKC")) return new String[]{type};
-        throw unsupported("normalizer.type '" + type + "' is not supported (supported: NFC, NFKC, Sequence)");
-    }
-
-    /** The regex the pre-tokenizer splits with: Sequence[Split(Isolated), ByteLevel(use_regex=false)] or ByteLevel(use_regex=true). */
-    private String splitPattern(JsonNode n) {
-        String type = n.path("type").asText();
-        if (type.equals("ByteLevel")) {
-            if (n.path("add_prefix_space").asBoolean(false)) throw unsupported("pre_tokenizer ByteLevel.add_prefix_space = true is not supported");
-            return GPT2_PATTERN;
-        }
-        if (type.equals("Sequence")) {
-            JsonNode list = n.path("pretokenizers");
-            if (list.size() == 2 && "Split".equals(list.get(0).path("type").asText()) && "ByteLevel".equals(list.get(1).path("type").asText())
-                    && !list.get(1).path("use_regex").asBoolean(true) && !list.get(1).path("add_prefix_space").asBoolean(false)) {
-                JsonNode split = list.get(0);
-                if (!"Isolated".equals(split.path("behavior").asText()) || split.path("invert").asBoolean(false)) {
-                    throw unsupported("pre_tokenizer Split with behavior " + split.path("behavior").asText() + " is not supported (supported: Isolated)");
-                }
-                JsonNode regex = split.path("pattern").path("Regex");
-                if (!regex.isTextual()) throw unsupported("pre_tokenizer Split needs pattern.Regex");
-                return regex.asText();
-            }
-        }
-        throw unsupported("pre_tokenizer " + n + " is not supported (supported: ByteLevel, or Sequence of Split + ByteLevel)");
-    }
-
-    /** TemplateProcessing's single-sequence template (specials before / after the text); ByteLevel adds nothing. */
-    private void postProcessor(JsonNode n, List<Integer> prefix, List<Integer> suffix) {
-        if (n.isMissingNode() || n.isNull()) return;
-        String type = n.path("type").asText();
-        switch (type) {
-            case "ByteLevel" -> { }
-            case "Sequence" -> {
-                for (JsonNode p : n.path("processors")) postProcessor(p, prefix, suffix);
-            }
-            case "TemplateProcessing" -> {
-                boolean afterText = false;
-                for (JsonNode piece : n.path("single")) {
-                    if (piece.has("Sequence")) {
-                        afterText = true;
-                        continue;
-                    }
-                    String name = piece.path("SpecialToken").path("id").asText();
-                    for (JsonNode id : n.path("special_tokens").path(name).path("ids")) (afterText ? suffix : prefix).add(id.asInt());
-                }
-            }
-            default -> throw unsupported("post_processor.type '" + type + "' is not supported (supported: ByteLevel, TemplateProcessing, Sequence)");
-        }
-    }
-
-    private static String text(JsonNode config, String key) {
-        if (config == null) return null;
-        JsonNode n = config.get(key);
-        if (n == null || n.isNull()) return null;
-        return n.isTextual() ? n.asText() : n.path("content").asText(null);
-    }
-
-    private Integer id(JsonNode config, String key) {
-        String t = text(config, key);
-        return t == null ? null : tokenToId.get(t);
+    /** A special token in tokenizer_config.json: "text", {"content": "text", ...} or null. */
+    private static String tokenText(JsonSpec v) {
+        if (v.isNull()) return null;
+        if (v.node().isTextual()) return v.node().asText();
+        if (v.node().isObject()) return v.requiredText("content");
+        throw v.error("must be a string or {\"content\": ...}, found " + v.node());
     }
 
     // ------------------------------------------------------------------ loading
@@ -187,87 +110,80 @@ public final class Tokenizer {
         return fromFiles(dir.resolve("tokenizer.json"), Files.exists(config) ? config : null);
     }
 
+    /** @param tokenizerConfig tokenizer_config.json, or null: then there are no bos / eos / pad ids */
     public static Tokenizer fromFiles(Path tokenizerJson, Path tokenizerConfig) throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        JsonNode root, config = null;
-        try {
-            root = json.readTree(tokenizerJson.toFile());
-            if (tokenizerConfig != null) config = json.readTree(tokenizerConfig.toFile());
-        } catch (java.io.FileNotFoundException | NoSuchFileException e) {
-            throw new NoSuchFileException(tokenizerJson + " does not exist (the model directory has no tokenizer.json)");
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IOException(tokenizerJson + ": not valid JSON: " + e.getOriginalMessage());
+        TokenizerJson json = TokenizerJson.read(tokenizerJson);
+        JsonNode config = null;
+        if (tokenizerConfig != null) {
+            try {
+                config = new ObjectMapper().readTree(tokenizerConfig.toFile());
+            } catch (java.io.FileNotFoundException e) {
+                throw new NoSuchFileException(tokenizerConfig + " does not exist");
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IOException(tokenizerConfig + ": not valid JSON: " + e.getOriginalMessage());
+            }
+            if (!config.isObject()) throw new TokenizerFormatException(tokenizerConfig + ": must be a JSON object");
         }
-        return new Tokenizer(tokenizerJson, root, config);
+        return new Tokenizer(json, config, String.valueOf(tokenizerConfig));
+    }
+
+    /** A parsed tokenizer.json without tokenizer_config.json (tests build variants of one parse). */
+    static Tokenizer of(TokenizerJson json) {
+        return new Tokenizer(json, null, null);
     }
 
     // ------------------------------------------------------------------ encode / decode
 
+    /** Token ids of {@code text}; with {@code addSpecialTokens} the post-processor's specials (e.g. Llama 2's {@code <s>}) too. */
     public int[] encode(String text, boolean addSpecialTokens) {
-        List<Integer> out = new ArrayList<>();
-        if (addSpecialTokens) for (int id : prefixIds) out.add(id);
-        int at = 0;
-        if (addedPattern != null) {
-            Matcher m = addedPattern.matcher(text);
-            while (m.find()) {
-                encodePlain(text.substring(at, m.start()), out);
-                out.add(addedByContent.get(m.group()).id());
-                at = m.end();
+        IntList body = new IntList(text.length() / 3 + 4);
+        List<PreTokenizer.Piece> words = new ArrayList<>();
+        for (AddedVocabulary.Segment s : added.extract(text, normalizer)) {
+            if (s.id() >= 0) {
+                body.add(s.id());
+                continue;
             }
+            words.clear();
+            preTokenizer.split(new PreTokenizer.Piece(s.text(), s.startSpan()), words);
+            for (PreTokenizer.Piece w : words) model.encode(w.text(), body);
         }
-        encodePlain(text.substring(at), out);
-        if (addSpecialTokens) for (int id : suffixIds) out.add(id);
-        return out.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    private void encodePlain(String text, List<Integer> out) {
-        if (text.isEmpty()) return;
-        String normalized = nfc ? Normalizer.normalize(text, Normalizer.Form.NFC) : nfkc ? Normalizer.normalize(text, Normalizer.Form.NFKC) : text;
-        Matcher m = split.matcher(normalized);
-        int at = 0;
-        while (m.find()) {
-            if (m.start() > at) encodeWord(normalized.substring(at, m.start()), out); // Isolated keeps the gaps too
-            if (m.end() > m.start()) encodeWord(m.group(), out);
-            at = m.end();
-        }
-        if (at < normalized.length()) encodeWord(normalized.substring(at), out);
-    }
-
-    private void encodeWord(String word, List<Integer> out) {
-        for (int id : bpe.encode(ByteLevel.encode(word))) out.add(id);
+        IntList out = new IntList(body.size() + 4);
+        postProcessor.apply(addSpecialTokens, body, out);
+        return out.toArray();
     }
 
     /**
-     * Text of {@code ids}: byte-level tokens reassembled into UTF-8 (invalid sequences become U+FFFD, as HF).
-     * Ids with no token (models often pad their embedding past the tokenizer's vocabulary) decode to nothing,
-     * as in HF tokenizers; negative ids are an error.
+     * Text of {@code ids} (HF Tokenizer::decode): ids with no token (models often pad their embedding past the
+     * tokenizer's vocabulary) are left out, as are special tokens when {@code skipSpecialTokens}; the decoder
+     * turns the rest back into text (byte-level: invalid UTF-8 becomes U+FFFD). Negative ids are an error.
      */
     public String decode(int[] ids, boolean skipSpecialTokens) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        List<String> tokens = new ArrayList<>(ids.length);
         for (int id : ids) {
             if (id < 0) throw new IllegalArgumentException("token id " + id + " is negative");
             if (id >= idToToken.length || idToToken[id] == null) continue;
-            AddedToken a = addedByContent.get(idToToken[id]);
-            if (a != null && a.id() == id) {
-                if (!(skipSpecialTokens && a.special())) bytes.writeBytes(a.content().getBytes(StandardCharsets.UTF_8));
-                continue;
-            }
-            ByteLevel.decodeInto(idToToken[id], bytes);
+            if (skipSpecialTokens && special[id]) continue;
+            tokens.add(idToToken[id]);
         }
-        return bytes.toString(StandardCharsets.UTF_8);
+        return decoder.decode(tokens);
     }
 
+    /** An incremental decoder for generated ids (see {@link StreamingDecoder}). */
+    public StreamingDecoder streamingDecoder(boolean skipSpecialTokens) {
+        return new StreamingDecoder(this, skipSpecialTokens);
+    }
+
+    /** Largest token id + 1 (model vocab and added tokens), as len(tokenizer) in transformers. */
     public int vocabSize() { return idToToken.length; }
 
+    /** The id of a token string (model vocab or added token), or null. */
     public Integer tokenToId(String token) { return tokenToId.get(token); }
 
+    /** The token string of an id, or null when there is none. */
     public String idToToken(int id) { return id >= 0 && id < idToToken.length ? idToToken[id] : null; }
 
-    public boolean isSpecial(int id) {
-        String t = idToToken(id);
-        AddedToken a = t == null ? null : addedByContent.get(t);
-        return a != null && a.special() && a.id() == id;
-    }
+    /** Whether {@code id} is an added token marked special (skipped by decode with skipSpecialTokens). */
+    public boolean isSpecial(int id) { return id >= 0 && id < special.length && special[id]; }
 
     public SpecialTokens specialTokens() { return specials; }
 }

@@ -8,8 +8,8 @@ import java.util.List;
  * Right-padded micro-batch: ids [B, T] (pad 0) and labels [B, T] (-100 on padding). With causal attention
  * right padding never influences real tokens, and the padded labels are ignored by the loss.
  */
-record Batch(Tensor inputIds, Tensor labels, long tokens, long targets) {
-    static Batch collate(List<Example> examples) {
+public record Batch(Tensor inputIds, Tensor labels, long tokens, long targets) {
+    public static Batch collate(List<Example> examples) {
         int t = 0;
         for (Example e : examples) t = Math.max(t, e.inputIds().length);
         int b = examples.size();
@@ -29,9 +29,9 @@ record Batch(Tensor inputIds, Tensor labels, long tokens, long targets) {
     }
 
     /** One training sequence: ids and labels of equal length (labels -100 where no loss is taken). */
-    record Example(int[] inputIds, int[] labels) {
+    public record Example(int[] inputIds, int[] labels) {
         /** Positions whose label is predicted (HF shifts: label j+1 is the target of position j). */
-        long targets() {
+        public long targets() {
             long n = 0;
             for (int j = 1; j < labels.length; j++) if (labels[j] != -100) n++;
             return n;

@@ -1,8 +1,5 @@
 package io.jswift.train.run;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.jswift.nn.Module;
-import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.io.SafetensorsWriter;
 import io.jswift.train.optim.Optimizer;
@@ -13,37 +10,28 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Writes {@code checkpoint-STEP/} — model.safetensors (HF names, loadable by transformers), the base
- * model's config and tokenizer files, optimizer.safetensors and trainer_state.json — into a temporary
- * directory that is renamed at the end, so an interrupted save never damages an earlier checkpoint.
+ * Writes {@code checkpoint-STEP/} — the trained weights (full model or adapter), optimizer.safetensors,
+ * trainer_state.json and args.json — into a temporary directory that is renamed at the end, so an
+ * interrupted save never damages an earlier checkpoint.
  */
 final class CheckpointWriter {
-    private static final List<String> COPIED = List.of("config.json", "generation_config.json", "tokenizer.json",
-            "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt", "tokenizer.model");
-
     private CheckpointWriter() {}
 
-    static Path write(Path runDir, Path baseModel, Module model, DType saveType, Optimizer optimizer,
-                      Map<String, Object> trainerState, long step) throws IOException {
+    static Path write(Path runDir, TrainedWeights weights, Optimizer optimizer, TrainerState state, long step) throws IOException {
         Path target = runDir.resolve("checkpoint-" + step);
         Path tmp = runDir.resolve("checkpoint-" + step + ".tmp");
         deleteRecursively(tmp);
         Files.createDirectories(tmp);
-        Map<String, Tensor> weights = new LinkedHashMap<>();
-        model.stateDict().forEach((name, t) -> weights.put(name, t.dtype() == saveType ? t : t.to(saveType)));
-        SafetensorsWriter.write(tmp.resolve("model.safetensors"), weights, Map.of("format", "pt"));
-        SafetensorsWriter.write(tmp.resolve("optimizer.safetensors"), optimizer.stateDict(), Map.of("step", Long.toString(optimizer.stepCount())));
-        for (String f : COPIED) {
-            Path src = baseModel.resolve(f);
-            if (Files.isRegularFile(src)) Files.copy(src, tmp.resolve(f));
-        }
-        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(tmp.resolve("trainer_state.json").toFile(), trainerState);
+        weights.write(tmp);
+        Map<String, Tensor> optimizerState = optimizer.stateDict();
+        SafetensorsWriter.write(tmp.resolve("optimizer.safetensors"), optimizerState, Map.of("step", Long.toString(optimizer.stepCount())));
+        state.write(tmp.resolve(TrainerState.FILE));
+        Path args = runDir.resolve("args.json");
+        if (Files.isRegularFile(args)) Files.copy(args, tmp.resolve("args.json"));
         deleteRecursively(target);
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);

@@ -1,41 +1,28 @@
 package io.jswift.train.run;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.jswift.autograd.Variable;
 import io.jswift.models.config.DecoderConfig;
-import io.jswift.models.decoder.DecoderInput;
 import io.jswift.models.decoder.DecoderLm;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.models.tokenizer.Tokenizer;
-import io.jswift.nn.CausalLmLoss;
-import io.jswift.nn.Parameter;
 import io.jswift.tensor.DType;
 import io.jswift.train.data.DatasetLoader;
 import io.jswift.train.data.LocatedSample;
 import io.jswift.train.data.Sample;
-import io.jswift.train.optim.AdamW;
-import io.jswift.train.optim.GradClip;
-import io.jswift.train.optim.LrSchedule;
-import io.jswift.train.optim.Optimizer;
-import io.jswift.train.optim.ParamGroup;
-import io.jswift.train.optim.Sgd;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * {@code jswift pt}: full-parameter causal-LM training of a Hugging Face checkpoint on text rows (tokenized
- * with the model's tokenizer, eos appended) and pre-tokenized rows (loss on every labelled token). Gradient accumulation divides every micro-batch's summed loss by the
- * target count of the whole accumulated batch (HF's num_items_in_batch), so k micro-batches equal one batch
- * of k rows. A non-finite loss or gradient norm stops the run before the optimizer step, naming the step.
+ * with the model's tokenizer, eos appended) and pre-tokenized rows (loss on every labelled token); the loop,
+ * checkpoints and resume are {@link Trainer}'s.
  */
 public final class PretrainingRun {
     private final TrainArgs args;
@@ -53,80 +40,23 @@ public final class PretrainingRun {
             throw new IllegalArgumentException(args.model() + " is not a causal language model: jswift pt trains LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
         }
         DecoderLm model = lm.model();
-        model.train(true);
         List<Batch.Example> examples = examples(model.config(), tokenizerIfPresent(args.model()));
-        int perStep = args.perDeviceTrainBatchSize() * args.gradientAccumulationSteps();
-        int stepsPerEpoch = Math.max(1, (examples.size() + perStep - 1) / perStep);
-        int totalSteps = args.maxSteps() > 0 ? args.maxSteps() : (int) Math.ceil(args.numTrainEpochs() * stepsPerEpoch);
-        LrSchedule schedule = new LrSchedule(LrSchedule.parse(args.lrSchedulerType()), args.learningRate(),
-                LrSchedule.warmupFromRatio(args.warmupRatio(), totalSteps), totalSteps);
-        Map<String, Parameter> params = model.namedParameters();
-        List<ParamGroup> groups = ParamGroup.decayMatricesOnly(params, args.weightDecay());
-        Optimizer optimizer = args.optim().equals("sgd")
-                ? new Sgd(groups, args.learningRate(), args.momentum())
-                : new AdamW(groups, args.learningRate(), args.adamBeta1(), args.adamBeta2(), args.adamEpsilon());
         DType saveType = args.torchDtype() == null ? model.config().dtype() : parseDtype(args.torchDtype());
+        Trainer trainer = new Trainer("pt", args, model, new FullWeights(model, saveType, args.model()), null, argsJson(args), out);
+        return trainer.run(ExampleSource.of(examples), null);
+    }
 
-        Path runDir = RunDirectory.create(args.outputDir());
-        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(runDir.resolve("args.json").toFile(), args);
-        out.printf("jswift pt: %d examples, %d steps (%d per epoch), %d trainable parameters, run directory %s%n",
-                examples.size(), totalSteps, stepsPerEpoch, model.parameterCount(), runDir);
+    /** args.json: every field of the run's settings under its ms-swift / HF flag name. */
+    static Map<String, Object> argsJson(TrainArgs args) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> raw = new ObjectMapper().convertValue(args, Map.class);
+        Map<String, Object> out = new LinkedHashMap<>();
+        raw.forEach((k, v) -> out.put(snakeCase(k), v));
+        return out;
+    }
 
-        DataOrder order = new DataOrder(examples.size(), args.seed());
-        try (MetricsLog log = new MetricsLog(runDir.resolve("logging.jsonl"))) {
-            long tokensSinceLog = 0, start = System.nanoTime();
-            for (int step = 0; step < totalSteps; step++) {
-                optimizer.setLearningRate(schedule.learningRate(step));
-                List<List<Batch.Example>> micro = new ArrayList<>();
-                long targets = 0;
-                for (int m = 0; m < args.gradientAccumulationSteps(); m++) {
-                    List<Batch.Example> rows = new ArrayList<>();
-                    for (int r = 0; r < args.perDeviceTrainBatchSize(); r++) rows.add(examples.get(order.next()));
-                    micro.add(rows);
-                    for (Batch.Example e : rows) targets += e.targets();
-                }
-                double loss = 0;
-                for (List<Batch.Example> rows : micro) {
-                    Batch batch = Batch.collate(rows);
-                    Variable logits = model.forward(new DecoderInput(batch.inputIds(), null, null, null, args.gradientCheckpointing()));
-                    Variable l = CausalLmLoss.apply(logits, batch.labels(), (double) Math.max(1, targets));
-                    l.backward();
-                    loss += l.value().item();
-                    tokensSinceLog += batch.tokens();
-                }
-                if (!Double.isFinite(loss)) throw new TrainingException("step " + (step + 1) + ": loss is " + loss + "; stopped before writing a poisoned checkpoint");
-                double gradNorm = GradClip.clip(params.values(), args.maxGradNorm());
-                if (!Double.isFinite(gradNorm)) throw new TrainingException("step " + (step + 1) + ": gradient norm is " + gradNorm + "; stopped before writing a poisoned checkpoint");
-                optimizer.step();
-                optimizer.zeroGrad();
-                int done = step + 1;
-                if (done % args.loggingSteps() == 0 || done == totalSteps) {
-                    double seconds = (System.nanoTime() - start) / 1e9;
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    row.put("step", done);
-                    row.put("loss", loss);
-                    row.put("lr", optimizer.learningRate());
-                    row.put("grad_norm", gradNorm);
-                    row.put("tokens_per_s", tokensSinceLog / Math.max(seconds, 1e-9));
-                    row.put("epoch", (double) order.consumed() / examples.size());
-                    log.write(row);
-                    out.printf("step %d/%d  loss %.4f  lr %.3g  grad_norm %.3f  %.0f tok/s%n", done, totalSteps, loss, optimizer.learningRate(), gradNorm,
-                            tokensSinceLog / Math.max(seconds, 1e-9));
-                    tokensSinceLog = 0;
-                    start = System.nanoTime();
-                }
-                if ((args.saveSteps() > 0 && done % args.saveSteps() == 0) || done == totalSteps) {
-                    Map<String, Object> state = new LinkedHashMap<>();
-                    state.put("global_step", done);
-                    state.put("epoch", (double) order.consumed() / examples.size());
-                    state.put("seed", args.seed());
-                    state.put("examples_consumed", order.consumed());
-                    Path ckpt = CheckpointWriter.write(runDir, args.model(), model, saveType, optimizer, state, done);
-                    out.println("saved " + ckpt);
-                }
-            }
-        }
-        return runDir;
+    private static String snakeCase(String camel) {
+        return camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
     }
 
     /** The model's tokenizer, or null when the directory has no tokenizer.json (pre-tokenized data only). */
@@ -171,38 +101,12 @@ public final class PretrainingRun {
         return out;
     }
 
-    private static DType parseDtype(String name) {
+    public static DType parseDtype(String name) {
         return switch (name) {
             case "float32", "fp32" -> DType.F32;
             case "bfloat16", "bf16" -> DType.BF16;
             case "float16", "fp16" -> DType.F16;
             default -> throw new IllegalArgumentException("--torch_dtype must be float32, bfloat16 or float16, got '" + name + "'");
         };
-    }
-
-    /** Seeded reshuffle each epoch (HF's RandomSampler); position = examples consumed so far. */
-    static final class DataOrder {
-        private final int n;
-        private final long seed;
-        private final List<Integer> order = new ArrayList<>();
-        private long consumed;
-
-        DataOrder(int n, long seed) {
-            this.n = n;
-            this.seed = seed;
-        }
-
-        int next() {
-            int pos = (int) (consumed % n);
-            if (pos == 0) {
-                order.clear();
-                for (int i = 0; i < n; i++) order.add(i);
-                Collections.shuffle(order, new Random(seed + consumed / n));
-            }
-            consumed++;
-            return order.get(pos);
-        }
-
-        long consumed() { return consumed; }
     }
 }

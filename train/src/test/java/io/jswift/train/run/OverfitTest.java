@@ -23,8 +23,8 @@ class OverfitTest {
         Path model = Path.of("../models/src/test/resources/models/llama-f32").toAbsolutePath().normalize();
         Path data = dir.resolve("seq.jsonl");
         Files.writeString(data, "{\"input_ids\": [1, 17, 42, 99, 5, 63, 120, 7, 64, 2, 88, 31, 9, 14, 101, 56]}\n");
-        TrainArgs args = new TrainArgs(model, List.of(DatasetSpec.parse(data.toString())), dir.resolve("out"), "adamw", 1e-2, "constant",
-                0, 0, 1.0, 60, 1, 1, 1, 64, null, 7, 0, 1, false, 0.9, 0.95, 1e-8, 0, false);
+        TrainArgs args = TrainArgs.builder(model, List.of(DatasetSpec.parse(data.toString())), dir.resolve("out")).learningRate(1e-2)
+                .lrSchedulerType("constant").weightDecay(0).maxSteps(60).maxLength(64).seed(7).saveSteps(0).loggingSteps(1).build();
         Path run = new PretrainingRun(args, new PrintStream(java.io.OutputStream.nullOutputStream())).run();
         List<String> lines = Files.readAllLines(run.resolve("logging.jsonl"));
         ObjectMapper json = new ObjectMapper();

@@ -40,7 +40,18 @@ public final class DecoderLm extends Module {
 
     /** Logits [B, T, V] (f32). */
     public Variable forward(DecoderInput in) {
+        return forward(in, 0);
+    }
+
+    /**
+     * Logits of the last {@code logitsToKeep} positions [B, min(k, T), V], or of all when 0 (HF's logits_to_keep):
+     * generation needs only the last row, and the LM head over a 128k vocabulary is a fifth of a prefill's work.
+     */
+    public Variable forward(DecoderInput in, int logitsToKeep) {
+        if (logitsToKeep < 0) throw new IllegalArgumentException("logitsToKeep must be >= 0, got " + logitsToKeep);
         Variable h = hiddenStates(in);
+        int t = h.size(1);
+        if (logitsToKeep > 0 && logitsToKeep < t) h = io.jswift.autograd.ops.Views.narrow(h, 1, t - logitsToKeep, logitsToKeep);
         if (config.tieWordEmbeddings()) return LinearAlgebra.linear(h, model.embedTokens.weight().variable(), null);
         return LinearLayer.child(this, "lm_head").forward(h);
     }

@@ -74,6 +74,24 @@ class HfGoldenTest {
         assertTrue(checked >= 20, "checked " + checked + " parameters");
     }
 
+    /** HF's logits_to_keep: the last k rows of the full logits, for tied (Qwen3) and untied (Llama) heads. */
+    @ParameterizedTest
+    @CsvSource({"qwen3-f32", "llama-f32"})
+    void logitsToKeepReturnsTheLastRows(String name) throws Exception {
+        DecoderLm model = ((LoadedModel.CausalLm) ModelLoader.load(fixture(name), false)).model();
+        Tensor ids = expected(name).tensor("input_ids");
+        int t = ids.size(1);
+        try (var s = GradMode.noGrad()) {
+            Tensor full = model.forward(DecoderInput.of(ids)).value();
+            for (int k : new int[] {1, 3, t, t + 5}) {
+                Tensor last = model.forward(DecoderInput.of(ids), k).value();
+                int kept = Math.min(k, t);
+                assertEquals(kept, last.size(1));
+                assertTrue(relL2(last, full.narrow(1, t - kept, kept)) < 1e-6, name + " logitsToKeep " + k);
+            }
+        }
+    }
+
     @Test
     void kvCacheDecodeEqualsTheFullForward() throws Exception {
         DecoderLm model = ((LoadedModel.CausalLm) ModelLoader.load(fixture("qwen3-f32"), false)).model();

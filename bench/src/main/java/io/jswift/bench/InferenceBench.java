@@ -1,0 +1,83 @@
+package io.jswift.bench;
+
+import io.jswift.autograd.GradMode;
+import io.jswift.models.decoder.DecoderInput;
+import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.decoder.KvCache;
+import io.jswift.models.load.LoadedModel;
+import io.jswift.models.load.ModelLoader;
+import io.jswift.nn.Parameter;
+import io.jswift.tensor.Tensor;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * jswift's side of the inference benchmark (bench/peers/pytorch_infer.py is PyTorch's): prefill tokens/s on a
+ * 128-token prompt and greedy decode tokens/s with the KV cache, weights memory-mapped in their checkpoint dtype,
+ * plus the decode memory-bandwidth utilization (weight bytes read per token × tokens/s ÷ the read bandwidth
+ * measured in the same run) and peak RSS.
+ * <pre>java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar \
+ *     io.jswift.bench.InferenceBench MODEL_DIR</pre>
+ */
+public final class InferenceBench {
+    private static final int PROMPT = 128, DECODE = 32, REPEATS = 3;
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        LoadedModel loaded = ModelLoader.load(dir, false);
+        if (!(loaded instanceof LoadedModel.CausalLm lm)) throw new IllegalArgumentException(dir + " is not a causal LM");
+        DecoderLm model = lm.model();
+        model.train(false);
+        long weightBytes = 0;
+        for (Parameter p : model.namedParameters().values()) weightBytes += p.value().dtype().byteSize(p.numel());
+        java.util.Random random = new java.util.Random(1);
+        long[] prompt = new long[PROMPT];
+        for (int i = 0; i < PROMPT; i++) prompt[i] = random.nextInt(model.config().vocabSize());
+
+        double bestPrefill = Double.MAX_VALUE, bestDecode = Double.MAX_VALUE;
+        try (var noGrad = GradMode.noGrad()) {
+            for (int rep = 0; rep < REPEATS; rep++) {
+                KvCache cache = model.newCache(1, PROMPT + DECODE + 1);
+                long t0 = System.nanoTime();
+                Tensor logits = model.forward(new DecoderInput(Tensor.ofLongs(prompt, 1, PROMPT), null, null, cache, false), 1).value();
+                long next = argmaxLast(logits);
+                bestPrefill = Math.min(bestPrefill, (System.nanoTime() - t0) / 1e9);
+                t0 = System.nanoTime();
+                for (int s = 0; s < DECODE; s++) {
+                    logits = model.forward(new DecoderInput(Tensor.ofLongs(new long[] {next}, 1, 1), null, null, cache, false)).value();
+                    next = argmaxLast(logits);
+                }
+                bestDecode = Math.min(bestDecode, (System.nanoTime() - t0) / 1e9);
+            }
+        }
+        double rss = peakRssGiB(); // before the bandwidth probe allocates its buffer
+        double bandwidth = ReadBandwidth.measure(1L << 30);
+        double decodeRate = DECODE / bestDecode;
+        System.out.printf(Locale.ROOT, "jswift %s: prefill %.1f tok/s, decode %.2f tok/s, weights %.2f GB, read bandwidth %.1f GB/s, "
+                        + "decode bandwidth utilization %.0f%%, peak RSS %.2f GiB, threads %d%n",
+                model.config().dtype(), PROMPT / bestPrefill, decodeRate, weightBytes / 1e9, bandwidth / 1e9,
+                100 * weightBytes * decodeRate / bandwidth, rss, Runtime.getRuntime().availableProcessors());
+    }
+
+    private static long argmaxLast(Tensor logits) {
+        int t = logits.size(1);
+        float[] row = logits.narrow(1, t - 1, 1).reshape(-1).toFloatArray();
+        int best = 0;
+        for (int i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
+        return best;
+    }
+
+    /** VmHWM of /proc/self/status (Linux), in GiB; NaN elsewhere. */
+    static double peakRssGiB() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D", "")) / (1024.0 * 1024.0);
+            }
+        } catch (Exception e) {
+            return Double.NaN;
+        }
+        return Double.NaN;
+    }
+}

@@ -29,9 +29,9 @@ final class RowParser {
                 return preference(messages, text(row, "rejected_response"));
             }
             if (row.has("label")) return kto(messages, row.get("label"));
-            return new Sample.Chat(messages);
+            return new Sample.Chat(messages, tag(row));
         }
-        if (row.has("conversations")) return new Sample.Chat(sharegpt(row.get("conversations")));
+        if (row.has("conversations")) return new Sample.Chat(sharegpt(row.get("conversations")), tag(row));
         if (row.has("chosen") && row.has("rejected")) {
             List<Message> prompt = new ArrayList<>();
             if (row.has("system")) prompt.add(new Message("system", text(row, "system")));
@@ -41,9 +41,9 @@ final class RowParser {
         if (row.has("instruction")) {
             String input = row.has("input") ? text(row, "input") : "";
             String query = input.isEmpty() ? text(row, "instruction") : text(row, "instruction") + "\n" + input;
-            return new Sample.Chat(withSystem(row, List.of(new Message("user", query), new Message("assistant", text(row, "output")))));
+            return new Sample.Chat(withSystem(row, List.of(new Message("user", query), new Message("assistant", text(row, "output")))), tag(row));
         }
-        if (row.has("query")) return new Sample.Chat(withSystem(row, queryResponse(row)));
+        if (row.has("query")) return new Sample.Chat(withSystem(row, queryResponse(row)), tag(row));
         if (row.has("text")) return new Sample.Text(text(row, "text"));
         List<String> keys = new ArrayList<>();
         row.fieldNames().forEachRemaining(keys::add);
@@ -143,6 +143,12 @@ final class RowParser {
         out.add(new Message("system", text(row, "system")));
         out.addAll(turns);
         return out;
+    }
+
+    /** The optional string "tag" of a row (self-cognition rows: "zh" / "en"), else null. */
+    private static String tag(JsonNode row) {
+        JsonNode t = row.get("tag");
+        return t != null && t.isTextual() ? t.asText() : null;
     }
 
     private static String text(JsonNode row, String key) {

@@ -10,8 +10,15 @@ public sealed interface Sample {
     /** Already tokenized; labels may be null (= input ids), -100 marks ignored positions. */
     record Tokenized(int[] inputIds, int[] labels) implements Sample {}
 
-    /** A conversation; by default the loss covers the assistant turns. */
-    record Chat(List<Message> messages) implements Sample {}
+    /**
+     * A conversation; by default the loss covers the assistant turns. {@code tag} is the row's optional "tag"
+     * (ms-swift's self-cognition rows say "zh" or "en"; it picks the --model_name / --model_author spelling), or null.
+     */
+    record Chat(List<Message> messages, String tag) implements Sample {
+        public Chat(List<Message> messages) {
+            this(messages, null);
+        }
+    }
 
     /** A preference pair: the shared prompt turns, then the chosen and rejected assistant replies. */
     record Preference(List<Message> prompt, String chosen, String rejected) implements Sample {}

@@ -1,0 +1,21 @@
+package io.jswift.train.encode;
+
+import io.jswift.models.decoder.DecoderInput;
+import io.jswift.tensor.Tensor;
+
+/**
+ * A collated micro-batch (B = rows, T = longest row). inputIds [B, T] I64 right-padded with 0; labels [B, T] I64
+ * with -100 on padding (unshifted, as {@link io.jswift.nn.CausalLmLoss} takes them); positionIds [B, T] I64 and
+ * segmentIds [B, T] I32 when some row is packed, else null (plain causal attention, positions 0..T-1).
+ * tokens = real tokens; targets = labels != -100 after the shift (HF's num_items_in_batch for this batch).
+ */
+public record Batch(Tensor inputIds, Tensor labels, Tensor positionIds, Tensor segmentIds, long tokens, long targets) {
+    /** The model input for this batch ({@code checkpoint}: recompute each layer in backward). */
+    public DecoderInput decoderInput(boolean checkpoint) {
+        return new DecoderInput(inputIds, positionIds, segmentIds, null, checkpoint);
+    }
+
+    public int rows() { return inputIds.size(0); }
+
+    public int width() { return inputIds.size(1); }
+}

@@ -38,6 +38,10 @@ final class TrainingOptions {
     @Option(names = "--momentum", defaultValue = "0", description = "SGD momentum.") double momentum;
     @Option(names = "--skip_bad_rows", description = "Skip malformed rows (counted) instead of stopping.") boolean skipBadRows;
     @Option(names = "--resume_from_checkpoint", description = "checkpoint-STEP directory of an earlier run: continue it exactly.") Path resume;
+    @Option(names = "--truncation_strategy", defaultValue = "delete", description = "Rows longer than --max_length: delete (skip, counted), left (keep the end), right (keep the start).") String truncation;
+    @Option(names = "--packing", arity = "0..1", fallbackValue = "true", defaultValue = "false", description = "Pack several samples into each row of --max_length, attention isolated per sample.") boolean packing;
+    @Option(names = "--val_dataset", arity = "1..*", description = "Validation files (FILE#N as --dataset).") List<String> valDataset;
+    @Option(names = "--split_dataset_ratio", defaultValue = "0", description = "Share of each --dataset file held out for validation.") double splitRatio;
     @Option(names = "--device", defaultValue = "cpu") String device;
 
     TrainArgs toArgs() {
@@ -48,6 +52,8 @@ final class TrainingOptions {
                 .gradientAccumulationSteps(accumulation).maxLength(maxLength).torchDtype(torchDtype).seed(seed).saveSteps(saveSteps)
                 .saveTotalLimit(saveTotalLimit).evalSteps(evalSteps).loggingSteps(loggingSteps).gradientCheckpointing(checkpointing)
                 .adamBeta1(beta1).adamBeta2(beta2).adamEpsilon(epsilon).momentum(momentum).skipBadRows(skipBadRows).resumeFromCheckpoint(resume)
+                .truncationStrategy(truncation).packing(packing).splitDatasetRatio(splitRatio)
+                .valDatasets(valDataset == null ? List.of() : valDataset.stream().map(DatasetSpec::parse).toList())
                 .build();
     }
 }

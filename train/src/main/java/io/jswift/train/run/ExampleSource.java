@@ -1,16 +1,30 @@
 package io.jswift.train.run;
 
-/** Random access to the encoded training (or evaluation) sequences of a run. */
+import io.jswift.train.encode.Encoded;
+import io.jswift.train.encode.EncodedDataset;
+
+import java.util.List;
+
+/** Random access to the encoded training (or evaluation) rows of a run. */
 public interface ExampleSource {
     int size();
 
-    Batch.Example get(int index);
+    Encoded get(int index);
 
-    static ExampleSource of(java.util.List<Batch.Example> examples) {
-        java.util.List<Batch.Example> copy = java.util.List.copyOf(examples);
+    static ExampleSource of(List<Encoded> rows) {
+        List<Encoded> copy = List.copyOf(rows);
         return new ExampleSource() {
             @Override public int size() { return copy.size(); }
-            @Override public Batch.Example get(int index) { return copy.get(index); }
+            @Override public Encoded get(int index) { return copy.get(index); }
+        };
+    }
+
+    /** Rows read and encoded on demand from their files (null stays null: no evaluation set). */
+    static ExampleSource of(EncodedDataset dataset) {
+        if (dataset == null) return null;
+        return new ExampleSource() {
+            @Override public int size() { return dataset.size(); }
+            @Override public Encoded get(int index) { return dataset.get(index); }
         };
     }
 }

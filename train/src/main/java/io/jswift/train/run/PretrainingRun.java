@@ -1,20 +1,17 @@
 package io.jswift.train.run;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.jswift.models.config.DecoderConfig;
 import io.jswift.models.decoder.DecoderLm;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.models.tokenizer.Tokenizer;
 import io.jswift.tensor.DType;
-import io.jswift.train.data.DatasetLoader;
-import io.jswift.train.data.LocatedSample;
-import io.jswift.train.data.Sample;
+import io.jswift.train.encode.EncodedDataset;
+import io.jswift.train.encode.PretrainEncoder;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,10 +37,11 @@ public final class PretrainingRun {
             throw new IllegalArgumentException(args.model() + " is not a causal language model: jswift pt trains LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
         }
         DecoderLm model = lm.model();
-        List<Batch.Example> examples = examples(model.config(), tokenizerIfPresent(args.model()));
+        EncodedDataset.Splits data = EncodedDataset.load(args.datasets(), args.valDatasets(), new PretrainEncoder(tokenizerIfPresent(args.model())),
+                args.datasetOptions(model.config().vocabSize()));
         DType saveType = args.torchDtype() == null ? model.config().dtype() : parseDtype(args.torchDtype());
         Trainer trainer = new Trainer("pt", args, model, new FullWeights(model, saveType, args.model()), null, argsJson(args), out);
-        return trainer.run(ExampleSource.of(examples), null);
+        return trainer.run(data);
     }
 
     /** args.json: every field of the run's settings under its ms-swift / HF flag name. */
@@ -62,43 +60,6 @@ public final class PretrainingRun {
     /** The model's tokenizer, or null when the directory has no tokenizer.json (pre-tokenized data only). */
     private static Tokenizer tokenizerIfPresent(Path dir) throws IOException {
         return java.nio.file.Files.exists(dir.resolve("tokenizer.json")) ? Tokenizer.fromDirectory(dir) : null;
-    }
-
-    private List<Batch.Example> examples(DecoderConfig config, Tokenizer tokenizer) {
-        List<LocatedSample> rows = new DatasetLoader(args.skipBadRows(), args.seed()).load(args.datasets());
-        List<Batch.Example> out = new ArrayList<>();
-        for (LocatedSample s : rows) {
-            switch (s.sample()) {
-                case Sample.Tokenized t -> {
-                    int n = Math.min(t.inputIds().length, args.maxLength());
-                    int[] ids = java.util.Arrays.copyOf(t.inputIds(), n);
-                    int[] labels = t.labels() == null ? ids.clone() : java.util.Arrays.copyOf(t.labels(), n);
-                    for (int id : ids) {
-                        if (id < 0 || id >= config.vocabSize()) {
-                            throw new TrainingException(s.where() + ": token id " + id + " is outside the vocabulary [0, " + config.vocabSize() + ")");
-                        }
-                    }
-                    out.add(new Batch.Example(ids, labels));
-                }
-                case Sample.Text t -> {
-                    if (tokenizer == null) {
-                        throw new TrainingException(s.where() + ": text rows need the model's tokenizer.json, which "
-                                + args.model() + " does not have; give pre-tokenized rows {\"input_ids\": [...]}");
-                    }
-                    // text + eos, so the model learns where documents end (ms-swift's pt template)
-                    int[] body = tokenizer.encode(t.text(), false);
-                    Integer eos = tokenizer.specialTokens().eos();
-                    int[] ids = java.util.Arrays.copyOf(body, body.length + (eos == null ? 0 : 1));
-                    if (eos != null) ids[body.length] = eos;
-                    ids = java.util.Arrays.copyOf(ids, Math.min(ids.length, args.maxLength()));
-                    if (ids.length < 2) throw new TrainingException(s.where() + ": text row is too short to train on (" + ids.length + " token)");
-                    out.add(new Batch.Example(ids, ids.clone()));
-                }
-                default -> throw new TrainingException(s.where() + ": jswift pt trains on text or pre-tokenized rows; "
-                        + "conversations and preference rows are for jswift sft / rlhf");
-            }
-        }
-        return out;
     }
 
     public static DType parseDtype(String name) {

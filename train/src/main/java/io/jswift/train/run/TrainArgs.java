@@ -19,7 +19,9 @@ public record TrainArgs(
         String torchDtype,            // null: the checkpoint's dtype for saving
         long seed, int saveSteps, int saveTotalLimit, int evalSteps, int loggingSteps, boolean gradientCheckpointing,
         double adamBeta1, double adamBeta2, double adamEpsilon, double momentum, boolean skipBadRows,
-        Path resumeFromCheckpoint) {   // null: a fresh run
+        Path resumeFromCheckpoint,     // null: a fresh run
+        String truncationStrategy,     // delete | left | right (ms-swift)
+        boolean packing, List<DatasetSpec> valDatasets, double splitDatasetRatio) {
 
     public TrainArgs {
         if (datasets.isEmpty()) throw new IllegalArgumentException("--dataset is required");
@@ -38,7 +40,16 @@ public record TrainArgs(
             throw new IllegalArgumentException("--save_steps and --eval_steps must be >= 0 and --logging_steps >= 1");
         }
         if (saveTotalLimit == 0 || saveTotalLimit < -1) throw new IllegalArgumentException("--save_total_limit must be >= 1 (or omitted: keep all)");
+        io.jswift.train.encode.Truncation.Strategy.parse(truncationStrategy);
+        if (!(splitDatasetRatio >= 0 && splitDatasetRatio < 1)) throw new IllegalArgumentException("--split_dataset_ratio must be in [0, 1), got " + splitDatasetRatio);
         datasets = List.copyOf(datasets);
+        valDatasets = List.copyOf(valDatasets);
+    }
+
+    /** How the dataset files become rows: truncation, packing, validation split, vocabulary check. */
+    public io.jswift.train.encode.EncodedDataset.Options datasetOptions(int vocabSize) {
+        return new io.jswift.train.encode.EncodedDataset.Options(maxLength, io.jswift.train.encode.Truncation.Strategy.parse(truncationStrategy),
+                packing, skipBadRows, seed, splitDatasetRatio, vocabSize);
     }
 
     /** Steps between evaluations: --eval_steps, else --save_steps (ms-swift), else --logging_steps. */
@@ -62,6 +73,10 @@ public record TrainArgs(
         private boolean checkpointing, skipBadRows;
         private double beta1 = 0.9, beta2 = 0.95, epsilon = 1e-8, momentum = 0;
         private Path resume;
+        private String truncation = "delete";
+        private boolean packing;
+        private List<DatasetSpec> valDatasets = List.of();
+        private double splitRatio = 0;
 
         private Builder(Path model, List<DatasetSpec> datasets, Path outputDir) {
             this.model = model;
@@ -95,11 +110,16 @@ public record TrainArgs(
         public Builder momentum(double v) { momentum = v; return this; }
         public Builder skipBadRows(boolean v) { skipBadRows = v; return this; }
         public Builder resumeFromCheckpoint(Path v) { resume = v; return this; }
+        public Builder truncationStrategy(String v) { truncation = v; return this; }
+        public Builder packing(boolean v) { packing = v; return this; }
+        public Builder valDatasets(List<DatasetSpec> v) { valDatasets = v; return this; }
+        public Builder splitDatasetRatio(double v) { splitRatio = v; return this; }
 
         public TrainArgs build() {
             return new TrainArgs(model, datasets, outputDir, optim, learningRate, lrSchedulerType, warmupRatio, warmupSteps, weightDecay,
                     maxGradNorm, maxSteps, numTrainEpochs, batch, evalBatch, accumulation, maxLength, torchDtype, seed, saveSteps,
-                    saveTotalLimit, evalSteps, loggingSteps, checkpointing, beta1, beta2, epsilon, momentum, skipBadRows, resume);
+                    saveTotalLimit, evalSteps, loggingSteps, checkpointing, beta1, beta2, epsilon, momentum, skipBadRows, resume, truncation,
+                    packing, valDatasets, splitRatio);
         }
     }
 }

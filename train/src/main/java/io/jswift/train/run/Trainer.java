@@ -3,13 +3,16 @@ package io.jswift.train.run;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jswift.autograd.GradMode;
 import io.jswift.autograd.Variable;
-import io.jswift.models.decoder.DecoderInput;
 import io.jswift.models.decoder.DecoderLm;
 import io.jswift.nn.CausalLmLoss;
 import io.jswift.nn.Parameter;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.io.SafetensorsFile;
+import io.jswift.train.encode.Batch;
+import io.jswift.train.encode.Collator;
+import io.jswift.train.encode.Encoded;
+import io.jswift.train.encode.EncodedDataset;
 import io.jswift.train.optim.AdamW;
 import io.jswift.train.optim.GradClip;
 import io.jswift.train.optim.LrSchedule;
@@ -45,6 +48,7 @@ public final class Trainer {
     private final Generator dropoutRng;
     private final Map<String, Object> argsJson;
     private final PrintStream out;
+    private EncodedDataset.Counts datasetCounts; // for trainer_state.json, when known
 
     /**
      * @param dropoutRng the generator every dropout of the model draws from (its offset is checkpointed)
@@ -59,6 +63,20 @@ public final class Trainer {
         this.dropoutRng = dropoutRng;
         this.argsJson = argsJson;
         this.out = out;
+    }
+
+    /** Trains on a loaded dataset (and its validation split, if any) after reporting what loading kept and dropped. */
+    public Path run(EncodedDataset.Splits data) throws IOException {
+        EncodedDataset.Counts c = data.train().counts();
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "dataset: %d samples, %d tokens", c.samples(), c.tokens()));
+        if (data.train().packed()) line.append(String.format(Locale.ROOT, ", packed into %d rows of up to %d tokens", c.rows(), args.maxLength()));
+        if (c.badRows() > 0) line.append(String.format(Locale.ROOT, "; skipped %d bad rows (--skip_bad_rows)", c.badRows()));
+        if (c.deletedRows() > 0) line.append(String.format(Locale.ROOT, "; dropped %d rows longer than --max_length %d", c.deletedRows(), args.maxLength()));
+        if (c.truncatedRows() > 0) line.append(String.format(Locale.ROOT, "; truncated %d rows to --max_length %d", c.truncatedRows(), args.maxLength()));
+        if (c.noTargetRows() > 0) line.append(String.format(Locale.ROOT, "; dropped %d rows without any trained token", c.noTargetRows()));
+        out.println(line);
+        datasetCounts = c;
+        return run(ExampleSource.of(data.train()), ExampleSource.of(data.validation()));
     }
 
     /** Trains on {@code train}, evaluating on {@code eval} (may be null), and returns the run directory. */
@@ -100,18 +118,18 @@ public final class Trainer {
             long windowStart = System.nanoTime();
             for (long step = firstStep; step < totalSteps; step++) {
                 optimizer.setLearningRate(schedule.learningRate(step));
-                List<List<Batch.Example>> micro = new ArrayList<>();
+                List<List<Encoded>> micro = new ArrayList<>();
                 long targets = 0;
                 for (int m = 0; m < args.gradientAccumulationSteps(); m++) {
-                    List<Batch.Example> rows = new ArrayList<>();
+                    List<Encoded> rows = new ArrayList<>();
                     for (int r = 0; r < args.perDeviceTrainBatchSize(); r++) rows.add(train.get(order.next()));
                     micro.add(rows);
-                    for (Batch.Example e : rows) targets += e.targets();
+                    for (Encoded e : rows) targets += e.targets();
                 }
                 double loss = 0;
-                for (List<Batch.Example> rows : micro) {
-                    Batch batch = Batch.collate(rows);
-                    Variable logits = model.forward(new DecoderInput(batch.inputIds(), null, null, null, args.gradientCheckpointing()));
+                for (List<Encoded> rows : micro) {
+                    Batch batch = Collator.collate(rows);
+                    Variable logits = model.forward(batch.decoderInput(args.gradientCheckpointing()));
                     Variable l = CausalLmLoss.apply(logits, batch.labels(), (double) Math.max(1, targets));
                     l.backward();
                     loss += l.value().item();
@@ -157,7 +175,7 @@ public final class Trainer {
                 if ((args.saveSteps() > 0 && done % args.saveSteps() == 0) || done == totalSteps) {
                     TrainerState state = new TrainerState(done, order.epoch(), totalSteps, args.numTrainEpochs(), args.loggingSteps(),
                             args.saveSteps(), evalEvery, args.perDeviceTrainBatchSize(), args.seed(), order.consumed(),
-                            dropoutRng == null ? 0 : dropoutRng.offset(), history);
+                            dropoutRng == null ? 0 : dropoutRng.offset(), history, datasetCounts);
                     Path ckpt = CheckpointWriter.write(runDir, weights, optimizer, state, done);
                     for (Path gone : CheckpointRotation.enforce(runDir, args.saveTotalLimit())) progress.line("deleted " + gone + " (--save_total_limit)", done);
                     progress.line("saved " + ckpt, done);
@@ -176,11 +194,11 @@ public final class Trainer {
             double sum = 0;
             long targets = 0;
             for (int start = 0; start < eval.size(); start += args.perDeviceEvalBatchSize()) {
-                List<Batch.Example> rows = new ArrayList<>();
+                List<Encoded> rows = new ArrayList<>();
                 for (int i = start; i < Math.min(eval.size(), start + args.perDeviceEvalBatchSize()); i++) rows.add(eval.get(i));
-                Batch batch = Batch.collate(rows);
+                Batch batch = Collator.collate(rows);
                 if (batch.targets() == 0) continue;
-                Variable logits = model.forward(new DecoderInput(batch.inputIds(), null, null, null, false));
+                Variable logits = model.forward(batch.decoderInput(false));
                 sum += CausalLmLoss.apply(logits, batch.labels(), 1.0).value().item();
                 targets += batch.targets();
             }

@@ -19,7 +19,7 @@ import java.util.Map;
  */
 record TrainerState(long globalStep, double epoch, long maxSteps, double numTrainEpochs, int loggingSteps, int saveSteps,
                     int evalSteps, int trainBatchSize, long seed, long examplesConsumed, long rngOffset,
-                    List<Map<String, Object>> logHistory) {
+                    List<Map<String, Object>> logHistory, io.jswift.train.encode.EncodedDataset.Counts dataset) {
     static final String FILE = "trainer_state.json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -36,6 +36,7 @@ record TrainerState(long globalStep, double epoch, long maxSteps, double numTrai
         n.put("seed", seed);
         n.put("examples_consumed", examplesConsumed);
         n.put("rng_offset", rngOffset);
+        if (dataset != null) n.set("dataset", JSON.valueToTree(dataset));
         ArrayNode history = n.putArray("log_history");
         for (Map<String, Object> row : logHistory) history.add(JSON.valueToTree(row));
         JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), n);
@@ -61,7 +62,7 @@ record TrainerState(long globalStep, double epoch, long maxSteps, double numTrai
         return new TrainerState(required(n, file, "global_step").asLong(), n.path("epoch").asDouble(), n.path("max_steps").asLong(),
                 n.path("num_train_epochs").asDouble(), n.path("logging_steps").asInt(), n.path("save_steps").asInt(),
                 n.path("eval_steps").asInt(), n.path("train_batch_size").asInt(), required(n, file, "seed").asLong(),
-                required(n, file, "examples_consumed").asLong(), n.path("rng_offset").asLong(), history);
+                required(n, file, "examples_consumed").asLong(), n.path("rng_offset").asLong(), history, null);
     }
 
     private static JsonNode required(JsonNode n, Path file, String key) {

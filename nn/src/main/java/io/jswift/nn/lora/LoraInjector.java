@@ -52,9 +52,24 @@ public final class LoraInjector {
             int dot = path.lastIndexOf('.');
             Module parent = dot < 0 ? model : modules.get(path.substring(0, dot));
             String name = path.substring(dot + 1);
-            parent.replaceModule(name, new LoraLinear((Linear) modules.get(path), config, gen));
+            Linear linear = (Linear) modules.get(path);
+            LoraLinear wrapper = new LoraLinear(linear, config, gen);
+            wrapper.train(linear.isTraining());
+            parent.replaceModule(name, wrapper);
         }
         return List.copyOf(targets);
+    }
+
+    /** PEFT's unload(): puts the original Linears back (unmerged), dropping the adapters; returns their paths. */
+    public static List<String> unload(Module model) {
+        Map<String, LoraLinear> adapters = find(model);
+        Map<String, Module> modules = model.namedModules();
+        adapters.forEach((path, l) -> {
+            int dot = path.lastIndexOf('.');
+            Module parent = dot < 0 ? model : modules.get(path.substring(0, dot));
+            parent.replaceModule(path.substring(dot + 1), l.unwrapped());
+        });
+        return List.copyOf(adapters.keySet());
     }
 
     /** Every adapter-wrapped layer under {@code model} by dotted path, in model order. */

@@ -124,6 +124,12 @@ public final class LoraLinear extends Module implements LinearLayer, DrawsRandom
         return base;
     }
 
+    /** The wrapped layer with its original weight (unmerged first if needed): the adapter is dropped. */
+    public Linear unwrapped() {
+        if (merged()) unmerge();
+        return base;
+    }
+
     /** The adapter's own parameters by their names under this module: lora_A.weight, lora_B.weight, lora_magnitude_vector. */
     public Map<String, Parameter> adapterParameters() {
         Map<String, Parameter> out = new LinkedHashMap<>();

@@ -102,8 +102,8 @@ public record PeftAdapterConfig(Path file, int r, double alpha, double dropout, 
     private static boolean isSet(JsonNode n) {
         if (n == null || n.isNull()) return false;
         if (n.isBoolean()) return n.asBoolean();
-        if (n.isContainerNode() || n.isTextual()) return !n.isEmpty() && !(n.isTextual() && n.asText().isEmpty());
-        return true;
+        if (n.isTextual()) return !n.asText().isEmpty();
+        return !n.isContainerNode() || n.size() > 0;
     }
 
     private static IllegalArgumentException unsupported(Path file, String key, JsonNode value, String hint) {

@@ -104,7 +104,11 @@ class JswiftFixturesTest {
             Tensor e = expected.tensor(name), a = actual.tensor(name);
             assertEquals(e.dtype(), a.dtype(), name + " dtype");
             assertArrayEquals(e.shape(), a.shape(), name + " shape");
-            assertArrayEquals(e.toDoubleArray(), a.toDoubleArray(), name + " values");
+            // equal up to rounding: SIMD kernels may round differently before and after JIT compilation, which can move a
+            // bf16 value by one unit in the last place
+            double tolerance = e.dtype() == io.jswift.tensor.DType.F32 ? 1e-6 : 1e-3;
+            double err = relL2(a, e);
+            assertTrue(err <= tolerance, name + " values differ: rel. L2 " + err);
         }
     }
 

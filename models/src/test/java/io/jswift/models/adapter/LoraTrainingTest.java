@@ -66,7 +66,7 @@ class LoraTrainingTest {
         assertEquals(LoraInjector.find(model).size() * (dora ? 3 : 2), plain.size(), "only adapter tensors get gradients");
         for (String k : plain.keySet()) {
             double err = relL2(checkpointed.get(k), plain.get(k));
-            assertTrue(err < 1e-6, k + " rel. L2 " + err);
+            assertTrue(err < 1e-4, k + " rel. L2 " + err); // other masks give errors of order 1
         }
     }
 
@@ -81,7 +81,8 @@ class LoraTrainingTest {
         PeftAdapter.save(tmp.resolve("ckpt"), model, config, "qwen3-f32");
         DecoderLm fresh = AdapterFixtures.load(AdapterFixtures.model("qwen3-f32"));
         assertEquals(config, PeftAdapter.load(tmp.resolve("ckpt"), fresh));
-        assertEquals(0, relL2(PeftGoldenTest.logits(fresh, ids), before));
+        double err = relL2(PeftGoldenTest.logits(fresh, ids), before); // not bitwise: SIMD kernels round differently before and after JIT
+        assertTrue(err < 1e-6, "rel. L2 " + err);
         assertTrue(relL2(PeftGoldenTest.logits(AdapterFixtures.load(AdapterFixtures.model("qwen3-f32")), ids), before) > 1e-3,
                 "the adapter matters");
     }

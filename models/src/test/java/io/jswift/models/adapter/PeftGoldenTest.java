@@ -84,7 +84,8 @@ class PeftGoldenTest {
         ModelWriter.write(out, AdapterFixtures.model(base), model, model.config().dtype());
         DecoderLm reloaded = AdapterFixtures.load(out);
         assertEquals(model.config().dtype(), reloaded.namedParameters().get("model.layers.0.mlp.down_proj.weight").value().dtype());
-        assertEquals(0, relL2(logits(reloaded, ids), logits(model, ids)), "the export holds exactly the merged weights");
+        double reloadErr = relL2(logits(reloaded, ids), logits(model, ids));
+        assertTrue(reloadErr < 1e-6, "the export holds the merged weights: rel. L2 " + reloadErr);
     }
 
     @Test

@@ -166,7 +166,7 @@ class LoraLinearTest {
         assertNotEquals(offset, gen.offset(), "a mask was drawn");
         assertTrue(maxAbsDiff(eval, first) > 1e-3);
         gen.setOffset(offset);
-        assertEquals(0, maxAbsDiff(first, forward(l::forward, x)), "same generator state, same mask");
+        assertTrue(maxAbsDiff(first, forward(l::forward, x)) < 1e-6, "same generator state, same mask");
         assertThrows(IllegalArgumentException.class, () -> new LoraLinear(base, config(false, 0.1), null));
     }
 

@@ -4,7 +4,7 @@ import io.jswift.autograd.Variable;
 import io.jswift.tensor.Generator;
 
 /** Inverted dropout in training mode, identity in eval mode; draws from the given seeded generator. */
-public final class Dropout extends Module {
+public final class Dropout extends Module implements DrawsRandom {
     private final double p;
     private final Generator generator;
 
@@ -19,4 +19,7 @@ public final class Dropout extends Module {
     }
 
     public double p() { return p; }
+
+    @Override
+    public Generator generator() { return p > 0 ? generator : null; }
 }

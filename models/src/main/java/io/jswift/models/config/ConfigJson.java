@@ -32,7 +32,7 @@ public final class ConfigJson {
         return new ConfigJson(file, root);
     }
 
-    static ConfigJson of(Path file, JsonNode root) { return new ConfigJson(file, root); }
+    public static ConfigJson of(Path file, JsonNode root) { return new ConfigJson(file, root); }
 
     public Path file() { return file; }
 

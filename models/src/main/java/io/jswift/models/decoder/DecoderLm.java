@@ -4,6 +4,7 @@ import io.jswift.autograd.Checkpoint;
 import io.jswift.autograd.Variable;
 import io.jswift.autograd.ops.LinearAlgebra;
 import io.jswift.models.config.DecoderConfig;
+import io.jswift.nn.DrawsRandom;
 import io.jswift.nn.Embedding;
 import io.jswift.nn.Linear;
 import io.jswift.nn.LinearLayer;
@@ -72,7 +73,7 @@ public final class DecoderLm extends Module {
             if (in.checkpoint() && in.cache() == null) {
                 List<Variable> params = new ArrayList<>();
                 for (Parameter p : layer.trainableParameters()) params.add(p.variable());
-                x = Checkpoint.apply(xs -> layer.forward(xs[0], rope, spec, null, index), params, null, x);
+                x = Checkpoint.apply(xs -> layer.forward(xs[0], rope, spec, null, index), params, DrawsRandom.of(layer), x);
             } else {
                 x = layer.forward(x, rope, spec, in.cache(), index);
             }

@@ -6,6 +6,7 @@ import io.jswift.autograd.ops.Views;
 import io.jswift.models.config.VitConfig;
 import io.jswift.nn.LayerNorm;
 import io.jswift.nn.Linear;
+import io.jswift.nn.LinearLayer;
 import io.jswift.nn.Module;
 import io.jswift.nn.ModuleList;
 import io.jswift.nn.Parameter;
@@ -26,7 +27,7 @@ public final class VitModel extends Module {
     private final Embeddings embeddings;
     private final ModuleList<VitLayer> layers;
     private final LayerNorm layernorm;
-    private final Linear pooler;
+    private final VitLayer.Container pooler; // holds dense (looked up at forward time, so LoRA can wrap it)
 
     public VitModel(VitConfig config, boolean withPooler, Generator gen) {
         this.config = config;
@@ -37,8 +38,8 @@ public final class VitModel extends Module {
         layers = encoder.add("layer", new ModuleList<>(list));
         layernorm = registerModule("layernorm", new LayerNorm(config.hiddenSize(), config.layerNormEps()));
         if (withPooler) {
-            VitLayer.Container p = registerModule("pooler", new VitLayer.Container());
-            pooler = p.add("dense", new Linear(config.hiddenSize(), config.hiddenSize(), true, gen));
+            pooler = registerModule("pooler", new VitLayer.Container());
+            pooler.add("dense", new Linear(config.hiddenSize(), config.hiddenSize(), true, gen));
         } else {
             pooler = null;
         }
@@ -61,7 +62,7 @@ public final class VitModel extends Module {
     /** tanh(pooler.dense(h[:, 0])) [B, C]. */
     public Variable pool(Variable lastHidden) {
         if (pooler == null) throw new IllegalStateException("this ViTModel was built without a pooler");
-        return Elementwise.unary(UnaryOp.TANH, pooler.forward(clsToken(lastHidden)));
+        return Elementwise.unary(UnaryOp.TANH, LinearLayer.child(pooler, "dense").forward(clsToken(lastHidden)));
     }
 
     static Variable clsToken(Variable h) {

@@ -1,0 +1,121 @@
+package io.jswift.models.adapter;
+
+import io.jswift.models.decoder.DecoderLm;
+import io.jswift.nn.Module;
+import io.jswift.nn.Parameter;
+import io.jswift.nn.StateDictException;
+import io.jswift.nn.lora.LoraConfig;
+import io.jswift.nn.lora.LoraInjector;
+import io.jswift.nn.lora.LoraLinear;
+import io.jswift.tensor.DType;
+import io.jswift.tensor.Generator;
+import io.jswift.tensor.Tensor;
+import io.jswift.tensor.io.SafetensorsFile;
+import io.jswift.tensor.io.SafetensorsWriter;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A LoRA adapter directory in PEFT's format (what {@code PeftModel.save_pretrained} writes and
+ * {@code PeftModel.from_pretrained} reads): {@code adapter_config.json} and {@code adapter_model.safetensors} with
+ * keys {@code base_model.model.<module path>.lora_A.weight} [r, in], {@code ....lora_B.weight} [out, r] and, for
+ * DoRA, {@code ....lora_magnitude_vector} [out] (no adapter name in the keys, as PEFT's get_peft_model_state_dict).
+ */
+public final class PeftAdapter {
+    public static final String WEIGHTS = "adapter_model.safetensors";
+    /** PEFT prefixes keys with its wrappers' attribute names: PeftModel.base_model (LoraModel).model. */
+    static final String KEY_PREFIX = "base_model.model.";
+
+    private PeftAdapter() {}
+
+    /**
+     * Writes the adapters of {@code model} (put there by {@link LoraInjector#inject}) to {@code dir}, created if
+     * needed; weights are f32 as trained. {@code baseModelNameOrPath} goes to base_model_name_or_path.
+     */
+    public static void save(Path dir, Module model, LoraConfig config, String baseModelNameOrPath) throws IOException {
+        Map<String, LoraLinear> adapters = LoraInjector.find(model);
+        if (adapters.isEmpty()) throw new IllegalArgumentException("the model has no LoRA adapters to save");
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (var e : adapters.entrySet()) {
+            LoraConfig own = e.getValue().config();
+            if (own.r() != config.r() || own.useDora() != config.useDora() || own.scaling() != config.scaling()) {
+                throw new IllegalArgumentException(e.getKey() + " has an adapter with r=" + own.r() + ", use_dora=" + own.useDora()
+                        + ", scaling " + own.scaling() + " but the config to save says r=" + config.r() + ", use_dora=" + config.useDora()
+                        + ", scaling " + config.scaling());
+            }
+            if (e.getValue().merged()) throw new IllegalStateException(e.getKey() + ": the adapter is merged; unmerge it before saving");
+            e.getValue().adapterParameters().forEach((name, p) -> tensors.put(KEY_PREFIX + e.getKey() + "." + name, p.value()));
+        }
+        Files.createDirectories(dir);
+        SafetensorsWriter.write(dir.resolve(WEIGHTS), tensors, Map.of("format", "pt"));
+        PeftAdapterConfig.write(dir.resolve(PeftAdapterConfig.FILE), config, baseModelNameOrPath, model instanceof DecoderLm ? "CAUSAL_LM" : null);
+    }
+
+    /** {@link #load(Path, Module, Generator)} for inference: dropout masks (training only) would come from seed 0. */
+    public static LoraConfig load(Path dir, Module model) throws IOException {
+        return load(dir, model, new Generator(0));
+    }
+
+    /**
+     * Reads the adapter in {@code dir}, wraps the layers it targets and assigns its weights strictly (every missing,
+     * unexpected and mis-shaped tensor is listed with the file); on an error in the weights the adapters are removed again. The
+     * adapter weights become trainable f32 copies; {@code dropoutGenerator} feeds lora_dropout when training.
+     */
+    public static LoraConfig load(Path dir, Module model, Generator dropoutGenerator) throws IOException {
+        if (!Files.isDirectory(dir)) throw new IOException(dir + " is not a directory (expected a PEFT adapter directory with "
+                + PeftAdapterConfig.FILE + " and " + WEIGHTS + ")");
+        PeftAdapterConfig file = PeftAdapterConfig.read(dir.resolve(PeftAdapterConfig.FILE));
+        Path weightsFile = dir.resolve(WEIGHTS);
+        if (!Files.isRegularFile(weightsFile)) {
+            String hint = Files.exists(dir.resolve("adapter_model.bin")) ? " (adapter_model.bin, PyTorch pickle, is not read: "
+                    + "re-save the adapter with safe_serialization=True)" : "";
+            throw new IOException(weightsFile + " does not exist" + hint);
+        }
+        Map<String, Tensor> stored = SafetensorsFile.open(weightsFile).tensors();
+        LoraConfig config;
+        try {
+            config = file.toLoraConfig(model);
+            LoraInjector.inject(model, config, dropoutGenerator, false);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(dir.resolve(PeftAdapterConfig.FILE) + ": " + e.getMessage(), e);
+        }
+        try {
+            assign(LoraInjector.find(model), stored, weightsFile.toString());
+        } catch (RuntimeException e) {
+            LoraInjector.unload(model);
+            throw e;
+        }
+        return config;
+    }
+
+    private static void assign(Map<String, LoraLinear> adapters, Map<String, Tensor> stored, String source) {
+        Map<String, Parameter> expected = new LinkedHashMap<>();
+        adapters.forEach((path, l) -> l.adapterParameters().forEach((name, p) -> expected.put(KEY_PREFIX + path + "." + name, p)));
+        List<String> missing = new ArrayList<>(), unexpected = new ArrayList<>(), mismatched = new ArrayList<>();
+        for (var e : expected.entrySet()) {
+            Tensor t = stored.get(e.getKey());
+            if (t == null) missing.add(e.getKey());
+            else if (!Arrays.equals(t.shape(), e.getValue().shape())) {
+                mismatched.add(e.getKey() + " " + Arrays.toString(t.shape()) + " vs expected " + Arrays.toString(e.getValue().shape()));
+            } else if (!t.dtype().isFloatingPoint()) {
+                mismatched.add(e.getKey() + " has dtype " + t.dtype() + ", expected a floating-point tensor");
+            }
+        }
+        for (String k : stored.keySet()) if (!expected.containsKey(k)) unexpected.add(k);
+        if (!missing.isEmpty() || !unexpected.isEmpty() || !mismatched.isEmpty()) {
+            throw new StateDictException(source, missing, unexpected, mismatched);
+        }
+        // private f32 copies: the file is memory-mapped read-only and training updates adapter weights in place
+        expected.forEach((key, p) -> {
+            Tensor t = stored.get(key);
+            p.setValue(t.dtype() == DType.F32 ? t.copy() : t.to(DType.F32));
+        });
+    }
+}

@@ -1,0 +1,114 @@
+package io.jswift.nn.lora;
+
+import io.jswift.nn.Linear;
+import io.jswift.nn.Module;
+import io.jswift.tensor.Generator;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Puts a LoRA/DoRA adapter on a model in place (PEFT's {@code inject_adapter}): every targeted {@link Linear}
+ * is replaced by a {@link LoraLinear} around it, and every other parameter is frozen without being copied.
+ */
+public final class LoraInjector {
+    /** PEFT's all-linear leaves out the output layer (get_output_embeddings()), lm_head in causal LMs. */
+    private static final String OUTPUT_LAYER = "lm_head";
+
+    private LoraInjector() {}
+
+    /**
+     * Wraps the linear layers named by {@code config.targetModules()} and returns their dotted paths in model
+     * order; each target name must match at least one linear layer.
+     */
+    public static List<String> inject(Module model, LoraConfig config, Generator gen) {
+        return inject(model, config, gen, true);
+    }
+
+    /**
+     * As {@link #inject(Module, LoraConfig, Generator)}; with {@code everyTargetMustMatch} false only the whole
+     * list must match something (PEFT's rule when it loads an adapter whose list names layers a model lacks).
+     */
+    public static List<String> inject(Module model, LoraConfig config, Generator gen, boolean everyTargetMustMatch) {
+        Map<String, Module> modules = model.namedModules();
+        Map<String, LoraLinear> existing = find(model);
+        if (!existing.isEmpty()) {
+            throw new IllegalStateException("the model already has LoRA adapters (on " + existing.keySet().iterator().next()
+                    + ", ...): only one adapter at a time is supported");
+        }
+        List<String> linears = new ArrayList<>();
+        modules.forEach((path, m) -> { if (m instanceof Linear && !path.isEmpty()) linears.add(path); });
+        List<String> targets = config.allLinear() ? allLinear(linears) : named(modules, linears, config, everyTargetMustMatch);
+        if (targets.isEmpty()) {
+            throw new IllegalArgumentException("target_modules " + config.targetModules() + " match no linear layer; "
+                    + "available: " + available(linears));
+        }
+        model.requiresGrad(false);
+        for (String path : targets) {
+            int dot = path.lastIndexOf('.');
+            Module parent = dot < 0 ? model : modules.get(path.substring(0, dot));
+            String name = path.substring(dot + 1);
+            Linear linear = (Linear) modules.get(path);
+            LoraLinear wrapper = new LoraLinear(linear, config, gen);
+            wrapper.train(linear.isTraining());
+            parent.replaceModule(name, wrapper);
+        }
+        return List.copyOf(targets);
+    }
+
+    /** PEFT's unload(): puts the original Linears back (unmerged), dropping the adapters; returns their paths. */
+    public static List<String> unload(Module model) {
+        Map<String, LoraLinear> adapters = find(model);
+        Map<String, Module> modules = model.namedModules();
+        adapters.forEach((path, l) -> {
+            int dot = path.lastIndexOf('.');
+            Module parent = dot < 0 ? model : modules.get(path.substring(0, dot));
+            parent.replaceModule(path.substring(dot + 1), l.unwrapped());
+        });
+        return List.copyOf(adapters.keySet());
+    }
+
+    /** Every adapter-wrapped layer under {@code model} by dotted path, in model order. */
+    public static Map<String, LoraLinear> find(Module model) {
+        Map<String, LoraLinear> out = new LinkedHashMap<>();
+        model.namedModules().forEach((path, m) -> { if (m instanceof LoraLinear l) out.put(path, l); });
+        return out;
+    }
+
+    private static List<String> allLinear(List<String> linears) {
+        List<String> out = new ArrayList<>();
+        for (String p : linears) if (!p.equals(OUTPUT_LAYER)) out.add(p);
+        return out;
+    }
+
+    private static List<String> named(Map<String, Module> modules, List<String> linears, LoraConfig config, boolean everyTargetMustMatch) {
+        for (var e : modules.entrySet()) {
+            if (!e.getKey().isEmpty() && !(e.getValue() instanceof Linear) && config.names(e.getKey())) {
+                throw new IllegalArgumentException("target_modules names '" + e.getKey() + "', a " + e.getValue().getClass().getSimpleName()
+                        + ": LoRA wraps linear layers only (available: " + available(linears) + ")");
+            }
+        }
+        if (everyTargetMustMatch) {
+            for (String t : config.targetModules()) {
+                LoraConfig single = new LoraConfig(config.r(), config.alpha(), config.dropout(), config.useRslora(), config.useDora(), List.of(t));
+                if (linears.stream().noneMatch(single::names)) {
+                    throw new IllegalArgumentException("target_modules: '" + t + "' matches no linear layer; available: " + available(linears));
+                }
+            }
+        }
+        List<String> out = new ArrayList<>();
+        for (String p : linears) if (config.names(p)) out.add(p);
+        return out;
+    }
+
+    /** Linear layer names as one would write them in target_modules (last path segments), e.g. q_proj, k_proj. */
+    private static String available(List<String> linears) {
+        Set<String> names = new LinkedHashSet<>();
+        for (String p : linears) names.add(p.substring(p.lastIndexOf('.') + 1));
+        return names.isEmpty() ? "(the model has no linear layers)" : String.join(", ", names);
+    }
+}

@@ -18,7 +18,7 @@ final class PtCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!trainType.equals("full")) throw new IllegalArgumentException("--train_type " + trainType + " is not available for pt (only full); use jswift sft for LoRA / DoRA");
-        Path run = new PretrainingRun(training.toArgs(), System.out).run();
+        Path run = new PretrainingRun(training.toArgs(1e-5), System.out).run();
         System.out.println("done: " + run);
         return 0;
     }

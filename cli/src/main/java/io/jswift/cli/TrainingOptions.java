@@ -13,7 +13,7 @@ final class TrainingOptions {
     @Option(names = "--dataset", required = true, arity = "1..*", description = "JSONL / JSON files, FILE#N to sample N rows.") List<String> dataset;
     @Option(names = "--output_dir", defaultValue = "output", description = "Runs go to OUTPUT_DIR/vN-YYYYMMDD-HHMMSS (default: output).") Path outputDir;
     @Option(names = "--optim", defaultValue = "adamw", description = "adamw or sgd.") String optim;
-    @Option(names = "--learning_rate", defaultValue = "1e-5") double learningRate;
+    @Option(names = "--learning_rate", description = "Default 1e-4 for LoRA / DoRA, 1e-5 for full training (ms-swift).") Double learningRate;
     @Option(names = "--lr_scheduler_type", defaultValue = "cosine", description = "constant, constant_with_warmup, linear, cosine.") String scheduler;
     @Option(names = "--warmup_ratio", defaultValue = "0") double warmupRatio;
     @Option(names = "--warmup_steps", defaultValue = "0", description = "Overrides --warmup_ratio when > 0.") int warmupSteps;
@@ -44,9 +44,10 @@ final class TrainingOptions {
     @Option(names = "--split_dataset_ratio", defaultValue = "0", description = "Share of each --dataset file held out for validation.") double splitRatio;
     @Option(names = "--device", defaultValue = "cpu") String device;
 
-    TrainArgs toArgs() {
+    /** @param defaultLearningRate used when --learning_rate is not given */
+    TrainArgs toArgs(double defaultLearningRate) {
         if (!device.equals("cpu")) throw new IllegalArgumentException("--device " + device + ": training runs on the cpu backend only in this build");
-        return TrainArgs.builder(model, dataset.stream().map(DatasetSpec::parse).toList(), outputDir).optim(optim).learningRate(learningRate)
+        return TrainArgs.builder(model, dataset.stream().map(DatasetSpec::parse).toList(), outputDir).optim(optim).learningRate(learningRate == null ? defaultLearningRate : learningRate)
                 .lrSchedulerType(scheduler).warmupRatio(warmupRatio).warmupSteps(warmupSteps).weightDecay(weightDecay).maxGradNorm(maxGradNorm)
                 .maxSteps(maxSteps).numTrainEpochs(epochs).perDeviceTrainBatchSize(batchSize).perDeviceEvalBatchSize(evalBatchSize)
                 .gradientAccumulationSteps(accumulation).maxLength(maxLength).torchDtype(torchDtype).seed(seed).saveSteps(saveSteps)
@@ -55,5 +56,14 @@ final class TrainingOptions {
                 .truncationStrategy(truncation).packing(packing).splitDatasetRatio(splitRatio)
                 .valDatasets(valDataset == null ? List.of() : valDataset.stream().map(DatasetSpec::parse).toList())
                 .build();
+    }
+
+    /** The highest-step checkpoint-N directory of a run, or null. */
+    static Path lastCheckpoint(Path run) throws java.io.IOException {
+        try (var entries = java.nio.file.Files.list(run)) {
+            return entries.filter(p -> p.getFileName().toString().matches("checkpoint-\\d+") && java.nio.file.Files.isDirectory(p))
+                    .max(java.util.Comparator.comparingLong(p -> Long.parseLong(p.getFileName().toString().substring("checkpoint-".length()))))
+                    .orElse(null);
+        }
     }
 }

@@ -95,6 +95,18 @@ public final class PeftAdapter {
         return config;
     }
 
+    /**
+     * Assigns the weights in {@code dir} to the adapters the model already has (resuming a run: the optimizer holds
+     * the live parameters, so they are updated in place rather than replaced); strict, as {@link #load}.
+     */
+    public static void loadWeights(Path dir, Module model) throws IOException {
+        Map<String, LoraLinear> adapters = LoraInjector.find(model);
+        if (adapters.isEmpty()) throw new IllegalStateException("the model has no LoRA adapters to load " + dir + " into");
+        Path weightsFile = dir.resolve(WEIGHTS);
+        if (!Files.isRegularFile(weightsFile)) throw new IOException(weightsFile + " does not exist");
+        assign(adapters, SafetensorsFile.open(weightsFile).tensors(), weightsFile.toString());
+    }
+
     private static void assign(Map<String, LoraLinear> adapters, Map<String, Tensor> stored, String source) {
         Map<String, Parameter> expected = new LinkedHashMap<>();
         adapters.forEach((path, l) -> l.adapterParameters().forEach((name, p) -> expected.put(KEY_PREFIX + path + "." + name, p)));

@@ -50,7 +50,17 @@ public final class PretrainingRun {
         Map<String, Object> raw = new ObjectMapper().convertValue(args, Map.class);
         Map<String, Object> out = new LinkedHashMap<>();
         raw.forEach((k, v) -> out.put(snakeCase(k), v));
+        // paths and dataset specs as the user typed them, not as URIs / objects
+        out.put("model", args.model().toString());
+        out.put("output_dir", args.outputDir().toString());
+        out.put("resume_from_checkpoint", args.resumeFromCheckpoint() == null ? null : args.resumeFromCheckpoint().toString());
+        out.put("datasets", args.datasets().stream().map(PretrainingRun::specText).toList());
+        out.put("val_datasets", args.valDatasets().stream().map(PretrainingRun::specText).toList());
         return out;
+    }
+
+    private static String specText(io.jswift.train.data.DatasetSpec s) {
+        return s.file() + (s.sampleCount() == null ? "" : "#" + s.sampleCount());
     }
 
     private static String snakeCase(String camel) {

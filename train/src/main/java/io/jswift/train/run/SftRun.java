@@ -1,0 +1,102 @@
+package io.jswift.train.run;
+
+import io.jswift.models.chat.ChatTemplate;
+import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.load.LoadedModel;
+import io.jswift.models.load.ModelLoader;
+import io.jswift.models.tokenizer.Tokenizer;
+import io.jswift.nn.lora.LoraConfig;
+import io.jswift.nn.lora.LoraInjector;
+import io.jswift.tensor.DType;
+import io.jswift.tensor.Generator;
+import io.jswift.train.encode.ChatEncoder;
+import io.jswift.train.encode.EncodedDataset;
+import io.jswift.train.encode.LossScale;
+import io.jswift.train.encode.SelfCognition;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code jswift sft}: supervised fine-tuning of a causal LM on conversations rendered by the model's own chat
+ * template (the renderer inference uses, so training and serving never disagree), loss on the assistant
+ * replies by default, with a LoRA / DoRA adapter (PEFT-compatible checkpoints) or every weight. The loop,
+ * checkpoints and resume are {@link Trainer}'s.
+ */
+public final class SftRun {
+    /** ms-swift's template options: --loss_scale, --system, --model_name, --model_author. */
+    public record ChatArgs(String lossScale, String system, List<String> modelName, List<String> modelAuthor) {
+        public ChatArgs {
+            LossScale.parse(lossScale);
+            modelName = modelName == null ? List.of() : List.copyOf(modelName);
+            modelAuthor = modelAuthor == null ? List.of() : List.copyOf(modelAuthor);
+        }
+    }
+
+    private final TrainArgs args;
+    private final TunerArgs tuner;
+    private final ChatArgs chat;
+    private final PrintStream out;
+
+    public SftRun(TrainArgs args, TunerArgs tuner, ChatArgs chat, PrintStream out) {
+        this.args = args;
+        this.tuner = tuner;
+        this.chat = chat;
+        this.out = out;
+    }
+
+    /** Trains and returns the run directory. */
+    public Path run() throws IOException {
+        Path dir = args.model();
+        if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+            throw new TrainingException(dir + " has no tokenizer.json: jswift sft renders conversations with the model's tokenizer and "
+                    + "chat template (pre-tokenized rows train with jswift pt)");
+        }
+        Tokenizer tokenizer = Tokenizer.fromDirectory(dir);
+        ChatTemplate template = ChatTemplate.fromDirectory(dir);
+        LoadedModel loaded = ModelLoader.load(dir, tuner.isFull());
+        if (!(loaded instanceof LoadedModel.CausalLm lm)) {
+            throw new IllegalArgumentException(dir + " is not a causal language model: jswift sft trains LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
+        }
+        DecoderLm model = lm.model();
+        Generator rng = new Generator(args.seed()); // LoRA init, then every dropout draw (its offset is checkpointed)
+        TrainedWeights weights;
+        if (tuner.isFull()) {
+            DType saveType = args.torchDtype() == null ? model.config().dtype() : PretrainingRun.parseDtype(args.torchDtype());
+            weights = new FullWeights(model, saveType, dir);
+        } else {
+            LoraConfig config = tuner.loraConfig();
+            List<String> wrapped = LoraInjector.inject(model, config, rng);
+            out.printf(Locale.ROOT, "%s on %d linear layers (r=%d, alpha=%s, dropout=%s%s)%n", tuner.trainType(), wrapped.size(), config.r(),
+                    fmt(config.alpha()), fmt(config.dropout()), config.useRslora() ? ", rsLoRA" : "");
+            weights = new AdapterWeights(model, config, dir);
+        }
+        ChatEncoder encoder = new ChatEncoder(tokenizer, template, LossScale.parse(chat.lossScale()), chat.system(),
+                SelfCognition.of(chat.modelName(), chat.modelAuthor()));
+        EncodedDataset.Splits data = EncodedDataset.load(args.datasets(), args.valDatasets(), encoder, args.datasetOptions(model.config().vocabSize()));
+        Map<String, Object> json = new LinkedHashMap<>(PretrainingRun.argsJson(args));
+        json.put("train_type", tuner.trainType());
+        if (!tuner.isFull()) {
+            json.put("lora_rank", tuner.loraRank());
+            json.put("lora_alpha", tuner.loraAlpha());
+            json.put("lora_dropout", tuner.loraDropout());
+            json.put("use_rslora", tuner.useRslora());
+            json.put("target_modules", tuner.targetModules());
+        }
+        json.put("loss_scale", chat.lossScale());
+        json.put("system", chat.system());
+        json.put("model_name", chat.modelName());
+        json.put("model_author", chat.modelAuthor());
+        return new Trainer("sft", args, model, weights, rng, json, out).run(data);
+    }
+
+    private static String fmt(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+    }
+}

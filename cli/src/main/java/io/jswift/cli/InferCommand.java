@@ -2,6 +2,7 @@ package io.jswift.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jswift.models.adapter.PeftAdapter;
 import io.jswift.models.chat.ChatTemplate;
 import io.jswift.models.decoder.DecoderLm;
 import io.jswift.models.generate.SamplingParams;
@@ -46,12 +47,10 @@ final class InferCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (adapters != null) {
-            throw new UnsupportedOperationException("--adapters is not supported yet: LoRA adapters arrive with the fine-tuning issue");
-        }
         if (!(ModelLoader.load(model, false) instanceof LoadedModel.CausalLm lm)) {
             throw new IllegalArgumentException(model + " is not a causal language model: jswift infer chats with LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
         }
+        if (adapters != null) PeftAdapter.load(adapters, lm.model());
         Tokenizer tokenizer = Tokenizer.fromDirectory(model);
         ChatTemplate template = ChatTemplate.fromDirectory(model);
         SamplingParams params = sampling();

@@ -1,6 +1,7 @@
 package io.jswift.cli;
 
 import io.jswift.autograd.GradMode;
+import io.jswift.models.adapter.PeftAdapter;
 import io.jswift.autograd.Variable;
 import io.jswift.models.decoder.DecoderInput;
 import io.jswift.models.load.LoadedModel;
@@ -53,13 +54,10 @@ final class LogitsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (adapters != null) {
-            throw new UnsupportedOperationException("--adapters is not supported yet: LoRA adapters arrive with the fine-tuning "
-                    + "issue; merge them with PEFT or run without --adapters");
-        }
         Device dev = Device.parse(device);
         if (!dev.equals(Device.CPU)) Tensor.zeros(DType.F32, 1).to(dev); // fails with the backend's reason when unavailable
         LoadedModel loaded = ModelLoader.load(model, false);
+        if (adapters != null) PeftAdapter.load(adapters, loaded.module());
         Tensor logits;
         try (var s = GradMode.noGrad()) {
             logits = switch (loaded) {

@@ -61,7 +61,8 @@ class LogitsCommandTest {
         assertError("--input_ids: 'x' (position 1) is not an integer", "logits", "--model", model, "--input_ids", "1,x", "--output", dir.resolve("o").toString());
         assertError("token id 500 is outside the vocabulary [0, 128)", "logits", "--model", model, "--input_ids", "1,500", "--output", dir.resolve("o").toString());
         assertError("config.json does not exist", "logits", "--model", dir.toString(), "--input_ids", "1", "--output", dir.resolve("o").toString());
-        assertError("--adapters is not supported yet", "logits", "--model", model, "--input_ids", "1", "--adapters", dir.toString(), "--output", dir.resolve("o").toString());
+        assertError(dir.resolve("adapter_config.json") + " does not exist (a PEFT adapter directory holds adapter_config.json and "
+                + "adapter_model.safetensors)", "logits", "--model", model, "--input_ids", "1", "--adapters", dir.toString(), "--output", dir.resolve("o").toString());
         assertError("no backend for device 'nope:0' (backends found: [cpu])", "logits", "--model", model, "--input_ids", "1", "--device", "nope", "--output", dir.resolve("o").toString());
     }
 

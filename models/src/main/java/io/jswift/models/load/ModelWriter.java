@@ -57,7 +57,8 @@ public final class ModelWriter {
         return false;
     }
 
-    private static void requireEmpty(Path dir) throws IOException {
+    /** Fails unless {@code dir} is absent or an empty directory (an export never overwrites anything). */
+    public static void requireEmpty(Path dir) throws IOException {
         if (!Files.exists(dir)) return;
         if (!Files.isDirectory(dir)) throw new IOException(dir + " exists and is not a directory: choose another output directory");
         try (Stream<Path> s = Files.list(dir)) {

@@ -79,9 +79,8 @@ public final class PeftAdapter {
             throw new IOException(weightsFile + " does not exist" + hint);
         }
         Map<String, Tensor> stored = SafetensorsFile.open(weightsFile).tensors();
-        LoraConfig config;
+        LoraConfig config = file.toLoraConfig(model);
         try {
-            config = file.toLoraConfig(model);
             LoraInjector.inject(model, config, dropoutGenerator, false);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(dir.resolve(PeftAdapterConfig.FILE) + ": " + e.getMessage(), e);

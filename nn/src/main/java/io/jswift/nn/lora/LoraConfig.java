@@ -40,9 +40,14 @@ public record LoraConfig(int r, double alpha, double dropout, boolean useRslora,
         return targetModules.size() == 1 && targetModules.get(0).equalsIgnoreCase(ALL_LINEAR);
     }
 
-    /** Whether the module at dotted {@code path} is named by target_modules (not used for all-linear). */
-    public boolean names(String path) {
-        for (String t : targetModules) if (path.equals(t) || path.endsWith("." + t)) return true;
+    /** Whether target_modules names the module at dotted {@code path} (not used for all-linear). */
+    public boolean targets(String path) {
+        for (String t : targetModules) if (nameMatches(t, path)) return true;
         return false;
+    }
+
+    /** PEFT's rule for one name: the whole path, or its last dotted segments. */
+    public static boolean nameMatches(String target, String path) {
+        return path.equals(target) || path.endsWith("." + target);
     }
 }

@@ -87,21 +87,20 @@ public final class LoraInjector {
 
     private static List<String> named(Map<String, Module> modules, List<String> linears, LoraConfig config, boolean everyTargetMustMatch) {
         for (var e : modules.entrySet()) {
-            if (!e.getKey().isEmpty() && !(e.getValue() instanceof Linear) && config.names(e.getKey())) {
+            if (!e.getKey().isEmpty() && !(e.getValue() instanceof Linear) && config.targets(e.getKey())) {
                 throw new IllegalArgumentException("target_modules names '" + e.getKey() + "', a " + e.getValue().getClass().getSimpleName()
                         + ": LoRA wraps linear layers only (available: " + available(linears) + ")");
             }
         }
         if (everyTargetMustMatch) {
             for (String t : config.targetModules()) {
-                LoraConfig single = new LoraConfig(config.r(), config.alpha(), config.dropout(), config.useRslora(), config.useDora(), List.of(t));
-                if (linears.stream().noneMatch(single::names)) {
+                if (linears.stream().noneMatch(p -> LoraConfig.nameMatches(t, p))) {
                     throw new IllegalArgumentException("target_modules: '" + t + "' matches no linear layer; available: " + available(linears));
                 }
             }
         }
         List<String> out = new ArrayList<>();
-        for (String p : linears) if (config.names(p)) out.add(p);
+        for (String p : linears) if (config.targets(p)) out.add(p);
         return out;
     }
 

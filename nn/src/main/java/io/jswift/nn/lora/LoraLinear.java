@@ -43,6 +43,9 @@ public final class LoraLinear extends Module implements LinearLayer, DrawsRandom
      * draw from {@code gen} too. A null {@code gen} leaves A unset (meta) for weights loaded afterwards.
      */
     public LoraLinear(Linear base, LoraConfig config, Generator gen) {
+        if (config.dropout() > 0 && gen == null) {
+            throw new IllegalArgumentException("lora_dropout " + config.dropout() + " needs a generator for its masks");
+        }
         this.base = base;
         this.config = config;
         this.scaling = config.scaling();
@@ -62,9 +65,6 @@ public final class LoraLinear extends Module implements LinearLayer, DrawsRandom
             this.magnitude = null;
         }
         this.dropoutGenerator = gen;
-        if (config.dropout() > 0 && gen == null) {
-            throw new IllegalArgumentException("lora_dropout " + config.dropout() + " needs a generator for its masks");
-        }
     }
 
     @Override

@@ -20,13 +20,13 @@ class LoraConfigTest {
     @Test
     void targetNamesMatchWholePathOrLastSegmentsAsPeft() {
         LoraConfig c = new LoraConfig(4, 8, 0, false, false, List.of("q_proj", "mlp.down_proj", "model.layers.1.self_attn.o_proj"));
-        assertTrue(c.names("model.layers.0.self_attn.q_proj"));
-        assertTrue(c.names("q_proj"));
-        assertTrue(c.names("model.layers.3.mlp.down_proj"));
-        assertTrue(c.names("model.layers.1.self_attn.o_proj"));
-        assertFalse(c.names("model.layers.0.self_attn.o_proj"));
-        assertFalse(c.names("model.layers.0.self_attn.xq_proj"), "a suffix must start at a path segment");
-        assertFalse(c.names("model.layers.0.mlp.down_proj_extra"));
+        assertTrue(c.targets("model.layers.0.self_attn.q_proj"));
+        assertTrue(c.targets("q_proj"));
+        assertTrue(c.targets("model.layers.3.mlp.down_proj"));
+        assertTrue(c.targets("model.layers.1.self_attn.o_proj"));
+        assertFalse(c.targets("model.layers.0.self_attn.o_proj"));
+        assertFalse(c.targets("model.layers.0.self_attn.xq_proj"), "a suffix must start at a path segment");
+        assertFalse(c.targets("model.layers.0.mlp.down_proj_extra"));
         assertFalse(c.allLinear());
         assertTrue(new LoraConfig(4, 8, 0, false, false, List.of("ALL-LINEAR")).allLinear());
     }

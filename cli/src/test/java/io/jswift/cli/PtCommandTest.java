@@ -91,7 +91,9 @@ class PtCommandTest {
         Path model = MODELS.resolve("llama-f32");
         Path data = dir.resolve("rows.jsonl");
         Files.writeString(data, "{\"input_ids\": [1, 5, 9, 14, 20, 7, 100, 3]}\n");
-        String[] common = {"--model", model.toString(), "--dataset", data.toString(), "--max_steps", "2", "--learning_rate", "0.01"};
+        // SGD: the update is linear in the gradient, so only float rounding shows (AdamW's g/sqrt(v) turns rounding
+        // differences of near-zero gradients into lr-sized steps, and JIT tiers round SIMD reductions differently)
+        String[] common = {"--model", model.toString(), "--dataset", data.toString(), "--max_steps", "2", "--learning_rate", "0.01", "--optim", "sgd"};
         Path plain = dir.resolve("plain"), ckpt = dir.resolve("ckpt");
         assertEquals(0, Main.run(concat(common, "--output_dir", plain.toString())));
         assertEquals(0, Main.run(concat(common, "--output_dir", ckpt.toString(), "--gradient_checkpointing")));

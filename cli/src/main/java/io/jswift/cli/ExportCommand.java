@@ -33,7 +33,7 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!mergeLora) throw new IllegalArgumentException("jswift export writes merged models only: pass --merge_lora true");
-        Path base = model != null ? model : baseFromAdapter();
+        Path base = AdapterBase.modelOrBase(model, adapters);
         Path out = outputDir != null ? outputDir : adapters.toAbsolutePath().normalize().resolveSibling(adapters.toAbsolutePath().normalize().getFileName() + "-merged");
         ModelWriter.requireEmpty(out); // before the slow part
         DType dtype = torchDtype != null ? parseDtype(torchDtype) : switch (ModelConfig.read(base)) {
@@ -47,16 +47,6 @@ final class ExportCommand implements Callable<Integer> {
         System.out.println("merged the adapter of " + merged.size() + " layers from " + adapters + " into " + base + "; wrote " + out
                 + " (" + dtype.name().toLowerCase() + ")");
         return 0;
-    }
-
-    /** ms-swift reads the base model from the checkpoint; here that is adapter_config.json's base_model_name_or_path. */
-    private Path baseFromAdapter() throws java.io.IOException {
-        String name = PeftAdapterConfig.read(adapters.resolve(PeftAdapterConfig.FILE)).baseModelNameOrPath();
-        if (name == null || !Files.isDirectory(Path.of(name))) {
-            throw new IllegalArgumentException("--model is needed: " + adapters.resolve(PeftAdapterConfig.FILE) + " names base model "
-                    + (name == null ? "none" : "'" + name + "', which is not a directory here"));
-        }
-        return Path.of(name);
     }
 
     private static DType parseDtype(String name) {

@@ -33,7 +33,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "infer", description = "Chat with a model (one --prompt, or interactively on standard input).")
 final class InferCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "Hugging Face model directory.") Path model;
+    @Option(names = "--model", description = "Hugging Face model directory (default with --adapters: the adapter's base model).") Path model;
     @Option(names = "--adapters", description = "LoRA adapter directory (PEFT format).") Path adapters;
     @Option(names = "--prompt", description = "Answer this user message and exit.") String prompt;
     @Option(names = "--system", description = "System message.") String system;
@@ -47,6 +47,7 @@ final class InferCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        model = AdapterBase.modelOrBase(model, adapters);
         if (!(ModelLoader.load(model, false) instanceof LoadedModel.CausalLm lm)) {
             throw new IllegalArgumentException(model + " is not a causal language model: jswift infer chats with LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
         }
@@ -76,34 +77,17 @@ final class InferCommand implements Callable<Integer> {
                                TextGenerator generator, SamplingParams params, PrintStream out) {
         history.add(Map.of("role", "user", "content", user));
         int[] ids = tokenizer.encode(template.render(history, true, null, null), false);
-        StreamPrinter printer = new StreamPrinter(tokenizer, out);
-        TextGenerator.Result r = generator.generate(List.of(ids), params, (row, token) -> printer.add(token)).get(0);
+        // HF's DecodeStream: text appears once its UTF-8 characters are complete, each token decoded in context
+        io.jswift.models.tokenizer.StreamingDecoder stream = tokenizer.streamingDecoder(true);
+        TextGenerator.Result r = generator.generate(List.of(ids), params, (row, token) -> {
+            String piece = stream.step(token);
+            if (piece != null) {
+                out.print(piece);
+                out.flush();
+            }
+        }).get(0);
         out.println();
         history.add(Map.of("role", "assistant", "content", tokenizer.decode(r.tokens(), true)));
-    }
-
-    /** Prints the text of the tokens so far as it grows, holding back incomplete UTF-8 characters. */
-    private static final class StreamPrinter {
-        private final Tokenizer tokenizer;
-        private final PrintStream out;
-        private final List<Integer> ids = new ArrayList<>();
-        private int printed;
-
-        StreamPrinter(Tokenizer tokenizer, PrintStream out) {
-            this.tokenizer = tokenizer;
-            this.out = out;
-        }
-
-        void add(int token) {
-            ids.add(token);
-            String text = tokenizer.decode(ids.stream().mapToInt(Integer::intValue).toArray(), true);
-            if (text.endsWith("\uFFFD")) return; // a character split across tokens: wait for the rest
-            if (text.length() > printed) {
-                out.print(text.substring(printed));
-                out.flush();
-                printed = text.length();
-            }
-        }
     }
 
     private SamplingParams sampling() throws java.io.IOException {

@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "logits", description = "Write the logits of one forward pass to a safetensors file.")
 final class LogitsCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "Hugging Face model directory.")
+    @Option(names = "--model", description = "Hugging Face model directory (default with --adapters: the adapter's base model).")
     Path model;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -56,6 +56,7 @@ final class LogitsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Device dev = Device.parse(device);
         if (!dev.equals(Device.CPU)) Tensor.zeros(DType.F32, 1).to(dev); // fails with the backend's reason when unavailable
+        model = AdapterBase.modelOrBase(model, adapters);
         LoadedModel loaded = ModelLoader.load(model, false);
         if (adapters != null) PeftAdapter.load(adapters, loaded.module());
         Tensor logits;

@@ -86,6 +86,14 @@ class SftCommandTest {
         JsonNode args = new ObjectMapper().readTree(ckpt.resolve("args.json").toFile());
         assertEquals("lora", args.get("train_type").asText());
         assertEquals(model.toString(), args.get("model").asText());
+        // the checkpoint names its base model: --adapters alone is enough (ms-swift's `swift infer --adapters CKPT`)
+        Path withBase = dir.resolve("with-base.safetensors"), alone = dir.resolve("alone.safetensors"), base = dir.resolve("base.safetensors");
+        assertEquals(0, Main.run("logits", "--model", model.toString(), "--adapters", ckpt.toString(), "--input_ids", "5,9,14", "--output", withBase.toString()));
+        assertEquals(0, Main.run("logits", "--adapters", ckpt.toString(), "--input_ids", "5,9,14", "--output", alone.toString()));
+        assertEquals(0, Main.run("logits", "--model", model.toString(), "--input_ids", "5,9,14", "--output", base.toString()));
+        double[] a = SafetensorsFile.open(withBase).tensor("logits").toDoubleArray(), b = SafetensorsFile.open(alone).tensor("logits").toDoubleArray();
+        org.junit.jupiter.api.Assertions.assertArrayEquals(a, b, 0);
+        assertNotEquals(a[0], SafetensorsFile.open(base).tensor("logits").toDoubleArray()[0], "the adapter changes the logits");
         List<JsonNode> rows = log(run);
         double first = rows.get(0).get("loss").asDouble(), last = rows.get(rows.size() - 1).get("loss").asDouble();
         assertTrue(last < 0.5 * first, "loss falls: " + first + " -> " + last);

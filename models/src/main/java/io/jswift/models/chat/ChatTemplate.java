@@ -27,10 +27,19 @@ public final class ChatTemplate {
     private final String source;
     private final Map<String, Object> specialTokens;
     private final Jinjava jinjava;
+    private final BuiltinTemplates fallback;         // used when the model's template cannot be rendered; may be null
+    private final java.util.function.Consumer<String> warnings;
+    private boolean warned;
 
     ChatTemplate(String source, Map<String, Object> specialTokens) {
+        this(source, specialTokens, null, w -> {});
+    }
+
+    ChatTemplate(String source, Map<String, Object> specialTokens, BuiltinTemplates fallback, java.util.function.Consumer<String> warnings) {
         this.source = TemplateSyntax.toJinjava(source);
         this.specialTokens = specialTokens;
+        this.fallback = fallback;
+        this.warnings = warnings;
         JinjavaConfig config = JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true).withFailOnUnknownTokens(false).build();
         this.jinjava = new Jinjava(config);
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", TemplateFunctions.class, "raiseException", String.class));
@@ -39,14 +48,35 @@ public final class ChatTemplate {
         jinjava.getGlobalContext().registerFilter(new PyJson());
     }
 
-    /** Reads the template and special tokens of {@code dir/tokenizer_config.json}. */
+    /** Reads the template and special tokens of {@code dir/tokenizer_config.json}; warnings go to standard error. */
     public static ChatTemplate fromDirectory(Path dir) throws IOException {
+        return fromDirectory(dir, w -> System.err.println("warning: " + w));
+    }
+
+    /**
+     * Reads the model's template: {@code chat_template} of tokenizer_config.json, else {@code chat_template.jinja}
+     * (where transformers >= 4.43 saves it). A model without one gets the built-in format its special tokens name
+     * (ChatML or Llama 3), with a warning; the same fallback is used, with a warning, if the model's template
+     * cannot be rendered (a template's own raise_exception is an error, not a reason to fall back).
+     */
+    public static ChatTemplate fromDirectory(Path dir, java.util.function.Consumer<String> warnings) throws IOException {
         Path file = dir.resolve("tokenizer_config.json");
+        if (!Files.isRegularFile(file)) throw new IOException(file + " does not exist (the chat template and special tokens live there)");
         JsonNode config = new ObjectMapper().readTree(Files.readString(file));
         JsonNode t = config.get("chat_template");
+        Path jinjaFile = dir.resolve("chat_template.jinja");
+        BuiltinTemplates fallback = BuiltinTemplates.forTokens(specialTokenContents(config)).orElse(null);
         String template;
-        if (t == null || t.isNull()) throw new IllegalArgumentException(file + ": no chat_template");
-        if (t.isTextual()) {
+        if ((t == null || t.isNull()) && Files.isRegularFile(jinjaFile)) {
+            template = Files.readString(jinjaFile);
+        } else if (t == null || t.isNull()) {
+            if (fallback == null) {
+                throw new IllegalArgumentException(file + ": no chat_template (nor chat_template.jinja), and its special tokens match no "
+                        + "built-in format (ChatML, Llama 3): add the model's chat template");
+            }
+            warnings.accept(file + " has no chat_template: using the built-in " + fallback.label() + " format");
+            template = fallback.source;
+        } else if (t.isTextual()) {
             template = t.asText();
         } else if (t.isArray()) { // [{name, template}, ...]: "default" as transformers picks without tools
             template = null;
@@ -61,7 +91,15 @@ public final class ChatTemplate {
             if (n == null || n.isNull()) continue;
             specials.put(key, n.isTextual() ? n.asText() : n.path("content").asText());
         }
-        return new ChatTemplate(template, specials);
+        return new ChatTemplate(template, specials, fallback, warnings);
+    }
+
+    /** Contents of the special tokens tokenizer_config.json lists (added_tokens_decoder and the named ones). */
+    private static java.util.Set<String> specialTokenContents(JsonNode config) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        config.path("added_tokens_decoder").forEach(n -> out.add(n.path("content").asText()));
+        config.path("additional_special_tokens").forEach(n -> out.add(n.isTextual() ? n.asText() : n.path("content").asText()));
+        return out;
     }
 
     /** The prompt text for {@code messages} (maps with role/content, as OpenAI). */
@@ -73,6 +111,14 @@ public final class ChatTemplate {
         ctx.put("add_generation_prompt", addGenerationPrompt);
         ctx.put("tools", tools);
         RenderResult r = jinjava.renderForResult(source, ctx);
+        if (fallback != null && !source.equals(fallback.source) && unrenderable(r)) {
+            if (!warned) {
+                warnings.accept("the model's chat template cannot be rendered (" + firstFatal(r) + "): using the built-in "
+                        + fallback.label() + " format");
+                warned = true;
+            }
+            r = jinjava.renderForResult(fallback.source, ctx);
+        }
         for (TemplateError e : r.getErrors()) {
             if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
                 String msg = e.getMessage();
@@ -83,5 +129,22 @@ public final class ChatTemplate {
             }
         }
         return r.getOutput();
+    }
+
+    /** A fatal error that is the renderer's (syntax, unknown construct), not the template's own raise_exception. */
+    private static boolean unrenderable(RenderResult r) {
+        for (TemplateError e : r.getErrors()) {
+            if (e.getSeverity() != TemplateError.ErrorType.FATAL) continue;
+            for (Throwable c = e.getException(); c != null; c = c.getCause()) {
+                if (c instanceof TemplateFunctions.TemplateException) return false;
+            }
+            return true;
+        }
+        return false;
+    }
+
+    private static String firstFatal(RenderResult r) {
+        for (TemplateError e : r.getErrors()) if (e.getSeverity() == TemplateError.ErrorType.FATAL) return e.getMessage();
+        return "";
     }
 }

@@ -141,6 +141,20 @@ class SftCommandTest {
         assertTrue(evals.get(0).get("eval_loss").asDouble() > 0);
     }
 
+    /** A directory with only config and weights (a benchmark model) trains pre-tokenized rows; a conversation row names what is missing. */
+    @Test
+    void modelWithoutTokenizerTrainsPreTokenizedRows() throws Exception {
+        Path model = TinyModels.MODELS.resolve("qwen3-f32"), rows = dir.resolve("ids.jsonl"), chat = dir.resolve("chat.jsonl");
+        Files.writeString(rows, "{\"input_ids\": [1, 5, 9, 14], \"labels\": [-100, -100, 9, 14]}\n{\"input_ids\": [3, 8, 2]}\n");
+        assertEquals(0, Main.run("sft", "--model", model.toString(), "--dataset", rows.toString(), "--output_dir", dir.resolve("ids").toString(),
+                "--max_steps", "1", "--save_steps", "0"));
+        Files.writeString(chat, "{\"input_ids\": [1, 2]}\n{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, {\"role\": \"assistant\", \"content\": \"yo\"}]}\n");
+        StringWriter err = new StringWriter();
+        assertEquals(1, Main.run(new PrintWriter(err, true), "sft", "--model", model.toString(), "--dataset", chat.toString(), "--output_dir",
+                dir.resolve("chat").toString(), "--max_steps", "1"));
+        assertTrue(err.toString().contains(chat + ":2: ") && err.toString().contains("tokenizer.json"), err.toString());
+    }
+
     @Test
     void badTrainTypeAndTargetsAreOneLineErrors() throws Exception {
         Path model = model(), data = data();

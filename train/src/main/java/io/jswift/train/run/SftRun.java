@@ -11,6 +11,8 @@ import io.jswift.tensor.DType;
 import io.jswift.tensor.Generator;
 import io.jswift.train.encode.ChatEncoder;
 import io.jswift.train.encode.EncodedDataset;
+import io.jswift.train.encode.Encoder;
+import io.jswift.train.encode.TokenizedOnlyEncoder;
 import io.jswift.train.encode.LossScale;
 import io.jswift.train.encode.SelfCognition;
 
@@ -54,12 +56,7 @@ public final class SftRun {
     /** Trains and returns the run directory. */
     public Path run() throws IOException {
         Path dir = args.model();
-        if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
-            throw new TrainingException(dir + " has no tokenizer.json: jswift sft renders conversations with the model's tokenizer and "
-                    + "chat template (pre-tokenized rows train with jswift pt)");
-        }
-        Tokenizer tokenizer = Tokenizer.fromDirectory(dir);
-        ChatTemplate template = ChatTemplate.fromDirectory(dir);
+        boolean hasTokenizer = Files.isRegularFile(dir.resolve("tokenizer.json"));
         LoadedModel loaded = ModelLoader.load(dir, tuner.isFull());
         if (!(loaded instanceof LoadedModel.CausalLm lm)) {
             throw new IllegalArgumentException(dir + " is not a causal language model: jswift sft trains LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
@@ -77,8 +74,11 @@ public final class SftRun {
                     fmt(config.alpha()), fmt(config.dropout()), config.useRslora() ? ", rsLoRA" : "");
             weights = new AdapterWeights(model, config, dir);
         }
-        ChatEncoder encoder = new ChatEncoder(tokenizer, template, LossScale.parse(chat.lossScale()), chat.system(),
-                SelfCognition.of(chat.modelName(), chat.modelAuthor()));
+        // conversations need the tokenizer and chat template; a directory without them still trains pre-tokenized rows
+        Encoder encoder = hasTokenizer
+                ? new ChatEncoder(Tokenizer.fromDirectory(dir), ChatTemplate.fromDirectory(dir), LossScale.parse(chat.lossScale()), chat.system(),
+                        SelfCognition.of(chat.modelName(), chat.modelAuthor()))
+                : new TokenizedOnlyEncoder(dir);
         EncodedDataset.Splits data = EncodedDataset.load(args.datasets(), args.valDatasets(), encoder, args.datasetOptions(model.config().vocabSize()));
         Map<String, Object> json = new LinkedHashMap<>(PretrainingRun.argsJson(args));
         json.put("train_type", tuner.trainType());

@@ -1,5 +1,6 @@
 package io.jswift.train.run;
 
+import io.jswift.models.adapter.PeftAdapter;
 import io.jswift.models.chat.ChatTemplate;
 import io.jswift.models.decoder.DecoderLm;
 import io.jswift.models.load.LoadedModel;
@@ -45,11 +46,18 @@ public final class SftRun {
     private final TunerArgs tuner;
     private final ChatArgs chat;
     private final PrintStream out;
+    private final Path adapters; // continue training this PEFT adapter (ms-swift's sft --adapters), or null
 
     public SftRun(TrainArgs args, TunerArgs tuner, ChatArgs chat, PrintStream out) {
+        this(args, tuner, chat, null, out);
+    }
+
+    public SftRun(TrainArgs args, TunerArgs tuner, ChatArgs chat, Path adapters, PrintStream out) {
+        if (adapters != null && tuner.isFull()) throw new IllegalArgumentException("--adapters continues a LoRA / DoRA adapter; it does not go with --train_type full");
         this.args = args;
         this.tuner = tuner;
         this.chat = chat;
+        this.adapters = adapters;
         this.out = out;
     }
 
@@ -68,10 +76,16 @@ public final class SftRun {
             DType saveType = args.torchDtype() == null ? model.config().dtype() : PretrainingRun.parseDtype(args.torchDtype());
             weights = new FullWeights(model, saveType, dir);
         } else {
-            LoraConfig config = tuner.loraConfig();
-            List<String> wrapped = LoraInjector.inject(model, config, rng);
-            out.printf(Locale.ROOT, "%s on %d linear layers (r=%d, alpha=%s, dropout=%s%s)%n", tuner.trainType(), wrapped.size(), config.r(),
-                    fmt(config.alpha()), fmt(config.dropout()), config.useRslora() ? ", rsLoRA" : "");
+            LoraConfig config;
+            if (adapters != null) { // the adapter's own config (PEFT's) decides rank, alpha, dropout and targets
+                config = PeftAdapter.load(adapters, model, rng);
+                out.printf(Locale.ROOT, "continuing the adapter in %s%n", adapters);
+            } else {
+                config = tuner.loraConfig();
+                LoraInjector.inject(model, config, rng);
+            }
+            out.printf(Locale.ROOT, "%s on %d linear layers (r=%d, alpha=%s, dropout=%s%s)%n", config.useDora() ? "dora" : "lora",
+                    LoraInjector.find(model).size(), config.r(), fmt(config.alpha()), fmt(config.dropout()), config.useRslora() ? ", rsLoRA" : "");
             weights = new AdapterWeights(model, config, dir);
         }
         // conversations need the tokenizer and chat template; a directory without them still trains pre-tokenized rows
@@ -89,6 +103,7 @@ public final class SftRun {
             json.put("use_rslora", tuner.useRslora());
             json.put("target_modules", tuner.targetModules());
         }
+        json.put("adapters", adapters == null ? null : adapters.toString());
         json.put("loss_scale", chat.lossScale());
         json.put("system", chat.system());
         json.put("model_name", chat.modelName());

@@ -48,6 +48,7 @@ public final class Autograd {
         }
         Map<Node, Tensor> pending = new IdentityHashMap<>();
         pending.put(root.gradFn(), gradient);
+        GradientRecycler recycler = new GradientRecycler();
         try (var scope = GradMode.noGrad()) {
             for (Node node : reverseTopologicalOrder(root.gradFn())) {
                 Tensor g = pending.remove(node);
@@ -63,11 +64,28 @@ public final class Autograd {
                     if (in == null || !in.requiresGrad() || grads[i] == null) continue;
                     checkShape(grads[i], in.value(), name(node) + " gradient for input " + i);
                     if (in.isLeaf()) {
-                        in.accumulate(grads[i]);
+                        if (in.grad() == null) {
+                            recycler.escape(grads[i]);           // becomes the leaf's .grad
+                            in.accumulate(grads[i]);
+                        } else {
+                            in.accumulate(grads[i]);
+                            recycler.consumed(grads[i]);
+                        }
                     } else {
-                        pending.merge(in.gradFn(), grads[i], (a, b) -> a.backend().binary(BinaryOp.ADD, a, b));
+                        Tensor before = pending.get(in.gradFn());
+                        if (before == null) {
+                            pending.put(in.gradFn(), grads[i]);
+                            recycler.hold(grads[i]);
+                        } else {
+                            Tensor sum = before.backend().binary(BinaryOp.ADD, before, grads[i]);
+                            pending.put(in.gradFn(), sum);
+                            recycler.hold(sum);
+                            recycler.drop(before);
+                            recycler.consumed(grads[i]);
+                        }
                     }
                 }
+                recycler.drop(g);
             }
         }
     }

@@ -92,7 +92,7 @@ class SftCommandTest {
         assertEquals(0, Main.run("logits", "--adapters", ckpt.toString(), "--input_ids", "5,9,14", "--output", alone.toString()));
         assertEquals(0, Main.run("logits", "--model", model.toString(), "--input_ids", "5,9,14", "--output", base.toString()));
         double[] a = SafetensorsFile.open(withBase).tensor("logits").toDoubleArray(), b = SafetensorsFile.open(alone).tensor("logits").toDoubleArray();
-        org.junit.jupiter.api.Assertions.assertArrayEquals(a, b, 0);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(a, b, 1e-5); // same computation; JIT tiers round SIMD sums differently
         assertNotEquals(a[0], SafetensorsFile.open(base).tensor("logits").toDoubleArray()[0], "the adapter changes the logits");
         List<JsonNode> rows = log(run);
         double first = rows.get(0).get("loss").asDouble(), last = rows.get(rows.size() - 1).get("loss").asDouble();

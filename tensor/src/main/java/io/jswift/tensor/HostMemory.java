@@ -95,8 +95,25 @@ final class HostMemory {
                         + "(JSWIFT_JAVA_OPTS) or use less memory (smaller batch, --gradient_checkpointing)");
             }
         }
-        TRACKED.add(new Block(owner, cls, block));
+        Block tracked = new Block(owner, cls, block);
+        TRACKED.add(tracked);
+        if (owner instanceof HostStorage storage) storage.block = tracked;
         return block.asSlice(0, bytes);
+    }
+
+    /**
+     * Takes the block of {@code storage} back into the free lists now, instead of when a collection finds the
+     * storage dead, and leaves the storage with an empty segment (a later access fails instead of reading
+     * reused memory). For engines that own a tensor exclusively (autograd's backward temporaries).
+     */
+    static void release(HostStorage storage) {
+        synchronized (HostMemory.class) {
+            if (!(storage.block instanceof Block b) || !TRACKED.remove(b)) return;
+            b.clear();
+            storage.block = null;
+            storage.markReleased();
+            take(b);
+        }
     }
 
     private static MemorySegment pop(long cls) {

@@ -17,14 +17,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GradientRecyclerTest {
     @Test
     void sharedAndAliasedGradientsSurvive() {
-        Variable a = Variable.leaf(Tensor.ofDoubles(new double[] {1, 2, 3, 4, 5, 6}, 2, 3), true);
-        Variable b = Variable.leaf(Tensor.ofDoubles(new double[] {0.5, -1, 2, 3, -2, 1}, 2, 3), true);
+        Variable a = Variable.leaf(Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3), true);
+        Variable b = Variable.leaf(Tensor.of(new double[] {0.5, -1, 2, 3, -2, 1}, 2, 3), true);
         // a + b feeds a reshape (backward returns a view), a product with b (b reached twice) and a plain sum
         Variable s = Elementwise.add(a, b);
         Variable r = Views.reshape(s, 3, 2);
         Variable p = Elementwise.mul(Views.reshape(r, 2, 3), b);
         Variable loss = Elementwise.add(p, s);
-        Tensor seed = Tensor.ofDoubles(new double[] {1, 1, 1, 1, 1, 1}, 2, 3);
+        Tensor seed = Tensor.of(new double[] {1, 1, 1, 1, 1, 1}, 2, 3);
         loss.backward(seed, false);
         // d/da = b + 1, d/db = (a + b) + b + 1
         double[] av = a.value().toDoubleArray(), bv = b.value().toDoubleArray();

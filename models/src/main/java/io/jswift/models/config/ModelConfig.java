@@ -11,7 +11,12 @@ public sealed interface ModelConfig permits ModelConfig.Decoder, ModelConfig.Vit
 
     /** Reads {@code dir/config.json} and dispatches on its first `architectures` entry. */
     static ModelConfig read(Path dir) throws IOException {
-        ConfigJson c = ConfigJson.read(dir.resolve("config.json"));
+        return readFile(dir.resolve("config.json"));
+    }
+
+    /** Reads one config.json-format file (any name) and dispatches on its first `architectures` entry. */
+    static ModelConfig readFile(Path file) throws IOException {
+        ConfigJson c = ConfigJson.read(file);
         var archs = c.root().get("architectures");
         if (archs == null || !archs.isArray() || archs.isEmpty() || !archs.get(0).isTextual()) {
             throw new IllegalArgumentException(c.file() + ": missing key 'architectures' (a list such as [\"LlamaForCausalLM\"])");

@@ -1,0 +1,29 @@
+package io.jswift.models.decoder;
+
+import io.jswift.models.config.DecoderConfig;
+import io.jswift.nn.HfInit;
+import io.jswift.tensor.Generator;
+import io.jswift.tensor.Tensor;
+
+/**
+ * A freshly initialized causal LM as transformers' {@code AutoModelForCausalLM.from_config} makes it:
+ * N(0, initializer_range) Linear / Embedding weights, zero biases, unit norms, and (LlamaModel / Qwen2Model
+ * pass {@code padding_idx=pad_token_id} to nn.Embedding) a zero embedding row for the pad token.
+ */
+public final class DecoderInit {
+    private DecoderInit() {}
+
+    public static DecoderLm random(DecoderConfig config, double initializerRange, Generator gen) {
+        DecoderLm model = new DecoderLm(config, null);
+        HfInit.apply(model, initializerRange, gen);
+        Integer pad = config.padTokenId();
+        if (pad != null) {
+            if (pad < 0 || pad >= config.vocabSize()) {
+                throw new IllegalArgumentException("pad_token_id " + pad + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+            }
+            Tensor embed = model.namedParameters().get("model.embed_tokens.weight").value();
+            for (int j = 0; j < config.hiddenSize(); j++) embed.setDouble(0, pad, j);
+        }
+        return model;
+    }
+}

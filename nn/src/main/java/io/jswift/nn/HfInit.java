@@ -1,0 +1,43 @@
+package io.jswift.nn;
+
+import io.jswift.tensor.Generator;
+import io.jswift.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * transformers' {@code PreTrainedModel._init_weights} for the layers jswift's decoders are made of:
+ * Linear and Embedding weights ~ N(0, initializer_range), Linear biases 0, RMSNorm weights 1. Parameters
+ * are drawn in registration order from one seeded generator (same seed, same weights). A parameter of any
+ * other layer type is an error, so no weight is ever left uninitialized (or meta).
+ */
+public final class HfInit {
+    private HfInit() {}
+
+    public static void apply(Module root, double initializerRange, Generator gen) {
+        Set<Parameter> done = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Module m : root.namedModules().values()) {
+            switch (m) {
+                case Linear l -> {
+                    set(l.weight(), Init.normal(gen, 0, initializerRange, l.weight().shape()), done);
+                    if (l.bias() != null) set(l.bias(), Init.constant(0, l.bias().shape()), done);
+                }
+                case Embedding e -> set(e.weight(), Init.normal(gen, 0, initializerRange, e.weight().shape()), done);
+                case RMSNorm n -> set(n.weight(), Init.constant(1, n.weight().shape()), done);
+                default -> { }
+            }
+        }
+        List<String> missed = new ArrayList<>();
+        for (Map.Entry<String, Parameter> e : root.namedParameters().entrySet()) if (!done.contains(e.getValue())) missed.add(e.getKey());
+        if (!missed.isEmpty()) throw new IllegalArgumentException("no Hugging Face init rule for parameters " + missed);
+    }
+
+    private static void set(Parameter p, Tensor value, Set<Parameter> done) {
+        if (done.add(p)) p.setValue(value); // a shared (tied) parameter is initialized once
+    }
+}

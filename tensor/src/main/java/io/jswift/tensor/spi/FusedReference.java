@@ -40,7 +40,7 @@ public final class FusedReference {
 
     // ------------------------------------------------------------------ RMSNorm (HF LlamaRMSNorm)
 
-    static FusedResults.RmsNorm rmsNorm(Backend b, Tensor x, Tensor weight, double eps) {
+    public static FusedResults.RmsNorm rmsNorm(Backend b, Tensor x, Tensor weight, double eps) {
         Tensor x32 = up(b, x);
         Tensor ms = b.reduce(ReduceOp.MEAN, b.unary(UnaryOp.SQUARE, x32), lastDim(), true);
         Tensor rstd = b.unary(UnaryOp.RSQRT, b.binaryScalar(BinaryOp.ADD, ms, eps));
@@ -49,7 +49,7 @@ public final class FusedReference {
         return new FusedResults.RmsNorm(y, rows(rstd));
     }
 
-    static FusedResults.NormGrads rmsNormBackward(Backend b, Tensor dy, Tensor x, Tensor weight, Tensor rstd) {
+    public static FusedResults.NormGrads rmsNormBackward(Backend b, Tensor dy, Tensor x, Tensor weight, Tensor rstd) {
         Tensor x32 = up(b, x), dy32 = up(b, dy);
         Tensor r = perRow(rstd, x32);
         Tensor xhat = b.binary(BinaryOp.MUL, x32, r);
@@ -67,7 +67,7 @@ public final class FusedReference {
 
     // ------------------------------------------------------------------ LayerNorm
 
-    static FusedResults.LayerNorm layerNorm(Backend b, Tensor x, Tensor weight, Tensor bias, double eps) {
+    public static FusedResults.LayerNorm layerNorm(Backend b, Tensor x, Tensor weight, Tensor bias, double eps) {
         Tensor x32 = up(b, x);
         Tensor mean = b.reduce(ReduceOp.MEAN, x32, lastDim(), true);
         Tensor xc = b.binary(BinaryOp.SUB, x32, mean);
@@ -79,7 +79,7 @@ public final class FusedReference {
         return new FusedResults.LayerNorm(b.cast(y, x.dtype()), rows(mean), rows(rstd));
     }
 
-    static FusedResults.NormGrads layerNormBackward(Backend b, Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd, boolean hasBias) {
+    public static FusedResults.NormGrads layerNormBackward(Backend b, Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd, boolean hasBias) {
         Tensor x32 = up(b, x), dy32 = up(b, dy);
         Tensor r = perRow(rstd, x32);
         Tensor xhat = b.binary(BinaryOp.MUL, b.binary(BinaryOp.SUB, x32, perRow(mean, x32)), r);
@@ -123,21 +123,21 @@ public final class FusedReference {
         return b.cast(y, x.dtype());
     }
 
-    static Tensor rope(Backend b, Tensor x, Tensor cos, Tensor sin) {
+    public static Tensor rope(Backend b, Tensor x, Tensor cos, Tensor sin) {
         return ropeApply(b, x, cos, sin, false);
     }
 
-    static Tensor ropeBackward(Backend b, Tensor dy, Tensor cos, Tensor sin) {
+    public static Tensor ropeBackward(Backend b, Tensor dy, Tensor cos, Tensor sin) {
         return ropeApply(b, dy, cos, sin, true);
     }
 
     // ------------------------------------------------------------------ SwiGLU
 
-    static Tensor siluMul(Backend b, Tensor gate, Tensor up) {
+    public static Tensor siluMul(Backend b, Tensor gate, Tensor up) {
         return b.binary(BinaryOp.MUL, b.unary(UnaryOp.SILU, gate), up);
     }
 
-    static FusedResults.SiluMulGrads siluMulBackward(Backend b, Tensor dy, Tensor gate, Tensor up) {
+    public static FusedResults.SiluMulGrads siluMulBackward(Backend b, Tensor dy, Tensor gate, Tensor up) {
         Tensor s = b.unary(UnaryOp.SIGMOID, gate);
         Tensor silu = b.binary(BinaryOp.MUL, gate, s);
         // silu'(g) = s · (1 + g · (1 - s))
@@ -150,23 +150,23 @@ public final class FusedReference {
 
     // ------------------------------------------------------------------ softmax / log-softmax
 
-    static Tensor softmax(Backend b, Tensor x) {
+    public static Tensor softmax(Backend b, Tensor x) {
         Tensor x32 = up(b, x);
         Tensor e = b.unary(UnaryOp.EXP, b.binary(BinaryOp.SUB, x32, safeMax(b, x32)));
         return b.cast(b.binary(BinaryOp.DIV, e, b.reduce(ReduceOp.SUM, e, lastDim(), true)), x.dtype());
     }
 
-    static Tensor softmaxBackward(Backend b, Tensor dy, Tensor y) {
+    public static Tensor softmaxBackward(Backend b, Tensor dy, Tensor y) {
         Tensor dot = b.reduce(ReduceOp.SUM, b.binary(BinaryOp.MUL, dy, y), lastDim(), true);
         return b.binary(BinaryOp.MUL, y, b.binary(BinaryOp.SUB, dy, dot));
     }
 
-    static Tensor logSoftmax(Backend b, Tensor x) {
+    public static Tensor logSoftmax(Backend b, Tensor x) {
         Tensor x32 = up(b, x);
         return b.cast(b.binary(BinaryOp.SUB, x32, logSumExp(b, x32)), x.dtype());
     }
 
-    static Tensor logSoftmaxBackward(Backend b, Tensor dy, Tensor y) {
+    public static Tensor logSoftmaxBackward(Backend b, Tensor dy, Tensor y) {
         Tensor sum = b.reduce(ReduceOp.SUM, dy, lastDim(), true);
         return b.binary(BinaryOp.SUB, dy, b.binary(BinaryOp.MUL, b.unary(UnaryOp.EXP, y), sum));
     }
@@ -225,7 +225,7 @@ public final class FusedReference {
         return b.where(mask, scores, minusInf);
     }
 
-    static FusedResults.Attention attention(Backend b, Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
+    public static FusedResults.Attention attention(Backend b, Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
         checkAttention(q, k, v);
         Tensor q32 = up(b, q);
         int hq = q.size(1);
@@ -245,7 +245,7 @@ public final class FusedReference {
         return b.where(none, b.allocate(p.dtype(), 1), p);
     }
 
-    static FusedResults.AttentionGrads attentionBackward(Backend b, Tensor dOut, Tensor q, Tensor k, Tensor v,
+    public static FusedResults.AttentionGrads attentionBackward(Backend b, Tensor dOut, Tensor q, Tensor k, Tensor v,
                                                         Tensor out, Tensor lse, AttentionSpec spec) {
         checkAttention(q, k, v);
         int hq = q.size(1), hkv = k.size(1);
@@ -289,7 +289,7 @@ public final class FusedReference {
         return b.where(valid, b.cast(targets, DType.I64), zero).reshape(-1, 1);
     }
 
-    static FusedResults.CrossEntropy crossEntropy(Backend b, Tensor logits, Tensor targets, long ignoreIndex) {
+    public static FusedResults.CrossEntropy crossEntropy(Backend b, Tensor logits, Tensor targets, long ignoreIndex) {
         if (logits.rank() != 2 || targets.rank() != 1 || targets.size(0) != logits.size(0)) {
             throw new IllegalArgumentException("cross-entropy expects logits [N, V] and targets [N]; got "
                     + java.util.Arrays.toString(logits.shape()) + " and " + java.util.Arrays.toString(targets.shape()));
@@ -303,7 +303,7 @@ public final class FusedReference {
         return new FusedResults.CrossEntropy(b.where(valid, losses, zero), lse.reshape(-1));
     }
 
-    static Tensor crossEntropyBackward(Backend b, Tensor dLosses, Tensor logits, Tensor targets, Tensor lse, long ignoreIndex) {
+    public static Tensor crossEntropyBackward(Backend b, Tensor dLosses, Tensor logits, Tensor targets, Tensor lse, long ignoreIndex) {
         Tensor x = up(b, logits);
         int vocab = x.size(1);
         Tensor valid = validTargets(b, targets, ignoreIndex, vocab);
@@ -316,7 +316,7 @@ public final class FusedReference {
 
     // ------------------------------------------------------------------ AdamW (torch.optim.AdamW, single tensor)
 
-    static void adamwStep(Backend b, Tensor p, Tensor g, Tensor m, Tensor v, AdamWConfig c, long step) {
+    public static void adamwStep(Backend b, Tensor p, Tensor g, Tensor m, Tensor v, AdamWConfig c, long step) {
         Tensor g32 = b.cast(g, m.dtype());
         Tensor decayed = b.binaryScalar(BinaryOp.MUL, p, 1 - c.lr() * c.weightDecay());
         Tensor m2 = b.binary(BinaryOp.ADD, b.binaryScalar(BinaryOp.MUL, m, c.beta1()), b.binaryScalar(BinaryOp.MUL, g32, 1 - c.beta1()));

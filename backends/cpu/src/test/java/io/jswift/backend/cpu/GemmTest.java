@@ -36,6 +36,8 @@ class GemmTest {
     void sixteenBitOperandsConvertOnTheFly() {
         check(37, 70, 45, false, true, DType.BF16); // Linear layer shape: x·Wᵀ
         check(3, 64, 40, false, true, DType.BF16);  // decode path (GEMV) with bf16 weights
+        // GEMV over bf16 pairs: main loop of 64 weights, a 32-weight step, odd and short tails
+        for (int k : new int[]{1, 2, 31, 33, 63, 95, 97, 130, 2049}) check(1, k, 5, false, true, DType.BF16);
         check(20, 19, 23, true, false, DType.F16);
         Tensor x = random(1, 3, 64), w = random(2, DType.BF16, 40, 64);
         assertEquals(DType.F32, cpu.matmul(x, w, false, true).dtype());

@@ -1,5 +1,7 @@
 package io.jswift.autograd;
 
+import io.jswift.tensor.Device;
+import io.jswift.tensor.MetaStorage;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.BinaryOp;
 
@@ -24,16 +26,34 @@ public final class Autograd {
         boolean[] needs = new boolean[inputs.length];
         boolean record = false;
         boolean enabled = GradMode.isEnabled();
+        Device device = null;
         for (int i = 0; i < inputs.length; i++) {
             if (inputs[i] == null) continue;
             values[i] = inputs[i].value();
+            device = sameDevice(function, device, values[i]);
             needs[i] = enabled && inputs[i].requiresGrad();
             record |= needs[i];
         }
+        for (Tensor c : function.constants()) if (c != null) device = sameDevice(function, device, c);
         Context ctx = new Context(values, needs);
         Tensor out = function.forward(ctx, values);
         if (!record) return Variable.constant(out);
         return new Variable(out, true, new Node(function, ctx, inputs.clone()));
+    }
+
+    /**
+     * The device the call runs on after seeing {@code t}: fails when {@code t} lives elsewhere than the tensors
+     * before it (PyTorch: "Expected all tensors to be on the same device"). Identity first: every tensor of a
+     * device shares its Device instance, so the common case costs one comparison. Meta tensors are left to
+     * the backend, whose message says to load the weights.
+     */
+    private static Device sameDevice(Function function, Device device, Tensor t) {
+        Device d = t.device();
+        if (d == device || d == MetaStorage.DEVICE) return device;
+        if (device == null) return d;
+        if (d.equals(device) || d.equals(MetaStorage.DEVICE)) return device;
+        throw new IllegalArgumentException(function.name() + ": inputs on different devices: " + device + " and " + d
+                + "; move them with .to(device)");
     }
 
     static void backward(Variable root, Tensor gradient, boolean retainGraph) {

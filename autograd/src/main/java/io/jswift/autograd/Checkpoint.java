@@ -46,6 +46,9 @@ public final class Checkpoint {
         }
 
         @Override
+        public String name() { return "checkpoint"; }
+
+        @Override
         public Tensor forward(Context ctx, Tensor... values) {
             if (generator != null) generatorOffset = generator.offset();
             Variable[] in = new Variable[inputCount];

@@ -10,6 +10,7 @@ import io.jswift.models.generate.TextGenerator;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.models.tokenizer.Tokenizer;
+import io.jswift.tensor.Device;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -43,15 +44,18 @@ final class InferCommand implements Callable<Integer> {
     @Option(names = "--top_k") Integer topK;
     @Option(names = "--repetition_penalty") Double repetitionPenalty;
     @Option(names = "--seed", defaultValue = "42") long seed;
+    @Option(names = "--device", defaultValue = "cpu", description = DeviceOption.DESCRIPTION) String device;
     @Option(names = "--verbose", description = "Print stack traces on errors.") boolean verbose;
 
     @Override
     public Integer call() throws Exception {
+        Device dev = DeviceOption.open(device);
         model = AdapterBase.modelOrBase(model, adapters);
         if (!(ModelLoader.load(model, false) instanceof LoadedModel.CausalLm lm)) {
             throw new IllegalArgumentException(model + " is not a causal language model: jswift infer chats with LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
         }
         if (adapters != null) PeftAdapter.load(adapters, lm.model());
+        lm.model().to(dev); // loaded on the host (memory-mapped), then copied to the device as a whole
         Tokenizer tokenizer = Tokenizer.fromDirectory(model);
         ChatTemplate template = ChatTemplate.fromDirectory(model);
         SamplingParams params = sampling();

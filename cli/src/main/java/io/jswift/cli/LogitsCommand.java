@@ -46,7 +46,7 @@ final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, description = "Output .safetensors file (tensor \"logits\").")
     Path output;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "Device to run on (default cpu).")
+    @Option(names = "--device", defaultValue = "cpu", description = DeviceOption.DESCRIPTION)
     String device;
 
     @Option(names = "--verbose", description = "Print stack traces on errors.")
@@ -54,30 +54,30 @@ final class LogitsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Device dev = Device.parse(device);
-        if (!dev.equals(Device.CPU)) Tensor.zeros(DType.F32, 1).to(dev); // fails with the backend's reason when unavailable
+        Device dev = DeviceOption.open(device);
         model = AdapterBase.modelOrBase(model, adapters);
         LoadedModel loaded = ModelLoader.load(model, false);
         if (adapters != null) PeftAdapter.load(adapters, loaded.module());
+        loaded.module().to(dev); // loaded on the host (memory-mapped), then copied to the device as a whole
         Tensor logits;
         try (var s = GradMode.noGrad()) {
             logits = switch (loaded) {
                 case LoadedModel.CausalLm lm -> {
                     if (input.inputIds == null) throw new IllegalArgumentException(model + " is a causal LM: give --input_ids, not --pixel_values");
                     Tensor ids = parseIds(input.inputIds);
-                    Tensor out = lm.model().forward(DecoderInput.of(ids.reshape(1, -1))).value();
+                    Tensor out = lm.model().forward(DecoderInput.of(ids.reshape(1, -1).to(dev))).value();
                     yield out.reshape(out.size(1), out.size(2));
                 }
                 case LoadedModel.VitClassifier vit -> {
                     if (input.pixelValues == null) throw new IllegalArgumentException(model + " is an image classifier: give --pixel_values, not --input_ids");
-                    Tensor out = vit.model().forward(Variable.constant(readPixels(input.pixelValues))).value();
+                    Tensor out = vit.model().forward(Variable.constant(readPixels(input.pixelValues).to(dev))).value();
                     yield out.reshape(out.size(1));
                 }
                 case LoadedModel.Vit vit -> throw new IllegalArgumentException(model + " is a ViTModel without a classification head: "
                         + "jswift logits needs ViTForImageClassification (a checkpoint with classifier.weight)");
             };
         }
-        SafetensorsWriter.write(output, Map.of("logits", logits.to(DType.F32).to(Device.CPU)), Map.of("format", "pt"));
+        SafetensorsWriter.write(output, Map.of("logits", logits.to(Device.CPU).to(DType.F32)), Map.of("format", "pt"));
         System.out.println("wrote logits " + Arrays.toString(logits.shape()) + " to " + output);
         return 0;
     }

@@ -42,11 +42,11 @@ final class TrainingOptions {
     @Option(names = "--packing", arity = "0..1", fallbackValue = "true", defaultValue = "false", description = "Pack several samples into each row of --max_length, attention isolated per sample.") boolean packing;
     @Option(names = "--val_dataset", arity = "1..*", description = "Validation files (FILE#N as --dataset).") List<String> valDataset;
     @Option(names = "--split_dataset_ratio", defaultValue = "0", description = "Share of each --dataset file held out for validation.") double splitRatio;
-    @Option(names = "--device", defaultValue = "cpu") String device;
+    @Option(names = "--device", defaultValue = "cpu", description = DeviceOption.DESCRIPTION) String device;
 
     /** @param defaultLearningRate used when --learning_rate is not given */
     TrainArgs toArgs(double defaultLearningRate) {
-        if (!device.equals("cpu")) throw new IllegalArgumentException("--device " + device + ": training runs on the cpu backend only in this build");
+        DeviceOption.open(device);
         return TrainArgs.builder(model, dataset.stream().map(DatasetSpec::parse).toList(), outputDir).optim(optim).learningRate(learningRate == null ? defaultLearningRate : learningRate)
                 .lrSchedulerType(scheduler).warmupRatio(warmupRatio).warmupSteps(warmupSteps).weightDecay(weightDecay).maxGradNorm(maxGradNorm)
                 .maxSteps(maxSteps).numTrainEpochs(epochs).perDeviceTrainBatchSize(batchSize).perDeviceEvalBatchSize(evalBatchSize)
@@ -55,7 +55,7 @@ final class TrainingOptions {
                 .adamBeta1(beta1).adamBeta2(beta2).adamEpsilon(epsilon).momentum(momentum).skipBadRows(skipBadRows).resumeFromCheckpoint(resume)
                 .truncationStrategy(truncation).packing(packing).splitDatasetRatio(splitRatio)
                 .valDatasets(valDataset == null ? List.of() : valDataset.stream().map(DatasetSpec::parse).toList())
-                .build();
+                .device(device).build();
     }
 
     /** The highest-step checkpoint-N directory of a run, or null. */

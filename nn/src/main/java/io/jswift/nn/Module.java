@@ -1,13 +1,17 @@
 package io.jswift.nn;
 
 import io.jswift.tensor.DType;
+import io.jswift.tensor.Device;
 import io.jswift.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A layer or model: named parameters and named child modules, so that the dotted path of every
@@ -73,6 +77,32 @@ public abstract class Module {
         return out;
     }
 
+    /**
+     * Moves every parameter (with its gradient) and every module-held tensor ({@link #moveBuffers}) to
+     * {@code device}, in place, as torch's {@code Module.to}: Parameter objects keep their identity, requiresGrad and
+     * frozen state, so optimizers and LoRA wrappers made before the move keep working. A parameter shared by
+     * several modules (tied embeddings) moves once. Returns this module.
+     */
+    public final Module to(Device device) {
+        io.jswift.tensor.Backends.forDevice(device); // an unknown or unavailable device fails here, naming the reason
+        Set<Parameter> moved = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Parameter p : namedParameters().values()) if (moved.add(p)) p.to(device);
+        for (Module m : namedModules().values()) m.moveBuffers(device);
+        return this;
+    }
+
+    /**
+     * Moves tensors this module holds outside its parameters (PyTorch's buffers, cached tables, a stashed
+     * weight) to {@code device}; called by {@link #to(Device)} for every module. The default holds none.
+     */
+    protected void moveBuffers(Device device) {}
+
+    /** The device of the first parameter that has data (cpu when there is none): where inputs must go. */
+    public final Device device() {
+        for (Parameter p : namedParameters().values()) if (!p.value().isMeta()) return p.device();
+        return Device.CPU;
+    }
+
     /** name → tensor of every parameter (HF state dict). */
     public final Map<String, Tensor> stateDict() {
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -84,7 +114,9 @@ public abstract class Module {
      * Assigns tensors by name. Strict loading requires the names to match exactly and lists every missing,
      * unexpected and mis-shaped tensor in one {@link StateDictException}; non-strict ignores missing and
      * unexpected names but never a wrong shape. Float tensors keep their dtype unless the parameter is
-     * trainable, where they become F32 master weights. {@code source} names the file for messages.
+     * trainable, where they become F32 master weights. A parameter that already has data keeps its device (the
+     * loaded tensor is copied there, as torch's load_state_dict copies into the existing tensor); a meta one takes
+     * the loaded tensor's. {@code source} names the file for messages.
      */
     public final void loadStateDict(Map<String, Tensor> state, boolean strict, String source) {
         Map<String, Parameter> params = namedParameters();
@@ -105,7 +137,8 @@ public abstract class Module {
             Tensor t = state.get(e.getKey());
             if (t == null) continue;
             Parameter p = e.getValue();
-            p.setValue(p.requiresGrad() && t.dtype() != DType.F32 && t.dtype() != DType.F64 ? t.to(DType.F32) : t);
+            Tensor v = p.requiresGrad() && t.dtype() != DType.F32 && t.dtype() != DType.F64 ? t.to(DType.F32) : t;
+            p.setValue(p.value().isMeta() ? v : v.to(p.device()));
         }
     }
 

@@ -2,6 +2,7 @@ package io.jswift.nn;
 
 import io.jswift.autograd.Variable;
 import io.jswift.tensor.DType;
+import io.jswift.tensor.Device;
 import io.jswift.tensor.Tensor;
 
 /**
@@ -40,6 +41,20 @@ public final class Parameter {
         }
         variable.setRequiresGrad(requiresGrad);
     }
+
+    /**
+     * Moves the value (and the accumulated gradient, as torch's Module.to) to {@code device} in place: the same
+     * Parameter and Variable, so optimizers, LoRA wrappers and tied modules holding it see the moved tensor;
+     * requiresGrad is kept. A meta (weightless) parameter stays meta.
+     */
+    public void to(Device device) {
+        Tensor v = value();
+        if (v.isMeta() || v.device().equals(device)) return;
+        variable.setValue(v.to(device));
+        if (grad() != null) variable.setGrad(grad().to(device));
+    }
+
+    public Device device() { return value().device(); }
 
     public int[] shape() { return value().shape(); }
 

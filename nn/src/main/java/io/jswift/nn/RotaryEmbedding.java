@@ -1,5 +1,6 @@
 package io.jswift.nn;
 
+import io.jswift.tensor.Device;
 import io.jswift.tensor.Tensor;
 
 /**
@@ -51,7 +52,12 @@ public final class RotaryEmbedding {
     public int dim() { return dim; }
 
     /** cos and sin tables, each [T, R] for the given positions (or [B, T, R] for a [B, T] position matrix). */
-    public record Tables(Tensor cos, Tensor sin) {}
+    public record Tables(Tensor cos, Tensor sin) {
+        /** Both tables on {@code device} (the tables are computed on the host, as HF computes them in float32). */
+        public Tables to(Device device) {
+            return cos.device().equals(device) ? this : new Tables(cos.to(device), sin.to(device));
+        }
+    }
 
     /** Tables for positions start, start+1, ..., start+length-1. */
     public Tables forRange(int start, int length) {

@@ -23,6 +23,9 @@ public final class Dropout {
 
     record Mask(double p, Generator generator) implements Function {
         @Override
+        public String name() { return "dropout"; }
+
+        @Override
         public Tensor forward(Context ctx, Tensor... in) {
             Backend b = in[0].backend();
             Tensor mask = b.allocate(in[0].dtype(), in[0].shape());

@@ -41,6 +41,9 @@ public final class Elementwise {
         }
 
         @Override
+        public String name() { return op.name().toLowerCase(java.util.Locale.ROOT); }
+
+        @Override
         public Tensor forward(Context ctx, Tensor... in) {
             if (op == BinaryOp.MUL || op == BinaryOp.DIV) ctx.save(in[0], in[1]);
             return in[0].backend().binary(op, in[0], in[1]);
@@ -77,6 +80,9 @@ public final class Elementwise {
     /** x op s for a constant scalar s (ADD, MUL, POW). */
     record Scalar(BinaryOp op, double s) implements Function {
         @Override
+        public String name() { return op.name().toLowerCase(java.util.Locale.ROOT); }
+
+        @Override
         public Tensor forward(Context ctx, Tensor... in) {
             if (op == BinaryOp.POW) ctx.save(in[0]);
             return in[0].backend().binaryScalar(op, in[0], s);
@@ -97,6 +103,9 @@ public final class Elementwise {
 
     /** Unary functions; the backward uses the saved input x or output y, whichever the derivative needs. */
     record Unary(UnaryOp op) implements Function {
+        @Override
+        public String name() { return op.name().toLowerCase(java.util.Locale.ROOT); }
+
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             Tensor y = in[0].backend().unary(op, in[0]);

@@ -77,6 +77,9 @@ public final class Fused {
 
     record Rope(Tensor cos, Tensor sin) implements Function {
         @Override
+        public Tensor[] constants() { return new Tensor[]{cos, sin}; }
+
+        @Override
         public Tensor forward(Context ctx, Tensor... in) { return in[0].backend().rope(in[0], cos, sin); }
 
         @Override
@@ -100,6 +103,9 @@ public final class Fused {
     /** Softmax or log-softmax over the last dim; both backwards need only the output. */
     record Softmax(boolean log) implements Function {
         @Override
+        public String name() { return log ? "logSoftmax" : "softmax"; }
+
+        @Override
         public Tensor forward(Context ctx, Tensor... in) {
             Tensor y = log ? in[0].backend().logSoftmax(in[0]) : in[0].backend().softmax(in[0]);
             ctx.save(y);
@@ -115,6 +121,9 @@ public final class Fused {
 
     /** Saves q, k, v, the output and the row log-sum-exp; the backward recomputes probabilities (FlashAttention-2). */
     record Attention(AttentionSpec spec) implements Function {
+        @Override
+        public Tensor[] constants() { return new Tensor[]{spec.querySegments(), spec.keySegments()}; }
+
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             FusedResults.Attention r = in[0].backend().attention(in[0], in[1], in[2], spec);

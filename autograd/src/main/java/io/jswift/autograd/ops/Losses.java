@@ -45,6 +45,9 @@ public final class Losses {
 
     record CrossEntropy(Tensor targets, long ignoreIndex) implements Function {
         @Override
+        public Tensor[] constants() { return new Tensor[]{targets}; }
+
+        @Override
         public Tensor forward(Context ctx, Tensor... in) {
             FusedResults.CrossEntropy r = in[0].backend().crossEntropy(in[0], targets, ignoreIndex);
             ctx.save(in[0], r.logSumExp());

@@ -29,6 +29,9 @@ public final class Reductions {
     /** The gradient broadcasts back over the reduced dims (divided by their size for the mean). */
     record Reduce(ReduceOp op, int[] dims, boolean keepDim) implements Function {
         @Override
+        public String name() { return op.name().toLowerCase(java.util.Locale.ROOT); }
+
+        @Override
         public Tensor forward(Context ctx, Tensor... in) {
             return in[0].backend().reduce(op, in[0], dims, keepDim);
         }

@@ -112,6 +112,9 @@ public final class Views {
     /** Backward scatters rows back with index_add (repeated indices accumulate, as for embeddings). */
     record IndexSelect(int dim, Tensor index) implements Function {
         @Override
+        public Tensor[] constants() { return new Tensor[]{index}; }
+
+        @Override
         public Tensor forward(Context ctx, Tensor... in) { return in[0].backend().indexSelect(in[0], dim, index); }
 
         @Override

@@ -123,10 +123,12 @@ public final class PeftAdapter {
         if (!missing.isEmpty() || !unexpected.isEmpty() || !mismatched.isEmpty()) {
             throw new StateDictException(source, missing, unexpected, mismatched);
         }
-        // private f32 copies: the file is memory-mapped read-only and training updates adapter weights in place
+        // private f32 copies: the file is memory-mapped read-only and training updates adapter weights in place;
+        // each goes to the device its layer is on
         expected.forEach((key, p) -> {
             Tensor t = stored.get(key);
-            p.setValue(t.dtype() == DType.F32 ? t.copy() : t.to(DType.F32));
+            Tensor f32 = t.dtype() == DType.F32 ? t.copy() : t.to(DType.F32);
+            p.setValue(p.value().isMeta() ? f32 : f32.to(p.device()));
         });
     }
 }

@@ -1,5 +1,6 @@
 package io.jswift.models.decoder;
 
+import io.jswift.tensor.Device;
 import io.jswift.tensor.Tensor;
 
 /**
@@ -16,5 +17,11 @@ public record DecoderInput(Tensor inputIds, Tensor positionIds, Tensor segmentId
         if (inputIds.rank() != 2) {
             throw new IllegalArgumentException("input ids must be [batch, tokens], got shape " + java.util.Arrays.toString(inputIds.shape()));
         }
+    }
+
+    /** The same input with its tensors on {@code device} (where the model is; the cache already is). */
+    public DecoderInput to(Device device) {
+        return new DecoderInput(inputIds.to(device), positionIds == null ? null : positionIds.to(device),
+                segmentIds == null ? null : segmentIds.to(device), cache, checkpoint);
     }
 }

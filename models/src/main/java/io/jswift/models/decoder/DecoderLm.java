@@ -13,6 +13,8 @@ import io.jswift.nn.ModuleList;
 import io.jswift.nn.Parameter;
 import io.jswift.nn.RMSNorm;
 import io.jswift.nn.RotaryEmbedding;
+import io.jswift.tensor.DType;
+import io.jswift.tensor.Device;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AttentionSpec;
@@ -61,10 +63,12 @@ public final class DecoderLm extends Module {
     public Variable hiddenStates(DecoderInput in) {
         int b = in.inputIds().size(0), t = in.inputIds().size(1);
         int past = in.cache() == null ? 0 : in.cache().length();
-        RotaryEmbedding.Tables rope = in.positionIds() != null ? rotary.forPositionIds(in.positionIds()) : rotary.forRange(past, t);
+        // what the forward creates goes where the weights are (the inputs must already be there: see Embedding)
+        Device device = model.embedTokens.weight().device();
+        RotaryEmbedding.Tables rope = (in.positionIds() != null ? rotary.forPositionIds(in.positionIds()) : rotary.forRange(past, t)).to(device);
         Tensor querySegments = in.segmentIds();
         Tensor keySegments = in.cache() != null ? in.cache().segmentsFor(querySegments, t) : querySegments;
-        if (keySegments != null && querySegments == null) querySegments = Tensor.zeros(io.jswift.tensor.DType.I32, b, t);
+        if (keySegments != null && querySegments == null) querySegments = Tensor.zeros(DType.I32, b, t).to(device);
         AttentionSpec spec = new AttentionSpec(1.0 / Math.sqrt(config.headDim()), true, querySegments, keySegments);
         Variable x = model.embedTokens.forward(in.inputIds());
         for (int l = 0; l < model.layers.size(); l++) {

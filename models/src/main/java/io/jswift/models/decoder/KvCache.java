@@ -10,7 +10,7 @@ import io.jswift.tensor.spi.Backend;
  */
 public final class KvCache {
     private final Tensor[] keys, values; // per layer [B, Hkv, capacity, D]
-    private final Tensor keySegments;    // [B, capacity] I32 on the host: segment of each cached position
+    private final Tensor keySegments;    // [B, capacity] I32 on the cache's device: segment of each cached position
     private final int capacity;
     private int length;
     private boolean segmented;           // true once any call passed segment ids (left padding)
@@ -23,7 +23,7 @@ public final class KvCache {
             keys[l] = backend.allocate(DType.F32, batch, kvHeads, capacity, headDim);
             values[l] = backend.allocate(DType.F32, batch, kvHeads, capacity, headDim);
         }
-        this.keySegments = Tensor.zeros(DType.I32, batch, capacity);
+        this.keySegments = backend.allocate(DType.I32, batch, capacity);
     }
 
     /**

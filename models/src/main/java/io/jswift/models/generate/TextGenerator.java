@@ -81,9 +81,10 @@ public final class TextGenerator {
             seenLength[r] = p.length;
             out.add(new ArrayList<>());
         }
+        Device device = model.device(); // ids go where the weights are; only the last row of logits comes back
         try (var scope = GradMode.noGrad()) {
             float[][] logits = lastLogits(model.forward(new DecoderInput(Tensor.ofLongs(ids, batch, longest),
-                    Tensor.ofLongs(pos, batch, longest), padded ? Tensor.ofInts(seg, batch, longest) : null, cache, false), 1).value());
+                    Tensor.ofLongs(pos, batch, longest), padded ? Tensor.ofInts(seg, batch, longest) : null, cache, false).to(device), 1).value());
             for (int step = 0; step < params.maxNewTokens(); step++) {
                 long[] next = new long[batch], nextPos = new long[batch];
                 boolean anyRunning = false;
@@ -107,7 +108,7 @@ public final class TextGenerator {
                 }
                 if (!anyRunning || step == params.maxNewTokens() - 1) break;
                 logits = lastLogits(model.forward(new DecoderInput(Tensor.ofLongs(next, batch, 1), Tensor.ofLongs(nextPos, batch, 1),
-                        padded ? Tensor.zeros(io.jswift.tensor.DType.I32, batch, 1) : null, cache, false), 1).value());
+                        padded ? Tensor.zeros(io.jswift.tensor.DType.I32, batch, 1) : null, cache, false).to(device), 1).value());
             }
         }
         List<Result> results = new ArrayList<>();

@@ -9,6 +9,7 @@ import io.jswift.nn.LinearLayer;
 import io.jswift.nn.Module;
 import io.jswift.nn.Parameter;
 import io.jswift.tensor.DType;
+import io.jswift.tensor.Device;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
 
@@ -57,6 +58,10 @@ public final class LoraLinear extends Module implements LinearLayer, DrawsRandom
         this.loraA = registerModule("lora_A", new Linear(in, r, false, gen));
         this.loraB = registerModule("lora_B", new Linear(r, out, false, null));
         loraB.weight().setValue(Tensor.zeros(DType.F32, out, r));
+        if (!weight.value().isMeta()) { // an adapter put on a model already on a device lives there too
+            loraA.to(weight.device());
+            loraB.to(weight.device());
+        }
         if (config.useDora()) {
             Tensor w = weight.value();
             this.magnitude = registerParameter("lora_magnitude_vector",
@@ -80,6 +85,12 @@ public final class LoraLinear extends Module implements LinearLayer, DrawsRandom
         if (magnitude == null) return LoraOps.lora(x, xDropped, w, b, a, bMat, scaling);
         Tensor norm = LoraOps.weightNorm(weight.value(), a.value(), bMat.value(), scaling);
         return LoraOps.dora(x, xDropped, w, b, a, bMat, magnitude.variable(), norm, scaling);
+    }
+
+    /** The base weight stashed by {@link #merge()} moves with the module. */
+    @Override
+    protected void moveBuffers(Device device) {
+        if (unmergedWeight != null) unmergedWeight = unmergedWeight.to(device);
     }
 
     /** Folds the adapter into the weight (W ← merged, in W's dtype); forward then costs one plain linear. */

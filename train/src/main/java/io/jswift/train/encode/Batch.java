@@ -1,6 +1,7 @@
 package io.jswift.train.encode;
 
 import io.jswift.models.decoder.DecoderInput;
+import io.jswift.tensor.Device;
 import io.jswift.tensor.Tensor;
 
 /**
@@ -13,6 +14,12 @@ public record Batch(Tensor inputIds, Tensor labels, Tensor positionIds, Tensor s
     /** The model input for this batch ({@code checkpoint}: recompute each layer in backward). */
     public DecoderInput decoderInput(boolean checkpoint) {
         return new DecoderInput(inputIds, positionIds, segmentIds, null, checkpoint);
+    }
+
+    /** This batch with its tensors on {@code device} (collation happens on the host). */
+    public Batch to(Device device) {
+        return new Batch(inputIds.to(device), labels.to(device), positionIds == null ? null : positionIds.to(device),
+                segmentIds == null ? null : segmentIds.to(device), tokens, targets);
     }
 
     public int rows() { return inputIds.size(0); }

@@ -3,6 +3,7 @@ package io.jswift.train.run;
 import io.jswift.nn.Module;
 import io.jswift.nn.Parameter;
 import io.jswift.tensor.DType;
+import io.jswift.tensor.Device;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.io.SafetensorsFile;
 import io.jswift.tensor.io.SafetensorsWriter;
@@ -39,7 +40,7 @@ public final class FullWeights implements TrainedWeights {
     public void write(Path dir) throws IOException {
         Map<String, Tensor> weights = new LinkedHashMap<>(), masters = new LinkedHashMap<>();
         model.namedParameters().forEach((name, p) -> {
-            Tensor t = p.value();
+            Tensor t = p.value().to(Device.CPU); // saved from a host copy: the cast to the save dtype rounds as on the cpu
             weights.put(name, t.dtype() == saveType ? t : t.to(saveType));
             if (p.requiresGrad() && t.dtype() != saveType) masters.put(name, t);
         });

@@ -37,6 +37,7 @@ public final class PretrainingRun {
             throw new IllegalArgumentException(args.model() + " is not a causal language model: jswift pt trains LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
         }
         DecoderLm model = lm.model();
+        model.to(args.targetDevice()); // loaded on the host (memory-mapped), then copied to the device as a whole
         EncodedDataset.Splits data = EncodedDataset.load(args.datasets(), args.valDatasets(), new PretrainEncoder(tokenizerIfPresent(args.model())),
                 args.datasetOptions(model.config().vocabSize()));
         DType saveType = args.torchDtype() == null ? model.config().dtype() : parseDtype(args.torchDtype());

@@ -88,6 +88,7 @@ public final class SftRun {
                     LoraInjector.find(model).size(), config.r(), fmt(config.alpha()), fmt(config.dropout()), config.useRslora() ? ", rsLoRA" : "");
             weights = new AdapterWeights(model, config, dir);
         }
+        model.to(args.targetDevice()); // loaded on the host (memory-mapped), adapters added, then copied to the device as a whole
         // conversations need the tokenizer and chat template; a directory without them still trains pre-tokenized rows
         Encoder encoder = hasTokenizer
                 ? new ChatEncoder(Tokenizer.fromDirectory(dir), ChatTemplate.fromDirectory(dir), LossScale.parse(chat.lossScale()), chat.system(),

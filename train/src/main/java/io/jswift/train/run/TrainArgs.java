@@ -1,5 +1,6 @@
 package io.jswift.train.run;
 
+import io.jswift.tensor.Device;
 import io.jswift.train.data.DatasetSpec;
 
 import java.nio.file.Path;
@@ -21,7 +22,8 @@ public record TrainArgs(
         double adamBeta1, double adamBeta2, double adamEpsilon, double momentum, boolean skipBadRows,
         Path resumeFromCheckpoint,     // null: a fresh run
         String truncationStrategy,     // delete | left | right (ms-swift)
-        boolean packing, List<DatasetSpec> valDatasets, double splitDatasetRatio) {
+        boolean packing, List<DatasetSpec> valDatasets, double splitDatasetRatio,
+        String device) {               // cpu, opencl, opencl:1, ... (the model and every batch go there)
 
     public TrainArgs {
         if (datasets.isEmpty()) throw new IllegalArgumentException("--dataset is required");
@@ -44,7 +46,11 @@ public record TrainArgs(
         if (!(splitDatasetRatio >= 0 && splitDatasetRatio < 1)) throw new IllegalArgumentException("--split_dataset_ratio must be in [0, 1), got " + splitDatasetRatio);
         datasets = List.copyOf(datasets);
         valDatasets = List.copyOf(valDatasets);
+        device = Device.parse(device).toString();
     }
+
+    /** The device to train on. */
+    public Device targetDevice() { return Device.parse(device); }
 
     /** How the dataset files become rows: truncation, packing, validation split, vocabulary check. */
     public io.jswift.train.encode.EncodedDataset.Options datasetOptions(int vocabSize) {
@@ -77,6 +83,7 @@ public record TrainArgs(
         private boolean packing;
         private List<DatasetSpec> valDatasets = List.of();
         private double splitRatio = 0;
+        private String device = "cpu";
 
         private Builder(Path model, List<DatasetSpec> datasets, Path outputDir) {
             this.model = model;
@@ -114,12 +121,13 @@ public record TrainArgs(
         public Builder packing(boolean v) { packing = v; return this; }
         public Builder valDatasets(List<DatasetSpec> v) { valDatasets = v; return this; }
         public Builder splitDatasetRatio(double v) { splitRatio = v; return this; }
+        public Builder device(String v) { device = v; return this; }
 
         public TrainArgs build() {
             return new TrainArgs(model, datasets, outputDir, optim, learningRate, lrSchedulerType, warmupRatio, warmupSteps, weightDecay,
                     maxGradNorm, maxSteps, numTrainEpochs, batch, evalBatch, accumulation, maxLength, torchDtype, seed, saveSteps,
                     saveTotalLimit, evalSteps, loggingSteps, checkpointing, beta1, beta2, epsilon, momentum, skipBadRows, resume, truncation,
-                    packing, valDatasets, splitRatio);
+                    packing, valDatasets, splitRatio, device);
         }
     }
 }

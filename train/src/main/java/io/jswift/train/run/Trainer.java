@@ -6,6 +6,7 @@ import io.jswift.autograd.Variable;
 import io.jswift.models.decoder.DecoderLm;
 import io.jswift.nn.CausalLmLoss;
 import io.jswift.nn.Parameter;
+import io.jswift.tensor.Device;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.io.SafetensorsFile;
@@ -110,6 +111,7 @@ public final class Trainer {
         if (firstStep > 0) progress.message("resumed from " + args.resumeFromCheckpoint() + " at step " + firstStep);
 
         model.train(true);
+        Device device = model.device(); // the run moved the model there; batches are collated on the host and follow
         int evalEvery = args.effectiveEvalSteps();
         try (MetricsLog log = new MetricsLog(runDir.resolve("logging.jsonl"))) {
             long tokensSinceLog = 0, lastSaved = -1;
@@ -128,7 +130,7 @@ public final class Trainer {
                 }
                 double loss = 0;
                 for (List<Encoded> rows : micro) {
-                    Batch batch = Collator.collate(rows);
+                    Batch batch = Collator.collate(rows).to(device);
                     Variable logits = model.forward(batch.decoderInput(args.gradientCheckpointing()));
                     Variable l = CausalLmLoss.apply(logits, batch.labels(), (double) Math.max(1, targets));
                     l.backward();
@@ -198,6 +200,7 @@ public final class Trainer {
                 for (int i = start; i < Math.min(eval.size(), start + args.perDeviceEvalBatchSize()); i++) rows.add(eval.get(i));
                 Batch batch = Collator.collate(rows);
                 if (batch.targets() == 0) continue;
+                batch = batch.to(model.device());
                 Variable logits = model.forward(batch.decoderInput(false));
                 sum += CausalLmLoss.apply(logits, batch.labels(), 1.0).value().item();
                 targets += batch.targets();

@@ -1,5 +1,6 @@
 package io.jswift.autograd;
 
+import io.jswift.tensor.Backends;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.MetaStorage;
 import io.jswift.tensor.Tensor;
@@ -43,15 +44,15 @@ public final class Autograd {
 
     /**
      * The device the call runs on after seeing {@code t}: fails when {@code t} lives elsewhere than the tensors
-     * before it (PyTorch: "Expected all tensors to be on the same device"). Identity first: every tensor of a
-     * device shares its Device instance, so the common case costs one comparison. Meta tensors are left to
-     * the backend, whose message says to load the weights.
+     * before it (PyTorch: "Expected all tensors to be on the same device"). Identity first: tensors of a device
+     * usually share its Device instance, so the common case costs one comparison. A meta (weightless) tensor
+     * fails with the meta device's own message, which says to load the weights.
      */
     private static Device sameDevice(Function function, Device device, Tensor t) {
         Device d = t.device();
-        if (d == device || d == MetaStorage.DEVICE) return device;
-        if (device == null) return d;
-        if (d.equals(device) || d.equals(MetaStorage.DEVICE)) return device;
+        if (d == device) return device;
+        if (d.equals(MetaStorage.DEVICE)) Backends.forDevice(d); // throws: "tensor has no data (meta device): load the model's weights ..."
+        if (device == null || d.equals(device)) return device == null ? d : device;
         throw new IllegalArgumentException(function.name() + ": inputs on different devices: " + device + " and " + d
                 + "; move them with .to(device)");
     }

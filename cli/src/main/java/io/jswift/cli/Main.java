@@ -12,7 +12,21 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Fine-tune and serve LLMs and vision models on the JVM.",
         subcommands = {EnvCommand.class, InferCommand.class, LogitsCommand.class, ExportCommand.class, TokenizeCommand.class, TemplateCommand.class, PtCommand.class, SftCommand.class, NewModelCommand.class, CommandLine.HelpCommand.class})
-public final class Main {
+public final class Main implements java.util.concurrent.Callable<Integer> {
+    @CommandLine.Option(names = "--list_devices", description = "List the compute backends and their devices, or why one is unavailable (as jswift env).")
+    boolean listDevices;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** Without a subcommand: the device list with --list_devices, else the usage (exit 2). */
+    @Override
+    public Integer call() {
+        if (listDevices) return new EnvCommand().call();
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return ErrorReporter.EXIT_USAGE;
+    }
+
     public static void main(String[] args) {
         System.exit(run(args));
     }

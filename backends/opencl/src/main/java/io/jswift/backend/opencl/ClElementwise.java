@@ -46,7 +46,7 @@ final class ClElementwise {
         ClSource src = ClSource.of("unary.cl").type("X", x.dtype()).type("OUT", outType).define("OP", "u_" + name(op));
         computeType(src, outType.isFloatingPoint() ? outType : null);
         ClDims dims = ClDims.of(x.shape(), x.strides());
-        ClLaunch.run1d(ctx, src.text(), "unary", n, x, x.offset(), out, dims.meta(), dims.rank(), n);
+        ClGrid.run(ctx, src.text(), "unary", n, x, x.offset(), out, dims.meta(), dims.rank(), n);
         return out;
     }
 
@@ -66,7 +66,7 @@ final class ClElementwise {
                 .define("OP", "b_" + name(op));
         computeType(src, arithmeticType(op, promoted));
         ClDims dims = ClDims.of(shape, ClTensors.broadcastStrides(a, shape), ClTensors.broadcastStrides(b, shape));
-        ClLaunch.run1d(ctx, src.text(), "binary", n, a, a.offset(), b, b.offset(), out, dims.meta(), dims.rank(), n);
+        ClGrid.run(ctx, src.text(), "binary", n, a, a.offset(), b, b.offset(), out, dims.meta(), dims.rank(), n);
         return out;
     }
 
@@ -95,7 +95,7 @@ final class ClElementwise {
         computeType(src, compute);
         Object scalar = compute == null ? (Object) (long) s : compute == DType.F64 ? (Object) s : (Object) (float) s;
         ClDims dims = ClDims.of(a.shape(), a.strides());
-        ClLaunch.run1d(ctx, src.text(), "binary_scalar", n, a, a.offset(), scalar, out, dims.meta(), dims.rank(), n);
+        ClGrid.run(ctx, src.text(), "binary_scalar", n, a, a.offset(), scalar, out, dims.meta(), dims.rank(), n);
         return out;
     }
 
@@ -111,7 +111,7 @@ final class ClElementwise {
                 .type("OUT", out.dtype()).text();
         ClDims dims = ClDims.of(shape, ClTensors.broadcastStrides(cond, shape), ClTensors.broadcastStrides(a, shape),
                 ClTensors.broadcastStrides(b, shape));
-        ClLaunch.run1d(ctx, src, "where_select", n, cond, cond.offset(), a, a.offset(), b, b.offset(), out,
+        ClGrid.run(ctx, src, "where_select", n, cond, cond.offset(), a, a.offset(), b, b.offset(), out,
                 dims.meta(), dims.rank(), n);
         return out;
     }

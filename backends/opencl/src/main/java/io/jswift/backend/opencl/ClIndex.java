@@ -1,21 +1,204 @@
 package io.jswift.backend.opencl;
 
+import io.jswift.tensor.DType;
+import io.jswift.tensor.Shapes;
 import io.jswift.tensor.Tensor;
+
+import java.util.Arrays;
 import java.util.List;
 
-/** Indexing ops and concatenation (not yet implemented). */
+/**
+ * index_select, gather, scatter_add, index_add and concat. Indices are read back to the host, checked there
+ * (the CPU backend's messages) and passed to the kernel as longs, so no kernel depends on the index dtype and
+ * none can read out of bounds. The accumulating ops give each work item its own destination elements and add
+ * in the CPU backend's order: deterministic, and no float atomics (which OpenCL 1.2 lacks).
+ */
 final class ClIndex {
     private final ClContext ctx;
 
     ClIndex(ClContext ctx) { this.ctx = ctx; }
 
-    Tensor indexSelect(Tensor x, int dim, Tensor index) { throw new UnsupportedOperationException("opencl: indexSelect not implemented yet"); }
+    Tensor indexSelect(Tensor x, int dim, Tensor index) {
+        ClTensors.storage(ctx, x);
+        if (index.rank() != 1) throw new IllegalArgumentException("index_select: index must be 1-D, got shape " + Arrays.toString(index.shape()));
+        int d = Shapes.wrapDim(dim, x.rank());
+        long[] idx = indices(index, "index_select");
+        for (long i : idx) check(i, x.size(d), d, "index_select");
+        int[] outShape = x.shape();
+        outShape[d] = idx.length;
+        Tensor out = ClTensors.allocate(ctx, x.dtype(), outShape);
+        long n = out.numel();
+        if (n == 0) return out;
+        ClGrid.run(ctx, moveSource(x.dtype()), "index_select", n, x, x.offset(), idx, out,
+                ClTensors.meta(outShape, x.strides()), x.rank(), d, n);
+        return out;
+    }
 
-    Tensor gather(Tensor x, int dim, Tensor index) { throw new UnsupportedOperationException("opencl: gather not implemented yet"); }
+    Tensor gather(Tensor x, int dim, Tensor index) {
+        ClTensors.storage(ctx, x);
+        int d = Shapes.wrapDim(dim, x.rank());
+        checkIndexType(index, "gather");
+        checkGatherShapes(x, index, d, "gather");
+        long[] idx = indices(index, "gather");
+        for (long i : idx) check(i, x.size(d), d, "gather");
+        Tensor out = ClTensors.allocate(ctx, x.dtype(), index.shape());
+        long n = out.numel();
+        if (n == 0) return out;
+        ClGrid.run(ctx, moveSource(x.dtype()), "gather", n, x, x.offset(), idx, out,
+                ClTensors.meta(index.shape(), x.strides()), x.rank(), d, n);
+        return out;
+    }
 
-    void scatterAdd(Tensor dst, int dim, Tensor index, Tensor src) { throw new UnsupportedOperationException("opencl: scatterAdd not implemented yet"); }
+    void scatterAdd(Tensor dst, int dim, Tensor index, Tensor src) {
+        ClTensors.storage(ctx, dst);
+        ClTensors.storage(ctx, src);
+        int d = Shapes.wrapDim(dim, dst.rank());
+        checkIndexType(index, "scatter_add");
+        checkGatherShapes(dst, index, d, "scatter_add");
+        if (src.rank() != index.rank()) throw new IllegalArgumentException("scatter_add: src rank " + src.rank() + " != index rank " + index.rank());
+        for (int k = 0; k < index.rank(); k++) {
+            if (index.size(k) > src.size(k)) {
+                throw new IllegalArgumentException("scatter_add: index shape " + Arrays.toString(index.shape())
+                        + " exceeds src shape " + Arrays.toString(src.shape()));
+            }
+        }
+        long[] idx = indices(index, "scatter_add");
+        for (long i : idx) check(i, dst.size(d), d, "scatter_add");
+        if (idx.length == 0) return;
+        long columns = idx.length / index.size(d);
+        // the CPU backend adds in double for float destinations and in long (src truncated) for integer ones
+        String source = addSource(dst, src, dst.dtype());
+        ClGrid.run(ctx, source, "scatter_add", columns, dst, dst.offset(), idx, src, src.offset(),
+                ClTensors.meta(index.shape(), dst.strides(), src.strides()), index.rank(), d, columns);
+    }
 
-    void indexAdd(Tensor dst, int dim, Tensor index, Tensor src) { throw new UnsupportedOperationException("opencl: indexAdd not implemented yet"); }
+    void indexAdd(Tensor dst, int dim, Tensor index, Tensor src) {
+        ClTensors.storage(ctx, dst);
+        ClTensors.storage(ctx, src);
+        if (index.rank() != 1) throw new IllegalArgumentException("index_add: index must be 1-D, got shape " + Arrays.toString(index.shape()));
+        int d = Shapes.wrapDim(dim, dst.rank());
+        long[] idx = indices(index, "index_add");
+        if (src.rank() != dst.rank() || src.size(d) != idx.length || !sameExcept(src.shape(), dst.shape(), d)) {
+            throw new IllegalArgumentException("index_add: src shape " + Arrays.toString(src.shape()) + " does not match dst shape "
+                    + Arrays.toString(dst.shape()) + " with " + idx.length + " indices along dim " + d);
+        }
+        for (long i : idx) check(i, dst.size(d), d, "index_add");
+        long columns = dst.numel() / Math.max(1, dst.size(d));
+        if (idx.length == 0 || columns == 0) return;
+        long[] plan = groupByTarget(idx);
+        long groups = (plan.length - 1 - idx.length) / 2;
+        // the CPU backend adds dst and src in their promoted type, then converts to dst's dtype
+        String source = addSource(dst, src, DType.promote(dst.dtype(), src.dtype()));
+        ClGrid.run(ctx, source, "index_add", Math.multiplyExact(groups, columns), dst, dst.offset(), src, src.offset(),
+                plan, groups, ClTensors.meta(dst.shape(), dst.strides(), src.strides()), dst.rank(), d, columns);
+    }
 
-    Tensor concat(List<Tensor> tensors, int dim) { throw new UnsupportedOperationException("opencl: concat not implemented yet"); }
+    /**
+     * targets[g], starts[g + 1], rows: each distinct target's source rows in ascending order (the CPU
+     * backend's order of additions). Sorting (target, row) pairs packed in one long keeps rows in order.
+     */
+    static long[] groupByTarget(long[] idx) {
+        int m = idx.length;
+        long[] keys = new long[m];
+        for (int r = 0; r < m; r++) keys[r] = idx[r] << 31 | r; // targets and rows are below 2^31 (checked ints)
+        Arrays.sort(keys);
+        int groups = 0;
+        for (int k = 0; k < m; k++) if (k == 0 || keys[k] >>> 31 != keys[k - 1] >>> 31) groups++;
+        long[] plan = new long[2 * groups + 1 + m];
+        for (int k = 0, g = 0; k < m; k++) {
+            if (k == 0 || keys[k] >>> 31 != keys[k - 1] >>> 31) {
+                plan[g] = keys[k] >>> 31;
+                plan[groups + g++] = k;
+            }
+            plan[2 * groups + 1 + k] = keys[k] & 0x7FFFFFFFL;
+        }
+        plan[2 * groups] = m;
+        return plan;
+    }
+
+    Tensor concat(List<Tensor> tensors, int dim) {
+        if (tensors.isEmpty()) throw new IllegalArgumentException("concat of no tensors");
+        Tensor first = tensors.get(0);
+        int d = Shapes.wrapDim(dim, first.rank());
+        int total = 0;
+        DType type = first.dtype();
+        for (Tensor t : tensors) {
+            ClTensors.storage(ctx, t);
+            if (t.rank() != first.rank()) {
+                throw new IllegalArgumentException("concat: ranks differ: " + Arrays.toString(first.shape()) + " vs " + Arrays.toString(t.shape()));
+            }
+            for (int k = 0; k < t.rank(); k++) {
+                if (k != d && t.size(k) != first.size(k)) {
+                    throw new IllegalArgumentException("concat along dim " + d + ": shapes " + Arrays.toString(first.shape())
+                            + " and " + Arrays.toString(t.shape()) + " differ at dim " + k);
+                }
+            }
+            total = Math.addExact(total, t.size(d));
+            type = DType.promote(type, t.dtype());
+        }
+        int[] shape = first.shape();
+        shape[d] = total;
+        Tensor out = ClTensors.allocate(ctx, type, shape);
+        int at = 0;
+        for (Tensor t : tensors) {
+            ClCopy.copy(ctx, t, out.narrow(d, at, t.size(d)));
+            at += t.size(d);
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** index.cl for elements of {@code t}'s size, moved as unsigned integers of that size. */
+    private static String moveSource(DType t) {
+        String bits = switch (t.byteSize()) {
+            case 1 -> "uchar";
+            case 2 -> "ushort";
+            case 4 -> "uint";
+            default -> "ulong";
+        };
+        return ClSource.of("index.cl").define("E_T", bits).text();
+    }
+
+    /** index_add.cl for dst and src, adding in the compute type of {@code addType}. */
+    private static String addSource(Tensor dst, Tensor src, DType addType) {
+        return ClSource.of("index_add.cl").type("DST", dst.dtype()).type("SRC", src.dtype())
+                .define("ACC", ClTypes.computeType(addType.isFloatingPoint() ? addType : DType.I64)).text();
+    }
+
+    private long[] indices(Tensor index, String what) {
+        ClTensors.storage(ctx, index);
+        checkIndexType(index, what);
+        return index.toLongArray();
+    }
+
+    private static void checkIndexType(Tensor index, String what) {
+        if (index.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException(what + ": index must be an integer tensor, got " + index.dtype());
+        }
+    }
+
+    private static void check(long i, int size, int dim, String what) {
+        if (i < 0 || i >= size) {
+            throw new IndexOutOfBoundsException(what + ": index " + i + " is out of range for dim " + dim + " of size " + size);
+        }
+    }
+
+    /** Gather/scatter index shapes: same rank, and no larger than the data except along dim. */
+    private static void checkGatherShapes(Tensor data, Tensor index, int d, String what) {
+        if (index.rank() != data.rank()) {
+            throw new IllegalArgumentException(what + ": index rank " + index.rank() + " != tensor rank " + data.rank());
+        }
+        for (int k = 0; k < index.rank(); k++) {
+            if (k != d && index.size(k) > data.size(k)) {
+                throw new IllegalArgumentException(what + ": index shape " + Arrays.toString(index.shape())
+                        + " exceeds tensor shape " + Arrays.toString(data.shape()) + " at dim " + k);
+            }
+        }
+    }
+
+    private static boolean sameExcept(int[] a, int[] b, int dim) {
+        for (int k = 0; k < a.length; k++) if (k != dim && a[k] != b[k]) return false;
+        return true;
+    }
 }

@@ -1,15 +1,129 @@
 package io.jswift.backend.opencl;
 
+import io.jswift.tensor.DType;
+import io.jswift.tensor.Shapes;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.ReduceOp;
 
-/** Reductions and argmax (not yet implemented). */
+import java.util.Arrays;
+
+/**
+ * Reductions over any set of dims, and argmax. Result dtypes as the CPU backend (ReduceKernels): SUM of
+ * integers is I64, MEAN of integers F32, MAX/MIN keep the dtype. Floats accumulate in f32 (f64 for F64),
+ * integers in 64 bits. Small reductions run one work item per output; larger ones a work group per output
+ * (or several per output, combined by a second kernel, when there are few outputs).
+ */
 final class ClReduce {
+    /** Below this many reduced positions per output a tree reduction is not worth its barriers. */
+    private static final int SMALL = 64;
+    /** Enough work groups to fill a large GPU (a few per compute unit). */
+    private static final int TARGET_GROUPS = 256;
+
     private final ClContext ctx;
+    private final int groupSize;
 
-    ClReduce(ClContext ctx) { this.ctx = ctx; }
+    ClReduce(ClContext ctx) {
+        this.ctx = ctx;
+        this.groupSize = Integer.highestOneBit((int) Math.max(1, Math.min(256, ctx.maxWorkGroupSize())));
+    }
 
-    Tensor reduce(ReduceOp op, Tensor x, int[] dims, boolean keepDim) { throw new UnsupportedOperationException("opencl: reduce not implemented yet"); }
+    Tensor reduce(ReduceOp op, Tensor x, int[] dims, boolean keepDim) {
+        ClTensors.storage(ctx, x);
+        int rank = x.rank();
+        boolean[] reduced = new boolean[rank];
+        if (dims.length == 0) Arrays.fill(reduced, true);
+        for (int d : dims) {
+            int w = Shapes.wrapDim(d, rank);
+            if (reduced[w]) throw new IllegalArgumentException("dim " + d + " appears more than once in " + Arrays.toString(dims));
+            reduced[w] = true;
+        }
+        int[] shape = x.shape();
+        int nReduced = 0;
+        for (boolean r : reduced) if (r) nReduced++;
+        int[] outShape = new int[keepDim ? rank : rank - nReduced];
+        for (int i = 0, o = 0; i < rank; i++) {
+            if (!reduced[i]) outShape[o++] = shape[i];
+            else if (keepDim) outShape[o++] = 1;
+        }
+        ClReduceDims layout = ClReduceDims.of(shape, x.strides(), reduced);
+        long count = layout.count();
+        if ((op == ReduceOp.MAX || op == ReduceOp.MIN) && count == 0) {
+            throw new IllegalArgumentException(op + " over an empty dimension of shape " + Arrays.toString(shape) + " has no identity");
+        }
+        DType xt = x.dtype();
+        boolean integral = !xt.isFloatingPoint();
+        DType outType = op == ReduceOp.MEAN && integral ? DType.F32 : (integral && op == ReduceOp.SUM) ? DType.I64 : xt;
+        Tensor out = ClTensors.allocate(ctx, outType, outShape);
+        long outputs = layout.outputs();
+        if (outputs == 0) return out;
 
-    Tensor argmax(Tensor x, int dim, boolean keepDim) { throw new UnsupportedOperationException("opencl: argmax not implemented yet"); }
+        DType acc = integral ? DType.I64 : xt == DType.F64 ? DType.F64 : DType.F32;
+        ClSource src = ClSource.of("reduce.cl").type("X", xt).type("OUT", outType)
+                .define("ACC", ClTypes.computeType(acc))
+                .define("IDENT", identity(op, acc))
+                .define(op == ReduceOp.MEAN ? "OP_SUM" : "OP_" + op.name(), 1);
+        // MEAN divides in double where it can (the CPU backend's integer MEAN divides a double sum)
+        src.real("R", acc == DType.F64 || (integral && ctx.supportsFp64()) ? DType.F64 : DType.F32);
+        if (op == ReduceOp.MEAN) src.define("MEAN", 1);
+        if (!integral && op != ReduceOp.MAX && op != ReduceOp.MIN) src.define("KAHAN", 1);
+        String text = src.text();
+        long[] meta = layout.meta();
+        int kr = layout.keptShape().length, rr = layout.redShape().length;
+
+        boolean keptInnermost = !layout.innerReducedContiguous();
+        if (count < SMALL || (keptInnermost && outputs >= 1024)) {
+            ClGrid.run(ctx, text, "reduce_each", outputs, x, x.offset(), out, meta, kr, rr, count, outputs);
+            return out;
+        }
+        int parts = (int) Math.max(1, Math.min(count / ((long) groupSize * 16), TARGET_GROUPS / outputs));
+        long chunk = (count + parts - 1) / parts;
+        long groups = Math.multiplyExact(outputs, (long) parts);
+        Tensor part = parts == 1 ? out : ClTensors.allocate(ctx, acc, Math.toIntExact(groups));
+        ClLaunch.run(ctx, text, "reduce_part", new long[]{groups * groupSize}, new long[]{groupSize},
+                x, x.offset(), out, part, meta, kr, rr, count, chunk, parts, new ClLaunch.Local((long) groupSize * acc.byteSize()));
+        if (parts > 1) ClGrid.run(ctx, text, "reduce_finish", outputs, part, out, parts, count, outputs);
+        return out;
+    }
+
+    private static String identity(ReduceOp op, DType acc) {
+        return switch (op) {
+            case SUM, MEAN -> "0";
+            case MAX -> acc == DType.I64 ? "LONG_MIN" : "(-INFINITY)";
+            case MIN -> acc == DType.I64 ? "LONG_MAX" : "INFINITY";
+        };
+    }
+
+    /** Index of the first maximum along dim (NaN counts as the maximum, as in PyTorch), as I64. */
+    Tensor argmax(Tensor x, int dim, boolean keepDim) {
+        ClTensors.storage(ctx, x);
+        int rank = x.rank();
+        int d = Shapes.wrapDim(dim, rank);
+        long n = x.size(d);
+        if (n == 0) throw new IllegalArgumentException("argmax over an empty dimension of shape " + Arrays.toString(x.shape()));
+        int[] kept = new int[rank - 1];
+        long[] keptStrides = new long[rank - 1];
+        for (int i = 0, j = 0; i < rank; i++) {
+            if (i == d) continue;
+            kept[j] = x.size(i);
+            keptStrides[j++] = x.stride(i);
+        }
+        int[] outShape = x.shape();
+        outShape[d] = 1;
+        Tensor out = ClTensors.allocate(ctx, DType.I64, keepDim ? outShape : kept);
+        long outputs = out.numel();
+        if (outputs == 0) return out;
+        DType xt = x.dtype();
+        DType cmp = xt.isFloatingPoint() ? (xt == DType.F64 ? DType.F64 : DType.F32) : DType.I64;
+        String text = ClSource.of("argmax.cl").type("X", xt).define("CMP", ClTypes.computeType(cmp)).text();
+        ClDims dims = ClDims.of(kept, keptStrides);
+        long step = x.stride(d);
+        if (n < SMALL || (step != 1 && outputs >= 1024)) {
+            ClGrid.run(ctx, text, "argmax_each", outputs, x, x.offset(), out, dims.meta(), dims.rank(), n, step, outputs);
+        } else {
+            ClLaunch.run(ctx, text, "argmax_part", new long[]{outputs * groupSize}, new long[]{groupSize},
+                    x, x.offset(), out, dims.meta(), dims.rank(), n, step,
+                    new ClLaunch.Local((long) groupSize * cmp.byteSize()), new ClLaunch.Local((long) groupSize * 8));
+        }
+        return out;
+    }
 }

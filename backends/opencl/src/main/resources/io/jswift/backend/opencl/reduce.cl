@@ -1,0 +1,77 @@
+// SUM / MEAN / MAX / MIN of each output's reduced positions.
+// meta = keptShape[kr], keptStrides[kr], redShape[rr], redStrides[rr] (ClReduceDims).
+// ACC accumulates (float for f32/f16/bf16, double for f64, long for integers) starting from IDENT; MEAN
+// divides the sum by count in R. MAX/MIN propagate NaN like the CPU backend (fmax would drop it). KAHAN
+// compensates float sums within each work item (the CPU backend sums in double or compensated f32 lanes).
+
+#if defined(OP_MAX)
+#define COMBINE(acc, v) (((v) > (acc) || (v) != (v)) ? (v) : (acc))
+#elif defined(OP_MIN)
+#define COMBINE(acc, v) (((v) < (acc) || (v) != (v)) ? (v) : (acc))
+#else
+#define COMBINE(acc, v) ((acc) + (v))
+#endif
+
+#ifdef KAHAN
+// c holds minus the low part lost so far; an infinite term makes it NaN, which would poison the sum: drop it
+#define ACCUMULATE(s, c, v) { ACC y_ = (v) - c; ACC t_ = s + y_; ACC e_ = (t_ - s) - y_; c = isfinite(e_) ? e_ : (ACC) 0; s = t_; }
+#define TOTAL(s, c) ((s) - (c))
+#else
+#define ACCUMULATE(s, c, v) { s = COMBINE(s, (v)); }
+#define TOTAL(s, c) (s)
+#endif
+
+#ifdef MEAN
+#define FINISH(v, count) ((R) (v) / (R) (count))
+#else
+#define FINISH(v, count) (v)
+#endif
+
+inline long reduced_offset(long r, int kr, int rr, __global const long* meta) {
+    return strided_offset(r, rr, meta + 2 * kr, meta + 2 * kr + rr);
+}
+
+// One work item per output, sequential over its reduced positions: small reductions, or many outputs whose
+// kept dim is innermost (neighbouring items then read neighbouring elements).
+__kernel void reduce_each(__global const X_T* x, long xOffset, __global OUT_T* out, __global const long* meta,
+                          int kr, int rr, long count, long outputs) {
+    long o = get_global_id(0);
+    if (o >= outputs) return;
+    long base = xOffset + strided_offset(o, kr, meta, meta + kr);
+    ACC s = IDENT, c = 0;
+    for (long r = 0; r < count; r++) ACCUMULATE(s, c, (ACC) X_LOAD(x, base + reduced_offset(r, kr, rr, meta)));
+    OUT_STORE(out, o, FINISH(TOTAL(s, c), count));
+}
+
+// One work group per (output, part): the items stride over the part's chunk of reduced positions, then combine
+// in a tree in local memory. With parts == 1 the group stores the output; otherwise it writes its partial to
+// part[o * parts + p] and reduce_finish combines them (a large reduction into few outputs fills the device).
+__kernel void reduce_part(__global const X_T* x, long xOffset, __global OUT_T* out, __global ACC* part,
+                          __global const long* meta, int kr, int rr, long count, long chunk, int parts,
+                          __local ACC* scratch) {
+    long g = get_group_id(0);
+    long o = g / parts, p = g % parts;
+    int lid = get_local_id(0), size = get_local_size(0);
+    long base = xOffset + strided_offset(o, kr, meta, meta + kr);
+    long from = p * chunk, to = min(count, from + chunk);
+    ACC s = IDENT, c = 0;
+    for (long r = from + lid; r < to; r += size) ACCUMULATE(s, c, (ACC) X_LOAD(x, base + reduced_offset(r, kr, rr, meta)));
+    scratch[lid] = TOTAL(s, c);
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int h = size / 2; h > 0; h >>= 1) {
+        if (lid < h) scratch[lid] = COMBINE(scratch[lid], scratch[lid + h]);
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (lid == 0) {
+        if (parts == 1) OUT_STORE(out, o, FINISH(scratch[0], count));
+        else part[g] = scratch[0];
+    }
+}
+
+__kernel void reduce_finish(__global const ACC* part, __global OUT_T* out, int parts, long count, long outputs) {
+    long o = get_global_id(0);
+    if (o >= outputs) return;
+    ACC s = part[o * parts];
+    for (int p = 1; p < parts; p++) s = COMBINE(s, part[o * parts + p]);
+    OUT_STORE(out, o, FINISH(s, count));
+}

@@ -65,6 +65,7 @@ final class ClReduce {
         // MEAN divides in double where it can (the CPU backend's integer MEAN divides a double sum)
         src.real("R", acc == DType.F64 || (integral && ctx.supportsFp64()) ? DType.F64 : DType.F32);
         if (op == ReduceOp.MEAN) src.define("MEAN", 1);
+        if (integral) src.define("INTEGRAL", 1);
         if (!integral && op != ReduceOp.MAX && op != ReduceOp.MIN) src.define("KAHAN", 1);
         String text = src.text();
         long[] meta = layout.meta();
@@ -114,7 +115,9 @@ final class ClReduce {
         if (outputs == 0) return out;
         DType xt = x.dtype();
         DType cmp = xt.isFloatingPoint() ? (xt == DType.F64 ? DType.F64 : DType.F32) : DType.I64;
-        String text = ClSource.of("argmax.cl").type("X", xt).define("CMP", ClTypes.computeType(cmp)).text();
+        ClSource src = ClSource.of("argmax.cl").type("X", xt).define("CMP", ClTypes.computeType(cmp));
+        if (cmp == DType.I64) src.define("INTEGRAL", 1);
+        String text = src.text();
         ClDims dims = ClDims.of(kept, keptStrides);
         long step = x.stride(d);
         if (n < SMALL || (step != 1 && outputs >= 1024)) {

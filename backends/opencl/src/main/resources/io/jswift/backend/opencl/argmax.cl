@@ -2,6 +2,12 @@
 // CMP is the compared type: long for integers (I64 above 2^53 stays exact), float, or double for f64.
 // meta = keptShape[kr], keptStrides[kr]; the argmax dim has n elements at stride step.
 
+#ifdef INTEGRAL
+#define IS_NAN(v) 0
+#else
+#define IS_NAN(v) isnan(v)
+#endif
+
 __kernel void argmax_each(__global const X_T* x, long xOffset, __global long* out, __global const long* meta,
                           int kr, long n, long step, long outputs) {
     long o = get_global_id(0);
@@ -9,9 +15,9 @@ __kernel void argmax_each(__global const X_T* x, long xOffset, __global long* ou
     long base = xOffset + strided_offset(o, kr, meta, meta + kr);
     CMP best = (CMP) X_LOAD(x, base);
     long at = 0;
-    for (long i = 1; i < n && best == best; i++) {
+    for (long i = 1; i < n && !IS_NAN(best); i++) {
         CMP v = (CMP) X_LOAD(x, base + i * step);
-        if (v > best || v != v) {
+        if (v > best || IS_NAN(v)) {
             best = v;
             at = i;
         }
@@ -23,7 +29,7 @@ __kernel void argmax_each(__global const X_T* x, long xOffset, __global long* ou
 inline bool beats(CMP v, long i, CMP bv, long bi) {
     if (i < 0) return false;
     if (bi < 0) return true;
-    bool nan = v != v, bnan = bv != bv;
+    bool nan = IS_NAN(v), bnan = IS_NAN(bv);
     if (nan || bnan) return nan && (!bnan || i < bi);
     return v > bv || (v == bv && i < bi);
 }

@@ -4,10 +4,16 @@
 // divides the sum by count in R. MAX/MIN propagate NaN like the CPU backend (fmax would drop it). KAHAN
 // compensates float sums within each work item (the CPU backend sums in double or compensated f32 lanes).
 
+#ifdef INTEGRAL
+#define IS_NAN(v) 0
+#else
+#define IS_NAN(v) isnan(v)
+#endif
+
 #if defined(OP_MAX)
-#define COMBINE(acc, v) (((v) > (acc) || (v) != (v)) ? (v) : (acc))
+#define COMBINE(acc, v) (((v) > (acc) || IS_NAN(v)) ? (v) : (acc))
 #elif defined(OP_MIN)
-#define COMBINE(acc, v) (((v) < (acc) || (v) != (v)) ? (v) : (acc))
+#define COMBINE(acc, v) (((v) < (acc) || IS_NAN(v)) ? (v) : (acc))
 #else
 #define COMBINE(acc, v) ((acc) + (v))
 #endif

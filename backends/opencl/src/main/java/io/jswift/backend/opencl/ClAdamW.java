@@ -23,7 +23,7 @@ final class ClAdamW {
         String src = ClSource.of("adamw.cl").real("REAL", real)
                 .type("P", p.dtype()).type("G", gd.dtype()).type("M", m.dtype()).type("V", v.dtype()).text();
         long n = p.numel();
-        ClLaunch.run1d(ctx, src, "adamw_step", n, p, p.offset(), gd, m, m.offset(), v, v.offset(),
+        ClRows.run1d(ctx, src, "adamw_step", n, p, p.offset(), gd, m, m.offset(), v, v.offset(),
                 ClRows.scalar(real, 1 - c.lr() * c.weightDecay()), ClRows.scalar(real, c.beta1()), ClRows.scalar(real, c.beta2()),
                 ClRows.scalar(real, c.eps()), ClRows.scalar(real, c.lr() / bc1), ClRows.scalar(real, 1 / Math.sqrt(bc2)), n);
     }

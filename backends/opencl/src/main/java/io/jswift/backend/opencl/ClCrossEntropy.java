@@ -43,7 +43,7 @@ final class ClCrossEntropy {
         Tensor badRow = badRowFlag(n);
         String src = ClSource.of("cross_entropy.cl").real("REAL", ClRows.real(logits))
                 .type("DL", dl.dtype()).type("X", x.dtype()).type("T", t.dtype()).type("L", l.dtype()).type("DX", dx.dtype()).text();
-        ClLaunch.run(ctx, src, "cross_entropy_backward", new long[]{v, n}, null, dl, x, t, l, dx, badRow, v, ignoreIndex);
+        ClRows.runColumns(ctx, src, "cross_entropy_backward", v, n, dl, x, t, l, dx, badRow, v, ignoreIndex);
         checkTargets(badRow, targets, ignoreIndex, n, v);
         return dx;
     }

@@ -22,8 +22,8 @@ final class ClNorms {
         DType out = outType(x, weight, null), real = ClRows.real(x, weight);
         Tensor xd = ClTensors.dense(ctx, x), wd = weight == null ? xd : ClTensors.dense(ctx, weight);
         Tensor y = ClTensors.allocate(ctx, out, x.shape()), rstd = ClTensors.allocate(ctx, real, n);
-        String src = forwardSource(x, weight, null, out, real).define("X_ROUND(v)", roundTo(x.dtype())).text();
-        ClRows.run(ctx, src, "rms_norm_forward", n, c, real, 1, xd, wd, y, rstd, c, ClRows.scalar(real, eps));
+        String src = forwardSource(x, weight, null, out, real).text();
+        ClRows.run(ctx, src, "rms_norm_forward", n, c, real, 1, xd, wd, flag(weight), y, rstd, c, ClRows.scalar(real, eps));
         return new FusedResults.RmsNorm(y, rstd);
     }
 
@@ -35,7 +35,8 @@ final class ClNorms {
         Tensor y = ClTensors.allocate(ctx, out, x.shape());
         Tensor mean = ClTensors.allocate(ctx, real, n), rstd = ClTensors.allocate(ctx, real, n);
         String src = forwardSource(x, weight, bias, out, real).text();
-        ClRows.run(ctx, src, "layer_norm_forward", n, c, real, 1, xd, wd, bd, y, mean, rstd, c, ClRows.scalar(real, eps));
+        ClRows.run(ctx, src, "layer_norm_forward", n, c, real, 1, xd, wd, flag(weight), bd, flag(bias), y, mean, rstd, c,
+                ClRows.scalar(real, eps));
         return new FusedResults.LayerNorm(y, mean, rstd);
     }
 
@@ -64,28 +65,29 @@ final class ClNorms {
         Tensor wd = weight == null ? xd : ClTensors.dense(ctx, weight), md = rms ? rd : ClTensors.dense(ctx, mean);
         String src = ClSource.of("norm.cl").include("rows.cl").real("REAL", real)
                 .type("DY", dy.dtype()).type("X", x.dtype()).type("W", wd.dtype()).type("M", md.dtype()).type("S", rstd.dtype())
-                .type("DX", x.dtype()).type("O", gradType)
-                .define("RMS", rms ? 1 : 0).define("HAS_WEIGHT", weight != null ? 1 : 0).define("HAS_BIAS", hasBias ? 1 : 0).text();
+                .type("DX", x.dtype()).type("O", gradType).text();
         Tensor dx = ClTensors.allocate(ctx, x.dtype(), x.shape());
-        ClRows.run(ctx, src, "norm_backward_dx", n, c, real, 2, dyd, xd, wd, md, rd, dx, c);
+        ClRows.run(ctx, src, "norm_backward_dx", n, c, real, 2, dyd, xd, wd, flag(weight), md, rd, rms ? 1 : 0, dx, c);
         Tensor dw = weight == null ? null : ClTensors.allocate(ctx, gradType, c);
         Tensor db = hasBias ? ClTensors.allocate(ctx, gradType, c) : null;
-        if ((dw != null || db != null) && n > 0 && c > 0) paramGrads(src, real, dyd, xd, md, rd, dw, db, n, c);
+        if ((dw != null || db != null) && n > 0 && c > 0) paramGrads(src, real, dyd, xd, md, rd, rms, dw, db, n, c);
         return new FusedResults.NormGrads(dx, dw, db);
     }
 
     /** dw = Σ_rows dy·xhat, db = Σ_rows dy: partial sums over P chunks of rows, then a sum over the P partials. */
-    private void paramGrads(String src, DType real, Tensor dy, Tensor x, Tensor mean, Tensor rstd, Tensor dw, Tensor db, int n, int c) {
+    private void paramGrads(String src, DType real, Tensor dy, Tensor x, Tensor mean, Tensor rstd, boolean rms, Tensor dw, Tensor db,
+                            int n, int c) {
         long parts = Math.min(n, Math.max(1, PARTIAL_ITEMS / c));
         long chunk = (n + parts - 1) / parts;
         parts = (n + chunk - 1) / chunk;
         Tensor dwPart = dw == null ? null : ClTensors.allocate(ctx, real, (int) parts, c);
         Tensor dbPart = db == null ? null : ClTensors.allocate(ctx, real, (int) parts, c);
         Tensor any = dwPart != null ? dwPart : dbPart;
-        ClLaunch.run(ctx, src, "norm_param_partials", new long[]{c, parts}, null,
-                dy, x, mean, rstd, dwPart != null ? dwPart : any, dbPart != null ? dbPart : any, c, (long) n, chunk);
-        if (dw != null) ClLaunch.run(ctx, src, "column_sum", new long[]{c}, null, dwPart, dw, c, parts);
-        if (db != null) ClLaunch.run(ctx, src, "column_sum", new long[]{c}, null, dbPart, db, c, parts);
+        ClRows.runColumns(ctx, src, "norm_param_partials", c, parts,
+                dy, x, mean, rstd, rms ? 1 : 0, dwPart != null ? dwPart : any, flag(dwPart), dbPart != null ? dbPart : any, flag(dbPart),
+                c, (long) n, chunk);
+        if (dw != null) ClRows.run1d(ctx, src, "column_sum", c, dwPart, dw, c, parts);
+        if (db != null) ClRows.run1d(ctx, src, "column_sum", c, dbPart, db, c, parts);
     }
 
     // ------------------------------------------------------------------ helpers
@@ -94,7 +96,12 @@ final class ClNorms {
         return ClSource.of("norm.cl").include("rows.cl").real("REAL", real)
                 .type("X", x.dtype()).type("W", weight == null ? x.dtype() : weight.dtype()).type("B", bias == null ? x.dtype() : bias.dtype())
                 .type("Y", out).type("M", real).type("S", real)
-                .define("RMS", 0).define("HAS_WEIGHT", weight != null ? 1 : 0).define("HAS_BIAS", bias != null ? 1 : 0);
+                .define("X_ROUND(v)", roundTo(x.dtype()));
+    }
+
+    /** A kernel's runtime flag for an optional operand (a uniform branch, so both cases share one program). */
+    private static int flag(Tensor optional) {
+        return optional != null ? 1 : 0;
     }
 
     /** An expression rounding a REAL to {@code t} and back (HF casts the normalized value to the input dtype). */

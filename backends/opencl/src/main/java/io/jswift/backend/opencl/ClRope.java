@@ -23,9 +23,9 @@ final class ClRope {
         Tensor y = ClTensors.allocate(ctx, x.dtype(), x.shape());
         long total = (long) b * h * t * (d - r / 2);
         String src = ClSource.of("rope.cl").real("REAL", ClRows.real(x))
-                .type("X", x.dtype()).type("C", c.dtype()).type("S", s.dtype()).define("TRANSPOSE", transpose ? 1 : 0).text();
-        ClLaunch.run1d(ctx, src, "rope", total, x, x.offset(), x.stride(0), x.stride(1), x.stride(2), x.stride(3),
-                c, s, y, h, t, d, r, cos.rank() == 3 ? 1 : 0, total);
+                .type("X", x.dtype()).type("C", c.dtype()).type("S", s.dtype()).text();
+        ClRows.run1d(ctx, src, "rope", total, x, x.offset(), x.stride(0), x.stride(1), x.stride(2), x.stride(3),
+                c, s, y, h, t, d, r, cos.rank() == 3 ? 1 : 0, transpose ? 1 : 0, total);
         return y;
     }
 

@@ -21,6 +21,13 @@ import static org.jocl.CL.*;
 final class ClRows {
     /** Group size cap: enough to saturate a row reduction, small enough for every GPU's register budget. */
     static final int MAX_GROUP = 256;
+    /**
+     * Smallest group for short rows: a GPU runs a group below its SIMD width (32 or 64 lanes) at the cost of a
+     * full one anyway, and fewer distinct sizes mean fewer kernel specializations (PoCL compiles one per size).
+     */
+    static final int MIN_GROUP = 32;
+    /** Group size of the elementwise and column kernels. */
+    static final int ELEMENT_GROUP = 64;
 
     private static final Map<cl_kernel, Long> KERNEL_LIMITS = new ConcurrentHashMap<>();
 
@@ -35,11 +42,35 @@ final class ClRows {
         ClLaunch.run(ctx, source, kernel, new long[]{rows * group}, new long[]{group}, all);
     }
 
-    /** The largest power of two within MAX_GROUP, the device and kernel limits, and the next power of two of the row. */
+    /**
+     * A 1-D launch of {@code n} work items (the kernel checks its index against n) in groups of ELEMENT_GROUP, not of
+     * a size the runtime picks per n: one kernel specialization whatever n is.
+     */
+    static void run1d(ClContext ctx, String source, String kernel, long n, Object... args) {
+        if (n <= 0) return;
+        long group = Math.min(ELEMENT_GROUP, Long.highestOneBit(kernelLimit(ctx, ctx.kernel(source, kernel))));
+        ClLaunch.run(ctx, source, kernel, new long[]{roundUp(n, group)}, new long[]{group}, args);
+    }
+
+    /** A 2-D launch over [columns, count] (the kernel checks its column index) in groups of ELEMENT_GROUP columns. */
+    static void runColumns(ClContext ctx, String source, String kernel, long columns, long count, Object... args) {
+        if (columns <= 0 || count <= 0) return;
+        long group = Math.min(ELEMENT_GROUP, Long.highestOneBit(kernelLimit(ctx, ctx.kernel(source, kernel))));
+        ClLaunch.run(ctx, source, kernel, new long[]{roundUp(columns, group), count}, new long[]{group, 1}, args);
+    }
+
+    private static long roundUp(long n, long multiple) {
+        return (n + multiple - 1) / multiple * multiple;
+    }
+
+    /**
+     * The next power of two of the row length, at least MIN_GROUP and at most the largest power of two within
+     * MAX_GROUP and the device and kernel limits.
+     */
     static long groupSize(ClContext ctx, String source, String kernel, int rowLength) {
         long limit = Math.min(MAX_GROUP, Math.min(ctx.maxWorkGroupSize(), kernelLimit(ctx, ctx.kernel(source, kernel))));
         long group = Long.highestOneBit(Math.max(1, limit));
-        while (group > 1 && group / 2 >= rowLength) group /= 2;
+        while (group > MIN_GROUP && group / 2 >= rowLength) group /= 2;
         return group;
     }
 

@@ -21,7 +21,7 @@ final class ClSiluMul {
         Tensor y = ClTensors.allocate(ctx, out, gate.shape());
         String src = ClSource.of("silu_mul.cl").real("REAL", ClRows.real(gate, up))
                 .type("G", g.dtype()).type("U", u.dtype()).type("Y", out).text();
-        ClLaunch.run1d(ctx, src, "silu_mul_forward", y.numel(), g, u, y, y.numel());
+        ClRows.run1d(ctx, src, "silu_mul_forward", y.numel(), g, u, y, y.numel());
         return y;
     }
 
@@ -31,7 +31,7 @@ final class ClSiluMul {
         Tensor dg = ClTensors.allocate(ctx, gate.dtype(), gate.shape()), du = ClTensors.allocate(ctx, up.dtype(), up.shape());
         String src = ClSource.of("silu_mul.cl").real("REAL", ClRows.real(dy, gate, up))
                 .type("DY", d.dtype()).type("G", g.dtype()).type("U", u.dtype()).type("DG", dg.dtype()).type("DU", du.dtype()).text();
-        ClLaunch.run1d(ctx, src, "silu_mul_backward", dg.numel(), d, g, u, dg, du, dg.numel());
+        ClRows.run1d(ctx, src, "silu_mul_backward", dg.numel(), d, g, u, dg, du, dg.numel());
         return new FusedResults.SiluMulGrads(dg, du);
     }
 

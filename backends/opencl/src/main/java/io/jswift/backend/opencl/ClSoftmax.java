@@ -20,8 +20,8 @@ final class ClSoftmax {
         DType real = ClRows.real(x);
         Tensor xd = ClTensors.dense(ctx, x), y = ClTensors.allocate(ctx, x.dtype(), x.shape());
         String src = ClSource.of("softmax.cl").include("rows.cl").real("REAL", real)
-                .type("X", x.dtype()).type("Y", x.dtype()).define("LOG", log ? 1 : 0).text();
-        ClRows.run(ctx, src, "softmax_forward", n, v, real, 2, xd, y, v);
+                .type("X", x.dtype()).type("Y", x.dtype()).text();
+        ClRows.run(ctx, src, "softmax_forward", n, v, real, 2, xd, y, v, log ? 1 : 0);
         return y;
     }
 
@@ -35,8 +35,8 @@ final class ClSoftmax {
         DType real = ClRows.real(dy, y), out = DType.promote(dy.dtype(), y.dtype());
         Tensor dyd = ClTensors.dense(ctx, dy), yd = ClTensors.dense(ctx, y), dx = ClTensors.allocate(ctx, out, y.shape());
         String src = ClSource.of("softmax.cl").include("rows.cl").real("REAL", real)
-                .type("DY", dy.dtype()).type("Y", y.dtype()).type("DX", out).define("LOG", log ? 1 : 0).text();
-        ClRows.run(ctx, src, "softmax_backward", n, v, real, 1, dyd, yd, dx, v);
+                .type("DY", dy.dtype()).type("Y", y.dtype()).type("DX", out).text();
+        ClRows.run(ctx, src, "softmax_backward", n, v, real, 1, dyd, yd, dx, v, log ? 1 : 0);
         return dx;
     }
 }

@@ -31,11 +31,12 @@ __kernel void cross_entropy_forward(__global const X_T* x, __global const T_T* t
 #endif
 
 #ifdef DX_T
-// One work item per logit, global [V, N]; dx starts zeroed, so ignored rows are left as they are.
+// One work item per logit, global [>= V, N]; dx starts zeroed, so ignored rows are left as they are.
 __kernel void cross_entropy_backward(__global const DL_T* dLoss, __global const X_T* x, __global const T_T* targets,
                                      __global const L_T* lse, __global DX_T* dx, __global int* badRow, int v,
                                      long ignoreIndex) {
     int i = get_global_id(0);
+    if (i >= v) return;
     long row = get_global_id(1), at = row * v + i;
     long t = (long) T_LOAD(targets, row);
     if (t == ignoreIndex) return;

@@ -54,6 +54,16 @@ class FusedOpsTest {
         TensorAssert.assertClose(expected.toDoubleArray(), actual, tol, tol, what);
     }
 
+    /**
+     * 16-bit results rounded once from nearly equal values agree exactly but for rare ties; a missing or extra
+     * intermediate rounding (HF's cast of the normalized value) changes a large share of them.
+     */
+    private static void mostlyExact(String what, Tensor expected, Tensor actual) {
+        double[] e = expected.toDoubleArray(), a = actual.toDoubleArray();
+        long exact = java.util.stream.IntStream.range(0, e.length).filter(i -> e[i] == a[i]).count();
+        assertTrue(exact >= 0.99 * e.length, what + ": " + exact + " of " + e.length + " values equal the CPU's");
+    }
+
     /** x of [N, C] rows as a strided view: the odd columns of a [N, 2C] tensor, on both backends. */
     private static Tensor[] stridedRows(long seed, DType t, int n, int c) {
         Tensor wide = random(seed, t, n, 2 * c);
@@ -73,6 +83,7 @@ class FusedOpsTest {
                 FusedResults.RmsNorm e = cpu.rmsNorm(x, w, 1e-6);
                 FusedResults.RmsNorm a = cl.rmsNorm(dev(x), w == null ? null : dev(w), 1e-6);
                 same(what + " y", e.output(), a.output());
+                if (t == DType.BF16 && c > 1) mostlyExact(what + " y", e.output(), a.output());
                 same(what + " rstd", e.rstd(), a.rstd());
                 FusedResults.NormGrads ge = cpu.rmsNormBackward(dy, x, w, e.rstd());
                 FusedResults.NormGrads ga = cl.rmsNormBackward(dev(dy), dev(x), w == null ? null : dev(w), a.rstd());
@@ -124,6 +135,20 @@ class FusedOpsTest {
         same("layerNorm strided dx", lge.dInput(), lga.dInput());
         same("layerNorm strided dw", lge.dWeight(), lga.dWeight());
         same("layerNorm strided db", lge.dBias(), lga.dBias());
+    }
+
+    @Test
+    void rmsNormRoundsF16LikeHf() {
+        // f16 rows: the normalized value rounds to f16 before the weight multiply (also in the subnormal range)
+        Tensor x = random(25, DType.F16, 40, 130), w = uniform(26, 0.5, 1.5, DType.F16, 130), dy = random(27, DType.F16, 40, 130);
+        for (int i = 0; i < 130; i++) x.setDouble(x.getDouble(0, i) * 1e-3, 0, i);
+        FusedResults.RmsNorm e = cpu.rmsNorm(x, w, 1e-6), a = cl.rmsNorm(dev(x), dev(w), 1e-6);
+        same("rmsNorm F16 y", e.output(), a.output());
+        mostlyExact("rmsNorm F16 y", e.output(), a.output());
+        same("rmsNorm F16 rstd", e.rstd(), a.rstd());
+        FusedResults.NormGrads ge = cpu.rmsNormBackward(dy, x, w, e.rstd()), ga = cl.rmsNormBackward(dev(dy), dev(x), dev(w), a.rstd());
+        same("rmsNorm F16 dx", ge.dInput(), ga.dInput());
+        same("rmsNorm F16 dw", ge.dWeight(), ga.dWeight());
     }
 
     @Test

@@ -19,6 +19,7 @@ final class ClSource {
 
     private final String file;
     private final StringBuilder defines = new StringBuilder();
+    private final StringBuilder includes = new StringBuilder();
     private boolean fp64;
 
     private ClSource(String file) { this.file = file; }
@@ -44,6 +45,12 @@ final class ClSource {
         return this;
     }
 
+    /** Another resource file (shared device functions) placed after the #defines, before the kernel file. */
+    ClSource include(String file) {
+        includes.append(resource(file)).append('\n');
+        return this;
+    }
+
     /** Enables double precision in the program (needed when a kernel computes in double without an F64 operand). */
     ClSource fp64() {
         fp64 = true;
@@ -52,7 +59,7 @@ final class ClSource {
 
     String text() {
         return (fp64 ? "#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n#define HAS_FP64 1\n" : "")
-                + resource("common.cl") + "\n" + defines + "\n" + resource(file);
+                + resource("common.cl") + "\n" + defines + "\n" + includes + resource(file);
     }
 
     private static String resource(String name) {

@@ -1,0 +1,137 @@
+package io.jswift.backend.opencl;
+
+import io.jswift.tensor.DType;
+import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.FusedResults;
+
+/**
+ * RMSNorm and LayerNorm forward and backward on the device (kernels in norm.cl). Dims: N rows, C channels.
+ * Dtypes as the CPU backend: y takes promote(x, weight[, bias]); statistics and weight/bias gradients are f32,
+ * f64 when an operand is F64 (then everything computes in double); dx takes x's dtype. 16-bit inputs compute in f32.
+ */
+final class ClNorms {
+    /** Aim for this many work items in the column-partials kernel: C columns times P row chunks. */
+    private static final long PARTIAL_ITEMS = 1 << 16;
+
+    private final ClContext ctx;
+
+    ClNorms(ClContext ctx) { this.ctx = ctx; }
+
+    FusedResults.RmsNorm rmsNorm(Tensor x, Tensor weight, double eps) {
+        int c = checkInput("rmsNorm", x, weight, null), n = ClRows.rows(x);
+        DType out = outType(x, weight, null), real = ClRows.real(x, weight);
+        Tensor xd = ClTensors.dense(ctx, x), wd = weight == null ? xd : ClTensors.dense(ctx, weight);
+        Tensor y = ClTensors.allocate(ctx, out, x.shape()), rstd = ClTensors.allocate(ctx, real, n);
+        String src = forwardSource(x, weight, null, out, real).text();
+        ClRows.run(ctx, src, "rms_norm_forward", n, c, real, 1, xd, wd, flag(weight), y, rstd, c, ClRows.scalar(real, eps));
+        return new FusedResults.RmsNorm(y, rstd);
+    }
+
+    FusedResults.LayerNorm layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
+        int c = checkInput("layerNorm", x, weight, bias), n = ClRows.rows(x);
+        DType out = outType(x, weight, bias), real = ClRows.real(x, weight, bias);
+        Tensor xd = ClTensors.dense(ctx, x);
+        Tensor wd = weight == null ? xd : ClTensors.dense(ctx, weight), bd = bias == null ? xd : ClTensors.dense(ctx, bias);
+        Tensor y = ClTensors.allocate(ctx, out, x.shape());
+        Tensor mean = ClTensors.allocate(ctx, real, n), rstd = ClTensors.allocate(ctx, real, n);
+        String src = forwardSource(x, weight, bias, out, real).text();
+        ClRows.run(ctx, src, "layer_norm_forward", n, c, real, 1, xd, wd, flag(weight), bd, flag(bias), y, mean, rstd, c,
+                ClRows.scalar(real, eps));
+        return new FusedResults.LayerNorm(y, mean, rstd);
+    }
+
+    FusedResults.NormGrads rmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd) {
+        return backward("rmsNormBackward", dy, x, weight, null, rstd, false);
+    }
+
+    FusedResults.NormGrads layerNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd, boolean hasBias) {
+        if (mean == null) throw new IllegalArgumentException("layerNormBackward: mean is null");
+        return backward("layerNormBackward", dy, x, weight, mean, rstd, hasBias);
+    }
+
+    // ------------------------------------------------------------------ backward
+
+    /** Both norms: RMSNorm is LayerNorm without centering (mean 0, no mean(g) term) and without bias. */
+    private FusedResults.NormGrads backward(String op, Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd, boolean hasBias) {
+        int c = checkInput(op, x, weight, null), n = ClRows.rows(x);
+        ClRows.requireFloating(op, "dy", dy);
+        ClRows.requireShape(op, "dy", dy, x.shape());
+        if (rstd == null) throw new IllegalArgumentException(op + ": rstd is null");
+        ClRows.requireNumel(op, "rstd", rstd, n);
+        ClRows.requireNumel(op, "mean", mean, n);
+        boolean rms = mean == null;
+        DType real = ClRows.real(dy, x, weight, mean, rstd), gradType = ClRows.real(x, dy, weight);
+        Tensor xd = ClTensors.dense(ctx, x), dyd = ClTensors.dense(ctx, dy), rd = ClTensors.dense(ctx, rstd);
+        Tensor wd = weight == null ? xd : ClTensors.dense(ctx, weight), md = rms ? rd : ClTensors.dense(ctx, mean);
+        String src = ClSource.of("norm.cl").include("rows.cl").real("REAL", real)
+                .type("DY", dy.dtype()).type("X", x.dtype()).type("W", wd.dtype()).type("M", md.dtype()).type("S", rstd.dtype())
+                .type("DX", x.dtype()).type("O", gradType).text();
+        Tensor dx = ClTensors.allocate(ctx, x.dtype(), x.shape());
+        ClRows.run(ctx, src, "norm_backward_dx", n, c, real, 2, dyd, xd, wd, flag(weight), md, rd, rms ? 1 : 0, dx, c);
+        Tensor dw = weight == null ? null : ClTensors.allocate(ctx, gradType, c);
+        Tensor db = hasBias ? ClTensors.allocate(ctx, gradType, c) : null;
+        if ((dw != null || db != null) && n > 0 && c > 0) paramGrads(src, real, dyd, xd, md, rd, rms, dw, db, n, c);
+        return new FusedResults.NormGrads(dx, dw, db);
+    }
+
+    /** dw = Σ_rows dy·xhat, db = Σ_rows dy: partial sums over P chunks of rows, then a sum over the P partials. */
+    private void paramGrads(String src, DType real, Tensor dy, Tensor x, Tensor mean, Tensor rstd, boolean rms, Tensor dw, Tensor db,
+                            int n, int c) {
+        long parts = Math.min(n, Math.max(1, PARTIAL_ITEMS / c));
+        long chunk = (n + parts - 1) / parts;
+        parts = (n + chunk - 1) / chunk;
+        Tensor dwPart = dw == null ? null : ClTensors.allocate(ctx, real, (int) parts, c);
+        Tensor dbPart = db == null ? null : ClTensors.allocate(ctx, real, (int) parts, c);
+        Tensor any = dwPart != null ? dwPart : dbPart;
+        ClRows.runColumns(ctx, src, "norm_param_partials", c, parts,
+                dy, x, mean, rstd, rms ? 1 : 0, dwPart != null ? dwPart : any, flag(dwPart), dbPart != null ? dbPart : any, flag(dbPart),
+                c, (long) n, chunk);
+        if (dw != null) ClRows.run1d(ctx, src, "column_sum", c, dwPart, dw, c, parts);
+        if (db != null) ClRows.run1d(ctx, src, "column_sum", c, dbPart, db, c, parts);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static ClSource forwardSource(Tensor x, Tensor weight, Tensor bias, DType out, DType real) {
+        return ClSource.of("norm.cl").include("rows.cl").real("REAL", real)
+                .type("X", x.dtype()).type("W", weight == null ? x.dtype() : weight.dtype()).type("B", bias == null ? x.dtype() : bias.dtype())
+                .type("Y", out).type("M", real).type("S", real)
+                .define("X_ROUND(v)", roundTo(x.dtype()));
+    }
+
+    /** A kernel's runtime flag for an optional operand (a uniform branch, so both cases share one program). */
+    private static int flag(Tensor optional) {
+        return optional != null ? 1 : 0;
+    }
+
+    /** An expression rounding a REAL to {@code t} and back (HF casts the normalized value to the input dtype). */
+    private static String roundTo(DType t) {
+        return switch (t) {
+            case F64 -> "(v)";
+            case F32 -> "((float) (v))";
+            case BF16 -> "bf16_to_float(float_to_bf16((float) (v)))";
+            case F16 -> "f16_round((float) (v))";
+            default -> throw new IllegalArgumentException("not a floating dtype: " + t);
+        };
+    }
+
+    /** promote(x, weight, bias): the CPU backend's output dtype of a norm. */
+    private static DType outType(Tensor x, Tensor weight, Tensor bias) {
+        DType t = x.dtype();
+        if (weight != null) t = DType.promote(t, weight.dtype());
+        if (bias != null) t = DType.promote(t, bias.dtype());
+        return t;
+    }
+
+    /** C, after checking that x is floating point with rank >= 1 and that weight and bias have C elements. */
+    private static int checkInput(String op, Tensor x, Tensor weight, Tensor bias) {
+        if (x.rank() == 0) throw new IllegalArgumentException(op + ": x must have at least one dim, got a scalar");
+        ClRows.requireFloating(op, "x", x);
+        ClRows.requireFloating(op, "weight", weight);
+        ClRows.requireFloating(op, "bias", bias);
+        int c = x.size(-1);
+        ClRows.requireNumel(op, "weight", weight, c);
+        ClRows.requireNumel(op, "bias", bias, c);
+        return c;
+    }
+}

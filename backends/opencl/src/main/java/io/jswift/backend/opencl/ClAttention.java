@@ -8,6 +8,7 @@ import io.jswift.tensor.spi.Backend;
 import io.jswift.tensor.spi.FusedResults;
 
 import java.util.Arrays;
+import java.util.function.ToIntFunction;
 import java.util.function.ToLongFunction;
 
 /**
@@ -46,7 +47,7 @@ final class ClAttention {
         Segments seg = segments(spec, bsz, t, s);
         Tensor out = ClTensors.allocate(ctx, q.dtype(), bsz, hq, t, d), lse = ClTensors.allocate(ctx, real, bsz, hq, t);
         int esz = real.byteSize();
-        Tiles tl = tiles("forward", d, esz, x -> (long) (x.bq() * (d + 1) + 2L * x.bk() * (d + 1) + (long) x.bq() * x.bk()) * esz + 8L * x.bk(), Tiles::bq);
+        Tiles tl = tiles("forward", d, esz, x -> (long) (x.bq() * (d + 1) + 2L * x.bk() * (d + 1) + (long) x.bq() * x.bk()) * esz + 8L * x.bk(), Tiles::bq, t);
         String src = common(ClSource.of("attention_forward.cl"), d, real)
                 .type("Q", q.dtype()).type("K", k.dtype()).type("V", v.dtype()).type("O", q.dtype()).type("LSE", real)
                 .define("BQ", tl.bq()).define("BK", tl.bk()).text();
@@ -76,8 +77,8 @@ final class ClAttention {
         Tensor dv = ClTensors.allocate(ctx, v.dtype(), v.shape()), delta = ClTensors.allocate(ctx, real, bsz, hq, t);
         int esz = real.byteSize();
         long ld = d + 1;
-        Tiles tq = tiles("backward (dq)", d, esz, x -> (2 * x.bq() * ld + 2 * x.bk() * ld + (long) x.bq() * x.bk()) * esz + 8L * x.bk(), Tiles::bq);
-        Tiles tk = tiles("backward (dk, dv)", d, esz, x -> (2 * x.bk() * ld + 2 * x.bq() * ld + 2L * x.bk() * x.bq() + 2L * x.bq()) * esz + 8L * x.bq(), Tiles::bk);
+        Tiles tq = tiles("backward (dq)", d, esz, x -> (2 * x.bq() * ld + 2 * x.bk() * ld + (long) x.bq() * x.bk()) * esz + 8L * x.bk(), Tiles::bq, t);
+        Tiles tk = tiles("backward (dk, dv)", d, esz, x -> (2 * x.bk() * ld + 2 * x.bq() * ld + 2L * x.bk() * x.bq() + 2L * x.bq()) * esz + 8L * x.bq(), Tiles::bk, s);
         String src = common(ClSource.of("attention_backward.cl"), d, real)
                 .type("Q", q.dtype()).type("K", k.dtype()).type("V", v.dtype()).type("O", out.dtype()).type("G", dOut.dtype())
                 .type("L", lse.dtype()).type("DQ", q.dtype()).type("DK", k.dtype()).type("DV", v.dtype())
@@ -108,13 +109,17 @@ final class ClAttention {
 
     /**
      * The largest tiles whose __local arrays ({@code bytes}) fit the device and whose work-group (the owned rows
-     * times {@link #TPR}) the device accepts.
+     * times {@link #TPR}) the device accepts, with no more owned rows than {@code length} needs (decode: T = 1
+     * would leave most of a 32-row work-group idle).
      */
-    private Tiles tiles(String kernel, int d, int esz, ToLongFunction<Tiles> bytes, java.util.function.ToIntFunction<Tiles> ownedRows) {
+    private Tiles tiles(String kernel, int d, int esz, ToLongFunction<Tiles> bytes, ToIntFunction<Tiles> ownedRows, int length) {
         long budget = Math.min(ctx.localMemBytes(), LOCAL_CAP);
+        int needed = Math.max(8, Integer.highestOneBit(Math.max(1, length - 1)) << 1);
         for (int[] c : TILES) {
             Tiles t = new Tiles(c[0], c[1]);
-            if (bytes.applyAsLong(t) <= budget && (long) ownedRows.applyAsInt(t) * TPR <= ctx.maxWorkGroupSize()) return t;
+            int owned = ownedRows.applyAsInt(t);
+            if (owned > needed || bytes.applyAsLong(t) > budget || (long) owned * TPR > ctx.maxWorkGroupSize()) continue;
+            return t;
         }
         throw new UnsupportedOperationException("opencl attention " + kernel + ": head dim " + d + " in " + (esz == 8 ? "f64" : "f32")
                 + " needs more local memory than " + ctx.device() + " (" + ctx.name() + ") has (" + budget + " bytes usable)");

@@ -148,8 +148,8 @@ final class ClAttention {
     private void check(Tensor q, Tensor k, Tensor v) {
         if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4 || k.size(0) != q.size(0) || v.size(0) != q.size(0)
                 || k.size(3) != q.size(3) || v.size(3) != q.size(3) || k.size(1) != v.size(1) || k.size(2) != v.size(2)
-                || k.size(1) == 0 || q.size(1) % k.size(1) != 0) {
-            throw new IllegalArgumentException("attention expects q [B, Hq, T, D] and k, v [B, Hkv, S, D] with Hq a multiple of Hkv; got q "
+                || k.size(1) == 0 || q.size(1) % k.size(1) != 0 || q.size(3) == 0) {
+            throw new IllegalArgumentException("attention expects q [B, Hq, T, D] and k, v [B, Hkv, S, D] with Hq a multiple of Hkv and D > 0; got q "
                     + Arrays.toString(q.shape()) + ", k " + Arrays.toString(k.shape()) + ", v " + Arrays.toString(v.shape()));
         }
         floating("q", q);

@@ -43,7 +43,9 @@ public final class Parallel {
     public static void range(int n, int grain, RangeBody body) {
         if (n <= 0) return;
         int chunks = (int) Math.min(THREADS, (n + (long) Math.max(1, grain) - 1) / Math.max(1, grain));
-        if (chunks <= 1 || Thread.currentThread() instanceof Worker || !POOL.tryLock()) {
+        // POOL is reentrant: a nested call from the caller's own chunk must run inline too, or its job would
+        // overwrite the one a busy worker has not yet taken and both callers would wait forever
+        if (chunks <= 1 || Thread.currentThread() instanceof Worker || POOL.isHeldByCurrentThread() || !POOL.tryLock()) {
             body.run(0, n);
             return;
         }

@@ -1,24 +1,185 @@
 package io.jswift.backend.opencl;
 
+import io.jswift.tensor.DType;
+import io.jswift.tensor.Device;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AttentionSpec;
 import io.jswift.tensor.spi.Backend;
-import io.jswift.tensor.spi.FusedReference;
 import io.jswift.tensor.spi.FusedResults;
 
-/** Scaled-dot-product attention; the reference composition for now. */
-final class ClAttention {
-    private final ClContext ctx;
-    private final Backend be;
+import java.util.Arrays;
+import java.util.function.ToIntFunction;
+import java.util.function.ToLongFunction;
 
+/**
+ * Scaled-dot-product attention as flash attention kernels (attention_forward.cl, attention_backward.cl): tiled,
+ * online softmax, causal tile skipping, grouped-query heads and segment masks, never a [T, S] score matrix.
+ * Inputs may be strided views (their layouts go to the kernels) of any floating dtype (bf16/f16 converted
+ * in-kernel); compute is f32, f64 for F64 queries. Outputs follow the reference composition: output and
+ * gradients in their input's dtype, log-sum-exp f32 (f64), -inf on a row that sees no key.
+ * Dims: B batch, Hq/Hkv heads, T queries, S keys, D head dim.
+ */
+final class ClAttention {
+    /** Threads per owned tile row: they split the keys of a row's scores and the head dim of its output. */
+    private static final int TPR = 8;
+    /** (query rows, key rows) per tile, largest first; the first that fits the device's local memory wins. */
+    private static final int[][] TILES = {{32, 32}, {32, 16}, {16, 32}, {16, 16}, {16, 8}, {8, 16}, {8, 8}};
+    /** Static __local arrays are capped at 48 KiB on common GPUs (NVIDIA); keep a margin for the runtime. */
+    private static final long LOCAL_CAP = 48 * 1024 - 1024;
+
+    private final ClContext ctx;
+
+    /** {@code backend} is OpenClBackend's argument for a reference fallback; the kernels need none. */
     ClAttention(ClContext ctx, Backend backend) {
         this.ctx = ctx;
-        this.be = backend;
     }
 
-    FusedResults.Attention forward(Tensor q, Tensor k, Tensor v, AttentionSpec spec) { return FusedReference.attention(be, q, k, v, spec); }
+    /** Tile rows: {@code bq} queries, {@code bk} keys. */
+    private record Tiles(int bq, int bk) {}
+
+    /** Segment ids on the device as dense I64 with batch strides (0 for a batch of 1), or placeholders. */
+    private record Segments(Object q, long qStride, Object k, long kStride, int present) {}
+
+    FusedResults.Attention forward(Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
+        check(q, k, v);
+        int bsz = q.size(0), hq = q.size(1), t = q.size(2), d = q.size(3), hkv = k.size(1), s = k.size(2);
+        DType real = q.dtype() == DType.F64 ? DType.F64 : DType.F32;
+        Segments seg = segments(spec, bsz, t, s);
+        Tensor out = ClTensors.allocate(ctx, q.dtype(), bsz, hq, t, d), lse = ClTensors.allocate(ctx, real, bsz, hq, t);
+        int esz = real.byteSize();
+        Tiles tl = tiles("forward", d, esz, x -> (long) (x.bq() * (d + 1) + 2L * x.bk() * (d + 1) + (long) x.bq() * x.bk()) * esz + 8L * x.bk(), Tiles::bq, t);
+        String src = common(ClSource.of("attention_forward.cl"), d, real)
+                .type("Q", q.dtype()).type("K", k.dtype()).type("V", v.dtype()).type("O", q.dtype()).type("LSE", real)
+                .define("BQ", tl.bq()).define("BK", tl.bk()).text();
+        int wg = tl.bq() * TPR;
+        long[] meta = concat(layout(q), layout(k), layout(v));
+        ClLaunch.run(ctx, src, "attn_forward", new long[]{(long) ceilDiv(t, tl.bq()) * wg, hq, bsz}, new long[]{wg, 1, 1},
+                q, k, v, out, lse, seg.q(), seg.qStride(), seg.k(), seg.kStride(), meta, t, s, hq, hq / hkv,
+                scale(spec, real), spec.causal() ? 1 : 0, seg.present());
+        return new FusedResults.Attention(out, lse);
+    }
 
     FusedResults.AttentionGrads backward(Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, AttentionSpec spec) {
-        return FusedReference.attentionBackward(be, dOut, q, k, v, out, lse, spec);
+        check(q, k, v);
+        int bsz = q.size(0), hq = q.size(1), t = q.size(2), d = q.size(3), hkv = k.size(1), s = k.size(2);
+        if (!Arrays.equals(dOut.shape(), q.shape()) || !Arrays.equals(out.shape(), q.shape())
+                || !Arrays.equals(lse.shape(), new int[]{bsz, hq, t})) {
+            throw new IllegalArgumentException("attention backward expects dOut and out shaped like q " + Arrays.toString(q.shape())
+                    + " and logSumExp [B, Hq, T]; got dOut " + Arrays.toString(dOut.shape()) + ", out "
+                    + Arrays.toString(out.shape()) + ", logSumExp " + Arrays.toString(lse.shape()));
+        }
+        floating("dOut", dOut);
+        floating("out", out);
+        floating("logSumExp", lse);
+        DType real = q.dtype() == DType.F64 ? DType.F64 : DType.F32;
+        Segments seg = segments(spec, bsz, t, s);
+        Tensor dq = ClTensors.allocate(ctx, q.dtype(), q.shape()), dk = ClTensors.allocate(ctx, k.dtype(), k.shape());
+        Tensor dv = ClTensors.allocate(ctx, v.dtype(), v.shape()), delta = ClTensors.allocate(ctx, real, bsz, hq, t);
+        int esz = real.byteSize();
+        long ld = d + 1;
+        Tiles tq = tiles("backward (dq)", d, esz, x -> (2 * x.bq() * ld + 2 * x.bk() * ld + (long) x.bq() * x.bk()) * esz + 8L * x.bk(), Tiles::bq, t);
+        Tiles tk = tiles("backward (dk, dv)", d, esz, x -> (2 * x.bk() * ld + 2 * x.bq() * ld + 2L * x.bk() * x.bq() + 2L * x.bq()) * esz + 8L * x.bq(), Tiles::bk, s);
+        String src = common(ClSource.of("attention_backward.cl"), d, real)
+                .type("Q", q.dtype()).type("K", k.dtype()).type("V", v.dtype()).type("O", out.dtype()).type("G", dOut.dtype())
+                .type("L", lse.dtype()).type("DQ", q.dtype()).type("DK", k.dtype()).type("DV", v.dtype())
+                .define("BQ_Q", tq.bq()).define("BK_Q", tq.bk()).define("BQ_K", tk.bq()).define("BK_K", tk.bk()).text();
+        long[] lseLayout = {lse.offset(), lse.strides()[0], lse.strides()[1], lse.strides()[2]};
+        long[] meta = concat(layout(q), layout(k), layout(v), layout(out), layout(dOut), lseLayout);
+        long rows = (long) bsz * hq * t;
+        ClLaunch.run1d(ctx, src, "attn_delta", rows, dOut, out, delta, meta, hq, t, rows);
+        Object scale = scale(spec, real);
+        int causal = spec.causal() ? 1 : 0, group = hq / hkv;
+        int wgq = tq.bq() * TPR;
+        ClLaunch.run(ctx, src, "attn_backward_dq", new long[]{(long) ceilDiv(t, tq.bq()) * wgq, hq, bsz}, new long[]{wgq, 1, 1},
+                q, k, v, dOut, lse, delta, dq, seg.q(), seg.qStride(), seg.k(), seg.kStride(), meta, t, s, hq, group,
+                scale, causal, seg.present());
+        int wgk = tk.bk() * TPR;
+        ClLaunch.run(ctx, src, "attn_backward_dkdv", new long[]{(long) ceilDiv(s, tk.bk()) * wgk, hkv, bsz}, new long[]{wgk, 1, 1},
+                q, k, v, dOut, lse, delta, dk, dv, seg.q(), seg.qStride(), seg.k(), seg.kStride(), meta, t, s, hq, group,
+                scale, causal, seg.present());
+        return new FusedResults.AttentionGrads(dq, dk, dv);
+    }
+
+    // ------------------------------------------------------------------ launch parameters
+
+    private static ClSource common(ClSource src, int d, DType real) {
+        return src.real("REAL", real).define("D", d).define("LD", d + 1).define("TPR", TPR)
+                .define("DPT", Math.max(1, ceilDiv(d, TPR)));
+    }
+
+    /**
+     * The largest tiles whose __local arrays ({@code bytes}) fit the device and whose work-group (the owned rows
+     * times {@link #TPR}) the device accepts, with no more owned rows than {@code length} needs (decode: T = 1
+     * would leave most of a 32-row work-group idle).
+     */
+    private Tiles tiles(String kernel, int d, int esz, ToLongFunction<Tiles> bytes, ToIntFunction<Tiles> ownedRows, int length) {
+        long budget = Math.min(ctx.localMemBytes(), LOCAL_CAP);
+        int needed = Math.max(8, Integer.highestOneBit(Math.max(1, length - 1)) << 1);
+        for (int[] c : TILES) {
+            Tiles t = new Tiles(c[0], c[1]);
+            int owned = ownedRows.applyAsInt(t);
+            if (owned > needed || bytes.applyAsLong(t) > budget || (long) owned * TPR > ctx.maxWorkGroupSize()) continue;
+            return t;
+        }
+        throw new UnsupportedOperationException("opencl attention " + kernel + ": head dim " + d + " in " + (esz == 8 ? "f64" : "f32")
+                + " needs more local memory than " + ctx.device() + " (" + ctx.name() + ") has (" + budget + " bytes usable)");
+    }
+
+    private static Object scale(AttentionSpec spec, DType real) {
+        return real == DType.F64 ? (Object) spec.scale() : (Object) (float) spec.scale();
+    }
+
+    /** {offset, stride b, stride h, stride t, stride d} of a [B, H, T, D] tensor. */
+    private static long[] layout(Tensor x) {
+        long[] st = x.strides();
+        return new long[]{x.offset(), st[0], st[1], st[2], st[3]};
+    }
+
+    private static long[] concat(long[]... parts) {
+        return Arrays.stream(parts).flatMapToLong(Arrays::stream).toArray();
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    // ------------------------------------------------------------------ validation and masks
+
+    private void check(Tensor q, Tensor k, Tensor v) {
+        if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4 || k.size(0) != q.size(0) || v.size(0) != q.size(0)
+                || k.size(3) != q.size(3) || v.size(3) != q.size(3) || k.size(1) != v.size(1) || k.size(2) != v.size(2)
+                || k.size(1) == 0 || q.size(1) % k.size(1) != 0 || q.size(3) == 0) {
+            throw new IllegalArgumentException("attention expects q [B, Hq, T, D] and k, v [B, Hkv, S, D] with Hq a multiple of Hkv and D > 0; got q "
+                    + Arrays.toString(q.shape()) + ", k " + Arrays.toString(k.shape()) + ", v " + Arrays.toString(v.shape()));
+        }
+        floating("q", q);
+        floating("k", k);
+        floating("v", v);
+    }
+
+    private void floating(String name, Tensor x) {
+        ClTensors.storage(ctx, x);
+        if (!x.dtype().isFloatingPoint() || x.dtype().isPacked()) {
+            throw new IllegalArgumentException("attention: " + name + " must be F64, F32, F16 or BF16, got " + x.dtype());
+        }
+    }
+
+    private Segments segments(AttentionSpec spec, int bsz, int t, int s) {
+        if (!spec.hasSegments()) return new Segments(new long[]{0}, 0, new long[]{0}, 0, 0);
+        Tensor qs = segment("querySegments", spec.querySegments(), bsz, t), ks = segment("keySegments", spec.keySegments(), bsz, s);
+        return new Segments(qs, qs.size(0) == 1 ? 0 : t, ks, ks.size(0) == 1 ? 0 : s, 1);
+    }
+
+    /** Segment ids [B or 1, len] as dense I64 on the device; host ids (the decoder builds them there) are uploaded. */
+    private Tensor segment(String name, Tensor seg, int bsz, int len) {
+        if (seg.rank() != 2 || (seg.size(0) != bsz && seg.size(0) != 1) || seg.size(1) != len) {
+            throw new IllegalArgumentException("attention: " + name + " must be [" + bsz + ", " + len + "] (or [1, " + len
+                    + "]), got " + Arrays.toString(seg.shape()));
+        }
+        if (seg.dtype().isFloatingPoint() || seg.dtype().isPacked()) {
+            throw new IllegalArgumentException("attention: " + name + " must be an integer tensor, got " + seg.dtype());
+        }
+        Tensor onDevice = seg.device().equals(Device.CPU) ? ClCopy.fromHost(ctx, seg) : seg;
+        return ClTensors.dense(ctx, onDevice, DType.I64);
     }
 }

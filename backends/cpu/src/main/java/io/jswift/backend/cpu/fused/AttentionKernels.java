@@ -37,6 +37,7 @@ public final class AttentionKernels {
     }
 
     public static FusedResults.Attention forward(Tensor qIn, Tensor kIn, Tensor vIn, AttentionSpec spec) {
+        checkShapes(qIn, kIn, vIn);
         Tensor q = Contig.of(qIn), k = Contig.of(kIn), v = Contig.of(vIn);
         int bsz = q.size(0), hq = q.size(1), t = q.size(2), d = q.size(3), hkv = k.size(1), s = k.size(2);
         int group = hq / hkv;
@@ -83,6 +84,7 @@ public final class AttentionKernels {
 
     public static FusedResults.AttentionGrads backward(Tensor dOutIn, Tensor qIn, Tensor kIn, Tensor vIn, Tensor outIn,
                                                       Tensor lseIn, AttentionSpec spec) {
+        checkShapes(qIn, kIn, vIn);
         Tensor dO = Contig.of(dOutIn), q = Contig.of(qIn), k = Contig.of(kIn), v = Contig.of(vIn), o = Contig.of(outIn), l = Contig.of(lseIn);
         int bsz = q.size(0), hq = q.size(1), t = q.size(2), d = q.size(3), hkv = k.size(1), s = k.size(2);
         int group = hq / hkv;
@@ -125,6 +127,16 @@ public final class AttentionKernels {
             }
         });
         return new FusedResults.AttentionGrads(dq, dk, dv);
+    }
+
+    /** The shape contract of FusedReference.attention (which the f64 path checks), with both shapes in the message. */
+    static void checkShapes(Tensor q, Tensor k, Tensor v) {
+        if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4 || k.size(0) != q.size(0) || v.size(0) != q.size(0)
+                || k.size(3) != q.size(3) || v.size(3) != q.size(3) || k.size(1) != v.size(1) || k.size(2) != v.size(2)
+                || k.size(1) == 0 || q.size(1) % k.size(1) != 0) {
+            throw new IllegalArgumentException("attention expects q [B, Hq, T, D] and k, v [B, Hkv, S, D] with Hq a multiple of Hkv; got q "
+                    + java.util.Arrays.toString(q.shape()) + ", k " + java.util.Arrays.toString(k.shape()) + ", v " + java.util.Arrays.toString(v.shape()));
+        }
     }
 
     /** acc[x] += a · src[off + x]. */

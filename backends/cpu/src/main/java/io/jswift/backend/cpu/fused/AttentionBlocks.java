@@ -99,12 +99,17 @@ final class AttentionBlocks {
         return out;
     }
 
-    /** n rows of d floats at element {@code off} of seg, transposed → [d, np] zero-padded (keys along a row). */
-    static float[] transposed(MemorySegment seg, long off, int n, int d, int np) {
+    /**
+     * n rows of d floats at element {@code off} of seg, transposed per block of {@code block} rows:
+     * [np/block][d][block] zero-padded, so the d × block panel of one block is contiguous (a [d][np] transpose
+     * would put its rows a power of two apart, all in the same few L1 sets).
+     */
+    static float[] transposedBlocks(MemorySegment seg, long off, int n, int d, int np, int block) {
         float[] out = new float[d * np], row = new float[d];
         for (int i = 0; i < n; i++) {
             MemorySegment.copy(seg, HostAccess.F32, (off + (long) i * d) * 4, row, 0, d);
-            for (int x = 0; x < d; x++) out[x * np + i] = row[x];
+            int base = (i / block) * d * block + i % block;
+            for (int x = 0; x < d; x++) out[base + x * block] = row[x];
         }
         return out;
     }

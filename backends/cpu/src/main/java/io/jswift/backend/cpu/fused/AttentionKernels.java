@@ -41,37 +41,39 @@ public final class AttentionKernels {
         AttentionBlocks g = new AttentionBlocks(q, k, spec);
         int d = g.d, dp = g.dp;
         Tensor out = Tensor.zeros(DType.F32, g.b, g.hq, g.t, d), lse = Tensor.zeros(DType.F32, g.b, g.hq, g.t);
-        if (out.numel() == 0 && lse.numel() == 0) return new FusedResults.Attention(out, lse);
+        if (lse.numel() == 0) return new FusedResults.Attention(out, lse);
         MemorySegment qs = q.hostSegment(), os = out.hostSegment(), ls = lse.hostSegment();
         long qo = q.offset();
         float[][] kt = new float[g.b * g.hkv][], vp = new float[g.b * g.hkv][];
         Parallel.range(g.b * g.hkv, 1, (from, to) -> {
             for (int kv = from; kv < to; kv++) {
                 long base = (long) kv * g.s * d;
-                kt[kv] = AttentionBlocks.transposed(k.hostSegment(), k.offset() + base, g.s, d, g.sp);
+                kt[kv] = AttentionBlocks.transposedBlocks(k.hostSegment(), k.offset() + base, g.s, d, g.sp, BK);
                 vp[kv] = AttentionBlocks.rows(v.hostSegment(), v.offset() + base, g.s, d, g.sp, dp);
             }
         });
         int heads = g.b * g.hq;
         // Later query blocks see more keys: hand them out first so the cores finish together.
-        dynamic(heads * g.qBlocks, () -> new ForwardScratch(dp), (task, w) -> {
+        dynamic(heads * g.qBlocks, () -> new ForwardScratch(d, dp), (task, w) -> {
             int qb = g.qBlocks - 1 - task / heads, bh = task % heads;
             int batch = bh / g.hq, kv = batch * g.hkv + (bh % g.hq) / g.group;
-            int q0 = qb * BQ, rows = Math.min(BQ, g.t - q0);
-            Arrays.fill(w.q, 0);
-            for (int r = 0; r < rows; r++) {
-                MemorySegment.copy(qs, HostAccess.F32, (qo + ((long) bh * g.t + q0 + r) * d) * 4, w.q, r * dp, d);
+            int q0 = qb * BQ, rows = Math.min(BQ, g.t - q0), m = AttentionBlocks.roundTo(rows, TileGemm.MR);
+            if (rows < BQ) Arrays.fill(w.qT, 0);
+            for (int r = 0; r < rows; r++) { // Qᵀ: the block's queries along each row, the lanes of the score tile
+                MemorySegment.copy(qs, HostAccess.F32, (qo + ((long) bh * g.t + q0 + r) * d) * 4, w.row, 0, d);
+                for (int x = 0; x < d; x++) w.qT[x * BQ + r] = w.row[x];
             }
             Arrays.fill(w.o, 0);
             Arrays.fill(w.max, Float.NEGATIVE_INFINITY);
             Arrays.fill(w.sum, 0);
-            int m = AttentionBlocks.roundTo(rows, TileGemm.MR);
             for (int kb = 0, n = g.keyBlocksFor(qb); kb < n; kb++) {
-                int k0 = kb * BK;
-                if (!g.visibleKeys(batch, q0, k0, w.visible)) continue;
-                TileGemm.mul(m, BK, d, w.q, 0, dp, 1, kt[kv], k0, g.sp, w.p, 0, BK, false);        // S = Q·Kᵀ
-                for (int r = 0; r < m; r++) onlineSoftmax(g, batch, q0 + r, k0, w, r, dp);
-                TileGemm.mul(m, dp, BK, w.p, 0, BK, 1, vp[kv], k0 * dp, dp, w.o, 0, dp, true);       // O += P·V
+                int k0 = kb * BK, keys = Math.min(BK, g.s - k0);
+                if (g.hasSegments() && !g.visibleKeys(batch, q0, k0, w.visible)) continue;
+                TileGemm.mul(AttentionBlocks.roundTo(keys, TileGemm.MR), BQ, d, kt[kv], kb * d * BK, 1, BK, w.qT, 0, BQ,
+                        w.p, 0, BQ, false);                                                                // Sᵀ = K·Qᵀ
+                for (int c = 0; c < BQ; c += V) onlineSoftmax(g, batch, q0, k0, keys, c, w);
+                for (int r = 0; r < m; r++) if (w.alpha[r] != 1) scaleRow(w.o, r * dp, dp, w.alpha[r]);
+                TileGemm.mul(m, dp, keys, w.p, 0, 1, BQ, vp[kv], k0 * dp, dp, w.o, 0, dp, true);     // O += P·V
             }
             for (int r = 0; r < rows; r++) {
                 long row = (long) bh * g.t + q0 + r;
@@ -88,55 +90,67 @@ public final class AttentionKernels {
         return new FusedResults.Attention(out, lse);
     }
 
-    /** Per-thread tiles of the forward. */
+    /** Per-thread tiles of the forward: Qᵀ [D, BQ], the score tile Sᵀ/Pᵀ [BK, BQ], O [BQ, Dp] and row statistics. */
     private static final class ForwardScratch {
-        final float[] q, o, p = new float[BQ * BK], max = new float[BQ], sum = new float[BQ];
+        final float[] qT, o, row, p = new float[BK * BQ], max = new float[BQ], sum = new float[BQ], alpha = new float[BQ];
         final int[] visible = new int[BQ];
 
-        ForwardScratch(int dp) {
-            q = new float[BQ * dp];
+        ForwardScratch(int d, int dp) {
+            qT = new float[d * BQ];
             o = new float[BQ * dp];
+            row = new float[d];
         }
     }
 
     /**
-     * Row r of the score tile (query i, keys k0 ..) becomes probabilities against the row's running max:
-     * masked keys get -inf, and when the max grows the sum and the output row so far are rescaled by
-     * exp(m_old - m_new). A row with no visible key yet keeps m = -inf, l = 0 and a zero P row.
+     * Queries c .. c+V of the transposed score tile (one per lane, keys k0 .. down the rows) become probabilities
+     * against their running max m: masked keys get -inf; the running sum l takes the factor
+     * alpha = exp(m_old - m_new), which the output rows get before this tile's P·V. A query with no visible key
+     * yet keeps m = -inf, l = 0 and a zero column of P.
      */
-    private static void onlineSoftmax(AttentionBlocks g, int batch, int i, int k0, ForwardScratch w, int r, int dp) {
+    private static void onlineSoftmax(AttentionBlocks g, int batch, int q0, int k0, int keys, int c, ForwardScratch w) {
         float[] p = w.p;
-        int base = r * BK, n = w.visible[r];
+        int first = q0 + c, end = keys;                    // lanes are queries first .. first+V-1
+        if (g.causal) end = Math.max(0, Math.min(keys, first + V - 1 + g.offset - k0 + 1)); // rows beyond: no lane sees them
+        FloatVector query = FloatVector.broadcast(S, (float) first).add(IOTA);
         FloatVector rowMax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        for (int j = 0; j < BK; j += V) {
-            FloatVector x = FloatVector.fromArray(S, p, base + j).mul(g.scale);
-            x = x.blend(Float.NEGATIVE_INFINITY, S.indexInRange(j, n).not());
-            x.intoArray(p, base + j);
+        for (int j = 0, at = c; j < end; j++, at += BQ) {
+            FloatVector x = FloatVector.fromArray(S, p, at).mul(g.scale);
+            int need = k0 + j - g.offset;                  // causal: a query sees key k0 + j iff query >= need
+            if (g.causal && need > first) x = x.blend(Float.NEGATIVE_INFINITY, query.lt((float) need));
+            x.intoArray(p, at);
             rowMax = rowMax.max(x);
         }
-        float blockMax = rowMax.reduceLanes(VectorOperators.MAX);
         if (g.hasSegments()) {
-            blockMax = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < n; j++) {
-                if (!g.sameSegment(batch, i, k0 + j)) p[base + j] = Float.NEGATIVE_INFINITY;
-                blockMax = Math.max(blockMax, p[base + j]);
+            rowMax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (int j = 0, at = c; j < end; j++, at += BQ) {
+                for (int lane = 0; lane < V && first + lane < g.t; lane++) {
+                    if (!g.sameSegment(batch, first + lane, k0 + j)) p[at + lane] = Float.NEGATIVE_INFINITY;
+                }
+                rowMax = rowMax.max(FloatVector.fromArray(S, p, at));
             }
         }
-        float mOld = w.max[r], mNew = Math.max(mOld, blockMax);
-        if (mNew == Float.NEGATIVE_INFINITY) {
-            Arrays.fill(p, base, base + BK, 0);
-            return;
-        }
+        FloatVector mOld = FloatVector.fromArray(S, w.max, c), mNew = mOld.max(rowMax);
+        FloatVector mSafe = mNew.blend(0, mNew.eq(Float.NEGATIVE_INFINITY));   // exp(-inf - 0) = 0, never -inf - -inf
         FloatVector sum = FloatVector.zero(S);
-        for (int j = 0; j < BK; j += V) {
-            FloatVector e = FloatVector.fromArray(S, p, base + j).sub(mNew).lanewise(VectorOperators.EXP);
-            e.intoArray(p, base + j);
+        for (int j = 0, at = c; j < end; j++, at += BQ) {
+            FloatVector e = FloatVector.fromArray(S, p, at).sub(mSafe).lanewise(VectorOperators.EXP);
+            e.intoArray(p, at);
             sum = sum.add(e);
         }
-        float alpha = mOld == Float.NEGATIVE_INFINITY ? 0 : (float) Math.exp(mOld - mNew);
-        w.sum[r] = w.sum[r] * alpha + sum.reduceLanes(VectorOperators.ADD);
-        w.max[r] = mNew;
-        if (alpha != 1) scaleRow(w.o, r * dp, dp, alpha);
+        for (int j = end, at = c + end * BQ; j < keys; j++, at += BQ) FloatVector.zero(S).intoArray(p, at);
+        FloatVector alpha = mOld.sub(mSafe).lanewise(VectorOperators.EXP);
+        alpha.intoArray(w.alpha, c);
+        FloatVector.fromArray(S, w.sum, c).mul(alpha).add(sum).intoArray(w.sum, c);
+        mNew.intoArray(w.max, c);
+    }
+
+    private static final FloatVector IOTA = iota();
+
+    private static FloatVector iota() {
+        float[] lanes = new float[V];
+        for (int i = 0; i < V; i++) lanes[i] = i;
+        return FloatVector.fromArray(S, lanes, 0);
     }
 
     public static FusedResults.AttentionGrads backward(Tensor dOutIn, Tensor qIn, Tensor kIn, Tensor vIn, Tensor outIn,
@@ -147,8 +161,10 @@ public final class AttentionKernels {
         int d = g.d, dp = g.dp, heads = g.b * g.hq, kvHeads = g.b * g.hkv;
         Tensor dq = Tensor.zeros(DType.F32, q.shape()), dk = Tensor.zeros(DType.F32, k.shape()), dv = Tensor.zeros(DType.F32, v.shape());
         if (q.numel() == 0 && k.numel() == 0) return new FusedResults.AttentionGrads(dq, dk, dv);
-        // Heap copies, padded: per query head Q, dO, lse (-inf on padding rows) and D = rowsum(dO ∘ O); per kv head K, Kᵀ, Vᵀ.
+        // Heap copies, padded: per query head Q, dO and their block transposes, lse (-inf on padding rows) and
+        // D = rowsum(dO ∘ O); per kv head K and the block transposes of K and V.
         float[][] qp = new float[heads][], dop = new float[heads][], lse = new float[heads][], delta = new float[heads][];
+        float[][] qt = new float[heads][], dot = new float[heads][];
         float[][] kp = new float[kvHeads][], kt = new float[kvHeads][], vt = new float[kvHeads][];
         Parallel.range(heads + kvHeads, 1, (from, to) -> {
             for (int u = from; u < to; u++) {
@@ -156,6 +172,8 @@ public final class AttentionKernels {
                     long base = (long) u * g.t * d;
                     qp[u] = AttentionBlocks.rows(q.hostSegment(), q.offset() + base, g.t, d, g.tp, dp);
                     dop[u] = AttentionBlocks.rows(dO.hostSegment(), dO.offset() + base, g.t, d, g.tp, dp);
+                    qt[u] = AttentionBlocks.transposedBlocks(q.hostSegment(), q.offset() + base, g.t, d, g.tp, BQ);
+                    dot[u] = AttentionBlocks.transposedBlocks(dO.hostSegment(), dO.offset() + base, g.t, d, g.tp, BQ);
                     lse[u] = new float[g.tp];
                     delta[u] = new float[g.tp];
                     Arrays.fill(lse[u], Float.NEGATIVE_INFINITY);
@@ -167,8 +185,8 @@ public final class AttentionKernels {
                     int kv = u - heads;
                     long base = (long) kv * g.s * d;
                     kp[kv] = AttentionBlocks.rows(k.hostSegment(), k.offset() + base, g.s, d, g.sp, dp);
-                    kt[kv] = AttentionBlocks.transposed(k.hostSegment(), k.offset() + base, g.s, d, g.sp);
-                    vt[kv] = AttentionBlocks.transposed(v.hostSegment(), v.offset() + base, g.s, d, g.sp);
+                    kt[kv] = AttentionBlocks.transposedBlocks(k.hostSegment(), k.offset() + base, g.s, d, g.sp, BK);
+                    vt[kv] = AttentionBlocks.transposedBlocks(v.hostSegment(), v.offset() + base, g.s, d, g.sp, BK);
                 }
             }
         });
@@ -191,8 +209,8 @@ public final class AttentionKernels {
                     for (int qb = g.firstQueryBlock(kb); qb < g.qBlocks; qb++) {
                         int q0 = qb * BQ;
                         if (!g.visibleKeys(batch, q0, k0, w.visible)) continue;
-                        TileGemm.mul(BQ, BK, d, qp[bh], q0 * dp, dp, 1, kt[kv], k0, g.sp, w.p, 0, BK, false);   // S = Q·Kᵀ
-                        TileGemm.mul(BQ, BK, d, dop[bh], q0 * dp, dp, 1, vt[kv], k0, g.sp, w.ds, 0, BK, false); // dP = dO·Vᵀ
+                        TileGemm.mul(BQ, BK, d, qt[bh], qb * d * BQ, 1, BQ, kt[kv], kb * d * BK, BK, w.p, 0, BK, false);   // S = Q·Kᵀ
+                        TileGemm.mul(BQ, BK, d, dot[bh], qb * d * BQ, 1, BQ, vt[kv], kb * d * BK, BK, w.ds, 0, BK, false); // dP = dO·Vᵀ
                         for (int r = 0; r < BQ; r++) probabilitiesAndScoreGrads(g, batch, q0 + r, k0, lse[bh][q0 + r], delta[bh][q0 + r], w, r);
                         TileGemm.mul(BK, dp, BQ, w.p, 0, 1, BK, dop[bh], q0 * dp, dp, w.dv, 0, dp, true);       // dV += Pᵀ·dO
                         TileGemm.mul(BK, dp, BQ, w.ds, 0, 1, BK, qp[bh], q0 * dp, dp, w.dk, 0, dp, true);       // dK += dSᵀ·Q

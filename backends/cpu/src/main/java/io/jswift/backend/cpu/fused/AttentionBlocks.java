@@ -5,6 +5,7 @@ import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AttentionSpec;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 /**
  * The block geometry of one attention call and the heap copies its tiles read. Queries are cut into blocks
  * of BQ rows, keys into blocks of BK; T, S and the head dim D are zero-padded to Tp, Sp and Dp (multiples of
@@ -112,6 +113,20 @@ final class AttentionBlocks {
             for (int x = 0; x < d; x++) out[base + x * block] = row[x];
         }
         return out;
+    }
+
+    /**
+     * One block of {@code rows} rows of d floats at element {@code off} of seg → dst [BQ, dp] and its transpose
+     * dstT [d, BQ], zero beyond the rows and columns given ({@code row}: d floats of scratch).
+     */
+    static void block(MemorySegment seg, long off, int rows, int d, int dp, float[] dst, float[] dstT, float[] row) {
+        if (rows < BQ || d < dp) Arrays.fill(dst, 0);
+        if (rows < BQ) Arrays.fill(dstT, 0);
+        for (int i = 0; i < rows; i++) {
+            MemorySegment.copy(seg, HostAccess.F32, (off + (long) i * d) * 4, row, 0, d);
+            System.arraycopy(row, 0, dst, i * dp, d);
+            for (int x = 0; x < d; x++) dstT[x * BQ + i] = row[x];
+        }
     }
 
     /** Rows [0, n) of a [.., dp] heap block from row {@code from} → n rows of d floats at element {@code off} of seg. */

@@ -158,95 +158,109 @@ public final class AttentionKernels {
         checkShapes(qIn, kIn, vIn);
         Tensor dO = Contig.of(dOutIn), q = Contig.of(qIn), k = Contig.of(kIn), v = Contig.of(vIn), o = Contig.of(outIn), l = Contig.of(lseIn);
         AttentionBlocks g = new AttentionBlocks(q, k, spec);
-        int d = g.d, dp = g.dp, heads = g.b * g.hq, kvHeads = g.b * g.hkv;
+        int d = g.d, dp = g.dp, kvHeads = g.b * g.hkv;
         Tensor dq = Tensor.zeros(DType.F32, q.shape()), dk = Tensor.zeros(DType.F32, k.shape()), dv = Tensor.zeros(DType.F32, v.shape());
-        if (q.numel() == 0 && k.numel() == 0) return new FusedResults.AttentionGrads(dq, dk, dv);
-        // Heap copies, padded: per query head Q, dO and their block transposes, lse (-inf on padding rows) and
-        // D = rowsum(dO ∘ O); per kv head K and the block transposes of K and V.
-        float[][] qp = new float[heads][], dop = new float[heads][], lse = new float[heads][], delta = new float[heads][];
-        float[][] qt = new float[heads][], dot = new float[heads][];
+        if (q.numel() == 0 || k.numel() == 0) return new FusedResults.AttentionGrads(dq, dk, dv);
+        // Per kv head, padded heap copies: K, and the block transposes of K and V.
         float[][] kp = new float[kvHeads][], kt = new float[kvHeads][], vt = new float[kvHeads][];
-        Parallel.range(heads + kvHeads, 1, (from, to) -> {
-            for (int u = from; u < to; u++) {
-                if (u < heads) {
-                    long base = (long) u * g.t * d;
-                    qp[u] = AttentionBlocks.rows(q.hostSegment(), q.offset() + base, g.t, d, g.tp, dp);
-                    dop[u] = AttentionBlocks.rows(dO.hostSegment(), dO.offset() + base, g.t, d, g.tp, dp);
-                    qt[u] = AttentionBlocks.transposedBlocks(q.hostSegment(), q.offset() + base, g.t, d, g.tp, BQ);
-                    dot[u] = AttentionBlocks.transposedBlocks(dO.hostSegment(), dO.offset() + base, g.t, d, g.tp, BQ);
-                    lse[u] = new float[g.tp];
-                    delta[u] = new float[g.tp];
-                    Arrays.fill(lse[u], Float.NEGATIVE_INFINITY);
-                    for (int i = 0; i < g.t; i++) {
-                        lse[u][i] = Vec.get(l.hostSegment(), l.offset() + (long) u * g.t + i);
-                        delta[u][i] = Vec.dot(dO.hostSegment(), dO.offset() + base + (long) i * d, o.hostSegment(), o.offset() + base + (long) i * d, d);
-                    }
-                } else {
-                    int kv = u - heads;
-                    long base = (long) kv * g.s * d;
-                    kp[kv] = AttentionBlocks.rows(k.hostSegment(), k.offset() + base, g.s, d, g.sp, dp);
-                    kt[kv] = AttentionBlocks.transposedBlocks(k.hostSegment(), k.offset() + base, g.s, d, g.sp, BK);
-                    vt[kv] = AttentionBlocks.transposedBlocks(v.hostSegment(), v.offset() + base, g.s, d, g.sp, BK);
-                }
+        Parallel.range(kvHeads, 1, (from, to) -> {
+            for (int kv = from; kv < to; kv++) {
+                long base = (long) kv * g.s * d;
+                kp[kv] = AttentionBlocks.rows(k.hostSegment(), k.offset() + base, g.s, d, g.sp, dp);
+                kt[kv] = AttentionBlocks.transposedBlocks(k.hostSegment(), k.offset() + base, g.s, d, g.sp, BK);
+                vt[kv] = AttentionBlocks.transposedBlocks(v.hostSegment(), v.offset() + base, g.s, d, g.sp, BK);
             }
         });
-        // Each unit owns the dK/dV rows of its key blocks and writes dQ into its own slice dqParts[slice]: with
-        // fewer (batch, kv head) pairs than cores, the key blocks of a pair are dealt round-robin to `slices`
-        // units whose dQ slices are summed in a fixed order at the end.
-        int slices = kvHeads >= 2 * Parallel.threads() || kvHeads % Parallel.threads() == 0 ? 1
-                : Math.min(g.kBlocks, (2 * Parallel.threads() + kvHeads - 1) / kvHeads);
-        float[][][] dqParts = new float[slices][heads][];
-        MemorySegment dks = dk.hostSegment(), dvs = dv.hostSegment();
-        dynamic(kvHeads * slices, () -> new BackwardScratch(dp), (unit, w) -> {
+        // A unit is a (batch, kv head) pair and owns its dK/dV; it walks the query blocks of every head of its group,
+        // finishing each block's dQ. With fewer pairs than cores, a pair's query blocks are dealt to `slices` units
+        // whose dK/dV partials are summed in a fixed order at the end (deterministic for a given core count).
+        int threads = Parallel.threads();
+        int slices = kvHeads % threads == 0 || kvHeads >= 2 * threads ? 1 : Math.min(g.qBlocks, (2 * threads + kvHeads - 1) / kvHeads);
+        int[] sliceOf = dealQueryBlocks(g.qBlocks, slices);
+        float[][] dkParts = new float[kvHeads * slices][], dvParts = new float[kvHeads * slices][];
+        MemorySegment qs = q.hostSegment(), dos = dO.hostSegment(), os = o.hostSegment(), ls = l.hostSegment(), dqs = dq.hostSegment();
+        dynamic(kvHeads * slices, () -> new BackwardScratch(d, dp), (unit, w) -> {
             int kv = unit / slices, slice = unit % slices, batch = kv / g.hkv;
-            for (int kb = slice; kb < g.kBlocks; kb += slices) {
-                int k0 = kb * BK;
-                Arrays.fill(w.dk, 0);
-                Arrays.fill(w.dv, 0);
-                for (int bh = batch * g.hq + (kv % g.hkv) * g.group, last = bh + g.group; bh < last; bh++) {
-                    if (dqParts[slice][bh] == null) dqParts[slice][bh] = new float[g.tp * dp];
-                    float[] dqh = dqParts[slice][bh];
-                    for (int qb = g.firstQueryBlock(kb); qb < g.qBlocks; qb++) {
-                        int q0 = qb * BQ;
-                        if (!g.visibleKeys(batch, q0, k0, w.visible)) continue;
-                        TileGemm.mul(BQ, BK, d, qt[bh], qb * d * BQ, 1, BQ, kt[kv], kb * d * BK, BK, w.p, 0, BK, false);   // S = Q·Kᵀ
-                        TileGemm.mul(BQ, BK, d, dot[bh], qb * d * BQ, 1, BQ, vt[kv], kb * d * BK, BK, w.ds, 0, BK, false); // dP = dO·Vᵀ
-                        for (int r = 0; r < BQ; r++) probabilitiesAndScoreGrads(g, batch, q0 + r, k0, lse[bh][q0 + r], delta[bh][q0 + r], w, r);
-                        TileGemm.mul(BK, dp, BQ, w.p, 0, 1, BK, dop[bh], q0 * dp, dp, w.dv, 0, dp, true);       // dV += Pᵀ·dO
-                        TileGemm.mul(BK, dp, BQ, w.ds, 0, 1, BK, qp[bh], q0 * dp, dp, w.dk, 0, dp, true);       // dK += dSᵀ·Q
-                        TileGemm.mul(BQ, dp, BK, w.ds, 0, BK, 1, kp[kv], k0 * dp, dp, dqh, q0 * dp, dp, true);  // dQ += dS·K
+            float[] dkAcc = new float[g.sp * dp], dvAcc = new float[g.sp * dp];
+            for (int bh = batch * g.hq + (kv % g.hkv) * g.group, last = bh + g.group; bh < last; bh++) {
+                for (int qb = 0; qb < g.qBlocks; qb++) {
+                    if (sliceOf[qb] != slice) continue;
+                    int q0 = qb * BQ, rows = Math.min(BQ, g.t - q0), m = AttentionBlocks.roundTo(rows, TileGemm.MR);
+                    long at = ((long) bh * g.t + q0) * d;
+                    AttentionBlocks.block(qs, q.offset() + at, rows, d, dp, w.q, w.qT, w.row);
+                    AttentionBlocks.block(dos, dO.offset() + at, rows, d, dp, w.dO, w.dOT, w.row);
+                    Arrays.fill(w.lse, Float.NEGATIVE_INFINITY);
+                    for (int r = 0; r < rows; r++) {
+                        w.lse[r] = Vec.get(ls, l.offset() + (long) bh * g.t + q0 + r);
+                        w.delta[r] = Vec.dot(dos, dO.offset() + at + (long) r * d, os, o.offset() + at + (long) r * d, d); // D = dO·O
                     }
+                    Arrays.fill(w.dq, 0);
+                    for (int kb = 0, n = g.keyBlocksFor(qb); kb < n; kb++) {
+                        int k0 = kb * BK;
+                        if (!g.visibleKeys(batch, q0, k0, w.visible)) continue;
+                        TileGemm.mul(m, BK, d, w.qT, 0, 1, BQ, kt[kv], kb * d * BK, BK, w.p, 0, BK, false);    // S = Q·Kᵀ
+                        TileGemm.mul(m, BK, d, w.dOT, 0, 1, BQ, vt[kv], kb * d * BK, BK, w.ds, 0, BK, false);  // dP = dO·Vᵀ
+                        for (int r = 0; r < m; r++) probabilitiesAndScoreGrads(g, batch, q0 + r, k0, w, r);
+                        TileGemm.mul(BK, dp, m, w.p, 0, 1, BK, w.dO, 0, dp, dvAcc, k0 * dp, dp, true);         // dV += Pᵀ·dO
+                        TileGemm.mul(BK, dp, m, w.ds, 0, 1, BK, w.q, 0, dp, dkAcc, k0 * dp, dp, true);         // dK += dSᵀ·Q
+                        TileGemm.mul(m, dp, BK, w.ds, 0, BK, 1, kp[kv], k0 * dp, dp, w.dq, 0, dp, true);       // dQ += dS·K
+                    }
+                    AttentionBlocks.writeRows(w.dq, 0, rows, d, dp, dqs, dq.offset() + at);
                 }
-                int rows = Math.min(BK, g.s - k0);
-                long at = ((long) kv * g.s + k0) * d;
-                AttentionBlocks.writeRows(w.dk, 0, rows, d, dp, dks, dk.offset() + at);
-                AttentionBlocks.writeRows(w.dv, 0, rows, d, dp, dvs, dv.offset() + at);
+            }
+            if (slices == 1) {
+                AttentionBlocks.writeRows(dkAcc, 0, g.s, d, dp, dk.hostSegment(), dk.offset() + (long) kv * g.s * d);
+                AttentionBlocks.writeRows(dvAcc, 0, g.s, d, dp, dv.hostSegment(), dv.offset() + (long) kv * g.s * d);
+            } else {
+                dkParts[unit] = dkAcc;
+                dvParts[unit] = dvAcc;
             }
         });
-        MemorySegment dqs = dq.hostSegment();
-        Parallel.range(heads, 1, (from, to) -> {
-            for (int bh = from; bh < to; bh++) {
-                float[] total = dqParts[0][bh];
-                for (int sl = 1; sl < slices; sl++) {
-                    float[] part = dqParts[sl][bh];
-                    if (part == null) continue;
-                    if (total == null) total = part;
-                    else for (int x = 0; x < total.length; x++) total[x] += part[x];
+        if (slices > 1) {
+            Parallel.range(kvHeads, 1, (from, to) -> {
+                for (int kv = from; kv < to; kv++) {
+                    float[] dkSum = dkParts[kv * slices], dvSum = dvParts[kv * slices];
+                    for (int sl = 1; sl < slices; sl++) {
+                        float[] pk = dkParts[kv * slices + sl], pv = dvParts[kv * slices + sl];
+                        for (int x = 0; x < dkSum.length; x++) {
+                            dkSum[x] += pk[x];
+                            dvSum[x] += pv[x];
+                        }
+                    }
+                    AttentionBlocks.writeRows(dkSum, 0, g.s, d, dp, dk.hostSegment(), dk.offset() + (long) kv * g.s * d);
+                    AttentionBlocks.writeRows(dvSum, 0, g.s, d, dp, dv.hostSegment(), dv.offset() + (long) kv * g.s * d);
                 }
-                if (total != null) AttentionBlocks.writeRows(total, 0, g.t, d, dp, dqs, dq.offset() + (long) bh * g.t * d);
-            }
-        });
+            });
+        }
         return new FusedResults.AttentionGrads(dq, dk, dv);
     }
 
-    /** Per-thread tiles of the backward: P and dP/dS of one (query block, key block) pair, dK/dV of a key block. */
+    /**
+     * Which slice takes each query block: blocks in decreasing causal cost (later blocks see more keys) dealt
+     * in snake order 0, 1, .., n-1, n-1, .., 0, so the slices' loads stay within one block of each other.
+     */
+    private static int[] dealQueryBlocks(int blocks, int slices) {
+        int[] slice = new int[blocks];
+        for (int i = 0; i < blocks; i++) {
+            int round = i / slices, pos = i % slices;
+            slice[blocks - 1 - i] = round % 2 == 0 ? pos : slices - 1 - pos;
+        }
+        return slice;
+    }
+
+    /** Per-thread tiles of the backward: one query block (Q, dO, their transposes, lse, D, dQ) and a P, dP/dS tile. */
     private static final class BackwardScratch {
-        final float[] p = new float[BQ * BK], ds = new float[BQ * BK], dk, dv;
+        final float[] q, qT, dO, dOT, dq, row, p = new float[BQ * BK], ds = new float[BQ * BK];
+        final float[] lse = new float[BQ], delta = new float[BQ];
         final int[] visible = new int[BQ];
 
-        BackwardScratch(int dp) {
-            dk = new float[BK * dp];
-            dv = new float[BK * dp];
+        BackwardScratch(int d, int dp) {
+            q = new float[BQ * dp];
+            dO = new float[BQ * dp];
+            dq = new float[BQ * dp];
+            qT = new float[d * BQ];
+            dOT = new float[d * BQ];
+            row = new float[d];
         }
     }
 
@@ -254,9 +268,9 @@ public final class AttentionKernels {
      * Row r of the tile (query i, keys k0 ..): w.p holds scores and becomes P = exp(s·scale - lse) (0 where
      * masked, and on rows with lse = -inf that see no key); w.ds holds dP and becomes dS = P ∘ (dP - D)·scale.
      */
-    private static void probabilitiesAndScoreGrads(AttentionBlocks g, int batch, int i, int k0, float lse, float delta,
-                                                   BackwardScratch w, int r) {
+    private static void probabilitiesAndScoreGrads(AttentionBlocks g, int batch, int i, int k0, BackwardScratch w, int r) {
         float[] p = w.p, ds = w.ds;
+        float lse = w.lse[r], delta = w.delta[r];
         int base = r * BK, n = lse == Float.NEGATIVE_INFINITY ? 0 : w.visible[r];
         for (int j = 0; j < BK; j += V) {
             VectorMask<Float> visible = S.indexInRange(j, n);

@@ -54,6 +54,16 @@ final class AttentionBlocks {
         return causal ? Math.max(0, Math.min(s, i + offset + 1)) : s;
     }
 
+    /** The largest {@link #keyEnd(int)} over queries first .. last (0 when all are padding rows). */
+    int keyEnd(int first, int last) {
+        return first >= t ? 0 : keyEnd(Math.min(last, t - 1));
+    }
+
+    /** Whether the causal bound cuts through the tile at (q0, k0): its first query does not see its last key. */
+    boolean diagonal(int q0, int k0) {
+        return causal && k0 + BK - 1 > q0 + offset;
+    }
+
     /** Key blocks [0, n) hold a key some row of query block qb may see: later blocks are skipped. */
     int keyBlocksFor(int qb) {
         int end = keyEnd(Math.min(t, (qb + 1) * BQ) - 1);

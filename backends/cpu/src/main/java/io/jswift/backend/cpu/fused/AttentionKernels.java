@@ -33,6 +33,9 @@ import static io.jswift.backend.cpu.fused.TileGemm.V;
  * Dims: B batch, Hq/Hkv heads, T queries, S keys, D head dim.
  */
 public final class AttentionKernels {
+    /** Rows per band when a tile on the causal diagonal is computed piecewise. */
+    private static final int BAND = 2 * TileGemm.MR;
+
     private AttentionKernels() {}
 
     public static FusedResults.Attention forward(Tensor qIn, Tensor kIn, Tensor vIn, AttentionSpec spec) {
@@ -66,14 +69,27 @@ public final class AttentionKernels {
             Arrays.fill(w.o, 0);
             Arrays.fill(w.max, Float.NEGATIVE_INFINITY);
             Arrays.fill(w.sum, 0);
-            for (int kb = 0, n = g.keyBlocksFor(qb); kb < n; kb++) {
+            for (int kb = 0, blocks = g.keyBlocksFor(qb); kb < blocks; kb++) {
                 int k0 = kb * BK, keys = Math.min(BK, g.s - k0);
                 if (g.hasSegments() && !g.visibleKeys(batch, q0, k0, w.visible)) continue;
-                TileGemm.mul(AttentionBlocks.roundTo(keys, TileGemm.MR), BQ, d, kt[kv], kb * d * BK, 1, BK, w.qT, 0, BQ,
-                        w.p, 0, BQ, false);                                                                // Sᵀ = K·Qᵀ
+                int mk = AttentionBlocks.roundTo(keys, TileGemm.MR);
+                boolean diagonal = g.diagonal(q0, k0);
+                // Sᵀ = K·Qᵀ; on the causal diagonal, per band of keys only the queries that see one of them
+                for (int j = 0; j < mk; j += BAND) {
+                    int band = diagonal ? Math.min(BAND, mk - j) : mk;
+                    int c0 = diagonal ? Math.clamp(k0 + j - g.offset - q0, 0, BQ) / V * V : 0;
+                    if (c0 < BQ) TileGemm.mul(band, BQ - c0, d, kt[kv], kb * d * BK + j, 1, BK, w.qT, c0, BQ, w.p, j * BQ + c0, BQ, false);
+                    if (!diagonal) break;
+                }
                 for (int c = 0; c < BQ; c += V) onlineSoftmax(g, batch, q0, k0, keys, c, w);
                 for (int r = 0; r < m; r++) if (w.alpha[r] != 1) scaleRow(w.o, r * dp, dp, w.alpha[r]);
-                TileGemm.mul(m, dp, keys, w.p, 0, 1, BQ, vp[kv], k0 * dp, dp, w.o, 0, dp, true);     // O += P·V
+                // O += P·V; on the diagonal, per band of queries only the keys they see
+                for (int i = 0; i < m; i += BAND) {
+                    int band = diagonal ? Math.min(BAND, m - i) : m;
+                    int kEnd = diagonal ? Math.min(keys, g.keyEnd(q0 + i, q0 + i + band - 1) - k0) : keys;
+                    if (kEnd > 0) TileGemm.mul(band, dp, kEnd, w.p, i, 1, BQ, vp[kv], k0 * dp, dp, w.o, i * dp, dp, true);
+                    if (!diagonal) break;
+                }
             }
             for (int r = 0; r < rows; r++) {
                 long row = (long) bh * g.t + q0 + r;
@@ -195,15 +211,34 @@ public final class AttentionKernels {
                         w.delta[r] = Vec.dot(dos, dO.offset() + at + (long) r * d, os, o.offset() + at + (long) r * d, d); // D = dO·O
                     }
                     Arrays.fill(w.dq, 0);
-                    for (int kb = 0, n = g.keyBlocksFor(qb); kb < n; kb++) {
+                    for (int kb = 0, blocks = g.keyBlocksFor(qb); kb < blocks; kb++) {
                         int k0 = kb * BK;
                         if (!g.visibleKeys(batch, q0, k0, w.visible)) continue;
-                        TileGemm.mul(m, BK, d, w.qT, 0, 1, BQ, kt[kv], kb * d * BK, BK, w.p, 0, BK, false);    // S = Q·Kᵀ
-                        TileGemm.mul(m, BK, d, w.dOT, 0, 1, BQ, vt[kv], kb * d * BK, BK, w.ds, 0, BK, false);  // dP = dO·Vᵀ
+                        // On the causal diagonal each product runs per band of 16 rows over the part of the tile
+                        // that band can see; the rest of the P and dS tiles is masked to 0 before it is read.
+                        boolean diagonal = g.diagonal(q0, k0);
+                        for (int i = 0; i < m; i += BAND) {                                                   // S = Q·Kᵀ, dP = dO·Vᵀ
+                            int band = diagonal ? Math.min(BAND, m - i) : m;
+                            int n = diagonal ? Math.min(BK, AttentionBlocks.roundTo(g.keyEnd(q0 + i, q0 + i + band - 1) - k0, V)) : BK;
+                            TileGemm.mul(band, n, d, w.qT, i, 1, BQ, kt[kv], kb * d * BK, BK, w.p, i * BK, BK, false);
+                            TileGemm.mul(band, n, d, w.dOT, i, 1, BQ, vt[kv], kb * d * BK, BK, w.ds, i * BK, BK, false);
+                            if (!diagonal) break;
+                        }
                         for (int r = 0; r < m; r++) probabilitiesAndScoreGrads(g, batch, q0 + r, k0, w, r);
-                        TileGemm.mul(BK, dp, m, w.p, 0, 1, BK, w.dO, 0, dp, dvAcc, k0 * dp, dp, true);         // dV += Pᵀ·dO
-                        TileGemm.mul(BK, dp, m, w.ds, 0, 1, BK, w.q, 0, dp, dkAcc, k0 * dp, dp, true);         // dK += dSᵀ·Q
-                        TileGemm.mul(m, dp, BK, w.ds, 0, BK, 1, kp[kv], k0 * dp, dp, w.dq, 0, dp, true);       // dQ += dS·K
+                        for (int j = 0; j < BK; j += BAND) {                                                  // dV += Pᵀ·dO, dK += dSᵀ·Q
+                            int band = diagonal ? BAND : BK;
+                            int i0 = diagonal ? Math.clamp(k0 + j - g.offset - q0, 0, m) : 0;  // queries before i0 see none of these keys
+                            if (i0 == m) break;
+                            TileGemm.mul(band, dp, m - i0, w.p, j + i0 * BK, 1, BK, w.dO, i0 * dp, dp, dvAcc, (k0 + j) * dp, dp, true);
+                            TileGemm.mul(band, dp, m - i0, w.ds, j + i0 * BK, 1, BK, w.q, i0 * dp, dp, dkAcc, (k0 + j) * dp, dp, true);
+                            if (!diagonal) break;
+                        }
+                        for (int i = 0; i < m; i += BAND) {                                                   // dQ += dS·K
+                            int band = diagonal ? Math.min(BAND, m - i) : m;
+                            int kEnd = diagonal ? Math.min(BK, g.keyEnd(q0 + i, q0 + i + band - 1) - k0) : BK;
+                            if (kEnd > 0) TileGemm.mul(band, dp, kEnd, w.ds, i * BK, BK, 1, kp[kv], k0 * dp, dp, w.dq, i * dp, dp, true);
+                            if (!diagonal) break;
+                        }
                     }
                     AttentionBlocks.writeRows(w.dq, 0, rows, d, dp, dqs, dq.offset() + at);
                 }
@@ -277,7 +312,8 @@ public final class AttentionKernels {
             FloatVector pj = FloatVector.fromArray(S, p, base + j).mul(g.scale).sub(lse).lanewise(VectorOperators.EXP);
             pj = FloatVector.zero(S).blend(pj, visible);
             pj.intoArray(p, base + j);
-            FloatVector.fromArray(S, ds, base + j).sub(delta).mul(pj).mul(g.scale).intoArray(ds, base + j);
+            FloatVector dsj = FloatVector.fromArray(S, ds, base + j).sub(delta).mul(pj).mul(g.scale);
+            FloatVector.zero(S).blend(dsj, visible).intoArray(ds, base + j); // masked lanes may hold stale values
         }
         if (g.hasSegments()) {
             for (int j = 0; j < n; j++) {

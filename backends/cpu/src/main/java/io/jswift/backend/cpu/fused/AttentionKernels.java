@@ -174,7 +174,26 @@ public final class AttentionKernels {
         checkShapes(qIn, kIn, vIn);
         Tensor dO = Contig.of(dOutIn), q = Contig.of(qIn), k = Contig.of(kIn), v = Contig.of(vIn), o = Contig.of(outIn), l = Contig.of(lseIn);
         AttentionBlocks g = new AttentionBlocks(q, k, spec);
-        int d = g.d, dp = g.dp, kvHeads = g.b * g.hkv;
+        int kvHeads = g.b * g.hkv;
+        // A unit is a (batch, kv head) pair and owns its dK/dV; it walks the query blocks of every head of its group,
+        // finishing each block's dQ. With fewer pairs than cores, a pair's query blocks are dealt to `slices` units
+        // whose dK/dV partials are summed in a fixed order at the end (deterministic for a given core count).
+        int threads = Parallel.threads();
+        int slices = kvHeads % threads == 0 || kvHeads >= 2 * threads ? 1 : (2 * threads + kvHeads - 1) / kvHeads;
+        return backward(dO, q, k, v, o, l, g, slices);
+    }
+
+    /** The backward with a pair's query blocks dealt to {@code slices} units (tests force several on any machine). */
+    static FusedResults.AttentionGrads backward(Tensor dOutIn, Tensor qIn, Tensor kIn, Tensor vIn, Tensor outIn,
+                                                Tensor lseIn, AttentionSpec spec, int slicesWanted) {
+        checkShapes(qIn, kIn, vIn);
+        Tensor dO = Contig.of(dOutIn), q = Contig.of(qIn), k = Contig.of(kIn), v = Contig.of(vIn), o = Contig.of(outIn), l = Contig.of(lseIn);
+        return backward(dO, q, k, v, o, l, new AttentionBlocks(q, k, spec), slicesWanted);
+    }
+
+    private static FusedResults.AttentionGrads backward(Tensor dO, Tensor q, Tensor k, Tensor v, Tensor o, Tensor l,
+                                                        AttentionBlocks g, int slicesWanted) {
+        int d = g.d, dp = g.dp, kvHeads = g.b * g.hkv, slices = Math.clamp(slicesWanted, 1, g.qBlocks);
         Tensor dq = Tensor.zeros(DType.F32, q.shape()), dk = Tensor.zeros(DType.F32, k.shape()), dv = Tensor.zeros(DType.F32, v.shape());
         if (q.numel() == 0 || k.numel() == 0) return new FusedResults.AttentionGrads(dq, dk, dv);
         // Per kv head, padded heap copies: K, and the block transposes of K and V.
@@ -187,11 +206,6 @@ public final class AttentionKernels {
                 vt[kv] = AttentionBlocks.transposedBlocks(v.hostSegment(), v.offset() + base, g.s, d, g.sp, BK);
             }
         });
-        // A unit is a (batch, kv head) pair and owns its dK/dV; it walks the query blocks of every head of its group,
-        // finishing each block's dQ. With fewer pairs than cores, a pair's query blocks are dealt to `slices` units
-        // whose dK/dV partials are summed in a fixed order at the end (deterministic for a given core count).
-        int threads = Parallel.threads();
-        int slices = kvHeads % threads == 0 || kvHeads >= 2 * threads ? 1 : Math.min(g.qBlocks, (2 * threads + kvHeads - 1) / kvHeads);
         int[] sliceOf = dealQueryBlocks(g.qBlocks, slices);
         float[][] dkParts = new float[kvHeads * slices][], dvParts = new float[kvHeads * slices][];
         MemorySegment qs = q.hostSegment(), dos = dO.hostSegment(), os = o.hostSegment(), ls = l.hostSegment(), dqs = dq.hostSegment();

@@ -127,15 +127,15 @@ final class AttentionBlocks {
 
     /**
      * One block of {@code rows} rows of d floats at element {@code off} of seg → dst [BQ, dp] and its transpose
-     * dstT [d, BQ], zero beyond the rows and columns given ({@code row}: d floats of scratch).
+     * times {@code scaleT} dstT [d, BQ], zero beyond the rows and columns given ({@code row}: d floats of scratch).
      */
-    static void block(MemorySegment seg, long off, int rows, int d, int dp, float[] dst, float[] dstT, float[] row) {
+    static void block(MemorySegment seg, long off, int rows, int d, int dp, float[] dst, float[] dstT, float scaleT, float[] row) {
         if (rows < BQ || d < dp) Arrays.fill(dst, 0);
         if (rows < BQ) Arrays.fill(dstT, 0);
         for (int i = 0; i < rows; i++) {
             MemorySegment.copy(seg, HostAccess.F32, (off + (long) i * d) * 4, row, 0, d);
             System.arraycopy(row, 0, dst, i * dp, d);
-            for (int x = 0; x < d; x++) dstT[x * BQ + i] = row[x];
+            for (int x = 0; x < d; x++) dstT[x * BQ + i] = row[x] * scaleT;
         }
     }
 

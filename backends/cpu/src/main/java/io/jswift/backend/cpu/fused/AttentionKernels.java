@@ -62,9 +62,9 @@ public final class AttentionKernels {
             int batch = bh / g.hq, kv = batch * g.hkv + (bh % g.hq) / g.group;
             int q0 = qb * BQ, rows = Math.min(BQ, g.t - q0), m = AttentionBlocks.roundTo(rows, TileGemm.MR);
             if (rows < BQ) Arrays.fill(w.qT, 0);
-            for (int r = 0; r < rows; r++) { // Qᵀ: the block's queries along each row, the lanes of the score tile
+            for (int r = 0; r < rows; r++) { // scale·Qᵀ: the block's queries along each row, the lanes of the score tile
                 MemorySegment.copy(qs, HostAccess.F32, (qo + ((long) bh * g.t + q0 + r) * d) * 4, w.row, 0, d);
-                for (int x = 0; x < d; x++) w.qT[x * BQ + r] = w.row[x];
+                for (int x = 0; x < d; x++) w.qT[x * BQ + r] = w.row[x] * g.scale;
             }
             Arrays.fill(w.o, 0);
             Arrays.fill(w.max, Float.NEGATIVE_INFINITY);
@@ -131,10 +131,12 @@ public final class AttentionKernels {
         FloatVector query = FloatVector.broadcast(S, (float) first).add(IOTA);
         FloatVector rowMax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (int j = 0, at = c; j < end; j++, at += BQ) {
-            FloatVector x = FloatVector.fromArray(S, p, at).mul(g.scale);
+            FloatVector x = FloatVector.fromArray(S, p, at);
             int need = k0 + j - g.offset;                  // causal: a query sees key k0 + j iff query >= need
-            if (g.causal && need > first) x = x.blend(Float.NEGATIVE_INFINITY, query.lt((float) need));
-            x.intoArray(p, at);
+            if (g.causal && need > first) {
+                x = x.blend(Float.NEGATIVE_INFINITY, query.lt((float) need));
+                x.intoArray(p, at);
+            }
             rowMax = rowMax.max(x);
         }
         if (g.hasSegments()) {
@@ -217,8 +219,8 @@ public final class AttentionKernels {
                     if (sliceOf[qb] != slice) continue;
                     int q0 = qb * BQ, rows = Math.min(BQ, g.t - q0), m = AttentionBlocks.roundTo(rows, TileGemm.MR);
                     long at = ((long) bh * g.t + q0) * d;
-                    AttentionBlocks.block(qs, q.offset() + at, rows, d, dp, w.q, w.qT, w.row);
-                    AttentionBlocks.block(dos, dO.offset() + at, rows, d, dp, w.dO, w.dOT, w.row);
+                    AttentionBlocks.block(qs, q.offset() + at, rows, d, dp, w.q, w.qT, g.scale, w.row);  // scale·Qᵀ as in the forward
+                    AttentionBlocks.block(dos, dO.offset() + at, rows, d, dp, w.dO, w.dOT, 1, w.row);
                     Arrays.fill(w.lse, Float.NEGATIVE_INFINITY);
                     for (int r = 0; r < rows; r++) {
                         w.lse[r] = Vec.get(ls, l.offset() + (long) bh * g.t + q0 + r);
@@ -314,7 +316,7 @@ public final class AttentionKernels {
     }
 
     /**
-     * Row r of the tile (query i, keys k0 ..): w.p holds scores and becomes P = exp(s·scale - lse) (0 where
+     * Row r of the tile (query i, keys k0 ..): w.p holds scaled scores s and becomes P = exp(s - lse) (0 where
      * masked, and on rows with lse = -inf that see no key); w.ds holds dP and becomes dS = P ∘ (dP - D)·scale.
      */
     private static void probabilitiesAndScoreGrads(AttentionBlocks g, int batch, int i, int k0, BackwardScratch w, int r) {
@@ -323,7 +325,7 @@ public final class AttentionKernels {
         int base = r * BK, n = lse == Float.NEGATIVE_INFINITY ? 0 : w.visible[r];
         for (int j = 0; j < BK; j += V) {
             VectorMask<Float> visible = S.indexInRange(j, n);
-            FloatVector pj = FloatVector.fromArray(S, p, base + j).mul(g.scale).sub(lse).lanewise(VectorOperators.EXP);
+            FloatVector pj = FloatVector.fromArray(S, p, base + j).sub(lse).lanewise(VectorOperators.EXP);
             pj = FloatVector.zero(S).blend(pj, visible);
             pj.intoArray(p, base + j);
             FloatVector dsj = FloatVector.fromArray(S, ds, base + j).sub(delta).mul(pj).mul(g.scale);

@@ -23,18 +23,21 @@ import static io.jswift.backend.cpu.fused.TileGemm.V;
 /**
  * Grouped-query scaled-dot-product attention in f32, tiled as FlashAttention-2 (Dao 2023) on the CPU:
  * a block of BQ queries against blocks of BK keys, each score tile a small register-blocked product
- * (TileGemm), an online softmax per query row (running max m and sum l, the output rescaled when m grows)
- * and P·V as a second product; key blocks beyond the causal bound are never touched, and only [T, BK]-sized
- * tiles exist, never a [T, S] matrix. The forward saves the log-sum-exp m + log l (-inf, with output 0, for
- * rows that see no key). The backward recomputes P = exp(S - lse) per tile, D_i = dO_i·O_i,
- * dS = P ∘ (dP - D)·scale, and accumulates dV += Pᵀ·dO, dK += dSᵀ·Q (summed over the GQA group) and
- * dQ += dS·K as tile products. Work splits over (batch, head, query block) forward and over
- * (batch, kv head, key blocks) backward, so no two threads write the same rows.
+ * (TileGemm), an online softmax per query (running max m and sum l, the output rescaled when m grows) and
+ * P·V as a second product; key blocks past the causal bound are never touched, tiles the bound cuts through
+ * are computed in bands, and only tiles exist, never a [T, S] matrix. The forward saves the log-sum-exp
+ * m + log l (-inf, with output 0, for rows that see no key), as FusedReference does.
+ * The backward recomputes P = exp(S - lse) per tile, D_i = dO_i·O_i, dS = P ∘ (dP - D)·scale, and
+ * accumulates dV += Pᵀ·dO, dK += dSᵀ·Q (summed over the GQA group) and dQ += dS·K as tile products.
+ * Work splits over (batch, head, query block) forward and over (batch, kv head[, slice of query blocks])
+ * backward, so no two threads write the same rows.
  * Dims: B batch, Hq/Hkv heads, T queries, S keys, D head dim.
  */
 public final class AttentionKernels {
     /** Rows per band when a tile on the causal diagonal is computed piecewise. */
     private static final int BAND = 2 * TileGemm.MR;
+    /** Heap the backward may spend on per-slice dK/dV partials. */
+    private static final long PARTIALS_BYTES = 256L << 20;
 
     private AttentionKernels() {}
 
@@ -176,13 +179,13 @@ public final class AttentionKernels {
         checkShapes(qIn, kIn, vIn);
         Tensor dO = Contig.of(dOutIn), q = Contig.of(qIn), k = Contig.of(kIn), v = Contig.of(vIn), o = Contig.of(outIn), l = Contig.of(lseIn);
         AttentionBlocks g = new AttentionBlocks(q, k, spec);
-        int kvHeads = g.b * g.hkv;
         // A unit is a (batch, kv head) pair and owns its dK/dV; it walks the query blocks of every head of its group,
-        // finishing each block's dQ. With fewer pairs than cores, a pair's query blocks are dealt to `slices` units
-        // whose dK/dV partials are summed in a fixed order at the end (deterministic for a given core count).
-        int threads = Parallel.threads();
-        int slices = kvHeads % threads == 0 || kvHeads >= 2 * threads ? 1 : (2 * threads + kvHeads - 1) / kvHeads;
-        return backward(dO, q, k, v, o, l, g, slices);
+        // finishing each block's dQ. With fewer than two pairs per core, a pair's query blocks are dealt to `slices`
+        // units whose dK/dV partials (at most PARTIALS_BYTES of them) are summed in a fixed order at the end:
+        // deterministic for a given core count.
+        int kvHeads = g.b * g.hkv, wanted = (2 * Parallel.threads() + kvHeads - 1) / kvHeads;
+        long bytesPerSlice = 2L * kvHeads * g.sp * g.dp * Float.BYTES;
+        return backward(dO, q, k, v, o, l, g, (int) Math.min(wanted, Math.max(1, PARTIALS_BYTES / bytesPerSlice)));
     }
 
     /** The backward with a pair's query blocks dealt to {@code slices} units (tests force several on any machine). */

@@ -6,10 +6,11 @@ import io.jswift.tensor.spi.AttentionSpec;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+
 /**
  * The block geometry of one attention call and the heap copies its tiles read. Queries are cut into blocks
- * of BQ rows, keys into blocks of BK; T, S and the head dim D are zero-padded to Tp, Sp and Dp (multiples of
- * the blocks and of the vector length) so every tile product is full-sized and padded keys score exactly 0
+ * of BQ rows, keys into blocks of BK; the last blocks and the head dim D are zero-padded (keys to Sp, D to Dp,
+ * a multiple of the vector length) so every tile product is full-sized and padded keys score exactly 0
  * before masking. Masks (AttentionSpec): causal query i sees keys j <= i + S - T, segments must match.
  * Dims: B batch, Hq/Hkv heads, T queries, S keys, D head dim.
  */
@@ -19,7 +20,7 @@ final class AttentionBlocks {
     static final int BQ = roundTo(Integer.getInteger("jswift.attn.bq", 64), ALIGN);
     static final int BK = roundTo(Integer.getInteger("jswift.attn.bk", 64), ALIGN);
 
-    final int b, hq, hkv, t, s, d, group, dp, tp, sp, qBlocks, kBlocks, offset;
+    final int b, hq, hkv, t, s, d, group, dp, sp, qBlocks, offset;
     final boolean causal;
     final float scale;
     private final long[] qSeg, kSeg;
@@ -33,10 +34,8 @@ final class AttentionBlocks {
         s = k.size(2);
         group = hq / hkv;
         dp = roundTo(d, TileGemm.V);
-        tp = roundTo(t, BQ);
         sp = roundTo(s, BK);
-        qBlocks = tp / BQ;
-        kBlocks = sp / BK;
+        qBlocks = roundTo(t, BQ) / BQ;
         offset = s - t;
         causal = spec.causal();
         scale = (float) spec.scale();
@@ -68,11 +67,6 @@ final class AttentionBlocks {
     int keyBlocksFor(int qb) {
         int end = keyEnd(Math.min(t, (qb + 1) * BQ) - 1);
         return (end + BK - 1) / BK;
-    }
-
-    /** The first query block with a row that may see a key of block kb. */
-    int firstQueryBlock(int kb) {
-        return causal ? Math.max(0, kb * BK - offset) / BQ : 0;
     }
 
     boolean hasSegments() {

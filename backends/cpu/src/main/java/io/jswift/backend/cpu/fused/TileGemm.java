@@ -9,8 +9,9 @@ import jdk.incubator.vector.VectorSpecies;
  * B(p, c) = b[bo + p·ldb + c] and C(r, c) = c[co + r·ldc + c] row-major. The blocks are already in L1/L2
  * and k is short (a head dim or a block edge), so there is no packing: an MR×2V register tile (MR = 8,
  * 16 accumulators) streams k, broadcasting A scalars against two vectors of B, like the GEMM's
- * {@code MicroKernel}. Everything is a heap array: C2 keeps the accumulators in registers only when the
- * loop touches no memory segment (see MicroKernel). m must be a multiple of MR and n of V.
+ * {@code MicroKernel}; a column-major A (ars = 1: the MR scalars of one k adjacent) takes variants with
+ * constant offsets, ~10% faster. Everything is a heap array: C2 keeps the accumulators in registers only
+ * when the loop touches no memory segment (see MicroKernel). m must be a multiple of MR and n of V.
  */
 final class TileGemm {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;

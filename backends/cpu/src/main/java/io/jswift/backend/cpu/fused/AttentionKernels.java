@@ -2,144 +2,376 @@ package io.jswift.backend.cpu.fused;
 
 import io.jswift.backend.cpu.Parallel;
 import io.jswift.tensor.DType;
+import io.jswift.tensor.HostAccess;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AttentionSpec;
 import io.jswift.tensor.spi.FusedResults;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import static io.jswift.backend.cpu.fused.AttentionBlocks.BK;
+import static io.jswift.backend.cpu.fused.AttentionBlocks.BQ;
+import static io.jswift.backend.cpu.fused.TileGemm.S;
+import static io.jswift.backend.cpu.fused.TileGemm.V;
 
 /**
- * Grouped-query scaled-dot-product attention, f32, one query row at a time: scores for the keys the row may
- * see go into a per-thread buffer of S floats (never a [T, S] matrix), then softmax and the weighted sum of
- * values. The backward recomputes probabilities from the saved log-sum-exp (FlashAttention-2, Dao 2023):
- * D_i = dO_i·O_i, dS = P ∘ (dP - D); each task owns one (batch, kv head) so dk/dv need no synchronization.
+ * Grouped-query scaled-dot-product attention in f32, tiled as FlashAttention-2 (Dao 2023) on the CPU:
+ * a block of BQ queries against blocks of BK keys, each score tile a small register-blocked product
+ * (TileGemm), an online softmax per query (running max m and sum l, the output rescaled when m grows) and
+ * P·V as a second product; key blocks past the causal bound are never touched, tiles the bound cuts through
+ * are computed in bands, and only tiles exist, never a [T, S] matrix. The forward saves the log-sum-exp
+ * m + log l (-inf, with output 0, for rows that see no key), as FusedReference does.
+ * The backward recomputes P = exp(S - lse) per tile, D_i = dO_i·O_i, dS = P ∘ (dP - D)·scale, and
+ * accumulates dV += Pᵀ·dO, dK += dSᵀ·Q (summed over the GQA group) and dQ += dS·K as tile products.
+ * Work splits over (batch, head, query block) forward and over (batch, kv head[, slice of query blocks])
+ * backward, so no two threads write the same rows.
  * Dims: B batch, Hq/Hkv heads, T queries, S keys, D head dim.
  */
 public final class AttentionKernels {
+    /** Rows per band when a tile on the causal diagonal is computed piecewise. */
+    private static final int BAND = 2 * TileGemm.MR;
+    /** Heap the backward may spend on per-slice dK/dV partials. */
+    private static final long PARTIALS_BYTES = 256L << 20;
+
     private AttentionKernels() {}
 
-    /** Which keys query i of batch b may see. */
-    private record Mask(boolean causal, int offset, long[] qSeg, long[] kSeg, int t, int s) {
-        static Mask of(AttentionSpec spec, int t, int s) {
-            return new Mask(spec.causal(), s - t, spec.hasSegments() ? spec.querySegments().toLongArray() : null,
-                    spec.hasSegments() ? spec.keySegments().toLongArray() : null, t, s);
-        }
-
-        /** Keys [0, end) are candidates (causal bound); segments filter further. */
-        int end(int i) {
-            return causal ? Math.max(0, Math.min(s, i + offset + 1)) : s;
-        }
-
-        boolean allowed(int b, int i, int j) {
-            return qSeg == null || qSeg[b * t + i] == kSeg[b * s + j];
-        }
-    }
-
     public static FusedResults.Attention forward(Tensor qIn, Tensor kIn, Tensor vIn, AttentionSpec spec) {
+        checkShapes(qIn, kIn, vIn);
         Tensor q = Contig.of(qIn), k = Contig.of(kIn), v = Contig.of(vIn);
-        int bsz = q.size(0), hq = q.size(1), t = q.size(2), d = q.size(3), hkv = k.size(1), s = k.size(2);
-        int group = hq / hkv;
-        float scale = (float) spec.scale();
-        Mask mask = Mask.of(spec, t, s);
-        Tensor out = Tensor.zeros(DType.F32, bsz, hq, t, d), lse = Tensor.zeros(DType.F32, bsz, hq, t);
-        MemorySegment qs = q.hostSegment(), ks = k.hostSegment(), vs = v.hostSegment(), os = out.hostSegment(), ls = lse.hostSegment();
-        long qo = q.offset(), ko = k.offset(), vo = v.offset();
-        int rows = bsz * hq * t;
-        Parallel.range(rows, Math.max(1, 4096 / Math.max(1, s)), (from, to) -> {
-            float[] scores = new float[s];
-            float[] acc = new float[d];
-            for (int row = from; row < to; row++) {
-                int i = row % t, h = (row / t) % hq, b = row / (t * hq);
-                long qRow = qo + (long) row * d;
-                long kvBase = (long) (b * hkv + h / group) * s * d;
-                int end = mask.end(i);
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < end; j++) {
-                    float sc = mask.allowed(b, i, j) ? Vec.dot(qs, qRow, ks, ko + kvBase + (long) j * d, d) * scale : Float.NEGATIVE_INFINITY;
-                    scores[j] = sc;
-                    if (sc > max) max = sc;
+        AttentionBlocks g = new AttentionBlocks(q, k, spec);
+        int d = g.d, dp = g.dp;
+        Tensor out = Tensor.zeros(DType.F32, g.b, g.hq, g.t, d), lse = Tensor.zeros(DType.F32, g.b, g.hq, g.t);
+        if (lse.numel() == 0) return new FusedResults.Attention(out, lse);
+        MemorySegment qs = q.hostSegment(), os = out.hostSegment(), ls = lse.hostSegment();
+        long qo = q.offset();
+        float[][] kt = new float[g.b * g.hkv][], vp = new float[g.b * g.hkv][];
+        Parallel.range(g.b * g.hkv, 1, (from, to) -> {
+            for (int kv = from; kv < to; kv++) {
+                long base = (long) kv * g.s * d;
+                kt[kv] = AttentionBlocks.transposedBlocks(k.hostSegment(), k.offset() + base, g.s, d, g.sp, BK);
+                vp[kv] = AttentionBlocks.rows(v.hostSegment(), v.offset() + base, g.s, d, g.sp, dp);
+            }
+        });
+        int heads = g.b * g.hq;
+        // Later query blocks see more keys: hand them out first so the cores finish together.
+        dynamic(heads * g.qBlocks, () -> new ForwardScratch(d, dp), (task, w) -> {
+            int qb = g.qBlocks - 1 - task / heads, bh = task % heads;
+            int batch = bh / g.hq, kv = batch * g.hkv + (bh % g.hq) / g.group;
+            int q0 = qb * BQ, rows = Math.min(BQ, g.t - q0), m = AttentionBlocks.roundTo(rows, TileGemm.MR);
+            if (rows < BQ) Arrays.fill(w.qT, 0);
+            for (int r = 0; r < rows; r++) { // scale·Qᵀ: the block's queries along each row, the lanes of the score tile
+                MemorySegment.copy(qs, HostAccess.F32, (qo + ((long) bh * g.t + q0 + r) * d) * 4, w.row, 0, d);
+                for (int x = 0; x < d; x++) w.qT[x * BQ + r] = w.row[x] * g.scale;
+            }
+            Arrays.fill(w.o, 0);
+            Arrays.fill(w.max, Float.NEGATIVE_INFINITY);
+            Arrays.fill(w.sum, 0);
+            for (int kb = 0, blocks = g.keyBlocksFor(qb); kb < blocks; kb++) {
+                int k0 = kb * BK, keys = Math.min(BK, g.s - k0);
+                if (g.hasSegments() && !g.visibleKeys(batch, q0, k0, w.visible)) continue;
+                int mk = AttentionBlocks.roundTo(keys, TileGemm.MR);
+                boolean diagonal = g.diagonal(q0, k0);
+                // Sᵀ = K·Qᵀ; on the causal diagonal, per band of keys only the queries that see one of them
+                for (int j = 0; j < mk; j += BAND) {
+                    int band = diagonal ? Math.min(BAND, mk - j) : mk;
+                    int c0 = diagonal ? Math.clamp(k0 + j - g.offset - q0, 0, BQ) / V * V : 0;
+                    if (c0 < BQ) TileGemm.mul(band, BQ - c0, d, kt[kv], kb * d * BK + j, 1, BK, w.qT, c0, BQ, w.p, j * BQ + c0, BQ, false);
+                    if (!diagonal) break;
                 }
-                java.util.Arrays.fill(acc, 0);
-                if (max == Float.NEGATIVE_INFINITY) { // no visible key: output 0, lse -inf
+                for (int c = 0; c < BQ; c += V) onlineSoftmax(g, batch, q0, k0, keys, c, w);
+                for (int r = 0; r < m; r++) if (w.alpha[r] != 1) scaleRow(w.o, r * dp, dp, w.alpha[r]);
+                // O += P·V; on the diagonal, per band of queries only the keys they see
+                for (int i = 0; i < m; i += BAND) {
+                    int band = diagonal ? Math.min(BAND, m - i) : m;
+                    int kEnd = diagonal ? Math.min(keys, g.keyEnd(q0 + i, q0 + i + band - 1) - k0) : keys;
+                    if (kEnd > 0) TileGemm.mul(band, dp, kEnd, w.p, i, 1, BQ, vp[kv], k0 * dp, dp, w.o, i * dp, dp, true);
+                    if (!diagonal) break;
+                }
+            }
+            for (int r = 0; r < rows; r++) {
+                long row = (long) bh * g.t + q0 + r;
+                if (w.sum[r] == 0) { // no visible key: output 0, lse -inf
+                    Arrays.fill(w.o, r * dp, (r + 1) * dp, 0);
                     Vec.set(ls, row, Float.NEGATIVE_INFINITY);
                     continue;
                 }
-                double sum = 0;
-                for (int j = 0; j < end; j++) {
-                    if (scores[j] == Float.NEGATIVE_INFINITY) continue;
-                    float p = (float) Math.exp(scores[j] - max);
-                    sum += p;
-                    axpy(p, vs, vo + kvBase + (long) j * d, acc, d);
-                }
-                float inv = (float) (1 / sum);
-                long oRow = (long) row * d;
-                for (int x = 0; x < d; x++) Vec.set(os, oRow + x, acc[x] * inv);
-                Vec.set(ls, row, (float) (Math.log(sum) + max));
+                scaleRow(w.o, r * dp, dp, 1 / w.sum[r]);
+                Vec.set(ls, row, (float) (Math.log(w.sum[r]) + w.max[r]));
             }
+            AttentionBlocks.writeRows(w.o, 0, rows, d, dp, os, ((long) bh * g.t + q0) * d);
         });
         return new FusedResults.Attention(out, lse);
     }
 
+    /** Per-thread tiles of the forward: Qᵀ [D, BQ], the score tile Sᵀ/Pᵀ [BK, BQ], O [BQ, Dp] and row statistics. */
+    private static final class ForwardScratch {
+        final float[] qT, o, row, p = new float[BK * BQ], max = new float[BQ], sum = new float[BQ], alpha = new float[BQ];
+        final int[] visible = new int[BQ];
+
+        ForwardScratch(int d, int dp) {
+            qT = new float[d * BQ];
+            o = new float[BQ * dp];
+            row = new float[d];
+        }
+    }
+
+    /**
+     * Queries c .. c+V of the transposed score tile (one per lane, keys k0 .. down the rows) become probabilities
+     * against their running max m: masked keys get -inf; the running sum l takes the factor
+     * alpha = exp(m_old - m_new), which the output rows get before this tile's P·V. A query with no visible key
+     * yet keeps m = -inf, l = 0 and a zero column of P.
+     */
+    private static void onlineSoftmax(AttentionBlocks g, int batch, int q0, int k0, int keys, int c, ForwardScratch w) {
+        float[] p = w.p;
+        int first = q0 + c, end = keys;                    // lanes are queries first .. first+V-1
+        if (g.causal) end = Math.max(0, Math.min(keys, first + V - 1 + g.offset - k0 + 1)); // rows beyond: no lane sees them
+        FloatVector query = FloatVector.broadcast(S, (float) first).add(IOTA);
+        FloatVector rowMax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int j = 0, at = c; j < end; j++, at += BQ) {
+            FloatVector x = FloatVector.fromArray(S, p, at);
+            int need = k0 + j - g.offset;                  // causal: a query sees key k0 + j iff query >= need
+            if (g.causal && need > first) {
+                x = x.blend(Float.NEGATIVE_INFINITY, query.lt((float) need));
+                x.intoArray(p, at);
+            }
+            rowMax = rowMax.max(x);
+        }
+        if (g.hasSegments()) {
+            rowMax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (int j = 0, at = c; j < end; j++, at += BQ) {
+                for (int lane = 0; lane < V && first + lane < g.t; lane++) {
+                    if (!g.sameSegment(batch, first + lane, k0 + j)) p[at + lane] = Float.NEGATIVE_INFINITY;
+                }
+                rowMax = rowMax.max(FloatVector.fromArray(S, p, at));
+            }
+        }
+        FloatVector mOld = FloatVector.fromArray(S, w.max, c), mNew = mOld.max(rowMax);
+        FloatVector mSafe = mNew.blend(0, mNew.eq(Float.NEGATIVE_INFINITY));   // exp(-inf - 0) = 0, never -inf - -inf
+        FloatVector sum = FloatVector.zero(S);
+        for (int j = 0, at = c; j < end; j++, at += BQ) {
+            FloatVector e = FloatVector.fromArray(S, p, at).sub(mSafe).lanewise(VectorOperators.EXP);
+            e.intoArray(p, at);
+            sum = sum.add(e);
+        }
+        for (int j = end, at = c + end * BQ; j < keys; j++, at += BQ) FloatVector.zero(S).intoArray(p, at);
+        FloatVector alpha = mOld.sub(mSafe).lanewise(VectorOperators.EXP);
+        alpha.intoArray(w.alpha, c);
+        FloatVector.fromArray(S, w.sum, c).mul(alpha).add(sum).intoArray(w.sum, c);
+        mNew.intoArray(w.max, c);
+    }
+
+    private static final FloatVector IOTA = iota();
+
+    private static FloatVector iota() {
+        float[] lanes = new float[V];
+        for (int i = 0; i < V; i++) lanes[i] = i;
+        return FloatVector.fromArray(S, lanes, 0);
+    }
+
     public static FusedResults.AttentionGrads backward(Tensor dOutIn, Tensor qIn, Tensor kIn, Tensor vIn, Tensor outIn,
                                                       Tensor lseIn, AttentionSpec spec) {
+        checkShapes(qIn, kIn, vIn);
         Tensor dO = Contig.of(dOutIn), q = Contig.of(qIn), k = Contig.of(kIn), v = Contig.of(vIn), o = Contig.of(outIn), l = Contig.of(lseIn);
-        int bsz = q.size(0), hq = q.size(1), t = q.size(2), d = q.size(3), hkv = k.size(1), s = k.size(2);
-        int group = hq / hkv;
-        float scale = (float) spec.scale();
-        Mask mask = Mask.of(spec, t, s);
+        AttentionBlocks g = new AttentionBlocks(q, k, spec);
+        // A unit is a (batch, kv head) pair and owns its dK/dV; it walks the query blocks of every head of its group,
+        // finishing each block's dQ. With fewer than two pairs per core, a pair's query blocks are dealt to `slices`
+        // units whose dK/dV partials (at most PARTIALS_BYTES of them) are summed in a fixed order at the end:
+        // deterministic for a given core count.
+        int kvHeads = g.b * g.hkv, wanted = (2 * Parallel.threads() + kvHeads - 1) / kvHeads;
+        long bytesPerSlice = 2L * kvHeads * g.sp * g.dp * Float.BYTES;
+        return backward(dO, q, k, v, o, l, g, (int) Math.min(wanted, Math.max(1, PARTIALS_BYTES / bytesPerSlice)));
+    }
+
+    /** The backward with a pair's query blocks dealt to {@code slices} units (tests force several on any machine). */
+    static FusedResults.AttentionGrads backward(Tensor dOutIn, Tensor qIn, Tensor kIn, Tensor vIn, Tensor outIn,
+                                                Tensor lseIn, AttentionSpec spec, int slicesWanted) {
+        checkShapes(qIn, kIn, vIn);
+        Tensor dO = Contig.of(dOutIn), q = Contig.of(qIn), k = Contig.of(kIn), v = Contig.of(vIn), o = Contig.of(outIn), l = Contig.of(lseIn);
+        return backward(dO, q, k, v, o, l, new AttentionBlocks(q, k, spec), slicesWanted);
+    }
+
+    private static FusedResults.AttentionGrads backward(Tensor dO, Tensor q, Tensor k, Tensor v, Tensor o, Tensor l,
+                                                        AttentionBlocks g, int slicesWanted) {
+        int d = g.d, dp = g.dp, kvHeads = g.b * g.hkv, slices = Math.clamp(slicesWanted, 1, g.qBlocks);
         Tensor dq = Tensor.zeros(DType.F32, q.shape()), dk = Tensor.zeros(DType.F32, k.shape()), dv = Tensor.zeros(DType.F32, v.shape());
-        MemorySegment dos = dO.hostSegment(), qs = q.hostSegment(), ks = k.hostSegment(), vs = v.hostSegment(), os = o.hostSegment(), lss = l.hostSegment();
-        MemorySegment dqs = dq.hostSegment(), dks = dk.hostSegment(), dvs = dv.hostSegment();
-        long doo = dO.offset(), qo = q.offset(), ko = k.offset(), vo = v.offset(), oo = o.offset(), lo = l.offset();
-        Parallel.range(bsz * hkv, 1, (from, to) -> {
-            float[] p = new float[s];
-            float[] dqRow = new float[d];
-            for (int unit = from; unit < to; unit++) {
-                int b = unit / hkv, kvh = unit % hkv;
-                long kvBase = (long) unit * s * d;
-                for (int h = kvh * group; h < (kvh + 1) * group; h++) {
-                    for (int i = 0; i < t; i++) {
-                        int row = (b * hq + h) * t + i;
-                        float lse = Vec.get(lss, lo + row);
-                        if (lse == Float.NEGATIVE_INFINITY) continue;
-                        long qRow = qo + (long) row * d, dRow = doo + (long) row * d;
-                        float rowDot = Vec.dot(dos, dRow, os, oo + (long) row * d, d);
-                        int end = mask.end(i);
-                        java.util.Arrays.fill(dqRow, 0);
-                        for (int j = 0; j < end; j++) {
-                            if (!mask.allowed(b, i, j)) continue;
-                            long kRow = ko + kvBase + (long) j * d, vRow = vo + kvBase + (long) j * d;
-                            float pj = (float) Math.exp(Vec.dot(qs, qRow, ks, kRow, d) * scale - lse);
-                            if (pj == 0) continue;
-                            float dp = Vec.dot(dos, dRow, vs, vRow, d);
-                            float ds = pj * (dp - rowDot) * scale;
-                            axpy(ds, ks, kRow, dqRow, d);                                   // dq_i += ds · k_j
-                            axpyInto(ds, qs, qRow, dks, kvBase + (long) j * d, d);          // dk_j += ds · q_i
-                            axpyInto(pj, dos, dRow, dvs, kvBase + (long) j * d, d);         // dv_j += p · dO_i
-                        }
-                        long dqOut = (long) row * d;
-                        for (int x = 0; x < d; x++) Vec.set(dqs, dqOut + x, dqRow[x]);
-                    }
-                }
+        if (q.numel() == 0 || k.numel() == 0) return new FusedResults.AttentionGrads(dq, dk, dv);
+        // Per kv head, padded heap copies: K, and the block transposes of K and V.
+        float[][] kp = new float[kvHeads][], kt = new float[kvHeads][], vt = new float[kvHeads][];
+        Parallel.range(kvHeads, 1, (from, to) -> {
+            for (int kv = from; kv < to; kv++) {
+                long base = (long) kv * g.s * d;
+                kp[kv] = AttentionBlocks.rows(k.hostSegment(), k.offset() + base, g.s, d, g.sp, dp);
+                kt[kv] = AttentionBlocks.transposedBlocks(k.hostSegment(), k.offset() + base, g.s, d, g.sp, BK);
+                vt[kv] = AttentionBlocks.transposedBlocks(v.hostSegment(), v.offset() + base, g.s, d, g.sp, BK);
             }
         });
+        int[] sliceOf = dealQueryBlocks(g.qBlocks, slices);
+        float[][] dkParts = new float[kvHeads * slices][], dvParts = new float[kvHeads * slices][];
+        MemorySegment qs = q.hostSegment(), dos = dO.hostSegment(), os = o.hostSegment(), ls = l.hostSegment(), dqs = dq.hostSegment();
+        dynamic(kvHeads * slices, () -> new BackwardScratch(d, dp), (unit, w) -> {
+            int kv = unit / slices, slice = unit % slices, batch = kv / g.hkv;
+            float[] dkAcc = new float[g.sp * dp], dvAcc = new float[g.sp * dp];
+            for (int bh = batch * g.hq + (kv % g.hkv) * g.group, last = bh + g.group; bh < last; bh++) {
+                for (int qb = 0; qb < g.qBlocks; qb++) {
+                    if (sliceOf[qb] != slice) continue;
+                    int q0 = qb * BQ, rows = Math.min(BQ, g.t - q0), m = AttentionBlocks.roundTo(rows, TileGemm.MR);
+                    long at = ((long) bh * g.t + q0) * d;
+                    AttentionBlocks.block(qs, q.offset() + at, rows, d, dp, w.q, w.qT, g.scale, w.row);  // scale·Qᵀ as in the forward
+                    AttentionBlocks.block(dos, dO.offset() + at, rows, d, dp, w.dO, w.dOT, 1, w.row);
+                    Arrays.fill(w.lse, Float.NEGATIVE_INFINITY);
+                    for (int r = 0; r < rows; r++) {
+                        w.lse[r] = Vec.get(ls, l.offset() + (long) bh * g.t + q0 + r);
+                        w.delta[r] = Vec.dot(dos, dO.offset() + at + (long) r * d, os, o.offset() + at + (long) r * d, d); // D = dO·O
+                    }
+                    Arrays.fill(w.dq, 0);
+                    for (int kb = 0, blocks = g.keyBlocksFor(qb); kb < blocks; kb++) {
+                        int k0 = kb * BK;
+                        if (!g.visibleKeys(batch, q0, k0, w.visible)) continue;
+                        // On the causal diagonal each product runs per band of 16 rows over the part of the tile
+                        // that band can see; the rest of the P and dS tiles is masked to 0 before it is read.
+                        boolean diagonal = g.diagonal(q0, k0);
+                        for (int i = 0; i < m; i += BAND) {                                                   // S = Q·Kᵀ, dP = dO·Vᵀ
+                            int band = diagonal ? Math.min(BAND, m - i) : m;
+                            int n = diagonal ? Math.min(BK, AttentionBlocks.roundTo(g.keyEnd(q0 + i, q0 + i + band - 1) - k0, V)) : BK;
+                            TileGemm.mul(band, n, d, w.qT, i, 1, BQ, kt[kv], kb * d * BK, BK, w.p, i * BK, BK, false);
+                            TileGemm.mul(band, n, d, w.dOT, i, 1, BQ, vt[kv], kb * d * BK, BK, w.ds, i * BK, BK, false);
+                            if (!diagonal) break;
+                        }
+                        for (int r = 0; r < m; r++) probabilitiesAndScoreGrads(g, batch, q0 + r, k0, w, r);
+                        for (int j = 0; j < BK; j += BAND) {                                                  // dV += Pᵀ·dO, dK += dSᵀ·Q
+                            int band = diagonal ? BAND : BK;
+                            int i0 = diagonal ? Math.clamp(k0 + j - g.offset - q0, 0, m) : 0;  // queries before i0 see none of these keys
+                            if (i0 == m) break;
+                            TileGemm.mul(band, dp, m - i0, w.p, j + i0 * BK, 1, BK, w.dO, i0 * dp, dp, dvAcc, (k0 + j) * dp, dp, true);
+                            TileGemm.mul(band, dp, m - i0, w.ds, j + i0 * BK, 1, BK, w.q, i0 * dp, dp, dkAcc, (k0 + j) * dp, dp, true);
+                            if (!diagonal) break;
+                        }
+                        for (int i = 0; i < m; i += BAND) {                                                   // dQ += dS·K
+                            int band = diagonal ? Math.min(BAND, m - i) : m;
+                            int kEnd = diagonal ? Math.min(BK, g.keyEnd(q0 + i, q0 + i + band - 1) - k0) : BK;
+                            if (kEnd > 0) TileGemm.mul(band, dp, kEnd, w.ds, i * BK, BK, 1, kp[kv], k0 * dp, dp, w.dq, i * dp, dp, true);
+                            if (!diagonal) break;
+                        }
+                    }
+                    AttentionBlocks.writeRows(w.dq, 0, rows, d, dp, dqs, dq.offset() + at);
+                }
+            }
+            if (slices == 1) {
+                AttentionBlocks.writeRows(dkAcc, 0, g.s, d, dp, dk.hostSegment(), dk.offset() + (long) kv * g.s * d);
+                AttentionBlocks.writeRows(dvAcc, 0, g.s, d, dp, dv.hostSegment(), dv.offset() + (long) kv * g.s * d);
+            } else {
+                dkParts[unit] = dkAcc;
+                dvParts[unit] = dvAcc;
+            }
+        });
+        if (slices > 1) {
+            Parallel.range(kvHeads, 1, (from, to) -> {
+                for (int kv = from; kv < to; kv++) {
+                    float[] dkSum = dkParts[kv * slices], dvSum = dvParts[kv * slices];
+                    for (int sl = 1; sl < slices; sl++) {
+                        float[] pk = dkParts[kv * slices + sl], pv = dvParts[kv * slices + sl];
+                        for (int x = 0; x < dkSum.length; x++) {
+                            dkSum[x] += pk[x];
+                            dvSum[x] += pv[x];
+                        }
+                    }
+                    AttentionBlocks.writeRows(dkSum, 0, g.s, d, dp, dk.hostSegment(), dk.offset() + (long) kv * g.s * d);
+                    AttentionBlocks.writeRows(dvSum, 0, g.s, d, dp, dv.hostSegment(), dv.offset() + (long) kv * g.s * d);
+                }
+            });
+        }
         return new FusedResults.AttentionGrads(dq, dk, dv);
     }
 
-    /** acc[x] += a · src[off + x]. */
-    private static void axpy(float a, MemorySegment src, long off, float[] acc, int n) {
-        FloatVector av = FloatVector.broadcast(Vec.F, a);
-        int x = 0, bound = Vec.F.loopBound(n);
-        for (; x < bound; x += Vec.L) av.fma(Vec.load(src, off + x), FloatVector.fromArray(Vec.F, acc, x)).intoArray(acc, x);
-        for (; x < n; x++) acc[x] += a * Vec.get(src, off + x);
+    /**
+     * Which slice takes each query block: blocks in decreasing causal cost (later blocks see more keys) dealt
+     * in snake order 0, 1, .., n-1, n-1, .., 0, so the slices' loads stay within one block of each other.
+     */
+    private static int[] dealQueryBlocks(int blocks, int slices) {
+        int[] slice = new int[blocks];
+        for (int i = 0; i < blocks; i++) {
+            int round = i / slices, pos = i % slices;
+            slice[blocks - 1 - i] = round % 2 == 0 ? pos : slices - 1 - pos;
+        }
+        return slice;
     }
 
-    /** dst[dOff + x] += a · src[sOff + x]. */
-    private static void axpyInto(float a, MemorySegment src, long sOff, MemorySegment dst, long dOff, int n) {
-        FloatVector av = FloatVector.broadcast(Vec.F, a);
-        int x = 0, bound = Vec.F.loopBound(n);
-        for (; x < bound; x += Vec.L) Vec.store(av.fma(Vec.load(src, sOff + x), Vec.load(dst, dOff + x)), dst, dOff + x);
-        for (; x < n; x++) Vec.set(dst, dOff + x, Vec.get(dst, dOff + x) + a * Vec.get(src, sOff + x));
+    /** Per-thread tiles of the backward: one query block (Q, dO, their transposes, lse, D, dQ) and a P, dP/dS tile. */
+    private static final class BackwardScratch {
+        final float[] q, qT, dO, dOT, dq, row, p = new float[BQ * BK], ds = new float[BQ * BK];
+        final float[] lse = new float[BQ], delta = new float[BQ];
+        final int[] visible = new int[BQ];
+
+        BackwardScratch(int d, int dp) {
+            q = new float[BQ * dp];
+            dO = new float[BQ * dp];
+            dq = new float[BQ * dp];
+            qT = new float[d * BQ];
+            dOT = new float[d * BQ];
+            row = new float[d];
+        }
+    }
+
+    /**
+     * Row r of the tile (query i, keys k0 ..): w.p holds scaled scores s and becomes P = exp(s - lse) (0 where
+     * masked, and on rows with lse = -inf that see no key); w.ds holds dP and becomes dS = P ∘ (dP - D)·scale.
+     */
+    private static void probabilitiesAndScoreGrads(AttentionBlocks g, int batch, int i, int k0, BackwardScratch w, int r) {
+        float[] p = w.p, ds = w.ds;
+        float lse = w.lse[r], delta = w.delta[r];
+        int base = r * BK, n = lse == Float.NEGATIVE_INFINITY ? 0 : w.visible[r];
+        for (int j = 0; j < BK; j += V) {
+            VectorMask<Float> visible = S.indexInRange(j, n);
+            FloatVector pj = FloatVector.fromArray(S, p, base + j).sub(lse).lanewise(VectorOperators.EXP);
+            pj = FloatVector.zero(S).blend(pj, visible);
+            pj.intoArray(p, base + j);
+            FloatVector dsj = FloatVector.fromArray(S, ds, base + j).sub(delta).mul(pj).mul(g.scale);
+            FloatVector.zero(S).blend(dsj, visible).intoArray(ds, base + j); // masked lanes may hold stale values
+        }
+        if (g.hasSegments()) {
+            for (int j = 0; j < n; j++) {
+                if (!g.sameSegment(batch, i, k0 + j)) {
+                    p[base + j] = 0;
+                    ds[base + j] = 0;
+                }
+            }
+        }
+    }
+
+    private static void scaleRow(float[] x, int from, int n, float factor) {
+        for (int j = from; j < from + n; j += V) FloatVector.fromArray(S, x, j).mul(factor).intoArray(x, j);
+    }
+
+    /** A per-thread context for {@link #dynamic}. */
+    private interface TaskBody<W> {
+        void run(int task, W scratch);
+    }
+
+    /**
+     * Runs tasks [0, n) on all cores, each core taking the next task when it is done (causal tasks differ in
+     * cost, so the static chunks of Parallel.range would leave cores idle); each core makes one scratch.
+     */
+    private static <W> void dynamic(int n, Supplier<W> scratch, TaskBody<W> body) {
+        AtomicInteger next = new AtomicInteger();
+        Parallel.range(Math.min(n, Parallel.threads()), 1, (from, to) -> {
+            W w = scratch.get();
+            for (int task; (task = next.getAndIncrement()) < n; ) body.run(task, w);
+        });
+    }
+
+    /** The shape contract of FusedReference.attention (which the f64 path checks), with both shapes in the message. */
+    static void checkShapes(Tensor q, Tensor k, Tensor v) {
+        if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4 || k.size(0) != q.size(0) || v.size(0) != q.size(0)
+                || k.size(3) != q.size(3) || v.size(3) != q.size(3) || k.size(1) != v.size(1) || k.size(2) != v.size(2)
+                || k.size(1) == 0 || q.size(1) % k.size(1) != 0) {
+            throw new IllegalArgumentException("attention expects q [B, Hq, T, D] and k, v [B, Hkv, S, D] with Hq a multiple of Hkv; got q "
+                    + Arrays.toString(q.shape()) + ", k " + Arrays.toString(k.shape()) + ", v " + Arrays.toString(v.shape()));
+        }
     }
 }

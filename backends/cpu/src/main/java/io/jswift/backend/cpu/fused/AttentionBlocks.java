@@ -1,0 +1,141 @@
+package io.jswift.backend.cpu.fused;
+
+import io.jswift.tensor.HostAccess;
+import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.AttentionSpec;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * The block geometry of one attention call and the heap copies its tiles read. Queries are cut into blocks
+ * of BQ rows, keys into blocks of BK; the last blocks and the head dim D are zero-padded (keys to Sp, D to Dp,
+ * a multiple of the vector length) so every tile product is full-sized and padded keys score exactly 0
+ * before masking. Masks (AttentionSpec): causal query i sees keys j <= i + S - T, segments must match.
+ * Dims: B batch, Hq/Hkv heads, T queries, S keys, D head dim.
+ */
+final class AttentionBlocks {
+    private static final int ALIGN = Math.max(TileGemm.MR, TileGemm.V);
+    // Measured with io.jswift.bench.AttentionQuick; tunable with -Djswift.attn.bq / .bk.
+    static final int BQ = roundTo(Integer.getInteger("jswift.attn.bq", 64), ALIGN);
+    static final int BK = roundTo(Integer.getInteger("jswift.attn.bk", 64), ALIGN);
+
+    final int b, hq, hkv, t, s, d, group, dp, sp, qBlocks, offset;
+    final boolean causal;
+    final float scale;
+    private final long[] qSeg, kSeg;
+
+    AttentionBlocks(Tensor q, Tensor k, AttentionSpec spec) {
+        b = q.size(0);
+        hq = q.size(1);
+        t = q.size(2);
+        d = q.size(3);
+        hkv = k.size(1);
+        s = k.size(2);
+        group = hq / hkv;
+        dp = roundTo(d, TileGemm.V);
+        sp = roundTo(s, BK);
+        qBlocks = roundTo(t, BQ) / BQ;
+        offset = s - t;
+        causal = spec.causal();
+        scale = (float) spec.scale();
+        qSeg = spec.hasSegments() ? spec.querySegments().toLongArray() : null;
+        kSeg = spec.hasSegments() ? spec.keySegments().toLongArray() : null;
+    }
+
+    static int roundTo(int x, int multiple) {
+        return Math.max(multiple, (x + multiple - 1) / multiple * multiple);
+    }
+
+    /** Keys [0, end) pass the causal bound for query i (0 for padding rows i >= T). */
+    int keyEnd(int i) {
+        if (i >= t) return 0;
+        return causal ? Math.max(0, Math.min(s, i + offset + 1)) : s;
+    }
+
+    /** The largest {@link #keyEnd(int)} over queries first .. last (0 when all are padding rows). */
+    int keyEnd(int first, int last) {
+        return first >= t ? 0 : keyEnd(Math.min(last, t - 1));
+    }
+
+    /** Whether the causal bound cuts through the tile at (q0, k0): its first query does not see its last key. */
+    boolean diagonal(int q0, int k0) {
+        return causal && k0 + BK - 1 > q0 + offset;
+    }
+
+    /** Key blocks [0, n) hold a key some row of query block qb may see: later blocks are skipped. */
+    int keyBlocksFor(int qb) {
+        int end = keyEnd(Math.min(t, (qb + 1) * BQ) - 1);
+        return (end + BK - 1) / BK;
+    }
+
+    boolean hasSegments() {
+        return qSeg != null;
+    }
+
+    boolean sameSegment(int batch, int i, int j) {
+        return qSeg[batch * t + i] == kSeg[batch * s + j];
+    }
+
+    /**
+     * Per row r of the tile (query q0 + r, keys k0 ..): how many leading keys pass the causal bound, into
+     * {@code visible}; returns false when segments leave no visible key in the whole tile (it can be skipped).
+     */
+    boolean visibleKeys(int batch, int q0, int k0, int[] visible) {
+        boolean any = false;
+        for (int r = 0; r < BQ; r++) {
+            int n = Math.max(0, Math.min(BK, keyEnd(q0 + r) - k0));
+            visible[r] = n;
+            if (n > 0 && !any) {
+                if (qSeg == null) any = true;
+                else for (int j = 0; j < n && !any; j++) any = sameSegment(batch, q0 + r, k0 + j);
+            }
+        }
+        return any;
+    }
+
+    // ------------------------------------------------------------------ heap copies
+
+    /** n rows of d floats at element {@code off} of seg → [np, dp] zero-padded. */
+    static float[] rows(MemorySegment seg, long off, int n, int d, int np, int dp) {
+        float[] out = new float[np * dp];
+        if (d == dp) MemorySegment.copy(seg, HostAccess.F32, off * 4, out, 0, n * d);
+        else for (int i = 0; i < n; i++) MemorySegment.copy(seg, HostAccess.F32, (off + (long) i * d) * 4, out, i * dp, d);
+        return out;
+    }
+
+    /**
+     * n rows of d floats at element {@code off} of seg, transposed per block of {@code block} rows:
+     * [np/block][d][block] zero-padded, so the d × block panel of one block is contiguous (a [d][np] transpose
+     * would put its rows a power of two apart, all in the same few L1 sets).
+     */
+    static float[] transposedBlocks(MemorySegment seg, long off, int n, int d, int np, int block) {
+        float[] out = new float[d * np], row = new float[d];
+        for (int i = 0; i < n; i++) {
+            MemorySegment.copy(seg, HostAccess.F32, (off + (long) i * d) * 4, row, 0, d);
+            int base = (i / block) * d * block + i % block;
+            for (int x = 0; x < d; x++) out[base + x * block] = row[x];
+        }
+        return out;
+    }
+
+    /**
+     * One block of {@code rows} rows of d floats at element {@code off} of seg → dst [BQ, dp] and its transpose
+     * times {@code scaleT} dstT [d, BQ], zero beyond the rows and columns given ({@code row}: d floats of scratch).
+     */
+    static void block(MemorySegment seg, long off, int rows, int d, int dp, float[] dst, float[] dstT, float scaleT, float[] row) {
+        if (rows < BQ || d < dp) Arrays.fill(dst, 0);
+        if (rows < BQ) Arrays.fill(dstT, 0);
+        for (int i = 0; i < rows; i++) {
+            MemorySegment.copy(seg, HostAccess.F32, (off + (long) i * d) * 4, row, 0, d);
+            System.arraycopy(row, 0, dst, i * dp, d);
+            for (int x = 0; x < d; x++) dstT[x * BQ + i] = row[x] * scaleT;
+        }
+    }
+
+    /** Rows [0, n) of a [.., dp] heap block from row {@code from} → n rows of d floats at element {@code off} of seg. */
+    static void writeRows(float[] src, int from, int n, int d, int dp, MemorySegment seg, long off) {
+        if (d == dp) MemorySegment.copy(src, from * dp, seg, HostAccess.F32, off * 4, n * d);
+        else for (int i = 0; i < n; i++) MemorySegment.copy(src, (from + i) * dp, seg, HostAccess.F32, (off + (long) i * d) * 4, d);
+    }
+}

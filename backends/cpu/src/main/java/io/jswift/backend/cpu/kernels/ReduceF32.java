@@ -97,6 +97,12 @@ final class ReduceF32 {
             }
             double total = lanesInDouble(acc, comp);
             for (; i < n; i++) total += xs.getAtIndex(HostAccess.F32, off + i);
+            if (Double.isNaN(total)) {
+                // an infinity makes the compensation inf - inf = NaN; a plain sum gives torch's answer (inf, or NaN
+                // when the row holds a NaN or both infinities)
+                total = 0;
+                for (int j = 0; j < n; j++) total += xs.getAtIndex(HostAccess.F32, off + j);
+            }
             return total;
         }
         boolean max = op == ReduceOp.MAX;

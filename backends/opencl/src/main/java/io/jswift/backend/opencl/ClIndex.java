@@ -1,5 +1,7 @@
 package io.jswift.backend.opencl;
 
+import static io.jswift.tensor.spi.IndexChecks.*;
+
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Shapes;
 import io.jswift.tensor.Tensor;
@@ -23,7 +25,7 @@ final class ClIndex {
         if (index.rank() != 1) throw new IllegalArgumentException("index_select: index must be 1-D, got shape " + Arrays.toString(index.shape()));
         int d = Shapes.wrapDim(dim, x.rank());
         long[] idx = indices(index, "index_select");
-        for (long i : idx) check(i, x.size(d), d, "index_select");
+        for (long i : idx) checkInRange(i, x.size(d), d, "index_select");
         int[] outShape = x.shape();
         outShape[d] = idx.length;
         Tensor out = ClTensors.allocate(ctx, x.dtype(), outShape);
@@ -40,7 +42,7 @@ final class ClIndex {
         checkIndexType(index, "gather");
         checkGatherShapes(x, index, d, "gather");
         long[] idx = indices(index, "gather");
-        for (long i : idx) check(i, x.size(d), d, "gather");
+        for (long i : idx) checkInRange(i, x.size(d), d, "gather");
         Tensor out = ClTensors.allocate(ctx, x.dtype(), index.shape());
         long n = out.numel();
         if (n == 0) return out;
@@ -63,7 +65,7 @@ final class ClIndex {
             }
         }
         long[] idx = indices(index, "scatter_add");
-        for (long i : idx) check(i, dst.size(d), d, "scatter_add");
+        for (long i : idx) checkInRange(i, dst.size(d), d, "scatter_add");
         if (idx.length == 0) return;
         long columns = idx.length / index.size(d);
         // the CPU backend adds in double for float destinations and in long (src truncated) for integer ones
@@ -82,7 +84,7 @@ final class ClIndex {
             throw new IllegalArgumentException("index_add: src shape " + Arrays.toString(src.shape()) + " does not match dst shape "
                     + Arrays.toString(dst.shape()) + " with " + idx.length + " indices along dim " + d);
         }
-        for (long i : idx) check(i, dst.size(d), d, "index_add");
+        for (long i : idx) checkInRange(i, dst.size(d), d, "index_add");
         long columns = dst.numel() / Math.max(1, dst.size(d));
         if (idx.length == 0 || columns == 0) return;
         long[] plan = groupByTarget(idx);
@@ -172,33 +174,4 @@ final class ClIndex {
         return index.toLongArray();
     }
 
-    private static void checkIndexType(Tensor index, String what) {
-        if (index.dtype().isFloatingPoint()) {
-            throw new IllegalArgumentException(what + ": index must be an integer tensor, got " + index.dtype());
-        }
-    }
-
-    private static void check(long i, int size, int dim, String what) {
-        if (i < 0 || i >= size) {
-            throw new IndexOutOfBoundsException(what + ": index " + i + " is out of range for dim " + dim + " of size " + size);
-        }
-    }
-
-    /** Gather/scatter index shapes: same rank, and no larger than the data except along dim. */
-    private static void checkGatherShapes(Tensor data, Tensor index, int d, String what) {
-        if (index.rank() != data.rank()) {
-            throw new IllegalArgumentException(what + ": index rank " + index.rank() + " != tensor rank " + data.rank());
-        }
-        for (int k = 0; k < index.rank(); k++) {
-            if (k != d && index.size(k) > data.size(k)) {
-                throw new IllegalArgumentException(what + ": index shape " + Arrays.toString(index.shape())
-                        + " exceeds tensor shape " + Arrays.toString(data.shape()) + " at dim " + k);
-            }
-        }
-    }
-
-    private static boolean sameExcept(int[] a, int[] b, int dim) {
-        for (int k = 0; k < a.length; k++) if (k != dim && a[k] != b[k]) return false;
-        return true;
-    }
 }

@@ -1,5 +1,7 @@
 package io.jswift.backend.opencl;
 
+import io.jswift.tensor.ReduceLayout;
+
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Shapes;
 import io.jswift.tensor.Tensor;
@@ -45,7 +47,7 @@ final class ClReduce {
             if (!reduced[i]) outShape[o++] = shape[i];
             else if (keepDim) outShape[o++] = 1;
         }
-        ClReduceDims layout = ClReduceDims.of(shape, x.strides(), reduced);
+        ReduceLayout layout = ReduceLayout.of(shape, x.strides(), reduced);
         long count = layout.count();
         if ((op == ReduceOp.MAX || op == ReduceOp.MIN) && count == 0) {
             throw new IllegalArgumentException(op + " over an empty dimension of shape " + Arrays.toString(shape) + " has no identity");
@@ -68,10 +70,10 @@ final class ClReduce {
         if (integral) src.define("INTEGRAL", 1);
         if (!integral && op != ReduceOp.MAX && op != ReduceOp.MIN) src.define("KAHAN", 1);
         String text = src.text();
-        long[] meta = layout.meta();
+        long[] meta = meta(layout);
         int kr = layout.keptShape().length, rr = layout.redShape().length;
 
-        boolean keptInnermost = !layout.innerReducedContiguous();
+        boolean keptInnermost = !innerReducedContiguous(layout);
         if (count < SMALL || (keptInnermost && outputs >= 1024)) {
             ClGrid.run(ctx, text, "reduce_each", outputs, x, x.offset(), out, meta, kr, rr, count, outputs);
             return out;
@@ -128,5 +130,21 @@ final class ClReduce {
                     new ClLaunch.Local((long) groupSize * cmp.byteSize()), new ClLaunch.Local((long) groupSize * 8));
         }
         return out;
+    }
+
+    /** Whether the innermost reduced dim is contiguous (stride 1): a work group then reads each output's run coalesced. */
+    private static boolean innerReducedContiguous(ReduceLayout l) {
+        return l.redShape().length > 0 && l.redStrides()[l.redStrides().length - 1] == 1;
+    }
+
+    /** keptShape, keptStrides, redShape, redStrides: the reduce kernels' metadata buffer. */
+    private static long[] meta(ReduceLayout l) {
+        long[] m = new long[2 * l.keptShape().length + 2 * l.redShape().length];
+        int at = 0;
+        for (int s : l.keptShape()) m[at++] = s;
+        for (long s : l.keptStrides()) m[at++] = s;
+        for (int s : l.redShape()) m[at++] = s;
+        for (long s : l.redStrides()) m[at++] = s;
+        return m;
     }
 }

@@ -1,5 +1,8 @@
 package io.jswift.backend.cpu.gemm;
 
+import static io.jswift.tensor.spi.MatmulShapes.batchStrides;
+import static io.jswift.tensor.spi.MatmulShapes.productShape;
+
 import io.jswift.backend.cpu.Parallel;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.ElementOrder;
@@ -17,25 +20,6 @@ public final class Matmul {
         Tensor out = Tensor.zeros(type == DType.F64 ? DType.F64 : DType.F32, productShape(a, b, transA, transB));
         into(a, b, transA, transB, out);
         return type == out.dtype() ? out : out.to(type);
-    }
-
-    /** Shape of op(a)·op(b) with broadcast batch dims; throws naming both shapes when they don't fit. */
-    static int[] productShape(Tensor a, Tensor b, boolean transA, boolean transB) {
-        if (a.rank() < 2 || b.rank() < 2) {
-            throw new IllegalArgumentException("matmul needs operands of rank >= 2, got " + Arrays.toString(a.shape())
-                    + " and " + Arrays.toString(b.shape()));
-        }
-        int m = transA ? a.size(-1) : a.size(-2), k = transA ? a.size(-2) : a.size(-1);
-        int kb = transB ? b.size(-1) : b.size(-2), n = transB ? b.size(-2) : b.size(-1);
-        if (k != kb) {
-            throw new IllegalArgumentException("matmul: inner dimensions differ: " + Arrays.toString(a.shape()) + (transA ? "ᵀ" : "")
-                    + " · " + Arrays.toString(b.shape()) + (transB ? "ᵀ" : "") + " (" + k + " vs " + kb + ")");
-        }
-        int[] batch = Shapes.broadcast(Arrays.copyOf(a.shape(), a.rank() - 2), Arrays.copyOf(b.shape(), b.rank() - 2));
-        int[] shape = Arrays.copyOf(batch, batch.length + 2);
-        shape[batch.length] = m;
-        shape[batch.length + 1] = n;
-        return shape;
     }
 
     /** The product written into {@code out} (contiguous, F32 or F64 as the operands require). */
@@ -69,15 +53,4 @@ public final class Matmul {
         else body.run(0, (int) batches);
     }
 
-    /** Strides of a's batch dims broadcast to {@code batch} (0 where broadcast). */
-    private static long[] batchStrides(Tensor t, int[] batch) {
-        int tb = t.rank() - 2;
-        long[] out = new long[batch.length];
-        for (int i = 0; i < batch.length; i++) {
-            int j = i - (batch.length - tb);
-            if (j < 0) continue;
-            out[i] = t.size(j) == 1 && batch[i] != 1 ? 0 : t.stride(j);
-        }
-        return out;
-    }
 }

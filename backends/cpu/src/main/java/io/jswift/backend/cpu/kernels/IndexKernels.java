@@ -1,5 +1,7 @@
 package io.jswift.backend.cpu.kernels;
 
+import static io.jswift.tensor.spi.IndexChecks.*;
+
 import io.jswift.backend.cpu.Parallel;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.ElementOrder;
@@ -20,23 +22,11 @@ public final class IndexKernels {
         return index.toLongArray();
     }
 
-    private static void checkIndexType(Tensor index, String what) {
-        if (index.dtype().isFloatingPoint()) {
-            throw new IllegalArgumentException(what + ": index must be an integer tensor, got " + index.dtype());
-        }
-    }
-
-    private static void check(long i, int size, int dim, String what) {
-        if (i < 0 || i >= size) {
-            throw new IndexOutOfBoundsException(what + ": index " + i + " is out of range for dim " + dim + " of size " + size);
-        }
-    }
-
     public static Tensor indexSelect(Tensor x, int dim, Tensor index) {
         if (index.rank() != 1) throw new IllegalArgumentException("index_select: index must be 1-D, got shape " + Arrays.toString(index.shape()));
         int d = Shapes.wrapDim(dim, x.rank());
         long[] idx = indices(index, "index_select");
-        for (long i : idx) check(i, x.size(d), d, "index_select");
+        for (long i : idx) checkInRange(i, x.size(d), d, "index_select");
         int[] outShape = x.shape();
         outShape[d] = idx.length;
         Tensor out = Tensor.zeros(x.dtype(), outShape);
@@ -65,7 +55,7 @@ public final class IndexKernels {
         int size = x.size(d);
         ElementOrder.forEachOffset(ishape, istr, index.offset(), (pos, ioff) -> {
             long target = HostAccess.readLong(is, it, ioff);
-            check(target, size, d, "gather");
+            checkInRange(target, size, d, "gather");
             long xo = x.offset();
             long p = pos;
             for (int k = ishape.length - 1; k >= 0; k--) {
@@ -96,7 +86,7 @@ public final class IndexKernels {
         int size = dst.size(d);
         ElementOrder.forEachOffset(ishape, istr, index.offset(), (pos, ioff) -> {
             long target = HostAccess.readLong(is, it, ioff);
-            check(target, size, d, "scatter_add");
+            checkInRange(target, size, d, "scatter_add");
             long dO = dst.offset(), so = src.offset();
             long p = pos;
             for (int k = ishape.length - 1; k >= 0; k--) {
@@ -110,19 +100,6 @@ public final class IndexKernels {
         });
     }
 
-    /** Gather/scatter index shapes: same rank, and no larger than the data except along dim. */
-    private static void checkGatherShapes(Tensor data, Tensor index, int d, String what) {
-        if (index.rank() != data.rank()) {
-            throw new IllegalArgumentException(what + ": index rank " + index.rank() + " != tensor rank " + data.rank());
-        }
-        for (int k = 0; k < index.rank(); k++) {
-            if (k != d && index.size(k) > data.size(k)) {
-                throw new IllegalArgumentException(what + ": index shape " + Arrays.toString(index.shape())
-                        + " exceeds tensor shape " + Arrays.toString(data.shape()) + " at dim " + k);
-            }
-        }
-    }
-
     public static void indexAdd(Tensor dst, int dim, Tensor index, Tensor src) {
         if (index.rank() != 1) throw new IllegalArgumentException("index_add: index must be 1-D, got shape " + Arrays.toString(index.shape()));
         int d = Shapes.wrapDim(dim, dst.rank());
@@ -131,7 +108,7 @@ public final class IndexKernels {
             throw new IllegalArgumentException("index_add: src shape " + Arrays.toString(src.shape()) + " does not match dst shape "
                     + Arrays.toString(dst.shape()) + " with " + idx.length + " indices along dim " + d);
         }
-        for (long i : idx) check(i, dst.size(d), d, "index_add");
+        for (long i : idx) checkInRange(i, dst.size(d), d, "index_add");
         if (d == 0 && dst.isContiguous() && src.isContiguous() && dst.dtype() == DType.F32 && src.dtype() == DType.F32) {
             int row = (int) (dst.numel() / Math.max(1, dst.size(0)));
             MemorySegment ds = dst.hostSegment(), ss = src.hostSegment();
@@ -146,11 +123,6 @@ public final class IndexKernels {
             Tensor target = dst.select(d, (int) idx[i]);
             CopyKernels.copy(ElementwiseKernels.binary(io.jswift.tensor.spi.BinaryOp.ADD, target, src.select(d, i)).to(dst.dtype()), target);
         }
-    }
-
-    private static boolean sameExcept(int[] a, int[] b, int dim) {
-        for (int k = 0; k < a.length; k++) if (k != dim && a[k] != b[k]) return false;
-        return true;
     }
 
     public static Tensor concat(List<Tensor> tensors, int dim) {

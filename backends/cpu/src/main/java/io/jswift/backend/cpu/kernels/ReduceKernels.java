@@ -1,5 +1,7 @@
 package io.jswift.backend.cpu.kernels;
 
+import io.jswift.tensor.ReduceLayout;
+
 import io.jswift.backend.cpu.Parallel;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.ElementOrder;

@@ -1,4 +1,4 @@
-package io.jswift.backend.cpu.kernels;
+package io.jswift.tensor;
 
 /**
  * A reduction's input dims split into kept and reduced ones, after dropping size-1 dims and merging
@@ -6,15 +6,15 @@ package io.jswift.backend.cpu.kernels;
  * A contiguous tensor reduced over all dims becomes one reduced dim of stride 1, and [B, T, C] summed
  * over (B, T) becomes reduced [B·T] then kept [C]: that is what lets the SIMD kernels see the common
  * cases whatever the caller's rank. Row-major order over the kept dims is unchanged by the merging,
- * so output element o is still the o-th kept position.
+ * so output element o is still the o-th kept position. Shared by every backend's reduction kernels.
  *
  * @param lastReduced whether the innermost remaining dim is a reduced one (false when none remain)
  * @param lastStride  the innermost remaining dim's stride (0 when none remain)
  */
-record ReduceLayout(int[] keptShape, long[] keptStrides, int[] redShape, long[] redStrides,
+public record ReduceLayout(int[] keptShape, long[] keptStrides, int[] redShape, long[] redStrides,
                     boolean lastReduced, long lastStride) {
 
-    static ReduceLayout of(int[] shape, long[] strides, boolean[] reduced) {
+    public static ReduceLayout of(int[] shape, long[] strides, boolean[] reduced) {
         int n = 0;
         int[] size = new int[shape.length];
         long[] stride = new long[shape.length];
@@ -47,12 +47,18 @@ record ReduceLayout(int[] keptShape, long[] keptStrides, int[] redShape, long[] 
     }
 
     /** One reduced run of stride 1 after every kept dim: each output is a contiguous row. */
-    boolean innerContiguous() {
+    public boolean innerContiguous() {
         return lastReduced && lastStride == 1 && redShape.length == 1;
     }
 
     /** The innermost dim is kept with stride 1: each output row is summed from contiguous input rows. */
-    boolean outerContiguous() {
+    public boolean outerContiguous() {
         return !lastReduced && lastStride == 1 && keptShape.length > 0;
     }
+
+    /** Number of outputs (kept positions). */
+    public long outputs() { return Shapes.numel(keptShape); }
+
+    /** Number of elements reduced into each output. */
+    public long count() { return Shapes.numel(redShape); }
 }

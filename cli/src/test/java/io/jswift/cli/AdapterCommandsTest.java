@@ -1,5 +1,7 @@
 package io.jswift.cli;
 
+import static io.jswift.tensor.testing.TensorAssert.relL2;
+
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.io.SafetensorsFile;
@@ -32,17 +34,6 @@ class AdapterCommandsTest {
 
     @TempDir
     Path dir;
-
-    private static double relL2(Tensor a, Tensor b) {
-        double[] x = a.toDoubleArray(), y = b.toDoubleArray();
-        assertEquals(y.length, x.length);
-        double num = 0, den = 0;
-        for (int i = 0; i < x.length; i++) {
-            num += (x[i] - y[i]) * (x[i] - y[i]);
-            den += y[i] * y[i];
-        }
-        return Math.sqrt(num / den);
-    }
 
     private static String ids(SafetensorsFile f) {
         return String.join(",", Arrays.stream(f.tensor("input_ids").toLongArray()).mapToObj(Long::toString).toList());

@@ -1,5 +1,7 @@
 package io.jswift.cli;
 
+import static io.jswift.tensor.testing.TensorAssert.relL2;
+
 import io.jswift.models.decoder.DecoderLm;
 import io.jswift.models.generate.SamplingParams;
 import io.jswift.models.generate.TextGenerator;
@@ -40,17 +42,6 @@ class DeviceEndToEndTest {
 
     @TempDir
     Path dir;
-
-    private static double relL2(Tensor a, Tensor b) {
-        double[] x = a.toDoubleArray(), y = b.toDoubleArray();
-        assertEquals(y.length, x.length);
-        double num = 0, den = 0;
-        for (int i = 0; i < x.length; i++) {
-            num += (x[i] - y[i]) * (x[i] - y[i]);
-            den += y[i] * y[i];
-        }
-        return Math.sqrt(num / den);
-    }
 
     private Tensor logits(String device, String... input) throws Exception {
         Path out = dir.resolve("logits-" + device.replace(':', '_') + ".safetensors");

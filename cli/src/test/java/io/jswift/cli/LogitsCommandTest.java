@@ -1,5 +1,7 @@
 package io.jswift.cli;
 
+import static io.jswift.tensor.testing.TensorAssert.relL2;
+
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.io.SafetensorsFile;
 import org.junit.jupiter.api.Test;
@@ -19,16 +21,6 @@ class LogitsCommandTest {
 
     @TempDir
     Path dir;
-
-    private static double relL2(Tensor a, Tensor b) {
-        double[] x = a.toDoubleArray(), y = b.toDoubleArray();
-        double num = 0, den = 0;
-        for (int i = 0; i < x.length; i++) {
-            num += (x[i] - y[i]) * (x[i] - y[i]);
-            den += y[i] * y[i];
-        }
-        return Math.sqrt(num / den);
-    }
 
     @Test
     void causalLmLogitsEqualTransformers() throws Exception {

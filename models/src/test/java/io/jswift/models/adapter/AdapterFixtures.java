@@ -1,5 +1,7 @@
 package io.jswift.models.adapter;
 
+import static io.jswift.tensor.testing.TensorAssert.relL2;
+
 import io.jswift.models.decoder.DecoderLm;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
@@ -29,15 +31,4 @@ final class AdapterFixtures {
         return ((LoadedModel.CausalLm) ModelLoader.load(dir, false)).model();
     }
 
-    /** ‖a - b‖ / ‖b‖ over all elements. */
-    static double relL2(Tensor a, Tensor b) {
-        double[] x = a.toDoubleArray(), y = b.toDoubleArray();
-        assertEquals(y.length, x.length, "element count");
-        double num = 0, den = 0;
-        for (int i = 0; i < x.length; i++) {
-            num += (x[i] - y[i]) * (x[i] - y[i]);
-            den += y[i] * y[i];
-        }
-        return Math.sqrt(num / Math.max(den, 1e-300));
-    }
 }

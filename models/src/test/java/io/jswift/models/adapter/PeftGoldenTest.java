@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.nio.file.Path;
 import java.util.List;
 
-import static io.jswift.models.adapter.AdapterFixtures.relL2;
+import static io.jswift.tensor.testing.TensorAssert.relL2;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
 package io.jswift.models.load;
 
+import static io.jswift.tensor.testing.TensorAssert.relL2;
+
 import io.jswift.autograd.GradMode;
 import io.jswift.autograd.Variable;
 import io.jswift.models.decoder.DecoderInput;
@@ -27,18 +29,6 @@ class HfGoldenTest {
 
     static SafetensorsFile expected(String name) throws Exception {
         return SafetensorsFile.open(fixture(name).resolve("expected.safetensors"));
-    }
-
-    /** ‖a - b‖ / ‖b‖ over all elements. */
-    static double relL2(Tensor a, Tensor b) {
-        double[] x = a.toDoubleArray(), y = b.toDoubleArray();
-        assertEquals(y.length, x.length, "element count");
-        double num = 0, den = 0;
-        for (int i = 0; i < x.length; i++) {
-            num += (x[i] - y[i]) * (x[i] - y[i]);
-            den += y[i] * y[i];
-        }
-        return Math.sqrt(num / Math.max(den, 1e-300));
     }
 
     @ParameterizedTest

@@ -36,4 +36,16 @@ public final class TensorAssert {
     public static void assertShape(int[] expected, Tensor actual) {
         assertArrayEquals(expected, actual.shape(), "shape");
     }
+
+    /** Relative L2 error ||a - b|| / ||b|| over all elements (b is the reference); the element counts must agree. */
+    public static double relL2(Tensor a, Tensor b) {
+        double[] x = a.toDoubleArray(), y = b.toDoubleArray();
+        org.junit.jupiter.api.Assertions.assertEquals(y.length, x.length, "element count");
+        double num = 0, den = 0;
+        for (int i = 0; i < x.length; i++) {
+            num += (x[i] - y[i]) * (x[i] - y[i]);
+            den += y[i] * y[i];
+        }
+        return Math.sqrt(num / Math.max(den, 1e-300));
+    }
 }

@@ -155,6 +155,14 @@ class GradCheckTest {
     }
 
     @Test
+    void fusedLinearCrossEntropyAcrossChunks() {
+        // 5 rows in chunks of 2 (jswift.linearCeChunk defaults to 256: the op is built directly here)
+        Tensor targets = Tensor.ofLongs(new long[]{3, -100, 0, 6, 2}, 5);
+        Tensor weight = rand(4, 7, 3);
+        assertGrad(in -> Losses.linearCrossEntropy(in[0], Variable.constant(weight), targets, Losses.IGNORE_INDEX, 4.0, 2), rand(3, 5, 3));
+    }
+
+    @Test
     void dropoutWithAFixedMaskIsLinear() {
         // Rewind the generator before each evaluation so every call draws the same mask.
         Generator gen = new Generator(11);

@@ -27,6 +27,20 @@ public final class CausalLmLoss {
                 : Losses.crossEntropy(flat, targets, Losses.IGNORE_INDEX, numItemsInBatch);
     }
 
+    /**
+     * The same loss from the final hidden states [B, T, H] and the LM head's weight [V, H] (no bias), without
+     * materializing the [B·T, V] logits when the head is frozen (see Losses#linearCrossEntropy).
+     */
+    public static Variable fromHidden(Variable hidden, Variable headWeight, Tensor labels, double numItemsInBatch) {
+        int b = hidden.size(0), t = hidden.size(1), c = hidden.size(2);
+        if (labels.rank() != 2 || labels.size(0) != b || labels.size(1) != t) {
+            throw new IllegalArgumentException("labels of shape " + java.util.Arrays.toString(labels.shape())
+                    + " do not match hidden states of shape " + java.util.Arrays.toString(hidden.shape()));
+        }
+        Tensor targets = shiftLeft(labels).reshape(b * t);
+        return Losses.linearCrossEntropy(Views.reshape(hidden, b * t, c), headWeight, targets, Losses.IGNORE_INDEX, numItemsInBatch);
+    }
+
     /** labels[:, 1:] padded with -100 at the end (HF pads the labels then shifts). */
     public static Tensor shiftLeft(Tensor labels) {
         int b = labels.size(0), t = labels.size(1);

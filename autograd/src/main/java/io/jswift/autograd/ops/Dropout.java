@@ -25,19 +25,29 @@ public final class Dropout {
         @Override
         public String name() { return "dropout"; }
 
+        // The mask is not kept for the backward: Philox is counter-based, so the backward draws the same mask
+        // again from the seed and the offset the forward started at. LoRA puts a dropout in front of every
+        // adapter; keeping their f32 masks cost ~0.5 GB at seq 512 for a 0.5B model.
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             Backend b = in[0].backend();
-            Tensor mask = b.allocate(in[0].dtype(), in[0].shape());
-            b.fillRandom(mask, new RandomSpec.Bernoulli(1 - p), generator);
-            mask = b.binaryScalar(BinaryOp.MUL, mask, 1 / (1 - p));
-            ctx.save(mask);
+            long offset = generator.offset();
+            Tensor mask = mask(b, in[0], generator); // advances the caller's generator past this draw
+            ctx.save(Tensor.ofLongs(new long[]{offset}, 1));
             return b.binary(BinaryOp.MUL, in[0], mask);
         }
 
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
-            return new Tensor[]{ctx.backend().binary(BinaryOp.MUL, g, ctx.saved(0))};
+            Backend b = ctx.backend();
+            long offset = ctx.saved(0).toLongArray()[0];
+            return new Tensor[]{b.binary(BinaryOp.MUL, g, mask(b, g, new Generator(generator.seed(), offset)))};
+        }
+
+        private Tensor mask(Backend b, Tensor like, Generator from) {
+            Tensor mask = b.allocate(like.dtype(), like.shape());
+            b.fillRandom(mask, new RandomSpec.Bernoulli(1 - p), from);
+            return b.binaryScalar(BinaryOp.MUL, mask, 1 / (1 - p));
         }
     }
 }

@@ -36,6 +36,33 @@ public final class Losses {
         return Elementwise.scale(Reductions.sum(rows), 1.0 / divisor);
     }
 
+    /** Rows per chunk of the fused linear cross-entropy: [256, 152k] f32 logits are 156 MB, a GEMM wide enough to run at full speed. */
+    static final int LINEAR_CE_CHUNK = Integer.getInteger("jswift.linearCeChunk", 256);
+
+    /**
+     * {@code crossEntropy(linear(hidden, weight), targets, ignoreIndex, divisor)} for hidden [N, H] and weight
+     * [V, H]. When the weight takes no gradient (a frozen LM head) the logits are never materialized whole
+     * ({@link LinearCrossEntropy}); otherwise this is the plain composition.
+     */
+    public static Variable linearCrossEntropy(Variable hidden, Variable weight, Tensor targets, long ignoreIndex, double divisor) {
+        return linearCrossEntropy(hidden, weight, targets, ignoreIndex, divisor, LINEAR_CE_CHUNK);
+    }
+
+    /** {@link #linearCrossEntropy(Variable, Variable, Tensor, long, double)} taking {@code chunkRows} rows at a time. */
+    public static Variable linearCrossEntropy(Variable hidden, Variable weight, Tensor targets, long ignoreIndex, double divisor, int chunkRows) {
+        if (chunkRows < 1) throw new IllegalArgumentException("chunkRows must be >= 1, got " + chunkRows);
+        if (hidden.rank() != 2 || weight.rank() != 2 || hidden.size(1) != weight.size(1)) {
+            throw new IllegalArgumentException("linearCrossEntropy needs hidden [N, H] and weight [V, H], got "
+                    + java.util.Arrays.toString(hidden.shape()) + " and " + java.util.Arrays.toString(weight.shape()));
+        }
+        if (targets.rank() != 1 || targets.size(0) != hidden.size(0)) {
+            throw new IllegalArgumentException("targets of shape " + java.util.Arrays.toString(targets.shape())
+                    + " do not match " + hidden.size(0) + " rows of hidden states");
+        }
+        if (weight.requiresGrad()) return crossEntropy(LinearAlgebra.linear(hidden, weight, null), targets, ignoreIndex, divisor);
+        return Autograd.apply(new LinearCrossEntropy(weight.value(), targets, ignoreIndex, divisor, chunkRows), hidden);
+    }
+
     /** Number of targets different from {@code ignoreIndex}. */
     public static long countValid(Tensor targets, long ignoreIndex) {
         long n = 0;

@@ -59,6 +59,23 @@ public final class DecoderLm extends Module {
         return LinearLayer.child(this, "lm_head").forward(h);
     }
 
+    /**
+     * HF's causal-LM loss (labels unshifted, -100 ignored, sum / {@code numItemsInBatch}). A frozen plain head
+     * (tied embeddings or lm_head, as under LoRA) never materializes the [B·T, V] logits; an adapted or trainable
+     * head computes them as {@link #forward} does.
+     */
+    public Variable causalLmLoss(DecoderInput in, Tensor labels, double numItemsInBatch) {
+        Variable h = hiddenStates(in);
+        Variable head = null;
+        if (config.tieWordEmbeddings()) head = model.embedTokens.weight().variable();
+        else if (children().get("lm_head") instanceof Linear plain && plain.bias() == null) head = plain.weight().variable();
+        if (head == null) {
+            Variable logits = LinearLayer.child(this, "lm_head").forward(h);
+            return io.jswift.nn.CausalLmLoss.apply(logits, labels, numItemsInBatch);
+        }
+        return io.jswift.nn.CausalLmLoss.fromHidden(h, head, labels, numItemsInBatch);
+    }
+
     /** The final-norm hidden states [B, T, C] (what the LM head reads). */
     public Variable hiddenStates(DecoderInput in) {
         int b = in.inputIds().size(0), t = in.inputIds().size(1);

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jswift.autograd.GradMode;
 import io.jswift.autograd.Variable;
 import io.jswift.models.decoder.DecoderLm;
-import io.jswift.nn.CausalLmLoss;
 import io.jswift.nn.Parameter;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.Generator;
@@ -131,8 +130,7 @@ public final class Trainer {
                 double loss = 0;
                 for (List<Encoded> rows : micro) {
                     Batch batch = Collator.collate(rows).to(device);
-                    Variable logits = model.forward(batch.decoderInput(args.gradientCheckpointing()));
-                    Variable l = CausalLmLoss.apply(logits, batch.labels(), (double) Math.max(1, targets));
+                    Variable l = model.causalLmLoss(batch.decoderInput(args.gradientCheckpointing()), batch.labels(), Math.max(1, targets));
                     l.backward();
                     loss += l.value().item();
                     tokensSinceLog += batch.tokens();
@@ -201,8 +199,7 @@ public final class Trainer {
                 Batch batch = Collator.collate(rows);
                 if (batch.targets() == 0) continue;
                 batch = batch.to(model.device());
-                Variable logits = model.forward(batch.decoderInput(false));
-                sum += CausalLmLoss.apply(logits, batch.labels(), 1.0).value().item();
+                sum += model.causalLmLoss(batch.decoderInput(false), batch.labels(), 1.0).value().item();
                 targets += batch.targets();
             }
             return targets == 0 ? Double.NaN : sum / targets;

@@ -39,7 +39,7 @@ public final class Autograd {
         Context ctx = new Context(values, needs);
         Tensor out = function.forward(ctx, values);
         if (!record) return Variable.constant(out);
-        return new Variable(out, true, new Node(function, ctx, inputs.clone()));
+        return new Variable(out, true, new Node(function, ctx, inputs, needs));
     }
 
     /**
@@ -75,16 +75,17 @@ public final class Autograd {
                 Tensor g = pending.remove(node);
                 if (g == null) continue;
                 Tensor[] grads = node.function.backward(node.context, g);
-                if (grads.length != node.inputs.length) {
+                if (grads.length != node.edges.length) {
                     throw new IllegalStateException(name(node) + ".backward returned " + grads.length
-                            + " gradients for " + node.inputs.length + " inputs");
+                            + " gradients for " + node.edges.length + " inputs");
                 }
                 if (!retainGraph) node.context.release();
                 for (int i = 0; i < grads.length; i++) {
-                    Variable in = node.inputs[i];
-                    if (in == null || !in.requiresGrad() || grads[i] == null) continue;
-                    checkShape(grads[i], in.value(), name(node) + " gradient for input " + i);
-                    if (in.isLeaf()) {
+                    Node.Edge edge = node.edges[i];
+                    if (edge == null || grads[i] == null) continue;
+                    checkShape(grads[i], edge.shape(), name(node) + " gradient for input " + i);
+                    Variable in = edge.leaf();
+                    if (in != null) {
                         if (in.grad() == null) {
                             recycler.escape(grads[i]);           // becomes the leaf's .grad
                             in.accumulate(grads[i]);
@@ -93,13 +94,13 @@ public final class Autograd {
                             recycler.consumed(grads[i]);
                         }
                     } else {
-                        Tensor before = pending.get(in.gradFn());
+                        Tensor before = pending.get(edge.node());
                         if (before == null) {
-                            pending.put(in.gradFn(), grads[i]);
+                            pending.put(edge.node(), grads[i]);
                             recycler.hold(grads[i]);
                         } else {
                             Tensor sum = before.backend().binary(BinaryOp.ADD, before, grads[i]);
-                            pending.put(in.gradFn(), sum);
+                            pending.put(edge.node(), sum);
                             recycler.hold(sum);
                             recycler.drop(before);
                             recycler.consumed(grads[i]);
@@ -123,12 +124,12 @@ public final class Autograd {
             Object[] frame = stack.peek();
             Node node = (Node) frame[0];
             int next = (Integer) frame[1];
-            if (next < node.inputs.length) {
+            if (next < node.edges.length) {
                 frame[1] = next + 1;
-                Variable in = node.inputs[next];
-                if (in != null && in.gradFn() != null && !visited.containsKey(in.gradFn())) {
-                    visited.put(in.gradFn(), Boolean.TRUE);
-                    stack.push(new Object[]{in.gradFn(), 0});
+                Node.Edge edge = node.edges[next];
+                if (edge != null && edge.node() != null && !visited.containsKey(edge.node())) {
+                    visited.put(edge.node(), Boolean.TRUE);
+                    stack.push(new Object[]{edge.node(), 0});
                 }
             } else {
                 stack.pop();
@@ -140,9 +141,13 @@ public final class Autograd {
     }
 
     private static void checkShape(Tensor grad, Tensor value, String what) {
-        if (!Arrays.equals(grad.shape(), value.shape())) {
+        checkShape(grad, value.shape(), what);
+    }
+
+    private static void checkShape(Tensor grad, int[] shape, String what) {
+        if (!Arrays.equals(grad.shape(), shape)) {
             throw new IllegalStateException(what + " has shape " + Arrays.toString(grad.shape())
-                    + " but the value has shape " + Arrays.toString(value.shape()));
+                    + " but the value has shape " + Arrays.toString(shape));
         }
     }
 

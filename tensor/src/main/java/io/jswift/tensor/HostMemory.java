@@ -17,7 +17,7 @@ import java.util.TreeMap;
  * allocation page-faults on first touch, which cost ~15 ms per 4 MiB on the VMs here, more than the ops.
  *
  * <p>The collector cannot see off-heap bytes, so when no cached block fits and {@code jswift.gcAfterBytes}
- * (default 1 GiB) were handed out since the last collection, a collection is requested and the dead
+ * (default 256 MiB) were handed out since the last collection, a collection is requested and the dead
  * blocks it finds are reclaimed right away; only then is fresh memory allocated.
  * Cached blocks above {@code jswift.cacheBytes} (default a third of the RAM) go back to the OS. The cache
  * trades memory for speed: training the Qwen2.5-0.5B shape ran at 18 tok/s with a 2 GiB cache and at
@@ -28,7 +28,7 @@ import java.util.TreeMap;
  * native segments at the same call sites and fall back to a non-intrinsic path, 5x slower).
  */
 final class HostMemory {
-    private static final long GC_AFTER = Long.getLong("jswift.gcAfterBytes", 1L << 30);
+    private static final long GC_AFTER = Long.getLong("jswift.gcAfterBytes", 256L << 20);
     private static final long CACHE_LIMIT = Long.getLong("jswift.cacheBytes", physicalMemory() / 3);
     private static final ReferenceQueue<Object> DEAD = new ReferenceQueue<>();
     // Live blocks in an intrusive doubly linked list (keeps the phantom references reachable; O(1) without the

@@ -64,7 +64,7 @@ public final class Autograd {
         }
         checkShape(gradient, root.value(), "the gradient passed to backward");
         if (root.isLeaf()) {
-            root.accumulate(gradient);
+            root.accumulate(gradient, false);
             return;
         }
         Map<Node, Tensor> pending = new IdentityHashMap<>();
@@ -74,11 +74,13 @@ public final class Autograd {
             for (Node node : reverseTopologicalOrder(root.gradFn())) {
                 Tensor g = pending.remove(node);
                 if (g == null) continue;
+                node.context.beginBackward(retainGraph);
                 Tensor[] grads = node.function.backward(node.context, g);
                 if (grads.length != node.edges.length) {
                     throw new IllegalStateException(name(node) + ".backward returned " + grads.length
                             + " gradients for " + node.edges.length + " inputs");
                 }
+                boolean[] exclusive = recycler.exclusive(grads, node.context);
                 if (!retainGraph) node.context.release();
                 for (int i = 0; i < grads.length; i++) {
                     Node.Edge edge = node.edges[i];
@@ -88,9 +90,9 @@ public final class Autograd {
                     if (in != null) {
                         if (in.grad() == null) {
                             recycler.escape(grads[i]);           // becomes the leaf's .grad
-                            in.accumulate(grads[i]);
+                            in.accumulate(grads[i], exclusive[i]);
                         } else {
-                            in.accumulate(grads[i]);
+                            if (in.accumulate(grads[i], exclusive[i])) recycler.escape(in.grad()); // a new sum
                             recycler.consumed(grads[i]);
                         }
                     } else {

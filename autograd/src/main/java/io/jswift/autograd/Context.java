@@ -12,7 +12,9 @@ public final class Context {
     private final int[][] inputShapes;
     private final Backend backend;
     private Tensor[] saved = new Tensor[0];
-    private boolean released;
+    private boolean released, retainGraph;
+    private Node.Edge[] edges; // set when the call is recorded
+    private final java.util.Set<Tensor> handedOff = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     Context(Tensor[] inputs, boolean[] needsInputGrad) {
         this.needsInputGrad = needsInputGrad;
@@ -34,6 +36,37 @@ public final class Context {
         return saved[i];
     }
 
+    /**
+     * Saved tensor {@code i} returned as a gradient that nothing else references: the engine may then make it a
+     * leaf's {@code .grad} and accumulate into it in place. When the graph is retained for another backward the
+     * saved tensor must stay intact, so a copy is returned instead.
+     */
+    public Tensor handOff(int i) {
+        Tensor t = saved(i);
+        if (retainGraph) return t.copy();
+        handedOff.add(t);
+        return t;
+    }
+
+    /** Whether {@code t} was returned by {@link #handOff} in the current backward. */
+    boolean handedOff(Tensor t) { return handedOff.contains(t); }
+
+    /**
+     * The gradient that input {@code i} has accumulated so far, when that input is a leaf which owns it alone
+     * (see {@link Variable#accumulate}); else null. A backward may add its contribution into it in place and
+     * return null for the input, instead of a new tensor of the input's size: the embedding lookup of a tied
+     * embedding adds its rows into the [V, H] gradient the LM head left, without a second [V, H] tensor.
+     */
+    public Tensor ownedLeafGrad(int i) {
+        Node.Edge e = edges == null ? null : edges[i];
+        return e == null || e.leaf() == null ? null : e.leaf().ownedGrad();
+    }
+
+    void attach(Node.Edge[] edges) { this.edges = edges; }
+
+    /** Called by the engine before {@link Function#backward}. */
+    void beginBackward(boolean retainGraph) { this.retainGraph = retainGraph; }
+
     public boolean needsInputGrad(int i) { return needsInputGrad[i]; }
 
     public int inputCount() { return needsInputGrad.length; }
@@ -51,6 +84,7 @@ public final class Context {
 
     void release() {
         saved = new Tensor[0];
+        handedOff.clear();
         released = true;
     }
 }

@@ -46,6 +46,26 @@ final class GradientRecycler {
         if (!held.containsKey(s) && !escaped.contains(s)) HostStorage.releaseIfNewer(s, mark);
     }
 
+    /**
+     * Per returned gradient: whether nothing else can reference it, so that a leaf may own it and accumulate
+     * into it in place. True for a storage allocated during this backward (or handed off by the function from
+     * its saved tensors) that no pending gradient, no leaf and no other gradient of the same call views.
+     */
+    boolean[] exclusive(Tensor[] grads, Context ctx) {
+        boolean[] out = new boolean[grads.length];
+        for (int i = 0; i < grads.length; i++) {
+            Tensor t = grads[i];
+            if (t == null) continue;
+            Storage s = t.storage();
+            boolean fresh = HostStorage.allocatedAfter(s, mark) || ctx.handedOff(t);
+            if (!fresh || held.containsKey(s) || escaped.contains(s)) continue;
+            boolean shared = false;
+            for (int j = 0; j < grads.length && !shared; j++) shared = j != i && grads[j] != null && grads[j].storage() == s;
+            out[i] = !shared;
+        }
+        return out;
+    }
+
     /** {@code t} outlives backward (a leaf's gradient): never released. */
     void escape(Tensor t) {
         escaped.add(t.storage());

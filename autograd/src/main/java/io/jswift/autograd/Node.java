@@ -23,5 +23,6 @@ final class Node {
             if (in == null || !needsGrad[i]) continue;
             edges[i] = in.isLeaf() ? new Edge(null, in, in.shape()) : new Edge(in.gradFn(), null, in.shape());
         }
+        context.attach(edges);
     }
 }

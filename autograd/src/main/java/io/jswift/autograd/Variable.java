@@ -12,6 +12,7 @@ import io.jswift.tensor.spi.BinaryOp;
 public final class Variable {
     private Tensor value;
     private Tensor grad;
+    private boolean gradOwned; // grad is referenced by nothing but this variable: later gradients add into it in place
     private boolean requiresGrad;
     private final Node gradFn;
 
@@ -45,9 +46,32 @@ public final class Variable {
     /** Accumulated gradient of a leaf, or null when none has been computed. */
     public Tensor grad() { return grad; }
 
-    public void setGrad(Tensor grad) { this.grad = grad; }
+    public void setGrad(Tensor grad) {
+        this.grad = grad;
+        this.gradOwned = false;
+    }
 
-    public void zeroGrad() { this.grad = null; }
+    public void zeroGrad() {
+        this.grad = null;
+        this.gradOwned = false;
+    }
+
+    /** The gradient when this variable owns it alone and it is contiguous (may be added into in place), else null. */
+    Tensor ownedGrad() { return gradOwned && grad.isContiguous() ? grad : null; }
+
+    /**
+     * grad *= factor: in place when the gradient is this variable's own, else replaced by a scaled copy (a
+     * gradient shared with another leaf must not be scaled twice). Gradient clipping uses it.
+     */
+    public void scaleGrad(double factor) {
+        if (grad == null) return;
+        if (gradOwned && grad.isContiguous()) {
+            grad.backend().binaryInto(BinaryOp.MUL, grad, Tensor.scalar(grad.dtype(), factor).to(grad.device()), grad);
+        } else {
+            grad = grad.backend().binaryScalar(BinaryOp.MUL, grad, factor);
+            gradOwned = true;
+        }
+    }
 
     public boolean requiresGrad() { return requiresGrad; }
 
@@ -91,8 +115,25 @@ public final class Variable {
         Autograd.backward(this, gradient, retainGraph);
     }
 
-    void accumulate(Tensor g) {
-        grad = grad == null ? g : grad.backend().binary(BinaryOp.ADD, grad, g);
+    /**
+     * grad += g. The first gradient becomes {@code .grad} as is; {@code exclusive} says that nothing else
+     * references it, so later ones are added in place (as PyTorch's AccumulateGrad does with a gradient it could
+     * steal), sparing a third tensor of the parameter's size (a tied embedding receives two [V, H] gradients).
+     * A shared first gradient is replaced by a new sum, which is then owned. Returns whether a new tensor was made.
+     */
+    boolean accumulate(Tensor g, boolean exclusive) {
+        if (grad == null) {
+            grad = g;
+            gradOwned = exclusive;
+            return false;
+        }
+        if (gradOwned && grad.isContiguous() && grad.dtype() == DType.promote(grad.dtype(), g.dtype())) {
+            grad.backend().binaryInto(BinaryOp.ADD, grad, g, grad);
+            return false;
+        }
+        grad = grad.backend().binary(BinaryOp.ADD, grad, g);
+        gradOwned = true;
+        return true;
     }
 
     @Override

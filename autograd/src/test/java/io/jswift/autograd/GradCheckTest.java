@@ -160,6 +160,8 @@ class GradCheckTest {
         Tensor targets = Tensor.ofLongs(new long[]{3, -100, 0, 6, 2}, 5);
         Tensor weight = rand(4, 7, 3);
         assertGrad(in -> Losses.linearCrossEntropy(in[0], Variable.constant(weight), targets, Losses.IGNORE_INDEX, 4.0, 2), rand(3, 5, 3));
+        // a trainable head: dW accumulated chunk by chunk
+        assertGrad(in -> Losses.linearCrossEntropy(in[0], in[1], targets, Losses.IGNORE_INDEX, 4.0, 2), rand(3, 5, 3), rand(5, 7, 3));
     }
 
     @Test

@@ -34,6 +34,11 @@ public final class HostStorage implements Storage {
      * after {@code mark} ({@link #allocationMark()}); returns whether it did. The caller guarantees that no tensor
      * viewing this storage is used again (one that is fails: its segment is empty).
      */
+    /** Whether {@code storage} is live host memory allocated after {@code mark} ({@link #allocationMark()}). */
+    public static boolean allocatedAfter(Storage storage, long mark) {
+        return storage instanceof HostStorage h && h.serial > mark && h.block != null;
+    }
+
     public static boolean releaseIfNewer(Storage storage, long mark) {
         if (!(storage instanceof HostStorage h) || h.serial <= mark || h.block == null) return false;
         HostMemory.release(h);

@@ -4,6 +4,7 @@ import io.jswift.autograd.Autograd;
 import io.jswift.autograd.Context;
 import io.jswift.autograd.Function;
 import io.jswift.autograd.Variable;
+import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.FusedResults;
 
@@ -41,8 +42,8 @@ public final class Losses {
 
     /**
      * {@code crossEntropy(linear(hidden, weight), targets, ignoreIndex, divisor)} for hidden [N, H] and weight
-     * [V, H]. When the weight takes no gradient (a frozen LM head) the logits are never materialized whole
-     * ({@link LinearCrossEntropy}); otherwise this is the plain composition.
+     * [V, H], without ever materializing the [N, V] logits whole ({@link LinearCrossEntropy}), for a frozen LM
+     * head and for a trainable F32/F64 one alike; a trainable 16-bit weight takes the plain composition.
      */
     public static Variable linearCrossEntropy(Variable hidden, Variable weight, Tensor targets, long ignoreIndex, double divisor) {
         return linearCrossEntropy(hidden, weight, targets, ignoreIndex, divisor, LINEAR_CE_CHUNK);
@@ -59,8 +60,11 @@ public final class Losses {
             throw new IllegalArgumentException("targets of shape " + java.util.Arrays.toString(targets.shape())
                     + " do not match " + hidden.size(0) + " rows of hidden states");
         }
-        if (weight.requiresGrad()) return crossEntropy(LinearAlgebra.linear(hidden, weight, null), targets, ignoreIndex, divisor);
-        return Autograd.apply(new LinearCrossEntropy(weight.value(), targets, ignoreIndex, divisor, chunkRows), hidden);
+        boolean accumulable = hidden.dtype() == weight.dtype() && (weight.dtype() == DType.F32 || weight.dtype() == DType.F64);
+        if (weight.requiresGrad() && !accumulable) { // e.g. a 16-bit weight taking gradients: the plain composition
+            return crossEntropy(LinearAlgebra.linear(hidden, weight, null), targets, ignoreIndex, divisor);
+        }
+        return Autograd.apply(new LinearCrossEntropy(targets, ignoreIndex, divisor, chunkRows), hidden, weight);
     }
 
     /** Number of targets different from {@code ignoreIndex}. */

@@ -119,6 +119,11 @@ public final class Views {
 
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
+            Tensor owned = ctx.ownedLeafGrad(0);
+            if (owned != null && owned.dtype() == g.dtype()) { // e.g. a tied embedding: add the rows into the head's gradient
+                ctx.backend().indexAdd(owned, dim, index, g);
+                return new Tensor[]{null};
+            }
             Tensor full = ctx.backend().allocate(g.dtype(), ctx.inputShape(0));
             ctx.backend().indexAdd(full, dim, index, g);
             return new Tensor[]{full};

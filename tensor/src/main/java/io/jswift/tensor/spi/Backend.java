@@ -57,6 +57,20 @@ public interface Backend {
     /** a op b with NumPy broadcasting; comparisons return BOOL. */
     Tensor binary(BinaryOp op, Tensor a, Tensor b);
 
+    /**
+     * {@code out = a op b} written into {@code out}, which has the broadcast shape and the result dtype of
+     * {@link #binary} and may be {@code a} itself (torch's {@code add_}, {@code mul_}); otherwise it must not
+     * overlap the operands. Used where a new tensor would cost memory: gradient accumulation and clipping.
+     */
+    default void binaryInto(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        Tensor r = binary(op, a, b);
+        if (!java.util.Arrays.equals(r.shape(), out.shape()) || r.dtype() != out.dtype()) {
+            throw new IllegalArgumentException(op + " into " + out.dtype() + java.util.Arrays.toString(out.shape())
+                    + ": the result is " + r.dtype() + java.util.Arrays.toString(r.shape()));
+        }
+        copy(r, out);
+    }
+
     /** a op scalar, elementwise (e.g. x * 0.5, x ^ 2); comparisons return BOOL. */
     Tensor binaryScalar(BinaryOp op, Tensor a, double scalar);
 
@@ -98,6 +112,15 @@ public interface Backend {
                     + ", the product has shape " + java.util.Arrays.toString(r.shape()));
         }
         copy(r, out);
+    }
+
+    /**
+     * {@code out += a·b} (torch's {@code addmm_} with beta = 1), {@code out} as in
+     * {@link #matmul(Tensor, Tensor, boolean, boolean, Tensor)}: accumulates a weight gradient chunk by chunk
+     * without a temporary of the weight's size.
+     */
+    default void matmulAccumulate(Tensor a, Tensor b, boolean transA, boolean transB, Tensor out) {
+        binaryInto(BinaryOp.ADD, out, matmul(a, b, transA, transB), out);
     }
 
     // ------------------------------------------------------------------ indexing

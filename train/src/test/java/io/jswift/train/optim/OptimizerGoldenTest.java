@@ -95,6 +95,24 @@ class OptimizerGoldenTest {
     }
 
     @Test
+    void theNormOfAGradientLargerThanOneChunkIsExact() {
+        // 3 million elements: summed in 1 Mi-element chunks; compared with a double loop
+        int n = 3_000_001;
+        double[] g = new double[n];
+        java.util.Random r = new java.util.Random(5);
+        double expected = 0;
+        for (int i = 0; i < n; i++) {
+            g[i] = r.nextGaussian();
+            expected += g[i] * g[i];
+        }
+        Parameter p = new Parameter(Tensor.of(new double[n], n));
+        p.variable().setGrad(Tensor.of(g, n));
+        assertEquals(Math.sqrt(expected), GradClip.globalNorm(List.of(p)), 1e-9 * Math.sqrt(expected));
+        GradClip.clip(List.of(p), 1.0);
+        assertEquals(1.0, GradClip.globalNorm(List.of(p)), 1e-6);
+    }
+
+    @Test
     void stateDictRoundTripResumesIdentically() throws IOException {
         JsonNode f = load("optimizers.json");
         Factory make = named -> new AdamW(ParamGroup.decayMatricesOnly(named, 0.1), 1e-2, 0.9, 0.95, 1e-8);

@@ -68,6 +68,9 @@ public final class CpuBackend implements Backend {
     public Tensor binary(BinaryOp op, Tensor a, Tensor b) { return ElementwiseKernels.binary(op, a, b); }
 
     @Override
+    public void binaryInto(BinaryOp op, Tensor a, Tensor b, Tensor out) { ElementwiseKernels.binaryInto(op, a, b, out); }
+
+    @Override
     public Tensor binaryScalar(BinaryOp op, Tensor a, double scalar) { return ElementwiseKernels.binaryScalar(op, a, scalar); }
 
     @Override
@@ -88,6 +91,9 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void matmul(Tensor a, Tensor b, boolean transA, boolean transB, Tensor out) { Matmul.into(a, b, transA, transB, out); }
+
+    @Override
+    public void matmulAccumulate(Tensor a, Tensor b, boolean transA, boolean transB, Tensor out) { Matmul.into(a, b, transA, transB, out, true); }
 
     // ------------------------------------------------------------------ indexing
 

@@ -178,4 +178,24 @@ class ElementwiseTest {
         assertEquals(Double.POSITIVE_INFINITY, h.getDouble(0));
         assertEquals(0.333251953125, h.getDouble(1));
     }
+
+    @Test
+    void binaryIntoWritesInPlaceAndIntoViews() {
+        Tensor a = random(1, 6, 33), b = random(2, 33);          // b broadcast over rows
+        double[] expected = cpu.binary(BinaryOp.ADD, a, b).toDoubleArray();
+        cpu.binaryInto(BinaryOp.ADD, a, b, a);                    // torch's a.add_(b)
+        assertArrayEquals(expected, a.toDoubleArray(), 0);
+        Tensor x = random(3, 4, 5), y = random(4, 4, 5);
+        Tensor dst = Tensor.zeros(DType.F32, 5, 4).transpose(0, 1); // a strided destination
+        cpu.binaryInto(BinaryOp.MUL, x, y, dst);
+        assertArrayEquals(cpu.binary(BinaryOp.MUL, x, y).toDoubleArray(), dst.contiguous().toDoubleArray(), 0);
+        Tensor d = random(5, DType.F64, 3, 2);
+        double[] twice = cpu.binaryScalar(BinaryOp.MUL, d, 2).toDoubleArray();
+        cpu.binaryInto(BinaryOp.MUL, d, Tensor.scalar(DType.F64, 2), d);
+        assertArrayEquals(twice, d.toDoubleArray(), 0);
+        assertThrows(IllegalArgumentException.class, () -> cpu.binaryInto(BinaryOp.ADD, random(6, 2, 3), random(7, 2, 3), Tensor.zeros(DType.F32, 3, 2)));
+        assertThrows(IllegalArgumentException.class, () -> cpu.binaryInto(BinaryOp.ADD, random(6, 2, 3), random(7, 2, 3), Tensor.zeros(DType.F64, 2, 3)));
+        Tensor bcast = Tensor.zeros(DType.F32, 1, 3).expand(2, 3);
+        assertThrows(IllegalArgumentException.class, () -> cpu.binaryInto(BinaryOp.ADD, random(6, 2, 3), random(7, 2, 3), bcast), "overlapping destination");
+    }
 }

@@ -83,6 +83,28 @@ class GemmTest {
     }
 
     @Test
+    void matmulAccumulateAddsToTheOutput() {
+        // the blocked path (several K blocks), the GEMV path (M <= 4) and F64, each added onto a non-zero output
+        int[][] sizes = {{300, 1100, 70}, {3, 64, 40}, {17, 5, 9}};
+        for (int[] s : sizes) {
+            for (DType t : new DType[]{DType.F32, DType.F64}) {
+                Tensor a = random(s[0], t, s[1], s[0]), b = random(s[2], t, s[1], s[2]); // a transposed: dW = dYᵀ·X
+                Tensor out = random(7, t, s[0], s[2]);
+                double[] before = out.toDoubleArray(), product = NaiveOracle.matmul(a, b, true, false);
+                cpu.matmulAccumulate(a, b, true, false, out);
+                double[] expected = new double[before.length];
+                for (int i = 0; i < expected.length; i++) expected[i] = before[i] + product[i];
+                double tol = t == DType.F64 ? 1e-12 : 2e-5 * Math.sqrt(s[1] + 1);
+                assertClose(expected, out, tol, tol, "accumulate " + java.util.Arrays.toString(s) + " " + t);
+            }
+        }
+        Tensor out = random(3, DType.F32, 4, 6);
+        double[] before = out.toDoubleArray();
+        cpu.matmulAccumulate(Tensor.zeros(DType.F32, 4, 0), Tensor.zeros(DType.F32, 0, 6), false, false, out);
+        assertArrayEquals(before, out.toDoubleArray(), 0, "K = 0 adds nothing");
+    }
+
+    @Test
     void shapeErrorsNameBothOperands() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> cpu.matmul(random(1, 3, 4), random(2, 5, 6), false, false));
         assertTrue(e.getMessage().contains("[3, 4]") && e.getMessage().contains("[5, 6]"), e.getMessage());

@@ -31,13 +31,18 @@ public final class Gemm {
 
     /** C = A·B (overwrites C). */
     public static void sgemm(int m, int n, int k, Operand a, Operand b, MemorySegment c, long cOff, long ldc) {
-        if (m == 0 || n == 0) return;
+        sgemm(m, n, k, a, b, c, cOff, ldc, false);
+    }
+
+    /** C = A·B, or C += A·B when {@code accumulate} (BLAS beta = 1). */
+    public static void sgemm(int m, int n, int k, Operand a, Operand b, MemorySegment c, long cOff, long ldc, boolean accumulate) {
+        if (m == 0 || n == 0 || (k == 0 && accumulate)) return;
         if (k == 0) {
             for (int i = 0; i < m; i++) c.asSlice((cOff + i * ldc) * 4, n * 4L).fill((byte) 0);
             return;
         }
         if (m <= 4) {
-            Gemv.rows(m, n, k, a, b, c, cOff, ldc);
+            Gemv.rows(m, n, k, a, b, c, cOff, ldc, accumulate);
             return;
         }
         int nr = MicroKernel.NR;
@@ -47,17 +52,18 @@ public final class Gemm {
         if (threads > 1 && nPanels >= threads) {
             // One parallel region per product, no barriers inside: each core owns a slice of C's columns and
             // packs its own blocks (parked workers wake slowly on VMs, so per-block fork/join made timings erratic).
-            Parallel.range(nPanels, 1, (p0, p1) -> block(0, m, p0 * nr, Math.min(n, p1 * nr), k, a, b, c, cOff, ldc));
+            Parallel.range(nPanels, 1, (p0, p1) -> block(0, m, p0 * nr, Math.min(n, p1 * nr), k, a, b, c, cOff, ldc, accumulate));
         } else if (threads > 1 && m >= 2 * MC) {
             int blocks = (m + MC - 1) / MC;
-            Parallel.range(blocks, 1, (b0, b1) -> block(b0 * MC, Math.min(m, b1 * MC), 0, n, k, a, b, c, cOff, ldc));
+            Parallel.range(blocks, 1, (b0, b1) -> block(b0 * MC, Math.min(m, b1 * MC), 0, n, k, a, b, c, cOff, ldc, accumulate));
         } else {
-            block(0, m, 0, n, k, a, b, c, cOff, ldc);
+            block(0, m, 0, n, k, a, b, c, cOff, ldc, accumulate);
         }
     }
 
     /** The BLIS loops over C[i0..i1) × [j0..j1) on the current thread. */
-    private static void block(int i0, int i1, int j0, int j1, int k, Operand a, Operand b, MemorySegment c, long cOff, long ldc) {
+    private static void block(int i0, int i1, int j0, int j1, int k, Operand a, Operand b, MemorySegment c, long cOff, long ldc,
+                              boolean accumulate) {
         int mr = MicroKernel.MR, nr = MicroKernel.NR;
         float[] packedA = A_BUFFER.get(), packedB = B_BUFFER.get(), scratch = SCRATCH.get();
         for (int jc = j0; jc < j1; jc += NC) {
@@ -74,7 +80,7 @@ public final class Gemm {
                         for (int ir = 0; ir < mc; ir += mr) {
                             long off = cOff + (long) (ic + ir) * ldc + jc + jr;
                             MicroKernel.tile(kc, packedA, (ir / mr) * kc * mr, packedB, bi, c, off, ldc,
-                                    Math.min(mr, mc - ir), cols, pc > 0, scratch);
+                                    Math.min(mr, mc - ir), cols, accumulate || pc > 0, scratch);
                         }
                     }
                 }
@@ -83,11 +89,11 @@ public final class Gemm {
     }
 
     /** Double-precision product for F64 operands (gradient checks): plain i-k-j loops accumulating in double. */
-    public static void dgemm(int m, int n, int k, Operand a, Operand b, MemorySegment c, long cOff, long ldc) {
+    public static void dgemm(int m, int n, int k, Operand a, Operand b, MemorySegment c, long cOff, long ldc, boolean accumulate) {
         Parallel.range(m, Math.max(1, (1 << 16) / Math.max(1, n * Math.max(1, k))), (from, to) -> {
             double[] row = new double[n];
             for (int i = from; i < to; i++) {
-                java.util.Arrays.fill(row, 0);
+                for (int j = 0; j < n; j++) row[j] = accumulate ? c.getAtIndex(HostAccess.F64, cOff + i * ldc + j) : 0;
                 for (int p = 0; p < k; p++) {
                     double av = a.getDouble(i, p);
                     for (int j = 0; j < n; j++) row[j] += av * b.getDouble(p, j);

@@ -23,7 +23,8 @@ final class Gemv {
 
     private Gemv() {}
 
-    static void rows(int m, int n, int k, Operand a, Operand b, MemorySegment c, long cOff, long ldc) {
+    /** C = A·B, or C += A·B when {@code accumulate}. */
+    static void rows(int m, int n, int k, Operand a, Operand b, MemorySegment c, long cOff, long ldc, boolean accumulate) {
         float[][] aRows = new float[m][k];
         for (int i = 0; i < m; i++) a.readRun(i, 0, k, true, aRows[i], 0, 1);
         boolean weightRows = b.rowStride() == 1 && (b.type() == DType.F32 || (b.type() == DType.BF16 && F.length() == 16 && NATIVE == ByteOrder.LITTLE_ENDIAN));
@@ -43,7 +44,8 @@ final class Gemv {
                     long w = b.offset() + j * b.colStride();
                     for (int i = 0; i < m; i++) {
                         float dot = b.type() == DType.F32 ? dotF32(aRows[i], b.segment(), w, k) : dotBf16(xe[i], xo[i], b.segment(), w, k);
-                        c.setAtIndex(HostAccess.F32, cOff + i * ldc + j, dot);
+                        long at = cOff + i * ldc + j;
+                        c.setAtIndex(HostAccess.F32, at, accumulate ? c.getAtIndex(HostAccess.F32, at) + dot : dot);
                     }
                 }
             });
@@ -64,7 +66,10 @@ final class Gemv {
                     }
                 }
                 for (int i = 0; i < m; i++) {
-                    for (int j = 0; j < cols; j++) c.setAtIndex(HostAccess.F32, cOff + i * ldc + j0 + j, acc[i][j]);
+                    for (int j = 0; j < cols; j++) {
+                        long at = cOff + i * ldc + j0 + j;
+                        c.setAtIndex(HostAccess.F32, at, accumulate ? c.getAtIndex(HostAccess.F32, at) + acc[i][j] : acc[i][j]);
+                    }
                 }
             }
         });

@@ -24,6 +24,11 @@ public final class Matmul {
 
     /** The product written into {@code out} (contiguous, F32 or F64 as the operands require). */
     public static void into(Tensor a, Tensor b, boolean transA, boolean transB, Tensor out) {
+        into(a, b, transA, transB, out, false);
+    }
+
+    /** As {@link #into}, adding to {@code out} when {@code accumulate} (addmm_ with beta = 1). */
+    public static void into(Tensor a, Tensor b, boolean transA, boolean transB, Tensor out, boolean accumulate) {
         int[] outShape = productShape(a, b, transA, transB);
         int m = outShape[outShape.length - 2], n = outShape[outShape.length - 1];
         int k = transA ? a.size(-2) : a.size(-1);
@@ -44,8 +49,8 @@ public final class Matmul {
                 Operand opA = new Operand(a.hostSegment(), a.dtype(), ao, transA ? aCol : aRow, transA ? aRow : aCol);
                 Operand opB = new Operand(b.hostSegment(), b.dtype(), bo, transB ? bCol : bRow, transB ? bRow : bCol);
                 long co = out.offset() + (long) i * m * n;
-                if (f64) Gemm.dgemm(m, n, k, opA, opB, out.hostSegment(), co, n);
-                else Gemm.sgemm(m, n, k, opA, opB, out.hostSegment(), co, n);
+                if (f64) Gemm.dgemm(m, n, k, opA, opB, out.hostSegment(), co, n, accumulate);
+                else Gemm.sgemm(m, n, k, opA, opB, out.hostSegment(), co, n, accumulate);
             }
         };
         long perGemm = (long) m * n * Math.max(1, k);

@@ -70,11 +70,39 @@ public final class ElementwiseKernels {
     }
 
     public static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
+        Tensor out = Tensor.zeros(binaryType(op, a.dtype(), b.dtype()), Shapes.broadcast(a.shape(), b.shape()));
+        compute(op, a, b, out);
+        return out;
+    }
+
+    /**
+     * a op b into {@code out} (broadcast shape, result dtype). {@code out} may be {@code a} itself: every element
+     * is read before it is written at the same position, so in place is safe when out has no repeated elements.
+     */
+    public static void binaryInto(BinaryOp op, Tensor a, Tensor b, Tensor out) {
         int[] shape = Shapes.broadcast(a.shape(), b.shape());
-        DType compute = DType.promote(a.dtype(), b.dtype());
         DType outType = binaryType(op, a.dtype(), b.dtype());
-        Tensor out = Tensor.zeros(outType, shape);
-        if (out.numel() == 0) return out;
+        if (!java.util.Arrays.equals(shape, out.shape()) || out.dtype() != outType) {
+            throw new IllegalArgumentException(op + " into " + out.dtype() + java.util.Arrays.toString(out.shape())
+                    + ": the result is " + outType + java.util.Arrays.toString(shape));
+        }
+        for (int d = 0; d < out.rank(); d++) {
+            if (out.stride(d) == 0 && out.size(d) > 1) {
+                throw new IllegalArgumentException(op + " into a broadcast view (stride 0 in dim " + d + "): its elements overlap");
+            }
+        }
+        if (out.rank() > 0 && out.stride(-1) != 1 && out.size(-1) > 1) {
+            CopyKernels.copy(binary(op, a, b), out); // the row kernels write unit-stride rows
+            return;
+        }
+        compute(op, a, b, out);
+    }
+
+    private static void compute(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        int[] shape = out.shape();
+        DType compute = DType.promote(a.dtype(), b.dtype());
+        DType outType = out.dtype();
+        if (out.numel() == 0) return;
         MemorySegment as = a.hostSegment(), bs = b.hostSegment(), os = out.hostSegment();
         DType at = a.dtype(), bt = b.dtype();
         RowPlan plan = new RowPlan(shape, a, b, out);
@@ -96,7 +124,6 @@ public final class ElementwiseKernels {
                 }
             }
         });
-        return out;
     }
 
     /**

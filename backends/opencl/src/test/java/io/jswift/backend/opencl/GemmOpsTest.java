@@ -119,6 +119,23 @@ class GemmOpsTest {
     }
 
     @Test
+    void matmulAccumulateAndBinaryIntoAddInPlace() {
+        // the weight-gradient accumulation of the fused linear cross-entropy and in-place gradient sums
+        Tensor a = random(34, 40, 33), b = random(35, 40, 7), c = random(36, 33, 7);
+        Tensor expected = cpu.allocate(DType.F32, 33, 7);
+        cpu.copy(c, expected);
+        cpu.matmulAccumulate(a, b, true, false, expected);
+        Tensor out = c.to(DEVICE);
+        cl.matmulAccumulate(a.to(DEVICE), b.to(DEVICE), true, false, out);
+        assertSameAsCpu(expected, out, 1e-4, 1e-5);
+        Tensor x = random(37, 5, 9), y = random(38, 9);
+        Tensor sum = cpu.binary(io.jswift.tensor.spi.BinaryOp.ADD, x, y);
+        Tensor xd = x.to(DEVICE);
+        cl.binaryInto(io.jswift.tensor.spi.BinaryOp.ADD, xd, y.to(DEVICE), xd);
+        assertSameAsCpu(sum, xd, 1e-6, 1e-6);
+    }
+
+    @Test
     void badShapesAndOutputsFailClearly() {
         Tensor v = random(40, 5).to(DEVICE), m = random(41, 5, 3).to(DEVICE);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> cl.matmul(v, m, false, false));

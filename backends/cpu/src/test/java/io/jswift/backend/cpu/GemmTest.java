@@ -38,10 +38,30 @@ class GemmTest {
         check(3, 64, 40, false, true, DType.BF16);  // decode path (GEMV) with bf16 weights
         // GEMV over bf16 pairs: main loop of 64 weights, a 32-weight step, odd and short tails
         for (int k : new int[]{1, 2, 31, 33, 63, 95, 97, 130, 2049}) check(1, k, 5, false, true, DType.BF16);
+        for (int k : new int[]{4096, 4097, 8200}) check(1, k, 7, false, true, DType.BF16); // four rows per pass + a remainder
+        check(2, 4104, 9, false, true, DType.BF16);
         check(20, 19, 23, true, false, DType.F16);
         Tensor x = random(1, 3, 64), w = random(2, DType.BF16, 40, 64);
         assertEquals(DType.F32, cpu.matmul(x, w, false, true).dtype());
         assertClose(NaiveOracle.matmul(x, w, false, true), cpu.matmul(x, w, false, true), 1e-4, 1e-4, "f32 x bf16");
+    }
+
+    @Test
+    void weightRowsOffCacheLineBoundariesAreSummedExactly() {
+        // a checkpoint's tensors start anywhere on an 8-byte grid: the GEMV sums up to the first cache line one by
+        // one, then runs aligned; every element offset of a 64-byte line, short and long rows, bf16 and f32
+        for (DType t : new DType[]{DType.BF16, DType.F32}) {
+            for (int k : new int[]{64, 100, 4096}) {
+                Tensor big = random(k, t, 9 * k + 64);
+                for (int skip = 0; skip < 40; skip += 3) {
+                    Tensor w = big.narrow(0, skip, 9 * k).view(9, k);
+                    Tensor x = random(skip + 1, 1, k);
+                    double tol = t == DType.F32 ? 2e-5 * Math.sqrt(k + 1) : 1e-4 * Math.sqrt(k + 1);
+                    assertClose(NaiveOracle.matmul(x, w.contiguous(), false, true), cpu.matmul(x, w, false, true), tol, tol,
+                            t + " k=" + k + " offset " + skip);
+                }
+            }
+        }
     }
 
     @Test

@@ -60,6 +60,25 @@ public final class Parallel {
         }
     }
 
+    /**
+     * Runs {@code body} over [0, n) in chunks of {@code grain} indices that every core takes in turn from a shared
+     * counter until none is left: for memory-bound loops on cores of uneven speed (a VM's neighbours), where a
+     * static split waits for the slowest core.
+     */
+    public static void dynamic(int n, int grain, RangeBody body) {
+        if (n <= 0) return;
+        int g = Math.max(1, grain);
+        int chunks = (int) ((n + (long) g - 1) / g);
+        if (chunks <= 1) {
+            body.run(0, n);
+            return;
+        }
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        range(Math.min(chunks, THREADS), 1, (a, b) -> {
+            for (int c; (c = next.getAndIncrement()) < chunks; ) body.run(c * g, (int) Math.min(n, (long) (c + 1) * g));
+        });
+    }
+
     /** Runs exactly {@code tasks} tasks (e.g. one per thread), task i receiving [i, i+1). */
     public static void tasks(int tasks, RangeBody body) {
         range(tasks, 1, body);

@@ -43,7 +43,7 @@ public final class AttentionKernels {
 
     public static FusedResults.Attention forward(Tensor qIn, Tensor kIn, Tensor vIn, AttentionSpec spec) {
         checkShapes(qIn, kIn, vIn);
-        Tensor q = Contig.of(qIn), k = Contig.of(kIn), v = Contig.of(vIn);
+        Tensor q = Contig.of(qIn), k = Contig.headRows(kIn), v = Contig.headRows(vIn);
         AttentionBlocks g = new AttentionBlocks(q, k, spec);
         int d = g.d, dp = g.dp;
         Tensor out = Tensor.zeros(DType.F32, g.b, g.hq, g.t, d), lse = Tensor.zeros(DType.F32, g.b, g.hq, g.t);
@@ -53,9 +53,9 @@ public final class AttentionKernels {
         float[][] kt = new float[g.b * g.hkv][], vp = new float[g.b * g.hkv][];
         Parallel.range(g.b * g.hkv, 1, (from, to) -> {
             for (int kv = from; kv < to; kv++) {
-                long base = (long) kv * g.s * d;
-                kt[kv] = AttentionBlocks.transposedBlocks(k.hostSegment(), k.offset() + base, g.s, d, g.sp, BK);
-                vp[kv] = AttentionBlocks.rows(v.hostSegment(), v.offset() + base, g.s, d, g.sp, dp);
+                int batch = kv / g.hkv, head = kv % g.hkv;
+                kt[kv] = AttentionBlocks.transposedBlocks(k.hostSegment(), Contig.headOffset(k, batch, head), g.s, d, g.sp, BK);
+                vp[kv] = AttentionBlocks.rows(v.hostSegment(), Contig.headOffset(v, batch, head), g.s, d, g.sp, dp);
             }
         });
         int heads = g.b * g.hq;

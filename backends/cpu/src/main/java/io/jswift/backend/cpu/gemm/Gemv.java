@@ -59,11 +59,13 @@ final class Gemv {
 
     /**
      * Rows of W [N, K] (B = Wᵀ, every Linear layer): each output is a dot product along contiguous K, and the
-     * weights are streamed once, split across cores by rows. Safetensors files place tensors at 8-byte
-     * granularity (all tensors of an HF checkpoint here sat 40 bytes past a cache line), and a 64-byte vector
-     * load across two cache lines costs a second access: measured on a mapped bf16 file, 48 -> 39 GB/s. So the
-     * first {@code lead} elements up to a cache-line boundary are summed one by one and the vector loop runs on
-     * aligned addresses, when every row shares that alignment (row bytes a multiple of 64).
+     * weights are streamed once, the rows handed out to the cores in small chunks (a static half each left one
+     * core idle whenever the other ran slower, as cores of a shared VM do). Safetensors files place tensors at
+     * 8-byte granularity (all tensors of an HF checkpoint here sat 40 bytes past a cache line), and a 64-byte
+     * vector load across two cache lines costs a second access: measured on a mapped bf16 file, 48 -> 39 GB/s.
+     * So the vector loop runs from the first cache-line boundary of each row when every row shares that
+     * alignment (row bytes a multiple of 64), and the {@code lead} elements before it are summed apart: for bf16
+     * by one masked vector load from the row start ({@link Bf16Lead}), for f32 one by one.
      */
     private static void weightRows(int m, int n, int k, float[][] x, Operand b, MemorySegment c, long cOff, long ldc, boolean accumulate) {
         boolean bf16 = b.type() == DType.BF16;
@@ -71,7 +73,7 @@ final class Gemv {
         long address = b.segment().address() + b.offset() * size;
         long rowBytes = b.colStride() * size;
         int lead = rowBytes % 64 == 0 && address % size == 0 ? (int) (((64 - address % 64) % 64) / size) : 0;
-        if (lead >= k) lead = 0;
+        if (lead >= k || (bf16 && k < 2 * I.length())) lead = 0;
         final int skip = lead, rest = k - lead;
         float[][] xe = null, xo = null;
         if (bf16) { // activations split into even and odd halves of the aligned part (see dotBf16)
@@ -84,12 +86,16 @@ final class Gemv {
         float[][] tails = new float[m][];
         for (int i = 0; i < m; i++) tails[i] = java.util.Arrays.copyOfRange(x[i], skip, k);
         final float[][] even = xe, odd = xo;
+        final Bf16Lead bf16Lead = bf16 && skip > 0 ? new Bf16Lead(x, skip) : null;
         // Long bf16 rows take four weight rows per pass: the activations (4·K bytes as f32 halves) no longer fit
         // in L1 beside the weight stream from K ~ 4096 on, and each pass then reads them once for four rows
         // (measured on 2048 x 8192: 22 -> 33 GB/s; for K = 2048 one row per pass streams faster, 45 vs 30 GB/s).
         int group = bf16 && rest >= 4096 ? 4 : 1;
         int groups = (n + group - 1) / group;
-        Parallel.range(groups, Math.max(1, (1 << 14) / Math.max(1, k * group)), (from, to) -> {
+        // chunks of 1/16 of the matrix within [64 KiB, 1 MiB]: long enough for the prefetchers to stream (64 KiB
+        // chunks lost ~15% on 32 MB matrices), short enough to balance the cores (one chunk: a single core's 20 GB/s)
+        long chunkBytes = Math.clamp((long) n * k * size / 16, 64L << 10, 1L << 20);
+        Parallel.dynamic(groups, (int) Math.max(1, chunkBytes / ((long) k * size * group)), (from, to) -> {
             MemorySegment seg = b.segment();
             float[] dots = new float[4];
             for (int gi = from; gi < to; gi++) {
@@ -100,7 +106,8 @@ final class Gemv {
                     for (int r = 0; r < rows; r++) {
                         long w = w0 + r * b.colStride();
                         float dot = 0;
-                        for (int p = 0; p < skip; p++) dot += x[i][p] * (bf16 ? Half.bf16ToFloat(seg.getAtIndex(HostAccess.I16, w + p)) : seg.getAtIndex(HostAccess.F32, w + p));
+                        if (bf16Lead != null) dot = bf16Lead.dot(i, seg, w);
+                        else for (int p = 0; p < skip; p++) dot += x[i][p] * seg.getAtIndex(HostAccess.F32, w + p);
                         if (rows == 4) dot += dots[r];
                         else dot += bf16 ? dotBf16(even[i], odd[i], seg, w + skip, rest) : dotF32(tails[i], seg, w + skip, rest);
                         long at = cOff + i * ldc + j0 + r;
@@ -109,6 +116,38 @@ final class Gemv {
                 }
             }
         });
+    }
+
+    /**
+     * The first {@code lead} (< 32) bf16 weights of a row, before its first cache-line boundary, as one vector
+     * load of 32 weights from the row start: lanes past the lead are masked to zero weights (so an infinite
+     * weight there cannot turn 0·w into NaN) and meet zero activations.
+     */
+    private static final class Bf16Lead {
+        private final float[][] even, odd;   // per activation row: x[2p], x[2p + 1] of the lead, 0 beyond
+        private final int[] evenMask, oddMask; // per pair lane: which halves belong to the lead
+
+        Bf16Lead(float[][] x, int lead) {
+            int lanes = I.length();
+            even = new float[x.length][lanes];
+            odd = new float[x.length][lanes];
+            evenMask = new int[lanes];
+            oddMask = new int[lanes];
+            for (int p = 0; p < lanes; p++) {
+                if (2 * p < lead) evenMask[p] = 0x0000FFFF;
+                if (2 * p + 1 < lead) oddMask[p] = 0xFFFF0000;
+                for (int i = 0; i < x.length; i++) {
+                    if (2 * p < lead) even[i][p] = x[i][2 * p];
+                    if (2 * p + 1 < lead) odd[i][p] = x[i][2 * p + 1];
+                }
+            }
+        }
+
+        float dot(int i, MemorySegment w, long row) {
+            IntVector p = IntVector.fromMemorySegment(I, w, row * 2, NATIVE);
+            FloatVector e = FloatVector.fromArray(F, even[i], 0).mul(p.and(IntVector.fromArray(I, evenMask, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats());
+            return FloatVector.fromArray(F, odd[i], 0).fma(p.and(IntVector.fromArray(I, oddMask, 0)).reinterpretAsFloats(), e).reduceLanes(VectorOperators.ADD);
+        }
     }
 
     /** {@link #dotBf16} for four weight rows {@code rowStride} elements apart, each pair of x vectors loaded once. */

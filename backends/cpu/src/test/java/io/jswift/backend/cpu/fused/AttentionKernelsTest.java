@@ -117,6 +117,20 @@ class AttentionKernelsTest {
     }
 
     @Test
+    void keysAndValuesViewedFromALargerCacheGiveTheSameResult() {
+        // decoding reads the first S positions of [B, Hkv, capacity, D] cache buffers in place
+        int b = 2, hq = 4, hkv = 2, t = 1, s = 37, cap = 50, d = 64;
+        Tensor q = random(1, b, hq, t, d);
+        Tensor kCache = random(2, b, hkv, cap, d), vCache = random(3, b, hkv, cap, d);
+        Tensor k = kCache.narrow(2, 0, s), v = vCache.narrow(2, 0, s);
+        AttentionSpec spec = new AttentionSpec(1 / Math.sqrt(d), true, null, null);
+        FusedResults.Attention viewed = FusedTesting.KERNELS.attention(q, k, v, spec);
+        FusedResults.Attention copied = FusedTesting.KERNELS.attention(q, k.contiguous(), v.contiguous(), spec);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(copied.output().toFloatArray(), viewed.output().toFloatArray());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(copied.logSumExp().toFloatArray(), viewed.logSumExp().toFloatArray());
+    }
+
+    @Test
     void largeScoresStayFinite() {
         // scores of ±80: the online softmax must rescale the running sum instead of overflowing exp
         int t = 40, s = 70, d = 16;

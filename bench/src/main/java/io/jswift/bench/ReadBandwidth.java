@@ -15,7 +15,7 @@ import java.util.concurrent.Future;
 
 /**
  * Main-memory read bandwidth as a decode step sees it: every core streams its share of a buffer far larger than
- * the caches with SIMD loads into four independent accumulators (so the adds never limit the rate). Best of 5.
+ * the caches with SIMD loads into four independent accumulators (so the adds never limit the rate). Best of 5, after a warm-up that has the JIT compile the loop.
  */
 final class ReadBandwidth {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -28,6 +28,10 @@ final class ReadBandwidth {
             MemorySegment buffer = arena.allocate(bytes, 64);
             buffer.fill((byte) 1);
             long share = bytes / threads / (4L * F.length() * 4) * (4L * F.length() * 4);
+            // compile sum() first: run cold, its first passes were seen interpreted in a profile, under-reporting
+            float warm = 0;
+            for (int i = 0; i < 200; i++) warm += sum(buffer, 0, Math.min(share, 1L << 20));
+            if (warm == 42) System.out.print("");
             double best = Double.MAX_VALUE;
             for (int rep = 0; rep < 5; rep++) {
                 List<Callable<Float>> work = new ArrayList<>();

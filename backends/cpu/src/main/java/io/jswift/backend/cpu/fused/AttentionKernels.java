@@ -44,6 +44,7 @@ public final class AttentionKernels {
     public static FusedResults.Attention forward(Tensor qIn, Tensor kIn, Tensor vIn, AttentionSpec spec) {
         checkShapes(qIn, kIn, vIn);
         Tensor q = Contig.of(qIn), k = Contig.headRows(kIn), v = Contig.headRows(vIn);
+        if (q.size(2) == 1 && !spec.hasSegments() && q.numel() > 0) return DecodeAttention.forward(q, k, v, (float) spec.scale());
         AttentionBlocks g = new AttentionBlocks(q, k, spec);
         int d = g.d, dp = g.dp;
         Tensor out = Tensor.zeros(DType.F32, g.b, g.hq, g.t, d), lse = Tensor.zeros(DType.F32, g.b, g.hq, g.t);

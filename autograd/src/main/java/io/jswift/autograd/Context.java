@@ -14,7 +14,7 @@ public final class Context {
     private Tensor[] saved = new Tensor[0];
     private boolean released, retainGraph;
     private Node.Edge[] edges; // set when the call is recorded
-    private final java.util.Set<Tensor> handedOff = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    private java.util.Set<Tensor> handedOff; // made on the first handOff: most calls never hand anything off
 
     Context(Tensor[] inputs, boolean[] needsInputGrad) {
         this.needsInputGrad = needsInputGrad;
@@ -44,12 +44,13 @@ public final class Context {
     public Tensor handOff(int i) {
         Tensor t = saved(i);
         if (retainGraph) return t.copy();
+        if (handedOff == null) handedOff = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         handedOff.add(t);
         return t;
     }
 
     /** Whether {@code t} was returned by {@link #handOff} in the current backward. */
-    boolean handedOff(Tensor t) { return handedOff.contains(t); }
+    boolean handedOff(Tensor t) { return handedOff != null && handedOff.contains(t); }
 
     /**
      * The gradient that input {@code i} has accumulated so far, when that input is a leaf which owns it alone
@@ -84,7 +85,7 @@ public final class Context {
 
     void release() {
         saved = new Tensor[0];
-        handedOff.clear();
+        handedOff = null;
         released = true;
     }
 }

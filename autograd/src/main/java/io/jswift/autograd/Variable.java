@@ -65,7 +65,7 @@ public final class Variable {
      */
     public void scaleGrad(double factor) {
         if (grad == null) return;
-        if (gradOwned && grad.isContiguous()) {
+        if (ownedGrad() != null) {
             grad.backend().binaryInto(BinaryOp.MUL, grad, Tensor.scalar(grad.dtype(), factor).to(grad.device()), grad);
         } else {
             grad = grad.backend().binaryScalar(BinaryOp.MUL, grad, factor);
@@ -127,7 +127,7 @@ public final class Variable {
             gradOwned = exclusive;
             return false;
         }
-        if (gradOwned && grad.isContiguous() && grad.dtype() == DType.promote(grad.dtype(), g.dtype())) {
+        if (ownedGrad() != null && grad.dtype() == DType.promote(grad.dtype(), g.dtype())) {
             grad.backend().binaryInto(BinaryOp.ADD, grad, g, grad);
             return false;
         }

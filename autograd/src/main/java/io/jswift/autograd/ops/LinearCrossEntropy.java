@@ -15,8 +15,8 @@ import io.jswift.tensor.spi.FusedResults;
  * {@link Backend#matmulAccumulate}, so no [V, H] temporary appears either. The LM head of a 152k vocabulary
  * at 512 tokens otherwise holds 311 MB of f32 logits plus as much of their gradient at the peak of a step.
  *
- * <p>Inputs: hidden [N, H], weight [V, H] (a trainable weight has hidden's dtype, F32 or F64). The result is a scalar, so the backward only scales the saved
- * gradients by the incoming one; when that is 1 (a loss's own backward) the saved weight gradient is handed
+ * <p>Inputs: hidden [N, H], weight [V, H] (a trainable weight has hidden's dtype, F32 or F64). The result is
+ * a scalar, so the backward only scales the saved gradients by the incoming one; when that is 1 (a loss's own backward) the saved weight gradient is handed
  * over as is ({@link Context#handOff}), and becomes the weight's {@code .grad} without a copy.
  */
 record LinearCrossEntropy(Tensor targets, long ignoreIndex, double divisor, int chunkRows) implements Function {

@@ -64,7 +64,7 @@ final class DecodeAttention {
                     for (; x < d; x++) acc[x] += p * vs.getAtIndex(HostAccess.F32, row + x);
                 }
                 long oOff = (long) bh * d;
-                if (s == 0 || total == 0) { // no key: output 0, lse -inf (as the tiled kernel)
+                if (s == 0) { // no key: output 0, lse -inf (as the tiled kernel)
                     ls.setAtIndex(HostAccess.F32, bh, Float.NEGATIVE_INFINITY);
                     continue;
                 }

@@ -84,7 +84,7 @@ final class Gemv {
             }
         }
         float[][] tails = new float[m][];
-        for (int i = 0; i < m; i++) tails[i] = java.util.Arrays.copyOfRange(x[i], skip, k);
+        if (!bf16) for (int i = 0; i < m; i++) tails[i] = java.util.Arrays.copyOfRange(x[i], skip, k);
         final float[][] even = xe, odd = xo;
         final Bf16Lead bf16Lead = bf16 && skip > 0 ? new Bf16Lead(x, skip) : null;
         // Long bf16 rows take four weight rows per pass: the activations (4·K bytes as f32 halves) no longer fit

@@ -19,7 +19,11 @@ import java.nio.ByteOrder;
  */
 final class Gemv {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;    // 16 ints = 32 bf16 weights
+    // ints of the float vector's width: each holds two bf16 weights (32 per vector on AVX-512, 16 on AVX2)
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    private static final int L = F.length();
+    /** Vector loop alignment in bytes: a vector load within one cache line (64 B) never straddles two. */
+    private static final int ALIGN = Math.min(64, I.vectorByteSize());
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     private Gemv() {}
@@ -28,7 +32,7 @@ final class Gemv {
     static void rows(int m, int n, int k, Operand a, Operand b, MemorySegment c, long cOff, long ldc, boolean accumulate) {
         float[][] aRows = new float[m][k];
         for (int i = 0; i < m; i++) a.readRun(i, 0, k, true, aRows[i], 0, 1);
-        boolean weightRows = b.rowStride() == 1 && (b.type() == DType.F32 || (b.type() == DType.BF16 && F.length() == 16 && NATIVE == ByteOrder.LITTLE_ENDIAN));
+        boolean weightRows = b.rowStride() == 1 && (b.type() == DType.F32 || (b.type() == DType.BF16 && NATIVE == ByteOrder.LITTLE_ENDIAN));
         if (weightRows) {
             weightRows(m, n, k, aRows, b, c, cOff, ldc, accumulate);
             return;
@@ -64,7 +68,7 @@ final class Gemv {
      * 8-byte granularity (all tensors of an HF checkpoint here sat 40 bytes past a cache line), and a 64-byte
      * vector load across two cache lines costs a second access: measured on a mapped bf16 file, 48 -> 39 GB/s.
      * So the vector loop runs from the first cache-line boundary of each row when every row shares that
-     * alignment (row bytes a multiple of 64), and the {@code lead} elements before it are summed apart: for bf16
+     * alignment (row bytes a multiple of {@link #ALIGN}), and the {@code lead} elements before it are summed apart: for bf16
      * by one masked vector load from the row start ({@link Bf16Lead}), for f32 one by one.
      */
     private static void weightRows(int m, int n, int k, float[][] x, Operand b, MemorySegment c, long cOff, long ldc, boolean accumulate) {
@@ -72,7 +76,7 @@ final class Gemv {
         int size = bf16 ? 2 : 4;
         long address = b.segment().address() + b.offset() * size;
         long rowBytes = b.colStride() * size;
-        int lead = rowBytes % 64 == 0 && address % size == 0 ? (int) (((64 - address % 64) % 64) / size) : 0;
+        int lead = rowBytes % ALIGN == 0 && address % size == 0 ? (int) (((ALIGN - address % ALIGN) % ALIGN) / size) : 0;
         if (lead >= k || (bf16 && k < 2 * I.length())) lead = 0;
         final int skip = lead, rest = k - lead;
         float[][] xe = null, xo = null;
@@ -119,8 +123,8 @@ final class Gemv {
     }
 
     /**
-     * The first {@code lead} (< 32) bf16 weights of a row, before its first cache-line boundary, as one vector
-     * load of 32 weights from the row start: lanes past the lead are masked to zero weights (so an infinite
+     * The first {@code lead} (< 2·I.length()) bf16 weights of a row, before its first {@link #ALIGN} boundary, as one
+     * vector load of 2·I.length() weights from the row start: lanes past the lead are masked to zero weights (so an infinite
      * weight there cannot turn 0·w into NaN) and meet zero activations.
      */
     private static final class Bf16Lead {
@@ -156,7 +160,7 @@ final class Gemv {
         FloatVector e0 = z, o0 = z, e1 = z, o1 = z, e2 = z, o2 = z, e3 = z, o3 = z;
         int pairs = k / 2, j = 0;
         long b0 = off * 2, rs = rowStride * 2;
-        for (; j + 16 <= pairs; j += 16) {
+        for (; j + L <= pairs; j += L) {
             FloatVector ve = FloatVector.fromArray(F, xe, j), vo = FloatVector.fromArray(F, xo, j);
             long at = b0 + (long) j * 4;
             IntVector p0 = IntVector.fromMemorySegment(I, w, at, NATIVE);
@@ -208,15 +212,15 @@ final class Gemv {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         int pairs = k / 2, j = 0;
         long base = off * 2;
-        for (; j + 32 <= pairs; j += 32) {
+        for (; j + 2 * L <= pairs; j += 2 * L) {
             IntVector p0 = IntVector.fromMemorySegment(I, w, base + (long) j * 4, NATIVE);
-            IntVector p1 = IntVector.fromMemorySegment(I, w, base + (long) (j + 16) * 4, NATIVE);
+            IntVector p1 = IntVector.fromMemorySegment(I, w, base + (long) (j + L) * 4, NATIVE);
             a0 = FloatVector.fromArray(F, xe, j).fma(p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a0);
             a1 = FloatVector.fromArray(F, xo, j).fma(p0.and(0xFFFF0000).reinterpretAsFloats(), a1);
-            a2 = FloatVector.fromArray(F, xe, j + 16).fma(p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a2);
-            a3 = FloatVector.fromArray(F, xo, j + 16).fma(p1.and(0xFFFF0000).reinterpretAsFloats(), a3);
+            a2 = FloatVector.fromArray(F, xe, j + L).fma(p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a2);
+            a3 = FloatVector.fromArray(F, xo, j + L).fma(p1.and(0xFFFF0000).reinterpretAsFloats(), a3);
         }
-        for (; j + 16 <= pairs; j += 16) {
+        for (; j + L <= pairs; j += L) {
             IntVector p0 = IntVector.fromMemorySegment(I, w, base + (long) j * 4, NATIVE);
             a0 = FloatVector.fromArray(F, xe, j).fma(p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a0);
             a1 = FloatVector.fromArray(F, xo, j).fma(p0.and(0xFFFF0000).reinterpretAsFloats(), a1);

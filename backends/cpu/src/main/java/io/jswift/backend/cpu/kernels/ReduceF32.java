@@ -79,8 +79,9 @@ final class ReduceF32 {
         int i = 0, bound = F.loopBound(n);
         if (op == ReduceOp.SUM || op == ReduceOp.MEAN) {
             // Blocks of 8 vectors are summed as a tree (error ~3 roundings, independent loads), then
-            // Kahan-added per lane, so the error does not grow with the row length; the compensation's
-            // dependency chain is paid once per block, not per vector.
+            // Kahan-added per lane, so the running total adds no error of its own: what remains is the blocks'
+            // independent roundings, a random walk ~sqrt(n / block)·u·|block| far below f32's n·u·Σ|x|; the
+            // compensation's dependency chain is paid once per block, not per vector.
             int len = F.length(), bound8 = n - n % (8 * len);
             FloatVector acc = FloatVector.zero(F), comp = acc;
             for (; i < bound8; i += 8 * len) {

@@ -1,5 +1,10 @@
 package io.jswift.backend.cpu.gemm;
 
+import io.jswift.tensor.DType;
+import io.jswift.tensor.HostAccess;
+
+import java.lang.foreign.MemorySegment;
+
 /**
  * Packs blocks of A and B into the contiguous panel layouts the micro-kernel streams through
  * (Goto & van de Geijn, "Anatomy of High-Performance Matrix Multiplication", 2008): A as MR-row
@@ -58,6 +63,10 @@ final class Packing {
             }
             return;
         }
+        if (b.type() == DType.BF16 && b.rowStride() == 1) {
+            packBf16Columns(b, k0, kc, j0, nc, buf, bufOffset, nr);
+            return;
+        }
         float[] tmp = run(kc);
         for (int p = 0; p < panels; p++) { // e.g. B = Wᵀ of a row-major weight: runs along k are contiguous
             int base = bufOffset + p * kc * nr;
@@ -68,6 +77,41 @@ final class Packing {
             }
             if (cols < nr) {
                 for (int k = 0; k < kc; k++) for (int j = cols; j < nr; j++) buf[base + k * nr + j] = 0;
+            }
+        }
+    }
+
+    private static final ThreadLocal<short[]> BF16_ROWS = ThreadLocal.withInitial(() -> new short[0]);
+
+    /**
+     * {@link #packB} for bf16 B with contiguous columns — B = Wᵀ of a bf16 weight W [N, K], every Linear layer of
+     * a bf16 checkpoint in prefill: the panel's NR weight rows are bulk-copied to a heap array (memcpy speed),
+     * then transposed 8 rows × 8 k at a time in vector registers ({@link Bf16Transpose}) with the bf16 → f32
+     * widening on the way. Element by element through bounds-checked segment reads and a stride-NR scatter
+     * this took ~1.2 ns per weight element, a quarter of a 128-token prefill on AVX2.
+     */
+    private static void packBf16Columns(Operand b, int k0, int kc, int j0, int nc, float[] buf, int bufOffset, int nr) {
+        short[] rows = BF16_ROWS.get();
+        if (rows.length < nr * kc) {
+            rows = new short[nr * kc];
+            BF16_ROWS.set(rows);
+        }
+        MemorySegment seg = b.segment();
+        int panels = (nc + nr - 1) / nr;
+        for (int p = 0; p < panels; p++) {
+            int base = bufOffset + p * kc * nr;
+            int cols = Math.min(nr, nc - p * nr);
+            for (int j = 0; j < cols; j++) {
+                long start = b.offset() + k0 + (long) (j0 + p * nr + j) * b.colStride();
+                MemorySegment.copy(seg, HostAccess.I16, start * 2, rows, j * kc, kc);
+            }
+            int k = 0;
+            if (cols == nr && nr % Bf16Transpose.ROWS == 0) {
+                for (int g = 0; g < nr; g += Bf16Transpose.ROWS) k = Bf16Transpose.panel(rows, g * kc, kc, buf, base + g, nr);
+            }
+            for (int j = 0; j < nr; j++) { // the k tail, or every k of a partial panel (zeros past its columns)
+                int src = j * kc;
+                for (int kk = k, d = base + k * nr + j; kk < kc; kk++, d += nr) buf[d] = j < cols ? Float.intBitsToFloat(rows[src + kk] << 16) : 0;
             }
         }
     }

@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Small products on heap blocks for the tiled attention kernels: C[m, n] (+)= A[m, k]·B[k, n] with
  * A(r, p) = a[ao + r·ars + p·acs] (any strides, so Aᵀ of a row-major block costs nothing),
  * B(p, c) = b[bo + p·ldb + c] and C(r, c) = c[co + r·ldc + c] row-major. The blocks are already in L1/L2
- * and k is short (a head dim or a block edge), so there is no packing: an MR×2V register tile (MR = 8,
+ * and k is short (a head dim or a block edge), so there is no packing: an MR×2V register tile (MR = 8, MR×V on AVX2,
  * 16 accumulators) streams k, broadcasting A scalars against two vectors of B, like the GEMM's
  * {@code MicroKernel}; a column-major A (ars = 1: the MR scalars of one k adjacent) takes variants with
  * constant offsets, ~10% faster. Everything is a heap array: C2 keeps the accumulators in registers only
@@ -17,6 +17,11 @@ final class TileGemm {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int V = S.length();
     static final int MR = 8;
+    /**
+     * Two vectors per tile need 16 accumulators + 2 B + 1 A registers: AVX-512 has 32, AVX2 only 16, where C2
+     * spilled accumulators through the stack; there every tile is MR × V (8 accumulators).
+     */
+    private static final boolean PAIRS = S.vectorBitSize() >= 512;
 
     private TileGemm() {}
 
@@ -24,13 +29,13 @@ final class TileGemm {
                     float[] c, int co, int ldc, boolean accumulate) {
         if (m % MR != 0 || n % V != 0) throw new IllegalArgumentException("tile product " + m + "x" + n + " is not a multiple of " + MR + "x" + V);
         int j = 0;
-        for (; j + 2 * V <= n; j += 2 * V) { // B panel (k × 2V) stays in L1 across the row tiles
+        for (; PAIRS && j + 2 * V <= n; j += 2 * V) { // B panel (k × 2V) stays in L1 across the row tiles
             for (int r = 0; r < m; r += MR) {
                 if (ars == 1) tile2c(k, a, ao + r, acs, b, bo + j, ldb, c, co + r * ldc + j, ldc, accumulate);
                 else tile2(k, a, ao + r * ars, ars, acs, b, bo + j, ldb, c, co + r * ldc + j, ldc, accumulate);
             }
         }
-        if (j < n) {
+        for (; j < n; j += V) {
             for (int r = 0; r < m; r += MR) {
                 if (ars == 1) tile1c(k, a, ao + r, acs, b, bo + j, ldb, c, co + r * ldc + j, ldc, accumulate);
                 else tile1(k, a, ao + r * ars, ars, acs, b, bo + j, ldb, c, co + r * ldc + j, ldc, accumulate);

@@ -23,6 +23,11 @@ final class ReadBandwidth {
     private ReadBandwidth() {}
 
     static double measure(long bytes) throws Exception {
+        return measure(bytes, 5);
+    }
+
+    /** Best of {@code reps} passes (one pass: the bandwidth of that moment, to pair with a measurement beside it). */
+    static double measure(long bytes, int reps) throws Exception {
         int threads = Runtime.getRuntime().availableProcessors();
         try (Arena arena = Arena.ofShared(); ExecutorService pool = Executors.newFixedThreadPool(threads)) {
             MemorySegment buffer = arena.allocate(bytes, 64);
@@ -33,7 +38,7 @@ final class ReadBandwidth {
             for (int i = 0; i < 200; i++) warm += sum(buffer, 0, Math.min(share, 1L << 20));
             if (warm == 42) System.out.print("");
             double best = Double.MAX_VALUE;
-            for (int rep = 0; rep < 5; rep++) {
+            for (int rep = 0; rep < reps; rep++) {
                 List<Callable<Float>> work = new ArrayList<>();
                 for (int t = 0; t < threads; t++) {
                     long start = t * share;

@@ -15,6 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Bf16Transpose {
     static final int ROWS = 8;
+    /** 256-bit vectors run natively (AVX2, AVX-512, SVE-256); narrower units (NEON) would emulate them lane by lane. */
+    static final boolean SUPPORTED = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_128;

@@ -106,7 +106,7 @@ final class Packing {
                 MemorySegment.copy(seg, HostAccess.I16, start * 2, rows, j * kc, kc);
             }
             int k = 0;
-            if (cols == nr && nr % Bf16Transpose.ROWS == 0) {
+            if (Bf16Transpose.SUPPORTED && cols == nr && nr % Bf16Transpose.ROWS == 0) {
                 for (int g = 0; g < nr; g += Bf16Transpose.ROWS) k = Bf16Transpose.panel(rows, g * kc, kc, buf, base + g, nr);
             }
             for (int j = 0; j < nr; j++) { // the k tail, or every k of a partial panel (zeros past its columns)

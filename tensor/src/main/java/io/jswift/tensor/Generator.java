@@ -54,12 +54,22 @@ public final class Generator {
 
     /** Fills {@code out} from {@code spec} as if from a generator of {@code seed} at block {@code startBlock}. */
     public static void fillFrom(long seed, long startBlock, float[] out, RandomSpec spec) {
+        fillFrom(seed, startBlock, out, 0, out.length, spec);
+    }
+
+    /**
+     * Elements [from, to) of what {@link #fillFrom(long, long, float[], RandomSpec)} writes into {@code out}:
+     * element i comes from block startBlock + i / 4 whatever the range, so ranges starting at multiples of 4
+     * can be filled in parallel with the sequential result.
+     */
+    public static void fillFrom(long seed, long startBlock, float[] out, int from, int to, RandomSpec spec) {
+        if (from % 4 != 0 || from < 0 || to > out.length) throw new IllegalArgumentException("random fill range [" + from + ", " + to + ") of " + out.length + ": it must start at a multiple of 4");
         int[] block = new int[4];
         int k0 = (int) seed, k1 = (int) (seed >>> 32);
-        for (int i = 0; i < out.length; i += 4) {
+        for (int i = from; i < to; i += 4) {
             long counter = startBlock + i / 4;
             philox(counter, k0, k1, block);
-            int lanes = Math.min(4, out.length - i);
+            int lanes = Math.min(4, to - i);
             switch (spec) {
                 case RandomSpec.Uniform u -> {
                     for (int l = 0; l < lanes; l++) out[i + l] = (float) (u.low() + (u.high() - u.low()) * uniform(block[l]));

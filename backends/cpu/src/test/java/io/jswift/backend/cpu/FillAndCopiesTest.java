@@ -97,4 +97,24 @@ class FillAndCopiesTest {
         cpu.fillRandom(empty, spec, g);
         assertEquals(0, g.offset());
     }
+
+    @Test
+    void largeRandomFillsSplitAcrossCoresEqualTheSequentialStream() {
+        // sizes across the 16384-element slices: an exact multiple, a ragged last slice, a last block of 1-3 lanes
+        for (int n : new int[]{1 << 16, 100_003, 16_385, 49_154}) {
+            for (RandomSpec spec : new RandomSpec[]{new RandomSpec.Normal(1, 3), new RandomSpec.Bernoulli(0.9), new RandomSpec.Uniform(-1, 2)}) {
+                Generator sequential = new Generator(77);
+                sequential.setOffset(5);
+                float[] expected = new float[n];
+                sequential.fill(expected, spec);
+                Generator g = new Generator(77);
+                g.setOffset(5);
+                Tensor t = Tensor.zeros(DType.F32, n);
+                cpu.fillRandom(t, spec, g);
+                assertArrayEquals(expected, t.toFloatArray(), spec + " n=" + n);
+                assertEquals(sequential.offset(), g.offset(), "generator advanced by the same blocks");
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> Generator.fillFrom(1, 0, new float[8], 2, 8, new RandomSpec.Uniform(0, 1)));
+    }
 }

@@ -50,15 +50,18 @@ class GemmTest {
     void bf16WeightPanelsTransposeAcrossBlockEdges() {
         // f32 activations × bf16 Wᵀ in the blocked GEMM (prefill): whole 8 × 8 transposes, k tails (k % 8 != 0),
         // a second KC block, full and partial NR panels, a weight view starting mid-row (odd element offset)
-        for (int[] s : new int[][]{{37, 1100, 70}, {5, 8, 16}, {9, 13, 33}, {64, 2051, 35}}) {
-            Tensor x = random(s[0] + 3L * s[1], s[0], s[1]);
-            Tensor w = random(s[2] + 5L * s[1], DType.BF16, s[2], s[1]);
-            assertClose(NaiveOracle.matmul(x, w, false, true), cpu.matmul(x, w, false, true), 1e-5 * Math.sqrt(s[1]), 1e-4,
-                    "f32 x bf16 " + java.util.Arrays.toString(s));
+        // (the same for f32 weights, which take the same transposes without the widening)
+        for (DType type : new DType[]{DType.BF16, DType.F32}) {
+            for (int[] s : new int[][]{{37, 1100, 70}, {5, 8, 16}, {9, 13, 33}, {64, 2051, 35}}) {
+                Tensor x = random(s[0] + 3L * s[1], s[0], s[1]);
+                Tensor w = random(s[2] + 5L * s[1], type, s[2], s[1]);
+                assertClose(NaiveOracle.matmul(x, w, false, true), cpu.matmul(x, w, false, true), 1e-5 * Math.sqrt(s[1]), 1e-4,
+                        "f32 x " + type + " " + java.util.Arrays.toString(s));
+            }
+            Tensor wide = random(7, type, 40, 301), w = wide.narrow(1, 3, 290);
+            Tensor x = random(8, 20, 290);
+            assertClose(NaiveOracle.matmul(x, w, false, true), cpu.matmul(x, w, false, true), 2e-4, 1e-4, type + " view at an odd offset");
         }
-        Tensor wide = random(7, DType.BF16, 40, 301), w = wide.narrow(1, 3, 290);
-        Tensor x = random(8, 20, 290);
-        assertClose(NaiveOracle.matmul(x, w, false, true), cpu.matmul(x, w, false, true), 2e-4, 1e-4, "bf16 view at an odd offset");
     }
 
     @Test

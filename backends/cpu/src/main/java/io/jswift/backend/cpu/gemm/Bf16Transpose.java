@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Transposes 8 rows of bf16 weights into k-major f32 panel rows, 8 × 8 elements per step: each row's 8 values are
+ * Transposes 8 rows of bf16 (or f32) weights into k-major f32 panel rows, 8 × 8 elements per step: each row's 8 values are
  * widened (sign-extend to int, shift left 16 = the f32 bits of a bf16) and the 8 × 8 block is transposed by three
  * rounds of two-vector shuffles (pairs, then quads, then halves). 256-bit vectors on any x86-64 with AVX2 or
  * AVX-512; measured 0.45-0.55 ns per element on Zen 3 against 1.0-1.3 ns element by element.
@@ -38,30 +38,49 @@ final class Bf16Transpose {
         int k = 0;
         for (; k + 8 <= kc; k += 8) {
             int at = src + k;
-            FloatVector r0 = widen(rows, at), r1 = widen(rows, at + kc), r2 = widen(rows, at + 2 * kc), r3 = widen(rows, at + 3 * kc);
-            FloatVector r4 = widen(rows, at + 4 * kc), r5 = widen(rows, at + 5 * kc), r6 = widen(rows, at + 6 * kc), r7 = widen(rows, at + 7 * kc);
-            // round 1: rows (0,1), (2,3), ... interleaved at even k (e) and odd k (o)
-            FloatVector e01 = r0.rearrange(EVEN_PAIRS, r1), o01 = r0.rearrange(ODD_PAIRS, r1);
-            FloatVector e23 = r2.rearrange(EVEN_PAIRS, r3), o23 = r2.rearrange(ODD_PAIRS, r3);
-            FloatVector e45 = r4.rearrange(EVEN_PAIRS, r5), o45 = r4.rearrange(ODD_PAIRS, r5);
-            FloatVector e67 = r6.rearrange(EVEN_PAIRS, r7), o67 = r6.rearrange(ODD_PAIRS, r7);
-            // round 2: four rows at k ≡ 0 / 2 (mod 4) from e, at k ≡ 1 / 3 from o, each with k + 4 in its high half
-            FloatVector k0a = e01.rearrange(LOW_QUADS, e23), k2a = e01.rearrange(HIGH_QUADS, e23);
-            FloatVector k0b = e45.rearrange(LOW_QUADS, e67), k2b = e45.rearrange(HIGH_QUADS, e67);
-            FloatVector k1a = o01.rearrange(LOW_QUADS, o23), k3a = o01.rearrange(HIGH_QUADS, o23);
-            FloatVector k1b = o45.rearrange(LOW_QUADS, o67), k3b = o45.rearrange(HIGH_QUADS, o67);
-            // round 3: all eight rows of one k
-            int d = dst + k * stride;
-            k0a.rearrange(LOW_HALVES, k0b).intoArray(buf, d);
-            k1a.rearrange(LOW_HALVES, k1b).intoArray(buf, d + stride);
-            k2a.rearrange(LOW_HALVES, k2b).intoArray(buf, d + 2 * stride);
-            k3a.rearrange(LOW_HALVES, k3b).intoArray(buf, d + 3 * stride);
-            k0a.rearrange(HIGH_HALVES, k0b).intoArray(buf, d + 4 * stride);
-            k1a.rearrange(HIGH_HALVES, k1b).intoArray(buf, d + 5 * stride);
-            k2a.rearrange(HIGH_HALVES, k2b).intoArray(buf, d + 6 * stride);
-            k3a.rearrange(HIGH_HALVES, k3b).intoArray(buf, d + 7 * stride);
+            store(widen(rows, at), widen(rows, at + kc), widen(rows, at + 2 * kc), widen(rows, at + 3 * kc),
+                    widen(rows, at + 4 * kc), widen(rows, at + 5 * kc), widen(rows, at + 6 * kc), widen(rows, at + 7 * kc),
+                    buf, dst + k * stride, stride);
         }
         return k;
+    }
+
+    /** {@link #panel} for f32 rows (B = Wᵀ of an f32 weight: training, f32 checkpoints). */
+    static int panel(float[] rows, int src, int kc, float[] buf, int dst, int stride) {
+        int k = 0;
+        for (; k + 8 <= kc; k += 8) {
+            int at = src + k;
+            store(FloatVector.fromArray(F, rows, at), FloatVector.fromArray(F, rows, at + kc),
+                    FloatVector.fromArray(F, rows, at + 2 * kc), FloatVector.fromArray(F, rows, at + 3 * kc),
+                    FloatVector.fromArray(F, rows, at + 4 * kc), FloatVector.fromArray(F, rows, at + 5 * kc),
+                    FloatVector.fromArray(F, rows, at + 6 * kc), FloatVector.fromArray(F, rows, at + 7 * kc),
+                    buf, dst + k * stride, stride);
+        }
+        return k;
+    }
+
+    /** Rows r0..r7 (8 k each) → buf[d + k·stride + r]. */
+    private static void store(FloatVector r0, FloatVector r1, FloatVector r2, FloatVector r3, FloatVector r4, FloatVector r5,
+                              FloatVector r6, FloatVector r7, float[] buf, int d, int stride) {
+        // round 1: rows (0,1), (2,3), ... interleaved at even k (e) and odd k (o)
+        FloatVector e01 = r0.rearrange(EVEN_PAIRS, r1), o01 = r0.rearrange(ODD_PAIRS, r1);
+        FloatVector e23 = r2.rearrange(EVEN_PAIRS, r3), o23 = r2.rearrange(ODD_PAIRS, r3);
+        FloatVector e45 = r4.rearrange(EVEN_PAIRS, r5), o45 = r4.rearrange(ODD_PAIRS, r5);
+        FloatVector e67 = r6.rearrange(EVEN_PAIRS, r7), o67 = r6.rearrange(ODD_PAIRS, r7);
+        // round 2: four rows at k ≡ 0 / 2 (mod 4) from e, at k ≡ 1 / 3 from o, each with k + 4 in its high half
+        FloatVector k0a = e01.rearrange(LOW_QUADS, e23), k2a = e01.rearrange(HIGH_QUADS, e23);
+        FloatVector k0b = e45.rearrange(LOW_QUADS, e67), k2b = e45.rearrange(HIGH_QUADS, e67);
+        FloatVector k1a = o01.rearrange(LOW_QUADS, o23), k3a = o01.rearrange(HIGH_QUADS, o23);
+        FloatVector k1b = o45.rearrange(LOW_QUADS, o67), k3b = o45.rearrange(HIGH_QUADS, o67);
+        // round 3: all eight rows of one k
+        k0a.rearrange(LOW_HALVES, k0b).intoArray(buf, d);
+        k1a.rearrange(LOW_HALVES, k1b).intoArray(buf, d + stride);
+        k2a.rearrange(LOW_HALVES, k2b).intoArray(buf, d + 2 * stride);
+        k3a.rearrange(LOW_HALVES, k3b).intoArray(buf, d + 3 * stride);
+        k0a.rearrange(HIGH_HALVES, k0b).intoArray(buf, d + 4 * stride);
+        k1a.rearrange(HIGH_HALVES, k1b).intoArray(buf, d + 5 * stride);
+        k2a.rearrange(HIGH_HALVES, k2b).intoArray(buf, d + 6 * stride);
+        k3a.rearrange(HIGH_HALVES, k3b).intoArray(buf, d + 7 * stride);
     }
 
     private static FloatVector widen(short[] rows, int at) {

@@ -67,6 +67,10 @@ final class Packing {
             packBf16Columns(b, k0, kc, j0, nc, buf, bufOffset, nr);
             return;
         }
+        if (b.type() == DType.F32 && b.rowStride() == 1 && Bf16Transpose.SUPPORTED && nr % Bf16Transpose.ROWS == 0) {
+            packF32Columns(b, k0, kc, j0, nc, buf, bufOffset, nr);
+            return;
+        }
         float[] tmp = run(kc);
         for (int p = 0; p < panels; p++) { // e.g. B = Wᵀ of a row-major weight: runs along k are contiguous
             int base = bufOffset + p * kc * nr;
@@ -112,6 +116,27 @@ final class Packing {
             for (int j = 0; j < nr; j++) { // the k tail, or every k of a partial panel (zeros past its columns)
                 int src = j * kc;
                 for (int kk = k, d = base + k * nr + j; kk < kc; kk++, d += nr) buf[d] = j < cols ? Float.intBitsToFloat(rows[src + kk] << 16) : 0;
+            }
+        }
+    }
+
+    /** {@link #packBf16Columns} for f32 B = Wᵀ: the same 8 × 8 in-register transposes, no widening. */
+    private static void packF32Columns(Operand b, int k0, int kc, int j0, int nc, float[] buf, int bufOffset, int nr) {
+        float[] rows = run(nr * kc);
+        MemorySegment seg = b.segment();
+        int panels = (nc + nr - 1) / nr;
+        for (int p = 0; p < panels; p++) {
+            int base = bufOffset + p * kc * nr;
+            int cols = Math.min(nr, nc - p * nr);
+            for (int j = 0; j < cols; j++) {
+                long start = b.offset() + k0 + (long) (j0 + p * nr + j) * b.colStride();
+                MemorySegment.copy(seg, HostAccess.F32, start * 4, rows, j * kc, kc);
+            }
+            int k = 0;
+            if (cols == nr) for (int g = 0; g < nr; g += Bf16Transpose.ROWS) k = Bf16Transpose.panel(rows, g * kc, kc, buf, base + g, nr);
+            for (int j = 0; j < nr; j++) {
+                int src = j * kc;
+                for (int kk = k, d = base + k * nr + j; kk < kc; kk++, d += nr) buf[d] = j < cols ? rows[src + kk] : 0;
             }
         }
     }

@@ -63,12 +63,9 @@ final class Packing {
             }
             return;
         }
-        if (b.type() == DType.BF16 && b.rowStride() == 1) {
-            packBf16Columns(b, k0, kc, j0, nc, buf, bufOffset, nr);
-            return;
-        }
-        if (b.type() == DType.F32 && b.rowStride() == 1 && Bf16Transpose.SUPPORTED && nr % Bf16Transpose.ROWS == 0) {
-            packF32Columns(b, k0, kc, j0, nc, buf, bufOffset, nr);
+        if ((b.type() == DType.BF16 || b.type() == DType.F32) && b.rowStride() == 1 && PanelTranspose.SUPPORTED
+                && nr % PanelTranspose.ROWS == 0) {
+            packTransposedColumns(b, k0, kc, j0, nc, buf, bufOffset, nr);
             return;
         }
         float[] tmp = run(kc);
@@ -88,18 +85,16 @@ final class Packing {
     private static final ThreadLocal<short[]> BF16_ROWS = ThreadLocal.withInitial(() -> new short[0]);
 
     /**
-     * {@link #packB} for bf16 B with contiguous columns — B = Wᵀ of a bf16 weight W [N, K], every Linear layer of
-     * a bf16 checkpoint in prefill: the panel's NR weight rows are bulk-copied to a heap array (memcpy speed),
-     * then transposed 8 rows × 8 k at a time in vector registers ({@link Bf16Transpose}) with the bf16 → f32
-     * widening on the way. Element by element through bounds-checked segment reads and a stride-NR scatter
-     * this took ~1.2 ns per weight element, a quarter of a 128-token prefill on AVX2.
+     * {@link #packB} for f32 or bf16 B with contiguous columns — B = Wᵀ of a weight W [N, K], every Linear layer:
+     * the panel's NR weight rows are bulk-copied to a heap array (memcpy speed), then transposed 8 rows × 8 k at a
+     * time in vector registers ({@link PanelTranspose}), bf16 widened to f32 on the way. Element by element through
+     * segment reads and a stride-NR scatter this took ~1.2 ns per weight element, a quarter of a 128-token bf16
+     * prefill on AVX2, and held a LoRA step of an f32 model at 26-30 instead of 45-49 tok/s.
      */
-    private static void packBf16Columns(Operand b, int k0, int kc, int j0, int nc, float[] buf, int bufOffset, int nr) {
-        short[] rows = BF16_ROWS.get();
-        if (rows.length < nr * kc) {
-            rows = new short[nr * kc];
-            BF16_ROWS.set(rows);
-        }
+    private static void packTransposedColumns(Operand b, int k0, int kc, int j0, int nc, float[] buf, int bufOffset, int nr) {
+        boolean bf16 = b.type() == DType.BF16;
+        short[] halves = bf16 ? bf16Rows(nr * kc) : null;
+        float[] floats = bf16 ? null : run(nr * kc);
         MemorySegment seg = b.segment();
         int panels = (nc + nr - 1) / nr;
         for (int p = 0; p < panels; p++) {
@@ -107,37 +102,30 @@ final class Packing {
             int cols = Math.min(nr, nc - p * nr);
             for (int j = 0; j < cols; j++) {
                 long start = b.offset() + k0 + (long) (j0 + p * nr + j) * b.colStride();
-                MemorySegment.copy(seg, HostAccess.I16, start * 2, rows, j * kc, kc);
+                if (bf16) MemorySegment.copy(seg, HostAccess.I16, start * 2, halves, j * kc, kc);
+                else MemorySegment.copy(seg, HostAccess.F32, start * 4, floats, j * kc, kc);
             }
             int k = 0;
-            if (Bf16Transpose.SUPPORTED && cols == nr && nr % Bf16Transpose.ROWS == 0) {
-                for (int g = 0; g < nr; g += Bf16Transpose.ROWS) k = Bf16Transpose.panel(rows, g * kc, kc, buf, base + g, nr);
+            if (cols == nr) {
+                for (int g = 0; g < nr; g += PanelTranspose.ROWS) {
+                    k = bf16 ? PanelTranspose.panel(halves, g * kc, kc, buf, base + g, nr) : PanelTranspose.panel(floats, g * kc, kc, buf, base + g, nr);
+                }
             }
             for (int j = 0; j < nr; j++) { // the k tail, or every k of a partial panel (zeros past its columns)
                 int src = j * kc;
-                for (int kk = k, d = base + k * nr + j; kk < kc; kk++, d += nr) buf[d] = j < cols ? Float.intBitsToFloat(rows[src + kk] << 16) : 0;
+                for (int kk = k, d = base + k * nr + j; kk < kc; kk++, d += nr) {
+                    buf[d] = j >= cols ? 0 : bf16 ? Float.intBitsToFloat(halves[src + kk] << 16) : floats[src + kk];
+                }
             }
         }
     }
 
-    /** {@link #packBf16Columns} for f32 B = Wᵀ: the same 8 × 8 in-register transposes, no widening. */
-    private static void packF32Columns(Operand b, int k0, int kc, int j0, int nc, float[] buf, int bufOffset, int nr) {
-        float[] rows = run(nr * kc);
-        MemorySegment seg = b.segment();
-        int panels = (nc + nr - 1) / nr;
-        for (int p = 0; p < panels; p++) {
-            int base = bufOffset + p * kc * nr;
-            int cols = Math.min(nr, nc - p * nr);
-            for (int j = 0; j < cols; j++) {
-                long start = b.offset() + k0 + (long) (j0 + p * nr + j) * b.colStride();
-                MemorySegment.copy(seg, HostAccess.F32, start * 4, rows, j * kc, kc);
-            }
-            int k = 0;
-            if (cols == nr) for (int g = 0; g < nr; g += Bf16Transpose.ROWS) k = Bf16Transpose.panel(rows, g * kc, kc, buf, base + g, nr);
-            for (int j = 0; j < nr; j++) {
-                int src = j * kc;
-                for (int kk = k, d = base + k * nr + j; kk < kc; kk++, d += nr) buf[d] = j < cols ? rows[src + kk] : 0;
-            }
+    private static short[] bf16Rows(int n) {
+        short[] rows = BF16_ROWS.get();
+        if (rows.length < n) {
+            rows = new short[n];
+            BF16_ROWS.set(rows);
         }
+        return rows;
     }
 }

@@ -40,17 +40,9 @@ public final class InferenceBench {
         double bestPrefill = Double.MAX_VALUE, bestDecode = Double.MAX_VALUE;
         try (var noGrad = GradMode.noGrad()) {
             for (int rep = 0; rep < REPEATS; rep++) {
-                KvCache cache = model.newCache(1, PROMPT + DECODE + 1);
-                long t0 = System.nanoTime();
-                Tensor logits = model.forward(new DecoderInput(Tensor.ofLongs(prompt, 1, PROMPT), null, null, cache, false), 1).value();
-                long next = argmaxLast(logits);
-                bestPrefill = Math.min(bestPrefill, (System.nanoTime() - t0) / 1e9);
-                t0 = System.nanoTime();
-                for (int s = 0; s < DECODE; s++) {
-                    logits = model.forward(new DecoderInput(Tensor.ofLongs(new long[] {next}, 1, 1), null, null, cache, false)).value();
-                    next = argmaxLast(logits);
-                }
-                bestDecode = Math.min(bestDecode, (System.nanoTime() - t0) / 1e9);
+                double[] run = run(model, prompt);
+                bestPrefill = Math.min(bestPrefill, run[0]);
+                bestDecode = Math.min(bestDecode, run[1]);
             }
         }
         double rss = peakRssGiB(); // before the bandwidth probe allocates its buffer
@@ -59,15 +51,7 @@ public final class InferenceBench {
         double[] paired = new double[PAIRED];
         try (var noGrad = GradMode.noGrad()) {
             for (int rep = 0; rep < PAIRED; rep++) {
-                KvCache cache = model.newCache(1, PROMPT + DECODE + 1);
-                Tensor logits = model.forward(new DecoderInput(Tensor.ofLongs(prompt, 1, PROMPT), null, null, cache, false), 1).value();
-                long next = argmaxLast(logits);
-                long t0 = System.nanoTime();
-                for (int s = 0; s < DECODE; s++) {
-                    logits = model.forward(new DecoderInput(Tensor.ofLongs(new long[] {next}, 1, 1), null, null, cache, false)).value();
-                    next = argmaxLast(logits);
-                }
-                double seconds = (System.nanoTime() - t0) / 1e9;
+                double seconds = run(model, prompt)[1];
                 bestDecode = Math.min(bestDecode, seconds);
                 paired[rep] = weightBytes * DECODE / seconds / ReadBandwidth.measure(1L << 30, 1);
             }
@@ -79,6 +63,21 @@ public final class InferenceBench {
                         + "decode bandwidth utilization %.0f%% (paired median %.0f%%), peak RSS %.2f GiB, threads %d%n",
                 model.config().dtype(), PROMPT / bestPrefill, decodeRate, weightBytes / 1e9, bandwidth / 1e9,
                 100 * weightBytes * decodeRate / bandwidth, 100 * paired[PAIRED / 2], rss, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** One prefill of {@code prompt} and {@link #DECODE} greedy tokens with a fresh KV cache: {prefill s, decode s}. */
+    private static double[] run(DecoderLm model, long[] prompt) {
+        KvCache cache = model.newCache(1, PROMPT + DECODE + 1);
+        long t0 = System.nanoTime();
+        Tensor logits = model.forward(new DecoderInput(Tensor.ofLongs(prompt, 1, PROMPT), null, null, cache, false), 1).value();
+        long next = argmaxLast(logits);
+        double prefill = (System.nanoTime() - t0) / 1e9;
+        t0 = System.nanoTime();
+        for (int s = 0; s < DECODE; s++) {
+            logits = model.forward(new DecoderInput(Tensor.ofLongs(new long[] {next}, 1, 1), null, null, cache, false)).value();
+            next = argmaxLast(logits);
+        }
+        return new double[] {prefill, (System.nanoTime() - t0) / 1e9};
     }
 
     private static long argmaxLast(Tensor logits) {

@@ -26,7 +26,7 @@ final class ReadBandwidth {
         return measure(bytes, 5);
     }
 
-    /** Best of {@code reps} passes (one pass: the bandwidth of that moment, to pair with a measurement beside it). */
+    /** Best of {@code reps} passes over one fresh buffer (a few passes: the bandwidth of that moment, to pair with a measurement beside it). */
     static double measure(long bytes, int reps) throws Exception {
         int threads = Runtime.getRuntime().availableProcessors();
         try (Arena arena = Arena.ofShared(); ExecutorService pool = Executors.newFixedThreadPool(threads)) {

@@ -412,7 +412,13 @@ public final class Tensor {
     }
 
     public float[] toFloatArray() {
-        double[] d = toDoubleArray();
+        Tensor h = to(Device.CPU);
+        if (dtype == DType.F32 && h.isContiguous()) { // one bulk copy: generation reads a vocabulary of logits per token
+            float[] out = new float[Math.toIntExact(numel())];
+            MemorySegment.copy(h.hostSegment(), HostAccess.F32, h.offset * 4, out, 0, out.length);
+            return out;
+        }
+        double[] d = h.toDoubleArray();
         float[] f = new float[d.length];
         for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
         return f;

@@ -35,6 +35,18 @@ class TensorViewTest {
     }
 
     @Test
+    void floatArraysOfViewsReadThroughOffsetAndStrides() {
+        float[] v = new float[12];
+        for (int i = 0; i < v.length; i++) v[i] = i;
+        Tensor t = Tensor.of(v, 3, 4);
+        assertArrayEquals(new float[]{4, 5, 6, 7}, t.select(0, 1).toFloatArray());          // contiguous, offset 4: bulk copy
+        assertArrayEquals(new float[]{1, 5, 9}, t.select(1, 1).toFloatArray());             // strided column
+        assertArrayEquals(new float[]{6, 7, 10, 11}, t.narrow(0, 1, 2).narrow(1, 2, 2).toFloatArray());
+        assertArrayEquals(new float[]{0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11}, t.transpose(0, 1).toFloatArray());
+        assertArrayEquals(new float[]{9, 10}, iota(3, 4).narrow(1, 1, 2).select(0, 2).toFloatArray()); // F64 source
+    }
+
+    @Test
     void permuteTransposeAndStrides() {
         Tensor t = iota(2, 3, 4);
         Tensor p = t.permute(2, 0, 1);

@@ -83,6 +83,28 @@ class GemmTest {
     }
 
     @Test
+    void bf16RowsNeverReadIntoTheNextRowOrPastTheStorage() {
+        // the GEMV's vector loads must stop at each row's end: an infinite weight just after the matrix must not
+        // leak in (0·inf = NaN), and the last row of a storage must not be read past its end
+        int n = 5;
+        for (int k : new int[]{33, 96, 130, 2049}) {
+            for (int skip : new int[]{0, 5, 12}) {
+                float[] values = random(k + skip, (n + 1) * k + skip).toFloatArray();
+                for (int i = skip + n * k; i < values.length; i++) values[i] = Float.POSITIVE_INFINITY;
+                Tensor padded = Tensor.of(values, values.length).to(DType.BF16);
+                Tensor x = random(skip + 7, 2, k);
+                double tol = 1e-4 * Math.sqrt(k + 1);
+                Tensor beforeInf = padded.narrow(0, skip, n * k).view(n, k);
+                assertClose(NaiveOracle.matmul(x, beforeInf.contiguous(), false, true), cpu.matmul(x, beforeInf, false, true), tol, tol,
+                        "k=" + k + " offset " + skip + " before infinite weights");
+                Tensor atEnd = random(k * 3L + skip, DType.BF16, n * k + skip).narrow(0, skip, n * k).view(n, k);
+                assertClose(NaiveOracle.matmul(x, atEnd.contiguous(), false, true), cpu.matmul(x, atEnd, false, true), tol, tol,
+                        "k=" + k + " offset " + skip + " ending the storage");
+            }
+        }
+    }
+
+    @Test
     void float64IsAccurate() {
         check(17, 40, 9, false, false, DType.F64);
         check(9, 40, 17, true, true, DType.F64);

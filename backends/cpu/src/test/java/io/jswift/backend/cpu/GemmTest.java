@@ -105,6 +105,26 @@ class GemmTest {
     }
 
     @Test
+    void fewRowsAgainstWeightRowsUseDotTilesWithEveryRemainder() {
+        // 5..16 rows of x against Wᵀ: 4 x 2 tiles, the rows of x past the last whole tile, an odd last weight row,
+        // and K past the last whole vector (summed element by element); accumulate (C += A·B) as well
+        for (DType t : new DType[]{DType.BF16, DType.F32}) {
+            for (int m : new int[]{5, 8, 13, 16}) {
+                for (int k : new int[]{31, 64, 100, 2049}) {
+                    Tensor x = random(m * 7L + k, m, k), w = random(k * 3L + m, t, 9, k);
+                    double tol = 1e-4 * Math.sqrt(k + 1);
+                    assertClose(NaiveOracle.matmul(x, w, false, true), cpu.matmul(x, w, false, true), tol, tol, t + " m=" + m + " k=" + k);
+                }
+            }
+            Tensor x = random(3, 6, 40), w = random(4, t, 7, 40), out = random(5, 6, 7);
+            double[] sum = NaiveOracle.matmul(x, w, false, true), base = out.toDoubleArray();
+            for (int i = 0; i < sum.length; i++) sum[i] += base[i];
+            cpu.matmulAccumulate(x, w, false, true, out);
+            assertClose(sum, out, 1e-4, 1e-4, t + " accumulate");
+        }
+    }
+
+    @Test
     void float64IsAccurate() {
         check(17, 40, 9, false, false, DType.F64);
         check(9, 40, 17, true, true, DType.F64);

@@ -136,7 +136,11 @@ final class RowDotTiles {
         out[7] = c31.reduceLanes(VectorOperators.ADD);
     }
 
-    /** Rows i0..i0+3 of X against f32 weight rows r0 and r0 + stride, over {@code k} (a multiple of L) elements. */
+    /**
+     * Rows i0..i0+3 of X against f32 weight rows r0 and r0 + stride, over {@code k} (a multiple of L) elements. The
+     * eight lane sums at the end repeat those of the bf16 tile on purpose: a helper taking the accumulators is not
+     * always inlined (C1 and cold C2 call sites), and vectors passed to an out-of-line call are boxed.
+     */
     private static void tile4x2F32(float[][] x, int i0, MemorySegment w, long r0, long stride, int k, float[] out) {
         float[] x0 = x[i0], x1 = x[i0 + 1], x2 = x[i0 + 2], x3 = x[i0 + 3];
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;

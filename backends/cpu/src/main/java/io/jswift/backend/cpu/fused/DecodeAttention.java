@@ -17,10 +17,11 @@ import java.lang.foreign.MemorySegment;
  * 64 times the arithmetic for one query plus a copy of the cache per layer and token. A single query at the
  * last position sees every key, causal or not; segment masks take the tiled kernel.
  * <p>
- * The loops: scores four keys at a time (the query chunk loaded once for four rows, four independent sums, so
- * neither the FMA latency nor the horizontal sums serialize); exp over all scores as one vector pass; Σ p·V in
- * blocks of {@link #KEY_BLOCK} keys whose V rows stay in L1 while each D-chunk of the output accumulates in two
- * registers (no load/store of an accumulator per key). The species is always the static {@link Vec#F}: a species
+ * The loops: the query heads of one kv head (GQA group) together, so the cache is read once per group; scores four
+ * keys at a time (the query chunk loaded once for four rows, four independent sums, so neither the FMA latency nor
+ * the horizontal sums serialize); exp over all scores as one vector pass; Σ p·V in blocks of {@link #KEY_BLOCK} keys
+ * whose V rows stay in L1 for every query of the group while each D-chunk of an output accumulates in two registers
+ * (no load/store of an accumulator per key). The species is always the static {@link Vec#F}: a species
  * held in a local and captured by the parallel lambda is a field of the lambda object, not a constant, and C2
  * then runs every vector op through its boxed Java fallback (JFR: rvOp frames; ~15% of Llama-3.2-1B decode).
  */
@@ -35,62 +36,80 @@ final class DecodeAttention {
         int b = q.size(0), hq = q.size(1), d = q.size(3), hkv = k.size(1), s = k.size(2), group = hq / hkv;
         Tensor out = Tensor.zeros(DType.F32, b, hq, 1, d), lse = Tensor.zeros(DType.F32, b, hq, 1);
         MemorySegment qs = q.hostSegment(), ks = k.hostSegment(), vs = v.hostSegment(), os = out.hostSegment(), ls = lse.hostSegment();
-        Parallel.range(b * hq, 1, (from, to) -> {
-            float[] query = new float[d], scores = new float[s];
-            for (int bh = from; bh < to; bh++) {
+        // one task per (batch, kv head), its group's query heads together so that every K and V row is read from
+        // memory once for all of them (per query head, the group re-read the whole cache of its kv head: ~2x slower
+        // at S = 2048); the group is split into parts only when there are fewer kv heads than cores
+        int pairs = b * hkv, parts = Math.min(group, Math.max(1, (Parallel.threads() + pairs - 1) / pairs));
+        Parallel.range(pairs * parts, 1, (from, to) -> {
+            for (int task = from; task < to; task++) {
+                int pair = task / parts, part = task % parts, batch = pair / hkv, kvHead = pair % hkv;
+                int g0 = group * part / parts, nq = group * (part + 1) / parts - g0;
+                int head0 = batch * hq + kvHead * group + g0; // first query head (row of q, out and lse)
                 if (s == 0) { // no key: output 0, lse -inf (as the tiled kernel)
-                    Vec.set(ls, bh, Float.NEGATIVE_INFINITY);
+                    for (int i = 0; i < nq; i++) Vec.set(ls, head0 + i, Float.NEGATIVE_INFINITY);
                     continue;
                 }
-                int batch = bh / hq, kvHead = (bh % hq) / group;
-                long qOff = q.offset() + (long) bh * d;
-                for (int x = 0; x < d; x++) query[x] = Vec.get(qs, qOff + x) * scale;
-                scores(query, ks, Contig.headOffset(k, batch, kvHead), s, d, scores);
-                float max = max(scores, s);
-                float total = expInPlace(scores, s, max);
-                weightedValues(scores, vs, Contig.headOffset(v, batch, kvHead), s, d, 1 / total, os, (long) bh * d);
-                Vec.set(ls, bh, (float) (Math.log(total) + max));
+                float[][] queries = new float[nq][d], scores = new float[nq][s];
+                float[] max = new float[nq], inv = new float[nq], total = new float[nq];
+                for (int i = 0; i < nq; i++) {
+                    long qOff = q.offset() + (long) (head0 + i) * d;
+                    for (int x = 0; x < d; x++) queries[i][x] = Vec.get(qs, qOff + x) * scale;
+                }
+                scores(queries, ks, Contig.headOffset(k, batch, kvHead), s, d, scores);
+                for (int i = 0; i < nq; i++) {
+                    max[i] = max(scores[i], s);
+                    total[i] = expInPlace(scores[i], s, max[i]);
+                    inv[i] = 1 / total[i];
+                }
+                weightedValues(scores, vs, Contig.headOffset(v, batch, kvHead), s, d, inv, os, (long) head0 * d);
+                for (int i = 0; i < nq; i++) Vec.set(ls, head0 + i, (float) (Math.log(total[i]) + max[i]));
             }
         });
         return new FusedResults.Attention(out, lse);
     }
 
-    /** scores[j] = Σ_x query[x]·K[j, x] for the S rows of K from element {@code kOff}. */
-    private static void scores(float[] query, MemorySegment ks, long kOff, int s, int d, float[] scores) {
+    /** scores[i][j] = Σ_x queries[i][x]·K[j, x] for the S rows of K from element {@code kOff}; keys outer, queries inner. */
+    private static void scores(float[][] queries, MemorySegment ks, long kOff, int s, int d, float[][] scores) {
         int full = Vec.F.loopBound(d), j = 0;
         for (; j + 4 <= s; j += 4) {
             long r0 = kOff + (long) j * d, r1 = r0 + d, r2 = r1 + d, r3 = r2 + d;
-            FloatVector a0 = FloatVector.zero(Vec.F), a1 = a0, a2 = a0, a3 = a0;
-            int x = 0;
-            for (; x < full; x += Vec.L) {
-                FloatVector qv = FloatVector.fromArray(Vec.F, query, x);
-                a0 = qv.fma(Vec.load(ks, r0 + x), a0);
-                a1 = qv.fma(Vec.load(ks, r1 + x), a1);
-                a2 = qv.fma(Vec.load(ks, r2 + x), a2);
-                a3 = qv.fma(Vec.load(ks, r3 + x), a3);
+            for (int i = 0; i < queries.length; i++) {
+                float[] query = queries[i], out = scores[i];
+                FloatVector a0 = FloatVector.zero(Vec.F), a1 = a0, a2 = a0, a3 = a0;
+                int x = 0;
+                for (; x < full; x += Vec.L) {
+                    FloatVector qv = FloatVector.fromArray(Vec.F, query, x);
+                    a0 = qv.fma(Vec.load(ks, r0 + x), a0);
+                    a1 = qv.fma(Vec.load(ks, r1 + x), a1);
+                    a2 = qv.fma(Vec.load(ks, r2 + x), a2);
+                    a3 = qv.fma(Vec.load(ks, r3 + x), a3);
+                }
+                float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+                float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+                for (; x < d; x++) {
+                    float qx = query[x];
+                    s0 += qx * Vec.get(ks, r0 + x);
+                    s1 += qx * Vec.get(ks, r1 + x);
+                    s2 += qx * Vec.get(ks, r2 + x);
+                    s3 += qx * Vec.get(ks, r3 + x);
+                }
+                out[j] = s0;
+                out[j + 1] = s1;
+                out[j + 2] = s2;
+                out[j + 3] = s3;
             }
-            float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-            float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
-            for (; x < d; x++) {
-                float qx = query[x];
-                s0 += qx * Vec.get(ks, r0 + x);
-                s1 += qx * Vec.get(ks, r1 + x);
-                s2 += qx * Vec.get(ks, r2 + x);
-                s3 += qx * Vec.get(ks, r3 + x);
-            }
-            scores[j] = s0;
-            scores[j + 1] = s1;
-            scores[j + 2] = s2;
-            scores[j + 3] = s3;
         }
         for (; j < s; j++) {
             long row = kOff + (long) j * d;
-            FloatVector acc = FloatVector.zero(Vec.F);
-            int x = 0;
-            for (; x < full; x += Vec.L) acc = FloatVector.fromArray(Vec.F, query, x).fma(Vec.load(ks, row + x), acc);
-            float dot = acc.reduceLanes(VectorOperators.ADD);
-            for (; x < d; x++) dot += query[x] * Vec.get(ks, row + x);
-            scores[j] = dot;
+            for (int i = 0; i < queries.length; i++) {
+                float[] query = queries[i];
+                FloatVector acc = FloatVector.zero(Vec.F);
+                int x = 0;
+                for (; x < full; x += Vec.L) acc = FloatVector.fromArray(Vec.F, query, x).fma(Vec.load(ks, row + x), acc);
+                float dot = acc.reduceLanes(VectorOperators.ADD);
+                for (; x < d; x++) dot += query[x] * Vec.get(ks, row + x);
+                scores[i][j] = dot;
+            }
         }
     }
 
@@ -120,31 +139,42 @@ final class DecodeAttention {
         return total;
     }
 
-    /** out[x] = inv · Σ_j p[j]·V[j, x], written at element {@code oOff} of {@code os}. */
-    private static void weightedValues(float[] p, MemorySegment vs, long vOff, int s, int d, float inv, MemorySegment os, long oOff) {
-        int full = Vec.F.loopBound(d);
-        for (int x = 0; x < d; x++) Vec.set(os, oOff + x, 0);
+    /**
+     * out_i[x] = inv[i] · Σ_j p[i][j]·V[j, x] for each query i, written at element {@code oOff + i·d} of {@code os}:
+     * blocks of keys outer, queries inner, so each block of V rows is read once for the whole group.
+     */
+    private static void weightedValues(float[][] p, MemorySegment vs, long vOff, int s, int d, float[] inv, MemorySegment os, long oOff) {
+        int full = Vec.F.loopBound(d), nq = p.length;
+        for (int x = 0; x < nq * d; x++) Vec.set(os, oOff + x, 0);
         for (int j0 = 0; j0 < s; j0 += KEY_BLOCK) {
             int j1 = Math.min(s, j0 + KEY_BLOCK);
-            int x = 0;
-            for (; x < full; x += Vec.L) {
-                FloatVector a0 = Vec.load(os, oOff + x), a1 = FloatVector.zero(Vec.F);
-                int j = j0;
-                for (; j + 2 <= j1; j += 2) {
-                    a0 = Vec.load(vs, vOff + (long) j * d + x).fma(FloatVector.broadcast(Vec.F, p[j]), a0);
-                    a1 = Vec.load(vs, vOff + (long) (j + 1) * d + x).fma(FloatVector.broadcast(Vec.F, p[j + 1]), a1);
-                }
-                if (j < j1) a0 = Vec.load(vs, vOff + (long) j * d + x).fma(FloatVector.broadcast(Vec.F, p[j]), a0);
-                Vec.store(a0.add(a1), os, oOff + x);
-            }
-            for (; x < d; x++) {
-                float acc = Vec.get(os, oOff + x);
-                for (int j = j0; j < j1; j++) acc += p[j] * Vec.get(vs, vOff + (long) j * d + x);
-                Vec.set(os, oOff + x, acc);
-            }
+            for (int i = 0; i < nq; i++) accumulateBlock(p[i], j0, j1, vs, vOff, d, full, os, oOff + (long) i * d);
         }
+        for (int i = 0; i < nq; i++) {
+            long o = oOff + (long) i * d;
+            int x = 0;
+            for (; x < full; x += Vec.L) Vec.store(Vec.load(os, o + x).mul(inv[i]), os, o + x);
+            for (; x < d; x++) Vec.set(os, o + x, Vec.get(os, o + x) * inv[i]);
+        }
+    }
+
+    /** out[x] += Σ_{j in [j0, j1)} p[j]·V[j, x], each D-chunk of out accumulated in two registers. */
+    private static void accumulateBlock(float[] p, int j0, int j1, MemorySegment vs, long vOff, int d, int full, MemorySegment os, long o) {
         int x = 0;
-        for (; x < full; x += Vec.L) Vec.store(Vec.load(os, oOff + x).mul(inv), os, oOff + x);
-        for (; x < d; x++) Vec.set(os, oOff + x, Vec.get(os, oOff + x) * inv);
+        for (; x < full; x += Vec.L) {
+            FloatVector a0 = Vec.load(os, o + x), a1 = FloatVector.zero(Vec.F);
+            int j = j0;
+            for (; j + 2 <= j1; j += 2) {
+                a0 = Vec.load(vs, vOff + (long) j * d + x).fma(FloatVector.broadcast(Vec.F, p[j]), a0);
+                a1 = Vec.load(vs, vOff + (long) (j + 1) * d + x).fma(FloatVector.broadcast(Vec.F, p[j + 1]), a1);
+            }
+            if (j < j1) a0 = Vec.load(vs, vOff + (long) j * d + x).fma(FloatVector.broadcast(Vec.F, p[j]), a0);
+            Vec.store(a0.add(a1), os, o + x);
+        }
+        for (; x < d; x++) {
+            float acc = Vec.get(os, o + x);
+            for (int j = j0; j < j1; j++) acc += p[j] * Vec.get(vs, vOff + (long) j * d + x);
+            Vec.set(os, o + x, acc);
+        }
     }
 }

@@ -20,7 +20,7 @@ import java.lang.foreign.MemorySegment;
  * The loops: the query heads of one kv head (GQA group) together, so the cache is read once per group; scores four
  * keys at a time (the query chunk loaded once for four rows, four independent sums, so neither the FMA latency nor
  * the horizontal sums serialize); exp over all scores as one vector pass; Σ p·V in blocks of {@link #KEY_BLOCK} keys
- * whose V rows stay in L1 for every query of the group while each D-chunk of an output accumulates in two registers
+ * whose V rows stay in L1 for every query of the group while each D-chunk of an output accumulates in four registers
  * (no load/store of an accumulator per key). The species is always the static {@link Vec#F}: a species
  * held in a local and captured by the parallel lambda is a field of the lambda object, not a constant, and C2
  * then runs every vector op through its boxed Java fallback (JFR: rvOp frames; ~15% of Llama-3.2-1B decode).

@@ -13,7 +13,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 /**
- * C = X·Wᵀ for a few rows of X (2 to {@link Gemm#SMALL_M}: batched decoding, a chat turn's short prompt) and a
+ * C = X·Wᵀ for a few rows of X (5 to {@link Gemm#SMALL_M}: batched decoding, a chat turn's short prompt) and a
  * row-major weight W [N, K] in bf16 or f32, as register tiles of dot products along K: four rows of X against two
  * rows of W, eight vector accumulators summed across lanes once per tile. Both operands are read where they lie —
  * the blocked GEMM packs all of Wᵀ per call, and for a handful of rows that packing costs several times the
@@ -42,15 +42,10 @@ final class RowDotTiles {
         for (int i = 0; i < m; i++) a.readRun(i, 0, k, true, x[i], 0, 1);
         // the vector part of K: whole vectors of pairs (bf16) or floats (f32); the rest is summed element by element
         int kv = bf16 ? k / (2 * L) * (2 * L) : k / L * L;
-        float[][] even = new float[m][], odd = new float[m][];
-        for (int i = 0; i < m; i++) {
-            if (bf16) {
-                even[i] = new float[kv / 2];
-                odd[i] = new float[kv / 2];
-                for (int p = 0; p < kv; p++) (p % 2 == 0 ? even[i] : odd[i])[p / 2] = x[i][p];
-            } else {
-                even[i] = x[i];
-            }
+        // bf16: the activations split into even and odd halves of the vector part (see Gemv); f32 reads x itself
+        float[][] even = bf16 ? new float[m][kv / 2] : null, odd = bf16 ? new float[m][kv / 2] : null;
+        for (int i = 0; bf16 && i < m; i++) {
+            for (int p = 0; p < kv; p++) (p % 2 == 0 ? even[i] : odd[i])[p / 2] = x[i][p];
         }
         int size = bf16 ? 2 : 4;
         long stride = b.colStride();
@@ -67,7 +62,7 @@ final class RowDotTiles {
                 if (cols == NR) {
                     for (; i0 + MR <= m; i0 += MR) {
                         if (bf16) tile4x2Bf16(even, odd, i0, w, r0, stride, kv / 2, tile);
-                        else tile4x2F32(even, i0, w, r0, stride, kv, tile);
+                        else tile4x2F32(x, i0, w, r0, stride, kv, tile);
                         for (int r = 0; r < MR; r++) {
                             for (int q = 0; q < NR; q++) {
                                 float v = tile[r * NR + q] + tail(x[i0 + r], w, r0 + q * stride, kv, k, bf16);
@@ -79,7 +74,7 @@ final class RowDotTiles {
                 for (int i = i0; i < m; i++) { // rows of X past the last whole tile, and the last odd row of W
                     for (int q = 0; q < cols; q++) {
                         long row = r0 + q * stride;
-                        float v = (bf16 ? dotBf16(even[i], odd[i], w, row, kv / 2) : dotF32(even[i], w, row, kv)) + tail(x[i], w, row, kv, k, bf16);
+                        float v = (bf16 ? Gemv.dotBf16(even[i], odd[i], w, row, kv) : Gemv.dotF32(x[i], w, row, kv)) + tail(x[i], w, row, kv, k, bf16);
                         store(c, cOff + i * ldc + j0 + q, v, accumulate);
                     }
                 }
@@ -169,22 +164,5 @@ final class RowDotTiles {
         out[5] = c21.reduceLanes(VectorOperators.ADD);
         out[6] = c30.reduceLanes(VectorOperators.ADD);
         out[7] = c31.reduceLanes(VectorOperators.ADD);
-    }
-
-    private static float dotBf16(float[] xe, float[] xo, MemorySegment w, long row, int pairs) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        long base = row * 2;
-        for (int j = 0; j < pairs; j += L) {
-            IntVector p = IntVector.fromMemorySegment(I, w, base + (long) j * 4, NATIVE);
-            a0 = FloatVector.fromArray(F, xe, j).fma(p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a0);
-            a1 = FloatVector.fromArray(F, xo, j).fma(p.and(0xFFFF0000).reinterpretAsFloats(), a1);
-        }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD);
-    }
-
-    private static float dotF32(float[] x, MemorySegment w, long row, int k) {
-        FloatVector a = FloatVector.zero(F);
-        for (int j = 0; j < k; j += L) a = FloatVector.fromArray(F, x, j).fma(FloatVector.fromMemorySegment(F, w, (row + j) * 4, NATIVE), a);
-        return a.reduceLanes(VectorOperators.ADD);
     }
 }

@@ -69,7 +69,7 @@ class GemmTest {
         // a checkpoint's tensors start anywhere on an 8-byte grid: the GEMV sums up to the first cache line one by
         // one, then runs aligned; every element offset of a 64-byte line, short and long rows, bf16 and f32
         for (DType t : new DType[]{DType.BF16, DType.F32}) {
-            for (int k : new int[]{64, 100, 4096}) {
+            for (int k : new int[]{64, 100, 2049, 4096, 8200}) {
                 Tensor big = random(k, t, 9 * k + 64);
                 for (int skip = 0; skip < 40; skip += 3) {
                     Tensor w = big.narrow(0, skip, 9 * k).view(9, k);
@@ -100,6 +100,35 @@ class GemmTest {
                 Tensor atEnd = random(k * 3L + skip, DType.BF16, n * k + skip).narrow(0, skip, n * k).view(n, k);
                 assertClose(NaiveOracle.matmul(x, atEnd.contiguous(), false, true), cpu.matmul(x, atEnd, false, true), tol, tol,
                         "k=" + k + " offset " + skip + " ending the storage");
+            }
+        }
+    }
+
+    @Test
+    void bf16RowEdgesMaskTheirOtherLanes() {
+        // the GEMV starts each row's sum with a masked vector from the row start (weights before the first cache
+        // line) and one ending at the row end (what the vector loop left): a row of infinite weights must sum to
+        // +inf (a lane counted twice or unmasked would meet a zero activation: 0·inf = NaN), and its neighbours,
+        // whose edge vectors end and start next to it, must stay finite and exact
+        for (int k : new int[]{32, 64, 100, 2049, 4097, 8200}) {
+            for (int skip : new int[]{0, 5, 12, 20}) {
+                int n = 9;
+                float[] values = random(k + 3L * skip, n * k + skip).toFloatArray();
+                for (int i = 0; i < values.length; i++) values[i] = Math.abs(values[i]) + 0.25f;
+                for (int i = skip + 2 * k; i < skip + 3 * k; i++) values[i] = Float.POSITIVE_INFINITY;
+                Tensor w = Tensor.of(values, values.length).to(DType.BF16).narrow(0, skip, n * k).view(n, k);
+                float[] xs = random(skip + 11, 1, k).toFloatArray();
+                for (int i = 0; i < k; i++) xs[i] = Math.abs(xs[i]) + 0.5f;
+                Tensor x = Tensor.of(xs, 1, k);
+                float[] got = cpu.matmul(x, w, false, true).toFloatArray();
+                float[] finite = w.contiguous().to(DType.F32).toFloatArray();
+                java.util.Arrays.fill(finite, 2 * k, 3 * k, 0f);
+                double[] want = NaiveOracle.matmul(x, Tensor.of(finite, n, k), false, true);
+                for (int r = 0; r < n; r++) {
+                    String where = "k=" + k + " offset " + skip + " row " + r;
+                    if (r == 2) assertEquals(Float.POSITIVE_INFINITY, got[r], where);
+                    else assertEquals(want[r], got[r], 1e-4 * Math.abs(want[r]), where);
+                }
             }
         }
     }

@@ -68,8 +68,13 @@ final class Gemv {
      * 8-byte granularity (all tensors of an HF checkpoint here sat 40 bytes past a cache line), and a 64-byte
      * vector load across two cache lines costs a second access: measured on a mapped bf16 file, 48 -> 39 GB/s.
      * So the vector loop runs from the first cache-line boundary of each row when every row shares that
-     * alignment (row bytes a multiple of {@link #ALIGN}), and the {@code lead} elements before it are summed apart: for bf16
-     * by one masked vector load from the row start ({@link Bf16Lead}), for f32 one by one.
+     * alignment (row bytes a multiple of {@link #ALIGN}), and the {@code lead} elements before it are summed apart:
+     * for bf16 by one masked vector from the row start, for f32 one by one. The bf16 elements left after the
+     * vector loop come from one masked vector ending at the row end ({@link Bf16Edge}), and both edge vectors start
+     * the loop's accumulators, so a row costs one horizontal sum and no scalar tail (four-row passes add the edges
+     * as one more sum per row). A separate lead sum and a scalar tail of up to 31 elements were ~20% of a
+     * 2048-weight row's instructions: all 113 matrices of Llama-3.2-1B, alternated runs, 38-44 -> 45-47 GB/s
+     * (docs/BENCHMARKS.md, session 16).
      */
     private static void weightRows(int m, int n, int k, float[][] x, Operand b, MemorySegment c, long cOff, long ldc, boolean accumulate) {
         boolean bf16 = b.type() == DType.BF16;
@@ -90,7 +95,6 @@ final class Gemv {
         float[][] tails = new float[m][];
         if (!bf16) for (int i = 0; i < m; i++) tails[i] = java.util.Arrays.copyOfRange(x[i], skip, k);
         final float[][] even = xe, odd = xo;
-        final Bf16Lead bf16Lead = bf16 && skip > 0 ? new Bf16Lead(x, skip) : null;
         // Long bf16 rows take four weight rows per pass: the activations (4·K bytes as f32 halves) no longer fit
         // in L1 beside the weight stream from K ~ 4096 on, and each pass then reads them once for four rows
         // (measured on 2048 x 8192: 22 -> 33 GB/s; for K = 2048 one row per pass streams faster, 45 vs 30 GB/s).
@@ -98,66 +102,148 @@ final class Gemv {
         // loads over four rows pays from K = 1024 on (Zen 3, all 113 matrices of Llama-3.2-1B alternated in one
         // run: +0.8 GB/s, ~4%, in 5 of 7 pairs).
         int group = bf16 && rest >= (L >= 16 ? 4096 : 1024) ? 4 : 1;
+        // bf16 rows of at least two vectors: lead and tail as masked edge vectors (the loops leave < 2·I.length() elements)
+        boolean edges = bf16 && k >= 2 * I.length();
+        // (a row without lead still takes the head vector, all lanes masked: a vector that is sometimes absent would
+        // merge two values in the compiled loop, which C2 boxes: 39 -> 26 GB/s)
+        final Bf16Edge head = edges ? new Bf16Edge(x, 0, 0, skip) : null;
+        final Bf16Edge tail1 = edges ? new Bf16Edge(x, k - 2 * I.length(), skip + 2 * dotBf16Pairs(rest), k) : null;
+        final Bf16Edge tail4 = edges && group == 4 ? new Bf16Edge(x, k - 2 * I.length(), skip + 2 * dotBf16x4Pairs(rest), k) : null;
         int groups = (n + group - 1) / group;
         // chunks of 1/16 of the matrix within [64 KiB, 1 MiB]: long enough for the prefetchers to stream (64 KiB
         // chunks lost ~15% on 32 MB matrices), short enough to balance the cores (one chunk: a single core's 20 GB/s)
         long chunkBytes = Math.clamp((long) n * k * size / 16, 64L << 10, 1L << 20);
-        Parallel.dynamic(groups, (int) Math.max(1, chunkBytes / ((long) k * size * group)), (from, to) -> {
-            MemorySegment seg = b.segment();
-            float[] dots = new float[4];
-            for (int gi = from; gi < to; gi++) {
-                int j0 = gi * group, rows = Math.min(group, n - j0);
-                for (int i = 0; i < m; i++) {
-                    long w0 = b.offset() + j0 * b.colStride();
-                    if (rows == 4) dotBf16x4(even[i], odd[i], seg, w0 + skip, b.colStride(), rest, dots);
-                    for (int r = 0; r < rows; r++) {
-                        long w = w0 + r * b.colStride();
-                        float dot = 0;
-                        if (bf16Lead != null) dot = bf16Lead.dot(i, seg, w);
-                        else for (int p = 0; p < skip; p++) dot += x[i][p] * seg.getAtIndex(HostAccess.F32, w + p);
-                        if (rows == 4) dot += dots[r];
-                        else dot += bf16 ? dotBf16(even[i], odd[i], seg, w + skip, rest) : dotF32(tails[i], seg, w + skip, rest);
-                        long at = cOff + i * ldc + j0 + r;
-                        c.setAtIndex(HostAccess.F32, at, accumulate ? c.getAtIndex(HostAccess.F32, at) + dot : dot);
+        int grain = (int) Math.max(1, chunkBytes / ((long) k * size * group));
+        long ws = b.colStride(), w00 = b.offset();
+        MemorySegment seg = b.segment();
+        // One compiled body per kind of row: C2 inlines a method's callees, and with them the Vector API
+        // intrinsics, only up to a budget, and the three kinds in one lambda went past it (FMAs fell back to boxed
+        // Java code: 39 -> 26 GB/s).
+        if (group == 4) {
+            Parallel.dynamic(groups, grain, (from, to) -> {
+                float[] dots = new float[4];
+                for (int gi = from; gi < to; gi++) {
+                    int j0 = gi * 4, rows = Math.min(4, n - j0);
+                    long w0 = w00 + j0 * ws;
+                    for (int i = 0; i < m; i++) {
+                        long at = cOff + i * ldc + j0;
+                        if (rows == 4) {
+                            dotBf16x4(even[i], odd[i], seg, w0 + skip, ws, rest, dots);
+                            for (int r = 0; r < 4; r++) store(c, at + r, dots[r] + Bf16Edge.sum(head, tail4, i, seg, w0 + r * ws), accumulate);
+                        } else {
+                            for (int r = 0; r < rows; r++) store(c, at + r, dotBf16Row(even[i], odd[i], seg, w0 + r * ws, skip, k, head, tail1, i), accumulate);
+                        }
                     }
                 }
-            }
-        });
+            });
+        } else if (edges) {
+            Parallel.dynamic(groups, grain, (from, to) -> {
+                for (int j = from; j < to; j++) {
+                    for (int i = 0; i < m; i++) store(c, cOff + i * ldc + j, dotBf16Row(even[i], odd[i], seg, w00 + j * ws, skip, k, head, tail1, i), accumulate);
+                }
+            });
+        } else {
+            Parallel.dynamic(groups, grain, (from, to) -> {
+                for (int j = from; j < to; j++) {
+                    long w = w00 + j * ws;
+                    for (int i = 0; i < m; i++) {
+                        float dot = 0;
+                        for (int p = 0; p < skip; p++) dot += x[i][p] * seg.getAtIndex(HostAccess.F32, w + p);
+                        dot += bf16 ? dotBf16(even[i], odd[i], seg, w + skip, rest) : dotF32(tails[i], seg, w + skip, rest);
+                        store(c, cOff + i * ldc + j, dot, accumulate);
+                    }
+                }
+            });
+        }
+    }
+
+    private static void store(MemorySegment c, long at, float dot, boolean accumulate) {
+        c.setAtIndex(HostAccess.F32, at, accumulate ? c.getAtIndex(HostAccess.F32, at) + dot : dot);
     }
 
     /**
-     * The first {@code lead} (< 2·I.length()) bf16 weights of a row, before its first {@link #ALIGN} boundary, as one
-     * vector load of 2·I.length() weights from the row start: lanes past the lead are masked to zero weights (so an infinite
-     * weight there cannot turn 0·w into NaN) and meet zero activations.
+     * One edge of a bf16 weight row: the vector of 2·I.length() weights starting {@code start} elements into the
+     * row, of which only elements [from, to) count. Lanes outside are masked to zero weights (so an infinite weight
+     * there cannot turn 0·w into NaN) and meet zero activations; the product is one vector that starts an accumulator.
      */
-    private static final class Bf16Lead {
-        private final float[][] even, odd;   // per activation row: x[2p], x[2p + 1] of the lead, 0 beyond
-        private final int[] evenMask, oddMask; // per pair lane: which halves belong to the lead
+    private static final class Bf16Edge {
+        private final long startBytes;
+        private final float[][] even, odd;   // per activation row: x at the lane's even and odd element, 0 outside
+        private final int[] evenMask, oddMask; // per pair lane: which halves count
 
-        Bf16Lead(float[][] x, int lead) {
+        Bf16Edge(float[][] x, int start, int from, int to) {
             int lanes = I.length();
+            startBytes = start * 2L;
             even = new float[x.length][lanes];
             odd = new float[x.length][lanes];
             evenMask = new int[lanes];
             oddMask = new int[lanes];
             for (int p = 0; p < lanes; p++) {
-                if (2 * p < lead) evenMask[p] = 0x0000FFFF;
-                if (2 * p + 1 < lead) oddMask[p] = 0xFFFF0000;
+                int e = start + 2 * p;
+                boolean evenIn = e >= from && e < to, oddIn = e + 1 >= from && e + 1 < to;
+                if (evenIn) evenMask[p] = 0x0000FFFF;
+                if (oddIn) oddMask[p] = 0xFFFF0000;
                 for (int i = 0; i < x.length; i++) {
-                    if (2 * p < lead) even[i][p] = x[i][2 * p];
-                    if (2 * p + 1 < lead) odd[i][p] = x[i][2 * p + 1];
+                    if (evenIn) even[i][p] = x[i][e];
+                    if (oddIn) odd[i][p] = x[i][e + 1];
                 }
             }
         }
 
-        float dot(int i, MemorySegment w, long row) {
-            IntVector p = IntVector.fromMemorySegment(I, w, row * 2, NATIVE);
+        /** Σ over the edge's lanes of x·w for activation row {@code i} and the weight row at element {@code row}, per lane. */
+        FloatVector products(int i, MemorySegment w, long row) {
+            IntVector p = IntVector.fromMemorySegment(I, w, row * 2 + startBytes, NATIVE);
             FloatVector e = FloatVector.fromArray(F, even[i], 0).mul(p.and(IntVector.fromArray(I, evenMask, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats());
-            return FloatVector.fromArray(F, odd[i], 0).fma(p.and(IntVector.fromArray(I, oddMask, 0)).reinterpretAsFloats(), e).reduceLanes(VectorOperators.ADD);
+            return FloatVector.fromArray(F, odd[i], 0).fma(p.and(IntVector.fromArray(I, oddMask, 0)).reinterpretAsFloats(), e);
+        }
+
+        /** Both edges of one weight row, summed. */
+        static float sum(Bf16Edge head, Bf16Edge tail, int i, MemorySegment w, long row) {
+            return head.products(i, w, row).add(tail.products(i, w, row)).reduceLanes(VectorOperators.ADD);
         }
     }
 
-    /** {@link #dotBf16} for four weight rows {@code rowStride} elements apart, each pair of x vectors loaded once. */
+    /** Weight pairs {@link #dotBf16Row}'s loops cover of {@code rest} elements: whole double steps, then one single step. */
+    private static int dotBf16Pairs(int rest) {
+        int pairs = rest / 2, done = pairs / (2 * L) * (2 * L);
+        return pairs - done >= L ? done + L : done;
+    }
+
+    /** Weight pairs {@link #dotBf16x4}'s loop covers of {@code rest} elements. */
+    private static int dotBf16x4Pairs(int rest) {
+        return rest / 2 / L * L;
+    }
+
+    /**
+     * A whole bf16 weight row at element {@code row} (k ≥ 2·I.length()): the {@code head} edge (the elements
+     * before the first aligned one, if any), the vector loops from {@code row + lead}, and the {@code tail} edge (what the
+     * loops leave), all in one set of accumulators.
+     */
+    private static float dotBf16Row(float[] xe, float[] xo, MemorySegment w, long row, int lead, int k, Bf16Edge head, Bf16Edge tail, int i) {
+        FloatVector a0 = head.products(i, w, row);
+        FloatVector a1 = tail.products(i, w, row), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        int pairs = (k - lead) / 2, j = 0;
+        long base = (row + lead) * 2;
+        for (; j + 2 * L <= pairs; j += 2 * L) {
+            IntVector p0 = IntVector.fromMemorySegment(I, w, base + (long) j * 4, NATIVE);
+            IntVector p1 = IntVector.fromMemorySegment(I, w, base + (long) (j + L) * 4, NATIVE);
+            a0 = FloatVector.fromArray(F, xe, j).fma(p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a0);
+            a1 = FloatVector.fromArray(F, xo, j).fma(p0.and(0xFFFF0000).reinterpretAsFloats(), a1);
+            a2 = FloatVector.fromArray(F, xe, j + L).fma(p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a2);
+            a3 = FloatVector.fromArray(F, xo, j + L).fma(p1.and(0xFFFF0000).reinterpretAsFloats(), a3);
+        }
+        if (j + L <= pairs) {
+            IntVector p0 = IntVector.fromMemorySegment(I, w, base + (long) j * 4, NATIVE);
+            a0 = FloatVector.fromArray(F, xe, j).fma(p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a0);
+            a1 = FloatVector.fromArray(F, xo, j).fma(p0.and(0xFFFF0000).reinterpretAsFloats(), a1);
+        }
+        return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * The aligned part of four bf16 weight rows {@code rowStride} elements apart, from {@code off}, each pair of x
+     * vectors loaded once; covers {@link #dotBf16x4Pairs} pairs, the caller adds the rows' {@link Bf16Edge}s.
+     */
     private static void dotBf16x4(float[] xe, float[] xo, MemorySegment w, long off, long rowStride, int k, float[] out) {
         FloatVector z = FloatVector.zero(F);
         FloatVector e0 = z, o0 = z, e1 = z, o1 = z, e2 = z, o2 = z, e3 = z, o3 = z;
@@ -183,13 +269,6 @@ final class Gemv {
         out[1] = e1.add(o1).reduceLanes(VectorOperators.ADD);
         out[2] = e2.add(o2).reduceLanes(VectorOperators.ADD);
         out[3] = e3.add(o3).reduceLanes(VectorOperators.ADD);
-        for (int r = 0; r < 4; r++) {
-            long base = off + r * rowStride;
-            for (int p = 2 * j; p < k; p++) {
-                float x = p % 2 == 0 ? xe[p / 2] : xo[p / 2];
-                out[r] += x * Half.bf16ToFloat(w.getAtIndex(HostAccess.I16, base + p));
-            }
-        }
     }
 
     static float dotF32(float[] x, MemorySegment w, long off, int k) {

@@ -217,7 +217,9 @@ final class Gemv {
     /**
      * A whole bf16 weight row at element {@code row} (k ≥ 2·I.length()): the {@code head} edge (the elements
      * before the first aligned one, if any), the vector loops from {@code row + lead}, and the {@code tail} edge (what the
-     * loops leave), all in one set of accumulators.
+     * loops leave), all in one set of accumulators. The loops repeat {@link #dotBf16}'s instead of sharing a helper
+     * that takes the accumulators: vectors passed to a call that C2 does not inline are boxed, and that happened
+     * here once the caller grew (see weightRows).
      */
     private static float dotBf16Row(float[] xe, float[] xo, MemorySegment w, long row, int lead, int k, Bf16Edge head, Bf16Edge tail, int i) {
         FloatVector a0 = head.products(i, w, row);

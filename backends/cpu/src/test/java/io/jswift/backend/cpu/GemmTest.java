@@ -38,7 +38,10 @@ class GemmTest {
         check(3, 64, 40, false, true, DType.BF16);  // decode path (GEMV) with bf16 weights
         // GEMV over bf16 pairs: main loop of 64 weights, a 32-weight step, odd and short tails
         for (int k : new int[]{1, 2, 31, 33, 63, 95, 97, 130, 2049}) check(1, k, 5, false, true, DType.BF16);
-        for (int k : new int[]{4096, 4097, 8200}) check(1, k, 7, false, true, DType.BF16); // four rows per pass + a remainder
+        for (int k : new int[]{4096, 4097, 8200}) { // eight rows per pass: fewer rows than one pass, two passes + a remainder
+            check(1, k, 7, false, true, DType.BF16);
+            check(1, k, 19, false, true, DType.BF16);
+        }
         check(2, 4104, 9, false, true, DType.BF16);
         check(20, 19, 23, true, false, DType.F16);
         Tensor x = random(1, 3, 64), w = random(2, DType.BF16, 40, 64);

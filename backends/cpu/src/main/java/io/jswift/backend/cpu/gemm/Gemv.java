@@ -25,6 +25,8 @@ final class Gemv {
     /** Vector loop alignment in bytes: a vector load within one cache line (64 B) never straddles two. */
     private static final int ALIGN = Math.min(64, I.vectorByteSize());
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    /** Weight rows per pass of long bf16 rows ({@link #dotBf16x8}). */
+    private static final int GROUP = 8;
 
     private Gemv() {}
 
@@ -71,7 +73,7 @@ final class Gemv {
      * alignment (row bytes a multiple of {@link #ALIGN}), and the {@code lead} elements before it are summed apart:
      * for bf16 by one masked vector from the row start, for f32 one by one. The bf16 elements left after the
      * vector loop come from one masked vector ending at the row end ({@link Bf16Edge}), and both edge vectors start
-     * the loop's accumulators, so a row costs one horizontal sum and no scalar tail (four-row passes add the edges
+     * the loop's accumulators, so a row costs one horizontal sum and no scalar tail (eight-row passes add the edges
      * as one more sum per row). A separate lead sum and a scalar tail of up to 31 elements were ~20% of a
      * 2048-weight row's instructions: all 113 matrices of Llama-3.2-1B, alternated runs, 38-44 -> 45-47 GB/s
      * (docs/BENCHMARKS.md, session 16).
@@ -95,20 +97,22 @@ final class Gemv {
         float[][] tails = new float[m][];
         if (!bf16) for (int i = 0; i < m; i++) tails[i] = java.util.Arrays.copyOfRange(x[i], skip, k);
         final float[][] even = xe, odd = xo;
-        // Long bf16 rows take four weight rows per pass: the activations (4·K bytes as f32 halves) no longer fit
-        // in L1 beside the weight stream from K ~ 4096 on, and each pass then reads them once for four rows
-        // (measured on 2048 x 8192: 22 -> 33 GB/s; for K = 2048 one row per pass streams faster, 45 vs 30 GB/s).
-        // With AVX2's 8-lane vectors the loop issues twice the instructions per byte, and sharing the activation
-        // loads over four rows pays from K = 1024 on (Zen 3, all 113 matrices of Llama-3.2-1B alternated in one
-        // run: +0.8 GB/s, ~4%, in 5 of 7 pairs).
-        int group = bf16 && rest >= (L >= 16 ? 4096 : 1024) ? 4 : 1;
+        // Long bf16 rows take eight weight rows per pass: the activations (4·K bytes as f32 halves) no longer fit
+        // in L1 beside the weight stream from K ~ 4096 on, and each pass then reads them once for eight rows.
+        // down_proj of Llama-3.2-1B (K = 8192) streamed at 22 GB/s one row per pass, 33 four rows per pass and
+        // 40-45 eight rows per pass; all 113 matrices +5% from four to eight (Zen 5, and +6-16% with AVX2's
+        // 8-lane vectors: docs/BENCHMARKS.md, session 17). For K = 2048 one row per pass streams fastest (four rows
+        // per pass ran 25% slower there). With AVX2's 8-lane vectors the loop issues twice the instructions per
+        // byte, and sharing the activation loads over several rows pays from K = 1024 on (Zen 3, all 113 matrices
+        // alternated in one run: +0.8 GB/s, ~4%, in 5 of 7 pairs).
+        int group = bf16 && rest >= (L >= 16 ? 4096 : 1024) ? GROUP : 1;
         // bf16 rows of at least two vectors: lead and tail as masked edge vectors (the loops leave < 2·I.length() elements)
         boolean edges = bf16 && k >= 2 * I.length();
         // (a row without lead still takes the head vector, all lanes masked: a vector that is sometimes absent would
         // merge two values in the compiled loop, which C2 boxes: 39 -> 26 GB/s)
         final Bf16Edge head = edges ? new Bf16Edge(x, 0, 0, skip) : null;
         final Bf16Edge tail1 = edges ? new Bf16Edge(x, k - 2 * I.length(), skip + 2 * dotBf16Pairs(rest), k) : null;
-        final Bf16Edge tail4 = edges && group == 4 ? new Bf16Edge(x, k - 2 * I.length(), skip + 2 * dotBf16x4Pairs(rest), k) : null;
+        final Bf16Edge tailGroup = edges && group == GROUP ? new Bf16Edge(x, k - 2 * I.length(), skip + 2 * dotBf16x8Pairs(rest), k) : null;
         int groups = (n + group - 1) / group;
         // chunks of 1/16 of the matrix within [64 KiB, 1 MiB]: long enough for the prefetchers to stream (64 KiB
         // chunks lost ~15% on 32 MB matrices), short enough to balance the cores (one chunk: a single core's 20 GB/s)
@@ -119,17 +123,17 @@ final class Gemv {
         // One compiled body per kind of row: C2 inlines a method's callees, and with them the Vector API
         // intrinsics, only up to a budget, and the three kinds in one lambda went past it (FMAs fell back to boxed
         // Java code: 39 -> 26 GB/s).
-        if (group == 4) {
+        if (group == GROUP) {
             Parallel.dynamic(groups, grain, (from, to) -> {
-                float[] dots = new float[4];
+                float[] dots = new float[GROUP];
                 for (int gi = from; gi < to; gi++) {
-                    int j0 = gi * 4, rows = Math.min(4, n - j0);
+                    int j0 = gi * GROUP, rows = Math.min(GROUP, n - j0);
                     long w0 = w00 + j0 * ws;
                     for (int i = 0; i < m; i++) {
                         long at = cOff + i * ldc + j0;
-                        if (rows == 4) {
-                            dotBf16x4(even[i], odd[i], seg, w0 + skip, ws, rest, dots);
-                            for (int r = 0; r < 4; r++) store(c, at + r, dots[r] + Bf16Edge.sum(head, tail4, i, seg, w0 + r * ws), accumulate);
+                        if (rows == GROUP) {
+                            dotBf16x8(even[i], odd[i], seg, w0 + skip, ws, rest, dots);
+                            for (int r = 0; r < GROUP; r++) store(c, at + r, dots[r] + Bf16Edge.sum(head, tailGroup, i, seg, w0 + r * ws), accumulate);
                         } else {
                             for (int r = 0; r < rows; r++) store(c, at + r, dotBf16Row(even[i], odd[i], seg, w0 + r * ws, skip, k, head, tail1, i), accumulate);
                         }
@@ -209,8 +213,8 @@ final class Gemv {
         return pairs - done >= L ? done + L : done;
     }
 
-    /** Weight pairs {@link #dotBf16x4}'s loop covers of {@code rest} elements. */
-    private static int dotBf16x4Pairs(int rest) {
+    /** Weight pairs {@link #dotBf16x8}'s loop covers of {@code rest} elements. */
+    private static int dotBf16x8Pairs(int rest) {
         return rest / 2 / L * L;
     }
 
@@ -243,12 +247,15 @@ final class Gemv {
     }
 
     /**
-     * The aligned part of four bf16 weight rows {@code rowStride} elements apart, from {@code off}, each pair of x
-     * vectors loaded once; covers {@link #dotBf16x4Pairs} pairs, the caller adds the rows' {@link Bf16Edge}s.
+     * The aligned part of eight bf16 weight rows {@code rowStride} elements apart, from {@code off}, each pair of x
+     * vectors loaded once; covers {@link #dotBf16x8Pairs} pairs, the caller adds the rows' {@link Bf16Edge}s. One
+     * accumulator per row takes both the even and the odd products: eight rows keep eight FMA chains in flight,
+     * and 2·8 accumulators would not fit AVX2's sixteen registers beside the activations. The eight rows are
+     * written out: the same products in a small helper method were boxed (12 instead of 40 GB/s).
      */
-    private static void dotBf16x4(float[] xe, float[] xo, MemorySegment w, long off, long rowStride, int k, float[] out) {
+    private static void dotBf16x8(float[] xe, float[] xo, MemorySegment w, long off, long rowStride, int k, float[] out) {
         FloatVector z = FloatVector.zero(F);
-        FloatVector e0 = z, o0 = z, e1 = z, o1 = z, e2 = z, o2 = z, e3 = z, o3 = z;
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
         int pairs = k / 2, j = 0;
         long b0 = off * 2, rs = rowStride * 2;
         for (; j + L <= pairs; j += L) {
@@ -258,19 +265,27 @@ final class Gemv {
             IntVector p1 = IntVector.fromMemorySegment(I, w, at + rs, NATIVE);
             IntVector p2 = IntVector.fromMemorySegment(I, w, at + 2 * rs, NATIVE);
             IntVector p3 = IntVector.fromMemorySegment(I, w, at + 3 * rs, NATIVE);
-            e0 = ve.fma(p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), e0);
-            o0 = vo.fma(p0.and(0xFFFF0000).reinterpretAsFloats(), o0);
-            e1 = ve.fma(p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), e1);
-            o1 = vo.fma(p1.and(0xFFFF0000).reinterpretAsFloats(), o1);
-            e2 = ve.fma(p2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), e2);
-            o2 = vo.fma(p2.and(0xFFFF0000).reinterpretAsFloats(), o2);
-            e3 = ve.fma(p3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), e3);
-            o3 = vo.fma(p3.and(0xFFFF0000).reinterpretAsFloats(), o3);
+            a0 = vo.fma(p0.and(0xFFFF0000).reinterpretAsFloats(), ve.fma(p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a0));
+            a1 = vo.fma(p1.and(0xFFFF0000).reinterpretAsFloats(), ve.fma(p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a1));
+            a2 = vo.fma(p2.and(0xFFFF0000).reinterpretAsFloats(), ve.fma(p2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a2));
+            a3 = vo.fma(p3.and(0xFFFF0000).reinterpretAsFloats(), ve.fma(p3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a3));
+            IntVector p4 = IntVector.fromMemorySegment(I, w, at + 4 * rs, NATIVE);
+            IntVector p5 = IntVector.fromMemorySegment(I, w, at + 5 * rs, NATIVE);
+            IntVector p6 = IntVector.fromMemorySegment(I, w, at + 6 * rs, NATIVE);
+            IntVector p7 = IntVector.fromMemorySegment(I, w, at + 7 * rs, NATIVE);
+            a4 = vo.fma(p4.and(0xFFFF0000).reinterpretAsFloats(), ve.fma(p4.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a4));
+            a5 = vo.fma(p5.and(0xFFFF0000).reinterpretAsFloats(), ve.fma(p5.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a5));
+            a6 = vo.fma(p6.and(0xFFFF0000).reinterpretAsFloats(), ve.fma(p6.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a6));
+            a7 = vo.fma(p7.and(0xFFFF0000).reinterpretAsFloats(), ve.fma(p7.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a7));
         }
-        out[0] = e0.add(o0).reduceLanes(VectorOperators.ADD);
-        out[1] = e1.add(o1).reduceLanes(VectorOperators.ADD);
-        out[2] = e2.add(o2).reduceLanes(VectorOperators.ADD);
-        out[3] = e3.add(o3).reduceLanes(VectorOperators.ADD);
+        out[0] = a0.reduceLanes(VectorOperators.ADD);
+        out[1] = a1.reduceLanes(VectorOperators.ADD);
+        out[2] = a2.reduceLanes(VectorOperators.ADD);
+        out[3] = a3.reduceLanes(VectorOperators.ADD);
+        out[4] = a4.reduceLanes(VectorOperators.ADD);
+        out[5] = a5.reduceLanes(VectorOperators.ADD);
+        out[6] = a6.reduceLanes(VectorOperators.ADD);
+        out[7] = a7.reduceLanes(VectorOperators.ADD);
     }
 
     static float dotF32(float[] x, MemorySegment w, long off, int k) {

@@ -65,8 +65,8 @@ final class Gemv {
 
     /**
      * Rows of W [N, K] (B = Wᵀ, every Linear layer): each output is a dot product along contiguous K, and the
-     * weights are streamed once, the rows handed out to the cores in small chunks (a static half each left one
-     * core idle whenever the other ran slower, as cores of a shared VM do). Safetensors files place tensors at
+     * weights are streamed once, each core running forward through its share of the rows and then taking halves
+     * of the other's (see the comment at {@code step}). Safetensors files place tensors at
      * 8-byte granularity (all tensors of an HF checkpoint here sat 40 bytes past a cache line), and a 64-byte
      * vector load across two cache lines costs a second access: measured on a mapped bf16 file, 48 -> 39 GB/s.
      * So the vector loop runs from the first cache-line boundary of each row when every row shares that
@@ -114,17 +114,18 @@ final class Gemv {
         final Bf16Edge tail1 = edges ? new Bf16Edge(x, k - 2 * I.length(), skip + 2 * dotBf16Pairs(rest), k) : null;
         final Bf16Edge tailGroup = edges && group == GROUP ? new Bf16Edge(x, k - 2 * I.length(), skip + 2 * dotBf16x8Pairs(rest), k) : null;
         int groups = (n + group - 1) / group;
-        // chunks of 1/16 of the matrix within [64 KiB, 1 MiB]: long enough for the prefetchers to stream (64 KiB
-        // chunks lost ~15% on 32 MB matrices), short enough to balance the cores (one chunk: a single core's 20 GB/s)
-        long chunkBytes = Math.clamp((long) n * k * size / 16, 64L << 10, 1L << 20);
-        int grain = (int) Math.max(1, chunkBytes / ((long) k * size * group));
+        // Each core streams its share of the rows forward in steps of ~64 KiB and, once done, takes halves of what
+        // the other has left (Parallel.splitting): the stream stays contiguous for the prefetchers (64 KiB chunks
+        // handed out in turn lost ~15% on 32 MB matrices) and the cores finish together (a core of a shared VM
+        // runs slower now and then, and a static half each left the other idle)
+        int step = (int) Math.max(1, (64L << 10) / ((long) k * size * group));
         long ws = b.colStride(), w00 = b.offset();
         MemorySegment seg = b.segment();
         // One compiled body per kind of row: C2 inlines a method's callees, and with them the Vector API
         // intrinsics, only up to a budget, and the three kinds in one lambda went past it (FMAs fell back to boxed
         // Java code: 39 -> 26 GB/s).
         if (group == GROUP) {
-            Parallel.dynamic(groups, grain, (from, to) -> {
+            Parallel.splitting(groups, step, (from, to) -> {
                 float[] dots = new float[GROUP];
                 for (int gi = from; gi < to; gi++) {
                     int j0 = gi * GROUP, rows = Math.min(GROUP, n - j0);
@@ -141,13 +142,13 @@ final class Gemv {
                 }
             });
         } else if (edges) {
-            Parallel.dynamic(groups, grain, (from, to) -> {
+            Parallel.splitting(groups, step, (from, to) -> {
                 for (int j = from; j < to; j++) {
                     for (int i = 0; i < m; i++) store(c, cOff + i * ldc + j, dotBf16Row(even[i], odd[i], seg, w00 + j * ws, skip, k, head, tail1, i), accumulate);
                 }
             });
         } else {
-            Parallel.dynamic(groups, grain, (from, to) -> {
+            Parallel.splitting(groups, step, (from, to) -> {
                 for (int j = from; j < to; j++) {
                     long w = w00 + j * ws;
                     for (int i = 0; i < m; i++) {

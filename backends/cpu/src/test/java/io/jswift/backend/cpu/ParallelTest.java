@@ -110,6 +110,36 @@ class ParallelTest {
         for (int i = 0; i < 100; i++) assertEquals(1, hits.get(i));
     }
 
+    /**
+     * Two application threads (a server's two requests) calling splitting at once: one gets the workers, the other
+     * runs its range inline (it cannot take the pool), and both see every index once.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void concurrentCallersEachSeeEveryIndexOnce() throws Exception {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread[] callers = new Thread[2];
+        for (int c = 0; c < callers.length; c++) {
+            int seed = c;
+            callers[c] = new Thread(() -> {
+                Random random = new Random(seed);
+                try {
+                    for (int rep = 0; rep < 300; rep++) {
+                        int n = 1 + random.nextInt(5000);
+                        AtomicIntegerArray hits = new AtomicIntegerArray(n);
+                        Parallel.splitting(n, 1 + random.nextInt(64), (from, to) -> { for (int i = from; i < to; i++) hits.incrementAndGet(i); });
+                        for (int i = 0; i < n; i++) if (hits.get(i) != 1) throw new AssertionError("caller " + seed + ": index " + i + " ran " + hits.get(i) + " times");
+                    }
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                }
+            });
+            callers[c].start();
+        }
+        for (Thread t : callers) t.join();
+        if (failure.get() != null) throw new AssertionError(failure.get());
+    }
+
     private static void pause(int millis) {
         try {
             Thread.sleep(millis);

@@ -51,7 +51,7 @@ public final class Gemm {
             for (int i = 0; i < m; i++) c.asSlice((cOff + i * ldc) * 4, n * 4L).fill((byte) 0);
             return;
         }
-        if (m > 4 && m <= SMALL_M && RowDotTiles.applies(b)) {
+        if (m > 4 && m <= SMALL_M && b.isWeightRows()) {
             RowDotTiles.multiply(m, n, k, a, b, c, cOff, ldc, accumulate);
             return;
         }

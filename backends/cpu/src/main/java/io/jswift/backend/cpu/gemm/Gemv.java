@@ -34,8 +34,7 @@ final class Gemv {
     static void rows(int m, int n, int k, Operand a, Operand b, MemorySegment c, long cOff, long ldc, boolean accumulate) {
         float[][] aRows = new float[m][k];
         for (int i = 0; i < m; i++) a.readRun(i, 0, k, true, aRows[i], 0, 1);
-        boolean weightRows = b.rowStride() == 1 && (b.type() == DType.F32 || (b.type() == DType.BF16 && NATIVE == ByteOrder.LITTLE_ENDIAN));
-        if (weightRows) {
+        if (b.isWeightRows()) {
             weightRows(m, n, k, aRows, b, c, cOff, ldc, accumulate);
             return;
         }
@@ -90,9 +89,7 @@ final class Gemv {
         if (bf16) { // activations split into even and odd halves of the aligned part (see dotBf16)
             xe = new float[m][(rest + 1) / 2];
             xo = new float[m][(rest + 1) / 2];
-            for (int i = 0; i < m; i++) {
-                for (int p = 0; p < rest; p++) (p % 2 == 0 ? xe[i] : xo[i])[p / 2] = x[i][skip + p];
-            }
+            for (int i = 0; i < m; i++) splitPairs(x[i], skip, rest, xe[i], xo[i]);
         }
         float[][] tails = new float[m][];
         if (!bf16) for (int i = 0; i < m; i++) tails[i] = java.util.Arrays.copyOfRange(x[i], skip, k);
@@ -162,7 +159,13 @@ final class Gemv {
         }
     }
 
-    private static void store(MemorySegment c, long at, float dot, boolean accumulate) {
+    /** even[p] = x[from + 2p], odd[p] = x[from + 2p + 1] for the {@code count} elements from {@code from} (see dotBf16). */
+    static void splitPairs(float[] x, int from, int count, float[] even, float[] odd) {
+        for (int p = 0; p < count; p++) (p % 2 == 0 ? even : odd)[p / 2] = x[from + p];
+    }
+
+    /** c[at] = dot, or c[at] += dot when {@code accumulate}. */
+    static void store(MemorySegment c, long at, float dot, boolean accumulate) {
         c.setAtIndex(HostAccess.F32, at, accumulate ? c.getAtIndex(HostAccess.F32, at) + dot : dot);
     }
 

@@ -5,6 +5,7 @@ import io.jswift.tensor.Half;
 import io.jswift.tensor.HostAccess;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 
 /**
  * A matrix operand in host memory: element (r, c) lives at {@code offset + r·rowStride + c·colStride}
@@ -15,6 +16,14 @@ public record Operand(MemorySegment segment, DType type, long offset, long rowSt
         if (type != DType.F32 && type != DType.BF16 && type != DType.F16 && type != DType.F64) {
             throw new IllegalArgumentException("matmul operands must be F32, BF16, F16 or F64, got " + type);
         }
+    }
+
+    /**
+     * Whether this is B = Wᵀ of a row-major f32 or (little-endian) bf16 weight W [N, K]: every column of B is a
+     * contiguous weight row, which the dot-product kernels ({@link Gemv}, {@link RowDotTiles}) read in place.
+     */
+    boolean isWeightRows() {
+        return rowStride == 1 && (type == DType.F32 || (type == DType.BF16 && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN));
     }
 
     /** The same matrix transposed (a view: strides swap). */

@@ -30,12 +30,7 @@ final class RowDotTiles {
 
     private RowDotTiles() {}
 
-    /** Whether B = Wᵀ of a row-major f32 or (little-endian) bf16 weight, the layout this kernel reads. */
-    static boolean applies(Operand b) {
-        return b.rowStride() == 1 && (b.type() == DType.F32 || (b.type() == DType.BF16 && NATIVE == ByteOrder.LITTLE_ENDIAN));
-    }
-
-    /** C = A·B, or C += A·B when {@code accumulate}, for B = Wᵀ ({@link #applies}). */
+    /** C = A·B, or C += A·B when {@code accumulate}, for B = Wᵀ ({@link Operand#isWeightRows}). */
     static void multiply(int m, int n, int k, Operand a, Operand b, MemorySegment c, long cOff, long ldc, boolean accumulate) {
         boolean bf16 = b.type() == DType.BF16;
         float[][] x = new float[m][k];
@@ -45,7 +40,7 @@ final class RowDotTiles {
         // bf16: the activations split into even and odd halves of the vector part (see Gemv); f32 reads x itself
         float[][] even = bf16 ? new float[m][kv / 2] : null, odd = bf16 ? new float[m][kv / 2] : null;
         for (int i = 0; bf16 && i < m; i++) {
-            for (int p = 0; p < kv; p++) (p % 2 == 0 ? even[i] : odd[i])[p / 2] = x[i][p];
+            Gemv.splitPairs(x[i], 0, kv, even[i], odd[i]);
         }
         int size = bf16 ? 2 : 4;
         long stride = b.colStride();
@@ -66,7 +61,7 @@ final class RowDotTiles {
                         for (int r = 0; r < MR; r++) {
                             for (int q = 0; q < NR; q++) {
                                 float v = tile[r * NR + q] + tail(x[i0 + r], w, r0 + q * stride, kv, k, bf16);
-                                store(c, cOff + (i0 + r) * ldc + j0 + q, v, accumulate);
+                                Gemv.store(c, cOff + (i0 + r) * ldc + j0 + q, v, accumulate);
                             }
                         }
                     }
@@ -75,15 +70,11 @@ final class RowDotTiles {
                     for (int q = 0; q < cols; q++) {
                         long row = r0 + q * stride;
                         float v = (bf16 ? Gemv.dotBf16(even[i], odd[i], w, row, kv) : Gemv.dotF32(x[i], w, row, kv)) + tail(x[i], w, row, kv, k, bf16);
-                        store(c, cOff + i * ldc + j0 + q, v, accumulate);
+                        Gemv.store(c, cOff + i * ldc + j0 + q, v, accumulate);
                     }
                 }
             }
         });
-    }
-
-    private static void store(MemorySegment c, long at, float v, boolean accumulate) {
-        c.setAtIndex(HostAccess.F32, at, accumulate ? c.getAtIndex(HostAccess.F32, at) + v : v);
     }
 
     /** Σ x[p]·w[row + p] over p in [from, k): the part of K past the last whole vector. */

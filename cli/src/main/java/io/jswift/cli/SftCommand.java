@@ -26,12 +26,14 @@ final class SftCommand implements Callable<Integer> {
     @Option(names = "--model_name", arity = "1..2", description = "Replaces {{NAME}} in the data (self-cognition); two values: Chinese, English.") List<String> modelName;
     @Option(names = "--model_author", arity = "1..2", description = "Replaces {{AUTHOR}} in the data; two values: Chinese, English.") List<String> modelAuthor;
     @Option(names = "--adapters", description = "Continue training this LoRA / DoRA adapter (PEFT format; its config sets rank, alpha, targets).") Path adapters;
+    @Mixin QuantOptions quant;
     @Option(names = "--verbose", description = "Print stack traces on errors.") boolean verbose;
 
     @Override
     public Integer call() throws Exception {
-        TunerArgs tuner = new TunerArgs(trainType, loraRank, loraAlpha, loraDropout, useRslora, targetModules);
-        TrainArgs args = training.toArgs(tuner.isFull() ? 1e-5 : 1e-4);
+        TrainArgs args = training.toArgs(trainType.equals("full") ? 1e-5 : 1e-4);
+        TunerArgs tuner = new TunerArgs(trainType, loraRank, loraAlpha, loraDropout, useRslora, targetModules,
+                quant.resolve(args.model(), args.torchDtype()));
         Path run = new SftRun(args, tuner, new SftRun.ChatArgs(lossScale, system, modelName, modelAuthor), adapters, System.out).run();
         System.out.println("done: " + run);
         Path last = TrainingOptions.lastCheckpoint(run);

@@ -65,7 +65,7 @@ public final class SftRun {
     public Path run() throws IOException {
         Path dir = args.model();
         boolean hasTokenizer = Files.isRegularFile(dir.resolve("tokenizer.json"));
-        LoadedModel loaded = ModelLoader.load(dir, tuner.isFull());
+        LoadedModel loaded = ModelLoader.load(dir, tuner.isFull(), tuner.quantization());
         if (!(loaded instanceof LoadedModel.CausalLm lm)) {
             throw new IllegalArgumentException(dir + " is not a causal language model: jswift sft trains LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
         }

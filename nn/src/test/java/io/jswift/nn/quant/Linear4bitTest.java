@@ -14,6 +14,8 @@ import io.jswift.tensor.Tensor;
 import io.jswift.tensor.quant.FourBitType;
 import io.jswift.tensor.quant.QuantState4bit;
 import io.jswift.tensor.quant.QuantStateTensors;
+import io.jswift.tensor.spi.Backend;
+import io.jswift.tensor.spi.QuantReference;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -55,11 +57,20 @@ class Linear4bitTest {
             float[] got = l.denseWeight().toFloatArray();
             for (int i = 0; i < want.length; i++) assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), "w[" + i + "]");
             QuantState4bit s = l.state();
-            Tensor bf = l.baseParameters().get("weight").value().backend().dequantize4bit(l.baseParameters().get("weight").value(),
-                    Tensor.of(s.absmax(), s.blocks()), type, s.blocksize(), s.shape(), DType.BF16);
-            assertEquals(DType.BF16, bf.dtype());
-            float[] bfv = bf.toFloatArray();
-            for (int i = 0; i < want.length; i++) assertEquals(Half.bf16ToFloat(Half.floatToBf16(want[i])), bfv[i], "bf16 w[" + i + "]");
+            Tensor packed = l.baseParameters().get("weight").value(), absmax = Tensor.of(s.absmax(), s.blocks());
+            Backend be = packed.backend();
+            for (DType dt : new DType[]{DType.F32, DType.BF16}) {
+                // the backend's kernel and the reference composition from primitives both
+                for (Tensor t : new Tensor[]{be.dequantize4bit(packed, absmax, type, s.blocksize(), s.shape(), dt),
+                        QuantReference.dequantize4bit(be, packed, absmax, type, s.blocksize(), s.shape(), dt)}) {
+                    assertEquals(dt, t.dtype());
+                    float[] v = t.toFloatArray();
+                    for (int i = 0; i < want.length; i++) {
+                        float expect = dt == DType.F32 ? want[i] : Half.bf16ToFloat(Half.floatToBf16(want[i]));
+                        assertEquals(Float.floatToRawIntBits(expect), Float.floatToRawIntBits(v[i]), dt + " w[" + i + "]");
+                    }
+                }
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import io.jswift.tensor.Device;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.HostStorage;
 import io.jswift.tensor.Tensor;
+import io.jswift.tensor.quant.FourBitType;
 import io.jswift.tensor.spi.AdamWConfig;
 import io.jswift.tensor.spi.AttentionSpec;
 import io.jswift.tensor.spi.Backend;
@@ -16,6 +17,7 @@ import io.jswift.tensor.spi.UnaryOp;
 import io.jswift.backend.cpu.fused.AdamWKernel;
 import io.jswift.backend.cpu.fused.AttentionKernels;
 import io.jswift.backend.cpu.fused.CrossEntropyKernels;
+import io.jswift.backend.cpu.fused.Dequant4bitKernels;
 import io.jswift.backend.cpu.fused.NormKernels;
 import io.jswift.backend.cpu.fused.RopeKernels;
 import io.jswift.backend.cpu.fused.SiluMulKernels;
@@ -144,6 +146,12 @@ public final class CpuBackend implements Backend {
     @Override
     public Tensor ropeBackward(Tensor dy, Tensor cos, Tensor sin) {
         return RopeKernels.backward(dy, cos, sin);
+    }
+
+    @Override
+    public Tensor dequantize4bit(Tensor packed, Tensor absmax, FourBitType type, int blocksize, int[] shape, DType dtype) {
+        return Dequant4bitKernels.supports(dtype) ? Dequant4bitKernels.dequantize(packed, absmax, type, blocksize, shape, dtype)
+                : Backend.super.dequantize4bit(packed, absmax, type, blocksize, shape, dtype);
     }
 
     @Override

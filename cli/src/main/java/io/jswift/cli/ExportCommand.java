@@ -8,6 +8,7 @@ import io.jswift.models.load.ModelLoader;
 import io.jswift.models.load.ModelWriter;
 import io.jswift.nn.Module;
 import io.jswift.nn.lora.LoraMerge;
+import io.jswift.nn.quant.Linear4bit;
 import io.jswift.nn.quant.QuantConfig4bit;
 import io.jswift.tensor.DType;
 import picocli.CommandLine.Command;
@@ -49,6 +50,11 @@ final class ExportCommand implements Callable<Integer> {
             case ModelConfig.Vit v -> v.config().dtype();
         };
         Module module = ModelLoader.load(base, false).module();
+        if (module.namedModules().values().stream().anyMatch(m -> m instanceof Linear4bit)) {
+            // ms-swift's merge_lora asserts the same ("quantized model and does not support merge-lora")
+            throw new IllegalArgumentException(base + " is a bitsandbytes 4-bit model: merging an adapter into quantized weights is not supported "
+                    + "(as in ms-swift); merge it into the full-precision model instead (--model DIR of the unquantized weights)");
+        }
         PeftAdapter.load(adapters, module);
         List<String> merged = LoraMerge.mergeAndUnload(module);
         ModelWriter.write(out, base, module, dtype);

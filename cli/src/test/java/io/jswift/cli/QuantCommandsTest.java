@@ -81,6 +81,20 @@ class QuantCommandsTest {
         assertEquals(1, Main.run(new PrintWriter(err, true), "sft", "--model", model.toString(), "--dataset", data.toString(), "--output_dir",
                 dir.resolve("full").toString(), "--train_type", "full", "--quant_method", "bnb", "--quant_bits", "4", "--max_steps", "1"));
         assertTrue(err.toString().contains("QLoRA"), err.toString());
+
+        // the QLoRA adapter merges into the full-precision base (ms-swift refuses a quantized one)
+        Path ckpt;
+        try (Stream<Path> runs = Files.list(out)) {
+            ckpt = runs.findFirst().orElseThrow().resolve("checkpoint-3");
+        }
+        assertEquals(0, Main.run("export", "--model", model.toString(), "--adapters", ckpt.toString(), "--merge_lora", "true",
+                "--output_dir", dir.resolve("merged").toString()));
+        Path quantized = dir.resolve("q");
+        assertEquals(0, Main.run("export", "--model", model.toString(), "--quant_method", "bnb", "--quant_bits", "4", "--output_dir", quantized.toString()));
+        err = new StringWriter();
+        assertEquals(1, Main.run(new PrintWriter(err, true), "export", "--model", quantized.toString(), "--adapters", ckpt.toString(),
+                "--merge_lora", "true", "--output_dir", dir.resolve("m2").toString()));
+        assertTrue(err.toString().contains("bitsandbytes 4-bit model: merging an adapter into quantized weights is not supported"), err.toString());
     }
 
     @Test

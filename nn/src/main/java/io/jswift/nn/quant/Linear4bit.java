@@ -127,7 +127,10 @@ public final class Linear4bit extends Module implements LinearBase {
             }
             Backend be = x.backend();
             Tensor x2 = compute(be, x.reshape(-1, layer.inFeatures));
-            Tensor y = be.matmul(x2, layer.denseWeight(), false, true);
+            QuantState4bit s = layer.state;
+            Tensor y = s.dtype() == layer.computeDtype // W in the compute dtype already: the fused op may skip materializing it
+                    ? be.matmul4bit(x2, layer.weight.value(), layer.absmax, s.type(), s.blocksize(), s.shape(), s.dtype())
+                    : be.matmul(x2, layer.denseWeight(), false, true);
             if (bias != null) y = be.binary(BinaryOp.ADD, y, bias);
             if (y.dtype() != x.dtype()) y = be.cast(y, x.dtype());
             int[] out = x.shape();

@@ -74,6 +74,34 @@ class Linear4bitTest {
         }
     }
 
+    /** The fused product (the CPU's 4-bit GEMV for few rows, dequantize + GEMM otherwise) against its reference. */
+    @ParameterizedTest
+    @EnumSource(FourBitType.class)
+    void fusedMatmulEqualsDequantizeThenMatmul(FourBitType type) {
+        for (int[] mnk : new int[][]{{1, 33, 128}, {3, 20, 192}, {1, 9, 37}, {12, 7, 64}}) {
+            int m = mnk[0], n = mnk[1], k = mnk[2];
+            Linear4bit l = Linear4bit.quantize(Tensor.of(randn(11 + k, n * k, 0.3), n, k), null, new QuantConfig4bit(type, true, DType.F32));
+            QuantState4bit s = l.state();
+            Tensor packed = l.baseParameters().get("weight").value(), absmax = Tensor.of(s.absmax(), s.blocks());
+            Tensor x = Tensor.of(randn(5, m * k, 1), m, k);
+            Backend be = packed.backend();
+            float[] got = be.matmul4bit(x, packed, absmax, type, s.blocksize(), s.shape(), DType.F32).toFloatArray();
+            float[] want = QuantReference.matmul4bit(be, x, packed, absmax, type, s.blocksize(), s.shape(), DType.F32).toFloatArray();
+            float[] w = hostWeight(l), xv = x.toFloatArray();
+            for (int i = 0; i < m; i++) {
+                for (int o = 0; o < n; o++) {
+                    double exact = 0, mag = 0;
+                    for (int c = 0; c < k; c++) {
+                        exact += (double) xv[i * k + c] * w[o * k + c];
+                        mag += Math.abs((double) xv[i * k + c] * w[o * k + c]);
+                    }
+                    assertEquals(exact, got[i * n + o], 1e-6 * mag + 1e-7, "fused " + m + "x" + n + "x" + k + " [" + i + "," + o + "]");
+                    assertEquals(exact, want[i * n + o], 1e-6 * mag + 1e-7, "reference [" + i + "," + o + "]");
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void forwardIsXTimesDequantizedWeightAndGradientGoesToXOnly(boolean bias) {

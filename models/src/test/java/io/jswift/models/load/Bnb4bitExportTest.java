@@ -56,7 +56,8 @@ class Bnb4bitExportTest {
         Tensor ids = HfGoldenTest.expected("llama-f32").tensor("input_ids");
         try (var s = GradMode.noGrad()) {
             Tensor la = quantized.forward(DecoderInput.of(ids)).value(), lb = reloaded.forward(DecoderInput.of(ids)).value();
-            assertArrayEquals(la.toFloatArray(), lb.toFloatArray());
+            // same weights, same ops; the CPU backend's multithreaded products may sum in another order between runs
+            assertTrue(relL2(la, lb) < 1e-6, "reloaded vs quantized-at-load logits " + relL2(la, lb));
             // a sanity bound: the 4-bit model stays near the float one
             double err = relL2(la.reshape(ids.size(1), -1), HfGoldenTest.expected("llama-f32").tensor("logits"));
             assertTrue(err < 0.6, "4-bit vs float logits rel. L2 " + err); // measured 0.37: 4-bit error through two random layers; unrelated logits give ~1.4

@@ -1,0 +1,62 @@
+package io.jswift.serve;
+
+import io.jswift.serve.api.ApiHandler;
+import io.jswift.serve.api.ServeConfig;
+import io.jswift.serve.engine.Engine;
+import io.jswift.serve.engine.EngineConfig;
+import io.jswift.models.generate.GenerationSession;
+import io.jswift.serve.metrics.ServerMetrics;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+import java.util.concurrent.Executors;
+
+/**
+ * `jswift deploy`: the engine behind the OpenAI-compatible API on Jetty 12 (core handlers, HTTP/1.1, request
+ * handlers on virtual threads so that each open stream costs no platform thread).
+ */
+public final class OpenAiServer implements AutoCloseable {
+    private final Engine engine;
+    private final Server server;
+    private final ServerConnector connector;
+
+    public OpenAiServer(GenerationSession session, ServeConfig config) {
+        ServerMetrics metrics = new ServerMetrics();
+        this.engine = new Engine(session, new EngineConfig(config.maxNumSeqs(), config.maxWaiting(), config.maxModelLen()), metrics);
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setName("jswift-http");
+        threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        this.server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        this.connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost(config.host());
+        connector.setPort(config.port());
+        connector.setIdleTimeout(600_000); // a long generation may pause between tokens only briefly, but a queued one waits
+        server.addConnector(connector);
+        server.setHandler(new ApiHandler(engine, config, metrics));
+    }
+
+    /** Starts the scheduler, then listens (so /health answers once the model can serve). */
+    public OpenAiServer start() throws Exception {
+        engine.start();
+        server.start();
+        return this;
+    }
+
+    /** The port listened on (the bound one when 0 was asked). */
+    public int port() { return connector.getLocalPort(); }
+
+    public Engine engine() { return engine; }
+
+    public void join() throws InterruptedException { server.join(); }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+        engine.close();
+    }
+}

@@ -28,6 +28,7 @@ public final class OpenAiServer implements AutoCloseable {
         this.engine = new Engine(session, new EngineConfig(config.maxNumSeqs(), config.maxWaiting(), config.maxModelLen()), metrics);
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("jswift-http");
+        threads.setDaemon(true); // the command's main thread joins the server; tests may leave one running
         threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
         this.server = new Server(threads);
         HttpConfiguration http = new HttpConfiguration();

@@ -81,6 +81,15 @@ class OpenAiClientTest {
         assertEquals(e.sampled(), c.usage().orElseThrow().completionTokens());
         assertEquals(prompt.length + e.sampled(), c.usage().orElseThrow().totalTokens());
         assertEquals(LiveServer.MODEL, c.model());
+
+        // a reply ended by eos: the eos counts as a completion token (as vLLM) but is not in the text
+        ChatCompletion ended = client.chat().completions().create(ChatCompletionCreateParams.builder().model(LiveServer.MODEL)
+                .addUserMessage("hi there").maxCompletionTokens(60).temperature(0).build());
+        Expected eos = solo(prompt, 60);
+        assertEquals("stop", eos.finish());
+        assertEquals("stop", ended.choices().get(0).finishReason().asString());
+        assertEquals(eos.text(), ended.choices().get(0).message().content().orElse(""));
+        assertEquals(eos.sampled(), ended.usage().orElseThrow().completionTokens());
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.serve.OpenAiServer;
 import io.jswift.serve.api.ServeConfig;
+import io.jswift.serve.engine.EngineConfig;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -43,8 +44,8 @@ public final class ServeBench {
         GenerationSession session = GenerationSession.open(dir, lm.model());
         int maxSeqs = Arrays.stream(levels).max().orElse(1);
         int maxLen = Math.min(lm.model().config().maxPositionEmbeddings(), promptTokens * 2 + output + 16);
-        try (OpenAiServer server = new OpenAiServer(session, new ServeConfig("127.0.0.1", 0, List.of("bench"), null, maxSeqs,
-                4 * maxSeqs, maxLen, 0, ServeConfig.DEFAULT_MAX_BODY_BYTES)).start();
+        try (OpenAiServer server = new OpenAiServer(session, new ServeConfig("127.0.0.1", 0, List.of("bench"), null, 0,
+                ServeConfig.DEFAULT_MAX_BODY_BYTES, new EngineConfig(maxSeqs, 4 * maxSeqs, maxLen, EngineConfig.DEFAULT_PREFILL_CHUNK))).start();
              ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             URI uri = URI.create("http://127.0.0.1:" + server.port() + "/v1/completions");
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(pool).build();

@@ -6,6 +6,7 @@ import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.serve.OpenAiServer;
 import io.jswift.serve.api.ServeConfig;
+import io.jswift.serve.engine.EngineConfig;
 import io.jswift.tensor.Device;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,6 +31,8 @@ final class DeployCommand implements Callable<Integer> {
     @Option(names = "--max_num_seqs", defaultValue = "8", description = "Sequences decoded together in one batch.") int maxNumSeqs;
     @Option(names = "--max_waiting_seqs", defaultValue = "64", description = "Sequences queued beyond the batch; more get HTTP 429.") int maxWaiting;
     @Option(names = "--max_model_len", description = "Prompt + reply tokens of one sequence (default: the model's max_position_embeddings).") Integer maxModelLen;
+    @Option(names = "--max_num_batched_tokens", defaultValue = "" + EngineConfig.DEFAULT_PREFILL_CHUNK,
+            description = "Prompt tokens prefilled between two decode steps (chunked prefill; 0: whole prompts).") int maxNumBatchedTokens;
     @Option(names = "--max_new_tokens", description = "Reply length when a request gives no max_tokens (default: what max_model_len leaves).") Integer maxNewTokens;
     @Option(names = "--device", defaultValue = "cpu", description = DeviceOption.DESCRIPTION) String device;
     @Option(names = "--verbose", description = "Print stack traces on errors.") boolean verbose;
@@ -50,8 +53,8 @@ final class DeployCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--max_model_len " + maxLen + " exceeds the model's max_position_embeddings (" + positions + ")");
         }
         String id = adapter != null ? adapter.name() : servedModelName != null ? servedModelName : model.toAbsolutePath().normalize().getFileName().toString();
-        ServeConfig config = new ServeConfig(host, port, List.of(id), apiKey, maxNumSeqs, maxWaiting, maxLen,
-                maxNewTokens == null ? 0 : maxNewTokens, ServeConfig.DEFAULT_MAX_BODY_BYTES);
+        ServeConfig config = new ServeConfig(host, port, List.of(id), apiKey, maxNewTokens == null ? 0 : maxNewTokens,
+                ServeConfig.DEFAULT_MAX_BODY_BYTES, new EngineConfig(maxNumSeqs, maxWaiting, maxLen, maxNumBatchedTokens));
         OpenAiServer server = new OpenAiServer(GenerationSession.open(model, lm.model()), config).start();
         System.out.println("jswift deploy: serving '" + id + "' on http://" + host + ":" + server.port() + "/v1 (max_num_seqs "
                 + maxNumSeqs + ", max_model_len " + maxLen + (apiKey != null ? ", API key required" : "") + ")");

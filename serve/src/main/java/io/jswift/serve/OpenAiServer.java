@@ -3,7 +3,6 @@ package io.jswift.serve;
 import io.jswift.serve.api.ApiHandler;
 import io.jswift.serve.api.ServeConfig;
 import io.jswift.serve.engine.Engine;
-import io.jswift.serve.engine.EngineConfig;
 import io.jswift.models.generate.GenerationSession;
 import io.jswift.serve.metrics.ServerMetrics;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -25,7 +24,7 @@ public final class OpenAiServer implements AutoCloseable {
 
     public OpenAiServer(GenerationSession session, ServeConfig config) {
         ServerMetrics metrics = new ServerMetrics();
-        this.engine = new Engine(session, new EngineConfig(config.maxNumSeqs(), config.maxWaiting(), config.maxModelLen()), metrics);
+        this.engine = new Engine(session, config.engine(), metrics);
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("jswift-http");
         threads.setDaemon(true); // the command's main thread joins the server; tests may leave one running

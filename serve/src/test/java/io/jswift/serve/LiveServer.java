@@ -5,6 +5,7 @@ import io.jswift.models.generate.GenerationSession;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.serve.api.ServeConfig;
+import io.jswift.serve.engine.EngineConfig;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -18,8 +19,8 @@ final class LiveServer implements AutoCloseable {
 
     LiveServer(Path modelDir, String apiKey, int maxNumSeqs, int maxWaiting, int maxModelLen, int maxNewTokens) throws Exception {
         server = new OpenAiServer(GenerationSession.open(modelDir, load(modelDir)),
-                new ServeConfig("127.0.0.1", 0, List.of(MODEL), apiKey, maxNumSeqs, maxWaiting, maxModelLen, maxNewTokens,
-                        ServeConfig.DEFAULT_MAX_BODY_BYTES)).start();
+                new ServeConfig("127.0.0.1", 0, List.of(MODEL), apiKey, maxNewTokens, ServeConfig.DEFAULT_MAX_BODY_BYTES,
+                        new EngineConfig(maxNumSeqs, maxWaiting, maxModelLen, EngineConfig.DEFAULT_PREFILL_CHUNK))).start();
         reference = GenerationSession.open(modelDir, load(modelDir));
     }
 

@@ -137,7 +137,7 @@ public final class ApiHandler extends Handler.Abstract {
             m.put("object", "model");
             m.put("created", startedSeconds);
             m.put("owned_by", "jswift");
-            m.put("max_model_len", config.maxModelLen());
+            m.put("max_model_len", config.engine().maxModelLen());
             data.add(m);
         }
         return Map.of("object", "list", "data", data);

@@ -61,6 +61,8 @@ final class JobRunner {
             handles = engine.submit(seqs);
         } catch (QueueFullException e) {
             throw new ApiError(429, "rate_limit_error", "queue_full", null, e.getMessage());
+        } catch (IllegalArgumentException e) { // the engine's own checks of the prompt and its budget
+            throw ApiError.invalid(null, e.getMessage());
         }
         request.addFailureListener(t -> handles.forEach(SequenceHandle::cancel));
         String id = format.idPrefix + UUID.randomUUID().toString().replace("-", "");

@@ -22,10 +22,10 @@ final class SamplingFields {
      * set) capped by what max_model_len leaves, else what it leaves; with it, prompt + max_tokens beyond max_model_len is a 400.
      */
     static SamplingParams parse(ObjectNode body, boolean chat, GenerationSession session, int promptLength, ServeConfig limits) {
-        int room = limits.maxModelLen() - promptLength;
+        int room = limits.engine().maxModelLen() - promptLength;
         if (room < 1) {
             throw ApiError.invalid(chat ? "messages" : "prompt",
-                    "the prompt has " + promptLength + " tokens: this model's maximum context length is " + limits.maxModelLen()
+                    "the prompt has " + promptLength + " tokens: this model's maximum context length is " + limits.engine().maxModelLen()
                             + " tokens, which leaves no room for a reply");
         }
         Long maxTokens = chat && body.hasNonNull("max_completion_tokens")
@@ -34,7 +34,7 @@ final class SamplingFields {
         if (maxTokens == null) maxNew = limits.maxNewTokens() > 0 ? Math.min(limits.maxNewTokens(), room) : room;
         else if (maxTokens > room) {
             String param = chat && body.hasNonNull("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
-            throw ApiError.invalid(param, "this model's maximum context length is " + limits.maxModelLen() + " tokens: the prompt has "
+            throw ApiError.invalid(param, "this model's maximum context length is " + limits.engine().maxModelLen() + " tokens: the prompt has "
                     + promptLength + " tokens and " + maxTokens + " more were requested (" + (promptLength + maxTokens) + " in all)");
         } else maxNew = (int) (long) maxTokens;
 
@@ -63,8 +63,8 @@ final class SamplingFields {
     /** n (choices per request), 1 when absent; never more than the batch can hold at once. */
     static int n(ObjectNode body, ServeConfig limits) {
         Long n = Fields.integer(body, "n", 1, MAX_N);
-        if (n != null && n > limits.maxNumSeqs()) {
-            throw ApiError.invalid("n", "'n' is " + n + " but the server runs at most " + limits.maxNumSeqs() + " sequences at once (--max_num_seqs)");
+        if (n != null && n > limits.engine().maxNumSeqs()) {
+            throw ApiError.invalid("n", "'n' is " + n + " but the server runs at most " + limits.engine().maxNumSeqs() + " sequences at once (--max_num_seqs)");
         }
         return n == null ? 1 : (int) (long) n;
     }

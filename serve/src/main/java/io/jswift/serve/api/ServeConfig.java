@@ -1,14 +1,16 @@
 package io.jswift.serve.api;
 
+import io.jswift.serve.engine.EngineConfig;
+
 import java.util.List;
 
 /**
  * How the server is reached and limited (the `jswift deploy` flags). modelIds: the names requests may use (the
  * first is reported first by /v1/models); apiKey null: no key needed; maxNewTokens 0: unset (a reply may use what
- * max_model_len leaves); maxBodyBytes: larger request bodies get 413.
+ * max_model_len leaves); maxBodyBytes: larger request bodies get 413; engine: batch, queue and length limits.
  */
-public record ServeConfig(String host, int port, List<String> modelIds, String apiKey, int maxNumSeqs, int maxWaiting,
-                          int maxModelLen, int maxNewTokens, int maxBodyBytes) {
+public record ServeConfig(String host, int port, List<String> modelIds, String apiKey, int maxNewTokens, int maxBodyBytes,
+                          EngineConfig engine) {
     public static final int DEFAULT_MAX_BODY_BYTES = 4 << 20;
 
     public ServeConfig {

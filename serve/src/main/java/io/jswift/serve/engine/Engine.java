@@ -17,8 +17,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * waiting ones join it (each prefilled on its own), then one batched decode step advances every running sequence
  * by one token. A sequence's results do not depend on who else is in the batch: its sampler and cache are its own.
  *
- * <p>Where later work plugs in: the prefill call is where chunked prefill splits long prompts; {@link ModelRunner}
- * is where a paged KV cache replaces per-sequence buffers and where per-row adapters join the batch.
+ * <p>Long prompts are prefilled in chunks between decode steps (Sarathi-Serve, Agrawal et al. 2024; vLLM's chunked
+ * prefill), so that running streams keep receiving tokens. Where later work plugs in: {@link ModelRunner} is where a
+ * paged KV cache replaces per-sequence buffers and where per-row adapters join the batch.
  */
 public final class Engine implements AutoCloseable {
     private final GenerationSession session;
@@ -28,7 +29,8 @@ public final class Engine implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
     private final ArrayDeque<RunningSequence> waiting = new ArrayDeque<>(); // guarded by lock
-    private final List<RunningSequence> running = new ArrayList<>();        // scheduler thread only
+    private final List<RunningSequence> running = new ArrayList<>();        // scheduler thread only: decoding
+    private final ArrayList<RunningSequence> prefilling = new ArrayList<>(); // scheduler thread only: admitted, prompt partly in
     private volatile int runningCount;
     private boolean paused, closed;                                         // guarded by lock
     private final Thread thread;
@@ -54,7 +56,11 @@ public final class Engine implements AutoCloseable {
     public List<SequenceHandle> submit(List<SequenceRequest> requests) throws QueueFullException {
         long now = System.nanoTime();
         List<RunningSequence> seqs = new ArrayList<>();
+        int vocab = session.model().config().vocabSize();
         for (SequenceRequest r : requests) {
+            for (int id : r.prompt()) {
+                if (id < 0 || id >= vocab) throw new IllegalArgumentException("prompt token id " + id + " is outside the model's vocabulary [0, " + vocab + ")");
+            }
             if (r.prompt().length + r.params().maxNewTokens() > config.maxModelLen()) {
                 throw new IllegalArgumentException("prompt (" + r.prompt().length + " tokens) + max new tokens (" + r.params().maxNewTokens()
                         + ") exceed max_model_len " + config.maxModelLen());
@@ -131,56 +137,74 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /**
+     * One iteration per decode step: cancelled sequences leave, waiting ones are admitted while the batch has room,
+     * at most {@code prefillChunk} prompt tokens are prefilled (oldest admitted first), then every sequence whose
+     * prompt is in advances by one token in one batched forward.
+     */
     private void loop() {
         try (var g = GradMode.noGrad()) {
             while (true) {
-                List<RunningSequence> joining;
                 lock.lock();
                 try {
-                    while (!closed && (paused || (running.isEmpty() && waiting.isEmpty()))) work.awaitUninterruptibly();
+                    while (!closed && (paused || (running.isEmpty() && prefilling.isEmpty() && waiting.isEmpty()))) work.awaitUninterruptibly();
                     if (closed) break;
                     dropCancelled();
-                    joining = new ArrayList<>();
-                    while (running.size() + joining.size() < config.maxNumSeqs() && !waiting.isEmpty()) {
+                    while (running.size() + prefilling.size() < config.maxNumSeqs() && !waiting.isEmpty()) {
                         RunningSequence s = waiting.poll();
                         if (s.cancelled()) cancelled(s);
-                        else joining.add(s);
+                        else prefilling.add(s);
                     }
-                    runningCount = running.size() + joining.size(); // admitted ones count as running from here on
+                    runningCount = running.size() + prefilling.size(); // admitted ones count as running from here on
                 } finally {
                     lock.unlock();
                 }
-                for (RunningSequence s : joining) prefill(s);
+                prefillChunk();
                 if (!running.isEmpty()) decodeStep();
-                runningCount = running.size();
-                cachedTokens = running.stream().mapToLong(s -> s.cache.length()).sum();
+                runningCount = running.size() + prefilling.size();
+                long cached = 0;
+                for (RunningSequence s : running) cached += s.cache.length();
+                for (RunningSequence s : prefilling) cached += s.cache == null ? 0 : s.cache.length();
+                cachedTokens = cached;
             }
             failAll(new IllegalStateException("the server is shutting down"));
         }
     }
 
     private void dropCancelled() {
-        for (Iterator<RunningSequence> it = running.iterator(); it.hasNext(); ) {
-            RunningSequence s = it.next();
-            if (s.cancelled()) {
-                it.remove();
-                cancelled(s);
+        for (List<RunningSequence> list : List.of(running, prefilling)) {
+            for (Iterator<RunningSequence> it = list.iterator(); it.hasNext(); ) {
+                RunningSequence s = it.next();
+                if (s.cancelled()) {
+                    it.remove();
+                    cancelled(s);
+                }
             }
         }
-        runningCount = running.size();
     }
 
-    private void prefill(RunningSequence s) {
-        float[] logits;
-        try {
-            logits = runner.prefill(s);
-        } catch (RuntimeException e) {
-            fail(s, e);
-            return;
+    /** Prefills up to the chunk budget; a sequence whose prompt is complete samples its first token and joins the batch. */
+    private void prefillChunk() {
+        int budget = config.prefillChunk() == 0 ? Integer.MAX_VALUE : config.prefillChunk();
+        while (budget > 0 && !prefilling.isEmpty()) {
+            RunningSequence s = prefilling.getFirst();
+            int n = Math.min(budget, s.request.prompt().length - s.prefilled);
+            float[] logits;
+            try {
+                logits = runner.prefill(s, n);
+            } catch (RuntimeException e) {
+                prefilling.removeFirst();
+                fail(s, e);
+                continue;
+            }
+            budget -= n;
+            observer.prefilled(n);
+            if (s.prefilled == s.request.prompt().length) {
+                prefilling.removeFirst();
+                running.add(s);
+                emit(s, logits);
+            }
         }
-        observer.prefilled(s.request.prompt().length);
-        running.add(s);
-        emit(s, logits);
     }
 
     private void decodeStep() {
@@ -235,6 +259,8 @@ public final class Engine implements AutoCloseable {
 
     private void failAll(RuntimeException e) {
         for (RunningSequence s : List.copyOf(running)) fail(s, e);
+        for (RunningSequence s : List.copyOf(prefilling)) fail(s, e);
+        prefilling.clear();
         lock.lock();
         try {
             for (RunningSequence s : waiting) s.request.listener().onFailure(e);

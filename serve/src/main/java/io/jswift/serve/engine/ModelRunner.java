@@ -23,14 +23,19 @@ final class ModelRunner {
         this.model = model;
     }
 
-    /** Fills a new cache (room for prompt + max new tokens) with the prompt; returns the next-token logits. */
-    float[] prefill(RunningSequence s) {
+    /**
+     * Appends the next {@code n} prompt tokens of {@code s} to its cache (created at the first chunk, with room for
+     * prompt + max new tokens; positions continue from the cache's length); returns the logits after the chunk's
+     * last token (the next-token logits once the whole prompt is in).
+     */
+    float[] prefill(RunningSequence s, int n) {
         int[] prompt = s.request.prompt();
-        s.cache = model.newCache(1, prompt.length + s.request.params().maxNewTokens());
-        long[] ids = new long[prompt.length];
-        for (int i = 0; i < ids.length; i++) ids[i] = prompt[i];
-        Tensor logits = model.forward(new DecoderInput(Tensor.ofLongs(ids, 1, ids.length), null, null, s.cache, false)
+        if (s.cache == null) s.cache = model.newCache(1, prompt.length + s.request.params().maxNewTokens());
+        long[] ids = new long[n];
+        for (int i = 0; i < n; i++) ids[i] = prompt[s.prefilled + i];
+        Tensor logits = model.forward(new DecoderInput(Tensor.ofLongs(ids, 1, n), null, null, s.cache, false)
                 .to(model.device()), 1).value();
+        s.prefilled += n;
         return lastRows(logits)[0];
     }
 

@@ -8,7 +8,8 @@ final class RunningSequence implements SequenceHandle {
     final SequenceRequest request;
     final SequenceState state;
     final long submittedNanos;
-    KvCache cache;            // null until prefilled
+    KvCache cache;            // null until the first prefill chunk
+    int prefilled;            // prompt tokens in the cache
     long lastTokenNanos;
     private volatile boolean cancelled;
 

@@ -9,6 +9,7 @@ import io.jswift.serve.OpenAiServer;
 import io.jswift.serve.api.ServeConfig;
 import io.jswift.serve.engine.EngineConfig;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -81,8 +83,8 @@ public final class ServeBench {
         List<Future<Stream1>> futures = new ArrayList<>();
         try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
             for (String p : prompts) {
-                String body = json.writeValueAsString(java.util.Map.of("model", "bench", "prompt", p, "max_tokens", output, "temperature", 0,
-                        "ignore_eos", true, "stream", true, "stream_options", java.util.Map.of("include_usage", true)));
+                String body = json.writeValueAsString(Map.of("model", "bench", "prompt", p, "max_tokens", output, "temperature", 0,
+                        "ignore_eos", true, "stream", true, "stream_options", Map.of("include_usage", true)));
                 futures.add(clients.submit(() -> {
                     long start = System.nanoTime();
                     HttpResponse<Stream<String>> r = http.send(HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
@@ -97,7 +99,7 @@ public final class ServeBench {
                                 usage[0] = chunk.at("/usage/prompt_tokens").asInt();
                                 usage[1] = chunk.at("/usage/completion_tokens").asInt();
                             } else times.add(System.nanoTime());
-                        } catch (java.io.IOException e) {
+                        } catch (IOException e) {
                             throw new IllegalStateException(e);
                         }
                     });

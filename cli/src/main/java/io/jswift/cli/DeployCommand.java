@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -56,11 +57,23 @@ final class DeployCommand implements Callable<Integer> {
         ServeConfig config = new ServeConfig(host, port, List.of(id), apiKey, maxNewTokens == null ? 0 : maxNewTokens,
                 ServeConfig.DEFAULT_MAX_BODY_BYTES, new EngineConfig(maxNumSeqs, maxWaiting, maxLen, maxNumBatchedTokens));
         OpenAiServer server = new OpenAiServer(GenerationSession.open(model, lm.model()), config).start();
+        // SIGTERM / Ctrl-C: stop taking requests, let running and queued ones finish, then exit
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                boolean drained = server.shutdown(DRAIN);
+                System.err.println("jswift deploy: stopped" + (drained ? " after the last request finished" : " (requests still running after " + DRAIN.toSeconds() + " s were cut)"));
+            } catch (Exception e) {
+                System.err.println("jswift deploy: error while stopping: " + e);
+            }
+        }, "jswift-drain"));
         System.out.println("jswift deploy: serving '" + id + "' on http://" + host + ":" + server.port() + "/v1 (max_num_seqs "
                 + maxNumSeqs + ", max_model_len " + maxLen + (apiKey != null ? ", API key required" : "") + ")");
         server.join();
         return 0;
     }
+
+    /** How long SIGTERM waits for running and queued requests. */
+    private static final Duration DRAIN = Duration.ofSeconds(60);
 
     private record Adapter(String name, Path dir) {}
 

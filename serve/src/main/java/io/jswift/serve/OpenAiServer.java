@@ -9,8 +9,10 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
+import java.time.Duration;
 import java.util.concurrent.Executors;
 
 /**
@@ -18,6 +20,9 @@ import java.util.concurrent.Executors;
  * handlers on virtual threads so that each open stream costs no platform thread).
  */
 public final class OpenAiServer implements AutoCloseable {
+    /** How long stopping waits for answers in flight (their sequences have finished by then when drained). */
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+
     private final Engine engine;
     private final Server server;
     private final ServerConnector connector;
@@ -37,7 +42,9 @@ public final class OpenAiServer implements AutoCloseable {
         connector.setPort(config.port());
         connector.setIdleTimeout(600_000); // a long generation may pause between tokens only briefly, but a queued one waits
         server.addConnector(connector);
-        server.setHandler(new ApiHandler(engine, config, metrics));
+        // on stop, requests still being answered (the last events of a drained stream) finish before connections close
+        server.setHandler(new GracefulHandler(new ApiHandler(engine, config, metrics)));
+        server.setStopTimeout(STOP_TIMEOUT.toMillis());
     }
 
     /** Starts the scheduler, then listens (so /health answers once the model can serve). */
@@ -53,6 +60,16 @@ public final class OpenAiServer implements AutoCloseable {
     public Engine engine() { return engine; }
 
     public void join() throws InterruptedException { server.join(); }
+
+    /**
+     * Graceful stop (what SIGTERM does to `jswift deploy`): new requests get 503 and /health turns 503, running and
+     * queued sequences finish (up to {@code grace}), then the listener closes. Returns whether all finished in time.
+     */
+    public boolean shutdown(Duration grace) throws Exception {
+        boolean drained = engine.drain(grace);
+        close();
+        return drained;
+    }
 
     @Override
     public void close() throws Exception {

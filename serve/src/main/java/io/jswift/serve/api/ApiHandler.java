@@ -89,6 +89,7 @@ public final class ApiHandler extends Handler.Abstract {
         if (path.startsWith("/v1/")) checkKey(request);
         switch (path) {
             case "/health" -> {
+                if (engine.draining()) throw new ApiError(503, "service_unavailable", "shutting_down", null, "the server is shutting down");
                 return json(response, Map.of("status", "ok"));
             }
             case "/metrics" -> {

@@ -9,6 +9,7 @@ import io.jswift.serve.engine.QueueFullException;
 import io.jswift.serve.engine.SequenceHandle;
 import io.jswift.serve.engine.SequenceListener;
 import io.jswift.serve.engine.SequenceRequest;
+import io.jswift.serve.engine.ShuttingDownException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
@@ -61,6 +62,8 @@ final class JobRunner {
             handles = engine.submit(seqs);
         } catch (QueueFullException e) {
             throw new ApiError(429, "rate_limit_error", "queue_full", null, e.getMessage());
+        } catch (ShuttingDownException e) {
+            throw new ApiError(503, "service_unavailable", "shutting_down", null, e.getMessage());
         } catch (IllegalArgumentException e) { // the engine's own checks of the prompt and its budget
             throw ApiError.invalid(null, e.getMessage());
         }

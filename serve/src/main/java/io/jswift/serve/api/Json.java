@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /** JSON in and out of the API: strict UTF-8, bounded nesting (a deeply nested body is a 400, never a stack overflow). */
@@ -26,7 +27,7 @@ final class Json {
             node = MAPPER.readTree(body);
         } catch (JacksonException e) {
             throw ApiError.invalid(null, "the request body is not valid JSON: " + e.getOriginalMessage());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw ApiError.invalid(null, "the request body is not valid JSON (" + e.getMessage() + ")");
         }
         if (node == null || node.isMissingNode()) throw ApiError.invalid(null, "the request body is empty: a JSON object is expected");

@@ -4,6 +4,7 @@ import io.jswift.autograd.GradMode;
 import io.jswift.models.generate.GenerationSession;
 import io.jswift.models.generate.SequenceState;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -32,7 +33,8 @@ public final class Engine implements AutoCloseable {
     private final List<RunningSequence> running = new ArrayList<>();        // scheduler thread only: decoding
     private final ArrayList<RunningSequence> prefilling = new ArrayList<>(); // scheduler thread only: admitted, prompt partly in
     private volatile int runningCount;
-    private boolean paused, closed;                                         // guarded by lock
+    private boolean paused, draining, closed;                               // guarded by lock
+    private final Condition idle = lock.newCondition();                     // signalled when nothing is left to run
     private final Thread thread;
 
     public Engine(GenerationSession session, EngineConfig config, EngineObserver observer) {
@@ -53,7 +55,7 @@ public final class Engine implements AutoCloseable {
      * Queues all {@code requests} (the n choices of one API request) or none of them: their sequences start once
      * batch slots free up. Throws when the waiting queue has no room for all of them.
      */
-    public List<SequenceHandle> submit(List<SequenceRequest> requests) throws QueueFullException {
+    public List<SequenceHandle> submit(List<SequenceRequest> requests) throws QueueFullException, ShuttingDownException {
         long now = System.nanoTime();
         List<RunningSequence> seqs = new ArrayList<>();
         int vocab = session.model().config().vocabSize();
@@ -69,7 +71,7 @@ public final class Engine implements AutoCloseable {
         }
         lock.lock();
         try {
-            if (closed) throw new QueueFullException("the server is shutting down");
+            if (closed || draining) throw new ShuttingDownException();
             // a request may wait only if all its sequences fit behind what waits and what runs
             int free = config.maxWaiting() + Math.max(0, config.maxNumSeqs() - runningCount) - waiting.size();
             if (seqs.size() > free) {
@@ -121,6 +123,36 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops admitting requests (submit throws {@link ShuttingDownException}) and waits until every admitted and
+     * queued sequence has finished, or {@code timeout} passed; returns whether all finished.
+     */
+    public boolean drain(Duration timeout) throws InterruptedException {
+        long left = timeout.toNanos();
+        lock.lock();
+        try {
+            draining = true;
+            paused = false;
+            work.signalAll();
+            while (busy() && left > 0) left = idle.awaitNanos(left);
+            return !busy();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** True once {@link #drain} began. */
+    public boolean draining() {
+        lock.lock();
+        try {
+            return draining;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean busy() { return runningCount > 0 || !waiting.isEmpty(); }
+
     @Override
     public void close() {
         lock.lock();
@@ -162,12 +194,22 @@ public final class Engine implements AutoCloseable {
                 prefillChunk();
                 if (!running.isEmpty()) decodeStep();
                 runningCount = running.size() + prefilling.size();
+                if (runningCount == 0) signalIdle();
                 long cached = 0;
                 for (RunningSequence s : running) cached += s.cache.length();
                 for (RunningSequence s : prefilling) cached += s.cache == null ? 0 : s.cache.length();
                 cachedTokens = cached;
             }
             failAll(new IllegalStateException("the server is shutting down"));
+        }
+    }
+
+    private void signalIdle() {
+        lock.lock();
+        try {
+            if (waiting.isEmpty()) idle.signalAll();
+        } finally {
+            lock.unlock();
         }
     }
 

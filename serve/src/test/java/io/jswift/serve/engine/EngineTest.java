@@ -3,6 +3,7 @@ package io.jswift.serve.engine;
 import io.jswift.models.generate.GenerationSession;
 import io.jswift.models.generate.SamplingParams;
 import io.jswift.models.generate.SequenceState;
+import io.jswift.models.generate.TextGenerator.FinishReason;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.models.testing.TinyChatModels;
@@ -43,7 +44,7 @@ class EngineTest {
 
         @Override public void onStep(SequenceState.Step step) {
             if (count.getAndIncrement() == 0 && onFirst != null) onFirst.run();
-            if (step.finish() != io.jswift.models.generate.TextGenerator.FinishReason.EOS) tokens.add(step.token());
+            if (step.finish() != FinishReason.EOS) tokens.add(step.token());
             if (step.finish() != null) done.complete(tokens.stream().mapToInt(Integer::intValue).toArray());
         }
         @Override public void onFailure(RuntimeException error) { done.completeExceptionally(error); }

@@ -37,6 +37,7 @@ public final class LoraLinear extends Module implements LinearLayer, DrawsRandom
     private final Parameter magnitude; // [O] DoRA's m, null for plain LoRA
     private final Generator dropoutGenerator;
     private Tensor unmergedWeight;     // the base weight while merge() is in effect, else null
+    private boolean disabled;          // inside an AdaptersDisabled scope: forward is the base layer alone
 
     /**
      * Wraps {@code base}: A is Kaiming-uniform (PEFT's kaiming_uniform_(a=√5), U(±1/√I)) from {@code gen}, B is zero,
@@ -79,7 +80,7 @@ public final class LoraLinear extends Module implements LinearLayer, DrawsRandom
                     + x.size(-1) + " (shape " + Arrays.toString(x.shape()) + ")");
         }
         Variable w = weight.variable(), b = bias == null ? null : bias.variable();
-        if (merged()) return LinearAlgebra.linear(x, w, b);
+        if (merged() || disabled) return LinearAlgebra.linear(x, w, b);
         Variable xDropped = isTraining() && config.dropout() > 0 ? Dropout.apply(x, config.dropout(), dropoutGenerator) : x;
         Variable a = loraA.weight().variable(), bMat = loraB.weight().variable();
         if (magnitude == null) return LoraOps.lora(x, xDropped, w, b, a, bMat, scaling);
@@ -109,6 +110,14 @@ public final class LoraLinear extends Module implements LinearLayer, DrawsRandom
     }
 
     public boolean merged() { return unmergedWeight != null; }
+
+    /** Set by {@link AdaptersDisabled} only: the base layer alone answers forward (PEFT's disable_adapters). */
+    void setDisabled(boolean disabled) {
+        if (disabled && merged()) throw new IllegalStateException("cannot disable a merged adapter: unmerge it first");
+        this.disabled = disabled;
+    }
+
+    public boolean disabled() { return disabled; }
 
     /**
      * The merged weight [O, I] in the base weight's dtype, computed in f32 and rounded once; fails when any

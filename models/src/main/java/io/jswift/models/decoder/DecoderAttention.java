@@ -10,7 +10,6 @@ import io.jswift.nn.Module;
 import io.jswift.nn.RMSNorm;
 import io.jswift.nn.RotaryEmbedding;
 import io.jswift.tensor.Generator;
-import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AttentionSpec;
 
 /**
@@ -41,12 +40,7 @@ final class DecoderAttention extends Module {
         Variable v = heads(LinearLayer.child(this, "v_proj").forward(x), b, t, numKvHeads, null);
         q = Fused.rope(q, rope.cos(), rope.sin());
         k = Fused.rope(k, rope.cos(), rope.sin());
-        if (cache != null) {
-            Tensor[] kv = cache.append(layer, k.value(), v.value());
-            k = Variable.constant(kv[0]);
-            v = Variable.constant(kv[1]);
-        }
-        Variable out = Fused.attention(q, k, v, spec);                          // [B, Hq, T, D]
+        Variable out = cache != null ? cache.attend(layer, q, k, v, spec) : Fused.attention(q, k, v, spec); // [B, Hq, T, D]
         Variable merged = Views.reshape(Views.transpose(out, 1, 2), b, t, numHeads * headDim);
         return LinearLayer.child(this, "o_proj").forward(merged);
     }

@@ -79,10 +79,10 @@ public final class DecoderLm extends Module {
     /** The final-norm hidden states [B, T, C] (what the LM head reads). */
     public Variable hiddenStates(DecoderInput in) {
         int b = in.inputIds().size(0), t = in.inputIds().size(1);
-        int past = in.cache() == null ? 0 : in.cache().length();
         // what the forward creates goes where the weights are (the inputs must already be there: see Embedding)
         Device device = model.embedTokens.weight().device();
-        RotaryEmbedding.Tables rope = (in.positionIds() != null ? rotary.forPositionIds(in.positionIds()) : rotary.forRange(past, t)).to(device);
+        RotaryEmbedding.Tables rope = (in.positionIds() != null ? rotary.forPositionIds(in.positionIds())
+                : rotary.forRange(in.cache() == null ? 0 : in.cache().length(), t)).to(device);
         Tensor querySegments = in.segmentIds();
         Tensor keySegments = in.cache() != null ? in.cache().segmentsFor(querySegments, t) : querySegments;
         if (keySegments != null && querySegments == null) querySegments = Tensor.zeros(DType.I32, b, t).to(device);
@@ -105,7 +105,7 @@ public final class DecoderLm extends Module {
 
     /** A cache sized for {@code capacity} positions of {@code batch} sequences, on the weights' device. */
     public KvCache newCache(int batch, int capacity) {
-        return new KvCache(model.embedTokens.weight().value().backend(), config.numLayers(), batch, config.numKvHeads(),
+        return new DenseKvCache(model.embedTokens.weight().value().backend(), config.numLayers(), batch, config.numKvHeads(),
                 config.headDim(), capacity);
     }
 

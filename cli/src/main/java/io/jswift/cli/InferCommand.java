@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jswift.models.adapter.PeftAdapter;
 import io.jswift.models.chat.ChatTemplate;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
+import io.jswift.models.arch.Architectures;
 import io.jswift.models.generate.SamplingParams;
 import io.jswift.models.generate.TextGenerator;
 import io.jswift.models.load.LoadedModel;
@@ -52,7 +53,7 @@ final class InferCommand implements Callable<Integer> {
         Device dev = DeviceOption.open(device);
         model = AdapterBase.modelOrBase(model, adapters);
         if (!(ModelLoader.load(model, false) instanceof LoadedModel.CausalLm lm)) {
-            throw new IllegalArgumentException(model + " is not a causal language model: jswift infer chats with LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
+            throw new IllegalArgumentException(model + " is not a causal language model: jswift infer chats with " + Architectures.supportedCausalLms());
         }
         if (adapters != null) PeftAdapter.load(adapters, lm.model());
         lm.model().to(dev); // loaded on the host (memory-mapped), then copied to the device as a whole
@@ -106,7 +107,7 @@ final class InferCommand implements Callable<Integer> {
     }
 
     /** eos from the tokenizer config, config.json and generation_config.json (any of them ends a reply). */
-    private int[] eosIds(DecoderLm m, Tokenizer tokenizer) throws java.io.IOException {
+    private int[] eosIds(CausalLm m, Tokenizer tokenizer) throws java.io.IOException {
         Set<Integer> ids = new LinkedHashSet<>();
         if (tokenizer.specialTokens().eos() != null) ids.add(tokenizer.specialTokens().eos());
         for (int id : m.config().eosTokenIds()) ids.add(id);

@@ -3,6 +3,7 @@ package io.jswift.models.decoder;
 import io.jswift.autograd.Variable;
 import io.jswift.autograd.ops.Fused;
 import io.jswift.autograd.ops.Views;
+import io.jswift.models.config.AttentionConfig;
 import io.jswift.models.config.DecoderConfig;
 import io.jswift.nn.Linear;
 import io.jswift.nn.LinearLayer;
@@ -14,23 +15,28 @@ import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AttentionSpec;
 
 /**
- * HF LlamaAttention / Qwen2Attention / Qwen3Attention: q/k/v projections, (Qwen3) per-head RMSNorm of q and k,
- * RoPE, grouped-query scaled-dot-product attention, o_proj. Dims: B batch, T tokens, C hidden, D head dim.
+ * HF LlamaAttention and its deltas (Qwen2, Qwen3, Mistral): q/k/v projections, optional per-head RMSNorm of q and k
+ * (Qwen3), RoPE, grouped-query scaled-dot-product attention with an optional sliding window (Mistral; Qwen2/3 with
+ * use_sliding_window), o_proj. Dims: B batch, T tokens, C hidden, D head dim.
  */
 final class DecoderAttention extends Module {
     private final int numHeads, numKvHeads, headDim;
+    private final int window;           // sliding window of this layer, 0: none
     private final RMSNorm qNorm, kNorm; // [D] (Qwen3) or null
 
-    DecoderAttention(DecoderConfig c, Generator gen) {
+    DecoderAttention(DecoderConfig config, int layer, Generator gen) {
+        AttentionConfig c = config.attention();
+        int hidden = config.hiddenSize();
         numHeads = c.numHeads();
         numKvHeads = c.numKvHeads();
         headDim = c.headDim();
-        registerModule("q_proj", new Linear(c.hiddenSize(), numHeads * headDim, c.qkvBias(), gen));
-        registerModule("k_proj", new Linear(c.hiddenSize(), numKvHeads * headDim, c.qkvBias(), gen));
-        registerModule("v_proj", new Linear(c.hiddenSize(), numKvHeads * headDim, c.qkvBias(), gen));
-        registerModule("o_proj", new Linear(numHeads * headDim, c.hiddenSize(), c.oProjBias(), gen));
-        qNorm = c.qkNorm() ? registerModule("q_norm", new RMSNorm(headDim, c.rmsNormEps())) : null;
-        kNorm = c.qkNorm() ? registerModule("k_norm", new RMSNorm(headDim, c.rmsNormEps())) : null;
+        window = c.windowOf(layer);
+        registerModule("q_proj", new Linear(hidden, numHeads * headDim, c.qkvBias(), gen));
+        registerModule("k_proj", new Linear(hidden, numKvHeads * headDim, c.qkvBias(), gen));
+        registerModule("v_proj", new Linear(hidden, numKvHeads * headDim, c.qkvBias(), gen));
+        registerModule("o_proj", new Linear(numHeads * headDim, hidden, c.oProjBias(), gen));
+        qNorm = c.qkNorm() ? registerModule("q_norm", new RMSNorm(headDim, config.norm().eps())) : null;
+        kNorm = c.qkNorm() ? registerModule("k_norm", new RMSNorm(headDim, config.norm().eps())) : null;
     }
 
     /** x [B, T, C] → [B, T, C]; with a cache, attends over the cached positions plus these T. */
@@ -46,7 +52,7 @@ final class DecoderAttention extends Module {
             k = Variable.constant(kv[0]);
             v = Variable.constant(kv[1]);
         }
-        Variable out = Fused.attention(q, k, v, spec);                          // [B, Hq, T, D]
+        Variable out = Fused.attention(q, k, v, spec.withWindow(window)); // [B, Hq, T, D]
         Variable merged = Views.reshape(Views.transpose(out, 1, 2), b, t, numHeads * headDim);
         return LinearLayer.child(this, "o_proj").forward(merged);
     }

@@ -2,7 +2,7 @@ package io.jswift.models.generate;
 
 import io.jswift.autograd.GradMode;
 import io.jswift.models.decoder.DecoderInput;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.models.decoder.KvCache;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.Tensor;
@@ -28,11 +28,11 @@ public final class TextGenerator {
     /** Generated ids (without the eos that ended them) and why generation stopped. */
     public record Result(int[] tokens, FinishReason reason) {}
 
-    private final DecoderLm model;
+    private final CausalLm model;
     private final int[] eosIds;
     private final Function<int[], String> detokenize; // for stop strings; null when none are used
 
-    public TextGenerator(DecoderLm model, int[] eosIds, Function<int[], String> detokenize) {
+    public TextGenerator(CausalLm model, int[] eosIds, Function<int[], String> detokenize) {
         this.model = model;
         this.eosIds = eosIds.clone();
         this.detokenize = detokenize;

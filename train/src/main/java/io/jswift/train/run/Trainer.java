@@ -3,7 +3,7 @@ package io.jswift.train.run;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jswift.autograd.GradMode;
 import io.jswift.autograd.Variable;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.nn.Parameter;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.Generator;
@@ -43,7 +43,7 @@ import java.util.Map;
 public final class Trainer {
     private final String command;
     private final TrainArgs args;
-    private final DecoderLm model;
+    private final CausalLm model;
     private final TrainedWeights weights;
     private final Generator dropoutRng;
     private final Map<String, Object> argsJson;
@@ -54,7 +54,7 @@ public final class Trainer {
      * @param dropoutRng the generator every dropout of the model draws from (its offset is checkpointed)
      * @param argsJson   what goes to {@code args.json} (all flags of the command, ms-swift style)
      */
-    public Trainer(String command, TrainArgs args, DecoderLm model, TrainedWeights weights, Generator dropoutRng,
+    public Trainer(String command, TrainArgs args, CausalLm model, TrainedWeights weights, Generator dropoutRng,
                    Map<String, Object> argsJson, PrintStream out) {
         this.command = command;
         this.args = args;

@@ -26,12 +26,15 @@ import java.util.function.Function;
  */
 public final class Architectures {
     private static final List<String> ATTENTION_AND_MLP = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
+    private static final List<String> FUSED_MLP = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_up_proj", "down_proj");
 
     private static final List<Architecture> ALL = List.of(
             llamaFlow("LlamaForCausalLM", LlamaFlowConfigs::llama, "llama3"),
             llamaFlow("Qwen2ForCausalLM", LlamaFlowConfigs::qwen2, "chatml"),
             llamaFlow("Qwen3ForCausalLM", LlamaFlowConfigs::qwen3, "chatml"),
             llamaFlow("MistralForCausalLM", LlamaFlowConfigs::mistral, null),
+            llamaFlow("Olmo2ForCausalLM", LlamaFlowConfigs::olmo2, null),
+            llamaFlow("Glm4ForCausalLM", LlamaFlowConfigs::glm4, null, FUSED_MLP),
             new Architecture("ViTModel", c -> new ModelConfig.Vit(VitConfig.parse(c, false)),
                     (config, names, gen) -> new LoadedModel.Vit(new VitModel(vit(config), names.contains("pooler.dense.weight"), gen)),
                     List.of("query", "key", "value", "dense"), null),
@@ -43,9 +46,13 @@ public final class Architectures {
 
     /** A family whose data flow is Llama's: the shared {@link DecoderLm} with the options its parser sets. */
     private static Architecture llamaFlow(String hfName, Function<ConfigJson, DecoderConfig> parser, String template) {
+        return llamaFlow(hfName, parser, template, ATTENTION_AND_MLP);
+    }
+
+    private static Architecture llamaFlow(String hfName, Function<ConfigJson, DecoderConfig> parser, String template, List<String> linears) {
         return new Architecture(hfName, c -> new ModelConfig.Decoder(parser.apply(c)),
                 (config, names, gen) -> new LoadedModel.CausalLm(new DecoderLm(((ModelConfig.Decoder) config).config(), gen)),
-                ATTENTION_AND_MLP, template);
+                linears, template);
     }
 
     private static VitConfig vit(ModelConfig config) { return ((ModelConfig.Vit) config).config(); }

@@ -7,7 +7,7 @@ import java.util.List;
  * {@code slidingLayers} says per layer whether it attends only to the last {@code slidingWindow} positions
  * (transformers' {@code layer_types}: "sliding_attention"); all false when the model has no window.
  */
-public record AttentionConfig(int numHeads, int numKvHeads, int headDim, boolean qkvBias, boolean oProjBias, boolean qkNorm,
+public record AttentionConfig(int numHeads, int numKvHeads, int headDim, boolean qkvBias, boolean oProjBias, QkNorm qkNorm,
                               int slidingWindow, List<Boolean> slidingLayers) {
     public AttentionConfig {
         if (numHeads <= 0 || numKvHeads <= 0 || headDim <= 0) {

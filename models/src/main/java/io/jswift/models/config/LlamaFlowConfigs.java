@@ -6,54 +6,84 @@ import io.jswift.nn.Activation;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.DoubleFunction;
 import java.util.function.IntFunction;
 
 /**
- * config.json parsers of the families whose data flow is Llama's, each a delta of Llama's (as transformers'
- * modular files): Qwen2 = q/k/v biases always, no o_proj bias; Qwen3 = per-head q/k RMSNorm before RoPE;
- * Qwen2/Qwen3 slide on the layers from {@code max_window_layers} on when {@code use_sliding_window};
- * Mistral slides on every layer when {@code sliding_window} is set.
+ * config.json parsers of the families whose data flow is Llama's, each a delta of Llama's (as transformers' modular
+ * files): Qwen2 = q/k/v biases always, no o_proj bias; Qwen3 = per-head q/k RMSNorm before RoPE; Qwen2/Qwen3 slide on
+ * the layers from {@code max_window_layers} on when {@code use_sliding_window}; Mistral slides on every layer when
+ * {@code sliding_window} is set; OLMo 2 normalizes after attention and MLP and the whole q/k projections; GLM-4 has
+ * sandwich norms, a fused gate_up_proj and partial interleaved rotary.
  */
 public final class LlamaFlowConfigs {
     private LlamaFlowConfigs() {}
 
+    /** What a family changes in Llama's layer; {@code sliding} maps the layer count to each layer's sliding flag. */
+    private record Delta(boolean qkvBias, boolean oProjBias, QkNorm qkNorm, int window, IntFunction<List<Boolean>> sliding,
+                         DoubleFunction<NormConfig> norms, boolean fusedGateUp, boolean interleavedRope) {
+        static Delta llama(boolean bias) {
+            return new Delta(bias, bias, QkNorm.NONE, 0, layers -> Collections.nCopies(layers, false), NormConfig::llama, false, false);
+        }
+
+        Delta biases(boolean qkv, boolean o) { return new Delta(qkv, o, qkNorm, window, sliding, norms, fusedGateUp, interleavedRope); }
+
+        Delta qkNorm(QkNorm n) { return new Delta(qkvBias, oProjBias, n, window, sliding, norms, fusedGateUp, interleavedRope); }
+
+        Delta windows(int w, IntFunction<List<Boolean>> s) { return new Delta(qkvBias, oProjBias, qkNorm, w, s, norms, fusedGateUp, interleavedRope); }
+
+        Delta norms(DoubleFunction<NormConfig> n) { return new Delta(qkvBias, oProjBias, qkNorm, window, sliding, n, fusedGateUp, interleavedRope); }
+
+        Delta glmMlpAndRope() { return new Delta(qkvBias, oProjBias, qkNorm, window, sliding, norms, true, true); }
+    }
+
     public static DecoderConfig llama(ConfigJson c) {
-        boolean bias = c.optBool("attention_bias", false);
-        return decoder(c, bias, bias, false, 0, layers -> Collections.nCopies(layers, false));
+        return decoder(c, Delta.llama(c.optBool("attention_bias", false)));
     }
 
     public static DecoderConfig qwen2(ConfigJson c) {
         int window = qwenWindow(c);
-        return decoder(c, true, false, false, window, layers -> qwenSlidingLayers(c, layers, window));
+        return decoder(c, Delta.llama(false).biases(true, false).windows(window, layers -> qwenSlidingLayers(c, layers, window)));
     }
 
     public static DecoderConfig qwen3(ConfigJson c) {
-        boolean bias = c.optBool("attention_bias", false);
         int window = qwenWindow(c);
-        return decoder(c, bias, bias, true, window, layers -> qwenSlidingLayers(c, layers, window));
+        return decoder(c, Delta.llama(c.optBool("attention_bias", false)).qkNorm(QkNorm.PER_HEAD)
+                .windows(window, layers -> qwenSlidingLayers(c, layers, window)));
     }
 
     /** MistralAttention passes config.sliding_window to every layer (layer_types is ignored, as transformers warns). */
     public static DecoderConfig mistral(ConfigJson c) {
         int window = c.has("sliding_window") ? positive(c, "sliding_window") : 0;
-        return decoder(c, false, false, false, window, layers -> Collections.nCopies(layers, window > 0));
+        return decoder(c, Delta.llama(false).windows(window, layers -> Collections.nCopies(layers, window > 0)));
     }
 
-    /** The Llama config with the family's attention options; {@code sliding} maps the layer count to each layer's sliding flag. */
-    private static DecoderConfig decoder(ConfigJson c, boolean qkvBias, boolean oProjBias, boolean qkNorm, int window,
-                                         IntFunction<List<Boolean>> sliding) {
+    /** HF Olmo2DecoderLayer: x + post_attention_layernorm(attn(x)), h + post_feedforward_layernorm(mlp(h)). */
+    public static DecoderConfig olmo2(ConfigJson c) {
+        return decoder(c, Delta.llama(c.optBool("attention_bias", false)).qkNorm(QkNorm.WHOLE)
+                .norms(eps -> new NormConfig(eps, null, "post_attention_layernorm", null, "post_feedforward_layernorm")));
+    }
+
+    /** HF Glm4DecoderLayer: input → attn → post_self_attn; post_attention → mlp → post_mlp; o_proj never has a bias. */
+    public static DecoderConfig glm4(ConfigJson c) {
+        return decoder(c, Delta.llama(false).biases(c.optBool("attention_bias", true), false).glmMlpAndRope()
+                .norms(eps -> new NormConfig(eps, "input_layernorm", "post_self_attn_layernorm", "post_attention_layernorm", "post_mlp_layernorm")));
+    }
+
+    private static DecoderConfig decoder(ConfigJson c, Delta f) {
         int hidden = c.requireInt("hidden_size");
         int heads = c.requireInt("num_attention_heads");
         int layers = c.requireInt("num_hidden_layers");
         if (hidden <= 0 || heads <= 0) throw new IllegalArgumentException(c.file() + ": hidden_size and num_attention_heads must be > 0");
         try {
             AttentionConfig attention = new AttentionConfig(heads, c.optInt("num_key_value_heads", heads), c.optInt("head_dim", hidden / heads),
-                    qkvBias, oProjBias, qkNorm, window, sliding.apply(layers));
+                    f.qkvBias(), f.oProjBias(), f.qkNorm(), f.window(), f.sliding().apply(layers));
             Activation act = Activation.fromHf(c.optString("hidden_act", "silu"));
-            return new DecoderConfig(architecture(c),
-                    c.requireInt("vocab_size"), hidden, layers, attention,
-                    new MlpConfig(c.requireInt("intermediate_size"), act, c.optBool("mlp_bias", false)),
-                    RopeConfig.parse(c), new NormConfig(c.optDouble("rms_norm_eps", 1e-6)),
+            RopeConfig rope = RopeConfig.parsePartial(c, f.interleavedRope());
+            rope.rotaryDim(attention.headDim()); // checked here, with the file in the message
+            return new DecoderConfig(architecture(c), c.requireInt("vocab_size"), hidden, layers, attention,
+                    new MlpConfig(c.requireInt("intermediate_size"), act, c.optBool("mlp_bias", false), f.fusedGateUp()),
+                    rope, f.norms().apply(c.optDouble("rms_norm_eps", 1e-6)),
                     c.optBool("tie_word_embeddings", false), ModelDType.parse(c),
                     c.optIntList("bos_token_id"), c.optIntList("eos_token_id"), c.has("pad_token_id") ? c.requireInt("pad_token_id") : null);
         } catch (IllegalArgumentException e) {

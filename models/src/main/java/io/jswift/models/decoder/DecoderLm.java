@@ -40,7 +40,7 @@ public final class DecoderLm extends CausalLm {
         this.config = config;
         this.model = registerModule("model", new Backbone(config, gen));
         if (!config.tieWordEmbeddings()) registerModule("lm_head", new Linear(config.hiddenSize(), config.vocabSize(), false, gen));
-        this.rotary = new RotaryEmbedding(config.attention().headDim(), config.rope().theta(), config.rope().scaling());
+        this.rotary = new RotaryEmbedding(config.rope().rotaryDim(config.attention().headDim()), config.rope().theta(), config.rope().scaling());
     }
 
     @Override

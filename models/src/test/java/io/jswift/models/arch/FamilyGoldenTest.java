@@ -14,12 +14,13 @@ import io.jswift.nn.lora.LoraInjector;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.io.SafetensorsFile;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static io.jswift.tensor.testing.TensorAssert.relL2;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,6 +34,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FamilyGoldenTest {
     private static final double SGD_LR = 0.05; // as the fixture script
 
+    /** Each exercises what is peculiar to its family (see the fixture script). */
+    static Stream<String> families() {
+        return Stream.of("mistral-f32", "olmo2-f32", "glm4-f32");
+    }
+
     static Path fixture(String name) throws Exception {
         return Path.of(FamilyGoldenTest.class.getResource("/models/" + name + "/config.json").toURI()).getParent();
     }
@@ -42,7 +48,7 @@ class FamilyGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"mistral-f32"})
+    @MethodSource("families")
     void logitsAndLossMatchTransformers(String name) throws Exception {
         CausalLm model = load(name, false);
         SafetensorsFile exp = SafetensorsFile.open(fixture(name).resolve("expected.safetensors"));
@@ -58,7 +64,7 @@ class FamilyGoldenTest {
 
     /** Prefill of 3 tokens, then one token at a time past the window: every step equals the full forward's row. */
     @ParameterizedTest
-    @ValueSource(strings = {"mistral-f32"})
+    @MethodSource("families")
     void kvCacheDecodeEqualsTheFullForward(String name) throws Exception {
         CausalLm model = load(name, false);
         Tensor ids = SafetensorsFile.open(fixture(name).resolve("expected.safetensors")).tensor("input_ids");
@@ -77,7 +83,7 @@ class FamilyGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"mistral-f32"})
+    @MethodSource("families")
     void fullTrainingStepMatchesTorchAutograd(String name) throws Exception {
         CausalLm model = load(name, true);
         SafetensorsFile exp = SafetensorsFile.open(fixture(name).resolve("expected.safetensors"));
@@ -93,7 +99,7 @@ class FamilyGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"mistral-f32"})
+    @MethodSource("families")
     void loraTrainingStepMatchesPeft(String name) throws Exception {
         CausalLm model = load(name, false);
         Path adapter = fixture(name).resolve("lora");

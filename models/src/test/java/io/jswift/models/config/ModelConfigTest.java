@@ -45,8 +45,9 @@ class ModelConfigTest {
     void familiesDifferOnlyByFlags() throws Exception {
         DecoderConfig qwen2 = decoder("qwen2-f32"), qwen3 = decoder("qwen3-f32"), bf16 = decoder("qwen3-bf16");
         assertTrue(qwen2.attention().qkvBias());
-        assertFalse(qwen2.attention().oProjBias() || qwen2.attention().qkNorm());
-        assertTrue(qwen3.attention().qkNorm());
+        assertFalse(qwen2.attention().oProjBias());
+        assertEquals(QkNorm.NONE, qwen2.attention().qkNorm());
+        assertEquals(QkNorm.PER_HEAD, qwen3.attention().qkNorm());
         assertEquals(32, qwen3.attention().headDim()); // explicit head_dim, not hidden / heads = 16
         assertEquals(DType.BF16, bf16.dtype());
         assertEquals(DType.BF16, decoder("llama-bf16-sharded").dtype());

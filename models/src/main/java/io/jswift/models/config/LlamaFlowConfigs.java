@@ -14,27 +14,32 @@ import java.util.function.IntFunction;
  * files): Qwen2 = q/k/v biases always, no o_proj bias; Qwen3 = per-head q/k RMSNorm before RoPE; Qwen2/Qwen3 slide on
  * the layers from {@code max_window_layers} on when {@code use_sliding_window}; Mistral slides on every layer when
  * {@code sliding_window} is set; OLMo 2 normalizes after attention and MLP and the whole q/k projections; GLM-4 has
- * sandwich norms, a fused gate_up_proj and partial interleaved rotary.
+ * sandwich norms, a fused gate_up_proj and partial interleaved rotary; Phi-3 fuses qkv_proj and gate_up_proj, slides on
+ * every layer and may use LongRoPE.
  */
 public final class LlamaFlowConfigs {
     private LlamaFlowConfigs() {}
 
     /** What a family changes in Llama's layer; {@code sliding} maps the layer count to each layer's sliding flag. */
     private record Delta(boolean qkvBias, boolean oProjBias, QkNorm qkNorm, int window, IntFunction<List<Boolean>> sliding,
-                         DoubleFunction<NormConfig> norms, boolean fusedGateUp, boolean interleavedRope) {
+                         DoubleFunction<NormConfig> norms, boolean fusedQkv, boolean fusedGateUp, boolean interleavedRope) {
         static Delta llama(boolean bias) {
-            return new Delta(bias, bias, QkNorm.NONE, 0, layers -> Collections.nCopies(layers, false), NormConfig::llama, false, false);
+            return new Delta(bias, bias, QkNorm.NONE, 0, layers -> Collections.nCopies(layers, false), NormConfig::llama, false, false, false);
         }
 
-        Delta biases(boolean qkv, boolean o) { return new Delta(qkv, o, qkNorm, window, sliding, norms, fusedGateUp, interleavedRope); }
+        Delta biases(boolean qkv, boolean o) { return new Delta(qkv, o, qkNorm, window, sliding, norms, fusedQkv, fusedGateUp, interleavedRope); }
 
-        Delta qkNorm(QkNorm n) { return new Delta(qkvBias, oProjBias, n, window, sliding, norms, fusedGateUp, interleavedRope); }
+        Delta qkNorm(QkNorm n) { return new Delta(qkvBias, oProjBias, n, window, sliding, norms, fusedQkv, fusedGateUp, interleavedRope); }
 
-        Delta windows(int w, IntFunction<List<Boolean>> s) { return new Delta(qkvBias, oProjBias, qkNorm, w, s, norms, fusedGateUp, interleavedRope); }
+        Delta windows(int w, IntFunction<List<Boolean>> s) {
+            return new Delta(qkvBias, oProjBias, qkNorm, w, s, norms, fusedQkv, fusedGateUp, interleavedRope);
+        }
 
-        Delta norms(DoubleFunction<NormConfig> n) { return new Delta(qkvBias, oProjBias, qkNorm, window, sliding, n, fusedGateUp, interleavedRope); }
+        Delta norms(DoubleFunction<NormConfig> n) { return new Delta(qkvBias, oProjBias, qkNorm, window, sliding, n, fusedQkv, fusedGateUp, interleavedRope); }
 
-        Delta glmMlpAndRope() { return new Delta(qkvBias, oProjBias, qkNorm, window, sliding, norms, true, true); }
+        Delta fused(boolean qkv, boolean gateUp) { return new Delta(qkvBias, oProjBias, qkNorm, window, sliding, norms, qkv, gateUp, interleavedRope); }
+
+        Delta interleaving() { return new Delta(qkvBias, oProjBias, qkNorm, window, sliding, norms, fusedQkv, fusedGateUp, true); }
     }
 
     public static DecoderConfig llama(ConfigJson c) {
@@ -66,8 +71,14 @@ public final class LlamaFlowConfigs {
 
     /** HF Glm4DecoderLayer: input → attn → post_self_attn; post_attention → mlp → post_mlp; o_proj never has a bias. */
     public static DecoderConfig glm4(ConfigJson c) {
-        return decoder(c, Delta.llama(false).biases(c.optBool("attention_bias", true), false).glmMlpAndRope()
+        return decoder(c, Delta.llama(false).biases(c.optBool("attention_bias", true), false).fused(false, true).interleaving()
                 .norms(eps -> new NormConfig(eps, "input_layernorm", "post_self_attn_layernorm", "post_attention_layernorm", "post_mlp_layernorm")));
+    }
+
+    /** HF Phi3: fused qkv_proj and gate_up_proj, no biases, config.sliding_window on every layer, LongRoPE. */
+    public static DecoderConfig phi3(ConfigJson c) {
+        int window = c.has("sliding_window") ? positive(c, "sliding_window") : 0;
+        return decoder(c, Delta.llama(false).fused(true, true).windows(window, layers -> Collections.nCopies(layers, window > 0)));
     }
 
     private static DecoderConfig decoder(ConfigJson c, Delta f) {
@@ -77,7 +88,7 @@ public final class LlamaFlowConfigs {
         if (hidden <= 0 || heads <= 0) throw new IllegalArgumentException(c.file() + ": hidden_size and num_attention_heads must be > 0");
         try {
             AttentionConfig attention = new AttentionConfig(heads, c.optInt("num_key_value_heads", heads), c.optInt("head_dim", hidden / heads),
-                    f.qkvBias(), f.oProjBias(), f.qkNorm(), f.window(), f.sliding().apply(layers));
+                    f.qkvBias(), f.oProjBias(), f.qkNorm(), f.window(), f.sliding().apply(layers), f.fusedQkv());
             Activation act = Activation.fromHf(c.optString("hidden_act", "silu"));
             RopeConfig rope = RopeConfig.parsePartial(c, f.interleavedRope());
             rope.rotaryDim(attention.headDim()); // checked here, with the file in the message

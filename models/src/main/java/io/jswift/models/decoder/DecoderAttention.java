@@ -16,7 +16,7 @@ import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AttentionSpec;
 
 /**
- * HF LlamaAttention and its deltas: q/k/v projections, optional RMSNorm of q and k (per head: Qwen3; over the whole
+ * HF LlamaAttention and its deltas: q/k/v projections (or one fused qkv_proj: Phi-3), optional RMSNorm of q and k (per head: Qwen3; over the whole
  * projection: OLMo 2), RoPE on all or the first R dims of each head (with GLM's interleaved pairs), grouped-query
  * scaled-dot-product attention with an optional sliding window (Mistral; Qwen2/3 with use_sliding_window), o_proj.
  * Dims: B batch, T tokens, C hidden, D head dim, R rotary dims.
@@ -27,6 +27,7 @@ final class DecoderAttention extends Module {
     private final QkNorm qkNorm;
     private final RMSNorm qNorm, kNorm; // [D] or [H·D], or null
     private final Tensor pairOrder;     // [D] I64: interleaved pairs (2i, 2i+1) of the rotary dims moved to (i, i + R/2); or null
+    private final boolean fusedQkv;
 
     DecoderAttention(DecoderConfig config, int layer, Generator gen) {
         AttentionConfig c = config.attention();
@@ -36,9 +37,14 @@ final class DecoderAttention extends Module {
         headDim = c.headDim();
         window = c.windowOf(layer);
         qkNorm = c.qkNorm();
-        registerModule("q_proj", new Linear(hidden, numHeads * headDim, c.qkvBias(), gen));
-        registerModule("k_proj", new Linear(hidden, numKvHeads * headDim, c.qkvBias(), gen));
-        registerModule("v_proj", new Linear(hidden, numKvHeads * headDim, c.qkvBias(), gen));
+        fusedQkv = c.fusedQkv();
+        if (fusedQkv) {
+            registerModule("qkv_proj", new Linear(hidden, (numHeads + 2 * numKvHeads) * headDim, c.qkvBias(), gen));
+        } else {
+            registerModule("q_proj", new Linear(hidden, numHeads * headDim, c.qkvBias(), gen));
+            registerModule("k_proj", new Linear(hidden, numKvHeads * headDim, c.qkvBias(), gen));
+            registerModule("v_proj", new Linear(hidden, numKvHeads * headDim, c.qkvBias(), gen));
+        }
         registerModule("o_proj", new Linear(numHeads * headDim, hidden, c.oProjBias(), gen));
         int qNormDim = qkNorm == QkNorm.WHOLE ? numHeads * headDim : headDim, kNormDim = qkNorm == QkNorm.WHOLE ? numKvHeads * headDim : headDim;
         qNorm = qkNorm != QkNorm.NONE ? registerModule("q_norm", new RMSNorm(qNormDim, config.norm().eps())) : null;
@@ -64,9 +70,10 @@ final class DecoderAttention extends Module {
     /** x [B, T, C] → [B, T, C]; with a cache, attends over the cached positions plus these T. */
     Variable forward(Variable x, RotaryEmbedding.Tables rope, AttentionSpec spec, KvCache cache, int layer) {
         int b = x.size(0), t = x.size(1);
-        Variable q = rotate(heads(LinearLayer.child(this, "q_proj").forward(x), b, t, numHeads, qNorm), rope);
-        Variable k = rotate(heads(LinearLayer.child(this, "k_proj").forward(x), b, t, numKvHeads, kNorm), rope);
-        Variable v = heads(LinearLayer.child(this, "v_proj").forward(x), b, t, numKvHeads, null);
+        Variable[] qkv = project(x);
+        Variable q = rotate(heads(qkv[0], b, t, numHeads, qNorm), rope);
+        Variable k = rotate(heads(qkv[1], b, t, numKvHeads, kNorm), rope);
+        Variable v = heads(qkv[2], b, t, numKvHeads, null);
         if (cache != null) {
             Tensor[] kv = cache.append(layer, k.value(), v.value());
             k = Variable.constant(kv[0]);
@@ -75,6 +82,17 @@ final class DecoderAttention extends Module {
         Variable out = Fused.attention(q, k, v, spec.withWindow(window)); // [B, Hq, T, D]
         Variable merged = Views.reshape(Views.transpose(out, 1, 2), b, t, numHeads * headDim);
         return LinearLayer.child(this, "o_proj").forward(merged);
+    }
+
+    /** q [B, T, Hq·D], k and v [B, T, Hkv·D]: three projections, or the q | k | v column blocks of qkv_proj (HF Phi3). */
+    private Variable[] project(Variable x) {
+        if (!fusedQkv) {
+            return new Variable[]{LinearLayer.child(this, "q_proj").forward(x), LinearLayer.child(this, "k_proj").forward(x),
+                    LinearLayer.child(this, "v_proj").forward(x)};
+        }
+        Variable all = LinearLayer.child(this, "qkv_proj").forward(x);
+        int q = numHeads * headDim, kv = numKvHeads * headDim;
+        return new Variable[]{Views.narrow(all, 2, 0, q), Views.narrow(all, 2, q, kv), Views.narrow(all, 2, q + kv, kv)};
     }
 
     /** [B, H, T, D] with RoPE on its first R dims (the tables are [T, R] or [B, T, R]). */

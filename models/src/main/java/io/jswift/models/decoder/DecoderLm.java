@@ -40,7 +40,9 @@ public final class DecoderLm extends CausalLm {
         this.config = config;
         this.model = registerModule("model", new Backbone(config, gen));
         if (!config.tieWordEmbeddings()) registerModule("lm_head", new Linear(config.hiddenSize(), config.vocabSize(), false, gen));
-        this.rotary = new RotaryEmbedding(config.rope().rotaryDim(config.attention().headDim()), config.rope().theta(), config.rope().scaling());
+        int rotaryDim = config.rope().rotaryDim(config.attention().headDim());
+        this.rotary = config.rope().longRope() != null ? new RotaryEmbedding(rotaryDim, config.rope().theta(), config.rope().longRope())
+                : new RotaryEmbedding(rotaryDim, config.rope().theta(), config.rope().scaling());
     }
 
     @Override
@@ -80,6 +82,12 @@ public final class DecoderLm extends CausalLm {
     public Variable hiddenStates(DecoderInput in) {
         int b = in.inputIds().size(0), t = in.inputIds().size(1);
         int past = in.cache() == null ? 0 : in.cache().length();
+        if (past > 0 && rotary.longFrom() != Integer.MAX_VALUE && rotary.switchesBetween(maxPosition(in, past, t) - t, maxPosition(in, past, t))) {
+            // transformers re-encodes the whole sequence at that point (Phi3ForCausalLM.prepare_inputs_for_generation)
+            throw new IllegalStateException("LongRoPE switches to its long factors past " + rotary.longFrom() + " positions, which this cached"
+                    + " decode crosses (" + past + " cached + " + t + "): the cached keys were rotated with the short factors; re-run the"
+                    + " whole sequence without a cache instead");
+        }
         // what the forward creates goes where the weights are (the inputs must already be there: see Embedding)
         Device device = model.embedTokens.weight().device();
         RotaryEmbedding.Tables rope = (in.positionIds() != null ? rotary.forPositionIds(in.positionIds()) : rotary.forRange(past, t)).to(device);
@@ -101,6 +109,14 @@ public final class DecoderLm extends CausalLm {
         }
         if (in.cache() != null) in.cache().advance(t);
         return model.norm.forward(x);
+    }
+
+    /** The largest position id of this call (each row's position advances by T per call). */
+    private static long maxPosition(DecoderInput in, int past, int t) {
+        if (in.positionIds() == null) return past + t - 1;
+        long max = 0;
+        for (long p : in.positionIds().toLongArray()) max = Math.max(max, p);
+        return max;
     }
 
     @Override

@@ -34,7 +34,7 @@ class ArchitecturesTest {
     void namesAreUniqueAndCausalLmsAreListed() {
         Set<String> seen = new HashSet<>();
         for (Architecture a : Architectures.all()) assertTrue(seen.add(a.hfName()), "listed twice: " + a.hfName());
-        assertEquals("LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, MistralForCausalLM, Olmo2ForCausalLM, Glm4ForCausalLM",
+        assertEquals("LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, MistralForCausalLM, Olmo2ForCausalLM, Glm4ForCausalLM, Phi3ForCausalLM",
                 Architectures.supportedCausalLms());
         assertTrue(Architectures.supported().endsWith("ViTModel, ViTForImageClassification"), Architectures.supported());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Architectures.of("GPT2LMHeadModel", dir));
@@ -44,7 +44,7 @@ class ArchitecturesTest {
     /** PEFT's all-linear on each family's tiny checkpoint wraps exactly the layers the registry lists. */
     @ParameterizedTest
     @CsvSource({"llama-f32, LlamaForCausalLM", "qwen2-f32, Qwen2ForCausalLM", "qwen3-f32, Qwen3ForCausalLM", "mistral-f32, MistralForCausalLM",
-            "olmo2-f32, Olmo2ForCausalLM", "glm4-f32, Glm4ForCausalLM"})
+            "olmo2-f32, Olmo2ForCausalLM", "glm4-f32, Glm4ForCausalLM", "phi3-f32, Phi3ForCausalLM"})
     void allLinearTargetsAreWhatLoraWraps(String fixture, String arch) throws Exception {
         CausalLm model = FamilyGoldenTest.load(fixture, false);
         assertEquals(arch, model.config().architecture());
@@ -60,6 +60,24 @@ class ArchitecturesTest {
         CausalLm model = DecoderInit.initialize(Architectures.newCausalLm(c, null), 0.02, new Generator(7));
         assertEquals(c, model.config());
         assertFalse(model.namedParameters().get("model.layers.1.mlp.down_proj.weight").value().isMeta());
+    }
+
+    /** Phi-3 checkpoints written by transformers 4: rope_scaling with type "su", original_max_position_embeddings at the top. */
+    @Test
+    void longRopeInTheTransformers4Layout() throws Exception {
+        Files.writeString(dir.resolve("config.json"), """
+                {"architectures": ["Phi3ForCausalLM"], "vocab_size": 10, "hidden_size": 16, "intermediate_size": 16,
+                 "num_hidden_layers": 1, "num_attention_heads": 2, "max_position_embeddings": 131072,
+                 "original_max_position_embeddings": 4096, "sliding_window": 262144,
+                 "rope_scaling": {"type": "su", "short_factor": [1, 1, 1, 1], "long_factor": [2, 3, 4, 5]}}""");
+        DecoderConfig c = ((ModelConfig.Decoder) Architectures.readConfig(dir)).config();
+        assertEquals(4096, c.rope().longRope().originalMaxPositionEmbeddings());
+        assertEquals(Math.sqrt(1 + Math.log(32) / Math.log(4096)), c.rope().longRope().attentionFactor(), 1e-12);
+        assertTrue(c.attention().fusedQkv() && c.mlp().fusedGateUp());
+        assertEquals(262144, c.attention().windowOf(0));
+        Files.writeString(dir.resolve("config.json"), Files.readString(dir.resolve("config.json")).replace("[2, 3, 4, 5]", "[2, 3]"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Architectures.readConfig(dir));
+        assertTrue(e.getMessage().contains("short_factor and long_factor differ in length"), e.getMessage());
     }
 
     @Test

@@ -13,6 +13,7 @@ import io.jswift.nn.Parameter;
 import io.jswift.nn.lora.LoraInjector;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.io.SafetensorsFile;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -24,6 +25,7 @@ import java.util.stream.Stream;
 
 import static io.jswift.tensor.testing.TensorAssert.relL2;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -36,7 +38,7 @@ class FamilyGoldenTest {
 
     /** Each exercises what is peculiar to its family (see the fixture script). */
     static Stream<String> families() {
-        return Stream.of("mistral-f32", "olmo2-f32", "glm4-f32");
+        return Stream.of("mistral-f32", "olmo2-f32", "glm4-f32", "phi3-f32");
     }
 
     static Path fixture(String name) throws Exception {
@@ -62,13 +64,16 @@ class FamilyGoldenTest {
         }
     }
 
-    /** Prefill of 3 tokens, then one token at a time past the window: every step equals the full forward's row. */
+    /**
+     * Prefill of T - 4 tokens (past Mistral's window of 4 and Phi-3's LongRoPE switch at 8), then one token at a time:
+     * every step equals the full forward's row.
+     */
     @ParameterizedTest
     @MethodSource("families")
     void kvCacheDecodeEqualsTheFullForward(String name) throws Exception {
         CausalLm model = load(name, false);
         Tensor ids = SafetensorsFile.open(fixture(name).resolve("expected.safetensors")).tensor("input_ids");
-        int t = ids.size(1), prefix = 3;
+        int t = ids.size(1), prefix = t - 4;
         try (var s = GradMode.noGrad()) {
             Tensor full = model.forward(DecoderInput.of(ids)).value();
             KvCache cache = model.newCache(1, t);
@@ -79,6 +84,26 @@ class FamilyGoldenTest {
                 double err = relL2(step, full.narrow(1, i, 1));
                 assertTrue(err < 1e-5, name + " decode step " + i + " rel. error " + err);
             }
+        }
+    }
+
+    /** LongRoPE: an input within the original context takes the short factors, as transformers does. */
+    @Test
+    void longRopeShortInputsUseTheShortFactors() throws Exception {
+        CausalLm model = load("phi3-f32", false);
+        SafetensorsFile exp = SafetensorsFile.open(fixture("phi3-f32").resolve("expected.safetensors"));
+        Tensor shortIds = exp.tensor("input_ids").narrow(1, 0, 6).contiguous();
+        try (var s = GradMode.noGrad()) {
+            Tensor logits = model.forward(DecoderInput.of(shortIds)).value();
+            double err = relL2(logits.reshape(6, -1), exp.tensor("short_logits"));
+            assertTrue(err < 1e-4, "short-context logits rel. L2 error " + err);
+            // a cached decode from 6 to 13 positions crosses the switch at 8: refused, not silently mixed
+            KvCache cache = model.newCache(1, 13);
+            model.forward(new DecoderInput(shortIds, null, null, cache, false));
+            Tensor more = exp.tensor("input_ids").narrow(1, 6, 3).contiguous();
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> model.forward(new DecoderInput(more, null, null, cache, false)));
+            assertTrue(e.getMessage().contains("LongRoPE switches to its long factors past 8 positions"), e.getMessage());
         }
     }
 

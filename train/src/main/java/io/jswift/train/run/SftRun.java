@@ -2,7 +2,8 @@ package io.jswift.train.run;
 
 import io.jswift.models.adapter.PeftAdapter;
 import io.jswift.models.chat.ChatTemplate;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
+import io.jswift.models.arch.Architectures;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.models.tokenizer.Tokenizer;
@@ -67,9 +68,9 @@ public final class SftRun {
         boolean hasTokenizer = Files.isRegularFile(dir.resolve("tokenizer.json"));
         LoadedModel loaded = ModelLoader.load(dir, tuner.isFull());
         if (!(loaded instanceof LoadedModel.CausalLm lm)) {
-            throw new IllegalArgumentException(dir + " is not a causal language model: jswift sft trains LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
+            throw new IllegalArgumentException(dir + " is not a causal language model: jswift sft trains " + Architectures.supportedCausalLms());
         }
-        DecoderLm model = lm.model();
+        CausalLm model = lm.model();
         Generator rng = new Generator(args.seed()); // LoRA init, then every dropout draw (its offset is checkpointed)
         TrainedWeights weights;
         if (tuner.isFull()) {

@@ -1,6 +1,7 @@
 package io.jswift.cli;
 
 import io.jswift.models.adapter.PeftAdapter;
+import io.jswift.models.arch.Architectures;
 import io.jswift.models.generate.GenerationSession;
 import io.jswift.models.generate.SamplingParams;
 import io.jswift.models.generate.TextStream;
@@ -46,7 +47,7 @@ final class InferCommand implements Callable<Integer> {
         Device dev = DeviceOption.open(device);
         model = AdapterBase.modelOrBase(model, adapters);
         if (!(ModelLoader.load(model, false) instanceof LoadedModel.CausalLm lm)) {
-            throw new IllegalArgumentException(model + " is not a causal language model: jswift infer chats with LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
+            throw new IllegalArgumentException(model + " is not a causal language model: jswift infer chats with " + Architectures.supportedCausalLms());
         }
         if (adapters != null) PeftAdapter.load(adapters, lm.model());
         lm.model().to(dev); // loaded on the host (memory-mapped), then copied to the device as a whole

@@ -1,7 +1,7 @@
 package io.jswift.models.generate;
 
 import io.jswift.models.chat.ChatTemplate;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.models.tokenizer.Tokenizer;
 
 import java.io.IOException;
@@ -18,13 +18,13 @@ import java.util.Set;
  * ({@link #generate} runs a static batch, the server a continuous one through {@link #newSequence}).
  */
 public final class GenerationSession {
-    private final DecoderLm model;
+    private final CausalLm model;
     private final Tokenizer tokenizer;
     private final ChatTemplate template;
     private final GenerationConfig config;
     private final int[] eosIds;
 
-    public GenerationSession(DecoderLm model, Tokenizer tokenizer, ChatTemplate template, GenerationConfig config) {
+    public GenerationSession(CausalLm model, Tokenizer tokenizer, ChatTemplate template, GenerationConfig config) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.template = template;
@@ -33,13 +33,13 @@ public final class GenerationSession {
     }
 
     /** Tokenizer, chat template and generation_config.json of {@code modelDir}, for {@code model} loaded from there. */
-    public static GenerationSession open(Path modelDir, DecoderLm model) throws IOException {
+    public static GenerationSession open(Path modelDir, CausalLm model) throws IOException {
         return new GenerationSession(model, Tokenizer.fromDirectory(modelDir), ChatTemplate.fromDirectory(modelDir),
                 GenerationConfig.read(modelDir));
     }
 
     /** Any of these ends a reply: the tokenizer's eos, config.json's and generation_config.json's eos_token_id. */
-    static int[] eosIds(Tokenizer tokenizer, DecoderLm model, GenerationConfig config) {
+    static int[] eosIds(Tokenizer tokenizer, CausalLm model, GenerationConfig config) {
         Set<Integer> ids = new LinkedHashSet<>();
         if (tokenizer.specialTokens().eos() != null) ids.add(tokenizer.specialTokens().eos());
         for (int id : model.config().eosTokenIds()) ids.add(id);
@@ -83,7 +83,7 @@ public final class GenerationSession {
         return new TextGenerator(model, eosIds, tokenizer).generate(prompts, params, listener);
     }
 
-    public DecoderLm model() { return model; }
+    public CausalLm model() { return model; }
 
     public Tokenizer tokenizer() { return tokenizer; }
 

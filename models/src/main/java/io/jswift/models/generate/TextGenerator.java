@@ -2,7 +2,7 @@ package io.jswift.models.generate;
 
 import io.jswift.autograd.GradMode;
 import io.jswift.models.decoder.DecoderInput;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.models.decoder.KvCache;
 import io.jswift.models.tokenizer.Tokenizer;
 import io.jswift.tensor.DType;
@@ -29,11 +29,11 @@ public final class TextGenerator {
     /** Generated ids (without the eos that ended them) and why generation stopped. */
     public record Result(int[] tokens, FinishReason reason) {}
 
-    private final DecoderLm model;
+    private final CausalLm model;
     private final int[] eosIds;
     private final Tokenizer tokenizer; // decodes the text for stop strings; null when none are used
 
-    public TextGenerator(DecoderLm model, int[] eosIds, Tokenizer tokenizer) {
+    public TextGenerator(CausalLm model, int[] eosIds, Tokenizer tokenizer) {
         this.model = model;
         this.eosIds = eosIds.clone();
         this.tokenizer = tokenizer;

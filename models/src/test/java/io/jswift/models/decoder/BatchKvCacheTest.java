@@ -1,6 +1,7 @@
 package io.jswift.models.decoder;
 
 import io.jswift.autograd.GradMode;
+import io.jswift.models.CausalLm;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.models.testing.TinyChatModels;
@@ -18,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class BatchKvCacheTest {
     @Test
     void batchedDecodeOfRaggedRowsEqualsEachRowAlone() throws Exception {
-        DecoderLm m = ((LoadedModel.CausalLm) ModelLoader.load(TinyChatModels.checkpoint("qwen3-f32"), false)).model();
+        CausalLm m = ((LoadedModel.CausalLm) ModelLoader.load(TinyChatModels.checkpoint("qwen3-f32"), false)).model();
         List<int[]> prompts = List.of(new int[]{5, 17, 99, 3, 42, 8, 77}, new int[]{11, 12}, new int[]{120, 4, 66, 9});
         int steps = 5;
         try (var g = GradMode.noGrad()) {

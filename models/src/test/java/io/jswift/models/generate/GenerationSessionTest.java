@@ -2,7 +2,7 @@ package io.jswift.models.generate;
 
 import io.jswift.autograd.GradMode;
 import io.jswift.models.decoder.DecoderInput;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.models.testing.TinyChatModels;
@@ -28,7 +28,7 @@ class GenerationSessionTest {
     Path dir;
 
     private GenerationSession session(Path model) throws Exception {
-        DecoderLm lm = ((LoadedModel.CausalLm) ModelLoader.load(model, false)).model();
+        CausalLm lm = ((LoadedModel.CausalLm) ModelLoader.load(model, false)).model();
         return GenerationSession.open(model, lm);
     }
 
@@ -163,7 +163,7 @@ class GenerationSessionTest {
         assertEquals(full.substring(0, full.indexOf(stop)), text.toString());
     }
 
-    private static float[] lastLogits(DecoderLm m, List<Integer> ids) {
+    private static float[] lastLogits(CausalLm m, List<Integer> ids) {
         long[] x = ids.stream().mapToLong(Integer::longValue).toArray();
         try (var g = GradMode.noGrad()) {
             return m.forward(DecoderInput.of(Tensor.ofLongs(x, 1, x.length))).value().select(0, 0).select(0, x.length - 1).toFloatArray();

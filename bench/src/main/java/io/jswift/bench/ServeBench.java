@@ -45,7 +45,7 @@ public final class ServeBench {
         lm.model().train(false);
         GenerationSession session = GenerationSession.open(dir, lm.model());
         int maxSeqs = Arrays.stream(levels).max().orElse(1);
-        int maxLen = Math.min(lm.model().config().maxPositionEmbeddings(), promptTokens * 2 + output + 16);
+        int maxLen = Math.min(lm.model().config().rope().maxPositionEmbeddings(), promptTokens * 2 + output + 16);
         try (OpenAiServer server = new OpenAiServer(session, new ServeConfig("127.0.0.1", 0, List.of("bench"), null, 0,
                 ServeConfig.DEFAULT_MAX_BODY_BYTES, new EngineConfig(maxSeqs, 4 * maxSeqs, maxLen, EngineConfig.DEFAULT_PREFILL_CHUNK))).start();
              ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {

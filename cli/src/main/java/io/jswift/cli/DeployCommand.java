@@ -48,7 +48,7 @@ final class DeployCommand implements Callable<Integer> {
         }
         if (adapter != null) PeftAdapter.load(adapter.dir(), lm.model());
         lm.model().to(dev);
-        int positions = lm.model().config().maxPositionEmbeddings();
+        int positions = lm.model().config().rope().maxPositionEmbeddings();
         int maxLen = maxModelLen == null ? positions : maxModelLen;
         if (maxLen > positions) {
             throw new IllegalArgumentException("--max_model_len " + maxLen + " exceeds the model's max_position_embeddings (" + positions + ")");

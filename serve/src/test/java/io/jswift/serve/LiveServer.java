@@ -1,6 +1,6 @@
 package io.jswift.serve;
 
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.models.generate.GenerationSession;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
@@ -24,7 +24,7 @@ final class LiveServer implements AutoCloseable {
         reference = GenerationSession.open(modelDir, load(modelDir));
     }
 
-    static DecoderLm load(Path dir) throws Exception {
+    static CausalLm load(Path dir) throws Exception {
         return ((LoadedModel.CausalLm) ModelLoader.load(dir, false)).model();
     }
 

@@ -58,7 +58,7 @@ public final class Engine implements AutoCloseable {
     public List<SequenceHandle> submit(List<SequenceRequest> requests) throws QueueFullException, ShuttingDownException {
         long now = System.nanoTime();
         List<RunningSequence> seqs = new ArrayList<>();
-        int vocab = session.model().config().vocabSize();
+        int vocab = session.model().vocabSize();
         for (SequenceRequest r : requests) {
             for (int id : r.prompt()) {
                 if (id < 0 || id >= vocab) throw new IllegalArgumentException("prompt token id " + id + " is outside the model's vocabulary [0, " + vocab + ")");

@@ -1,8 +1,8 @@
 package io.jswift.serve.engine;
 
+import io.jswift.models.CausalLm;
 import io.jswift.models.decoder.BatchKvCache;
 import io.jswift.models.decoder.DecoderInput;
-import io.jswift.models.decoder.DecoderLm;
 import io.jswift.models.decoder.KvCache;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.Tensor;
@@ -17,9 +17,9 @@ import java.util.List;
  * Called with gradients off, on the scheduler thread only.
  */
 final class ModelRunner {
-    private final DecoderLm model;
+    private final CausalLm model;
 
-    ModelRunner(DecoderLm model) {
+    ModelRunner(CausalLm model) {
         this.model = model;
     }
 

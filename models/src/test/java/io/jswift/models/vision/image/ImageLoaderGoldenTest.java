@@ -1,0 +1,50 @@
+package io.jswift.models.vision.image;
+
+import io.jswift.tensor.io.SafetensorsFile;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Decoded pixels equal what transformers' load_image (PIL open, exif_transpose, convert("RGB")) returns. */
+class ImageLoaderGoldenTest {
+    @Test
+    void everyPngDecodesExactlyAsPil() throws Exception {
+        SafetensorsFile f = ImageFixtures.expected();
+        int checked = 0;
+        for (String name : ImageFixtures.names(f, "decoded.")) {
+            if (!name.endsWith(".png")) continue;
+            RgbImage got = ImageLoader.read(ImageFixtures.image(name));
+            ImageFixtures.Diff d = ImageFixtures.diff(got, ImageFixtures.rgb(f, "decoded." + name));
+            assertEquals(0, d.count(), name + ": " + d.count() + " samples differ, by up to " + d.max());
+            checked++;
+        }
+        assertTrue(checked >= 28, "checked " + checked + " PNGs"); // every colour type and depth, Adam7, 8 orientations
+    }
+
+    /**
+     * JPEG: the JDK's libjpeg 6b and Pillow's libjpeg-turbo share the integer IDCT, fancy upsampling and colour tables,
+     * so baseline 4:4:4 / 4:2:2 / 4:2:0, progressive and greyscale files come out identical on these fixtures; the
+     * tolerance is exact. (A libjpeg 9 or a SIMD "fast" IDCT would differ by a level or two: this test would say so.)
+     */
+    @Test
+    void everyJpegDecodesAsPil() throws Exception {
+        SafetensorsFile f = ImageFixtures.expected();
+        int checked = 0;
+        for (String name : ImageFixtures.names(f, "decoded.")) {
+            if (!name.endsWith(".jpg")) continue;
+            RgbImage got = ImageLoader.read(ImageFixtures.image(name));
+            ImageFixtures.Diff d = ImageFixtures.diff(got, ImageFixtures.rgb(f, "decoded." + name));
+            assertEquals(0, d.max(), name + ": " + d.count() + " samples differ, by up to " + d.max());
+            checked++;
+        }
+        assertEquals(6, checked);
+    }
+
+    @Test
+    void exifOrientationSixTurnsTheJpegUpright() throws Exception {
+        RgbImage img = ImageLoader.read(ImageFixtures.image("exif_rotated6.jpg"));
+        assertEquals(24, img.width()); // stored 40 wide, 24 high; orientation 6 = rotate 90 degrees clockwise
+        assertEquals(40, img.height());
+    }
+}

@@ -10,6 +10,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,6 +53,21 @@ class ImageLoaderErrorsTest {
             byte[] part = Arrays.copyOf(jpg, cut);
             assertThrows(ImageFormatException.class, () -> ImageLoader.decode(part, "cut.jpg"), "cut at " + cut);
         }
+    }
+
+    /** libjpeg warns about stray bytes between marker segments and decodes on; Pillow ignores the warning, so do we. */
+    @Test
+    void extraneousBytesBeforeAMarkerAreTolerated() throws Exception {
+        byte[] jpg = Files.readAllBytes(ImageFixtures.image("baseline444.jpg"));
+        int sos = 2;
+        while (!((jpg[sos] & 0xFF) == 0xFF && (jpg[sos + 1] & 0xFF) == 0xDA)) sos++;
+        byte[] padded = new byte[jpg.length + 3];
+        System.arraycopy(jpg, 0, padded, 0, sos);
+        padded[sos] = 0x12;
+        padded[sos + 1] = 0x34;
+        padded[sos + 2] = 0x56;
+        System.arraycopy(jpg, sos, padded, sos + 3, jpg.length - sos);
+        assertArrayEquals(ImageLoader.decode(jpg, "a.jpg").rgb(), ImageLoader.decode(padded, "b.jpg").rgb());
     }
 
     @Test

@@ -1,7 +1,11 @@
 package io.jswift.models.vision.image;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.jswift.tensor.io.SafetensorsFile;
 import org.junit.jupiter.api.Test;
+
+import java.security.MessageDigest;
+import java.util.HexFormat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,9 +27,10 @@ class ImageLoaderGoldenTest {
     }
 
     /**
-     * JPEG: the JDK's libjpeg 6b and Pillow's libjpeg-turbo share the integer IDCT, fancy upsampling and colour tables,
-     * so baseline 4:4:4 / 4:2:2 / 4:2:0, progressive and greyscale files come out identical on these fixtures; the
-     * tolerance is exact. (A libjpeg 9 or a SIMD "fast" IDCT would differ by a level or two: this test would say so.)
+     * JPEG: the JDK's libjpeg 6b and Pillow's libjpeg-turbo share the integer IDCT and fancy upsampling, and the colour
+     * conversion is libjpeg's own tables, so baseline 4:4:4 / 4:2:2 / 4:2:0, progressive, greyscale, ICC-tagged and
+     * Adobe-RGB files come out identical on these fixtures: the tolerance is exact. (A libjpeg 9 or a "fast" IDCT
+     * would differ by a level or two: this test would say so.)
      */
     @Test
     void everyJpegDecodesAsPil() throws Exception {
@@ -38,7 +43,18 @@ class ImageLoaderGoldenTest {
             assertEquals(0, d.max(), name + ": " + d.count() + " samples differ, by up to " + d.max());
             checked++;
         }
-        assertEquals(6, checked);
+        assertEquals(9, checked);
+    }
+
+    /** Larger odd-sized JPEGs (many partial MCUs), compared through a SHA-256 of PIL's decoded pixels to keep the fixture small. */
+    @Test
+    void largerJpegsHashAsPil() throws Exception {
+        JsonNode hashes = ImageFixtures.metadata(ImageFixtures.expected(), "decoded_sha256");
+        assertEquals(2, hashes.size());
+        for (var e : hashes.properties()) {
+            byte[] rgb = ImageLoader.read(ImageFixtures.image(e.getKey())).rgb();
+            assertEquals(e.getValue().asText(), HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(rgb)), e.getKey());
+        }
     }
 
     @Test

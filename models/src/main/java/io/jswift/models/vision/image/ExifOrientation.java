@@ -1,40 +1,56 @@
 package io.jswift.models.vision.image;
 
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 /**
  * EXIF orientation as transformers' {@code load_image} applies it through {@code PIL.ImageOps.exif_transpose}: tag
- * 0x0112 of IFD0, values 2..8 mapped to a flip / rotation / transposition, anything else (1, absent, out of range,
- * unreadable EXIF) leaves the image as stored.
+ * 0x0112 of IFD0 (or XMP's tiff:Orientation when the EXIF has no such tag, as Pillow's getexif() falls back), values
+ * 2..8 mapped to a flip / rotation / transposition; anything else (1, absent, out of range, unreadable EXIF) leaves
+ * the image as stored.
  */
 final class ExifOrientation {
+    /** No orientation found. */
+    static final int ABSENT = -1;
     private static final int ORIENTATION_TAG = 0x0112;
+    /** Pillow's pattern (Image.getexif): one digit after the attribute or element form. */
+    private static final Pattern XMP_ORIENTATION = Pattern.compile("tiff:Orientation(=\"|>)([0-9])");
 
     private ExifOrientation() {}
 
     /**
-     * The orientation in a TIFF-structured EXIF block ("II*\0" or "MM\0*" header; a leading "Exif\0\0" is skipped), or 1.
-     * Malformed EXIF is ignored rather than failing the image, because the pixels themselves are fine.
+     * The orientation tag's value in a TIFF-structured EXIF block ("II*\0" or "MM\0*" header; a leading "Exif\0\0" is
+     * skipped), or {@link #ABSENT}. Malformed EXIF counts as absent rather than failing the image: the pixels are fine.
      */
     static int read(byte[] exif) {
-        if (exif == null) return 1;
+        if (exif == null) return ABSENT;
         int base = exif.length >= 6 && exif[0] == 'E' && exif[1] == 'x' && exif[2] == 'i' && exif[3] == 'f' ? 6 : 0;
-        if (exif.length < base + 8) return 1;
+        if (exif.length < base + 8) return ABSENT;
         boolean little;
         if (exif[base] == 'I' && exif[base + 1] == 'I') little = true;
         else if (exif[base] == 'M' && exif[base + 1] == 'M') little = false;
-        else return 1;
+        else return ABSENT;
         long ifd = base + u32(exif, base + 4, little);
-        if (ifd + 2 > exif.length) return 1;
+        if (ifd + 2 > exif.length) return ABSENT;
         int entries = u16(exif, (int) ifd, little);
         for (int i = 0; i < entries; i++) {
             int at = (int) ifd + 2 + 12 * i;
-            if (at + 12 > exif.length) return 1;
+            if (at + 12 > exif.length) return ABSENT;
             if (u16(exif, at, little) != ORIENTATION_TAG) continue;
             int type = u16(exif, at + 2, little);
             // SHORT (3) per the standard; LONG (4) seen in the wild. The value sits in the entry's first bytes.
             int value = type == 4 ? (int) u32(exif, at + 8, little) : u16(exif, at + 8, little);
-            return value >= 1 && value <= 8 ? value : 1;
+            return value;
         }
-        return 1;
+        return ABSENT;
+    }
+
+    /** XMP's tiff:Orientation digit, or {@link #ABSENT}. */
+    static int fromXmp(byte[] xmp) {
+        if (xmp == null) return ABSENT;
+        Matcher m = XMP_ORIENTATION.matcher(new String(xmp, StandardCharsets.ISO_8859_1));
+        return m.find() ? m.group(2).charAt(0) - '0' : ABSENT;
     }
 
     /** The image with orientation {@code o} undone, as PIL's Transpose methods lay out their pixels. */

@@ -31,7 +31,7 @@ public final class ImageLoader {
         if (PngDecoder.sniff(data)) decoded = PngDecoder.decode(data, source);
         else if (JpegDecoder.sniff(data)) decoded = JpegDecoder.decode(data, source);
         else throw new ImageFormatException(source, "not a PNG or JPEG image" + otherFormat(data));
-        return ExifOrientation.apply(decoded.pixels(), ExifOrientation.read(decoded.exif()));
+        return ExifOrientation.apply(decoded.pixels(), decoded.orientation());
     }
 
     /** Names a recognised but unsupported format, so the user knows what to convert. */

@@ -32,6 +32,7 @@ import java.util.List;
 final class JpegDecoder {
     /** Warnings that mean the data ends before the image does: libjpeg's JWRN_JPEG_EOF and the JDK reader's own. */
     private static final List<String> TRUNCATED = List.of("Premature end of JPEG file", "Truncated File");
+    private static final String XMP_ID = "http://ns.adobe.com/xap/1.0/\0";
     private static final int SCALEBITS = 16, ONE_HALF = 1 << (SCALEBITS - 1);
     private static final int[] CR_R = new int[256], CB_B = new int[256], CR_G = new int[256], CB_G = new int[256];
 
@@ -57,8 +58,10 @@ final class JpegDecoder {
      *
      * @param adobeTransform the APP14 "Adobe" transform flag, or -1 without that marker
      * @param componentIds   the frame header's component ids
+     * @param exif           the first APP1 "Exif" block (Pillow's info["exif"]), or null
+     * @param xmp            the first APP1 XMP packet (Pillow's info["xmp"]), or null
      */
-    private record Markers(int sof, int precision, int[] componentIds, boolean jfif, int adobeTransform, byte[] exif) {
+    private record Markers(int sof, int precision, int[] componentIds, boolean jfif, int adobeTransform, byte[] exif, byte[] xmp) {
         /** libjpeg-turbo's guess (jdapimin.c default_decompress_parms) for 3 components. */
         boolean ycbcr() {
             if (jfif) return true;
@@ -81,14 +84,14 @@ final class JpegDecoder {
         Raster raw = readRaster(data, source);
         if (raw.getNumBands() != components)
             throw new ImageFormatException(source, "JPEG decoder returned " + raw.getNumBands() + " bands for " + components + " components");
-        return new DecodedImage(toRgb(raw, components == 3 && m.ycbcr()), m.exif);
+        return new DecodedImage(toRgb(raw, components == 3 && m.ycbcr()), m.exif, m.xmp);
     }
 
     private static Markers scan(byte[] d, String source) throws ImageFormatException {
         int at = 2, sof = -1, precision = 0, adobe = -1;
         int[] ids = new int[0];
         boolean jfif = false;
-        byte[] exif = null;
+        byte[] exif = null, xmp = null;
         while (true) {
             while (at < d.length && (d[at] & 0xFF) != 0xFF) at++; // tolerate garbage between segments, as libjpeg does
             while (at < d.length && (d[at] & 0xFF) == 0xFF) at++; // fill bytes
@@ -103,7 +106,7 @@ final class JpegDecoder {
             int body = at + 2, bodyLen = length - 2;
             if (marker == 0xDA) {
                 if (sof < 0) throw new ImageFormatException(source, "corrupt JPEG: scan before any frame header");
-                return new Markers(sof, precision, ids, jfif, adobe, exif);
+                return new Markers(sof, precision, ids, jfif, adobe, exif, xmp);
             }
             boolean isSof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
             if (isSof && sof < 0) {
@@ -120,6 +123,8 @@ final class JpegDecoder {
             // Pillow keeps the first APP1 that starts with "Exif\0\0" as info["exif"]
             if (marker == 0xE1 && exif == null && bodyLen >= 6 && startsWith(d, body, "Exif\0\0"))
                 exif = Arrays.copyOfRange(d, body + 6, body + bodyLen);
+            if (marker == 0xE1 && xmp == null && startsWith(d, body, XMP_ID) && bodyLen >= XMP_ID.length())
+                xmp = Arrays.copyOfRange(d, body + XMP_ID.length(), body + bodyLen);
             at += length;
         }
     }

@@ -52,7 +52,7 @@ final class PngDecoder {
         if (!sniff(data)) throw new ImageFormatException(source, "not a PNG file (bad signature)");
         Header header = null;
         byte[] palette = null;
-        byte[] exif = null;
+        byte[] exif = null, xmp = null, rawExif = null;
         ByteArrayOutputStream idat = new ByteArrayOutputStream();
         int at = SIGNATURE.length;
         boolean ended = false;
@@ -72,6 +72,11 @@ final class PngDecoder {
                 case "PLTE" -> palette = Arrays.copyOfRange(data, body, body + len - len % 3);
                 case "IDAT" -> idat.write(data, body, len);
                 case "eXIf" -> exif = Arrays.copyOfRange(data, body, body + len);
+                case "tEXt", "zTXt", "iTXt" -> { // later entries replace earlier ones, as in Pillow's info dict
+                    PngText.Entry t = PngText.parse(type, data, body, len);
+                    if (t != null && t.keyword().equals(PngText.XMP)) xmp = t.value();
+                    if (t != null && t.keyword().equals(PngText.RAW_EXIF)) rawExif = t.value();
+                }
                 case "IEND" -> ended = true;
                 default -> {
                     // tRNS, gAMA, cHRM, iCCP, sRGB, text...: Pillow's convert("RGB") ignores them, so do we.
@@ -85,7 +90,8 @@ final class PngDecoder {
         if (header == null) throw truncated(source, "no IHDR chunk");
         if (header.colorType == 3 && palette == null) throw new ImageFormatException(source, "corrupt PNG: palette image without a PLTE chunk");
         byte[] raw = inflate(idat.toByteArray(), expectedRawBytes(header), source);
-        return new DecodedImage(toRgb(header, raw, palette, source), exif);
+        if (exif == null && rawExif != null) exif = PngText.rawProfile(rawExif); // Pillow's getexif() fallback
+        return new DecodedImage(toRgb(header, raw, palette, source), exif, xmp);
     }
 
     private static Header header(byte[] d, int at, int len, String source) throws ImageFormatException {

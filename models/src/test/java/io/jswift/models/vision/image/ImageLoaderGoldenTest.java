@@ -23,7 +23,7 @@ class ImageLoaderGoldenTest {
             assertEquals(0, d.count(), name + ": " + d.count() + " samples differ, by up to " + d.max());
             checked++;
         }
-        assertTrue(checked >= 28, "checked " + checked + " PNGs"); // every colour type and depth, Adam7, 8 orientations
+        assertTrue(checked >= 33, "checked " + checked + " PNGs"); // every colour type and depth, Adam7, orientation sources
     }
 
     /**
@@ -43,7 +43,7 @@ class ImageLoaderGoldenTest {
             assertEquals(0, d.max(), name + ": " + d.count() + " samples differ, by up to " + d.max());
             checked++;
         }
-        assertEquals(9, checked);
+        assertEquals(10, checked);
     }
 
     /** Larger odd-sized JPEGs (many partial MCUs), compared through a SHA-256 of PIL's decoded pixels to keep the fixture small. */
@@ -55,6 +55,28 @@ class ImageLoaderGoldenTest {
             byte[] rgb = ImageLoader.read(ImageFixtures.image(e.getKey())).rgb();
             assertEquals(e.getValue().asText(), HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(rgb)), e.getKey());
         }
+    }
+
+    /** Pillow's getexif() order: EXIF (eXIf, else a "Raw profile type exif" text), and XMP only when EXIF has no tag. */
+    @Test
+    void orientationSourcesFollowPillow() throws Exception {
+        assertEquals(12, ImageLoader.read(ImageFixtures.image("raw_profile_exif3.png")).width());  // 180 degrees
+        assertEquals(7, ImageLoader.read(ImageFixtures.image("xmp_orientation6.png")).width());
+        assertEquals(7, ImageLoader.read(ImageFixtures.image("exif_without_orientation_xmp8.png")).width());
+        assertEquals(12, ImageLoader.read(ImageFixtures.image("exif1_xmp8.png")).width());       // EXIF's 1 wins
+        assertEquals(24, ImageLoader.read(ImageFixtures.image("xmp_rotated8.jpg")).width());
+    }
+
+    @Test
+    void bigEndianExifAndLongValuesAreRead() {
+        // "MM" TIFF header, IFD0 at 8 with one entry: tag 0x0112, type SHORT, count 1, value 6
+        byte[] mm = {'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0};
+        assertEquals(6, ExifOrientation.read(mm));
+        // "II", type LONG, value 8
+        byte[] ii = {'I', 'I', 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 4, 0, 1, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0};
+        assertEquals(8, ExifOrientation.read(ii));
+        assertEquals(ExifOrientation.ABSENT, ExifOrientation.read(new byte[]{'I', 'I', 42, 0, 99, 0, 0, 0}));
+        assertEquals(ExifOrientation.ABSENT, ExifOrientation.read(null));
     }
 
     @Test

@@ -75,12 +75,8 @@ final class DecoderAttention extends Module {
         Variable q = rotate(heads(qkv[0], b, t, numHeads, qNorm), rope);
         Variable k = rotate(heads(qkv[1], b, t, numKvHeads, kNorm), rope);
         Variable v = heads(qkv[2], b, t, numKvHeads, null);
-        if (cache != null) {
-            Tensor[] kv = cache.append(layer, k.value(), v.value());
-            k = Variable.constant(kv[0]);
-            v = Variable.constant(kv[1]);
-        }
-        Variable out = Fused.attention(q, k, v, spec.withWindow(window)); // [B, Hq, T, D]
+        AttentionSpec layerSpec = spec.withWindow(window);
+        Variable out = cache != null ? cache.attend(layer, q, k, v, layerSpec) : Fused.attention(q, k, v, layerSpec); // [B, Hq, T, D]
         Variable merged = Views.reshape(Views.transpose(out, 1, 2), b, t, numHeads * headDim);
         return LinearLayer.child(this, "o_proj").forward(merged);
     }

@@ -95,16 +95,20 @@ public final class DecoderLm extends CausalLm {
     @Override
     public Variable hiddenStates(DecoderInput in) {
         int b = in.inputIds().size(0), t = in.inputIds().size(1);
-        int past = in.cache() == null ? 0 : in.cache().length();
-        if (past > 0 && rotary.longFrom() != Integer.MAX_VALUE && rotary.switchesBetween(maxPosition(in, past, t) - t, maxPosition(in, past, t))) {
-            // transformers re-encodes the whole sequence at that point (Phi3ForCausalLM.prepare_inputs_for_generation)
-            throw new IllegalStateException("LongRoPE switches to its long factors past " + rotary.longFrom() + " positions, which this cached"
-                    + " decode crosses (" + past + " cached + " + t + "): the cached keys were rotated with the short factors; re-run the"
-                    + " whole sequence without a cache instead");
+        if (in.cache() != null && rotary.longFrom() != Integer.MAX_VALUE) {
+            // positions already cached: a batch of per-sequence caches has no single length, its rows' positions tell
+            long last = in.positionIds() != null ? maxPosition(in) : in.cache().length() + t - 1;
+            if (last - t + 1 > 0 && rotary.switchesBetween(last - t, last)) {
+                // transformers re-encodes the whole sequence at that point (Phi3ForCausalLM.prepare_inputs_for_generation)
+                throw new IllegalStateException("LongRoPE switches to its long factors past " + rotary.longFrom() + " positions, which this cached"
+                        + " decode crosses (" + (last - t + 1) + " cached + " + t + "): the cached keys were rotated with the short factors; re-run the"
+                        + " whole sequence without a cache instead");
+            }
         }
         // what the forward creates goes where the weights are (the inputs must already be there: see Embedding)
         Device device = model.embedTokens.weight().device();
-        RotaryEmbedding.Tables rope = (in.positionIds() != null ? rotary.forPositionIds(in.positionIds()) : rotary.forRange(past, t)).to(device);
+        RotaryEmbedding.Tables rope = (in.positionIds() != null ? rotary.forPositionIds(in.positionIds())
+                : rotary.forRange(in.cache() == null ? 0 : in.cache().length(), t)).to(device);
         Tensor querySegments = in.segmentIds();
         Tensor keySegments = in.cache() != null ? in.cache().segmentsFor(querySegments, t) : querySegments;
         if (keySegments != null && querySegments == null) querySegments = Tensor.zeros(DType.I32, b, t).to(device);
@@ -126,9 +130,8 @@ public final class DecoderLm extends CausalLm {
         return model.norm.forward(x);
     }
 
-    /** The largest position id of this call (each row's position advances by T per call). */
-    private static long maxPosition(DecoderInput in, int past, int t) {
-        if (in.positionIds() == null) return past + t - 1;
+    /** The largest position id of this call. */
+    private static long maxPosition(DecoderInput in) {
         long max = 0;
         for (long p : in.positionIds().toLongArray()) max = Math.max(max, p);
         return max;
@@ -136,7 +139,7 @@ public final class DecoderLm extends CausalLm {
 
     @Override
     public KvCache newCache(int batch, int capacity) {
-        return new KvCache(model.embedTokens.weight().value().backend(), config.numLayers(), batch, config.attention().numKvHeads(),
+        return new DenseKvCache(model.embedTokens.weight().value().backend(), config.numLayers(), batch, config.attention().numKvHeads(),
                 config.attention().headDim(), capacity);
     }
 

@@ -5,6 +5,7 @@ import io.jswift.models.arch.Architectures;
 import io.jswift.models.config.ConfigJson;
 import io.jswift.models.config.ModelConfig;
 import io.jswift.nn.Module;
+import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.io.CheckpointDir;
 
@@ -18,7 +19,8 @@ import java.util.Map;
  * Builds a model from {@code config.json} with weightless (meta) parameters, by its architecture's assembly, then
  * assigns the checkpoint's memory-mapped tensors by their HF names, strictly: every missing, unexpected or mis-shaped
  * tensor is listed. Frozen weights keep their checkpoint dtype (bf16 stays bf16, not copied); trainable ones become
- * f32 master copies.
+ * f32 master copies. A bitsandbytes 4-bit directory loads as it is: its packed Linears become 4-bit layers
+ * ({@link Bnb4bitCheckpoint}).
  */
 public final class ModelLoader {
     private ModelLoader() {}
@@ -34,6 +36,14 @@ public final class ModelLoader {
         LoadedModel model = arch.assembly().assemble(config, weights.keySet(), null);
         Module m = model.module();
         m.requiresGrad(false);
+        DType compute4bit = Bnb4bitCheckpoint.computeDtype(dir);
+        if (compute4bit != null) {
+            if (trainable) {
+                throw new IllegalArgumentException(dir + " holds bitsandbytes 4-bit weights, which cannot be trained in full: "
+                        + "train adapters on it (QLoRA: --train_type lora or dora)");
+            }
+            Bnb4bitCheckpoint.replaceQuantizedLinears(m, weights, compute4bit, dir.toString());
+        }
         m.loadStateDict(weights, true, dir.toString());
         if (trainable) m.requiresGrad(true);
         m.train(false);

@@ -20,7 +20,7 @@ import java.util.Map;
 /**
  * {@code jswift pt}: full-parameter causal-LM training of a Hugging Face checkpoint on text rows (tokenized
  * with the model's tokenizer, eos appended) and pre-tokenized rows (loss on every labelled token); the loop,
- * checkpoints and resume are {@link Trainer}'s.
+ * checkpoints and resume are {@link TrainingLoop}'s, the loss {@link CausalLmObjective}'s.
  */
 public final class PretrainingRun {
     private final TrainArgs args;
@@ -42,8 +42,8 @@ public final class PretrainingRun {
         EncodedDataset.Splits data = EncodedDataset.load(args.datasets(), args.valDatasets(), new PretrainEncoder(tokenizerIfPresent(args.model())),
                 args.datasetOptions(model.config().vocabSize()));
         DType saveType = args.torchDtype() == null ? model.config().dtype() : parseDtype(args.torchDtype());
-        Trainer trainer = new Trainer("pt", args, model, new FullWeights(model, saveType, args.model()), null, argsJson(args), out);
-        return trainer.run(data);
+        RunSetup setup = new RunSetup("pt", args, model, new FullWeights(model, saveType, args.model()), null, argsJson(args), out);
+        return TrainingLoop.run(setup, new CausalLmObjective(model, args.gradientCheckpointing()), data);
     }
 
     /** args.json: every field of the run's settings under its ms-swift / HF flag name. */

@@ -31,7 +31,7 @@ import java.util.Map;
  * {@code jswift sft}: supervised fine-tuning of a causal LM on conversations rendered by the model's own chat
  * template (the renderer inference uses, so training and serving never disagree), loss on the assistant
  * replies by default, with a LoRA / DoRA adapter (PEFT-compatible checkpoints) or every weight. The loop,
- * checkpoints and resume are {@link Trainer}'s.
+ * checkpoints and resume are {@link TrainingLoop}'s, the loss {@link CausalLmObjective}'s.
  */
 public final class SftRun {
     /** ms-swift's template options: --loss_scale, --system, --model_name, --model_author. */
@@ -110,7 +110,7 @@ public final class SftRun {
         json.put("system", chat.system());
         json.put("model_name", chat.modelName());
         json.put("model_author", chat.modelAuthor());
-        return new Trainer("sft", args, model, weights, rng, json, out).run(data);
+        return TrainingLoop.run(new RunSetup("sft", args, model, weights, rng, json, out), new CausalLmObjective(model, args.gradientCheckpointing()), data);
     }
 
     private static String fmt(double v) {

@@ -2,7 +2,7 @@ package io.jswift.cli;
 
 import io.jswift.models.adapter.PeftAdapter;
 import io.jswift.models.adapter.PeftAdapterConfig;
-import io.jswift.models.config.ModelConfig;
+import io.jswift.models.arch.Architectures;
 import io.jswift.models.load.Bnb4bitExport;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.models.load.ModelWriter;
@@ -45,10 +45,7 @@ final class ExportCommand implements Callable<Integer> {
         Path base = AdapterBase.modelOrBase(model, adapters);
         Path out = outputDir != null ? outputDir : adapters.toAbsolutePath().normalize().resolveSibling(adapters.toAbsolutePath().normalize().getFileName() + "-merged");
         ModelWriter.requireEmpty(out); // before the slow part
-        DType dtype = torchDtype != null ? parseDtype(torchDtype) : switch (ModelConfig.read(base)) {
-            case ModelConfig.Decoder d -> d.config().dtype();
-            case ModelConfig.Vit v -> v.config().dtype();
-        };
+        DType dtype = torchDtype != null ? parseDtype(torchDtype) : Architectures.readConfig(base).dtype();
         Module module = ModelLoader.load(base, false).module();
         if (module.namedModules().values().stream().anyMatch(m -> m instanceof Linear4bit)) {
             // ms-swift's merge_lora asserts the same ("quantized model and does not support merge-lora")
@@ -72,10 +69,7 @@ final class ExportCommand implements Callable<Integer> {
         Path abs = model.toAbsolutePath().normalize();
         Path out = outputDir != null ? outputDir : abs.resolveSibling(abs.getFileName() + "-" + quant.quantMethod + "-int" + quant.quantBits);
         ModelWriter.requireEmpty(out); // before the slow part
-        DType dtype = torchDtype != null ? parseDtype(torchDtype) : switch (ModelConfig.read(model)) {
-            case ModelConfig.Decoder d -> d.config().dtype();
-            case ModelConfig.Vit v -> v.config().dtype();
-        };
+        DType dtype = torchDtype != null ? parseDtype(torchDtype) : Architectures.readConfig(model).dtype();
         Module module = ModelLoader.load(model, false, config).module();
         Bnb4bitExport.write(out, model, module, config, dtype);
         System.out.println("quantized " + model + " to bnb 4-bit (" + config.type().jsonName() + (config.doubleQuant() ? ", double quant" : "")

@@ -1,6 +1,6 @@
 package io.jswift.cli;
 
-import io.jswift.models.config.ModelConfig;
+import io.jswift.models.arch.Architectures;
 import io.jswift.nn.quant.QuantConfig4bit;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.quant.FourBitType;
@@ -57,9 +57,6 @@ final class QuantOptions {
     }
 
     private static DType modelDtype(Path model) throws IOException {
-        return switch (ModelConfig.read(model)) {
-            case ModelConfig.Decoder d -> d.config().dtype();
-            case ModelConfig.Vit v -> v.config().dtype();
-        };
+        return Architectures.readConfig(model).dtype();
     }
 }

@@ -67,6 +67,39 @@ public final class Losses {
         return Autograd.apply(new LinearCrossEntropy(targets, ignoreIndex, divisor, chunkRows), hidden, weight);
     }
 
+    /**
+     * Per-row log-probabilities [N] of {@code targets} under softmax(hidden·Wᵀ) for hidden [N, H] and weight [V, H]
+     * (0 where the target is {@code ignoreIndex}), without materializing the [N, V] logits ({@link LinearLogProbs});
+     * {@code stats} (may be null) receives each row's entropy, mean logit and argmax hit. A trainable 16-bit weight
+     * takes the plain composition (logits, then per-row cross-entropy), as {@link #linearCrossEntropy} does.
+     */
+    public static Variable linearLogProbs(Variable hidden, Variable weight, Tensor targets, long ignoreIndex, TokenStats stats) {
+        return linearLogProbs(hidden, weight, targets, ignoreIndex, stats, LINEAR_CE_CHUNK);
+    }
+
+    /** {@link #linearLogProbs(Variable, Variable, Tensor, long, TokenStats)} taking {@code chunkRows} rows at a time. */
+    public static Variable linearLogProbs(Variable hidden, Variable weight, Tensor targets, long ignoreIndex, TokenStats stats, int chunkRows) {
+        if (chunkRows < 1) throw new IllegalArgumentException("chunkRows must be >= 1, got " + chunkRows);
+        if (hidden.rank() != 2 || weight.rank() != 2 || hidden.size(1) != weight.size(1)) {
+            throw new IllegalArgumentException("linearLogProbs needs hidden [N, H] and weight [V, H], got "
+                    + java.util.Arrays.toString(hidden.shape()) + " and " + java.util.Arrays.toString(weight.shape()));
+        }
+        if (targets.rank() != 1 || targets.size(0) != hidden.size(0)) {
+            throw new IllegalArgumentException("targets of shape " + java.util.Arrays.toString(targets.shape())
+                    + " do not match " + hidden.size(0) + " rows of hidden states");
+        }
+        boolean accumulable = hidden.dtype() == weight.dtype() && (weight.dtype() == DType.F32 || weight.dtype() == DType.F64);
+        if (weight.requiresGrad() && !accumulable) {
+            Variable logits = LinearAlgebra.linear(hidden, weight, null);
+            if (stats != null) {
+                Tensor z = logits.value();
+                stats.accept(z.backend(), 0, z, z.backend().crossEntropy(z, targets, ignoreIndex).logSumExp(), targets);
+            }
+            return Elementwise.scale(crossEntropyRows(logits, targets, ignoreIndex), -1.0);
+        }
+        return Autograd.apply(new LinearLogProbs(targets, ignoreIndex, chunkRows, stats), hidden, weight);
+    }
+
     /** Number of targets different from {@code ignoreIndex}. */
     public static long countValid(Tensor targets, long ignoreIndex) {
         long n = 0;

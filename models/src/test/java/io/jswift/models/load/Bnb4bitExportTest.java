@@ -3,7 +3,7 @@ package io.jswift.models.load;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jswift.autograd.GradMode;
 import io.jswift.models.decoder.DecoderInput;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.nn.Module;
 import io.jswift.nn.quant.Linear4bit;
 import io.jswift.nn.quant.QuantConfig4bit;
@@ -33,7 +33,7 @@ class Bnb4bitExportTest {
     @Test
     void quantizeAtLoadThenExportThenLoadGivesTheSameModel(@TempDir Path tmp) throws Exception {
         Path base = HfGoldenTest.fixture("llama-f32");
-        DecoderLm quantized = ((LoadedModel.CausalLm) ModelLoader.load(base, false, NF4_DQ)).model();
+        CausalLm quantized = ((LoadedModel.CausalLm) ModelLoader.load(base, false, NF4_DQ)).model();
         long layers = quantized.namedModules().values().stream().filter(m -> m instanceof Linear4bit).count();
         assertEquals(14, layers, "every projection of both layers (the tied head is the embedding, not a Linear)");
         Path out = tmp.resolve("llama-bnb-int4");
@@ -44,7 +44,7 @@ class Bnb4bitExportTest {
         assertEquals(json.readTree(HfGoldenTest.fixture("llama-bnb-nf4").resolve("config.json").toFile()).get("quantization_config"),
                 json.readTree(out.resolve("config.json").toFile()).get("quantization_config"));
 
-        DecoderLm reloaded = ((LoadedModel.CausalLm) ModelLoader.load(out, false)).model();
+        CausalLm reloaded = ((LoadedModel.CausalLm) ModelLoader.load(out, false)).model();
         Map<String, Tensor> a = quantized.stateDict(), b = reloaded.stateDict();
         assertEquals(a.keySet(), b.keySet());
         for (String k : a.keySet()) {

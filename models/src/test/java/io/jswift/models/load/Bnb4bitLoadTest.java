@@ -3,7 +3,7 @@ package io.jswift.models.load;
 import io.jswift.autograd.GradMode;
 import io.jswift.autograd.Variable;
 import io.jswift.models.decoder.DecoderInput;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.nn.CausalLmLoss;
 import io.jswift.nn.Module;
 import io.jswift.nn.Parameter;
@@ -48,7 +48,7 @@ class Bnb4bitLoadTest {
     @ParameterizedTest
     @ValueSource(strings = {"llama-bnb-nf4", "llama-bnb-fp4"})
     void loadsAsItIsAndMatchesTheDequantizedFloat64Forward(String name) throws Exception {
-        DecoderLm model = ((LoadedModel.CausalLm) ModelLoader.load(HfGoldenTest.fixture(name), false)).model();
+        CausalLm model = ((LoadedModel.CausalLm) ModelLoader.load(HfGoldenTest.fixture(name), false)).model();
         Map<String, Module> modules = model.namedModules();
         assertTrue(modules.get("model.layers.1.mlp.down_proj") instanceof Linear4bit, "packed weights load as 4-bit layers");
         assertEquals(DType.U8, model.namedParameters().get(Q_PROJ).value().dtype());
@@ -73,7 +73,7 @@ class Bnb4bitLoadTest {
     @Test
     void oneQloraStepEqualsTorchAutogradOnTheDequantizedBase() throws Exception {
         Path dir = HfGoldenTest.fixture("llama-bnb-nf4");
-        DecoderLm model = ((LoadedModel.CausalLm) ModelLoader.load(dir, false)).model();
+        CausalLm model = ((LoadedModel.CausalLm) ModelLoader.load(dir, false)).model();
         List<String> wrapped = LoraInjector.inject(model, new LoraConfig(4, 8, 0.0, false, false, List.of("q_proj", "v_proj", "down_proj")),
                 new Generator(1));
         assertEquals(6, wrapped.size());

@@ -39,6 +39,7 @@ public final class LoraLinear extends Module implements LinearLayer, DrawsRandom
     private final Parameter magnitude; // [O] DoRA's m, null for plain LoRA
     private final Generator dropoutGenerator;
     private Tensor unmergedWeight;     // the base weight while merge() is in effect, else null
+    private boolean disabled;          // inside an AdaptersDisabled scope: forward is the base layer alone
 
     /**
      * Wraps {@code base}: A is Kaiming-uniform (PEFT's kaiming_uniform_(a=√5), U(±1/√I)) from {@code gen}, B is zero,
@@ -81,7 +82,7 @@ public final class LoraLinear extends Module implements LinearLayer, DrawsRandom
             throw new IllegalArgumentException("LoraLinear(" + inFeatures() + " → " + outFeatures() + ") got input with last dim "
                     + x.size(-1) + " (shape " + Arrays.toString(x.shape()) + ")");
         }
-        if (merged()) return base.forward(x);
+        if (merged() || disabled) return base.forward(x);
         Variable b = bias == null ? null : bias.variable();
         Variable xDropped = isTraining() && config.dropout() > 0 ? Dropout.apply(x, config.dropout(), dropoutGenerator) : x;
         Variable a = loraA.weight().variable(), bMat = loraB.weight().variable();
@@ -115,6 +116,14 @@ public final class LoraLinear extends Module implements LinearLayer, DrawsRandom
     }
 
     public boolean merged() { return unmergedWeight != null; }
+
+    /** Set by {@link AdaptersDisabled} only: the base layer alone answers forward (PEFT's disable_adapters). */
+    void setDisabled(boolean disabled) {
+        if (disabled && merged()) throw new IllegalStateException("cannot disable a merged adapter: unmerge it first");
+        this.disabled = disabled;
+    }
+
+    public boolean disabled() { return disabled; }
 
     /**
      * The merged weight [O, I] in the base weight's dtype, computed in f32 and rounded once; fails when any

@@ -5,24 +5,24 @@ import io.jswift.train.encode.EncodedDataset;
 
 import java.util.List;
 
-/** Random access to the encoded training (or evaluation) rows of a run. */
-public interface ExampleSource {
+/** Random access to the encoded training (or evaluation) examples of a run. */
+public interface ExampleSource<E> {
     int size();
 
-    Encoded get(int index);
+    E get(int index);
 
-    static ExampleSource of(List<Encoded> rows) {
-        List<Encoded> copy = List.copyOf(rows);
-        return new ExampleSource() {
+    static <E> ExampleSource<E> of(List<E> rows) {
+        List<E> copy = List.copyOf(rows);
+        return new ExampleSource<>() {
             @Override public int size() { return copy.size(); }
-            @Override public Encoded get(int index) { return copy.get(index); }
+            @Override public E get(int index) { return copy.get(index); }
         };
     }
 
     /** Rows read and encoded on demand from their files (null stays null: no evaluation set). */
-    static ExampleSource of(EncodedDataset dataset) {
+    static ExampleSource<Encoded> of(EncodedDataset dataset) {
         if (dataset == null) return null;
-        return new ExampleSource() {
+        return new ExampleSource<>() {
             @Override public int size() { return dataset.size(); }
             @Override public Encoded get(int index) { return dataset.get(index); }
         };

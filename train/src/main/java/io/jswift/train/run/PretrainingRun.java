@@ -1,7 +1,8 @@
 package io.jswift.train.run;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
+import io.jswift.models.arch.Architectures;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.models.tokenizer.Tokenizer;
@@ -19,7 +20,7 @@ import java.util.Map;
 /**
  * {@code jswift pt}: full-parameter causal-LM training of a Hugging Face checkpoint on text rows (tokenized
  * with the model's tokenizer, eos appended) and pre-tokenized rows (loss on every labelled token); the loop,
- * checkpoints and resume are {@link Trainer}'s.
+ * checkpoints and resume are {@link TrainingLoop}'s, the loss {@link CausalLmObjective}'s.
  */
 public final class PretrainingRun {
     private final TrainArgs args;
@@ -34,15 +35,15 @@ public final class PretrainingRun {
     public Path run() throws IOException {
         LoadedModel loaded = ModelLoader.load(args.model(), true);
         if (!(loaded instanceof LoadedModel.CausalLm lm)) {
-            throw new IllegalArgumentException(args.model() + " is not a causal language model: jswift pt trains LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
+            throw new IllegalArgumentException(args.model() + " is not a causal language model: jswift pt trains " + Architectures.supportedCausalLms());
         }
-        DecoderLm model = lm.model();
+        CausalLm model = lm.model();
         model.to(args.targetDevice()); // loaded on the host (memory-mapped), then copied to the device as a whole
         EncodedDataset.Splits data = EncodedDataset.load(args.datasets(), args.valDatasets(), new PretrainEncoder(tokenizerIfPresent(args.model())),
                 args.datasetOptions(model.config().vocabSize()));
         DType saveType = args.torchDtype() == null ? model.config().dtype() : parseDtype(args.torchDtype());
-        Trainer trainer = new Trainer("pt", args, model, new FullWeights(model, saveType, args.model()), null, argsJson(args), out);
-        return trainer.run(data);
+        RunSetup setup = new RunSetup("pt", args, model, new FullWeights(model, saveType, args.model()), null, argsJson(args), out);
+        return TrainingLoop.run(setup, new CausalLmObjective(model, args.gradientCheckpointing()), data);
     }
 
     /** args.json: every field of the run's settings under its ms-swift / HF flag name. */

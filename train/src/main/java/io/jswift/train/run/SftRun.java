@@ -2,7 +2,8 @@ package io.jswift.train.run;
 
 import io.jswift.models.adapter.PeftAdapter;
 import io.jswift.models.chat.ChatTemplate;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
+import io.jswift.models.arch.Architectures;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.models.tokenizer.Tokenizer;
@@ -30,7 +31,7 @@ import java.util.Map;
  * {@code jswift sft}: supervised fine-tuning of a causal LM on conversations rendered by the model's own chat
  * template (the renderer inference uses, so training and serving never disagree), loss on the assistant
  * replies by default, with a LoRA / DoRA adapter (PEFT-compatible checkpoints) or every weight. The loop,
- * checkpoints and resume are {@link Trainer}'s.
+ * checkpoints and resume are {@link TrainingLoop}'s, the loss {@link CausalLmObjective}'s.
  */
 public final class SftRun {
     /** ms-swift's template options: --loss_scale, --system, --model_name, --model_author. */
@@ -67,9 +68,9 @@ public final class SftRun {
         boolean hasTokenizer = Files.isRegularFile(dir.resolve("tokenizer.json"));
         LoadedModel loaded = ModelLoader.load(dir, tuner.isFull(), tuner.quantization());
         if (!(loaded instanceof LoadedModel.CausalLm lm)) {
-            throw new IllegalArgumentException(dir + " is not a causal language model: jswift sft trains LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
+            throw new IllegalArgumentException(dir + " is not a causal language model: jswift sft trains " + Architectures.supportedCausalLms());
         }
-        DecoderLm model = lm.model();
+        CausalLm model = lm.model();
         Generator rng = new Generator(args.seed()); // LoRA init, then every dropout draw (its offset is checkpointed)
         TrainedWeights weights;
         if (tuner.isFull()) {
@@ -109,7 +110,7 @@ public final class SftRun {
         json.put("system", chat.system());
         json.put("model_name", chat.modelName());
         json.put("model_author", chat.modelAuthor());
-        return new Trainer("sft", args, model, weights, rng, json, out).run(data);
+        return TrainingLoop.run(new RunSetup("sft", args, model, weights, rng, json, out), new CausalLmObjective(model, args.gradientCheckpointing()), data);
     }
 
     private static String fmt(double v) {

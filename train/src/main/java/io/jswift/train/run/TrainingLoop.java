@@ -2,16 +2,10 @@ package io.jswift.train.run;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jswift.autograd.GradMode;
-import io.jswift.autograd.Variable;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.nn.Module;
 import io.jswift.nn.Parameter;
-import io.jswift.tensor.Device;
-import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.io.SafetensorsFile;
-import io.jswift.train.encode.Batch;
-import io.jswift.train.encode.Collator;
-import io.jswift.train.encode.Encoded;
 import io.jswift.train.encode.EncodedDataset;
 import io.jswift.train.optim.AdamW;
 import io.jswift.train.optim.GradClip;
@@ -21,7 +15,6 @@ import io.jswift.train.optim.ParamGroup;
 import io.jswift.train.optim.Sgd;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,56 +24,39 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The training loop every causal-LM trainer shares ({@code jswift pt}, {@code jswift sft}): seeded data order,
+ * The training loop every trainer shares ({@code jswift pt}, {@code sft}, {@code rlhf}): seeded data order,
  * gradient accumulation, clipping, the LR schedule, logging, evaluation, checkpoints with rotation, and exact
- * resume. Gradient accumulation divides every micro-batch's summed loss by the target count of the whole
- * accumulated batch (HF's num_items_in_batch), so k micro-batches equal one batch of k rows. A non-finite loss
- * or gradient norm stops the run before the optimizer step, naming the step.
+ * resume. What is optimized — collation, the normalizer of a step, the loss and its metrics — is the
+ * {@link Objective}'s. A non-finite loss or gradient norm stops the run before the optimizer step, naming the step.
  *
  * <p>Resume restores the weights (full or adapter), the optimizer state, the step (hence the LR schedule), the
  * data position and the dropout generator's offset, so a resumed run continues the same loss curve.
  */
-public final class Trainer {
-    private final String command;
+public final class TrainingLoop<E> {
+    private final RunSetup setup;
     private final TrainArgs args;
-    private final DecoderLm model;
-    private final TrainedWeights weights;
-    private final Generator dropoutRng;
-    private final Map<String, Object> argsJson;
-    private final PrintStream out;
-    private EncodedDataset.Counts datasetCounts; // for trainer_state.json, when known
+    private final Module model;
+    private final Objective<E> objective;
 
-    /**
-     * @param dropoutRng the generator every dropout of the model draws from (its offset is checkpointed)
-     * @param argsJson   what goes to {@code args.json} (all flags of the command, ms-swift style)
-     */
-    public Trainer(String command, TrainArgs args, DecoderLm model, TrainedWeights weights, Generator dropoutRng,
-                   Map<String, Object> argsJson, PrintStream out) {
-        this.command = command;
-        this.args = args;
-        this.model = model;
-        this.weights = weights;
-        this.dropoutRng = dropoutRng;
-        this.argsJson = argsJson;
-        this.out = out;
+    public TrainingLoop(RunSetup setup, Objective<E> objective) {
+        this.setup = setup;
+        this.args = setup.args();
+        this.model = setup.model();
+        this.objective = objective;
     }
 
     /** Trains on a loaded dataset (and its validation split, if any) after reporting what loading kept and dropped. */
-    public Path run(EncodedDataset.Splits data) throws IOException {
+    public static Path run(RunSetup setup, Objective<io.jswift.train.encode.Encoded> objective, EncodedDataset.Splits data) throws IOException {
         EncodedDataset.Counts c = data.train().counts();
-        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "dataset: %d samples, %d tokens", c.samples(), c.tokens()));
-        if (data.train().packed()) line.append(String.format(Locale.ROOT, ", packed into %d rows of up to %d tokens", c.rows(), args.maxLength()));
-        if (c.badRows() > 0) line.append(String.format(Locale.ROOT, "; skipped %d bad rows (--skip_bad_rows)", c.badRows()));
-        if (c.deletedRows() > 0) line.append(String.format(Locale.ROOT, "; dropped %d rows longer than --max_length %d", c.deletedRows(), args.maxLength()));
-        if (c.truncatedRows() > 0) line.append(String.format(Locale.ROOT, "; truncated %d rows to --max_length %d", c.truncatedRows(), args.maxLength()));
-        if (c.noTargetRows() > 0) line.append(String.format(Locale.ROOT, "; dropped %d rows without any trained token", c.noTargetRows()));
-        out.println(line);
-        datasetCounts = c;
-        return run(ExampleSource.of(data.train()), ExampleSource.of(data.validation()));
+        setup.out().println(DatasetReport.line(c, data.train().packed(), setup.args().maxLength()));
+        return new TrainingLoop<>(setup, objective).run(ExampleSource.of(data.train()), ExampleSource.of(data.validation()), c);
     }
 
-    /** Trains on {@code train}, evaluating on {@code eval} (may be null), and returns the run directory. */
-    public Path run(ExampleSource train, ExampleSource eval) throws IOException {
+    /**
+     * Trains on {@code train}, evaluating on {@code eval} (may be null), and returns the run directory.
+     * {@code datasetCounts} (may be null) goes to trainer_state.json.
+     */
+    public Path run(ExampleSource<E> train, ExampleSource<E> eval, EncodedDataset.Counts datasetCounts) throws IOException {
         if (train.size() == 0) throw new TrainingException("no training examples left after loading and filtering the dataset");
         int perStep = args.perDeviceTrainBatchSize() * args.gradientAccumulationSteps();
         int stepsPerEpoch = Math.max(1, (train.size() + perStep - 1) / perStep);
@@ -100,18 +76,18 @@ public final class Trainer {
         if (args.resumeFromCheckpoint() != null) firstStep = resume(args.resumeFromCheckpoint(), optimizer, order, history, totalSteps);
 
         Path runDir = RunDirectory.create(args.outputDir());
-        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(runDir.resolve("args.json").toFile(), argsJson);
-        ProgressReporter progress = new ProgressReporter(out, ProgressReporter.isTerminal(out), totalSteps, firstStep);
+        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(runDir.resolve("args.json").toFile(), setup.argsJson());
+        ProgressReporter progress = new ProgressReporter(setup.out(), ProgressReporter.isTerminal(setup.out()), totalSteps, firstStep);
         long trainableCount = 0;
         for (Parameter p : trainable.values()) trainableCount += p.numel();
         progress.message(String.format(Locale.ROOT, "jswift %s: %d examples%s, %d steps (%d per epoch), %d trainable of %d parameters (%.4f%%), run directory %s",
-                command, train.size(), eval == null ? "" : " (+" + eval.size() + " for evaluation)", totalSteps, stepsPerEpoch, trainableCount,
+                setup.command(), train.size(), eval == null ? "" : " (+" + eval.size() + " for evaluation)", totalSteps, stepsPerEpoch, trainableCount,
                 model.parameterCount(), 100.0 * trainableCount / model.parameterCount(), runDir));
         if (firstStep > 0) progress.message("resumed from " + args.resumeFromCheckpoint() + " at step " + firstStep);
 
         model.train(true);
-        Device device = model.device(); // the run moved the model there; batches are collated on the host and follow
         int evalEvery = args.effectiveEvalSteps();
+        MetricsWindow metrics = new MetricsWindow();
         try (MetricsLog log = new MetricsLog(runDir.resolve("logging.jsonl"))) {
             long tokensSinceLog = 0, lastSaved = -1;
             double lossSinceLog = 0;
@@ -119,21 +95,20 @@ public final class Trainer {
             long windowStart = System.nanoTime();
             for (long step = firstStep; step < totalSteps; step++) {
                 optimizer.setLearningRate(schedule.learningRate(step));
-                List<List<Encoded>> micro = new ArrayList<>();
-                long targets = 0;
+                List<List<E>> micro = new ArrayList<>();
                 for (int m = 0; m < args.gradientAccumulationSteps(); m++) {
-                    List<Encoded> rows = new ArrayList<>();
+                    List<E> rows = new ArrayList<>();
                     for (int r = 0; r < args.perDeviceTrainBatchSize(); r++) rows.add(train.get(order.next()));
                     micro.add(rows);
-                    for (Encoded e : rows) targets += e.targets();
                 }
+                double normalizer = objective.normalizer(micro);
                 double loss = 0;
-                for (List<Encoded> rows : micro) {
-                    Batch batch = Collator.collate(rows).to(device);
-                    Variable l = model.causalLmLoss(batch.decoderInput(args.gradientCheckpointing()), batch.labels(), Math.max(1, targets));
-                    l.backward();
-                    loss += l.value().item();
-                    tokensSinceLog += batch.tokens();
+                for (List<E> rows : micro) {
+                    Objective.Step s = objective.forward(rows, normalizer);
+                    s.loss().backward();
+                    loss += s.loss().value().item();
+                    tokensSinceLog += s.tokens();
+                    metrics.add(s.metrics());
                 }
                 long done = step + 1;
                 if (!Double.isFinite(loss)) throw new TrainingException("step " + done + ": loss is " + loss + "; stopped before writing a poisoned checkpoint");
@@ -152,6 +127,7 @@ public final class Trainer {
                     row.put("lr", optimizer.learningRate());
                     row.put("grad_norm", gradNorm);
                     row.put("tokens_per_s", tokensSinceLog / seconds);
+                    row.putAll(metrics.drain(""));
                     row.put("epoch", order.epoch());
                     log.write(row);
                     history.add(row);
@@ -163,10 +139,9 @@ public final class Trainer {
                     windowStart = System.nanoTime();
                 }
                 if (eval != null && (done % evalEvery == 0 || done == totalSteps)) {
-                    double evalLoss = evaluate(eval);
                     Map<String, Object> row = new LinkedHashMap<>();
                     row.put("step", done);
-                    row.put("eval_loss", evalLoss);
+                    double evalLoss = evaluate(eval, row);
                     row.put("epoch", order.epoch());
                     log.write(row);
                     history.add(row);
@@ -175,8 +150,8 @@ public final class Trainer {
                 if ((args.saveSteps() > 0 && done % args.saveSteps() == 0) || done == totalSteps) {
                     TrainerState state = new TrainerState(done, order.epoch(), totalSteps, args.numTrainEpochs(), args.loggingSteps(),
                             args.saveSteps(), evalEvery, args.perDeviceTrainBatchSize(), args.seed(), order.consumed(),
-                            dropoutRng == null ? 0 : dropoutRng.offset(), history, datasetCounts);
-                    Path ckpt = CheckpointWriter.write(runDir, weights, optimizer, state, done);
+                            setup.dropoutRng() == null ? 0 : setup.dropoutRng().offset(), history, datasetCounts);
+                    Path ckpt = CheckpointWriter.write(runDir, setup.weights(), optimizer, state, done);
                     for (Path gone : CheckpointRotation.enforce(runDir, args.saveTotalLimit())) progress.line("deleted " + gone + " (--save_total_limit)", done);
                     progress.line("saved " + ckpt, done);
                     lastSaved = done;
@@ -187,22 +162,28 @@ public final class Trainer {
         return runDir;
     }
 
-    /** Mean loss per target token over {@code eval}, without gradients, in evaluation mode (dropout off). */
-    private double evaluate(ExampleSource eval) {
+    /**
+     * eval_loss (and the objective's eval_ metrics) over {@code eval} into {@code row}, without gradients, in
+     * evaluation mode (dropout off); returns eval_loss.
+     */
+    private double evaluate(ExampleSource<E> eval, Map<String, Object> row) {
         model.train(false);
+        MetricsWindow metrics = new MetricsWindow();
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            double sum = 0;
-            long targets = 0;
+            double sum = 0, weight = 0;
             for (int start = 0; start < eval.size(); start += args.perDeviceEvalBatchSize()) {
-                List<Encoded> rows = new ArrayList<>();
+                List<E> rows = new ArrayList<>();
                 for (int i = start; i < Math.min(eval.size(), start + args.perDeviceEvalBatchSize()); i++) rows.add(eval.get(i));
-                Batch batch = Collator.collate(rows);
-                if (batch.targets() == 0) continue;
-                batch = batch.to(model.device());
-                sum += model.causalLmLoss(batch.decoderInput(false), batch.labels(), 1.0).value().item();
-                targets += batch.targets();
+                Objective.Evaluation e = objective.evaluate(rows);
+                if (e.weight() == 0) continue;
+                sum += e.lossTotal();
+                weight += e.weight();
+                metrics.add(e.metrics());
             }
-            return targets == 0 ? Double.NaN : sum / targets;
+            double loss = weight == 0 ? Double.NaN : sum / weight;
+            row.put("eval_loss", loss);
+            row.putAll(metrics.drain("eval_"));
+            return loss;
         } finally {
             model.train(true);
         }
@@ -219,7 +200,7 @@ public final class Trainer {
         if (state.globalStep() > totalSteps) {
             throw new TrainingException("--resume_from_checkpoint " + ckpt + " is at step " + state.globalStep() + ", beyond this run's " + totalSteps + " steps");
         }
-        weights.restore(ckpt);
+        setup.weights().restore(ckpt);
         Path optimizerFile = ckpt.resolve("optimizer.safetensors");
         if (!Files.isRegularFile(optimizerFile)) throw new TrainingException("--resume_from_checkpoint " + ckpt + ": no optimizer.safetensors");
         SafetensorsFile saved = SafetensorsFile.open(optimizerFile);
@@ -237,7 +218,7 @@ public final class Trainer {
             throw new TrainingException(optimizerFile + ": " + e.getMessage() + " (was the checkpoint made with other --optim / --train_type settings?)");
         }
         order.skipTo(state.examplesConsumed());
-        if (dropoutRng != null) dropoutRng.setOffset(state.rngOffset());
+        if (setup.dropoutRng() != null) setup.dropoutRng().setOffset(state.rngOffset());
         history.addAll(state.logHistory());
         return state.globalStep();
     }

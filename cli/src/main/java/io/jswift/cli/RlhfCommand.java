@@ -1,0 +1,38 @@
+package io.jswift.cli;
+
+import io.jswift.train.run.RlhfRun;
+import io.jswift.train.run.TrainArgs;
+import io.jswift.train.run.TunerArgs;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code jswift rlhf}: preference training (DPO) with ms-swift's flags and defaults, every sft flag included. */
+@Command(name = "rlhf", description = "Preference training of a causal LM (DPO) on preference pairs, LoRA / DoRA / full, as TRL 1.13 computes it.")
+final class RlhfCommand implements Callable<Integer> {
+    @Mixin TrainingOptions training;
+    @Mixin TunerOptions tunerOptions;
+    @Mixin ChatOptions chat;
+    @Option(names = "--rlhf_type", defaultValue = "dpo", description = "dpo (default). orpo, simpo, cpo, kto, rm and grpo are not available yet.") String rlhfType;
+    @Option(names = "--beta", description = "Strength of the KL regularization toward the reference (default 0.1).") Double beta;
+    @Option(names = "--loss_type", description = "DPO loss: sigmoid (default), ipo, hinge or robust.") String lossType;
+    @Option(names = "--label_smoothing", defaultValue = "0", description = "Assumed share of flipped labels, for --loss_type robust (default 0).") double labelSmoothing;
+    @Option(names = "--rpo_alpha", description = "Adds rpo_alpha x the token-averaged NLL of the chosen replies (TRL's \"sft\" loss term); default: none.") Double rpoAlpha;
+    @Option(names = "--ref_model", description = "Reference model directory for --train_type full (default: a frozen copy of --model). "
+            + "With LoRA / DoRA the reference is the model with its adapter disabled.") Path refModel;
+    @Option(names = "--verbose", description = "Print stack traces on errors.") boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        TunerArgs tuner = tunerOptions.toArgs();
+        RlhfRun.Args rlhf = new RlhfRun.Args(rlhfType, beta, lossType, labelSmoothing, rpoAlpha, refModel);
+        TrainArgs args = training.toArgs(tuner.isFull() ? 1e-5 : 1e-4);
+        Path run = new RlhfRun(args, tuner, chat.toArgs("last_round"), rlhf, null, System.out).run();
+        System.out.println("done: " + run);
+        TrainingOptions.printChatHint(run, tuner, training.model);
+        return 0;
+    }
+}

@@ -10,16 +10,18 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** {@code jswift rlhf}: preference training (DPO) with ms-swift's flags and defaults, every sft flag included. */
-@Command(name = "rlhf", description = "Preference training of a causal LM (DPO) on preference pairs, LoRA / DoRA / full, as TRL 1.13 computes it.")
+/** {@code jswift rlhf}: preference training (DPO, CPO, SimPO) with ms-swift's flags and defaults, every sft flag included. */
+@Command(name = "rlhf", description = "Preference training of a causal LM (DPO, CPO, SimPO) on preference pairs, LoRA / DoRA / full, as TRL 1.13 computes it.")
 final class RlhfCommand implements Callable<Integer> {
     @Mixin TrainingOptions training;
     @Mixin TunerOptions tunerOptions;
     @Mixin ChatOptions chat;
-    @Option(names = "--rlhf_type", defaultValue = "dpo", description = "dpo (default). orpo, simpo, cpo, kto, rm and grpo are not available yet.") String rlhfType;
-    @Option(names = "--beta", description = "Strength of the KL regularization toward the reference (default 0.1).") Double beta;
-    @Option(names = "--loss_type", description = "DPO loss: sigmoid (default), ipo, hinge or robust.") String lossType;
-    @Option(names = "--label_smoothing", defaultValue = "0", description = "Assumed share of flipped labels, for --loss_type robust (default 0).") double labelSmoothing;
+    @Option(names = "--rlhf_type", defaultValue = "dpo", description = "dpo (default), cpo or simpo. orpo, kto, rm and grpo are not available yet.") String rlhfType;
+    @Option(names = "--beta", description = "dpo: strength of the KL regularization toward the reference; cpo / simpo: reward scale (default 0.1; simpo 2.0).") Double beta;
+    @Option(names = "--loss_type", description = "dpo: sigmoid (default), ipo, hinge or robust; cpo: sigmoid (default), hinge, ipo or simpo; simpo: simpo.") String lossType;
+    @Option(names = "--label_smoothing", defaultValue = "0", description = "Assumed share of flipped labels: dpo --loss_type robust, cpo / simpo sigmoid and simpo (default 0).") double labelSmoothing;
+    @Option(names = "--simpo_gamma", defaultValue = "1.0", description = "SimPO's target reward margin (default 1.0).") double simpoGamma;
+    @Option(names = "--cpo_alpha", defaultValue = "1.0", description = "cpo / simpo: weight of the chosen replies' NLL (default 1.0).") double cpoAlpha;
     @Option(names = "--rpo_alpha", description = "Adds rpo_alpha x the token-averaged NLL of the chosen replies (TRL's \"sft\" loss term); default: none.") Double rpoAlpha;
     @Option(names = "--ref_model", description = "Reference model directory for --train_type full (default: a frozen copy of --model). "
             + "With LoRA / DoRA the reference is the model with its adapter disabled.") Path refModel;
@@ -28,7 +30,7 @@ final class RlhfCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TunerArgs tuner = tunerOptions.toArgs();
-        RlhfRun.Args rlhf = new RlhfRun.Args(rlhfType, beta, lossType, labelSmoothing, rpoAlpha, refModel);
+        RlhfRun.Args rlhf = new RlhfRun.Args(rlhfType, beta, lossType, labelSmoothing, rpoAlpha, simpoGamma, cpoAlpha, refModel);
         TrainArgs args = training.toArgs(tuner.isFull() ? 1e-5 : 1e-4);
         Path run = new RlhfRun(args, tuner, chat.toArgs("last_round"), rlhf, null, System.out).run();
         System.out.println("done: " + run);

@@ -62,8 +62,9 @@ class RlhfCommandTest {
     }
 
     private static String[] rlhf(Path model, Path data, Path out, String... extra) {
-        List<String> a = new ArrayList<>(List.of("rlhf", "--rlhf_type", "dpo", "--model", model.toString(), "--dataset", data.toString(),
+        List<String> a = new ArrayList<>(List.of("rlhf", "--model", model.toString(), "--dataset", data.toString(),
                 "--output_dir", out.toString(), "--per_device_train_batch_size", "2", "--logging_steps", "1", "--seed", "3"));
+        if (!List.of(extra).contains("--rlhf_type")) a.addAll(List.of("--rlhf_type", "dpo"));
         a.addAll(List.of(extra));
         return a.toArray(String[]::new);
     }
@@ -78,7 +79,7 @@ class RlhfCommandTest {
         assertEquals(24, rows.size());
         for (String key : TRL_METRICS) assertTrue(rows.get(0).has(key), key + " in " + rows.get(0));
         // the first step's policy is the reference (B = 0): rewards 0, loss log 2
-        assertEquals(0, rows.get(0).get("rewards/margins").asDouble(), 1e-9);
+        assertEquals(0, rows.get(0).get("rewards/margins").asDouble(), 1e-6);
         assertEquals(Math.log(2), rows.get(0).get("loss").asDouble(), 1e-6);
         JsonNode last = rows.get(rows.size() - 1);
         assertTrue(last.get("rewards/margins").asDouble() > 0.5, "margins grow: " + last);
@@ -102,7 +103,7 @@ class RlhfCommandTest {
         List<JsonNode> rows = log(onlyRun(out));
         // step 1: policy = reference, so the loss is log 2 + the chosen replies' NLL (> 0)
         assertTrue(rows.get(0).get("loss").asDouble() > Math.log(2) + 0.1, rows.get(0).toString());
-        assertEquals(0, rows.get(0).get("rewards/chosen").asDouble(), 1e-9);
+        assertEquals(0, rows.get(0).get("rewards/chosen").asDouble(), 1e-4, "policy and frozen copy agree up to rounding");
     }
 
     @Test
@@ -126,6 +127,28 @@ class RlhfCommandTest {
         List<JsonNode> evals = log(a).stream().filter(r -> r.has("eval_loss")).toList();
         assertEquals(2, evals.size());
         assertTrue(evals.get(0).has("eval_rewards/accuracies"), evals.get(0).toString());
+    }
+
+    @Test
+    void simpoAndCpoTrainWithoutAReference() throws Exception {
+        Path model = model(), data = data();
+        assertEquals(0, Main.run(rlhf(model, data, dir.resolve("simpo"), "--rlhf_type", "simpo", "--max_steps", "12", "--save_steps", "0",
+                "--learning_rate", "1e-2", "--lora_dropout", "0")));
+        Path run = onlyRun(dir.resolve("simpo"));
+        List<JsonNode> rows = log(run);
+        for (String key : List.of("rewards/chosen", "rewards/margins", "logps/chosen", "logits/chosen", "nll_loss")) assertTrue(rows.get(0).has(key), key);
+        assertTrue(rows.get(11).get("nll_loss").asDouble() < rows.get(0).get("nll_loss").asDouble(), "the chosen replies' NLL falls");
+        JsonNode args = new ObjectMapper().readTree(run.resolve("args.json").toFile());
+        assertEquals(2.0, args.get("beta").asDouble(), "ms-swift's simpo beta");
+        assertEquals("simpo", args.get("loss_type").asText());
+        assertEquals(1.0, args.get("simpo_gamma").asDouble());
+        assertEquals(0, Main.run(rlhf(model, data, dir.resolve("cpo"), "--rlhf_type", "cpo", "--train_type", "full", "--max_steps", "1",
+                "--save_steps", "0", "--cpo_alpha", "0")));
+        assertEquals(0, log(onlyRun(dir.resolve("cpo"))).get(0).get("nll_loss").asDouble());
+        StringWriter err = new StringWriter();
+        assertEquals(1, Main.run(new PrintWriter(err, true), rlhf(model, data, dir.resolve("x"), "--rlhf_type", "cpo", "--train_type", "full",
+                "--ref_model", model.toString())));
+        assertTrue(err.toString().contains("no reference model"), err.toString());
     }
 
     @Test

@@ -5,11 +5,8 @@ import io.jswift.autograd.ops.Elementwise;
 import io.jswift.autograd.ops.TokenStats;
 import io.jswift.models.decoder.DecoderLm;
 import io.jswift.train.encode.Batch;
-import io.jswift.train.encode.Collator;
-import io.jswift.train.encode.Encoded;
 import io.jswift.train.run.Objective;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,34 +38,26 @@ public final class DpoObjective implements Objective<PreferencePair> {
 
     @Override
     public Step forward(List<PreferencePair> rows, double normalizer) {
-        Batch batch = collate(rows).to(policy.device());
+        Batch batch = PreferencePair.collate(rows).to(policy.device());
         CompletionLogProbs policyLogps = CompletionLogProbs.of(policy, batch, gradientCheckpointing, true);
         double[] ref = reference.logProbs(batch);
         Variable l = VectorLoss.apply(x -> loss.evaluate(x, ref, policyLogps.counts()), policyLogps.sums());
         if (normalizer != 1) l = Elementwise.scale(l, 1.0 / normalizer);
-        return new Step(l, batch.tokens(), metrics(policyLogps, ref, batch));
+        return new Step(l, batch.tokens(), metrics(policyLogps, ref));
     }
 
     @Override
     public Evaluation evaluate(List<PreferencePair> rows) {
-        Batch batch = collate(rows).to(policy.device());
+        Batch batch = PreferencePair.collate(rows).to(policy.device());
         CompletionLogProbs policyLogps = CompletionLogProbs.of(policy, batch, false, true);
         double[] ref = reference.logProbs(batch);
         double value = loss.evaluate(policyLogps.sums().value().toDoubleArray(), ref, policyLogps.counts()).loss();
         // HF's evaluation loop repeats a batch's mean loss once per example: eval_loss is the mean over examples
-        return new Evaluation(value * rows.size(), rows.size(), metrics(policyLogps, ref, batch));
-    }
-
-    /** [chosen rows..., rejected rows...] right-padded into one batch. */
-    static Batch collate(List<PreferencePair> rows) {
-        List<Encoded> sequences = new ArrayList<>(2 * rows.size());
-        for (PreferencePair p : rows) sequences.add(p.chosen());
-        for (PreferencePair p : rows) sequences.add(p.rejected());
-        return Collator.collate(sequences);
+        return new Evaluation(value * rows.size(), rows.size(), metrics(policyLogps, ref));
     }
 
     /** TRL's logged values for one micro-batch, in the order DPOTrainer appends them. */
-    Map<String, Double> metrics(CompletionLogProbs lp, double[] ref, Batch batch) {
+    Map<String, Double> metrics(CompletionLogProbs lp, double[] ref) {
         double[] x = lp.sums().value().toDoubleArray();
         int b = x.length / 2;
         TokenStats stats = lp.stats();

@@ -6,10 +6,13 @@ import io.jswift.models.tokenizer.Tokenizer;
 import io.jswift.train.encode.ChatEncoder;
 import io.jswift.train.encode.LossScale;
 import io.jswift.train.encode.SelfCognition;
+import io.jswift.train.pref.CpoLoss;
+import io.jswift.train.pref.CpoObjective;
 import io.jswift.train.pref.DpoLoss;
 import io.jswift.train.pref.DpoObjective;
 import io.jswift.train.pref.PreferenceDataset;
 import io.jswift.train.pref.PreferenceEncoder;
+import io.jswift.train.pref.PreferencePair;
 import io.jswift.train.pref.Reference;
 
 import java.io.IOException;
@@ -21,33 +24,45 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code jswift rlhf}: preference training of a causal LM on preference pairs rendered by its chat template, with
- * a LoRA / DoRA adapter (the reference is the same model with the adapter disabled) or every weight (the reference
- * is a frozen copy of the starting checkpoint, or {@code --ref_model}), as TRL 1.13 does. The loop, checkpoints and
- * resume are {@link TrainingLoop}'s; the loss is the method's objective ({@link DpoObjective}).
+ * {@code jswift rlhf}: preference training (DPO, CPO, SimPO) of a causal LM on preference pairs rendered by its chat template, with
+ * a LoRA / DoRA adapter or every weight; DPO's reference is the same model with the adapter disabled, or for full
+ * training a frozen copy of the starting checkpoint or {@code --ref_model}, as TRL 1.13 does (CPO and SimPO have none). The loop, checkpoints and
+ * resume are {@link TrainingLoop}'s; the loss is the method's objective ({@link DpoObjective}, {@link CpoObjective} for cpo and simpo).
  */
 public final class RlhfRun {
     /**
-     * ms-swift's RLHFArguments for the pairwise methods (defaults as ms-swift sets them).
+     * ms-swift's RLHFArguments for the pairwise methods; null means ms-swift's default for the method.
      *
-     * @param beta     null: ms-swift's default for the method (0.1 for dpo)
-     * @param lossType null: the method's default (sigmoid for dpo)
-     * @param rpoAlpha null: no NLL term (ms-swift's default); else TRL's "sft" loss term with this weight
-     * @param refModel null: the reference is the starting model (adapter disabled, or a frozen copy)
+     * @param rlhfType   dpo, cpo or simpo (ms-swift runs simpo as CPO with loss_type simpo)
+     * @param beta       null: 2.0 for simpo, else 0.1
+     * @param lossType   null: simpo for simpo, else sigmoid
+     * @param rpoAlpha   dpo: null = no NLL term (ms-swift's default); else TRL's "sft" loss term with this weight
+     * @param simpoGamma SimPO's target margin (ms-swift's default 1.0)
+     * @param cpoAlpha   weight of the chosen NLL in CPO / SimPO (ms-swift's default 1.0)
+     * @param refModel   dpo with full training: the reference (null: a frozen copy of --model)
      */
-    public record Args(String rlhfType, Double beta, String lossType, double labelSmoothing, Double rpoAlpha, Path refModel) {
+    public record Args(String rlhfType, Double beta, String lossType, double labelSmoothing, Double rpoAlpha, double simpoGamma, double cpoAlpha,
+                       Path refModel) {
         public Args {
-            if (!rlhfType.equals("dpo")) {
-                throw new IllegalArgumentException("--rlhf_type " + rlhfType + " is not available yet: jswift rlhf trains dpo "
-                        + "(orpo, simpo, cpo, kto, rm and grpo are planned)");
+            if (!rlhfType.equals("dpo") && !rlhfType.equals("cpo") && !rlhfType.equals("simpo")) {
+                throw new IllegalArgumentException("--rlhf_type " + rlhfType + " is not available yet: jswift rlhf trains dpo, cpo and simpo "
+                        + "(orpo, kto, rm and grpo are planned)");
             }
+            if (!rlhfType.equals("dpo") && refModel != null) throw new IllegalArgumentException("--rlhf_type " + rlhfType + " has no reference model: drop --ref_model");
+            if (!rlhfType.equals("dpo") && rpoAlpha != null) throw new IllegalArgumentException("--rpo_alpha is for dpo; cpo and simpo weight their NLL with --cpo_alpha");
         }
 
-        public double effectiveBeta() { return beta == null ? 0.1 : beta; }
+        public boolean isDpo() { return rlhfType.equals("dpo"); }
 
-        public String effectiveLossType() { return lossType == null ? "sigmoid" : lossType; }
+        public double effectiveBeta() { return beta != null ? beta : rlhfType.equals("simpo") ? 2.0 : 0.1; }
+
+        public String effectiveLossType() { return lossType != null ? lossType : rlhfType.equals("simpo") ? "simpo" : "sigmoid"; }
 
         public DpoLoss dpoLoss() { return DpoLoss.of(effectiveLossType(), effectiveBeta(), labelSmoothing, rpoAlpha); }
+
+        public CpoLoss cpoLoss() {
+            return new CpoLoss(CpoLoss.Type.parse(effectiveLossType()), effectiveBeta(), labelSmoothing, simpoGamma, cpoAlpha);
+        }
     }
 
     private final TrainArgs args;
@@ -67,7 +82,8 @@ public final class RlhfRun {
             // TRL 1.13 compares a continued adapter with a frozen copy of its starting weights ("ref" adapter), not with the base model
             throw new IllegalArgumentException("--adapters with jswift rlhf is not available yet (TRL's reference would be a frozen copy of the adapter)");
         }
-        rlhf.dpoLoss(); // bad --loss_type / --beta / --label_smoothing fail before any model is loaded
+        if (rlhf.isDpo()) rlhf.dpoLoss(); // bad --loss_type / --beta / --label_smoothing fail before any model is loaded
+        else rlhf.cpoLoss();
         this.args = args;
         this.tuner = tuner;
         this.chat = chat;
@@ -84,8 +100,10 @@ public final class RlhfRun {
         }
         TunedModel tuned = TunedModel.load("rlhf", args, tuner, adapters, out);
         DecoderLm model = tuned.model();
-        Reference reference;
-        if (tuner.isFull()) {
+        Reference reference = null;
+        if (!rlhf.isDpo()) {
+            out.println("no reference model (" + rlhf.rlhfType() + " is reference-free)");
+        } else if (tuner.isFull()) {
             Path refDir = rlhf.refModel() == null ? dir : rlhf.refModel();
             DecoderLm ref = TunedModel.causalLm(refDir, false, "rlhf");
             if (ref.config().vocabSize() != model.config().vocabSize()) {
@@ -113,9 +131,13 @@ public final class RlhfRun {
         json.put("loss_type", rlhf.effectiveLossType());
         json.put("label_smoothing", rlhf.labelSmoothing());
         json.put("rpo_alpha", rlhf.rpoAlpha());
+        json.put("simpo_gamma", rlhf.simpoGamma());
+        json.put("cpo_alpha", rlhf.cpoAlpha());
         json.put("ref_model", rlhf.refModel() == null ? null : rlhf.refModel().toString());
         RunSetup setup = new RunSetup("rlhf", args, model, tuned.weights(), tuned.rng(), json, out);
-        DpoObjective objective = new DpoObjective(model, reference, rlhf.dpoLoss(), args.gradientCheckpointing());
+        Objective<PreferencePair> objective = rlhf.isDpo()
+                ? new DpoObjective(model, reference, rlhf.dpoLoss(), args.gradientCheckpointing())
+                : new CpoObjective(model, rlhf.cpoLoss(), args.gradientCheckpointing());
         return new TrainingLoop<>(setup, objective).run(data.train().source(), data.validation() == null ? null : data.validation().source(),
                 data.train().counts());
     }

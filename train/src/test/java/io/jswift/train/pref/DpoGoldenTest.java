@@ -86,7 +86,7 @@ class DpoGoldenTest {
         policy.train(true);
         List<PreferencePair> pairs = pairs(settings.get("examples"));
         Map<String, Tensor> expected = SafetensorsFile.open(dir.resolve("expected.safetensors")).tensors();
-        Batch batch = DpoObjective.collate(pairs);
+        Batch batch = PreferencePair.collate(pairs);
         assertArrayEquals(expected.get("input_ids").toLongArray(), batch.inputIds().toLongArray(), "collated as TRL's DataCollatorForPreference");
 
         DpoObjective objective = new DpoObjective(policy, reference, loss(settings), false);

@@ -10,14 +10,14 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** {@code jswift rlhf}: preference training (DPO, CPO, SimPO) with ms-swift's flags and defaults, every sft flag included. */
-@Command(name = "rlhf", description = "Preference training of a causal LM (DPO, CPO, SimPO) on preference pairs, LoRA / DoRA / full, as TRL 1.13 computes it.")
+/** {@code jswift rlhf}: preference training (DPO, CPO, SimPO, ORPO) with ms-swift's flags and defaults, every sft flag included. */
+@Command(name = "rlhf", description = "Preference training of a causal LM (DPO, CPO, SimPO, ORPO) on preference pairs, LoRA / DoRA / full, as TRL 1.13 computes it.")
 final class RlhfCommand implements Callable<Integer> {
     @Mixin TrainingOptions training;
     @Mixin TunerOptions tunerOptions;
     @Mixin ChatOptions chat;
-    @Option(names = "--rlhf_type", defaultValue = "dpo", description = "dpo (default), cpo or simpo. orpo, kto, rm and grpo are not available yet.") String rlhfType;
-    @Option(names = "--beta", description = "dpo: strength of the KL regularization toward the reference; cpo / simpo: reward scale (default 0.1; simpo 2.0).") Double beta;
+    @Option(names = "--rlhf_type", defaultValue = "dpo", description = "dpo (default), cpo, simpo or orpo. kto, rm and grpo are not available yet.") String rlhfType;
+    @Option(names = "--beta", description = "dpo: strength of the KL regularization toward the reference; cpo / simpo / orpo: reward scale (default 0.1; simpo 2.0).") Double beta;
     @Option(names = "--loss_type", description = "dpo: sigmoid (default), ipo, hinge or robust; cpo: sigmoid (default), hinge, ipo or simpo; simpo: simpo.") String lossType;
     @Option(names = "--label_smoothing", defaultValue = "0", description = "Assumed share of flipped labels: dpo --loss_type robust, cpo / simpo sigmoid and simpo (default 0).") double labelSmoothing;
     @Option(names = "--simpo_gamma", defaultValue = "1.0", description = "SimPO's target reward margin (default 1.0).") double simpoGamma;

@@ -152,6 +152,16 @@ class RlhfCommandTest {
     }
 
     @Test
+    void orpoLogsTheOddsRatio() throws Exception {
+        Path model = model();
+        assertEquals(0, Main.run(rlhf(model, data(), dir.resolve("orpo"), "--rlhf_type", "orpo", "--max_steps", "8", "--save_steps", "0",
+                "--learning_rate", "1e-2", "--lora_dropout", "0")));
+        List<JsonNode> rows = log(onlyRun(dir.resolve("orpo")));
+        for (String key : List.of("rewards/margins", "nll_loss", "log_odds_ratio", "log_odds_chosen")) assertTrue(rows.get(0).has(key), key);
+        assertTrue(rows.get(7).get("loss").asDouble() < rows.get(0).get("loss").asDouble(), "loss falls: " + rows.get(0) + " -> " + rows.get(7));
+    }
+
+    @Test
     void badRowsAndFlagsAreOneLineErrors() throws Exception {
         Path model = model(), bad = dir.resolve("bad.jsonl");
         Files.writeString(bad, "{\"prompt\": \"a\", \"chosen\": \"b\", \"rejected\": \"c\"}\n"

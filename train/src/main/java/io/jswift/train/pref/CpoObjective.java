@@ -35,7 +35,7 @@ public final class CpoObjective implements Objective<PreferencePair> {
     @Override
     public Step forward(List<PreferencePair> rows, double normalizer) {
         Batch batch = PreferencePair.collate(rows).to(policy.device());
-        CompletionLogProbs lp = CompletionLogProbs.of(policy, batch, gradientCheckpointing, false, true);
+        CompletionLogProbs lp = CompletionLogProbs.of(policy, batch, new CompletionLogProbs.Options(gradientCheckpointing, false, 0, null));
         Variable l = VectorLoss.apply(x -> loss.evaluate(x, lp.counts()), lp.sums());
         if (normalizer != 1) l = Elementwise.scale(l, 1.0 / normalizer);
         return new Step(l, batch.tokens(), metrics(lp));
@@ -44,7 +44,7 @@ public final class CpoObjective implements Objective<PreferencePair> {
     @Override
     public Evaluation evaluate(List<PreferencePair> rows) {
         Batch batch = PreferencePair.collate(rows).to(policy.device());
-        CompletionLogProbs lp = CompletionLogProbs.of(policy, batch, false, false, true);
+        CompletionLogProbs lp = CompletionLogProbs.of(policy, batch, new CompletionLogProbs.Options(false, false, 0, null));
         double value = loss.evaluate(lp.sums().value().toDoubleArray(), lp.counts()).loss();
         return new Evaluation(value * rows.size(), rows.size(), metrics(lp));
     }

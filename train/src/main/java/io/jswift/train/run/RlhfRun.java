@@ -10,6 +10,8 @@ import io.jswift.train.pref.CpoLoss;
 import io.jswift.train.pref.CpoObjective;
 import io.jswift.train.pref.DpoLoss;
 import io.jswift.train.pref.DpoObjective;
+import io.jswift.train.pref.OrpoLoss;
+import io.jswift.train.pref.OrpoObjective;
 import io.jswift.train.pref.PreferenceDataset;
 import io.jswift.train.pref.PreferenceEncoder;
 import io.jswift.train.pref.PreferencePair;
@@ -20,20 +22,21 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code jswift rlhf}: preference training (DPO, CPO, SimPO) of a causal LM on preference pairs rendered by its chat template, with
+ * {@code jswift rlhf}: preference training (DPO, CPO, SimPO, ORPO) of a causal LM on preference pairs rendered by its chat template, with
  * a LoRA / DoRA adapter or every weight; DPO's reference is the same model with the adapter disabled, or for full
- * training a frozen copy of the starting checkpoint or {@code --ref_model}, as TRL 1.13 does (CPO and SimPO have none). The loop, checkpoints and
- * resume are {@link TrainingLoop}'s; the loss is the method's objective ({@link DpoObjective}, {@link CpoObjective} for cpo and simpo).
+ * training a frozen copy of the starting checkpoint or {@code --ref_model}, as TRL 1.13 does (CPO, SimPO and ORPO have none). The loop, checkpoints and
+ * resume are {@link TrainingLoop}'s; the loss is the method's objective ({@link DpoObjective}, {@link CpoObjective} for cpo and simpo, {@link OrpoObjective}).
  */
 public final class RlhfRun {
     /**
      * ms-swift's RLHFArguments for the pairwise methods; null means ms-swift's default for the method.
      *
-     * @param rlhfType   dpo, cpo or simpo (ms-swift runs simpo as CPO with loss_type simpo)
+     * @param rlhfType   dpo, cpo, simpo (ms-swift runs simpo as CPO with loss_type simpo) or orpo
      * @param beta       null: 2.0 for simpo, else 0.1
      * @param lossType   null: simpo for simpo, else sigmoid
      * @param rpoAlpha   dpo: null = no NLL term (ms-swift's default); else TRL's "sft" loss term with this weight
@@ -44,10 +47,11 @@ public final class RlhfRun {
     public record Args(String rlhfType, Double beta, String lossType, double labelSmoothing, Double rpoAlpha, double simpoGamma, double cpoAlpha,
                        Path refModel) {
         public Args {
-            if (!rlhfType.equals("dpo") && !rlhfType.equals("cpo") && !rlhfType.equals("simpo")) {
-                throw new IllegalArgumentException("--rlhf_type " + rlhfType + " is not available yet: jswift rlhf trains dpo, cpo and simpo "
-                        + "(orpo, kto, rm and grpo are planned)");
+            if (!List.of("dpo", "cpo", "simpo", "orpo").contains(rlhfType)) {
+                throw new IllegalArgumentException("--rlhf_type " + rlhfType + " is not available yet: jswift rlhf trains dpo, cpo, simpo and orpo "
+                        + "(kto, rm and grpo are planned)");
             }
+            if (rlhfType.equals("orpo") && lossType != null) throw new IllegalArgumentException("orpo has one loss: drop --loss_type");
             if (!rlhfType.equals("dpo") && refModel != null) throw new IllegalArgumentException("--rlhf_type " + rlhfType + " has no reference model: drop --ref_model");
             if (!rlhfType.equals("dpo") && rpoAlpha != null) throw new IllegalArgumentException("--rpo_alpha is for dpo; cpo and simpo weight their NLL with --cpo_alpha");
         }
@@ -59,6 +63,8 @@ public final class RlhfRun {
         public String effectiveLossType() { return lossType != null ? lossType : rlhfType.equals("simpo") ? "simpo" : "sigmoid"; }
 
         public DpoLoss dpoLoss() { return DpoLoss.of(effectiveLossType(), effectiveBeta(), labelSmoothing, rpoAlpha); }
+
+        public OrpoLoss orpoLoss() { return new OrpoLoss(effectiveBeta()); }
 
         public CpoLoss cpoLoss() {
             return new CpoLoss(CpoLoss.Type.parse(effectiveLossType()), effectiveBeta(), labelSmoothing, simpoGamma, cpoAlpha);
@@ -82,14 +88,22 @@ public final class RlhfRun {
             // TRL 1.13 compares a continued adapter with a frozen copy of its starting weights ("ref" adapter), not with the base model
             throw new IllegalArgumentException("--adapters with jswift rlhf is not available yet (TRL's reference would be a frozen copy of the adapter)");
         }
-        if (rlhf.isDpo()) rlhf.dpoLoss(); // bad --loss_type / --beta / --label_smoothing fail before any model is loaded
-        else rlhf.cpoLoss();
+        objective(rlhf, null, null, false); // bad --loss_type / --beta / --label_smoothing fail before any model is loaded
         this.args = args;
         this.tuner = tuner;
         this.chat = chat;
         this.rlhf = rlhf;
         this.adapters = adapters;
         this.out = out;
+    }
+
+    /** The method's objective (its loss built, hence checked, even without a model). */
+    private static Objective<PreferencePair> objective(Args rlhf, DecoderLm model, Reference reference, boolean checkpointing) {
+        return switch (rlhf.rlhfType()) {
+            case "dpo" -> new DpoObjective(model, reference, rlhf.dpoLoss(), checkpointing);
+            case "orpo" -> new OrpoObjective(model, rlhf.orpoLoss(), checkpointing);
+            default -> new CpoObjective(model, rlhf.cpoLoss(), checkpointing);
+        };
     }
 
     /** Trains and returns the run directory. */
@@ -135,9 +149,7 @@ public final class RlhfRun {
         json.put("cpo_alpha", rlhf.cpoAlpha());
         json.put("ref_model", rlhf.refModel() == null ? null : rlhf.refModel().toString());
         RunSetup setup = new RunSetup("rlhf", args, model, tuned.weights(), tuned.rng(), json, out);
-        Objective<PreferencePair> objective = rlhf.isDpo()
-                ? new DpoObjective(model, reference, rlhf.dpoLoss(), args.gradientCheckpointing())
-                : new CpoObjective(model, rlhf.cpoLoss(), args.gradientCheckpointing());
+        Objective<PreferencePair> objective = objective(rlhf, model, reference, args.gradientCheckpointing());
         return new TrainingLoop<>(setup, objective).run(data.train().source(), data.validation() == null ? null : data.validation().source(),
                 data.train().counts());
     }

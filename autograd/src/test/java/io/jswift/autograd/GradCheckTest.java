@@ -148,6 +148,16 @@ class GradCheckTest {
     }
 
     @Test
+    void attentionWithSlidingWindow() {
+        // T=4 queries at positions 3..6 of S=7 keys, window 3: each sees itself and the two keys before it
+        AttentionSpec window = new AttentionSpec(0.5, true, null, null, 3);
+        assertGrad(in -> Fused.attention(in[0], in[1], in[2], window), rand(11, 2, 4, 4, 3), rand(12, 2, 2, 7, 3), rand(13, 2, 2, 7, 3));
+        Tensor seg = Tensor.ofInts(new int[]{0, 0, 0, 1, 1, 1}, 1, 6); // a packed sample boundary inside the window
+        AttentionSpec packed = new AttentionSpec(0.4, true, seg, seg, 2);
+        assertGrad(in -> Fused.attention(in[0], in[1], in[2], packed), rand(14, 1, 2, 6, 3), rand(15, 1, 1, 6, 3), rand(16, 1, 1, 6, 3));
+    }
+
+    @Test
     void crossEntropyMeanOverValidTargets() {
         Tensor targets = Tensor.ofLongs(new long[]{3, -100, 0, 6, -100}, 5);
         assertGrad(in -> Losses.crossEntropy(in[0], targets, Losses.IGNORE_INDEX), rand(1, 5, 7));

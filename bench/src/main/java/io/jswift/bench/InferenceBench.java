@@ -2,7 +2,7 @@ package io.jswift.bench;
 
 import io.jswift.autograd.GradMode;
 import io.jswift.models.decoder.DecoderInput;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.models.decoder.KvCache;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
@@ -29,7 +29,7 @@ public final class InferenceBench {
         Path dir = Path.of(args[0]);
         LoadedModel loaded = ModelLoader.load(dir, false);
         if (!(loaded instanceof LoadedModel.CausalLm lm)) throw new IllegalArgumentException(dir + " is not a causal LM");
-        DecoderLm model = lm.model();
+        CausalLm model = lm.model();
         model.train(false);
         long weightBytes = 0;
         for (Parameter p : model.namedParameters().values()) weightBytes += p.value().dtype().byteSize(p.numel());
@@ -68,7 +68,7 @@ public final class InferenceBench {
     }
 
     /** One prefill of {@code prompt} and {@link #DECODE} greedy tokens with a fresh KV cache: {prefill s, decode s}. */
-    private static double[] run(DecoderLm model, long[] prompt) {
+    private static double[] run(CausalLm model, long[] prompt) {
         KvCache cache = model.newCache(1, PROMPT + DECODE + 1);
         long t0 = System.nanoTime();
         Tensor logits = model.forward(new DecoderInput(Tensor.ofLongs(prompt, 1, PROMPT), null, null, cache, false), 1).value();

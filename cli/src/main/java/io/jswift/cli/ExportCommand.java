@@ -2,7 +2,7 @@ package io.jswift.cli;
 
 import io.jswift.models.adapter.PeftAdapter;
 import io.jswift.models.adapter.PeftAdapterConfig;
-import io.jswift.models.config.ModelConfig;
+import io.jswift.models.arch.Architectures;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.models.load.ModelWriter;
 import io.jswift.nn.Module;
@@ -36,10 +36,7 @@ final class ExportCommand implements Callable<Integer> {
         Path base = AdapterBase.modelOrBase(model, adapters);
         Path out = outputDir != null ? outputDir : adapters.toAbsolutePath().normalize().resolveSibling(adapters.toAbsolutePath().normalize().getFileName() + "-merged");
         ModelWriter.requireEmpty(out); // before the slow part
-        DType dtype = torchDtype != null ? parseDtype(torchDtype) : switch (ModelConfig.read(base)) {
-            case ModelConfig.Decoder d -> d.config().dtype();
-            case ModelConfig.Vit v -> v.config().dtype();
-        };
+        DType dtype = torchDtype != null ? parseDtype(torchDtype) : Architectures.readConfig(base).dtype();
         Module module = ModelLoader.load(base, false).module();
         PeftAdapter.load(adapters, module);
         List<String> merged = LoraMerge.mergeAndUnload(module);

@@ -6,8 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jswift.models.config.ConfigJson;
 import io.jswift.models.config.DecoderConfig;
 import io.jswift.models.config.ModelConfig;
+import io.jswift.models.CausalLm;
+import io.jswift.models.arch.Architectures;
 import io.jswift.models.decoder.DecoderInit;
-import io.jswift.models.decoder.DecoderLm;
 import io.jswift.models.tokenizer.Tokenizer;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
@@ -35,7 +36,7 @@ final class NewModelCommand implements Callable<Integer> {
     static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
             "vocab.json", "merges.txt", "tokenizer.model", "added_tokens.json");
 
-    @Option(names = "--config", required = true, description = "A config.json (architectures: LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM).") Path config;
+    @Option(names = "--config", required = true, description = "A config.json whose architectures[0] is a supported causal LM (README lists them).") Path config;
     @Option(names = "--output_dir", required = true, description = "Model directory to write.") Path outputDir;
     @Option(names = "--tokenizer_dir", description = "Directory whose tokenizer files are copied in (its tokenizer must fit vocab_size).") Path tokenizerDir;
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the weight initialization (default: 42).") long seed;
@@ -43,8 +44,8 @@ final class NewModelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!(ModelConfig.readFile(config) instanceof ModelConfig.Decoder decoder)) {
-            throw new IllegalArgumentException(config + ": new-model makes causal LMs (LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM)");
+        if (!(Architectures.readConfigFile(config) instanceof ModelConfig.Decoder decoder)) {
+            throw new IllegalArgumentException(config + ": new-model makes causal LMs (" + Architectures.supportedCausalLms() + ")");
         }
         DecoderConfig c = decoder.config();
         // transformers: std = config.initializer_range or 0.02
@@ -52,7 +53,7 @@ final class NewModelCommand implements Callable<Integer> {
         if (!(std > 0)) std = 0.02;
         List<String> copied = tokenizerDir == null ? List.of() : tokenizerFiles(c);
 
-        DecoderLm model = DecoderInit.random(c, std, new Generator(seed));
+        CausalLm model = DecoderInit.initialize(Architectures.newCausalLm(c, null), std, new Generator(seed));
         Map<String, Tensor> weights = new LinkedHashMap<>();
         model.stateDict().forEach((name, t) -> weights.put(name, t.to(c.dtype())));
         Files.createDirectories(outputDir);
@@ -61,7 +62,7 @@ final class NewModelCommand implements Callable<Integer> {
         writeGenerationConfig(new ObjectMapper().readTree(config.toFile()));
         for (String f : copied) Files.copy(tokenizerDir.resolve(f), outputDir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
 
-        System.out.printf("wrote %s: %s, %d parameters (%s, N(0, %s), seed %d)%s%n", outputDir, c.architecture().hfName(),
+        System.out.printf("wrote %s: %s, %d parameters (%s, N(0, %s), seed %d)%s%n", outputDir, c.architecture(),
                 model.parameterCount(), c.dtype().name().toLowerCase(), std, seed, copied.isEmpty() ? "" : ", tokenizer files " + copied);
         return 0;
     }

@@ -2,7 +2,7 @@ package io.jswift.cli;
 
 import static io.jswift.tensor.testing.TensorAssert.relL2;
 
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.models.generate.SamplingParams;
 import io.jswift.models.generate.TextGenerator;
 import io.jswift.models.load.LoadedModel;
@@ -145,8 +145,8 @@ class DeviceEndToEndTest {
         Device cl = DeviceTesting.openCl();
         Path model = MODELS.resolve("qwen2-f32");
         List<int[]> prompts = List.of(new int[]{5, 17, 90, 3, 44, 2}, new int[]{8, 1});
-        DecoderLm host = ((LoadedModel.CausalLm) ModelLoader.load(model, false)).model();
-        DecoderLm device = ((LoadedModel.CausalLm) ModelLoader.load(model, false)).model();
+        CausalLm host = ((LoadedModel.CausalLm) ModelLoader.load(model, false)).model();
+        CausalLm device = ((LoadedModel.CausalLm) ModelLoader.load(model, false)).model();
         device.to(cl);
         List<TextGenerator.Result> a = new TextGenerator(host, new int[0], null).generate(prompts, SamplingParams.greedy(4), null);
         List<TextGenerator.Result> b = new TextGenerator(device, new int[0], null).generate(prompts, SamplingParams.greedy(4), null);

@@ -1,7 +1,7 @@
 package io.jswift.cli;
 
 import io.jswift.models.chat.ChatTemplate;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.models.generate.SamplingParams;
 import io.jswift.models.generate.TextGenerator;
 import io.jswift.models.load.LoadedModel;
@@ -27,7 +27,7 @@ class InferCommandTest {
     void promptIsAnsweredThroughTheChatTemplateAndStreamed() throws Exception {
         Path model = TinyModels.llamaWithTinyTokenizer(dir);
         // expected: the same greedy generation done by hand
-        DecoderLm lm = ((LoadedModel.CausalLm) ModelLoader.load(model, false)).model();
+        CausalLm lm = ((LoadedModel.CausalLm) ModelLoader.load(model, false)).model();
         Tokenizer tok = Tokenizer.fromDirectory(model);
         String prompt = ChatTemplate.fromDirectory(model).render(List.of(Map.of("role", "user", "content", "hi there")), true, null, null);
         assertEquals("user: hi there\nassistant:", prompt);

@@ -1,7 +1,7 @@
 package io.jswift.cli;
 
 import io.jswift.models.chat.ChatTemplate;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.models.generate.SamplingParams;
 import io.jswift.models.generate.TextGenerator;
 import io.jswift.models.load.LoadedModel;
@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class QuickstartAssetsTest {
     private static final Path EXAMPLES = Path.of("../examples").toAbsolutePath().normalize();
 
-    private static String answer(DecoderLm model, Tokenizer tokenizer, ChatTemplate template, String question) {
+    private static String answer(CausalLm model, Tokenizer tokenizer, ChatTemplate template, String question) {
         String prompt = template.render(List.of(Map.of("role", "user", "content", question)), true, null, Map.of());
         int[] ids = tokenizer.encode(prompt, false);
         int[] eos = {tokenizer.tokenToId("<|im_end|>"), tokenizer.tokenToId("<|endoftext|>")};
@@ -33,7 +33,7 @@ class QuickstartAssetsTest {
     @Test
     void tinyChatAnswersItsCorpusGreedily() throws Exception {
         Path dir = EXAMPLES.resolve("tiny-chat");
-        DecoderLm model = ((LoadedModel.CausalLm) ModelLoader.load(dir, false)).model();
+        CausalLm model = ((LoadedModel.CausalLm) ModelLoader.load(dir, false)).model();
         Tokenizer tokenizer = Tokenizer.fromDirectory(dir);
         ChatTemplate template = ChatTemplate.fromDirectory(dir);
         assertEquals("3 plus 4 is 7.", answer(model, tokenizer, template, "what is 3 plus 4?"));

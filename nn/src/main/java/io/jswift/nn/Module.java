@@ -29,6 +29,22 @@ public abstract class Module {
         return p;
     }
 
+    /**
+     * A parameter whose state-dict name has dots under this module: transformers saves a bnb-4bit weight's state as
+     * {@code weight.absmax}, {@code weight.quant_state.bitsandbytes__nf4}, ... beside {@code weight}. Each segment
+     * must be a valid name and the whole name unused.
+     */
+    protected final Parameter registerDottedParameter(String dottedName, Parameter p) {
+        for (String part : dottedName.split("\\.", -1)) {
+            if (part.isEmpty()) throw new IllegalArgumentException("bad parameter name '" + dottedName + "'");
+        }
+        if (parameters.containsKey(dottedName) || children.containsKey(dottedName)) {
+            throw new IllegalArgumentException("'" + dottedName + "' is already registered in " + getClass().getSimpleName());
+        }
+        parameters.put(dottedName, p);
+        return p;
+    }
+
     protected final <M extends Module> M registerModule(String name, M child) {
         checkName(name);
         children.put(name, child);

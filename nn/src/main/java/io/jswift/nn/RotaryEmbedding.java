@@ -12,6 +12,9 @@ public final class RotaryEmbedding {
     private final int dim;          // rotary dims R (even; the first R dims of each head rotate)
     private final float[] invFreq;  // [R / 2]
     private final double positionScale;
+    private final float[] longInvFreq; // [R / 2] LongRoPE's long factors, or null
+    private final int longFrom;        // calls whose max position + 1 exceeds this use longInvFreq (LongRoPE)
+    private final float attentionScale; // LongRoPE's attention factor on cos and sin (1 otherwise)
 
     public RotaryEmbedding(int dim, double theta, RopeScaling scaling) {
         if (dim <= 0 || dim % 2 != 0) throw new IllegalArgumentException("rotary dim must be even and > 0, got " + dim);
@@ -24,7 +27,45 @@ public final class RotaryEmbedding {
         }
         if (scaling.type().equals("llama3")) applyLlama3(scaling);
         this.positionScale = scaling.type().equals("linear") ? 1.0 / scaling.factor() : 1.0;
+        this.longInvFreq = null;
+        this.longFrom = Integer.MAX_VALUE;
+        this.attentionScale = 1;
     }
+
+    /** LongRoPE tables: the short factors up to the original context, the long ones past it. */
+    public RotaryEmbedding(int dim, double theta, LongRope longRope) {
+        if (dim <= 0 || dim % 2 != 0) throw new IllegalArgumentException("rotary dim must be even and > 0, got " + dim);
+        if (longRope.shortFactor().length != dim / 2) {
+            throw new IllegalArgumentException("longrope factors must have rotary dim / 2 = " + dim / 2 + " entries, got " + longRope.shortFactor().length);
+        }
+        this.dim = dim;
+        this.invFreq = extended(dim, theta, longRope.shortFactor());
+        this.longInvFreq = extended(dim, theta, longRope.longFactor());
+        this.longFrom = longRope.originalMaxPositionEmbeddings();
+        this.positionScale = 1.0;
+        this.attentionScale = (float) longRope.attentionFactor();
+    }
+
+    /** HF: 1.0 / (ext_factors * base ** (arange(0, dim, 2).float() / dim)), float32 throughout. */
+    private static float[] extended(int dim, double theta, double[] ext) {
+        float[] out = new float[dim / 2];
+        for (int i = 0; i < dim / 2; i++) {
+            float exponent = (float) (2 * i) / dim;
+            out[i] = 1.0f / ((float) ext[i] * (float) Math.pow(theta, exponent));
+        }
+        return out;
+    }
+
+    /**
+     * Whether a call whose largest position is {@code maxPosition} uses other frequencies than one whose largest is
+     * {@code previousMaxPosition}: only LongRoPE switches, when max position + 1 passes the original context.
+     */
+    public boolean switchesBetween(long previousMaxPosition, long maxPosition) {
+        return longInvFreq != null && (previousMaxPosition + 1 > longFrom) != (maxPosition + 1 > longFrom);
+    }
+
+    /** The position count past which LongRoPE takes its long factors (Integer.MAX_VALUE: never). */
+    public int longFrom() { return longFrom; }
 
     /**
      * Llama 3.1 scaling (HF _compute_llama3_parameters): long wavelengths (> original context / low_freq_factor)
@@ -75,12 +116,16 @@ public final class RotaryEmbedding {
 
     private Tables forPositions(long[] positions, int[] shape) {
         int half = dim / 2;
+        long max = -1;
+        for (long p : positions) max = Math.max(max, p);
+        // transformers' longrope_frequency_update: seq_len = max(position_ids) + 1 decides for the whole call
+        float[] invFreq = longInvFreq != null && max + 1 > longFrom ? longInvFreq : this.invFreq;
         float[] cos = new float[positions.length * dim], sin = new float[positions.length * dim];
         for (int p = 0; p < positions.length; p++) {
             float position = (float) (positions[p] * positionScale);
             for (int i = 0; i < half; i++) {
                 float angle = position * invFreq[i]; // float32 product, as HF's matmul of float tensors
-                float c = (float) Math.cos(angle), s = (float) Math.sin(angle);
+                float c = (float) Math.cos(angle) * attentionScale, s = (float) Math.sin(angle) * attentionScale;
                 cos[p * dim + i] = c;
                 cos[p * dim + i + half] = c;
                 sin[p * dim + i] = s;

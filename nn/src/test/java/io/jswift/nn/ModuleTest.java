@@ -19,7 +19,7 @@ class ModuleTest {
     /** A two-level module shaped like part of a decoder layer. */
     static final class Block extends Module {
         Block(Generator gen) {
-            registerModule("mlp", new SwiGluMlp(4, 6, false, gen));
+            registerModule("mlp", new GatedMlp(4, 6, false, Activation.SILU, gen));
             registerModule("input_layernorm", new RMSNorm(4, 1e-6));
         }
     }

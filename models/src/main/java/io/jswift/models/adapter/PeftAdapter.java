@@ -1,6 +1,6 @@
 package io.jswift.models.adapter;
 
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.nn.Module;
 import io.jswift.nn.Parameter;
 import io.jswift.nn.StateDictException;
@@ -55,7 +55,7 @@ public final class PeftAdapter {
         }
         Files.createDirectories(dir);
         SafetensorsWriter.write(dir.resolve(WEIGHTS), tensors, Map.of("format", "pt"));
-        PeftAdapterConfig.write(dir.resolve(PeftAdapterConfig.FILE), config, baseModelNameOrPath, model instanceof DecoderLm ? "CAUSAL_LM" : null);
+        PeftAdapterConfig.write(dir.resolve(PeftAdapterConfig.FILE), config, baseModelNameOrPath, model instanceof CausalLm ? "CAUSAL_LM" : null);
     }
 
     /** {@link #load(Path, Module, Generator)} for inference: dropout masks (training only) would come from seed 0. */

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jswift.models.config.ConfigJson;
 import io.jswift.models.config.HfJsonWriter;
-import io.jswift.nn.Linear;
+import io.jswift.nn.LinearBase;
 import io.jswift.nn.Module;
 import io.jswift.nn.lora.LoraConfig;
 
@@ -120,7 +120,7 @@ public record PeftAdapterConfig(Path file, int r, double alpha, double dropout, 
             Pattern p = Pattern.compile(targetRegex);
             targets = new ArrayList<>();
             for (var e : model.namedModules().entrySet()) {
-                if (e.getValue() instanceof Linear && p.matcher(e.getKey()).matches()) targets.add(e.getKey());
+                if (e.getValue() instanceof LinearBase && p.matcher(e.getKey()).matches()) targets.add(e.getKey());
             }
             if (targets.isEmpty()) {
                 throw new IllegalArgumentException(file + ": 'target_modules' \"" + targetRegex + "\" matches no linear layer of the model");

@@ -1,5 +1,13 @@
 package io.jswift.models.chat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jswift.models.arch.Architecture;
+import io.jswift.models.arch.Architectures;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.Set;
 
@@ -7,7 +15,8 @@ import java.util.Set;
  * Chat formats jswift knows by heart, used when a model has no chat template or one the renderer cannot run:
  * ChatML (Qwen, many fine-tunes: {@code <|im_start|>role\ncontent<|im_end|>\n}) and Llama 3
  * ({@code <|start_header_id|>role<|end_header_id|>\n\ncontent<|eot_id|>}). Which one fits is read off the
- * tokenizer's special tokens; a model with neither has no fallback.
+ * tokenizer's special tokens, else off the template fallback the architecture registry gives the model's
+ * {@code architectures[0]} (config.json); a model with neither has no fallback.
  */
 enum BuiltinTemplates {
     CHATML("{%- for message in messages %}"
@@ -27,6 +36,22 @@ enum BuiltinTemplates {
     }
 
     String label() { return name().toLowerCase(java.util.Locale.ROOT); }
+
+    /**
+     * The format the architecture registry names for the {@code architectures[0]} of {@code configJson}, if any. The
+     * template commands need no config.json: an absent, unreadable or unknown one gives no fallback (loading a model
+     * reports those errors).
+     */
+    static Optional<BuiltinTemplates> forArchitecture(Path configJson) {
+        if (!Files.isRegularFile(configJson)) return Optional.empty();
+        try {
+            String arch = new ObjectMapper().readTree(configJson.toFile()).path("architectures").path(0).asText();
+            return Architectures.find(arch).map(Architecture::templateFallback)
+                    .flatMap(label -> Arrays.stream(values()).filter(t -> t.label().equals(label)).findFirst());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
 
     /** The format whose markers are among {@code specialTokens}, if any. */
     static Optional<BuiltinTemplates> forTokens(Set<String> specialTokens) {

@@ -65,14 +65,15 @@ public final class ChatTemplate {
         JsonNode config = new ObjectMapper().readTree(Files.readString(file));
         JsonNode t = config.get("chat_template");
         Path jinjaFile = dir.resolve("chat_template.jinja");
-        BuiltinTemplates fallback = BuiltinTemplates.forTokens(specialTokenContents(config)).orElse(null);
+        BuiltinTemplates fallback = BuiltinTemplates.forTokens(specialTokenContents(config))
+                .or(() -> BuiltinTemplates.forArchitecture(dir.resolve("config.json"))).orElse(null);
         String template;
         if ((t == null || t.isNull()) && Files.isRegularFile(jinjaFile)) {
             template = Files.readString(jinjaFile);
         } else if (t == null || t.isNull()) {
             if (fallback == null) {
                 throw new IllegalArgumentException(file + ": no chat_template (nor chat_template.jinja), and its special tokens match no "
-                        + "built-in format (ChatML, Llama 3): add the model's chat template");
+                        + "built-in format (ChatML, Llama 3), nor does its architecture name one: add the model's chat template");
             }
             warnings.accept(file + " has no chat_template: using the built-in " + fallback.label() + " format");
             template = fallback.source;

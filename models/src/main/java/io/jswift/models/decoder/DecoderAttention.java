@@ -3,7 +3,9 @@ package io.jswift.models.decoder;
 import io.jswift.autograd.Variable;
 import io.jswift.autograd.ops.Fused;
 import io.jswift.autograd.ops.Views;
+import io.jswift.models.config.AttentionConfig;
 import io.jswift.models.config.DecoderConfig;
+import io.jswift.models.config.QkNorm;
 import io.jswift.nn.Linear;
 import io.jswift.nn.LinearLayer;
 import io.jswift.nn.Module;
@@ -14,47 +16,92 @@ import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AttentionSpec;
 
 /**
- * HF LlamaAttention / Qwen2Attention / Qwen3Attention: q/k/v projections, (Qwen3) per-head RMSNorm of q and k,
- * RoPE, grouped-query scaled-dot-product attention, o_proj. Dims: B batch, T tokens, C hidden, D head dim.
+ * HF LlamaAttention and its deltas: q/k/v projections (or one fused qkv_proj: Phi-3), optional RMSNorm of q and k (per head: Qwen3; over the whole
+ * projection: OLMo 2), RoPE on all or the first R dims of each head (with GLM's interleaved pairs), grouped-query
+ * scaled-dot-product attention with an optional sliding window (Mistral; Qwen2/3 with use_sliding_window), o_proj.
+ * Dims: B batch, T tokens, C hidden, D head dim, R rotary dims.
  */
 final class DecoderAttention extends Module {
     private final int numHeads, numKvHeads, headDim;
-    private final RMSNorm qNorm, kNorm; // [D] (Qwen3) or null
+    private final int window;           // sliding window of this layer, 0: none
+    private final QkNorm qkNorm;
+    private final RMSNorm qNorm, kNorm; // [D] or [H·D], or null
+    private final Tensor pairOrder;     // [D] I64: interleaved pairs (2i, 2i+1) of the rotary dims moved to (i, i + R/2); or null
+    private final boolean fusedQkv;
 
-    DecoderAttention(DecoderConfig c, Generator gen) {
+    DecoderAttention(DecoderConfig config, int layer, Generator gen) {
+        AttentionConfig c = config.attention();
+        int hidden = config.hiddenSize();
         numHeads = c.numHeads();
         numKvHeads = c.numKvHeads();
         headDim = c.headDim();
-        registerModule("q_proj", new Linear(c.hiddenSize(), numHeads * headDim, c.qkvBias(), gen));
-        registerModule("k_proj", new Linear(c.hiddenSize(), numKvHeads * headDim, c.qkvBias(), gen));
-        registerModule("v_proj", new Linear(c.hiddenSize(), numKvHeads * headDim, c.qkvBias(), gen));
-        registerModule("o_proj", new Linear(numHeads * headDim, c.hiddenSize(), c.oProjBias(), gen));
-        qNorm = c.qkNorm() ? registerModule("q_norm", new RMSNorm(headDim, c.rmsNormEps())) : null;
-        kNorm = c.qkNorm() ? registerModule("k_norm", new RMSNorm(headDim, c.rmsNormEps())) : null;
+        window = c.windowOf(layer);
+        qkNorm = c.qkNorm();
+        fusedQkv = c.fusedQkv();
+        if (fusedQkv) {
+            registerModule("qkv_proj", new Linear(hidden, (numHeads + 2 * numKvHeads) * headDim, c.qkvBias(), gen));
+        } else {
+            registerModule("q_proj", new Linear(hidden, numHeads * headDim, c.qkvBias(), gen));
+            registerModule("k_proj", new Linear(hidden, numKvHeads * headDim, c.qkvBias(), gen));
+            registerModule("v_proj", new Linear(hidden, numKvHeads * headDim, c.qkvBias(), gen));
+        }
+        registerModule("o_proj", new Linear(numHeads * headDim, hidden, c.oProjBias(), gen));
+        int qNormDim = qkNorm == QkNorm.WHOLE ? numHeads * headDim : headDim, kNormDim = qkNorm == QkNorm.WHOLE ? numKvHeads * headDim : headDim;
+        qNorm = qkNorm != QkNorm.NONE ? registerModule("q_norm", new RMSNorm(qNormDim, config.norm().eps())) : null;
+        kNorm = qkNorm != QkNorm.NONE ? registerModule("k_norm", new RMSNorm(kNormDim, config.norm().eps())) : null;
+        pairOrder = config.rope().interleaved() ? pairOrder(headDim, config.rope().rotaryDim(headDim)) : null;
+    }
+
+    /**
+     * GLM's rotate_half pairs dims (2i, 2i+1) and turns both by frequency i. Gathering the rotary dims evens-first turns
+     * that into the usual split-halves rotation; q and k get the same order, so every q·k score is unchanged (v is not
+     * reordered), and the fused rope kernel serves both layouts.
+     */
+    private static Tensor pairOrder(int d, int r) {
+        long[] order = new long[d];
+        for (int i = 0; i < r / 2; i++) {
+            order[i] = 2L * i;
+            order[r / 2 + i] = 2L * i + 1;
+        }
+        for (int i = r; i < d; i++) order[i] = i;
+        return Tensor.ofLongs(order, d);
     }
 
     /** x [B, T, C] → [B, T, C]; with a cache, attends over the cached positions plus these T. */
     Variable forward(Variable x, RotaryEmbedding.Tables rope, AttentionSpec spec, KvCache cache, int layer) {
         int b = x.size(0), t = x.size(1);
-        Variable q = heads(LinearLayer.child(this, "q_proj").forward(x), b, t, numHeads, qNorm);
-        Variable k = heads(LinearLayer.child(this, "k_proj").forward(x), b, t, numKvHeads, kNorm);
-        Variable v = heads(LinearLayer.child(this, "v_proj").forward(x), b, t, numKvHeads, null);
-        q = Fused.rope(q, rope.cos(), rope.sin());
-        k = Fused.rope(k, rope.cos(), rope.sin());
-        if (cache != null) {
-            Tensor[] kv = cache.append(layer, k.value(), v.value());
-            k = Variable.constant(kv[0]);
-            v = Variable.constant(kv[1]);
-        }
-        Variable out = Fused.attention(q, k, v, spec);                          // [B, Hq, T, D]
+        Variable[] qkv = project(x);
+        Variable q = rotate(heads(qkv[0], b, t, numHeads, qNorm), rope);
+        Variable k = rotate(heads(qkv[1], b, t, numKvHeads, kNorm), rope);
+        Variable v = heads(qkv[2], b, t, numKvHeads, null);
+        AttentionSpec layerSpec = spec.withWindow(window);
+        Variable out = cache != null ? cache.attend(layer, q, k, v, layerSpec) : Fused.attention(q, k, v, layerSpec); // [B, Hq, T, D]
         Variable merged = Views.reshape(Views.transpose(out, 1, 2), b, t, numHeads * headDim);
         return LinearLayer.child(this, "o_proj").forward(merged);
     }
 
-    /** [B, T, H·D] → [B, H, T, D] (a view), with the optional per-head norm applied over D first. */
+    /** q [B, T, Hq·D], k and v [B, T, Hkv·D]: three projections, or the q | k | v column blocks of qkv_proj (HF Phi3). */
+    private Variable[] project(Variable x) {
+        if (!fusedQkv) {
+            return new Variable[]{LinearLayer.child(this, "q_proj").forward(x), LinearLayer.child(this, "k_proj").forward(x),
+                    LinearLayer.child(this, "v_proj").forward(x)};
+        }
+        Variable all = LinearLayer.child(this, "qkv_proj").forward(x);
+        int q = numHeads * headDim, kv = numKvHeads * headDim;
+        return new Variable[]{Views.narrow(all, 2, 0, q), Views.narrow(all, 2, q, kv), Views.narrow(all, 2, q + kv, kv)};
+    }
+
+    /** [B, H, T, D] with RoPE on its first R dims (the tables are [T, R] or [B, T, R]). */
+    private Variable rotate(Variable x, RotaryEmbedding.Tables rope) {
+        if (pairOrder != null) x = Views.indexSelect(x, 3, pairOrder.to(x.value().device()));
+        return Fused.rope(x, rope.cos(), rope.sin());
+    }
+
+    /** [B, T, H·D] → [B, H, T, D] (a view), with the optional q/k norm applied over H·D or D first. */
     private Variable heads(Variable projected, int b, int t, int h, RMSNorm norm) {
+        if (norm != null && qkNorm == QkNorm.WHOLE) projected = norm.forward(projected);
         Variable split = Views.reshape(projected, b, t, h, headDim);
-        if (norm != null) split = norm.forward(split);
+        if (norm != null && qkNorm == QkNorm.PER_HEAD) split = norm.forward(split);
         return Views.transpose(split, 1, 2);
     }
 }

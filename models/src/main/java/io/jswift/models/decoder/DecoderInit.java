@@ -1,20 +1,22 @@
 package io.jswift.models.decoder;
 
+import io.jswift.models.CausalLm;
 import io.jswift.models.config.DecoderConfig;
 import io.jswift.nn.HfInit;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
 
 /**
- * A freshly initialized causal LM as transformers' {@code AutoModelForCausalLM.from_config} makes it:
- * N(0, initializer_range) Linear / Embedding weights, zero biases, unit norms, and (LlamaModel / Qwen2Model
- * pass {@code padding_idx=pad_token_id} to nn.Embedding) a zero embedding row for the pad token.
+ * Initializes a causal LM as transformers' {@code AutoModelForCausalLM.from_config} does: N(0, initializer_range)
+ * Linear / Embedding weights, zero biases, unit norms, and (LlamaModel / Qwen2Model pass
+ * {@code padding_idx=pad_token_id} to nn.Embedding) a zero embedding row for the pad token.
  */
 public final class DecoderInit {
     private DecoderInit() {}
 
-    public static DecoderLm random(DecoderConfig config, double initializerRange, Generator gen) {
-        DecoderLm model = new DecoderLm(config, null);
+    /** Overwrites every parameter of {@code model} (built with any generator) and returns it. */
+    public static CausalLm initialize(CausalLm model, double initializerRange, Generator gen) {
+        DecoderConfig config = model.config();
         HfInit.apply(model, initializerRange, gen);
         Integer pad = config.padTokenId();
         if (pad != null) {

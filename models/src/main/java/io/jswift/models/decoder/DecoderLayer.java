@@ -3,28 +3,42 @@ package io.jswift.models.decoder;
 import io.jswift.autograd.Variable;
 import io.jswift.autograd.ops.Elementwise;
 import io.jswift.models.config.DecoderConfig;
+import io.jswift.models.config.NormConfig;
+import io.jswift.nn.GatedMlp;
 import io.jswift.nn.Module;
 import io.jswift.nn.RMSNorm;
 import io.jswift.nn.RotaryEmbedding;
-import io.jswift.nn.SwiGluMlp;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.spi.AttentionSpec;
 
-/** Pre-norm decoder block: h = x + attn(norm(x)); out = h + mlp(norm(h)). */
+/**
+ * A residual decoder block: h = x + post(attn(pre(x))); out = h + post(mlp(pre(h))), each norm present or not as the
+ * family places them ({@link NormConfig}): Llama pre-norm, OLMo 2 post-norm, GLM-4 / Gemma sandwich.
+ */
 final class DecoderLayer extends Module {
     private final DecoderAttention selfAttn;
-    private final SwiGluMlp mlp;
-    private final RMSNorm inputLayernorm, postAttentionLayernorm;
+    private final GatedMlp mlp;
+    private final RMSNorm preAttention, postAttention, preMlp, postMlp; // [C] each, or null
 
-    DecoderLayer(DecoderConfig c, Generator gen) {
-        selfAttn = registerModule("self_attn", new DecoderAttention(c, gen));
-        mlp = registerModule("mlp", new SwiGluMlp(c.hiddenSize(), c.intermediateSize(), c.mlpBias(), gen));
-        inputLayernorm = registerModule("input_layernorm", new RMSNorm(c.hiddenSize(), c.rmsNormEps()));
-        postAttentionLayernorm = registerModule("post_attention_layernorm", new RMSNorm(c.hiddenSize(), c.rmsNormEps()));
+    DecoderLayer(DecoderConfig c, int layer, Generator gen) {
+        selfAttn = registerModule("self_attn", new DecoderAttention(c, layer, gen));
+        mlp = registerModule("mlp", new GatedMlp(c.hiddenSize(), c.mlp().intermediateSize(), c.mlp().bias(), c.mlp().activation(),
+                c.mlp().fusedGateUp(), gen));
+        NormConfig n = c.norm();
+        preAttention = norm(n.preAttention(), c);
+        postAttention = norm(n.postAttention(), c);
+        preMlp = norm(n.preMlp(), c);
+        postMlp = norm(n.postMlp(), c);
     }
 
+    private RMSNorm norm(String name, DecoderConfig c) {
+        return name == null ? null : registerModule(name, new RMSNorm(c.hiddenSize(), c.norm().eps()));
+    }
+
+    private static Variable apply(RMSNorm norm, Variable x) { return norm == null ? x : norm.forward(x); }
+
     Variable forward(Variable x, RotaryEmbedding.Tables rope, AttentionSpec spec, KvCache cache, int layer) {
-        Variable h = Elementwise.add(x, selfAttn.forward(inputLayernorm.forward(x), rope, spec, cache, layer));
-        return Elementwise.add(h, mlp.forward(postAttentionLayernorm.forward(h)));
+        Variable h = Elementwise.add(x, apply(postAttention, selfAttn.forward(apply(preAttention, x), rope, spec, cache, layer)));
+        return Elementwise.add(h, apply(postMlp, mlp.forward(apply(preMlp, h))));
     }
 }

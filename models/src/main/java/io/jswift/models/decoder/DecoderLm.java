@@ -3,7 +3,10 @@ package io.jswift.models.decoder;
 import io.jswift.autograd.Checkpoint;
 import io.jswift.autograd.Variable;
 import io.jswift.autograd.ops.LinearAlgebra;
+import io.jswift.autograd.ops.Views;
+import io.jswift.models.CausalLm;
 import io.jswift.models.config.DecoderConfig;
+import io.jswift.nn.CausalLmLoss;
 import io.jswift.nn.DrawsRandom;
 import io.jswift.nn.Embedding;
 import io.jswift.nn.Linear;
@@ -23,10 +26,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * LlamaForCausalLM / Qwen2ForCausalLM / Qwen3ForCausalLM: {@code model.embed_tokens}, {@code model.layers.N},
- * {@code model.norm}, {@code lm_head} (absent when tie_word_embeddings: the embedding matrix is reused).
+ * The Llama-flow decoder (LlamaForCausalLM and the families that are its data flow with small options: Qwen2, Qwen3,
+ * Mistral): {@code model.embed_tokens}, {@code model.layers.N}, {@code model.norm}, {@code lm_head} (absent when
+ * tie_word_embeddings: the embedding matrix is reused).
  */
-public final class DecoderLm extends Module {
+public final class DecoderLm extends CausalLm {
     private final DecoderConfig config;
     private final Backbone model;
     private final RotaryEmbedding rotary;
@@ -36,34 +40,32 @@ public final class DecoderLm extends Module {
         this.config = config;
         this.model = registerModule("model", new Backbone(config, gen));
         if (!config.tieWordEmbeddings()) registerModule("lm_head", new Linear(config.hiddenSize(), config.vocabSize(), false, gen));
-        this.rotary = new RotaryEmbedding(config.headDim(), config.ropeTheta(), config.ropeScaling());
+        int rotaryDim = config.rope().rotaryDim(config.attention().headDim());
+        this.rotary = config.rope().longRope() != null ? new RotaryEmbedding(rotaryDim, config.rope().theta(), config.rope().longRope())
+                : new RotaryEmbedding(rotaryDim, config.rope().theta(), config.rope().scaling());
     }
 
+    @Override
     public DecoderConfig config() { return config; }
 
-    /** Logits [B, T, V] (f32). */
-    public Variable forward(DecoderInput in) {
-        return forward(in, 0);
-    }
 
-    /**
-     * Logits of the last {@code logitsToKeep} positions [B, min(k, T), V], or of all when 0 (HF's logits_to_keep):
-     * generation needs only the last row, and the LM head over a 128k vocabulary is a fifth of a prefill's work.
-     */
+    /** Generation needs only the last row, and the LM head over a 128k vocabulary is a fifth of a prefill's work. */
+    @Override
     public Variable forward(DecoderInput in, int logitsToKeep) {
         if (logitsToKeep < 0) throw new IllegalArgumentException("logitsToKeep must be >= 0, got " + logitsToKeep);
         Variable h = hiddenStates(in);
         int t = h.size(1);
-        if (logitsToKeep > 0 && logitsToKeep < t) h = io.jswift.autograd.ops.Views.narrow(h, 1, t - logitsToKeep, logitsToKeep);
+        if (logitsToKeep > 0 && logitsToKeep < t) h = Views.narrow(h, 1, t - logitsToKeep, logitsToKeep);
         if (config.tieWordEmbeddings()) return LinearAlgebra.linear(h, model.embedTokens.weight().variable(), null);
         return LinearLayer.child(this, "lm_head").forward(h);
     }
 
     /**
-     * HF's causal-LM loss (labels unshifted, -100 ignored, sum / {@code numItemsInBatch}). A frozen plain head
+     * A frozen plain head
      * (tied embeddings or lm_head, as under LoRA) never materializes the [B·T, V] logits; an adapted or trainable
      * head computes them as {@link #forward} does.
      */
+    @Override
     public Variable causalLmLoss(DecoderInput in, Tensor labels, double numItemsInBatch) {
         Variable h = hiddenStates(in);
         Variable head = null;
@@ -71,22 +73,32 @@ public final class DecoderLm extends Module {
         else if (children().get("lm_head") instanceof Linear plain && plain.bias() == null) head = plain.weight().variable();
         if (head == null) {
             Variable logits = LinearLayer.child(this, "lm_head").forward(h);
-            return io.jswift.nn.CausalLmLoss.apply(logits, labels, numItemsInBatch);
+            return CausalLmLoss.apply(logits, labels, numItemsInBatch);
         }
-        return io.jswift.nn.CausalLmLoss.fromHidden(h, head, labels, numItemsInBatch);
+        return CausalLmLoss.fromHidden(h, head, labels, numItemsInBatch);
     }
 
-    /** The final-norm hidden states [B, T, C] (what the LM head reads). */
+    @Override
     public Variable hiddenStates(DecoderInput in) {
         int b = in.inputIds().size(0), t = in.inputIds().size(1);
-        int past = in.cache() == null ? 0 : in.cache().length();
+        if (in.cache() != null && rotary.longFrom() != Integer.MAX_VALUE) {
+            // positions already cached: a batch of per-sequence caches has no single length, its rows' positions tell
+            long last = in.positionIds() != null ? maxPosition(in) : in.cache().length() + t - 1;
+            if (last - t + 1 > 0 && rotary.switchesBetween(last - t, last)) {
+                // transformers re-encodes the whole sequence at that point (Phi3ForCausalLM.prepare_inputs_for_generation)
+                throw new IllegalStateException("LongRoPE switches to its long factors past " + rotary.longFrom() + " positions, which this cached"
+                        + " decode crosses (" + (last - t + 1) + " cached + " + t + "): the cached keys were rotated with the short factors; re-run the"
+                        + " whole sequence without a cache instead");
+            }
+        }
         // what the forward creates goes where the weights are (the inputs must already be there: see Embedding)
         Device device = model.embedTokens.weight().device();
-        RotaryEmbedding.Tables rope = (in.positionIds() != null ? rotary.forPositionIds(in.positionIds()) : rotary.forRange(past, t)).to(device);
+        RotaryEmbedding.Tables rope = (in.positionIds() != null ? rotary.forPositionIds(in.positionIds())
+                : rotary.forRange(in.cache() == null ? 0 : in.cache().length(), t)).to(device);
         Tensor querySegments = in.segmentIds();
         Tensor keySegments = in.cache() != null ? in.cache().segmentsFor(querySegments, t) : querySegments;
         if (keySegments != null && querySegments == null) querySegments = Tensor.zeros(DType.I32, b, t).to(device);
-        AttentionSpec spec = new AttentionSpec(1.0 / Math.sqrt(config.headDim()), true, querySegments, keySegments);
+        AttentionSpec spec = new AttentionSpec(1.0 / Math.sqrt(config.attention().headDim()), true, querySegments, keySegments);
         Variable x = model.embedTokens.forward(in.inputIds());
         for (int l = 0; l < model.layers.size(); l++) {
             DecoderLayer layer = model.layers.get(l);
@@ -103,10 +115,17 @@ public final class DecoderLm extends Module {
         return model.norm.forward(x);
     }
 
-    /** A cache sized for {@code capacity} positions of {@code batch} sequences, on the weights' device. */
+    /** The largest position id of this call. */
+    private static long maxPosition(DecoderInput in) {
+        long max = 0;
+        for (long p : in.positionIds().toLongArray()) max = Math.max(max, p);
+        return max;
+    }
+
+    @Override
     public KvCache newCache(int batch, int capacity) {
-        return new KvCache(model.embedTokens.weight().value().backend(), config.numLayers(), batch, config.numKvHeads(),
-                config.headDim(), capacity);
+        return new DenseKvCache(model.embedTokens.weight().value().backend(), config.numLayers(), batch, config.attention().numKvHeads(),
+                config.attention().headDim(), capacity);
     }
 
     /** HF LlamaModel: the part under the {@code model.} prefix. */
@@ -118,9 +137,9 @@ public final class DecoderLm extends Module {
         Backbone(DecoderConfig c, Generator gen) {
             embedTokens = registerModule("embed_tokens", new Embedding(c.vocabSize(), c.hiddenSize(), gen));
             List<DecoderLayer> list = new ArrayList<>();
-            for (int i = 0; i < c.numLayers(); i++) list.add(new DecoderLayer(c, gen));
+            for (int i = 0; i < c.numLayers(); i++) list.add(new DecoderLayer(c, i, gen));
             layers = registerModule("layers", new ModuleList<>(list));
-            norm = registerModule("norm", new RMSNorm(c.hiddenSize(), c.rmsNormEps()));
+            norm = registerModule("norm", new RMSNorm(c.hiddenSize(), c.norm().eps()));
         }
     }
 }

@@ -1,64 +1,32 @@
 package io.jswift.models.decoder;
 
-import io.jswift.tensor.DType;
+import io.jswift.autograd.Variable;
 import io.jswift.tensor.Tensor;
-import io.jswift.tensor.spi.Backend;
+import io.jswift.tensor.spi.AttentionSpec;
 
 /**
- * Keys and values of past positions for incremental decoding: per layer [B, Hkv, capacity, D] buffers
- * filled position by position; attention reads the first {@link #length()} positions as views.
+ * Keys and values of past positions for incremental decoding, as the decoder's attention sees them: each layer
+ * hands its new k and v and gets the attention output over everything cached. {@link DenseKvCache} holds one
+ * buffer for a batch that advances in lockstep; {@link BatchKvCache} groups independent per-sequence caches of
+ * different lengths for one batched decode step (the server's continuous batching). Dims: B batch, T new
+ * positions, Hq/Hkv query/key heads, D head dim.
  */
-public final class KvCache {
-    private final Tensor[] keys, values; // per layer [B, Hkv, capacity, D]
-    private final Tensor keySegments;    // [B, capacity] I32 on the cache's device: segment of each cached position
-    private final int capacity;
-    private int length;
-    private boolean segmented;           // true once any call passed segment ids (left padding)
+public abstract sealed class KvCache permits DenseKvCache, BatchKvCache {
+    /** Positions already cached (the next token's position). */
+    public abstract int length();
 
-    public KvCache(Backend backend, int layers, int batch, int kvHeads, int headDim, int capacity) {
-        this.keys = new Tensor[layers];
-        this.values = new Tensor[layers];
-        this.capacity = capacity;
-        for (int l = 0; l < layers; l++) {
-            keys[l] = backend.allocate(DType.F32, batch, kvHeads, capacity, headDim);
-            values[l] = backend.allocate(DType.F32, batch, kvHeads, capacity, headDim);
-        }
-        this.keySegments = backend.allocate(DType.I32, batch, capacity);
-    }
+    /** Positions this cache can hold. */
+    public abstract int capacity();
 
     /**
-     * Records the segment ids [B, T] of the positions about to be appended (null: segment 0) and returns the
-     * key segments [B, length + T] to mask with, or null when no call ever used segments.
+     * Records the segment ids [B, T] of the positions about to be appended (null: segment 0) and returns the key
+     * segments [B, length + T] to mask with, or null when no call ever used segments.
      */
-    Tensor segmentsFor(Tensor querySegments, int t) {
-        if (length + t > capacity) {
-            throw new IllegalStateException("KV cache is full: " + length + " + " + t + " positions exceed its capacity of " + capacity);
-        }
-        if (querySegments != null) {
-            segmented = true;
-            keySegments.backend().copy(querySegments, keySegments.narrow(1, length, t));
-        }
-        return segmented ? keySegments.narrow(1, 0, length + t) : null;
-    }
+    abstract Tensor segmentsFor(Tensor querySegments, int t);
 
-    /** Positions already cached (the next token's position). */
-    public int length() { return length; }
-
-    public int capacity() { return capacity; }
-
-    /** Writes k and v [B, Hkv, T, D] of {@code layer} at positions [length, length + T); returns all keys/values so far. */
-    Tensor[] append(int layer, Tensor k, Tensor v) {
-        int t = k.size(2);
-        if (length + t > capacity) {
-            throw new IllegalStateException("KV cache is full: " + length + " + " + t + " positions exceed its capacity of " + capacity
-                    + " (raise max_new_tokens' budget or the model's max_position_embeddings)");
-        }
-        Backend b = k.backend();
-        b.copy(k, keys[layer].narrow(2, length, t));
-        b.copy(v, values[layer].narrow(2, length, t));
-        return new Tensor[]{keys[layer].narrow(2, 0, length + t), values[layer].narrow(2, 0, length + t)};
-    }
+    /** Appends k, v [B, Hkv, T, D] of {@code layer} and returns the attention output [B, Hq, T, D] of q over all cached positions. */
+    abstract Variable attend(int layer, Variable q, Variable k, Variable v, AttentionSpec spec);
 
     /** Called once per forward after every layer appended its T positions. */
-    void advance(int t) { length += t; }
+    abstract void advance(int t);
 }

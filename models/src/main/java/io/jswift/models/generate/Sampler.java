@@ -19,7 +19,18 @@ public final class Sampler {
 
     /** {@code logits} is modified in place; {@code seen} are the prompt and generated ids so far (for the penalty). */
     public int next(float[] logits, int[] seen, int seenLength) {
+        return next(logits, seen, seenLength, seenLength);
+    }
+
+    /**
+     * As {@link #next(float[], int[], int)}, where {@code seen[promptLength, seenLength)} are the generated ids: the
+     * presence and frequency penalties count those only (vLLM's output_token_ids), the repetition penalty all.
+     */
+    public int next(float[] logits, int[] seen, int promptLength, int seenLength) {
         if (params.repetitionPenalty() != 1) applyRepetitionPenalty(logits, seen, seenLength, (float) params.repetitionPenalty());
+        if (params.presencePenalty() != 0 || params.frequencyPenalty() != 0) {
+            applyOpenAiPenalties(logits, seen, promptLength, seenLength, params.presencePenalty(), params.frequencyPenalty());
+        }
         if (params.isGreedy()) return argmax(logits);
         float invT = (float) (1 / params.temperature());
         for (int i = 0; i < logits.length; i++) logits[i] *= invT;
@@ -36,6 +47,15 @@ public final class Sampler {
             if (id < 0 || id >= logits.length || done[id]) continue;
             done[id] = true;
             logits[id] = logits[id] < 0 ? logits[id] * penalty : logits[id] / penalty;
+        }
+    }
+
+    /** OpenAI: logit -= count * frequency_penalty + (count > 0) * presence_penalty, count over the generated ids. */
+    static void applyOpenAiPenalties(float[] logits, int[] seen, int from, int to, double presence, double frequency) {
+        int[] counts = new int[logits.length];
+        for (int i = from; i < to; i++) if (seen[i] >= 0 && seen[i] < logits.length) counts[seen[i]]++;
+        for (int id = 0; id < logits.length; id++) {
+            if (counts[id] > 0) logits[id] -= (float) (counts[id] * frequency + presence);
         }
     }
 

@@ -2,14 +2,15 @@ package io.jswift.models.generate;
 
 import io.jswift.autograd.GradMode;
 import io.jswift.models.decoder.DecoderInput;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.models.decoder.KvCache;
+import io.jswift.models.tokenizer.Tokenizer;
+import io.jswift.tensor.DType;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 
 /**
  * Autoregressive generation with a KV cache: one prefill of every prompt (left-padded to a common length,
@@ -28,19 +29,19 @@ public final class TextGenerator {
     /** Generated ids (without the eos that ended them) and why generation stopped. */
     public record Result(int[] tokens, FinishReason reason) {}
 
-    private final DecoderLm model;
+    private final CausalLm model;
     private final int[] eosIds;
-    private final Function<int[], String> detokenize; // for stop strings; null when none are used
+    private final Tokenizer tokenizer; // decodes the text for stop strings; null when none are used
 
-    public TextGenerator(DecoderLm model, int[] eosIds, Function<int[], String> detokenize) {
+    public TextGenerator(CausalLm model, int[] eosIds, Tokenizer tokenizer) {
         this.model = model;
         this.eosIds = eosIds.clone();
-        this.detokenize = detokenize;
+        this.tokenizer = tokenizer;
     }
 
     public List<Result> generate(List<int[]> prompts, SamplingParams params, TokenListener listener) {
         if (prompts.isEmpty()) return List.of();
-        if (!params.stopStrings().isEmpty() && detokenize == null) {
+        if (!params.stopStrings().isEmpty() && tokenizer == null) {
             throw new IllegalArgumentException("stop strings need a tokenizer to decode the generated text");
         }
         int vocab = model.config().vocabSize();
@@ -55,16 +56,12 @@ public final class TextGenerator {
         }
         boolean padded = longest != shortest;
         KvCache cache = model.newCache(batch, longest + params.maxNewTokens());
-        List<Sampler> samplers = new ArrayList<>();
+        List<SequenceState> rows = new ArrayList<>();
         for (int r = 0; r < batch; r++) {
-            long rowSeed = params.seed() + r; // each row its own reproducible stream
-            samplers.add(new Sampler(new SamplingParams(params.maxNewTokens(), params.temperature(), params.topK(), params.topP(),
-                    params.repetitionPenalty(), rowSeed, params.stopStrings())));
+            TextStream text = params.stopStrings().isEmpty() ? null : new TextStream(tokenizer.streamingDecoder(true), params.stopStrings());
+            // each row its own reproducible stream
+            rows.add(new SequenceState(prompts.get(r), params.withSeed(params.seed() + r), eosIds, text, -1));
         }
-        int[][] seen = new int[batch][longest + params.maxNewTokens()];
-        int[] seenLength = new int[batch];
-        List<List<Integer>> out = new ArrayList<>();
-        FinishReason[] reason = new FinishReason[batch];
 
         long[] ids = new long[batch * longest], pos = new long[batch * longest];
         int[] seg = new int[batch * longest];
@@ -77,9 +74,6 @@ public final class TextGenerator {
                 pos[r * longest + j] = real ? j - pad : 0;
                 seg[r * longest + j] = real ? 0 : -1;
             }
-            System.arraycopy(p, 0, seen[r], 0, p.length);
-            seenLength[r] = p.length;
-            out.add(new ArrayList<>());
         }
         Device device = model.device(); // ids go where the weights are; only the last row of logits comes back
         try (var scope = GradMode.noGrad()) {
@@ -89,46 +83,23 @@ public final class TextGenerator {
                 long[] next = new long[batch], nextPos = new long[batch];
                 boolean anyRunning = false;
                 for (int r = 0; r < batch; r++) {
-                    nextPos[r] = seenLength[r];
-                    if (reason[r] != null) continue;
-                    int token = samplers.get(r).next(logits[r], seen[r], seenLength[r]);
-                    next[r] = token;
-                    seen[r][seenLength[r]++] = token;
-                    if (isEos(token)) {
-                        reason[r] = FinishReason.EOS;
-                        continue;
-                    }
-                    out.get(r).add(token);
-                    if (listener != null) listener.onToken(r, token);
-                    if (hitStopString(out.get(r), params.stopStrings())) {
-                        reason[r] = FinishReason.STOP_STRING;
-                        continue;
-                    }
-                    anyRunning = true;
+                    SequenceState row = rows.get(r);
+                    nextPos[r] = row.length();
+                    if (row.finished()) continue;
+                    SequenceState.Step s = row.advance(logits[r]);
+                    next[r] = s.token();
+                    if (s.finish() == FinishReason.EOS) continue;
+                    if (listener != null) listener.onToken(r, s.token());
+                    anyRunning |= !row.finished();
                 }
-                if (!anyRunning || step == params.maxNewTokens() - 1) break;
+                if (!anyRunning) break;
                 logits = lastLogits(model.forward(new DecoderInput(Tensor.ofLongs(next, batch, 1), Tensor.ofLongs(nextPos, batch, 1),
-                        padded ? Tensor.zeros(io.jswift.tensor.DType.I32, batch, 1) : null, cache, false).to(device), 1).value());
+                        padded ? Tensor.zeros(DType.I32, batch, 1) : null, cache, false).to(device), 1).value());
             }
         }
         List<Result> results = new ArrayList<>();
-        for (int r = 0; r < batch; r++) {
-            int[] tokens = out.get(r).stream().mapToInt(Integer::intValue).toArray();
-            results.add(new Result(tokens, reason[r] == null ? FinishReason.LENGTH : reason[r]));
-        }
+        for (SequenceState row : rows) results.add(new Result(row.tokens(), row.finish() == null ? FinishReason.LENGTH : row.finish()));
         return results;
-    }
-
-    private boolean isEos(int token) {
-        for (int e : eosIds) if (e == token) return true;
-        return false;
-    }
-
-    private boolean hitStopString(List<Integer> tokens, List<String> stops) {
-        if (stops.isEmpty()) return false;
-        String text = detokenize.apply(tokens.stream().mapToInt(Integer::intValue).toArray());
-        for (String s : stops) if (text.contains(s)) return true;
-        return false;
     }
 
     /** logits [B, T, V] → the last position of each row as float arrays. */

@@ -1,6 +1,5 @@
 package io.jswift.models.load;
 
-import io.jswift.models.decoder.DecoderLm;
 import io.jswift.models.vit.VitForImageClassification;
 import io.jswift.models.vit.VitModel;
 import io.jswift.nn.Module;
@@ -9,7 +8,8 @@ import io.jswift.nn.Module;
 public sealed interface LoadedModel {
     Module module();
 
-    record CausalLm(DecoderLm model) implements LoadedModel {
+    // the interface's full name: the simple name CausalLm here is this record
+    record CausalLm(io.jswift.models.CausalLm model) implements LoadedModel {
         public Module module() { return model; }
     }
 

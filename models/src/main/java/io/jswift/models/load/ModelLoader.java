@@ -1,11 +1,11 @@
 package io.jswift.models.load;
 
-import io.jswift.models.config.Architecture;
+import io.jswift.models.arch.Architecture;
+import io.jswift.models.arch.Architectures;
+import io.jswift.models.config.ConfigJson;
 import io.jswift.models.config.ModelConfig;
-import io.jswift.models.decoder.DecoderLm;
-import io.jswift.models.vit.VitForImageClassification;
-import io.jswift.models.vit.VitModel;
 import io.jswift.nn.Module;
+import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.io.CheckpointDir;
 
@@ -16,30 +16,34 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Builds a model from {@code config.json} with weightless (meta) parameters, then assigns the checkpoint's
- * memory-mapped tensors by their HF names, strictly: every missing, unexpected or mis-shaped tensor is
- * listed. Frozen weights keep their checkpoint dtype (bf16 stays bf16, not copied); trainable ones become
- * f32 master copies.
+ * Builds a model from {@code config.json} with weightless (meta) parameters, by its architecture's assembly, then
+ * assigns the checkpoint's memory-mapped tensors by their HF names, strictly: every missing, unexpected or mis-shaped
+ * tensor is listed. Frozen weights keep their checkpoint dtype (bf16 stays bf16, not copied); trainable ones become
+ * f32 master copies. A bitsandbytes 4-bit directory loads as it is: its packed Linears become 4-bit layers
+ * ({@link Bnb4bitCheckpoint}).
  */
 public final class ModelLoader {
     private ModelLoader() {}
 
     public static LoadedModel load(Path dir, boolean trainable) throws IOException {
         if (!Files.isDirectory(dir)) throw new IOException(dir + " is not a directory (expected a Hugging Face model directory)");
-        ModelConfig config = ModelConfig.read(dir);
+        ConfigJson json = ConfigJson.read(dir.resolve("config.json"));
+        Architecture arch = Architectures.of(json);
+        ModelConfig config = arch.parser().parse(json);
         Map<String, Tensor> weights = new LinkedHashMap<>(CheckpointDir.load(dir));
-        LoadedModel model = switch (config) {
-            case ModelConfig.Decoder d -> {
-                // tied models reuse the embedding matrix; a stored lm_head copy is redundant (transformers ignores it too)
-                if (d.config().tieWordEmbeddings()) weights.remove("lm_head.weight");
-                yield new LoadedModel.CausalLm(new DecoderLm(d.config(), null));
-            }
-            case ModelConfig.Vit v -> v.config().architecture() == Architecture.VIT_FOR_IMAGE_CLASSIFICATION
-                    ? new LoadedModel.VitClassifier(new VitForImageClassification(v.config(), null))
-                    : new LoadedModel.Vit(new VitModel(v.config(), weights.containsKey("pooler.dense.weight"), null));
-        };
+        // tied models reuse the embedding matrix; a stored lm_head copy is redundant (transformers ignores it too)
+        if (config instanceof ModelConfig.Decoder d && d.config().tieWordEmbeddings()) weights.remove("lm_head.weight");
+        LoadedModel model = arch.assembly().assemble(config, weights.keySet(), null);
         Module m = model.module();
         m.requiresGrad(false);
+        DType compute4bit = Bnb4bitCheckpoint.computeDtype(dir);
+        if (compute4bit != null) {
+            if (trainable) {
+                throw new IllegalArgumentException(dir + " holds bitsandbytes 4-bit weights, which cannot be trained in full: "
+                        + "train adapters on it (QLoRA: --train_type lora or dora)");
+            }
+            Bnb4bitCheckpoint.replaceQuantizedLinears(m, weights, compute4bit, dir.toString());
+        }
         m.loadStateDict(weights, true, dir.toString());
         if (trainable) m.requiresGrad(true);
         m.train(false);

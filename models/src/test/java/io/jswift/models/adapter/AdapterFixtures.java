@@ -2,7 +2,7 @@ package io.jswift.models.adapter;
 
 import static io.jswift.tensor.testing.TensorAssert.relL2;
 
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.tensor.Tensor;
@@ -27,7 +27,7 @@ final class AdapterFixtures {
 
     static Path adapter(String name) { return resources().resolve("adapters").resolve(name); }
 
-    static DecoderLm load(Path dir) throws java.io.IOException {
+    static CausalLm load(Path dir) throws java.io.IOException {
         return ((LoadedModel.CausalLm) ModelLoader.load(dir, false)).model();
     }
 

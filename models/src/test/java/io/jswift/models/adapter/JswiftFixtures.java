@@ -1,6 +1,6 @@
 package io.jswift.models.adapter;
 
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.models.load.ModelWriter;
 import io.jswift.nn.Init;
 import io.jswift.nn.Parameter;
@@ -45,7 +45,7 @@ final class JswiftFixtures {
 
     /** Injects the adapter with its seed and gives it trained-looking values: B ~ N(0, 0.1²), DoRA m·(1 + 0.2·N(0, 1)). */
     static void writeAdapter(AdapterSpec spec, Path out) throws IOException {
-        DecoderLm model = AdapterFixtures.load(AdapterFixtures.model(spec.base()));
+        CausalLm model = AdapterFixtures.load(AdapterFixtures.model(spec.base()));
         Generator gen = new Generator(spec.seed());
         LoraInjector.inject(model, spec.config(), gen);
         for (LoraLinear l : LoraInjector.find(model).values()) {
@@ -63,7 +63,7 @@ final class JswiftFixtures {
     /** What `jswift export --merge_lora true` writes: base + adapter, merged, saved as {@code spec.dtype()}. */
     static void writeExport(ExportSpec spec, Path adapterDir, Path out) throws IOException {
         String base = adapterSpec(spec.adapter()).base();
-        DecoderLm model = AdapterFixtures.load(AdapterFixtures.model(base));
+        CausalLm model = AdapterFixtures.load(AdapterFixtures.model(base));
         PeftAdapter.load(adapterDir, model);
         LoraMerge.mergeAndUnload(model);
         ModelWriter.write(out, AdapterFixtures.model(base), model, spec.dtype());

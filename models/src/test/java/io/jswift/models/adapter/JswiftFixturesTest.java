@@ -1,6 +1,6 @@
 package io.jswift.models.adapter;
 
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.nn.lora.LoraMerge;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.io.SafetensorsFile;
@@ -72,7 +72,7 @@ class JswiftFixturesTest {
         for (var spec : JswiftFixtures.ADAPTERS) {
             Path dir = AdapterFixtures.adapter(spec.name());
             SafetensorsFile peft = SafetensorsFile.open(dir.resolve("peft_expected.safetensors"));
-            DecoderLm model = AdapterFixtures.load(AdapterFixtures.model(spec.base()));
+            CausalLm model = AdapterFixtures.load(AdapterFixtures.model(spec.base()));
             PeftAdapter.load(dir, model);
             Tensor ids = peft.tensor("input_ids");
             double err = relL2(PeftGoldenTest.logits(model, ids), peft.tensor("logits"));

@@ -1,7 +1,7 @@
 package io.jswift.models.adapter;
 
 import io.jswift.models.decoder.DecoderInput;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.nn.CausalLmLoss;
 import io.jswift.nn.Init;
 import io.jswift.nn.Parameter;
@@ -28,8 +28,8 @@ class LoraTrainingTest {
     @TempDir
     Path tmp;
 
-    static DecoderLm withAdapter(boolean dora, double dropout, Generator gen) throws Exception {
-        DecoderLm model = AdapterFixtures.load(AdapterFixtures.model("qwen3-f32"));
+    static CausalLm withAdapter(boolean dora, double dropout, Generator gen) throws Exception {
+        CausalLm model = AdapterFixtures.load(AdapterFixtures.model("qwen3-f32"));
         LoraInjector.inject(model, new LoraConfig(4, 8, dropout, false, dora, List.of("all-linear")), gen);
         Generator values = new Generator(99);
         for (LoraLinear l : LoraInjector.find(model).values()) {
@@ -39,7 +39,7 @@ class LoraTrainingTest {
         return model;
     }
 
-    static Map<String, Tensor> gradients(DecoderLm model, Tensor ids, boolean checkpoint) {
+    static Map<String, Tensor> gradients(CausalLm model, Tensor ids, boolean checkpoint) {
         model.zeroGrad();
         CausalLmLoss.apply(model.forward(new DecoderInput(ids, null, null, null, checkpoint)), ids, null).backward();
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -52,7 +52,7 @@ class LoraTrainingTest {
     @ValueSource(booleans = {false, true})
     void checkpointedGradientsEqualPlainOnesWithLoraDropout(boolean dora) throws Exception {
         Generator gen = new Generator(7);
-        DecoderLm model = withAdapter(dora, 0.3, gen);
+        CausalLm model = withAdapter(dora, 0.3, gen);
         model.train(true);
         Tensor ids = Tensor.ofLongs(new long[]{1, 17, 42, 99, 5, 63, 120, 7}, 1, 8);
         long start = gen.offset();
@@ -73,13 +73,13 @@ class LoraTrainingTest {
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void savedAdapterLoadsBackToTheSameLogits(boolean dora) throws Exception {
-        DecoderLm model = withAdapter(dora, 0.1, new Generator(3));
+        CausalLm model = withAdapter(dora, 0.1, new Generator(3));
         model.train(false);
         Tensor ids = Tensor.ofLongs(new long[]{1, 17, 42, 99, 5}, 1, 5);
         Tensor before = PeftGoldenTest.logits(model, ids);
         LoraConfig config = LoraInjector.find(model).values().iterator().next().config();
         PeftAdapter.save(tmp.resolve("ckpt"), model, config, "qwen3-f32");
-        DecoderLm fresh = AdapterFixtures.load(AdapterFixtures.model("qwen3-f32"));
+        CausalLm fresh = AdapterFixtures.load(AdapterFixtures.model("qwen3-f32"));
         assertEquals(config, PeftAdapter.load(tmp.resolve("ckpt"), fresh));
         double err = relL2(PeftGoldenTest.logits(fresh, ids), before); // not bitwise: SIMD kernels round differently before and after JIT
         assertTrue(err < 1e-6, "rel. L2 " + err);

@@ -2,7 +2,7 @@ package io.jswift.models.adapter;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.nn.StateDictException;
 import io.jswift.nn.lora.LoraConfig;
 import io.jswift.nn.lora.LoraInjector;
@@ -54,7 +54,7 @@ class PeftAdapterErrorsTest {
         return dir;
     }
 
-    private static DecoderLm qwen3() throws IOException {
+    private static CausalLm qwen3() throws IOException {
         return AdapterFixtures.load(AdapterFixtures.model("qwen3-f32"));
     }
 
@@ -97,7 +97,7 @@ class PeftAdapterErrorsTest {
     @Test
     void plainInitializationsAndNullsAreAccepted() throws IOException {
         for (String init : List.of("\"gaussian\"", "false", "\"eva\"")) {
-            DecoderLm model = qwen3();
+            CausalLm model = qwen3();
             PeftAdapter.load(withConfigReplacing("init_lora_weights", init), model);
             assertEquals(8, LoraInjector.find(model).size());
         }
@@ -150,7 +150,7 @@ class PeftAdapterErrorsTest {
         t.put(b, Tensor.zeros(DType.F32, 64, 3));
         t.put("base_model.model.model.layers.0.self_attn.q_proj.lora_A.default.weight", Tensor.zeros(DType.F32, 4, 64));
         SafetensorsWriter.write(weights, t, Map.of("format", "pt"));
-        DecoderLm model = qwen3();
+        CausalLm model = qwen3();
         StateDictException e = assertThrows(StateDictException.class, () -> PeftAdapter.load(dir, model));
         assertEquals(List.of(a), e.missing());
         assertEquals(List.of("base_model.model.model.layers.0.self_attn.q_proj.lora_A.default.weight"), e.unexpected());
@@ -167,7 +167,7 @@ class PeftAdapterErrorsTest {
         Map<String, Tensor> t = new LinkedHashMap<>();
         SafetensorsFile.open(weights).tensors().forEach((k, v) -> t.put(k, v.to(DType.BF16)));
         SafetensorsWriter.write(weights, t, Map.of("format", "pt"));
-        DecoderLm model = qwen3();
+        CausalLm model = qwen3();
         PeftAdapter.load(dir, model);
         var p = LoraInjector.find(model).get("model.layers.0.self_attn.q_proj").adapterParameters().get("lora_B.weight");
         assertEquals(DType.F32, p.value().dtype());
@@ -176,7 +176,7 @@ class PeftAdapterErrorsTest {
 
     @Test
     void savingNeedsAdaptersMatchingTheConfig() throws IOException {
-        DecoderLm model = qwen3();
+        CausalLm model = qwen3();
         LoraConfig config = new LoraConfig(4, 8, 0, false, false, List.of("q_proj"));
         assertEquals("the model has no LoRA adapters to save",
                 message(IllegalArgumentException.class, () -> PeftAdapter.save(tmp.resolve("a"), model, config, "base")));

@@ -2,7 +2,7 @@ package io.jswift.models.adapter;
 
 import io.jswift.autograd.GradMode;
 import io.jswift.models.decoder.DecoderInput;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.models.load.ModelWriter;
 import io.jswift.nn.CausalLmLoss;
 import io.jswift.nn.lora.LoraConfig;
@@ -30,7 +30,7 @@ class PeftGoldenTest {
     @TempDir
     Path tmp;
 
-    static Tensor logits(DecoderLm model, Tensor ids) {
+    static Tensor logits(CausalLm model, Tensor ids) {
         try (var s = GradMode.noGrad()) {
             Tensor out = model.forward(DecoderInput.of(ids)).value();
             return out.reshape(out.size(1), out.size(2));
@@ -41,7 +41,7 @@ class PeftGoldenTest {
     @CsvSource({"peft-lora-llama, llama-f32, 14", "peft-dora-qwen2, qwen2-f32, 10", "peft-dora-qwen3, qwen3-f32, 6",
             "peft-lora-qwen3-bf16, qwen3-bf16, 6"})
     void logitsLossAndAdapterGradientsEqualPeft(String adapter, String base, int wrapped) throws Exception {
-        DecoderLm model = AdapterFixtures.load(AdapterFixtures.model(base));
+        CausalLm model = AdapterFixtures.load(AdapterFixtures.model(base));
         PeftAdapter.load(AdapterFixtures.adapter(adapter), model);
         assertEquals(wrapped, LoraInjector.find(model).size());
         SafetensorsFile exp = SafetensorsFile.open(AdapterFixtures.adapter(adapter).resolve("expected.safetensors"));
@@ -70,7 +70,7 @@ class PeftGoldenTest {
     @CsvSource({"peft-lora-llama, llama-f32, 1e-5", "peft-dora-qwen2, qwen2-f32, 1e-5", "peft-dora-qwen3, qwen3-f32, 1e-5",
             "peft-lora-qwen3-bf16, qwen3-bf16, 1e-2"})
     void mergedModelAndItsExportEqualPeftMergeAndUnload(String adapter, String base, double tolerance) throws Exception {
-        DecoderLm model = AdapterFixtures.load(AdapterFixtures.model(base));
+        CausalLm model = AdapterFixtures.load(AdapterFixtures.model(base));
         PeftAdapter.load(AdapterFixtures.adapter(adapter), model);
         SafetensorsFile exp = SafetensorsFile.open(AdapterFixtures.adapter(adapter).resolve("expected.safetensors"));
         Tensor ids = exp.tensor("input_ids");
@@ -82,7 +82,7 @@ class PeftGoldenTest {
 
         Path out = tmp.resolve("export");
         ModelWriter.write(out, AdapterFixtures.model(base), model, model.config().dtype());
-        DecoderLm reloaded = AdapterFixtures.load(out);
+        CausalLm reloaded = AdapterFixtures.load(out);
         assertEquals(model.config().dtype(), reloaded.namedParameters().get("model.layers.0.mlp.down_proj.weight").value().dtype());
         double reloadErr = relL2(logits(reloaded, ids), logits(model, ids));
         assertTrue(reloadErr < 1e-6, "the export holds the merged weights: rel. L2 " + reloadErr);
@@ -90,7 +90,7 @@ class PeftGoldenTest {
 
     @Test
     void rsloraScalingAndDoraMagnitudesComeFromTheFile() throws Exception {
-        DecoderLm model = AdapterFixtures.load(AdapterFixtures.model("qwen2-f32"));
+        CausalLm model = AdapterFixtures.load(AdapterFixtures.model("qwen2-f32"));
         LoraConfig c = PeftAdapter.load(AdapterFixtures.adapter("peft-dora-qwen2"), model);
         assertTrue(c.useRslora() && c.useDora());
         assertEquals(6 / Math.sqrt(4), c.scaling(), 1e-12);
@@ -104,7 +104,7 @@ class PeftGoldenTest {
 
     @Test
     void regexTargetModulesSelectWholePaths() throws Exception {
-        DecoderLm model = AdapterFixtures.load(AdapterFixtures.model("qwen3-f32"));
+        CausalLm model = AdapterFixtures.load(AdapterFixtures.model("qwen3-f32"));
         PeftAdapter.load(AdapterFixtures.adapter("peft-dora-qwen3"), model);
         assertEquals(List.of("model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.v_proj", "model.layers.0.mlp.up_proj",
                 "model.layers.1.self_attn.q_proj", "model.layers.1.self_attn.v_proj", "model.layers.1.mlp.up_proj"),
@@ -113,7 +113,7 @@ class PeftGoldenTest {
 
     @Test
     void loadingKeepsTheBaseWeightsMemoryMappedAndInTheirDtype() throws Exception {
-        DecoderLm model = AdapterFixtures.load(AdapterFixtures.model("qwen3-bf16"));
+        CausalLm model = AdapterFixtures.load(AdapterFixtures.model("qwen3-bf16"));
         Tensor before = model.namedParameters().get("model.layers.0.self_attn.q_proj.weight").value();
         PeftAdapter.load(AdapterFixtures.adapter("peft-lora-qwen3-bf16"), model);
         Tensor after = model.namedParameters().get("model.layers.0.self_attn.q_proj.weight").value();

@@ -51,6 +51,17 @@ class ChatTemplateFallbackTest {
     }
 
     @Test
+    void withoutKnownTokensTheArchitecturesFormatIsUsed() throws Exception {
+        Path m = model("arch", null, "<|endoftext|>");
+        Files.writeString(m.resolve("config.json"), "{\"architectures\": [\"Qwen2ForCausalLM\"]}");
+        List<String> warnings = new ArrayList<>();
+        assertEquals(CHATML, ChatTemplate.fromDirectory(m, warnings::add).render(CHAT, true, null, null));
+        assertTrue(warnings.get(0).contains("chatml"), warnings.toString());
+        Files.writeString(m.resolve("config.json"), "{\"architectures\": [\"MistralForCausalLM\"]}"); // names no built-in format
+        assertThrows(IllegalArgumentException.class, () -> ChatTemplate.fromDirectory(m));
+    }
+
+    @Test
     void chatTemplateJinjaFileIsRead() throws Exception {
         Path m = model("j", null, "<|im_start|>", "<|im_end|>");
         Files.writeString(m.resolve("chat_template.jinja"), "{% for m in messages %}[{{ m.role }}] {{ m.content }}\n{% endfor %}");

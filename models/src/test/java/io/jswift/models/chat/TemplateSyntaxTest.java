@@ -22,10 +22,10 @@ class TemplateSyntaxTest {
 
     @Test
     void pythonStringSemantics() {
-        assertEquals(List.of("a", "", "b"), PyStringFilters.split("a,,b", ","));
-        assertEquals(List.of("a", "b"), PyStringFilters.split("  a \t b ", null));
-        assertEquals("x\n", PyStringFilters.lstrip("\n\nx\n", "\n"));
-        assertEquals("ab", PyStringFilters.rstrip("abxyx", "xy"));
+        assertEquals(List.of("a", "", "b"), PyStr.split("a,,b", ",", -1));
+        assertEquals(List.of("a", "b"), PyStr.split("  a \t b ", null, -1));
+        assertEquals("x\n", PyStr.lstrip("\n\nx\n", "\n"));
+        assertEquals("ab", PyStr.rstrip("abxyx", "xy"));
     }
 
     @Test

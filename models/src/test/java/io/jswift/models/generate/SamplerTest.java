@@ -81,4 +81,17 @@ class SamplerTest {
         assertThrows(IllegalArgumentException.class, () -> new SamplingParams(1, 1, 0, 0, 1, 0, List.of()));
         assertThrows(IllegalArgumentException.class, () -> new SamplingParams(1, 1, 0, 1, 0, 0, List.of()));
     }
+
+    @Test
+    void presenceAndFrequencyPenaltiesCountGeneratedTokensOnly() {
+        float[] logits = {2.0f, 2.0f, 2.0f, 2.0f};
+        int[] seen = {0, 0, 1, 1, 1, 2}; // prompt [0, 0], generated [1, 1, 1, 2]
+        Sampler.applyOpenAiPenalties(logits, seen, 2, seen.length, 0.5, 0.25);
+        assertArrayEquals(new float[]{2.0f, 2.0f - 0.75f - 0.5f, 2.0f - 0.25f - 0.5f, 2.0f}, logits, 1e-6f);
+        // greedy picks the untouched token once the penalties push the favourite down
+        Sampler s = new Sampler(SamplingParams.greedy(1).withPresencePenalty(2).withFrequencyPenalty(0));
+        assertEquals(1, s.next(new float[]{0f, 1.5f, 1.0f}, new int[]{1}, 1, 1)); // id 1 in the prompt only: no penalty
+        assertEquals(2, s.next(new float[]{0f, 1.5f, 1.0f}, new int[]{1}, 0, 1)); // id 1 generated: 1.5 - 2 < 1.0
+        assertThrows(IllegalArgumentException.class, () -> SamplingParams.greedy(1).withPresencePenalty(2.5));
+    }
 }

@@ -1,6 +1,6 @@
 package io.jswift.models.generate;
 
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
 import org.junit.jupiter.api.Test;
@@ -15,13 +15,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Generation on a tiny Qwen3 checkpoint: batching with left padding changes nothing, sampling is seeded. */
 class TextGeneratorTest {
-    private static DecoderLm model() throws Exception {
+    private static CausalLm model() throws Exception {
         Path dir = Path.of(TextGeneratorTest.class.getResource("/models/qwen3-f32/config.json").toURI()).getParent();
         return ((LoadedModel.CausalLm) ModelLoader.load(dir, false)).model();
     }
 
     /** Greedy continuation computed the slow way: a full forward over the whole sequence for every token. */
-    private static int[] naiveGreedy(DecoderLm m, int[] prompt, int n) {
+    private static int[] naiveGreedy(CausalLm m, int[] prompt, int n) {
         List<Integer> seq = new ArrayList<>();
         for (int p : prompt) seq.add(p);
         int[] out = new int[n];
@@ -39,7 +39,7 @@ class TextGeneratorTest {
 
     @Test
     void batchedGreedyWithLeftPaddingEqualsOneByOneFullForwards() throws Exception {
-        DecoderLm m = model();
+        CausalLm m = model();
         List<int[]> prompts = List.of(new int[]{5, 17, 99, 3, 42, 8, 77}, new int[]{11, 12}, new int[]{120, 4, 66, 9});
         TextGenerator gen = new TextGenerator(m, new int[0], null);
         List<int[]> streamed = new ArrayList<>(List.of(new int[0], new int[0], new int[0]));
@@ -59,7 +59,7 @@ class TextGeneratorTest {
 
     @Test
     void eosStopsARowAndSeededSamplingRepeats() throws Exception {
-        DecoderLm m = model();
+        CausalLm m = model();
         int[] prompt = {5, 17, 99};
         int first = naiveGreedy(m, prompt, 1)[0];
         TextGenerator.Result stopped = new TextGenerator(m, new int[]{first}, null).generate(List.of(prompt), SamplingParams.greedy(5), null).get(0);

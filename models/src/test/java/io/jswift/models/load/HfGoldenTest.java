@@ -5,7 +5,7 @@ import static io.jswift.tensor.testing.TensorAssert.relL2;
 import io.jswift.autograd.GradMode;
 import io.jswift.autograd.Variable;
 import io.jswift.models.decoder.DecoderInput;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.nn.CausalLmLoss;
 import io.jswift.nn.Parameter;
 import io.jswift.tensor.DType;
@@ -34,7 +34,7 @@ class HfGoldenTest {
     @ParameterizedTest
     @CsvSource({"llama-f32, 1e-4", "llama-bf16-sharded, 1e-3", "qwen2-f32, 1e-4", "qwen3-f32, 1e-4", "qwen3-bf16, 1e-3"})
     void causalLmLogitsAndLossMatchTransformers(String name, double tolerance) throws Exception {
-        DecoderLm model = ((LoadedModel.CausalLm) ModelLoader.load(fixture(name), false)).model();
+        CausalLm model = ((LoadedModel.CausalLm) ModelLoader.load(fixture(name), false)).model();
         SafetensorsFile exp = expected(name);
         Tensor ids = exp.tensor("input_ids");
         try (var s = GradMode.noGrad()) {
@@ -49,7 +49,7 @@ class HfGoldenTest {
     @ParameterizedTest
     @CsvSource({"llama-f32", "qwen2-f32", "qwen3-f32"})
     void gradientsOfEveryWeightMatchTorchAutograd(String name) throws Exception {
-        DecoderLm model = ((LoadedModel.CausalLm) ModelLoader.load(fixture(name), true)).model();
+        CausalLm model = ((LoadedModel.CausalLm) ModelLoader.load(fixture(name), true)).model();
         SafetensorsFile exp = expected(name);
         Tensor ids = exp.tensor("input_ids");
         CausalLmLoss.apply(model.forward(DecoderInput.of(ids)), ids, null).backward();
@@ -68,7 +68,7 @@ class HfGoldenTest {
     @ParameterizedTest
     @CsvSource({"qwen3-f32", "llama-f32"})
     void logitsToKeepReturnsTheLastRows(String name) throws Exception {
-        DecoderLm model = ((LoadedModel.CausalLm) ModelLoader.load(fixture(name), false)).model();
+        CausalLm model = ((LoadedModel.CausalLm) ModelLoader.load(fixture(name), false)).model();
         Tensor ids = expected(name).tensor("input_ids");
         int t = ids.size(1);
         try (var s = GradMode.noGrad()) {
@@ -84,7 +84,7 @@ class HfGoldenTest {
 
     @Test
     void kvCacheDecodeEqualsTheFullForward() throws Exception {
-        DecoderLm model = ((LoadedModel.CausalLm) ModelLoader.load(fixture("qwen3-f32"), false)).model();
+        CausalLm model = ((LoadedModel.CausalLm) ModelLoader.load(fixture("qwen3-f32"), false)).model();
         Tensor ids = expected("qwen3-f32").tensor("input_ids");
         int t = ids.size(1);
         try (var s = GradMode.noGrad()) {
@@ -119,7 +119,7 @@ class HfGoldenTest {
 
     @Test
     void bf16WeightsStayBf16AndMemoryMapped() throws Exception {
-        DecoderLm model = ((LoadedModel.CausalLm) ModelLoader.load(fixture("qwen3-bf16"), false)).model();
+        CausalLm model = ((LoadedModel.CausalLm) ModelLoader.load(fixture("qwen3-bf16"), false)).model();
         assertEquals(DType.BF16, model.namedParameters().get("model.layers.0.mlp.up_proj.weight").value().dtype());
     }
 }

@@ -1,6 +1,6 @@
 package io.jswift.nn.lora;
 
-import io.jswift.nn.Linear;
+import io.jswift.nn.LinearBase;
 import io.jswift.nn.Module;
 import io.jswift.tensor.Generator;
 
@@ -12,8 +12,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Puts a LoRA/DoRA adapter on a model in place (PEFT's {@code inject_adapter}): every targeted {@link Linear}
- * is replaced by a {@link LoraLinear} around it, and every other parameter is frozen without being copied.
+ * Puts a LoRA/DoRA adapter on a model in place (PEFT's {@code inject_adapter}): every targeted linear layer
+ * (any {@link LinearBase}: dense or 4-bit) is replaced by a {@link LoraLinear} around it, and every other parameter is frozen without being copied.
  */
 public final class LoraInjector {
     /** PEFT's all-linear leaves out the output layer (get_output_embeddings()), lm_head in causal LMs. */
@@ -41,7 +41,7 @@ public final class LoraInjector {
                     + ", ...): only one adapter at a time is supported");
         }
         List<String> linears = new ArrayList<>();
-        modules.forEach((path, m) -> { if (m instanceof Linear && !path.isEmpty()) linears.add(path); });
+        modules.forEach((path, m) -> { if (m instanceof LinearBase && !path.isEmpty()) linears.add(path); });
         List<String> targets = config.allLinear() ? allLinear(linears) : named(modules, linears, config, everyTargetMustMatch);
         if (targets.isEmpty()) {
             throw new IllegalArgumentException("target_modules " + config.targetModules() + " match no linear layer; "
@@ -52,8 +52,8 @@ public final class LoraInjector {
             int dot = path.lastIndexOf('.');
             Module parent = dot < 0 ? model : modules.get(path.substring(0, dot));
             String name = path.substring(dot + 1);
-            Linear linear = (Linear) modules.get(path);
-            LoraLinear wrapper = new LoraLinear(linear, config, gen);
+            Module linear = modules.get(path);
+            LoraLinear wrapper = new LoraLinear((LinearBase) linear, config, gen);
             wrapper.train(linear.isTraining());
             parent.replaceModule(name, wrapper);
         }
@@ -87,7 +87,7 @@ public final class LoraInjector {
 
     private static List<String> named(Map<String, Module> modules, List<String> linears, LoraConfig config, boolean everyTargetMustMatch) {
         for (var e : modules.entrySet()) {
-            if (!e.getKey().isEmpty() && !(e.getValue() instanceof Linear) && config.targets(e.getKey())) {
+            if (!e.getKey().isEmpty() && !(e.getValue() instanceof LinearBase) && config.targets(e.getKey())) {
                 throw new IllegalArgumentException("target_modules names '" + e.getKey() + "', a " + e.getValue().getClass().getSimpleName()
                         + ": LoRA wraps linear layers only (available: " + available(linears) + ")");
             }

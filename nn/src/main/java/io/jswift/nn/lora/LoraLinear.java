@@ -2,9 +2,9 @@ package io.jswift.nn.lora;
 
 import io.jswift.autograd.Variable;
 import io.jswift.autograd.ops.Dropout;
-import io.jswift.autograd.ops.LinearAlgebra;
 import io.jswift.nn.DrawsRandom;
 import io.jswift.nn.Linear;
+import io.jswift.nn.LinearBase;
 import io.jswift.nn.LinearLayer;
 import io.jswift.nn.Module;
 import io.jswift.nn.Parameter;
@@ -18,19 +18,21 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A {@link Linear} with a LoRA or DoRA adapter (PEFT's {@code lora.Linear}): y = x·Wᵀ + b + s·B(A(dropout(x))),
- * or DoRA's magnitude-rescaled form (see {@link LoraOps#dora}). Dims: I = in, O = out, R = rank.
+ * A linear base layer ({@link LinearBase}: dense {@link Linear} or 4-bit) with a LoRA or DoRA adapter (PEFT's
+ * {@code lora.Linear}, and its bnb {@code Linear4bit} twin): y = x·Wᵀ + b + s·B(A(dropout(x))), or DoRA's
+ * magnitude-rescaled form (see {@link LoraOps#dora}). Dims: I = in, O = out, R = rank.
  *
- * <p>The wrapped layer's parameters are registered here under their own names ({@code weight}, {@code bias}),
- * the same {@link Parameter} objects, frozen and never copied (a bf16 memory-mapped weight stays so), so the
- * state dict keeps Hugging Face's names: {@code ...q_proj.weight}, {@code ...q_proj.lora_A.weight},
- * {@code ...q_proj.lora_B.weight}, {@code ...q_proj.lora_magnitude_vector} (DoRA).
+ * <p>The wrapped layer's parameters are registered here under their own names ({@code weight}, {@code bias}, a
+ * 4-bit layer's {@code weight.absmax}, ...), the same {@link Parameter} objects, frozen and never copied (a bf16
+ * memory-mapped weight stays so), so the state dict keeps Hugging Face's names: {@code ...q_proj.weight},
+ * {@code ...q_proj.lora_A.weight}, {@code ...q_proj.lora_B.weight}, {@code ...q_proj.lora_magnitude_vector} (DoRA).
+ * Merging needs a dense base.
  */
 public final class LoraLinear extends Module implements LinearLayer, DrawsRandom {
-    private final Linear base;
+    private final LinearBase base;
     private final LoraConfig config;
     private final double scaling;
-    private final Parameter weight;    // [O, I] frozen, shared with base
+    private final Parameter weight;    // [O, I] frozen, shared with base (4-bit: the packed [O·I/2, 1] bytes)
     private final Parameter bias;      // [O] or null, shared with base
     private final Linear loraA;        // weight [R, I]
     private final Linear loraB;        // weight [O, R]
@@ -44,7 +46,7 @@ public final class LoraLinear extends Module implements LinearLayer, DrawsRandom
      * so the adapter starts as a no-op; DoRA's m starts at ‖W‖ per row (= ‖W + s·B·A‖ with B = 0). Dropout masks
      * draw from {@code gen} too. A null {@code gen} leaves A unset (meta) for weights loaded afterwards.
      */
-    public LoraLinear(Linear base, LoraConfig config, Generator gen) {
+    public LoraLinear(LinearBase base, LoraConfig config, Generator gen) {
         if (config.dropout() > 0 && gen == null) {
             throw new IllegalArgumentException("lora_dropout " + config.dropout() + " needs a generator for its masks");
         }
@@ -52,10 +54,12 @@ public final class LoraLinear extends Module implements LinearLayer, DrawsRandom
         this.config = config;
         this.scaling = config.scaling();
         int in = base.inFeatures(), out = base.outFeatures(), r = config.r();
-        this.weight = registerParameter("weight", base.weight());
-        this.bias = base.bias() == null ? null : registerParameter("bias", base.bias());
-        weight.setRequiresGrad(false);
-        if (bias != null) bias.setRequiresGrad(false);
+        base.baseParameters().forEach((name, p) -> {
+            p.setRequiresGrad(false);
+            registerDottedParameter(name, p);
+        });
+        this.weight = base.baseParameters().get("weight");
+        this.bias = base.bias();
         this.loraA = registerModule("lora_A", new Linear(in, r, false, gen));
         this.loraB = registerModule("lora_B", new Linear(r, out, false, null));
         loraB.weight().setValue(Tensor.zeros(DType.F32, out, r));
@@ -64,9 +68,8 @@ public final class LoraLinear extends Module implements LinearLayer, DrawsRandom
             loraB.to(weight.device());
         }
         if (config.useDora()) {
-            Tensor w = weight.value();
-            this.magnitude = registerParameter("lora_magnitude_vector",
-                    new Parameter(w.isMeta() ? Tensor.meta(DType.F32, out) : LoraOps.rowNorm(w.to(DType.F32)), true));
+            this.magnitude = registerParameter("lora_magnitude_vector", new Parameter(weight.value().isMeta()
+                    ? Tensor.meta(DType.F32, out) : LoraOps.rowNorm(base.denseWeight().to(DType.F32)), true));
         } else {
             this.magnitude = null;
         }
@@ -79,13 +82,15 @@ public final class LoraLinear extends Module implements LinearLayer, DrawsRandom
             throw new IllegalArgumentException("LoraLinear(" + inFeatures() + " → " + outFeatures() + ") got input with last dim "
                     + x.size(-1) + " (shape " + Arrays.toString(x.shape()) + ")");
         }
-        Variable w = weight.variable(), b = bias == null ? null : bias.variable();
-        if (merged() || disabled) return LinearAlgebra.linear(x, w, b);
+        if (merged() || disabled) return base.forward(x);
+        Variable b = bias == null ? null : bias.variable();
         Variable xDropped = isTraining() && config.dropout() > 0 ? Dropout.apply(x, config.dropout(), dropoutGenerator) : x;
         Variable a = loraA.weight().variable(), bMat = loraB.weight().variable();
-        if (magnitude == null) return LoraOps.lora(x, xDropped, w, b, a, bMat, scaling);
-        Tensor norm = LoraOps.weightNorm(weight.value(), a.value(), bMat.value(), scaling);
-        return LoraOps.dora(x, xDropped, w, b, a, bMat, magnitude.variable(), norm, scaling);
+        Variable projected = base.project(x);
+        if (magnitude == null) return LoraOps.lora(projected, b, xDropped, a, bMat, scaling);
+        Tensor norm = LoraOps.weightNorm(base.denseWeight(), a.value(), bMat.value(), scaling);
+        Variable droppedProjected = xDropped == x ? null : base.project(xDropped);
+        return LoraOps.dora(projected, droppedProjected, b, xDropped, a, bMat, magnitude.variable(), norm, scaling);
     }
 
     /** The base weight stashed by {@link #merge()} moves with the module. */
@@ -97,6 +102,7 @@ public final class LoraLinear extends Module implements LinearLayer, DrawsRandom
     /** Folds the adapter into the weight (W ← merged, in W's dtype); forward then costs one plain linear. */
     public void merge() {
         if (merged()) throw new IllegalStateException("the adapter is already merged");
+        denseBase();
         Tensor merged = mergedWeight();
         unmergedWeight = weight.value();
         weight.setValue(merged);
@@ -124,7 +130,7 @@ public final class LoraLinear extends Module implements LinearLayer, DrawsRandom
      * element is NaN or infinite (PEFT's safe_merge check).
      */
     public Tensor mergedWeight() {
-        Tensor w = merged() ? unmergedWeight : weight.value();
+        Tensor w = merged() ? unmergedWeight : base.denseWeight();
         Tensor m = LoraOps.mergedWeight(w, loraA.weight().value(), loraB.weight().value(),
                 magnitude == null ? null : magnitude.value(), scaling);
         Tensor out = m.dtype() == w.dtype() ? m : m.to(w.dtype());
@@ -140,15 +146,25 @@ public final class LoraLinear extends Module implements LinearLayer, DrawsRandom
      * module when the adapter is unloaded for export. This module stays merged.
      */
     public Linear mergedBase() {
+        Linear dense = denseBase();
         if (!merged()) merge();
-        return base;
+        return dense;
     }
 
     /** The wrapped layer with its original weight (unmerged first if needed): the adapter is dropped. */
-    public Linear unwrapped() {
+    public Module unwrapped() {
         if (merged()) unmerge();
-        return base;
+        return (Module) base;
     }
+
+    /** The wrapped layer; merge() replaces its weight in place, which only a dense layer allows. */
+    private Linear denseBase() {
+        if (base instanceof Linear dense) return dense;
+        throw new IllegalStateException("merging into a " + base.getClass().getSimpleName() + " base is not supported: "
+                + "mergedWeight() gives the merged dense weight (the 4-bit weight dequantized)");
+    }
+
+    public LinearBase base() { return base; }
 
     /** The adapter's own parameters by their names under this module: lora_A.weight, lora_B.weight, lora_magnitude_vector. */
     public Map<String, Parameter> adapterParameters() {

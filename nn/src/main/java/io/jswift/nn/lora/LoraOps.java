@@ -14,35 +14,36 @@ import io.jswift.tensor.spi.UnaryOp;
  * {@code lora.Linear.forward} and {@code DoraLinearLayer}. Dims: I = in features, O = out features, R = rank;
  * x is [..., I], W [O, I], bias [O], A [R, I], B [O, R], magnitude m [O], s = scaling.
  *
- * <p>{@code xDropped} is x after the adapter's dropout; pass x itself (the same object) when dropout is off
- * (p = 0 or evaluation), which PEFT treats as a separate case for DoRA.
+ * <p>{@code xDropped} is x after the adapter's dropout, x itself (the same object) when dropout is off (p = 0 or
+ * evaluation), which PEFT treats as a separate case for DoRA. The base layer's x·Wᵀ comes in computed
+ * ({@code projected}), so any linear base layer (dense or 4-bit) works.
  */
 final class LoraOps {
     private LoraOps() {}
 
-    /** y = x·Wᵀ + bias + s · B(A(dropout(x))). */
-    static Variable lora(Variable x, Variable xDropped, Variable w, Variable bias, Variable a, Variable b, double s) {
-        Variable base = LinearAlgebra.linear(x, w, bias);
+    /** y = x·Wᵀ + bias + s · B(A(dropout(x))), from {@code projected} = x·Wᵀ. */
+    static Variable lora(Variable projected, Variable bias, Variable xDropped, Variable a, Variable b, double s) {
+        Variable base = bias == null ? projected : Elementwise.add(projected, bias);
         return Elementwise.add(base, Elementwise.scale(update(xDropped, a, b), s));
     }
 
     /**
      * DoRA: with g = m / ‖W + s·B·A‖ (per output row; the norm is a constant here, detached as the paper's §4.3
      * and PEFT), PEFT computes y = x·Wᵀ + bias + (g - 1) ⊙ (dropout(x)·Wᵀ) + g ⊙ s·B(A(dropout(x))). Without
-     * dropout that is y = g ⊙ (x·Wᵀ + s·B(A(x))) + bias: the bias is not rescaled.
-     * {@code weightNorm} [O] comes from {@link #weightNorm}.
+     * dropout ({@code droppedProjected} null: xDropped is x) that is y = g ⊙ (x·Wᵀ + s·B(A(x))) + bias: the bias is
+     * not rescaled. {@code projected} = x·Wᵀ, {@code droppedProjected} = dropout(x)·Wᵀ; {@code weightNorm} [O]
+     * comes from {@link #weightNorm}.
      */
-    static Variable dora(Variable x, Variable xDropped, Variable w, Variable bias, Variable a, Variable b, Variable magnitude,
-                         Tensor weightNorm, double s) {
+    static Variable dora(Variable projected, Variable droppedProjected, Variable bias, Variable xDropped, Variable a, Variable b,
+                         Variable magnitude, Tensor weightNorm, double s) {
         Variable g = Elementwise.div(magnitude, Variable.constant(weightNorm));
         Variable scaledUpdate = Elementwise.scale(update(xDropped, a, b), s);
-        if (xDropped == x) {
-            Variable y = Elementwise.mul(g, Elementwise.add(LinearAlgebra.linear(x, w, null), scaledUpdate));
+        if (droppedProjected == null) {
+            Variable y = Elementwise.mul(g, Elementwise.add(projected, scaledUpdate));
             return bias == null ? y : Elementwise.add(y, bias);
         }
-        Variable base = LinearAlgebra.linear(x, w, bias);
-        Variable droppedBase = LinearAlgebra.linear(xDropped, w, null);
-        Variable correction = Elementwise.mul(Elementwise.addScalar(g, -1), droppedBase);
+        Variable base = bias == null ? projected : Elementwise.add(projected, bias);
+        Variable correction = Elementwise.mul(Elementwise.addScalar(g, -1), droppedProjected);
         return Elementwise.add(Elementwise.add(base, correction), Elementwise.mul(g, scaledUpdate));
     }
 

@@ -5,7 +5,8 @@ import io.jswift.nn.LinearLayer;
 import io.jswift.nn.Module;
 import io.jswift.nn.Parameter;
 import io.jswift.nn.RMSNorm;
-import io.jswift.nn.SwiGluMlp;
+import io.jswift.nn.Activation;
+import io.jswift.nn.GatedMlp;
 import io.jswift.tensor.Generator;
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +28,7 @@ class LoraInjectorTest {
             Container layer = ((Container) layers).add("0", new Container());
             Container attn = layer.add("self_attn", new Container());
             for (String p : List.of("q_proj", "k_proj", "v_proj", "o_proj")) attn.add(p, new Linear(8, 8, true, gen));
-            layer.add("mlp", new SwiGluMlp(8, 12, false, gen));
+            layer.add("mlp", new GatedMlp(8, 12, false, Activation.SILU, gen));
             layer.add("input_layernorm", new RMSNorm(8, 1e-6));
             registerModule("lm_head", new Linear(8, 16, false, gen));
         }
@@ -79,7 +80,7 @@ class LoraInjectorTest {
                 + "down_proj, lm_head", e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> LoraInjector.inject(new TinyLm(new Generator(1)), targets("mlp"), new Generator(2)));
-        assertTrue(e.getMessage().startsWith("target_modules names 'model.layers.0.mlp', a SwiGluMlp: LoRA wraps linear layers only"),
+        assertTrue(e.getMessage().startsWith("target_modules names 'model.layers.0.mlp', a GatedMlp: LoRA wraps linear layers only"),
                 e.getMessage());
         TinyLm lenient = new TinyLm(new Generator(1));
         assertEquals(List.of("model.layers.0.self_attn.q_proj"),

@@ -4,6 +4,7 @@ import io.jswift.autograd.GradCheck;
 import io.jswift.autograd.GradMode;
 import io.jswift.autograd.Variable;
 import io.jswift.autograd.ops.Elementwise;
+import io.jswift.autograd.ops.LinearAlgebra;
 import io.jswift.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -80,12 +81,23 @@ class LoraOpsTest {
         }
     }
 
+    /** LoraOps over a dense base: x·Wᵀ computed here, as LoraLinear asks its base layer for it. */
+    private static Variable lora(Variable x, Variable xDropped, Variable w, Variable bias, Variable a, Variable b, double s) {
+        return LoraOps.lora(LinearAlgebra.linear(x, w, null), bias, xDropped, a, b, s);
+    }
+
+    private static Variable dora(Variable x, Variable xDropped, Variable w, Variable bias, Variable a, Variable b, Variable m,
+                                 Tensor norm, double s) {
+        Variable dropped = xDropped == x ? null : LinearAlgebra.linear(xDropped, w, null);
+        return LoraOps.dora(LinearAlgebra.linear(x, w, null), dropped, bias, xDropped, a, b, m, norm, s);
+    }
+
     @Test
     void loraIsBasePlusScaledLowRankUpdate() {
         Tensor x = rand(1, 2, 3, I), w = rand(2, O, I), bias = rand(3, O), a = rand(4, R, I), b = rand(5, O, R), m = mask(6, 2, 3, I);
         try (var s = GradMode.noGrad()) {
             Variable xv = Variable.constant(x), xd = Elementwise.mul(xv, Variable.constant(m));
-            Tensor y = LoraOps.lora(xv, xd, Variable.constant(w), Variable.constant(bias), Variable.constant(a), Variable.constant(b), S).value();
+            Tensor y = lora(xv, xd, Variable.constant(w), Variable.constant(bias), Variable.constant(a), Variable.constant(b), S).value();
             double[][] xr = rows(x, I), xdr = rows(xd.value(), I);
             double[][] base = linear(xr, rows(w, I), bias.toDoubleArray());
             double[][] upd = linear(linear(xdr, rows(a, I), null), rows(b, R), null);
@@ -106,7 +118,7 @@ class LoraOpsTest {
         try (var s = GradMode.noGrad()) {
             Variable xv = Variable.constant(x);
             // no dropout: y = (m/‖W+sBA‖) ⊙ (x·Wᵀ + s·x·Aᵀ·Bᵀ) + bias
-            Tensor y = LoraOps.dora(xv, xv, Variable.constant(w), Variable.constant(bias), Variable.constant(a), Variable.constant(b),
+            Tensor y = dora(xv, xv, Variable.constant(w), Variable.constant(bias), Variable.constant(a), Variable.constant(b),
                     Variable.constant(mag), normT, S).value();
             double[][] base = linear(xr, wr, null), upd = linear(linear(xr, ar, null), br, null), expected = new double[xr.length][O];
             for (int n = 0; n < xr.length; n++) {
@@ -115,7 +127,7 @@ class LoraOpsTest {
             assertClose(expected, y, 1e-12);
             // dropout: PEFT's x·Wᵀ + bias + (g - 1) ⊙ xd·Wᵀ + g ⊙ s·B(A(xd))
             Variable xd = Elementwise.mul(xv, Variable.constant(drop));
-            Tensor yd = LoraOps.dora(xv, xd, Variable.constant(w), Variable.constant(bias), Variable.constant(a), Variable.constant(b),
+            Tensor yd = dora(xv, xd, Variable.constant(w), Variable.constant(bias), Variable.constant(a), Variable.constant(b),
                     Variable.constant(mag), normT, S).value();
             double[][] xdr = rows(xd.value(), I), full = linear(xr, wr, bv), dropped = linear(xdr, wr, null);
             double[][] updD = linear(linear(xdr, ar, null), br, null);
@@ -150,7 +162,7 @@ class LoraOpsTest {
     @Test
     void loraGradientsMatchCentralDifferences() {
         Tensor m = mask(31, 2, 3, I);
-        GradCheck.Fn fn = v -> LoraOps.lora(v[0], Elementwise.mul(v[0], Variable.constant(m)), v[1], v[2], v[3], v[4], S);
+        GradCheck.Fn fn = v -> lora(v[0], Elementwise.mul(v[0], Variable.constant(m)), v[1], v[2], v[3], v[4], S);
         assertGrad(fn, rand(32, 2, 3, I), rand(33, O, I), rand(34, O), rand(35, R, I), rand(36, O, R));
     }
 
@@ -160,9 +172,9 @@ class LoraOpsTest {
         Tensor w = rand(41, O, I), a0 = rand(42, R, I), b0 = rand(43, O, R);
         Tensor norm = LoraOps.weightNorm(w, a0, b0, S);
         Tensor drop = mask(44, 2, 3, I);
-        GradCheck.Fn noDropout = v -> LoraOps.dora(v[0], v[0], Variable.constant(w), v[1], v[2], v[3], v[4], norm, S);
+        GradCheck.Fn noDropout = v -> dora(v[0], v[0], Variable.constant(w), v[1], v[2], v[3], v[4], norm, S);
         assertGrad(noDropout, rand(45, 2, 3, I), rand(46, O), a0, b0, rand(47, O));
-        GradCheck.Fn dropout = v -> LoraOps.dora(v[0], Elementwise.mul(v[0], Variable.constant(drop)), Variable.constant(w), v[1], v[2], v[3],
+        GradCheck.Fn dropout = v -> dora(v[0], Elementwise.mul(v[0], Variable.constant(drop)), Variable.constant(w), v[1], v[2], v[3],
                 v[4], norm, S);
         assertGrad(dropout, rand(48, 2, 3, I), rand(49, O), a0, b0, rand(50, O));
     }

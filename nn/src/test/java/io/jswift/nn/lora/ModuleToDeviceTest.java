@@ -110,7 +110,7 @@ class ModuleToDeviceTest {
         assertAllOn(cl, m);
         assertEquals(trainable, m.trainableParameters(), "the optimizer's parameters are still the trainable ones");
         LoraLinear q = LoraInjector.find(m).get("model.layers.0.self_attn.q_proj");
-        assertSame(q.namedParameters().get("weight"), q.unwrapped().weight());
+        assertSame(q.namedParameters().get("weight"), ((Linear) q.unwrapped()).weight());
         assertFalse(q.namedParameters().get("weight").requiresGrad());
     }
 

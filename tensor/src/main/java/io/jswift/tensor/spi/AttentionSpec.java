@@ -7,20 +7,45 @@ import io.jswift.tensor.Tensor;
  *
  * <p>{@code scale} multiplies q·k (HF uses head_dim^-0.5). With {@code causal}, query i (of T) may see
  * key j (of S) iff {@code j <= i + (S - T)}: the queries are the last T positions, as in KV-cache decode.
+ * A sliding {@code window} > 0 (causal only) further hides keys {@code window} or more positions back:
+ * query i sees key j iff {@code i + (S - T) - j < window}, transformers' {@code kv_idx > q_idx - sliding_window}
+ * (masking_utils.sliding_window_overlay); 0 means no window.
  * With segments, query i of sample b may see key j only if {@code querySegments[b, i] == keySegments[b, j]}:
  * packed samples stay isolated, and left padding is a segment of its own. Both segment tensors are
  * integer ([B, T] and [B, S]) or both null. A query row that may see no key gets output 0.
  */
-public record AttentionSpec(double scale, boolean causal, Tensor querySegments, Tensor keySegments) {
+public record AttentionSpec(double scale, boolean causal, Tensor querySegments, Tensor keySegments, int window) {
     public AttentionSpec {
         if ((querySegments == null) != (keySegments == null)) {
             throw new IllegalArgumentException("querySegments and keySegments must both be given or both be null");
         }
+        if (window < 0) throw new IllegalArgumentException("sliding window must be >= 0 (0: none), got " + window);
+        if (window > 0 && !causal) throw new IllegalArgumentException("a sliding window needs causal attention");
+    }
+
+    /** Without a sliding window. */
+    public AttentionSpec(double scale, boolean causal, Tensor querySegments, Tensor keySegments) {
+        this(scale, causal, querySegments, keySegments, 0);
     }
 
     public static AttentionSpec causal(int headDim) {
         return new AttentionSpec(1.0 / Math.sqrt(headDim), true, null, null);
     }
 
+    /** The same masks with sliding window {@code w} (0: none). */
+    public AttentionSpec withWindow(int w) { return new AttentionSpec(scale, causal, querySegments, keySegments, w); }
+
     public boolean hasSegments() { return querySegments != null; }
+
+    public boolean hasWindow() { return window > 0; }
+
+    /**
+     * Whether query i sees key j by position (causal bound and window; segments aside), for T queries and S keys:
+     * the one statement of the rule the kernels and the reference follow.
+     */
+    public boolean visible(int i, int j, int t, int s) {
+        if (!causal) return true;
+        int pos = i + s - t;
+        return j <= pos && (window == 0 || pos - j < window);
+    }
 }

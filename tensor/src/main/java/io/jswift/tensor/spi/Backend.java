@@ -4,6 +4,7 @@ import io.jswift.tensor.DType;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
+import io.jswift.tensor.quant.FourBitType;
 
 import java.util.List;
 
@@ -139,6 +140,18 @@ public interface Backend {
 
     /** Concatenation along {@code dim}; all other dims must agree. */
     Tensor concat(List<Tensor> tensors, int dim);
+
+    // ------------------------------------------------------------------ 4-bit weights (bitsandbytes)
+
+    /**
+     * bitsandbytes' dequantize_4bit: {@code packed} U8 [ceil(n/2)] (two nibbles a byte, the first element high),
+     * {@code absmax} F32 [ceil(n/blocksize)]; returns [shape] in {@code dtype}: type's value of each nibble times its
+     * block's absmax, in f32, rounded once to dtype. Reference: {@link QuantReference#dequantize4bit}.
+     */
+    default Tensor dequantize4bit(Tensor packed, Tensor absmax, FourBitType type, int blocksize,
+                                  int[] shape, DType dtype) {
+        return QuantReference.dequantize4bit(this, packed, absmax, type, blocksize, shape, dtype);
+    }
 
     // ------------------------------------------------------------------ fused ops (reference defaults)
 

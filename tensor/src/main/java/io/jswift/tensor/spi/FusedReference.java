@@ -200,13 +200,17 @@ public final class FusedReference {
         return b.reduce(ReduceOp.SUM, g.reshape(bsz, hkv, hq / hkv, s, d), new int[]{2}, false);
     }
 
-    /** Boolean mask [B or 1, 1, T, S]: causal with offset S - T, and equal segments. */
+    /** Boolean mask [B or 1, 1, T, S]: causal with offset S - T, within the sliding window, and equal segments. */
     private static Tensor allowed(Backend b, int t, int s, AttentionSpec spec) {
         Tensor mask = null;
         if (spec.causal()) {
             Tensor i = b.arange(s - t, s, 1, DType.I64).reshape(t, 1);
             Tensor j = b.arange(0, s, 1, DType.I64).reshape(1, s);
             mask = b.binary(BinaryOp.LE, j, i).reshape(1, 1, t, s);
+            if (spec.hasWindow()) { // i - j < window
+                Tensor near = b.binaryScalar(BinaryOp.LT, b.binary(BinaryOp.SUB, i, j), spec.window()).reshape(1, 1, t, s);
+                mask = b.where(mask, near, mask);
+            }
         }
         if (spec.hasSegments()) {
             Tensor qs = spec.querySegments(), ks = spec.keySegments();

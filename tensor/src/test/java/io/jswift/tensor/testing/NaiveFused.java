@@ -229,10 +229,16 @@ public final class NaiveFused {
     /** q [B, Hq, T, D], k and v [B, Hkv, S, D]; query head h reads kv head h / (Hq / Hkv). */
     public record AttentionShape(int b, int hq, int hkv, int t, int s, int d) {}
 
-    /** Causal with offset S - T and equal segments ([B, T] / [B, S], or null); see AttentionSpec. */
-    public record AttentionMask(double scale, boolean causal, long[] querySegments, long[] keySegments) {
+    /** Causal with offset S - T, a sliding window (0: none) and equal segments ([B, T] / [B, S], or null); see AttentionSpec. */
+    public record AttentionMask(double scale, boolean causal, long[] querySegments, long[] keySegments, int window) {
+        public AttentionMask(double scale, boolean causal, long[] querySegments, long[] keySegments) {
+            this(scale, causal, querySegments, keySegments, 0);
+        }
+
         boolean allowed(AttentionShape a, int bi, int i, int j) {
-            if (causal && j > i + a.s() - a.t()) return false;
+            int pos = i + a.s() - a.t();
+            if (causal && j > pos) return false;
+            if (window > 0 && pos - j >= window) return false;
             return querySegments == null || querySegments[bi * a.t() + i] == keySegments[bi * a.s() + j];
         }
     }

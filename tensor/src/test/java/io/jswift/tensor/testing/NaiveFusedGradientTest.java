@@ -112,6 +112,20 @@ class NaiveFusedGradientTest {
     }
 
     @Test
+    void attentionWithASlidingWindow() {
+        // B 1, Hq 2, Hkv 1, T 4 < S 6, D 3, window 2: query i (position i + 2) sees keys i + 1 and i + 2 only
+        NaiveFused.AttentionShape a = new NaiveFused.AttentionShape(1, 2, 1, 4, 6, 3);
+        NaiveFused.AttentionMask m = new NaiveFused.AttentionMask(0.7, true, null, null, 2);
+        double[] q = gaussian(23, 2 * 4 * 3), k = gaussian(24, 6 * 3), v = gaussian(25, 6 * 3), r = gaussian(26, q.length);
+        NaiveFused.AttentionGrads g = NaiveFused.attentionBackward(r, q, k, v, a, m);
+        check("windowed dq", q, r, qq -> NaiveFused.attention(qq, k, v, a, m).out(), g.dq());
+        check("windowed dk", k, r, kk -> NaiveFused.attention(q, kk, v, a, m).out(), g.dk());
+        check("windowed dv", v, r, vv -> NaiveFused.attention(q, k, vv, a, m).out(), g.dv());
+        double[] dk = g.dk();
+        for (int x = 0; x < 3; x++) assertTrue(dk[x] == 0, "key 0 is outside every query's window");
+    }
+
+    @Test
     void adamwIsTorchsFormulaAtStepOne() {
         // at step 1 the bias-corrected update is exactly lr · g / (|g| + eps) after decay
         double[] p = {1.0, -2.0}, g = {0.5, -0.25}, m = new double[2], v = new double[2];

@@ -7,7 +7,7 @@ import io.jswift.autograd.ops.LinearAlgebra;
 import io.jswift.autograd.ops.Losses;
 import io.jswift.autograd.ops.TokenStats;
 import io.jswift.autograd.ops.Views;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.nn.CausalLmLoss;
 import io.jswift.nn.Linear;
 import io.jswift.nn.LinearLayer;
@@ -51,11 +51,11 @@ public record CompletionLogProbs(Variable sums, long[] counts, int[] tokenRow, T
     }
 
     /** Runs the model on {@code batch} (already on the model's device) and reads the completion log-probs. */
-    public static CompletionLogProbs of(DecoderLm model, Batch batch, boolean checkpoint, boolean withStats) {
+    public static CompletionLogProbs of(CausalLm model, Batch batch, boolean checkpoint, boolean withStats) {
         return of(model, batch, new Options(checkpoint, withStats, null, null));
     }
 
-    public static CompletionLogProbs of(DecoderLm model, Batch batch, Options options) {
+    public static CompletionLogProbs of(CausalLm model, Batch batch, Options options) {
         Variable hidden = model.hiddenStates(batch.decoderInput(options.checkpoint()));
         int s = batch.rows(), t = batch.width(), c = hidden.size(2);
         long[] completion = CausalLmLoss.shiftLeft(batch.labels()).toLongArray();
@@ -105,7 +105,7 @@ public record CompletionLogProbs(Variable sums, long[] counts, int[] tokenRow, T
      * Per sequence, the mean logit over its first T - drop positions and the vocabulary, without the logits: the mean
      * over the vocabulary of h·Wᵀ is h·mean(W rows), one [S·T, C]·[C] product.
      */
-    private static double[] meanLogits(DecoderLm model, Tensor hidden, int s, int t, int drop) {
+    private static double[] meanLogits(CausalLm model, Tensor hidden, int s, int t, int drop) {
         Tensor h = hidden.reshape(s * t, hidden.size(2));
         Backend be = h.backend();
         Variable head = headWeight(model);
@@ -127,17 +127,17 @@ public record CompletionLogProbs(Variable sums, long[] counts, int[] tokenRow, T
     }
 
     /** The weight of a plain LM head (tied embeddings, or lm_head without adapter or bias), else null. */
-    private static Variable headWeight(DecoderLm model) {
+    private static Variable headWeight(CausalLm model) {
         if (model.config().tieWordEmbeddings()) return model.namedParameters().get("model.embed_tokens.weight").variable();
         if (model.children().get("lm_head") instanceof Linear plain && plain.bias() == null) return plain.weight().variable();
         return null;
     }
 
     /** log p(target) per row of the final hidden states [N, C]: chunked through a plain head, else through its logits. */
-    private static Variable tokenLogProbs(DecoderLm model, Variable rows, Tensor targets, TokenStats stats) {
+    private static Variable tokenLogProbs(CausalLm model, Variable rows, Tensor targets, TokenStats stats) {
         Variable head = headWeight(model);
         if (head != null) return Losses.linearLogProbs(rows, head, targets, Losses.IGNORE_INDEX, stats);
-        // an adapted head (lm_head among the LoRA targets): its logits [N, V], as DecoderLm.causalLmLoss does
+        // an adapted head (lm_head among the LoRA targets): its logits [N, V], as CausalLm.causalLmLoss does
         Variable logits = ((LinearLayer) model.children().get("lm_head")).forward(rows);
         if (stats != null) stats.record(logits.value(), targets, Losses.IGNORE_INDEX);
         return Elementwise.scale(Losses.crossEntropyRows(logits, targets, Losses.IGNORE_INDEX), -1.0);

@@ -2,7 +2,7 @@ package io.jswift.train.pref;
 
 import io.jswift.autograd.Variable;
 import io.jswift.autograd.ops.Elementwise;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.train.encode.Batch;
 import io.jswift.train.run.Objective;
 
@@ -17,11 +17,11 @@ import java.util.Map;
  * logps, logits (the mean of the whole logits tensor of the chosen / rejected rows, padding included) and nll_loss.
  */
 public final class CpoObjective implements Objective<PreferencePair> {
-    private final DecoderLm policy;
+    private final CausalLm policy;
     private final CpoLoss loss;
     private final boolean gradientCheckpointing;
 
-    public CpoObjective(DecoderLm policy, CpoLoss loss, boolean gradientCheckpointing) {
+    public CpoObjective(CausalLm policy, CpoLoss loss, boolean gradientCheckpointing) {
         this.policy = policy;
         this.loss = loss;
         this.gradientCheckpointing = gradientCheckpointing;

@@ -3,7 +3,7 @@ package io.jswift.train.pref;
 import io.jswift.autograd.Variable;
 import io.jswift.autograd.ops.Elementwise;
 import io.jswift.autograd.ops.TokenStats;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.train.encode.Batch;
 import io.jswift.train.run.Objective;
 
@@ -19,12 +19,12 @@ import java.util.Map;
  * per micro-batch (num_tokens, a running total, is not logged).
  */
 public final class DpoObjective implements Objective<PreferencePair> {
-    private final DecoderLm policy;
+    private final CausalLm policy;
     private final Reference reference;
     private final DpoLoss loss;
     private final boolean gradientCheckpointing;
 
-    public DpoObjective(DecoderLm policy, Reference reference, DpoLoss loss, boolean gradientCheckpointing) {
+    public DpoObjective(CausalLm policy, Reference reference, DpoLoss loss, boolean gradientCheckpointing) {
         this.policy = policy;
         this.reference = reference;
         this.loss = loss;

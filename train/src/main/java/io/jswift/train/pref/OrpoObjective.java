@@ -3,7 +3,7 @@ package io.jswift.train.pref;
 import io.jswift.autograd.Variable;
 import io.jswift.autograd.ops.Elementwise;
 import io.jswift.autograd.ops.Views;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.tensor.Tensor;
 import io.jswift.train.encode.Batch;
 import io.jswift.train.encode.Encoded;
@@ -21,11 +21,11 @@ import java.util.Map;
  * logits tensor but its last position), nll_loss, log_odds_ratio, log_odds_chosen.
  */
 public final class OrpoObjective implements Objective<PreferencePair> {
-    private final DecoderLm policy;
+    private final CausalLm policy;
     private final OrpoLoss loss;
     private final boolean gradientCheckpointing;
 
-    public OrpoObjective(DecoderLm policy, OrpoLoss loss, boolean gradientCheckpointing) {
+    public OrpoObjective(CausalLm policy, OrpoLoss loss, boolean gradientCheckpointing) {
         this.policy = policy;
         this.loss = loss;
         this.gradientCheckpointing = gradientCheckpointing;

@@ -1,7 +1,7 @@
 package io.jswift.train.pref;
 
 import io.jswift.autograd.GradMode;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.nn.lora.AdaptersDisabled;
 import io.jswift.train.encode.Batch;
 
@@ -15,7 +15,7 @@ public interface Reference {
     double[] logProbs(Batch batch);
 
     /** The policy itself inside {@link AdaptersDisabled}. */
-    static Reference adaptersDisabled(DecoderLm policy) {
+    static Reference adaptersDisabled(CausalLm policy) {
         return batch -> {
             try (GradMode.Scope ignored = GradMode.noGrad(); AdaptersDisabled off = AdaptersDisabled.in(policy)) {
                 if (off.layers() == 0) throw new IllegalStateException("the model has no adapter to disable for the reference");
@@ -25,7 +25,7 @@ public interface Reference {
     }
 
     /** A separate model, frozen and in evaluation mode (TRL prepares its ref_model for evaluation). */
-    static Reference frozen(DecoderLm model) {
+    static Reference frozen(CausalLm model) {
         model.requiresGrad(false);
         model.train(false);
         return batch -> {

@@ -1,6 +1,6 @@
 package io.jswift.train.run;
 
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.train.encode.Batch;
 import io.jswift.train.encode.Collator;
 import io.jswift.train.encode.Encoded;
@@ -14,10 +14,10 @@ import java.util.Map;
  * evaluation is the mean loss per target token.
  */
 public final class CausalLmObjective implements Objective<Encoded> {
-    private final DecoderLm model;
+    private final CausalLm model;
     private final boolean gradientCheckpointing;
 
-    public CausalLmObjective(DecoderLm model, boolean gradientCheckpointing) {
+    public CausalLmObjective(CausalLm model, boolean gradientCheckpointing) {
         this.model = model;
         this.gradientCheckpointing = gradientCheckpointing;
     }

@@ -1,7 +1,8 @@
 package io.jswift.train.run;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
+import io.jswift.models.arch.Architectures;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.models.tokenizer.Tokenizer;
@@ -34,9 +35,9 @@ public final class PretrainingRun {
     public Path run() throws IOException {
         LoadedModel loaded = ModelLoader.load(args.model(), true);
         if (!(loaded instanceof LoadedModel.CausalLm lm)) {
-            throw new IllegalArgumentException(args.model() + " is not a causal language model: jswift pt trains LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
+            throw new IllegalArgumentException(args.model() + " is not a causal language model: jswift pt trains " + Architectures.supportedCausalLms());
         }
-        DecoderLm model = lm.model();
+        CausalLm model = lm.model();
         model.to(args.targetDevice()); // loaded on the host (memory-mapped), then copied to the device as a whole
         EncodedDataset.Splits data = EncodedDataset.load(args.datasets(), args.valDatasets(), new PretrainEncoder(tokenizerIfPresent(args.model())),
                 args.datasetOptions(model.config().vocabSize()));

@@ -1,7 +1,7 @@
 package io.jswift.train.run;
 
 import io.jswift.models.chat.ChatTemplate;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.models.tokenizer.Tokenizer;
 import io.jswift.train.encode.ChatEncoder;
 import io.jswift.train.encode.LossScale;
@@ -98,7 +98,7 @@ public final class RlhfRun {
     }
 
     /** The method's objective (its loss built, hence checked, even without a model). */
-    private static Objective<PreferencePair> objective(Args rlhf, DecoderLm model, Reference reference, boolean checkpointing) {
+    private static Objective<PreferencePair> objective(Args rlhf, CausalLm model, Reference reference, boolean checkpointing) {
         return switch (rlhf.rlhfType()) {
             case "dpo" -> new DpoObjective(model, reference, rlhf.dpoLoss(), checkpointing);
             case "orpo" -> new OrpoObjective(model, rlhf.orpoLoss(), checkpointing);
@@ -113,13 +113,13 @@ public final class RlhfRun {
             throw new IllegalArgumentException(dir + " has no tokenizer.json: jswift rlhf renders preference rows with the model's tokenizer and chat template");
         }
         TunedModel tuned = TunedModel.load("rlhf", args, tuner, adapters, out);
-        DecoderLm model = tuned.model();
+        CausalLm model = tuned.model();
         Reference reference = null;
         if (!rlhf.isDpo()) {
             out.println("no reference model (" + rlhf.rlhfType() + " is reference-free)");
         } else if (tuner.isFull()) {
             Path refDir = rlhf.refModel() == null ? dir : rlhf.refModel();
-            DecoderLm ref = TunedModel.causalLm(refDir, false, "rlhf");
+            CausalLm ref = TunedModel.causalLm(refDir, false, "rlhf");
             if (ref.config().vocabSize() != model.config().vocabSize()) {
                 throw new IllegalArgumentException("--ref_model " + refDir + " has a vocabulary of " + ref.config().vocabSize() + " but the model "
                         + model.config().vocabSize() + ": the reference must share the tokenizer");

@@ -1,7 +1,7 @@
 package io.jswift.train.run;
 
 import io.jswift.models.chat.ChatTemplate;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.models.tokenizer.Tokenizer;
 import io.jswift.train.encode.ChatEncoder;
 import io.jswift.train.encode.EncodedDataset;
@@ -58,7 +58,7 @@ public final class SftRun {
         Path dir = args.model();
         boolean hasTokenizer = Files.isRegularFile(dir.resolve("tokenizer.json"));
         TunedModel tuned = TunedModel.load("sft", args, tuner, adapters, out);
-        DecoderLm model = tuned.model();
+        CausalLm model = tuned.model();
         // conversations need the tokenizer and chat template; a directory without them still trains pre-tokenized rows
         Encoder encoder = hasTokenizer
                 ? new ChatEncoder(Tokenizer.fromDirectory(dir), ChatTemplate.fromDirectory(dir), LossScale.parse(chat.lossScale()), chat.system(),

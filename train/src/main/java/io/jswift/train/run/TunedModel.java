@@ -1,7 +1,8 @@
 package io.jswift.train.run;
 
 import io.jswift.models.adapter.PeftAdapter;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.arch.Architectures;
+import io.jswift.models.CausalLm;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.nn.lora.LoraConfig;
@@ -24,11 +25,11 @@ import java.util.Locale;
  * @param rng     the generator of the LoRA init and of every dropout draw (its offset is checkpointed)
  * @param config  the adapter's configuration (null for full training)
  */
-public record TunedModel(DecoderLm model, TrainedWeights weights, Generator rng, LoraConfig config) {
+public record TunedModel(CausalLm model, TrainedWeights weights, Generator rng, LoraConfig config) {
     /** Loads {@code args.model()} for {@code command} and sets it up for training. */
     public static TunedModel load(String command, TrainArgs args, TunerArgs tuner, Path adapters, PrintStream out) throws IOException {
         Path dir = args.model();
-        DecoderLm model = causalLm(dir, tuner.isFull(), command);
+        CausalLm model = causalLm(dir, tuner.isFull(), command);
         Generator rng = new Generator(args.seed()); // LoRA init, then every dropout draw (its offset is checkpointed)
         TrainedWeights weights;
         LoraConfig config = null;
@@ -52,11 +53,10 @@ public record TunedModel(DecoderLm model, TrainedWeights weights, Generator rng,
     }
 
     /** The causal LM in {@code dir}, its weights trainable or frozen; a clear error for any other kind of model. */
-    public static DecoderLm causalLm(Path dir, boolean trainable, String command) throws IOException {
+    public static CausalLm causalLm(Path dir, boolean trainable, String command) throws IOException {
         LoadedModel loaded = ModelLoader.load(dir, trainable);
         if (!(loaded instanceof LoadedModel.CausalLm lm)) {
-            throw new IllegalArgumentException(dir + " is not a causal language model: jswift " + command
-                    + " trains LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
+            throw new IllegalArgumentException(dir + " is not a causal language model: jswift " + command + " trains " + Architectures.supportedCausalLms());
         }
         return lm.model();
     }

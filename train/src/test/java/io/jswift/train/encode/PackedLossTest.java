@@ -1,7 +1,7 @@
 package io.jswift.train.encode;
 
 import io.jswift.autograd.Variable;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.nn.CausalLmLoss;
@@ -34,9 +34,9 @@ class PackedLossTest {
         return new Encoded(ids, labels);
     }
 
-    private static DecoderLm model() throws Exception {
+    private static CausalLm model() throws Exception {
         LoadedModel loaded = ModelLoader.load(ModelFiles.model("llama-f32"), true);
-        DecoderLm m = ((LoadedModel.CausalLm) loaded).model();
+        CausalLm m = ((LoadedModel.CausalLm) loaded).model();
         m.train(false); // no dropout in this model anyway; eval keeps the comparison exact
         return m;
     }
@@ -54,7 +54,7 @@ class PackedLossTest {
         return Tensor.ofLongs(labels, b.rows(), t);
     }
 
-    private static Map<String, float[]> grads(DecoderLm m) {
+    private static Map<String, float[]> grads(CausalLm m) {
         Map<String, float[]> out = new LinkedHashMap<>();
         for (Map.Entry<String, Parameter> e : m.namedParameters().entrySet()) out.put(e.getKey(), e.getValue().grad().toFloatArray());
         return out;
@@ -64,7 +64,7 @@ class PackedLossTest {
     void packedSamplesKeepTheirOwnLossesAndGradients() throws Exception {
         Random rng = new Random(11);
         List<Encoded> samples = List.of(sample(rng, 9, 3), sample(rng, 5, 1), sample(rng, 12, 4), sample(rng, 4, 2), sample(rng, 7, 0));
-        DecoderLm m = model();
+        CausalLm m = model();
 
         // each sample alone
         double[] alone = new double[samples.size()];
@@ -115,7 +115,7 @@ class PackedLossTest {
     void withoutTheBoundaryMaskTheLastTokenWouldLearnTheNextSample() throws Exception {
         Random rng = new Random(5);
         Encoded a = sample(rng, 6, 0), b = sample(rng, 6, 0);
-        DecoderLm m = model();
+        CausalLm m = model();
         Batch packed = Collator.collate(List.of(Packer.pack(List.of(a, b))));
         long[] leaky = packed.labels().toLongArray();
         leaky[6] = b.inputIds()[0]; // what concatenating labels without the packer's -100 would give

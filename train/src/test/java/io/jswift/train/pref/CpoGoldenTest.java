@@ -3,7 +3,7 @@ package io.jswift.train.pref;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jswift.models.adapter.PeftAdapter;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.nn.Parameter;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
@@ -34,7 +34,7 @@ class CpoGoldenTest {
         JsonNode fixture = new ObjectMapper().readTree(dir.resolve("metrics.json").toFile());
         JsonNode settings = fixture.get("settings");
         boolean full = settings.get("train_type").asText().equals("full");
-        DecoderLm policy;
+        CausalLm policy;
         if (full) {
             policy = DpoGoldenTest.load(dir.resolve("policy"), true);
         } else {

@@ -3,7 +3,7 @@ package io.jswift.train.pref;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jswift.models.adapter.PeftAdapter;
-import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.CausalLm;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.nn.Parameter;
@@ -36,7 +36,7 @@ class DpoGoldenTest {
     static final Path FIXTURES = Path.of("src/test/resources/rlhf").toAbsolutePath();
     static final Path BASE = Path.of("../models/src/test/resources/models/qwen2-f32").toAbsolutePath().normalize();
 
-    static DecoderLm load(Path dir, boolean trainable) throws Exception {
+    static CausalLm load(Path dir, boolean trainable) throws Exception {
         return ((LoadedModel.CausalLm) ModelLoader.load(dir, trainable)).model();
     }
 
@@ -73,7 +73,7 @@ class DpoGoldenTest {
         JsonNode fixture = new ObjectMapper().readTree(dir.resolve("metrics.json").toFile());
         JsonNode settings = fixture.get("settings");
         boolean full = settings.get("train_type").asText().equals("full");
-        DecoderLm policy;
+        CausalLm policy;
         Reference reference;
         if (full) {
             policy = load(dir.resolve("policy"), true);

@@ -11,7 +11,9 @@ import java.util.Arrays;
  * The block geometry of one attention call and the heap copies its tiles read. Queries are cut into blocks
  * of BQ rows, keys into blocks of BK; the last blocks and the head dim D are zero-padded (keys to Sp, D to Dp,
  * a multiple of the vector length) so every tile product is full-sized and padded keys score exactly 0
- * before masking. Masks (AttentionSpec): causal query i sees keys j <= i + S - T, segments must match.
+ * before masking. Masks (AttentionSpec): causal query i sees keys j <= i + S - T, within a sliding window
+ * also i + S - T - j < W, and segments must match. The causal bound cuts tiles off whole or in bands; the window
+ * and segments are masked key by key ({@link #masksEach()}), and key blocks wholly before the window are skipped.
  * Dims: B batch, Hq/Hkv heads, T queries, S keys, D head dim.
  */
 final class AttentionBlocks {
@@ -20,7 +22,7 @@ final class AttentionBlocks {
     static final int BQ = roundTo(Integer.getInteger("jswift.attn.bq", 64), ALIGN);
     static final int BK = roundTo(Integer.getInteger("jswift.attn.bk", 64), ALIGN);
 
-    final int b, hq, hkv, t, s, d, group, dp, sp, qBlocks, offset;
+    final int b, hq, hkv, t, s, d, group, dp, sp, qBlocks, offset, window;
     final boolean causal;
     final float scale;
     private final long[] qSeg, kSeg;
@@ -38,6 +40,7 @@ final class AttentionBlocks {
         qBlocks = roundTo(t, BQ) / BQ;
         offset = s - t;
         causal = spec.causal();
+        window = spec.window();
         scale = (float) spec.scale();
         qSeg = spec.hasSegments() ? spec.querySegments().toLongArray() : null;
         kSeg = spec.hasSegments() ? spec.keySegments().toLongArray() : null;
@@ -63,23 +66,31 @@ final class AttentionBlocks {
         return causal && k0 + BK - 1 > q0 + offset;
     }
 
+    /** Key blocks before this one hold no key that a row of query block qb may see (they are before its window). */
+    int firstKeyBlockFor(int qb) {
+        return window == 0 ? 0 : Math.max(0, qb * BQ + offset - window + 1) / BK;
+    }
+
     /** Key blocks [0, n) hold a key some row of query block qb may see: later blocks are skipped. */
     int keyBlocksFor(int qb) {
         int end = keyEnd(Math.min(t, (qb + 1) * BQ) - 1);
         return (end + BK - 1) / BK;
     }
 
-    boolean hasSegments() {
-        return qSeg != null;
+    /** Whether keys are masked one by one (segments or a sliding window), beyond the causal bound. */
+    boolean masksEach() {
+        return qSeg != null || window > 0;
     }
 
-    boolean sameSegment(int batch, int i, int j) {
-        return qSeg[batch * t + i] == kSeg[batch * s + j];
+    /** The per-key masks: query i sees key j (causal bound aside) when in the window and in its segment. */
+    boolean sees(int batch, int i, int j) {
+        if (window > 0 && i + offset - j >= window) return false;
+        return qSeg == null || qSeg[batch * t + i] == kSeg[batch * s + j];
     }
 
     /**
      * Per row r of the tile (query q0 + r, keys k0 ..): how many leading keys pass the causal bound, into
-     * {@code visible}; returns false when segments leave no visible key in the whole tile (it can be skipped).
+     * {@code visible}; returns false when the per-key masks leave no visible key in the whole tile (it can be skipped).
      */
     boolean visibleKeys(int batch, int q0, int k0, int[] visible) {
         boolean any = false;
@@ -87,8 +98,8 @@ final class AttentionBlocks {
             int n = Math.max(0, Math.min(BK, keyEnd(q0 + r) - k0));
             visible[r] = n;
             if (n > 0 && !any) {
-                if (qSeg == null) any = true;
-                else for (int j = 0; j < n && !any; j++) any = sameSegment(batch, q0 + r, k0 + j);
+                if (!masksEach()) any = true;
+                else for (int j = n - 1; j >= 0 && !any; j--) any = sees(batch, q0 + r, k0 + j); // the window keeps the last keys
             }
         }
         return any;

@@ -43,8 +43,9 @@ public final class AttentionKernels {
 
     public static FusedResults.Attention forward(Tensor qIn, Tensor kIn, Tensor vIn, AttentionSpec spec) {
         checkShapes(qIn, kIn, vIn);
-        Tensor q = Contig.of(qIn), k = Contig.headRows(kIn), v = Contig.headRows(vIn);
-        if (q.size(2) == 1 && !spec.hasSegments() && q.numel() > 0) return DecodeAttention.forward(q, k, v, (float) spec.scale());
+        Tensor q = Contig.of(qIn);
+        if (q.size(2) == 1 && !spec.hasSegments() && q.numel() > 0) return decode(q, kIn, vIn, spec);
+        Tensor k = Contig.headRows(kIn), v = Contig.headRows(vIn);
         AttentionBlocks g = new AttentionBlocks(q, k, spec);
         int d = g.d, dp = g.dp;
         Tensor out = Tensor.zeros(DType.F32, g.b, g.hq, g.t, d), lse = Tensor.zeros(DType.F32, g.b, g.hq, g.t);
@@ -73,9 +74,9 @@ public final class AttentionKernels {
             Arrays.fill(w.o, 0);
             Arrays.fill(w.max, Float.NEGATIVE_INFINITY);
             Arrays.fill(w.sum, 0);
-            for (int kb = 0, blocks = g.keyBlocksFor(qb); kb < blocks; kb++) {
+            for (int kb = g.firstKeyBlockFor(qb), blocks = g.keyBlocksFor(qb); kb < blocks; kb++) {
                 int k0 = kb * BK, keys = Math.min(BK, g.s - k0);
-                if (g.hasSegments() && !g.visibleKeys(batch, q0, k0, w.visible)) continue;
+                if (g.masksEach() && !g.visibleKeys(batch, q0, k0, w.visible)) continue;
                 int mk = AttentionBlocks.roundTo(keys, TileGemm.MR);
                 boolean diagonal = g.diagonal(q0, k0);
                 // Sᵀ = K·Qᵀ; on the causal diagonal, per band of keys only the queries that see one of them
@@ -108,6 +109,13 @@ public final class AttentionKernels {
             AttentionBlocks.writeRows(w.o, 0, rows, d, dp, os, ((long) bh * g.t + q0) * d);
         });
         return new FusedResults.Attention(out, lse);
+    }
+
+    /** One query, the last position: it sees every key, or with a window exactly the last W of them. */
+    private static FusedResults.Attention decode(Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
+        int s = k.size(2), keep = spec.hasWindow() ? Math.min(s, spec.window()) : s;
+        return DecodeAttention.forward(q, Contig.headRows(k.narrow(2, s - keep, keep)), Contig.headRows(v.narrow(2, s - keep, keep)),
+                (float) spec.scale());
     }
 
     /** Per-thread tiles of the forward: Qᵀ [D, BQ], the score tile Sᵀ/Pᵀ [BK, BQ], O [BQ, Dp] and row statistics. */
@@ -143,11 +151,11 @@ public final class AttentionKernels {
             }
             rowMax = rowMax.max(x);
         }
-        if (g.hasSegments()) {
+        if (g.masksEach()) {
             rowMax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
             for (int j = 0, at = c; j < end; j++, at += BQ) {
                 for (int lane = 0; lane < V && first + lane < g.t; lane++) {
-                    if (!g.sameSegment(batch, first + lane, k0 + j)) p[at + lane] = Float.NEGATIVE_INFINITY;
+                    if (!g.sees(batch, first + lane, k0 + j)) p[at + lane] = Float.NEGATIVE_INFINITY;
                 }
                 rowMax = rowMax.max(FloatVector.fromArray(S, p, at));
             }
@@ -231,7 +239,7 @@ public final class AttentionKernels {
                         w.delta[r] = Vec.dot(dos, dO.offset() + at + (long) r * d, os, o.offset() + at + (long) r * d, d); // D = dO·O
                     }
                     Arrays.fill(w.dq, 0);
-                    for (int kb = 0, blocks = g.keyBlocksFor(qb); kb < blocks; kb++) {
+                    for (int kb = g.firstKeyBlockFor(qb), blocks = g.keyBlocksFor(qb); kb < blocks; kb++) {
                         int k0 = kb * BK;
                         if (!g.visibleKeys(batch, q0, k0, w.visible)) continue;
                         // On the causal diagonal each product runs per band of 16 rows over the part of the tile
@@ -335,9 +343,9 @@ public final class AttentionKernels {
             FloatVector dsj = FloatVector.fromArray(S, ds, base + j).sub(delta).mul(pj).mul(g.scale);
             FloatVector.zero(S).blend(dsj, visible).intoArray(ds, base + j); // masked lanes may hold stale values
         }
-        if (g.hasSegments()) {
+        if (g.masksEach()) {
             for (int j = 0; j < n; j++) {
-                if (!g.sameSegment(batch, i, k0 + j)) {
+                if (!g.sees(batch, i, k0 + j)) {
                     p[base + j] = 0;
                     ds[base + j] = 0;
                 }

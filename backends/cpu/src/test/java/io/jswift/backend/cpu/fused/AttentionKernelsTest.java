@@ -2,6 +2,7 @@ package io.jswift.backend.cpu.fused;
 
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AttentionSpec;
+import io.jswift.tensor.spi.FusedReference;
 import io.jswift.tensor.spi.FusedResults;
 import io.jswift.tensor.testing.NaiveFused;
 import org.junit.jupiter.api.Test;
@@ -79,6 +80,48 @@ class AttentionKernelsTest {
         assertClose(gw.dq(), g.dq(), BWD_TOL, BWD_TOL, "dq");
         assertClose(gw.dk(), g.dk(), BWD_TOL, BWD_TOL, "dk");
         assertClose(gw.dv(), g.dv(), BWD_TOL, BWD_TOL, "dv");
+    }
+
+    static Stream<Arguments> slidingWindows() {
+        List<Arguments> cases = new ArrayList<>();
+        int n = 0;
+        for (int[] ts : new int[][]{{1, 1}, {1, 130}, {17, 17}, {16, 65}, {65, 65}, {130, 130}, {64, 200}}) {
+            for (int window : new int[]{1, 5, 16, 63, 64, 100, 300}) {
+                cases.add(Arguments.of(ts[0], ts[1], window, n % 3 == 2, n % 2 == 1));
+                n++;
+            }
+        }
+        return cases.stream();
+    }
+
+    /** Mistral-style sliding windows (a key at most W - 1 positions back), whole-tile skips and per-key masks, with segments. */
+    @ParameterizedTest(name = "T={0} S={1} W={2} segments={3} strided={4}")
+    @MethodSource("slidingWindows")
+    void slidingWindowMatchesTheFloat64Oracle(int t, int s, int window, boolean segmented, boolean strided) {
+        int b = segmented ? 2 : 1, hq = 4, hkv = 2, d = 24;
+        Tensor q = input(31, strided, b, hq, t, d), k = input(32, strided, b, hkv, s, d), v = input(33, strided, b, hkv, s, d);
+        Tensor dOut = input(34, strided, b, hq, t, d);
+        long[] qSeg = segmented ? segments(b, t, s - t) : null, kSeg = segmented ? segments(b, s, 0) : null;
+        double scale = 1 / Math.sqrt(d);
+        AttentionSpec spec = new AttentionSpec(scale, true, segmented ? Tensor.ofLongs(qSeg, b, t) : null,
+                segmented ? Tensor.ofLongs(kSeg, b, s) : null, window);
+        NaiveFused.AttentionShape shape = new NaiveFused.AttentionShape(b, hq, hkv, t, s, d);
+        NaiveFused.AttentionMask mask = new NaiveFused.AttentionMask(scale, true, qSeg, kSeg, window);
+        double[] qs = q.toDoubleArray(), ks = k.toDoubleArray(), vs = v.toDoubleArray();
+
+        FusedResults.Attention got = FusedTesting.KERNELS.attention(q, k, v, spec);
+        NaiveFused.Attention want = NaiveFused.attention(qs, ks, vs, shape, mask);
+        assertClose(want.out(), got.output(), FWD_TOL, FWD_TOL, "attention out");
+        assertClose(want.lse(), got.logSumExp(), FWD_TOL, FWD_TOL, "attention lse");
+
+        FusedResults.AttentionGrads g = FusedTesting.KERNELS.attentionBackward(dOut, q, k, v, got.output(), got.logSumExp(), spec);
+        NaiveFused.AttentionGrads gw = NaiveFused.attentionBackward(dOut.toDoubleArray(), qs, ks, vs, shape, mask);
+        assertClose(gw.dq(), g.dq(), BWD_TOL, BWD_TOL, "dq");
+        assertClose(gw.dk(), g.dk(), BWD_TOL, BWD_TOL, "dk");
+        assertClose(gw.dv(), g.dv(), BWD_TOL, BWD_TOL, "dv");
+        // the reference composition (the fallback of backends without the kernel) agrees too
+        FusedResults.Attention ref = FusedReference.attention(FusedTesting.KERNELS, q, k, v, spec);
+        assertClose(want.out(), ref.output(), FWD_TOL, FWD_TOL, "reference out");
     }
 
     /** Position p (shifted by {@code shift}, the causal offset for queries) of sample b: segments of 3, 20, then the rest. */

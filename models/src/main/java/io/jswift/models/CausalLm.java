@@ -1,0 +1,43 @@
+package io.jswift.models;
+
+import io.jswift.autograd.Variable;
+import io.jswift.models.config.DecoderConfig;
+import io.jswift.models.decoder.DecoderInput;
+import io.jswift.models.decoder.KvCache;
+import io.jswift.nn.Module;
+import io.jswift.tensor.DType;
+import io.jswift.tensor.Tensor;
+
+/**
+ * A causal language model as trainers, the generator and the CLI see it, whatever its family's assembly.
+ * Dims: B batch, T tokens, C hidden, V vocab.
+ *
+ * <p>An abstract Module (one level, no behaviour of its own) rather than an interface: LoRA injection, adapters,
+ * state dicts and writers take a Module, and a model must pass there as it is.
+ */
+public abstract class CausalLm extends Module {
+    /** The parsed config.json. */
+    public abstract DecoderConfig config();
+
+    /** Logits [B, T, V] (f32). */
+    public Variable forward(DecoderInput in) { return forward(in, 0); }
+
+    /** Logits of the last {@code logitsToKeep} positions [B, min(k, T), V], or of all when 0 (HF's logits_to_keep). */
+    public abstract Variable forward(DecoderInput in, int logitsToKeep);
+
+    /** HF's causal-LM loss: labels unshifted, -100 ignored, sum / {@code numItemsInBatch}. */
+    public abstract Variable causalLmLoss(DecoderInput in, Tensor labels, double numItemsInBatch);
+
+    /** The final-norm hidden states [B, T, C] (what the LM head reads). */
+    public abstract Variable hiddenStates(DecoderInput in);
+
+    /** A KV cache sized for {@code capacity} positions of {@code batch} sequences, on the weights' device. */
+    public abstract KvCache newCache(int batch, int capacity);
+
+    public final int vocabSize() { return config().vocabSize(); }
+
+    public final int[] eosTokenIds() { return config().eosTokenIds().clone(); }
+
+    /** The checkpoint dtype (what a saved model is written as by default). */
+    public final DType dtype() { return config().dtype(); }
+}

@@ -1,0 +1,109 @@
+package io.jswift.models.arch;
+
+import io.jswift.models.CausalLm;
+import io.jswift.models.config.ConfigJson;
+import io.jswift.models.config.DecoderConfig;
+import io.jswift.models.config.LlamaFlowConfigs;
+import io.jswift.models.config.ModelConfig;
+import io.jswift.models.config.VitConfig;
+import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.load.LoadedModel;
+import io.jswift.models.vit.VitForImageClassification;
+import io.jswift.models.vit.VitModel;
+import io.jswift.tensor.Generator;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The architecture registry: every {@code architectures[0]} jswift runs, in one list. Adding a family is one entry
+ * here (its config parser, its assembly, its all-linear targets and template fallback); every error that lists what
+ * is supported reads this list.
+ */
+public final class Architectures {
+    private static final List<String> ATTENTION_AND_MLP = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
+    private static final List<String> FUSED_MLP = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_up_proj", "down_proj");
+
+    private static final List<Architecture> ALL = List.of(
+            llamaFlow("LlamaForCausalLM", LlamaFlowConfigs::llama, "llama3"),
+            llamaFlow("Qwen2ForCausalLM", LlamaFlowConfigs::qwen2, "chatml"),
+            llamaFlow("Qwen3ForCausalLM", LlamaFlowConfigs::qwen3, "chatml"),
+            llamaFlow("MistralForCausalLM", LlamaFlowConfigs::mistral, null),
+            llamaFlow("Olmo2ForCausalLM", LlamaFlowConfigs::olmo2, null),
+            llamaFlow("Glm4ForCausalLM", LlamaFlowConfigs::glm4, null, FUSED_MLP),
+            llamaFlow("Phi3ForCausalLM", LlamaFlowConfigs::phi3, null, List.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj")),
+            new Architecture("ViTModel", c -> new ModelConfig.Vit(VitConfig.parse(c, false)),
+                    (config, names, gen) -> new LoadedModel.Vit(new VitModel(vit(config), names.contains("pooler.dense.weight"), gen)),
+                    List.of("query", "key", "value", "dense"), null),
+            new Architecture("ViTForImageClassification", c -> new ModelConfig.Vit(VitConfig.parse(c, true)),
+                    (config, names, gen) -> new LoadedModel.VitClassifier(new VitForImageClassification(vit(config), gen)),
+                    List.of("query", "key", "value", "dense"), null));
+
+    private Architectures() {}
+
+    /** A family whose data flow is Llama's: the shared {@link DecoderLm} with the options its parser sets. */
+    private static Architecture llamaFlow(String hfName, Function<ConfigJson, DecoderConfig> parser, String template) {
+        return llamaFlow(hfName, parser, template, ATTENTION_AND_MLP);
+    }
+
+    private static Architecture llamaFlow(String hfName, Function<ConfigJson, DecoderConfig> parser, String template, List<String> linears) {
+        return new Architecture(hfName, c -> new ModelConfig.Decoder(parser.apply(c)),
+                (config, names, gen) -> new LoadedModel.CausalLm(new DecoderLm(((ModelConfig.Decoder) config).config(), gen)),
+                linears, template);
+    }
+
+    private static VitConfig vit(ModelConfig config) { return ((ModelConfig.Vit) config).config(); }
+
+    public static List<Architecture> all() { return ALL; }
+
+    /** The supported names, comma-separated (for error messages). */
+    public static String supported() {
+        return String.join(", ", ALL.stream().map(Architecture::hfName).toList());
+    }
+
+    /** The supported causal-LM names, comma-separated (for error messages of commands that need one). */
+    public static String supportedCausalLms() {
+        return String.join(", ", ALL.stream().filter(a -> a.hfName().endsWith("ForCausalLM")).map(Architecture::hfName).toList());
+    }
+
+    public static Optional<Architecture> find(String hfName) {
+        return ALL.stream().filter(a -> a.hfName().equals(hfName)).findFirst();
+    }
+
+    /** The entry for {@code hfName}; an unknown name fails with one line naming the file and listing the supported ones. */
+    public static Architecture of(String hfName, Path file) {
+        return find(hfName).orElseThrow(() -> new IllegalArgumentException(
+                file + ": unsupported architecture '" + hfName + "' (supported: " + supported() + ")"));
+    }
+
+    /** The entry named by a config's first {@code architectures} item. */
+    public static Architecture of(ConfigJson c) {
+        var archs = c.root().get("architectures");
+        if (archs == null || !archs.isArray() || archs.isEmpty() || !archs.get(0).isTextual()) {
+            throw new IllegalArgumentException(c.file() + ": missing key 'architectures' (a list such as [\"LlamaForCausalLM\"])");
+        }
+        return of(archs.get(0).asText(), c.file());
+    }
+
+    /** Reads {@code dir/config.json} with its architecture's parser. */
+    public static ModelConfig readConfig(Path dir) throws IOException {
+        return readConfigFile(dir.resolve("config.json"));
+    }
+
+    /** Reads one config.json-format file (any name) with its architecture's parser. */
+    public static ModelConfig readConfigFile(Path file) throws IOException {
+        ConfigJson c = ConfigJson.read(file);
+        return of(c).parser().parse(c);
+    }
+
+    /** A new causal LM of {@code config}'s architecture: random weights from {@code gen}, or meta tensors when null. */
+    public static CausalLm newCausalLm(DecoderConfig config, Generator gen) {
+        Architecture a = find(config.architecture()).orElseThrow(() -> new IllegalArgumentException(
+                "unsupported architecture '" + config.architecture() + "' (supported: " + supported() + ")"));
+        return ((LoadedModel.CausalLm) a.assembly().assemble(new ModelConfig.Decoder(config), Set.of(), gen)).model();
+    }
+}

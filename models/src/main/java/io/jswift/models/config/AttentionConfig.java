@@ -1,0 +1,28 @@
+package io.jswift.models.config;
+
+import java.util.List;
+
+/**
+ * Self-attention of a decoder layer. Dims: Hq query heads ({@code numHeads}), Hkv key/value heads, D head dim.
+ * {@code slidingLayers} says per layer whether it attends only to the last {@code slidingWindow} positions
+ * (transformers' {@code layer_types}: "sliding_attention"); all false when the model has no window. {@code fusedQkv}: one
+ * {@code qkv_proj} [(Hq + 2·Hkv)·D, C] whose output splits into q, k, v in that order (Phi-3).
+ */
+public record AttentionConfig(int numHeads, int numKvHeads, int headDim, boolean qkvBias, boolean oProjBias, QkNorm qkNorm,
+                              int slidingWindow, List<Boolean> slidingLayers, boolean fusedQkv) {
+    public AttentionConfig {
+        if (numHeads <= 0 || numKvHeads <= 0 || headDim <= 0) {
+            throw new IllegalArgumentException("attention heads and head_dim must be > 0, got " + numHeads + ", " + numKvHeads + ", " + headDim);
+        }
+        if (numHeads % numKvHeads != 0) {
+            throw new IllegalArgumentException("num_attention_heads (" + numHeads + ") must be a multiple of num_key_value_heads (" + numKvHeads + ")");
+        }
+        slidingLayers = List.copyOf(slidingLayers);
+        if (slidingLayers.contains(true) && slidingWindow <= 0) {
+            throw new IllegalArgumentException("sliding_window must be > 0 for sliding_attention layers, got " + slidingWindow);
+        }
+    }
+
+    /** The window of {@code layer}: keys at most window - 1 positions before the query, or 0 for full causal attention. */
+    public int windowOf(int layer) { return slidingLayers.get(layer) ? slidingWindow : 0; }
+}

@@ -1,0 +1,7 @@
+package io.jswift.models.config;
+
+/**
+ * RMSNorm of queries and keys before RoPE ({@code q_norm} / {@code k_norm}): none (Llama), per head over D (Qwen3, Gemma 3),
+ * or over the whole projection Hq·D / Hkv·D (OLMo 2).
+ */
+public enum QkNorm { NONE, PER_HEAD, WHOLE }

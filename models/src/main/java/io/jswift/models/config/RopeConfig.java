@@ -1,0 +1,87 @@
+package io.jswift.models.config;
+
+import io.jswift.nn.LongRope;
+import io.jswift.nn.RopeScaling;
+
+/**
+ * Rotary position embedding: base theta, its scaling, the context length the model was configured for, the share of
+ * each head that rotates ({@code partial_rotary_factor}: the first R = factor·D dims) and whether rotated pairs are
+ * adjacent dims (GLM's interleaved rotate_half) instead of the two halves of the rotated part. {@code longRope} (Phi-3)
+ * replaces {@code scaling} when set.
+ */
+public record RopeConfig(double theta, RopeScaling scaling, int maxPositionEmbeddings, double partialFactor, boolean interleaved,
+                         LongRope longRope) {
+    public RopeConfig {
+        if (!(partialFactor > 0 && partialFactor <= 1)) throw new IllegalArgumentException("partial_rotary_factor must be in (0, 1], got " + partialFactor);
+    }
+
+    /** Rotated dims of a head of {@code headDim} (HF: int(head_dim * partial_rotary_factor)). */
+    public int rotaryDim(int headDim) {
+        int r = (int) (headDim * partialFactor);
+        if (r <= 0 || r % 2 != 0) throw new IllegalArgumentException("head_dim " + headDim + " x partial_rotary_factor " + partialFactor + " must give an even rotary dim > 0");
+        return r;
+    }
+
+    /** This rotation with another partial factor and pair layout. */
+    RopeConfig with(double factor, boolean interleave) {
+        return new RopeConfig(theta, scaling, maxPositionEmbeddings, factor, interleave, longRope);
+    }
+
+    /**
+     * rope_theta + rope_scaling (transformers 4) or rope_parameters (transformers 5); the partial rotary factor from
+     * rope_parameters or the top level (where transformers 4 configs keep it), 1 when absent.
+     */
+    static RopeConfig parsePartial(ConfigJson c, boolean interleaved) {
+        ConfigJson params = c.optObject("rope_parameters");
+        double factor = params != null && params.has("partial_rotary_factor") ? params.requireDouble("partial_rotary_factor")
+                : c.optDouble("partial_rotary_factor", 1.0);
+        return parse(c).with(factor, interleaved);
+    }
+
+    /**
+     * LongRoPE's factors; original_max_position_embeddings from the rope object or the config (transformers 4 keeps it
+     * there); factor defaulting to max_position_embeddings / original; attention_factor to transformers' formula.
+     */
+    private static LongRope longRope(ConfigJson c, ConfigJson scaling, int maxPositions) {
+        int original = scaling.has("original_max_position_embeddings") ? scaling.requireInt("original_max_position_embeddings")
+                : c.requireInt("original_max_position_embeddings");
+        double factor = scaling.optDouble("factor", (double) maxPositions / original);
+        double attention = scaling.optDouble("attention_factor", LongRope.defaultAttentionFactor(factor, original));
+        try {
+            return new LongRope(doubles(scaling, "short_factor"), doubles(scaling, "long_factor"), original, attention);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(c.file() + ": " + e.getMessage());
+        }
+    }
+
+    private static double[] doubles(ConfigJson c, String key) {
+        var n = c.root().get(key);
+        if (n == null || !n.isArray()) throw new IllegalArgumentException(c.file() + ": '" + key + "' must be a list of numbers");
+        double[] out = new double[n.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (!n.get(i).isNumber()) throw new IllegalArgumentException(c.file() + ": '" + key + "' must be a list of numbers, got " + n);
+            out[i] = n.get(i).asDouble();
+        }
+        return out;
+    }
+
+    /** rope_theta + rope_scaling (transformers 4) or rope_parameters (transformers 5). */
+    static RopeConfig parse(ConfigJson c) {
+        ConfigJson params = c.optObject("rope_parameters");
+        ConfigJson scaling = params != null ? params : c.optObject("rope_scaling");
+        double theta = params != null && params.has("rope_theta") ? params.requireDouble("rope_theta") : c.optDouble("rope_theta", 10000.0);
+        int maxPositions = c.optInt("max_position_embeddings", 2048);
+        if (scaling == null) return new RopeConfig(theta, RopeScaling.NONE, maxPositions, 1, false, null);
+        String type = scaling.optString("rope_type", scaling.optString("type", "default"));
+        if (type.equals("default")) return new RopeConfig(theta, RopeScaling.NONE, maxPositions, 1, false, null);
+        if (type.equals("longrope") || type.equals("su")) {
+            return new RopeConfig(theta, RopeScaling.NONE, maxPositions, 1, false, longRope(c, scaling, maxPositions));
+        }
+        try {
+            return new RopeConfig(theta, new RopeScaling(type, scaling.optDouble("factor", 1), scaling.optDouble("low_freq_factor", 0),
+                    scaling.optDouble("high_freq_factor", 0), scaling.optInt("original_max_position_embeddings", 0)), maxPositions, 1, false, null);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(c.file() + ": " + e.getMessage());
+        }
+    }
+}

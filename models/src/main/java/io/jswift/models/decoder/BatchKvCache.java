@@ -1,0 +1,62 @@
+package io.jswift.models.decoder;
+
+import io.jswift.autograd.Variable;
+import io.jswift.autograd.ops.Views;
+import io.jswift.tensor.DType;
+import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.AttentionSpec;
+
+import java.util.List;
+
+/**
+ * Row b of the batch is sequence b with its own cache (of any length): every projection of a forward runs on all
+ * rows at once (the weights are read once per step), while attention runs row by row over each row's own keys,
+ * as vLLM's decode batches do. Rows carry no segments (no padding); positions must be given (they differ per row).
+ * The per-row attention is exactly what the row would compute alone, so a greedy sequence does not depend on the
+ * batch it decodes in (up to the batched projections' summation order, see the server's tests).
+ */
+public final class BatchKvCache extends KvCache {
+    private final List<KvCache> rows;
+
+    public BatchKvCache(List<? extends KvCache> rows) {
+        if (rows.isEmpty()) throw new IllegalArgumentException("a batch needs at least one row cache");
+        this.rows = List.copyOf(rows);
+    }
+
+    /** Rows have their own lengths: positions come from the caller's position ids, never from here. */
+    @Override
+    public int length() {
+        throw new IllegalStateException("the rows of a BatchKvCache have their own lengths: pass position ids");
+    }
+
+    @Override
+    public int capacity() {
+        return rows.stream().mapToInt(KvCache::capacity).min().orElseThrow();
+    }
+
+    @Override
+    Tensor segmentsFor(Tensor querySegments, int t) {
+        if (querySegments != null) throw new IllegalArgumentException("a BatchKvCache takes no segment ids: its rows are unpadded sequences");
+        for (KvCache row : rows) {
+            if (row.segmentsFor(null, t) != null) throw new IllegalStateException("a row cache was filled with segment ids (padding): it cannot join a batch");
+        }
+        return null;
+    }
+
+    @Override
+    Variable attend(int layer, Variable q, Variable k, Variable v, AttentionSpec spec) {
+        int b = q.size(0);
+        if (b != rows.size()) throw new IllegalArgumentException("batch of " + b + " rows for " + rows.size() + " row caches");
+        Tensor out = q.value().backend().allocate(DType.F32, q.value().shape()); // [B, Hq, T, D]
+        for (int r = 0; r < b; r++) {
+            Variable row = rows.get(r).attend(layer, Views.narrow(q, 0, r, 1), Views.narrow(k, 0, r, 1), Views.narrow(v, 0, r, 1), spec);
+            out.backend().copy(row.value(), out.narrow(0, r, 1));
+        }
+        return Variable.constant(out);
+    }
+
+    @Override
+    void advance(int t) {
+        for (KvCache row : rows) row.advance(t);
+    }
+}

@@ -1,0 +1,90 @@
+package io.jswift.models.generate;
+
+import io.jswift.models.chat.ChatTemplate;
+import io.jswift.models.CausalLm;
+import io.jswift.models.tokenizer.Tokenizer;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Everything generation needs besides the forward passes, for one model directory: the tokenizer, the chat
+ * template, the sampling defaults of generation_config.json and the set of ids that end a reply. `jswift infer`,
+ * the server's scheduler and GRPO rollouts all start sequences here; the caller decides how forwards are batched
+ * ({@link #generate} runs a static batch, the server a continuous one through {@link #newSequence}).
+ */
+public final class GenerationSession {
+    private final CausalLm model;
+    private final Tokenizer tokenizer;
+    private final ChatTemplate template;
+    private final GenerationConfig config;
+    private final int[] eosIds;
+
+    public GenerationSession(CausalLm model, Tokenizer tokenizer, ChatTemplate template, GenerationConfig config) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.template = template;
+        this.config = config;
+        this.eosIds = eosIds(tokenizer, model, config);
+    }
+
+    /** Tokenizer, chat template and generation_config.json of {@code modelDir}, for {@code model} loaded from there. */
+    public static GenerationSession open(Path modelDir, CausalLm model) throws IOException {
+        return new GenerationSession(model, Tokenizer.fromDirectory(modelDir), ChatTemplate.fromDirectory(modelDir),
+                GenerationConfig.read(modelDir));
+    }
+
+    /** Any of these ends a reply: the tokenizer's eos, config.json's and generation_config.json's eos_token_id. */
+    static int[] eosIds(Tokenizer tokenizer, CausalLm model, GenerationConfig config) {
+        Set<Integer> ids = new LinkedHashSet<>();
+        if (tokenizer.specialTokens().eos() != null) ids.add(tokenizer.specialTokens().eos());
+        for (int id : model.config().eosTokenIds()) ids.add(id);
+        ids.addAll(config.eosTokenIds());
+        return ids.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** Sampling as generation_config.json sets it; callers override with {@code with*}. */
+    public SamplingParams defaults(int maxNewTokens, long seed) {
+        return config.defaults(maxNewTokens, seed);
+    }
+
+    /** Prompt ids of an OpenAI-style message list rendered by the chat template (tools passed to it; null: none). */
+    public int[] chatPrompt(List<Map<String, Object>> messages, List<Map<String, Object>> tools) {
+        // the template writes the special tokens (bos, role markers) itself, as HF's apply_chat_template(tokenize=True)
+        return tokenizer.encode(template.render(messages, true, tools, null), false);
+    }
+
+    /** Prompt ids of raw text (no template), with the tokenizer's special tokens as HF and vLLM's completions API. */
+    public int[] textPrompt(String text) {
+        return tokenizer.encode(text, true);
+    }
+
+    /** A sequence to drive step by step; its text streams and stops at {@code params}' stop strings; topLogprobs < 0: none. */
+    public SequenceState newSequence(int[] prompt, SamplingParams params, int topLogprobs) {
+        return new SequenceState(prompt, params, eosIds, textStream(params.stopStrings()), topLogprobs);
+    }
+
+    /** The reply text of generated ids as a stream of pieces (special tokens skipped), ended by {@code stops}. */
+    public TextStream textStream(List<String> stops) {
+        return new TextStream(tokenizer.streamingDecoder(true), stops);
+    }
+
+    /** Generates for all {@code prompts} as one static batch (see {@link TextGenerator}). */
+    public List<TextGenerator.Result> generate(List<int[]> prompts, SamplingParams params, TextGenerator.TokenListener listener) {
+        return new TextGenerator(model, eosIds, tokenizer).generate(prompts, params, listener);
+    }
+
+    public CausalLm model() { return model; }
+
+    public Tokenizer tokenizer() { return tokenizer; }
+
+    public ChatTemplate template() { return template; }
+
+    public GenerationConfig config() { return config; }
+
+    public int[] eosIds() { return eosIds.clone(); }
+}

@@ -1,0 +1,123 @@
+package io.jswift.nn.quant;
+
+import io.jswift.autograd.GradCheck;
+import io.jswift.autograd.Variable;
+import io.jswift.autograd.ops.Elementwise;
+import io.jswift.autograd.ops.Reductions;
+import io.jswift.nn.Linear;
+import io.jswift.nn.lora.LoraConfig;
+import io.jswift.nn.lora.LoraLinear;
+import io.jswift.tensor.DType;
+import io.jswift.tensor.Generator;
+import io.jswift.tensor.Half;
+import io.jswift.tensor.Tensor;
+import io.jswift.tensor.quant.FourBitType;
+import io.jswift.tensor.quant.QuantState4bit;
+import io.jswift.tensor.quant.QuantStateTensors;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The 4-bit base layer: the backend op against the host format, forward / backward against float64, LoRA on top. */
+class Linear4bitTest {
+    private static final int O = 7, I = 37; // 259 weights: four blocks, the last partial, an odd count
+
+    static float[] randn(long seed, int n, double scale) {
+        Random r = new Random(seed);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) (r.nextGaussian() * scale);
+        return v;
+    }
+
+    static Linear4bit layer(FourBitType type, boolean doubleQuant, DType compute, boolean bias) {
+        Tensor w = Tensor.of(randn(1, O * I, 0.3), O, I);
+        Tensor b = bias ? Tensor.of(randn(2, O, 0.1), O) : null;
+        return Linear4bit.quantize(w, b, new QuantConfig4bit(type, doubleQuant, compute));
+    }
+
+    /** The dequantized weight from the host reference (proven bit-exact against bnb's kernels in the tensor module). */
+    static float[] hostWeight(Linear4bit l) {
+        return l.state().dequantize(QuantStateTensors.toBytes(l.baseParameters().get("weight").value()));
+    }
+
+    @ParameterizedTest
+    @EnumSource(FourBitType.class)
+    void backendOpEqualsHostReference(FourBitType type) {
+        for (boolean dq : new boolean[]{false, true}) {
+            Linear4bit l = layer(type, dq, DType.F32, false);
+            float[] want = hostWeight(l);
+            float[] got = l.denseWeight().toFloatArray();
+            for (int i = 0; i < want.length; i++) assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), "w[" + i + "]");
+            QuantState4bit s = l.state();
+            Tensor bf = l.baseParameters().get("weight").value().backend().dequantize4bit(l.baseParameters().get("weight").value(),
+                    Tensor.of(s.absmax(), s.blocks()), type, s.blocksize(), s.shape(), DType.BF16);
+            assertEquals(DType.BF16, bf.dtype());
+            float[] bfv = bf.toFloatArray();
+            for (int i = 0; i < want.length; i++) assertEquals(Half.bf16ToFloat(Half.floatToBf16(want[i])), bfv[i], "bf16 w[" + i + "]");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void forwardIsXTimesDequantizedWeightAndGradientGoesToXOnly(boolean bias) {
+        Linear4bit l = layer(FourBitType.NF4, true, DType.F64, bias);
+        float[] w = hostWeight(l);
+        float[] b = bias ? l.bias().value().toFloatArray() : null;
+        Tensor x = Tensor.of(toDoubles(randn(3, 2 * 3 * I, 1)), 2, 3, I);
+        Tensor y = l.forward(Variable.constant(x)).value();
+        assertEquals(List.of(2, 3, O), List.of(y.shape()[0], y.shape()[1], y.shape()[2]));
+        double[] xv = x.toDoubleArray(), yv = y.toDoubleArray();
+        for (int n = 0; n < 6; n++) {
+            for (int o = 0; o < O; o++) {
+                double acc = b == null ? 0 : b[o];
+                for (int i = 0; i < I; i++) acc += xv[n * I + i] * w[o * I + i];
+                assertEquals(acc, yv[n * O + o], 1e-12);
+            }
+        }
+        GradCheck.Report r = GradCheck.check(v -> l.forward(v[0]), new Tensor[]{x}, 1e-6, 1e-7, 1e-5, 7);
+        assertTrue(r.passed(), r.detail());
+        for (var p : l.namedParameters().values()) assertTrue(!p.requiresGrad(), "the 4-bit layer is frozen");
+    }
+
+    /** LoRA / DoRA over the 4-bit layer = LoRA / DoRA over a dense Linear holding the dequantized weight. */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void loraWrapsTheQuantizedLayerAsItWrapsADenseOne(boolean dora) {
+        Linear4bit q = layer(FourBitType.FP4, false, DType.F32, true);
+        Linear dense = new Linear(I, O, true, new Generator(5));
+        dense.weight().setValue(Tensor.of(hostWeight(q), O, I));
+        dense.bias().setValue(q.bias().value());
+        LoraConfig cfg = new LoraConfig(4, 8, 0.0, false, dora, List.of("x"));
+        LoraLinear onQ = new LoraLinear(q, cfg, new Generator(9)), onDense = new LoraLinear(dense, cfg, new Generator(9));
+        for (LoraLinear l : List.of(onQ, onDense)) l.adapterParameters().get("lora_B.weight").setValue(Tensor.of(randn(4, O * 4, 0.2), O, 4));
+        Tensor x = Tensor.of(randn(6, 5 * I, 1), 5, I);
+        double[] yq = step(onQ, x), yd = step(onDense, x);
+        for (int i = 0; i < yq.length; i++) assertEquals(yd[i], yq[i], 1e-4 * (1 + Math.abs(yd[i])));
+        for (String name : onQ.adapterParameters().keySet()) {
+            double[] gq = onQ.adapterParameters().get(name).grad().toDoubleArray(), gd = onDense.adapterParameters().get(name).grad().toDoubleArray();
+            for (int i = 0; i < gq.length; i++) assertEquals(gd[i], gq[i], 1e-4 * (1 + Math.abs(gd[i])), name);
+        }
+        assertTrue(onQ.namedParameters().containsKey("weight.absmax"), "the quantization state keeps its HF names under the wrapper");
+        assertTrue(onQ.namedParameters().containsKey("weight.quant_state.bitsandbytes__fp4"));
+        assertEquals(onQ.mergedWeight().toDoubleArray().length, O * I);
+    }
+
+    private static double[] step(LoraLinear l, Tensor x) {
+        Variable y = l.forward(Variable.constant(x));
+        Reductions.sum(Elementwise.mul(y, y)).backward();
+        return y.value().toDoubleArray();
+    }
+
+    private static double[] toDoubles(float[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) d[i] = f[i];
+        return d;
+    }
+
+}

@@ -1,0 +1,81 @@
+package io.jswift.tensor.quant;
+
+/**
+ * bitsandbytes' blockwise 4-bit quantization ({@code functional.quantize_4bit} / {@code dequantize_4bit}) on host
+ * arrays, following the CUDA kernels ({@code kQuantizeBlockwise}, {@code kDequantizeBlockwise}) bit for bit. Dims:
+ * n = elements of the (row-major, flattened) weight, blocks = ceil(n / blocksize).
+ *
+ * <ul>
+ * <li>absmax[b] = max |w| over block b (the last block may be partial); each element is scaled by the float
+ *     reciprocal {@code 1.0f / absmax} (a multiplication, not a division, and no clamp) and mapped to its nibble by
+ *     {@link FourBitType#quantize}.
+ * <li>Two elements per byte, the first in the high nibble; an odd n is padded with a 0 element scaled like the last
+ *     block.
+ * <li>An all-zero block: 1/0 = inf and 0·inf = NaN, which the trees map to nibble 0 (NF4 -1.0, FP4 +0) with absmax
+ *     0, so the block dequantizes to ±0. bitsandbytes' CPU/default path differs here (it clamps absmax to 1e-38 and
+ *     picks NF4's 0.0) and at FP4's zero sign (argsort order of ±0) and divides in the last partial block; we follow
+ *     CUDA, which wrote nearly every published bnb-4bit checkpoint.
+ * <li>Dequantization: table value (float) times absmax (float), rounded once to the output dtype.
+ * </ul>
+ */
+public final class Blockwise4bit {
+    /** bitsandbytes' (and transformers') default 4-bit blocksize. */
+    public static final int BLOCKSIZE = 64;
+
+    private Blockwise4bit() {}
+
+    /** The packed nibbles [ceil(n / 2)] and one absmax per block [blocks]. */
+    public record Packed(byte[] data, float[] absmax) {}
+
+    public static int blocks(long n, int blocksize) {
+        return Math.toIntExact((n + blocksize - 1) / blocksize);
+    }
+
+    /** Bytes of the packed data of n elements: two per byte. */
+    public static int packedBytes(long n) {
+        return Math.toIntExact((n + 1) / 2);
+    }
+
+    public static Packed quantize(float[] w, FourBitType type, int blocksize) {
+        int n = w.length;
+        float[] absmax = absmax(w, blocksize);
+        byte[] out = new byte[packedBytes(n)];
+        for (int b = 0; b < absmax.length; b++) {
+            float recip = 1.0f / absmax[b];
+            int end = Math.min(n, (b + 1) * blocksize);
+            for (int i = b * blocksize; i < end; i++) {
+                int q = type.quantize(w[i] * recip);
+                out[i >> 1] |= (byte) ((i & 1) == 0 ? q << 4 : q);
+            }
+        }
+        if ((n & 1) == 1) out[n >> 1] |= (byte) type.quantize(0f * (1.0f / absmax[absmax.length - 1]));
+        return new Packed(out, absmax);
+    }
+
+    /** max |w| per block of {@code blocksize} (the last block may be partial). */
+    public static float[] absmax(float[] w, int blocksize) {
+        float[] absmax = new float[blocks(w.length, blocksize)];
+        for (int i = 0; i < w.length; i++) {
+            int b = i / blocksize;
+            absmax[b] = Math.max(absmax[b], Math.abs(w[i]));
+        }
+        return absmax;
+    }
+
+    /** The n float32 values of packed 4-bit data: table value times the block's absmax. */
+    public static float[] dequantize(byte[] packed, float[] absmax, FourBitType type, int blocksize, int n) {
+        if (packed.length != packedBytes(n)) {
+            throw new IllegalArgumentException(n + " elements take " + packedBytes(n) + " packed bytes, got " + packed.length);
+        }
+        if (absmax.length != blocks(n, blocksize)) {
+            throw new IllegalArgumentException(n + " elements in blocks of " + blocksize + " need " + blocks(n, blocksize)
+                    + " absmax values, got " + absmax.length);
+        }
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) {
+            int q = (i & 1) == 0 ? (packed[i >> 1] >> 4) & 0xF : packed[i >> 1] & 0xF;
+            out[i] = type.value(q) * absmax[i / blocksize];
+        }
+        return out;
+    }
+}

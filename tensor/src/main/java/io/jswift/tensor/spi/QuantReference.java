@@ -1,0 +1,77 @@
+package io.jswift.tensor.spi;
+
+import io.jswift.tensor.DType;
+import io.jswift.tensor.Tensor;
+import io.jswift.tensor.quant.Blockwise4bit;
+import io.jswift.tensor.quant.FourBitType;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The 4-bit op family of {@link Backend} (bitsandbytes' dequantize_4bit; later fused 4-bit GEMV / GEMM) as a
+ * composition of primitives: the reference the tests use and what a backend without a kernel runs. Dims: n =
+ * elements of the weight, P = ceil(n / 2) packed bytes, blocks = ceil(n / blocksize).
+ */
+public final class QuantReference {
+    private QuantReference() {}
+
+    /** The op's argument rules, one definition for every backend. */
+    public static void checkDequantize4bit(Tensor packed, Tensor absmax, int blocksize, int[] shape, DType dtype) {
+        long n = 1;
+        for (int d : shape) {
+            if (d <= 0) throw new IllegalArgumentException("dequantize4bit: bad shape " + Arrays.toString(shape));
+            n *= d;
+        }
+        if (packed.dtype() != DType.U8) throw new IllegalArgumentException("dequantize4bit: packed data must be U8, got " + packed.dtype());
+        if (absmax.dtype() != DType.F32) throw new IllegalArgumentException("dequantize4bit: absmax must be F32, got " + absmax.dtype());
+        if (blocksize <= 0) throw new IllegalArgumentException("dequantize4bit: blocksize " + blocksize);
+        if (packed.numel() != Blockwise4bit.packedBytes(n)) {
+            throw new IllegalArgumentException("dequantize4bit: " + Arrays.toString(shape) + " packs into " + Blockwise4bit.packedBytes(n)
+                    + " bytes, got " + packed.numel());
+        }
+        if (absmax.numel() != Blockwise4bit.blocks(n, blocksize)) {
+            throw new IllegalArgumentException("dequantize4bit: " + Arrays.toString(shape) + " in blocks of " + blocksize + " needs "
+                    + Blockwise4bit.blocks(n, blocksize) + " absmax values, got " + absmax.numel());
+        }
+        if (!dtype.isFloatingPoint()) throw new IllegalArgumentException("dequantize4bit: output dtype must be floating, got " + dtype);
+    }
+
+    /**
+     * value[i] = table[nibble i] · absmax[i / blocksize] in f32, rounded once to {@code dtype}: two 256-entry lookups
+     * (one per nibble of a byte, built on the host from the 16-entry table) select the values, the pairs interleave,
+     * and full blocks and the partial last block are scaled by their absmax.
+     */
+    public static Tensor dequantize4bit(Backend b, Tensor packed, Tensor absmax, FourBitType type, int blocksize, int[] shape, DType dtype) {
+        checkDequantize4bit(packed, absmax, blocksize, shape, dtype);
+        int n = Math.toIntExact(numel(shape));
+        int pairs = Math.toIntExact(packed.numel());
+        float[] hi = new float[256], lo = new float[256];
+        for (int v = 0; v < 256; v++) {
+            hi[v] = type.value(v >> 4);
+            lo[v] = type.value(v & 0xF);
+        }
+        Tensor index = b.cast(packed.reshape(pairs), DType.I32);
+        Tensor high = b.indexSelect(b.fromHost(Tensor.of(hi)), 0, index).reshape(pairs, 1);
+        Tensor low = b.indexSelect(b.fromHost(Tensor.of(lo)), 0, index).reshape(pairs, 1);
+        Tensor values = b.concat(List.of(high, low), 1).reshape(2 * pairs).narrow(0, 0, n);
+        int full = n / blocksize, rem = n % blocksize;
+        Tensor scaled = null;
+        if (full > 0) {
+            Tensor head = values.narrow(0, 0, full * blocksize).reshape(full, blocksize);
+            scaled = b.binary(BinaryOp.MUL, head, absmax.narrow(0, 0, full).reshape(full, 1)).reshape(full * blocksize);
+        }
+        if (rem > 0) {
+            Tensor tail = b.binary(BinaryOp.MUL, values.narrow(0, full * blocksize, rem), absmax.narrow(0, full, 1));
+            scaled = scaled == null ? tail : b.concat(List.of(scaled, tail), 0);
+        }
+        Tensor out = scaled.reshape(shape);
+        return dtype == DType.F32 ? out : b.cast(out, dtype);
+    }
+
+    private static long numel(int[] shape) {
+        long n = 1;
+        for (int d : shape) n *= d;
+        return n;
+    }
+}

@@ -91,6 +91,21 @@ class RlhfCommandTest {
         assertEquals("sigmoid", args.get("loss_type").asText());
     }
 
+    /** TRL 1.13: a continued adapter's reference is a frozen copy of it as it starts, so step 1 has zero rewards. */
+    @Test
+    void continuedAdapterIsItsOwnStartingReference() throws Exception {
+        Path model = model(), data = data();
+        assertEquals(0, Main.run(rlhf(model, data, dir.resolve("first"), "--max_steps", "4", "--save_steps", "4", "--learning_rate", "1e-2",
+                "--lora_dropout", "0")));
+        Path adapter = onlyRun(dir.resolve("first")).resolve("checkpoint-4");
+        assertEquals(0, Main.run(rlhf(model, data, dir.resolve("second"), "--max_steps", "2", "--save_steps", "0", "--learning_rate", "1e-2",
+                "--adapters", adapter.toString())));
+        JsonNode first = log(onlyRun(dir.resolve("second"))).get(0);
+        assertEquals(0, first.get("rewards/margins").asDouble(), 1e-6, first.toString());
+        assertEquals(Math.log(2), first.get("loss").asDouble(), 1e-5, first.toString());
+        assertTrue(Math.abs(log(onlyRun(dir.resolve("first"))).get(3).get("rewards/margins").asDouble()) > 1e-3, "the first run moved away from its base");
+    }
+
     @Test
     void fullDpoAgainstAFrozenCopyAndRpoAlpha() throws Exception {
         Path model = model(), out = dir.resolve("full");

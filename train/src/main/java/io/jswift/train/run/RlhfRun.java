@@ -1,8 +1,10 @@
 package io.jswift.train.run;
 
+import io.jswift.models.adapter.PeftAdapter;
 import io.jswift.models.chat.ChatTemplate;
 import io.jswift.models.CausalLm;
 import io.jswift.models.tokenizer.Tokenizer;
+import io.jswift.tensor.Generator;
 import io.jswift.train.encode.ChatEncoder;
 import io.jswift.train.encode.LossScale;
 import io.jswift.train.encode.SelfCognition;
@@ -84,10 +86,6 @@ public final class RlhfRun {
             // ms-swift: "CPO/ORPO or LoRA training does not require a ref_model"; TRL's reference for an adapter is the base model
             throw new IllegalArgumentException("--ref_model goes with --train_type full; with LoRA / DoRA the reference is the model with its adapter disabled");
         }
-        if (adapters != null) {
-            // TRL 1.13 compares a continued adapter with a frozen copy of its starting weights ("ref" adapter), not with the base model
-            throw new IllegalArgumentException("--adapters with jswift rlhf is not available yet (TRL's reference would be a frozen copy of the adapter)");
-        }
         objective(rlhf, null, null, false); // bad --loss_type / --beta / --label_smoothing fail before any model is loaded
         this.args = args;
         this.tuner = tuner;
@@ -127,6 +125,14 @@ public final class RlhfRun {
             ref.to(args.targetDevice());
             reference = Reference.frozen(ref);
             out.printf(Locale.ROOT, "reference: %s (frozen)%n", refDir);
+        } else if (adapters != null) {
+            // TRL 1.13 compares a continued adapter with a frozen copy of its starting weights (its "ref" adapter), not
+            // with the base model: here a second, frozen load of the base model with the starting adapter
+            CausalLm ref = TunedModel.causalLm(dir, false, "rlhf");
+            PeftAdapter.load(adapters, ref, new Generator(args.seed()));
+            ref.to(args.targetDevice());
+            reference = Reference.frozen(ref);
+            out.printf(Locale.ROOT, "reference: %s with the adapter %s as it starts (frozen)%n", dir, adapters);
         } else {
             reference = Reference.adaptersDisabled(model);
             out.println("reference: the model with its adapter disabled");

@@ -25,6 +25,8 @@ final class RlhfCommand implements Callable<Integer> {
     @Option(names = "--rpo_alpha", description = "Adds rpo_alpha x the token-averaged NLL of the chosen replies (TRL's \"sft\" loss term); default: none.") Double rpoAlpha;
     @Option(names = "--ref_model", description = "Reference model directory for --train_type full (default: a frozen copy of --model). "
             + "With LoRA / DoRA the reference is the model with its adapter disabled.") Path refModel;
+    @Option(names = "--disable_dropout", arity = "0..1", fallbackValue = "true", defaultValue = "true",
+            description = "Train without dropout, LoRA's included (TRL's preference trainers' default: true).") boolean disableDropout;
     @Option(names = "--adapters", description = "Continue training this LoRA / DoRA adapter (PEFT format); dpo's reference is then a frozen copy of it "
             + "as it starts (TRL's \"ref\" adapter).") Path adapters;
     @Option(names = "--verbose", description = "Print stack traces on errors.") boolean verbose;
@@ -32,7 +34,7 @@ final class RlhfCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TunerArgs tuner = tunerOptions.toArgs();
-        RlhfRun.Args rlhf = new RlhfRun.Args(rlhfType, beta, lossType, labelSmoothing, rpoAlpha, simpoGamma, cpoAlpha, refModel);
+        RlhfRun.Args rlhf = new RlhfRun.Args(rlhfType, beta, lossType, labelSmoothing, rpoAlpha, simpoGamma, cpoAlpha, refModel, disableDropout);
         TrainArgs args = training.toArgs(tuner.isFull() ? 1e-5 : 1e-4);
         Path run = new RlhfRun(args, tuner, chat.toArgs("last_round"), rlhf, adapters, System.out).run();
         System.out.println("done: " + run);

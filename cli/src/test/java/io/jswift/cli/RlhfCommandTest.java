@@ -106,6 +106,25 @@ class RlhfCommandTest {
         assertTrue(Math.abs(log(onlyRun(dir.resolve("first"))).get(3).get("rewards/margins").asDouble()) > 1e-3, "the first run moved away from its base");
     }
 
+    /** TRL's preference trainers disable dropout by default (LoRA's too); the checkpoint keeps the configured lora_dropout. */
+    @Test
+    void dropoutIsDisabledByDefault() throws Exception {
+        Path model = model(), data = data();
+        String[] common = {"--max_steps", "3", "--save_steps", "3", "--learning_rate", "1e-2"};
+        List<String> with = new ArrayList<>(List.of(common)), without = new ArrayList<>(List.of(common)), on = new ArrayList<>(List.of(common));
+        with.addAll(List.of("--lora_dropout", "0.3"));
+        without.addAll(List.of("--lora_dropout", "0"));
+        on.addAll(List.of("--lora_dropout", "0.3", "--disable_dropout", "false"));
+        assertEquals(0, Main.run(rlhf(model, data, dir.resolve("with"), with.toArray(String[]::new))));
+        assertEquals(0, Main.run(rlhf(model, data, dir.resolve("without"), without.toArray(String[]::new))));
+        assertEquals(0, Main.run(rlhf(model, data, dir.resolve("on"), on.toArray(String[]::new))));
+        List<JsonNode> a = log(onlyRun(dir.resolve("with"))), b = log(onlyRun(dir.resolve("without"))), c = log(onlyRun(dir.resolve("on")));
+        for (int i = 0; i < 3; i++) assertEquals(b.get(i).get("loss").asDouble(), a.get(i).get("loss").asDouble(), 1e-9, "step " + (i + 1));
+        assertNotEquals(b.get(2).get("loss").asDouble(), c.get(2).get("loss").asDouble(), "--disable_dropout false keeps lora_dropout");
+        JsonNode config = new ObjectMapper().readTree(onlyRun(dir.resolve("with")).resolve("checkpoint-3/adapter_config.json").toFile());
+        assertEquals(0.3, config.get("lora_dropout").asDouble(), 1e-12);
+    }
+
     @Test
     void fullDpoAgainstAFrozenCopyAndRpoAlpha() throws Exception {
         Path model = model(), out = dir.resolve("full");
@@ -124,7 +143,7 @@ class RlhfCommandTest {
     @Test
     void resumedRunContinuesTheLossCurveAndEvaluates() throws Exception {
         Path model = model(), data = data();
-        String[] common = {"--learning_rate", "5e-3", "--max_steps", "6", "--save_steps", "3", "--lora_dropout", "0.2", "--split_dataset_ratio", "0.2",
+        String[] common = {"--learning_rate", "5e-3", "--max_steps", "6", "--save_steps", "3", "--lora_dropout", "0.2", "--disable_dropout", "false", "--split_dataset_ratio", "0.2",
                 "--eval_steps", "3"};
         assertEquals(0, Main.run(rlhf(model, data, dir.resolve("a"), common)));
         Path a = onlyRun(dir.resolve("a"));

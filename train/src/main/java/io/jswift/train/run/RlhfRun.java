@@ -45,9 +45,10 @@ public final class RlhfRun {
      * @param simpoGamma SimPO's target margin (ms-swift's default 1.0)
      * @param cpoAlpha   weight of the chosen NLL in CPO / SimPO (ms-swift's default 1.0)
      * @param refModel   dpo with full training: the reference (null: a frozen copy of --model)
+     * @param disableDropout no dropout while training (TRL's disable_dropout, default true in its preference trainers)
      */
     public record Args(String rlhfType, Double beta, String lossType, double labelSmoothing, Double rpoAlpha, double simpoGamma, double cpoAlpha,
-                       Path refModel) {
+                       Path refModel, boolean disableDropout) {
         public Args {
             if (!List.of("dpo", "cpo", "simpo", "orpo").contains(rlhfType)) {
                 throw new IllegalArgumentException("--rlhf_type " + rlhfType + " is not available yet: jswift rlhf trains dpo, cpo, simpo and orpo "
@@ -81,6 +82,7 @@ public final class RlhfRun {
     private final PrintStream out;
 
     public RlhfRun(TrainArgs args, TunerArgs tuner, SftRun.ChatArgs chat, Args rlhf, Path adapters, PrintStream out) {
+        if (args.packing()) throw new IllegalArgumentException("--packing does not go with jswift rlhf (each pair is two sequences of its own)");
         if (adapters != null && tuner.isFull()) throw new IllegalArgumentException("--adapters continues a LoRA / DoRA adapter; it does not go with --train_type full");
         if (rlhf.refModel() != null && !tuner.isFull()) {
             // ms-swift: "CPO/ORPO or LoRA training does not require a ref_model"; TRL's reference for an adapter is the base model
@@ -110,7 +112,7 @@ public final class RlhfRun {
         if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
             throw new IllegalArgumentException(dir + " has no tokenizer.json: jswift rlhf renders preference rows with the model's tokenizer and chat template");
         }
-        TunedModel tuned = TunedModel.load("rlhf", args, tuner, adapters, out);
+        TunedModel tuned = TunedModel.load("rlhf", args, tuner, adapters, rlhf.disableDropout(), out);
         CausalLm model = tuned.model();
         Reference reference = null;
         if (!rlhf.isDpo()) {
@@ -142,7 +144,6 @@ public final class RlhfRun {
                 SelfCognition.of(chat.modelName(), chat.modelAuthor()));
         PreferenceDataset.Splits data = PreferenceDataset.load(args.datasets(), args.valDatasets(), new PreferenceEncoder(chatEncoder),
                 args.datasetOptions(model.config().vocabSize()));
-        if (args.packing()) throw new IllegalArgumentException("--packing does not go with jswift rlhf (each pair is two sequences of its own)");
         out.println(DatasetReport.line(data.train().counts(), false, args.maxLength()).replace("samples", "pairs"));
         Map<String, Object> json = new LinkedHashMap<>(SftRun.argsJson(args, tuner, chat, adapters));
         json.put("loss_scale", "last_round");
@@ -154,6 +155,7 @@ public final class RlhfRun {
         json.put("simpo_gamma", rlhf.simpoGamma());
         json.put("cpo_alpha", rlhf.cpoAlpha());
         json.put("ref_model", rlhf.refModel() == null ? null : rlhf.refModel().toString());
+        json.put("disable_dropout", rlhf.disableDropout());
         RunSetup setup = new RunSetup("rlhf", args, model, tuned.weights(), tuned.rng(), json, out);
         Objective<PreferencePair> objective = objective(rlhf, model, reference, args.gradientCheckpointing());
         return new TrainingLoop<>(setup, objective).run(data.train().source(), data.validation() == null ? null : data.validation().source(),

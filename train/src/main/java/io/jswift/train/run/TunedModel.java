@@ -1,6 +1,7 @@
 package io.jswift.train.run;
 
 import io.jswift.models.adapter.PeftAdapter;
+import io.jswift.models.adapter.PeftAdapterConfig;
 import io.jswift.models.arch.Architectures;
 import io.jswift.models.CausalLm;
 import io.jswift.models.load.LoadedModel;
@@ -28,6 +29,16 @@ import java.util.Locale;
 public record TunedModel(CausalLm model, TrainedWeights weights, Generator rng, LoraConfig config) {
     /** Loads {@code args.model()} for {@code command} and sets it up for training. */
     public static TunedModel load(String command, TrainArgs args, TunerArgs tuner, Path adapters, PrintStream out) throws IOException {
+        return load(command, args, tuner, adapters, false, out);
+    }
+
+    /**
+     * As {@link #load(String, TrainArgs, TunerArgs, Path, PrintStream)}; {@code disableDropout} runs the adapter
+     * without dropout (TRL's disable_dropout, on by default in its preference trainers: every torch Dropout gets
+     * p = 0, PEFT's lora_dropout included) while checkpoints keep the configured lora_dropout, as PEFT saves it.
+     */
+    public static TunedModel load(String command, TrainArgs args, TunerArgs tuner, Path adapters, boolean disableDropout, PrintStream out)
+            throws IOException {
         Path dir = args.model();
         CausalLm model = causalLm(dir, tuner.isFull(), command);
         Generator rng = new Generator(args.seed()); // LoRA init, then every dropout draw (its offset is checkpointed)
@@ -37,19 +48,30 @@ public record TunedModel(CausalLm model, TrainedWeights weights, Generator rng, 
             DType saveType = args.torchDtype() == null ? model.config().dtype() : PretrainingRun.parseDtype(args.torchDtype());
             weights = new FullWeights(model, saveType, dir);
         } else {
-            if (adapters != null) { // the adapter's own config (PEFT's) decides rank, alpha, dropout and targets
+            if (adapters != null && !disableDropout) { // the adapter's own config (PEFT's) decides rank, alpha, dropout and targets
                 config = PeftAdapter.load(adapters, model, rng);
+                out.printf(Locale.ROOT, "continuing the adapter in %s%n", adapters);
+            } else if (adapters != null) {
+                config = PeftAdapterConfig.read(adapters.resolve(PeftAdapterConfig.FILE)).toLoraConfig(model);
+                LoraInjector.inject(model, withoutDropout(config), rng, false);
+                PeftAdapter.loadWeights(adapters, model);
                 out.printf(Locale.ROOT, "continuing the adapter in %s%n", adapters);
             } else {
                 config = tuner.loraConfig();
-                LoraInjector.inject(model, config, rng);
+                LoraInjector.inject(model, disableDropout ? withoutDropout(config) : config, rng);
             }
             out.printf(Locale.ROOT, "%s on %d linear layers (r=%d, alpha=%s, dropout=%s%s)%n", config.useDora() ? "dora" : "lora",
-                    LoraInjector.find(model).size(), config.r(), fmt(config.alpha()), fmt(config.dropout()), config.useRslora() ? ", rsLoRA" : "");
+                    LoraInjector.find(model).size(), config.r(), fmt(config.alpha()),
+                    disableDropout && config.dropout() > 0 ? "0 (disable_dropout; " + fmt(config.dropout()) + " saved)" : fmt(config.dropout()),
+                    config.useRslora() ? ", rsLoRA" : "");
             weights = new AdapterWeights(model, config, dir);
         }
         model.to(args.targetDevice()); // loaded on the host (memory-mapped), adapters added, then copied to the device as a whole
         return new TunedModel(model, weights, rng, config);
+    }
+
+    private static LoraConfig withoutDropout(LoraConfig c) {
+        return new LoraConfig(c.r(), c.alpha(), 0, c.useRslora(), c.useDora(), c.targetModules());
     }
 
     /** The causal LM in {@code dir}, its weights trainable or frozen; a clear error for any other kind of model. */

@@ -158,6 +158,15 @@ class GradCheckTest {
     }
 
     @Test
+    void attentionWithSoftCappedScores() {
+        // Gemma 2: cap·tanh(scores / cap) before the mask; a cap of 0.7 is active for these scores
+        AttentionSpec capped = new AttentionSpec(0.8, true, null, null, 0, 0.7);
+        assertGrad(in -> Fused.attention(in[0], in[1], in[2], capped), rand(17, 2, 4, 3, 4), rand(18, 2, 2, 5, 4), rand(19, 2, 2, 5, 4));
+        AttentionSpec windowed = new AttentionSpec(0.8, true, null, null, 2, 0.7);
+        assertGrad(in -> Fused.attention(in[0], in[1], in[2], windowed), rand(20, 1, 2, 4, 3), rand(21, 1, 1, 6, 3), rand(22, 1, 1, 6, 3));
+    }
+
+    @Test
     void crossEntropyMeanOverValidTargets() {
         Tensor targets = Tensor.ofLongs(new long[]{3, -100, 0, 6, -100}, 5);
         assertGrad(in -> Losses.crossEntropy(in[0], targets, Losses.IGNORE_INDEX), rand(1, 5, 7));

@@ -28,7 +28,7 @@ public final class HfInit {
                     if (l.bias() != null) set(l.bias(), Init.constant(0, l.bias().shape()), done);
                 }
                 case Embedding e -> set(e.weight(), Init.normal(gen, 0, initializerRange, e.weight().shape()), done);
-                case RMSNorm n -> set(n.weight(), Init.constant(1, n.weight().shape()), done);
+                case RMSNorm n -> set(n.weight(), Init.constant(n.unitOffset() ? 0 : 1, n.weight().shape()), done); // Gemma: (1 + w), w = 0
                 default -> { }
             }
         }

@@ -6,10 +6,11 @@ import java.util.List;
  * Self-attention of a decoder layer. Dims: Hq query heads ({@code numHeads}), Hkv key/value heads, D head dim.
  * {@code slidingLayers} says per layer whether it attends only to the last {@code slidingWindow} positions
  * (transformers' {@code layer_types}: "sliding_attention"); all false when the model has no window. {@code fusedQkv}: one
- * {@code qkv_proj} [(Hq + 2·Hkv)·D, C] whose output splits into q, k, v in that order (Phi-3).
+ * {@code qkv_proj} [(Hq + 2·Hkv)·D, C] whose output splits into q, k, v in that order (Phi-3). {@code scale} multiplies
+ * q·k (D^-0.5, Gemma: query_pre_attn_scalar^-0.5); {@code softcap} > 0 caps the scores (Gemma 2), 0: none.
  */
 public record AttentionConfig(int numHeads, int numKvHeads, int headDim, boolean qkvBias, boolean oProjBias, QkNorm qkNorm,
-                              int slidingWindow, List<Boolean> slidingLayers, boolean fusedQkv) {
+                              int slidingWindow, List<Boolean> slidingLayers, boolean fusedQkv, double scale, double softcap) {
     public AttentionConfig {
         if (numHeads <= 0 || numKvHeads <= 0 || headDim <= 0) {
             throw new IllegalArgumentException("attention heads and head_dim must be > 0, got " + numHeads + ", " + numKvHeads + ", " + headDim);
@@ -18,6 +19,7 @@ public record AttentionConfig(int numHeads, int numKvHeads, int headDim, boolean
             throw new IllegalArgumentException("num_attention_heads (" + numHeads + ") must be a multiple of num_key_value_heads (" + numKvHeads + ")");
         }
         slidingLayers = List.copyOf(slidingLayers);
+        if (!(scale > 0) || !(softcap >= 0)) throw new IllegalArgumentException("attention scale must be > 0 and soft-cap >= 0, got " + scale + ", " + softcap);
         if (slidingLayers.contains(true) && slidingWindow <= 0) {
             throw new IllegalArgumentException("sliding_window must be > 0 for sliding_attention layers, got " + slidingWindow);
         }

@@ -8,7 +8,7 @@ import io.jswift.tensor.DType;
  * Dims: V vocab, C hidden, L layers (see {@link AttentionConfig} for heads).
  */
 public record DecoderConfig(String architecture, int vocabSize, int hiddenSize, int numLayers,
-                            AttentionConfig attention, MlpConfig mlp, RopeConfig rope, NormConfig norm,
+                            AttentionConfig attention, MlpConfig mlp, RopeConfig rope, NormConfig norm, ScalingConfig scaling,
                             boolean tieWordEmbeddings, DType dtype, int[] bosTokenIds, int[] eosTokenIds, Integer padTokenId) {
     public DecoderConfig {
         if (vocabSize <= 0 || hiddenSize <= 0 || numLayers <= 0) {

@@ -47,8 +47,9 @@ final class DecoderAttention extends Module {
         }
         registerModule("o_proj", new Linear(numHeads * headDim, hidden, c.oProjBias(), gen));
         int qNormDim = qkNorm == QkNorm.WHOLE ? numHeads * headDim : headDim, kNormDim = qkNorm == QkNorm.WHOLE ? numKvHeads * headDim : headDim;
-        qNorm = qkNorm != QkNorm.NONE ? registerModule("q_norm", new RMSNorm(qNormDim, config.norm().eps())) : null;
-        kNorm = qkNorm != QkNorm.NONE ? registerModule("k_norm", new RMSNorm(kNormDim, config.norm().eps())) : null;
+        boolean unitOffset = config.norm().unitOffset();
+        qNorm = qkNorm != QkNorm.NONE ? registerModule("q_norm", new RMSNorm(qNormDim, config.norm().eps(), unitOffset)) : null;
+        kNorm = qkNorm != QkNorm.NONE ? registerModule("k_norm", new RMSNorm(kNormDim, config.norm().eps(), unitOffset)) : null;
         pairOrder = config.rope().interleaved() ? pairOrder(headDim, config.rope().rotaryDim(headDim)) : null;
     }
 

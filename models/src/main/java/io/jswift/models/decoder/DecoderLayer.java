@@ -32,7 +32,7 @@ final class DecoderLayer extends Module {
     }
 
     private RMSNorm norm(String name, DecoderConfig c) {
-        return name == null ? null : registerModule(name, new RMSNorm(c.hiddenSize(), c.norm().eps()));
+        return name == null ? null : registerModule(name, new RMSNorm(c.hiddenSize(), c.norm().eps(), c.norm().unitOffset()));
     }
 
     private static Variable apply(RMSNorm norm, Variable x) { return norm == null ? x : norm.forward(x); }

@@ -2,6 +2,7 @@ package io.jswift.models.decoder;
 
 import io.jswift.autograd.Checkpoint;
 import io.jswift.autograd.Variable;
+import io.jswift.autograd.ops.Elementwise;
 import io.jswift.autograd.ops.LinearAlgebra;
 import io.jswift.autograd.ops.Views;
 import io.jswift.models.CausalLm;
@@ -21,13 +22,14 @@ import io.jswift.tensor.Device;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AttentionSpec;
+import io.jswift.tensor.spi.UnaryOp;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The Llama-flow decoder (LlamaForCausalLM and the families that are its data flow with small options: Qwen2, Qwen3,
- * Mistral): {@code model.embed_tokens}, {@code model.layers.N}, {@code model.norm}, {@code lm_head} (absent when
+ * Mistral, OLMo 2, GLM-4, Phi-3, Gemma 2): {@code model.embed_tokens}, {@code model.layers.N}, {@code model.norm}, {@code lm_head} (absent when
  * tie_word_embeddings: the embedding matrix is reused).
  */
 public final class DecoderLm extends CausalLm {
@@ -56,8 +58,19 @@ public final class DecoderLm extends CausalLm {
         Variable h = hiddenStates(in);
         int t = h.size(1);
         if (logitsToKeep > 0 && logitsToKeep < t) h = Views.narrow(h, 1, t - logitsToKeep, logitsToKeep);
+        return softcapped(head(h));
+    }
+
+    private Variable head(Variable h) {
         if (config.tieWordEmbeddings()) return LinearAlgebra.linear(h, model.embedTokens.weight().variable(), null);
         return LinearLayer.child(this, "lm_head").forward(h);
+    }
+
+    /** Gemma 2's final_logit_softcapping: cap · tanh(logits / cap). */
+    private Variable softcapped(Variable logits) {
+        double cap = config.scaling().finalLogitSoftcap();
+        if (cap == 0) return logits;
+        return Elementwise.scale(Elementwise.unary(UnaryOp.TANH, Elementwise.scale(logits, 1 / cap)), cap);
     }
 
     /**
@@ -69,6 +82,7 @@ public final class DecoderLm extends CausalLm {
     public Variable causalLmLoss(DecoderInput in, Tensor labels, double numItemsInBatch) {
         Variable h = hiddenStates(in);
         Variable head = null;
+        if (config.scaling().finalLogitSoftcap() > 0) return CausalLmLoss.apply(softcapped(head(h)), labels, numItemsInBatch);
         if (config.tieWordEmbeddings()) head = model.embedTokens.weight().variable();
         else if (children().get("lm_head") instanceof Linear plain && plain.bias() == null) head = plain.weight().variable();
         if (head == null) {
@@ -98,8 +112,9 @@ public final class DecoderLm extends CausalLm {
         Tensor querySegments = in.segmentIds();
         Tensor keySegments = in.cache() != null ? in.cache().segmentsFor(querySegments, t) : querySegments;
         if (keySegments != null && querySegments == null) querySegments = Tensor.zeros(DType.I32, b, t).to(device);
-        AttentionSpec spec = new AttentionSpec(1.0 / Math.sqrt(config.attention().headDim()), true, querySegments, keySegments);
+        AttentionSpec spec = new AttentionSpec(config.attention().scale(), true, querySegments, keySegments, 0, config.attention().softcap());
         Variable x = model.embedTokens.forward(in.inputIds());
+        if (config.scaling().embeddingScale() != 1) x = Elementwise.scale(x, config.scaling().embeddingScale());
         for (int l = 0; l < model.layers.size(); l++) {
             DecoderLayer layer = model.layers.get(l);
             int index = l;
@@ -139,7 +154,7 @@ public final class DecoderLm extends CausalLm {
             List<DecoderLayer> list = new ArrayList<>();
             for (int i = 0; i < c.numLayers(); i++) list.add(new DecoderLayer(c, i, gen));
             layers = registerModule("layers", new ModuleList<>(list));
-            norm = registerModule("norm", new RMSNorm(c.hiddenSize(), c.norm().eps()));
+            norm = registerModule("norm", new RMSNorm(c.hiddenSize(), c.norm().eps(), c.norm().unitOffset()));
         }
     }
 }

@@ -34,7 +34,7 @@ class ArchitecturesTest {
     void namesAreUniqueAndCausalLmsAreListed() {
         Set<String> seen = new HashSet<>();
         for (Architecture a : Architectures.all()) assertTrue(seen.add(a.hfName()), "listed twice: " + a.hfName());
-        assertEquals("LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, MistralForCausalLM, Olmo2ForCausalLM, Glm4ForCausalLM, Phi3ForCausalLM",
+        assertEquals("LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, MistralForCausalLM, Olmo2ForCausalLM, Glm4ForCausalLM, Phi3ForCausalLM, Gemma2ForCausalLM",
                 Architectures.supportedCausalLms());
         assertTrue(Architectures.supported().endsWith("ViTModel, ViTForImageClassification"), Architectures.supported());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Architectures.of("GPT2LMHeadModel", dir));
@@ -44,7 +44,7 @@ class ArchitecturesTest {
     /** PEFT's all-linear on each family's tiny checkpoint wraps exactly the layers the registry lists. */
     @ParameterizedTest
     @CsvSource({"llama-f32, LlamaForCausalLM", "qwen2-f32, Qwen2ForCausalLM", "qwen3-f32, Qwen3ForCausalLM", "mistral-f32, MistralForCausalLM",
-            "olmo2-f32, Olmo2ForCausalLM", "glm4-f32, Glm4ForCausalLM", "phi3-f32, Phi3ForCausalLM"})
+            "olmo2-f32, Olmo2ForCausalLM", "glm4-f32, Glm4ForCausalLM", "phi3-f32, Phi3ForCausalLM", "gemma2-f32, Gemma2ForCausalLM"})
     void allLinearTargetsAreWhatLoraWraps(String fixture, String arch) throws Exception {
         CausalLm model = FamilyGoldenTest.load(fixture, false);
         assertEquals(arch, model.config().architecture());

@@ -9,23 +9,30 @@ import io.jswift.tensor.Tensor;
  * key j (of S) iff {@code j <= i + (S - T)}: the queries are the last T positions, as in KV-cache decode.
  * A sliding {@code window} > 0 (causal only) further hides keys {@code window} or more positions back:
  * query i sees key j iff {@code i + (S - T) - j < window}, transformers' {@code kv_idx > q_idx - sliding_window}
- * (masking_utils.sliding_window_overlay); 0 means no window.
+ * (masking_utils.sliding_window_overlay); 0 means no window. A {@code softcap} > 0 (Gemma 2) bounds the scaled scores
+ * before masking: s ← softcap · tanh(s / softcap); 0 means none.
  * With segments, query i of sample b may see key j only if {@code querySegments[b, i] == keySegments[b, j]}:
  * packed samples stay isolated, and left padding is a segment of its own. Both segment tensors are
  * integer ([B, T] and [B, S]) or both null. A query row that may see no key gets output 0.
  */
-public record AttentionSpec(double scale, boolean causal, Tensor querySegments, Tensor keySegments, int window) {
+public record AttentionSpec(double scale, boolean causal, Tensor querySegments, Tensor keySegments, int window, double softcap) {
     public AttentionSpec {
         if ((querySegments == null) != (keySegments == null)) {
             throw new IllegalArgumentException("querySegments and keySegments must both be given or both be null");
         }
         if (window < 0) throw new IllegalArgumentException("sliding window must be >= 0 (0: none), got " + window);
         if (window > 0 && !causal) throw new IllegalArgumentException("a sliding window needs causal attention");
+        if (!(softcap >= 0)) throw new IllegalArgumentException("attention soft-cap must be >= 0 (0: none), got " + softcap);
+    }
+
+    /** With a sliding window (0: none), without soft-capping. */
+    public AttentionSpec(double scale, boolean causal, Tensor querySegments, Tensor keySegments, int window) {
+        this(scale, causal, querySegments, keySegments, window, 0);
     }
 
     /** Without a sliding window. */
     public AttentionSpec(double scale, boolean causal, Tensor querySegments, Tensor keySegments) {
-        this(scale, causal, querySegments, keySegments, 0);
+        this(scale, causal, querySegments, keySegments, 0, 0);
     }
 
     public static AttentionSpec causal(int headDim) {
@@ -33,7 +40,12 @@ public record AttentionSpec(double scale, boolean causal, Tensor querySegments, 
     }
 
     /** The same masks with sliding window {@code w} (0: none). */
-    public AttentionSpec withWindow(int w) { return new AttentionSpec(scale, causal, querySegments, keySegments, w); }
+    public AttentionSpec withWindow(int w) { return new AttentionSpec(scale, causal, querySegments, keySegments, w, softcap); }
+
+    /** The same masks with score scale {@code s} and soft-cap {@code cap} (0: none). */
+    public AttentionSpec withScores(double s, double cap) { return new AttentionSpec(s, causal, querySegments, keySegments, window, cap); }
+
+    public boolean hasSoftcap() { return softcap > 0; }
 
     public boolean hasSegments() { return querySegments != null; }
 

@@ -220,9 +220,20 @@ public final class FusedReference {
         return mask;
     }
 
-    private static Tensor maskedScores(Backend b, Tensor q, Tensor kRep, AttentionSpec spec) {
+    /** scale·q·kᵀ, soft-capped when the spec says so (before masking, as transformers' Gemma 2 eager attention). */
+    private static Tensor scores(Backend b, Tensor q, Tensor kRep, AttentionSpec spec) {
         Tensor scores = b.binaryScalar(BinaryOp.MUL, b.matmul(q, kRep, false, true), spec.scale());
-        Tensor mask = allowed(b, q.size(2), kRep.size(2), spec);
+        if (!spec.hasSoftcap()) return scores;
+        Tensor t = b.unary(UnaryOp.TANH, b.binaryScalar(BinaryOp.MUL, scores, 1 / spec.softcap()));
+        return b.binaryScalar(BinaryOp.MUL, t, spec.softcap());
+    }
+
+    private static Tensor maskedScores(Backend b, Tensor q, Tensor kRep, AttentionSpec spec) {
+        return masked(b, scores(b, q, kRep, spec), q.size(2), kRep.size(2), spec);
+    }
+
+    private static Tensor masked(Backend b, Tensor scores, int t, int s, AttentionSpec spec) {
+        Tensor mask = allowed(b, t, s, spec);
         if (mask == null) return scores;
         Tensor minusInf = b.allocate(scores.dtype());
         b.fill(minusInf, Double.NEGATIVE_INFINITY);
@@ -254,12 +265,17 @@ public final class FusedReference {
         checkAttention(q, k, v);
         int hq = q.size(1), hkv = k.size(1);
         Tensor q32 = up(b, q), kRep = repeatKv(up(b, k), hq), vRep = repeatKv(up(b, v), hq), dO = up(b, dOut);
-        Tensor scores = maskedScores(b, q32, kRep, spec);
-        Tensor p = probabilities(b, scores, lse.reshape(q.size(0), hq, q.size(2), 1));
+        Tensor capped = scores(b, q32, kRep, spec);
+        Tensor p = probabilities(b, masked(b, capped, q.size(2), k.size(2), spec), lse.reshape(q.size(0), hq, q.size(2), 1));
         Tensor dvRep = b.matmul(p, dO, true, false);                          // [B, Hq, S, D]
         Tensor dp = b.matmul(dO, vRep, false, true);                          // [B, Hq, T, S]
         Tensor rowDot = b.reduce(ReduceOp.SUM, b.binary(BinaryOp.MUL, dO, up(b, out)), lastDim(), true);
-        Tensor ds = b.binaryScalar(BinaryOp.MUL, b.binary(BinaryOp.MUL, p, b.binary(BinaryOp.SUB, dp, rowDot)), spec.scale());
+        Tensor dsCapped = b.binary(BinaryOp.MUL, p, b.binary(BinaryOp.SUB, dp, rowDot));
+        if (spec.hasSoftcap()) { // d(c·tanh(s/c))/ds = 1 - tanh² = 1 - (capped / c)²
+            Tensor ratio = b.binaryScalar(BinaryOp.MUL, capped, 1 / spec.softcap());
+            dsCapped = b.binary(BinaryOp.MUL, dsCapped, b.binaryScalar(BinaryOp.ADD, b.unary(UnaryOp.NEG, b.unary(UnaryOp.SQUARE, ratio)), 1));
+        }
+        Tensor ds = b.binaryScalar(BinaryOp.MUL, dsCapped, spec.scale());
         Tensor dq = b.matmul(ds, kRep, false, false);
         Tensor dkRep = b.matmul(ds, q32, true, false);
         return new FusedResults.AttentionGrads(b.cast(dq, q.dtype()), b.cast(sumGroups(b, dkRep, hkv), k.dtype()),

@@ -229,11 +229,23 @@ public final class NaiveFused {
     /** q [B, Hq, T, D], k and v [B, Hkv, S, D]; query head h reads kv head h / (Hq / Hkv). */
     public record AttentionShape(int b, int hq, int hkv, int t, int s, int d) {}
 
-    /** Causal with offset S - T, a sliding window (0: none) and equal segments ([B, T] / [B, S], or null); see AttentionSpec. */
-    public record AttentionMask(double scale, boolean causal, long[] querySegments, long[] keySegments, int window) {
+    /**
+     * Causal with offset S - T, a sliding window (0: none) and equal segments ([B, T] / [B, S], or null), scores
+     * soft-capped by {@code softcap} (0: none); see AttentionSpec.
+     */
+    public record AttentionMask(double scale, boolean causal, long[] querySegments, long[] keySegments, int window, double softcap) {
         public AttentionMask(double scale, boolean causal, long[] querySegments, long[] keySegments) {
-            this(scale, causal, querySegments, keySegments, 0);
+            this(scale, causal, querySegments, keySegments, 0, 0);
         }
+
+        public AttentionMask(double scale, boolean causal, long[] querySegments, long[] keySegments, int window) {
+            this(scale, causal, querySegments, keySegments, window, 0);
+        }
+
+        double cap(double s) { return softcap > 0 ? softcap * Math.tanh(s / softcap) : s; }
+
+        /** d cap(s) / ds at the capped value c. */
+        double capSlope(double c) { return softcap > 0 ? 1 - (c / softcap) * (c / softcap) : 1; }
 
         boolean allowed(AttentionShape a, int bi, int i, int j) {
             int pos = i + a.s() - a.t();
@@ -248,6 +260,14 @@ public final class NaiveFused {
 
     public record AttentionGrads(double[] dq, double[] dk, double[] dv) {}
 
+    /** The capped score of query i and key j (recomputed: this is the oracle, not a fast path). */
+    private static double capped(double[] q, double[] k, AttentionShape a, AttentionMask m, int bi, int h, int i, int j) {
+        int d = a.d(), kvh = h / (a.hq() / a.hkv());
+        double dot = 0;
+        for (int x = 0; x < d; x++) dot += q[(((bi * a.hq() + h) * a.t()) + i) * d + x] * k[(((bi * a.hkv() + kvh) * a.s()) + j) * d + x];
+        return m.cap(dot * m.scale());
+    }
+
     /** Probabilities of one query row over all S keys (materialized: this is the oracle). */
     private static double[] probabilities(double[] q, double[] k, AttentionShape a, AttentionMask m, int bi, int h, int i) {
         int d = a.d(), kvh = h / (a.hq() / a.hkv());
@@ -259,7 +279,7 @@ public final class NaiveFused {
             }
             double dot = 0;
             for (int x = 0; x < d; x++) dot += q[(((bi * a.hq() + h) * a.t()) + i) * d + x] * k[(((bi * a.hkv() + kvh) * a.s()) + j) * d + x];
-            scores[j] = dot * m.scale();
+            scores[j] = m.cap(dot * m.scale());
         }
         double lse = logSumExp(scores, 0, a.s());
         double[] p = new double[a.s() + 1];
@@ -306,7 +326,7 @@ public final class NaiveFused {
                     }
                     for (int j = 0; j < a.s(); j++) {
                         int kv = (((bi * a.hkv() + kvh) * a.s()) + j) * d;
-                        double ds = p[j] * (dp[j] - rowDot) * m.scale();
+                        double ds = p[j] * (dp[j] - rowDot) * m.scale() * (p[j] == 0 ? 1 : m.capSlope(capped(q, k, a, m, bi, h, i, j)));
                         for (int x = 0; x < d; x++) {
                             dv[kv + x] += p[j] * dOut[row + x];
                             dq[row + x] += ds * k[kv + x];

@@ -126,6 +126,18 @@ class NaiveFusedGradientTest {
     }
 
     @Test
+    void attentionWithSoftCappedScores() {
+        // B 1, Hq 2, Hkv 1, T 3 < S 5, D 4, cap 0.8 (scores of this size saturate it), window 3
+        NaiveFused.AttentionShape a = new NaiveFused.AttentionShape(1, 2, 1, 3, 5, 4);
+        NaiveFused.AttentionMask m = new NaiveFused.AttentionMask(0.9, true, null, null, 3, 0.8);
+        double[] q = gaussian(27, 2 * 3 * 4), k = gaussian(28, 5 * 4), v = gaussian(29, 5 * 4), r = gaussian(30, q.length);
+        NaiveFused.AttentionGrads g = NaiveFused.attentionBackward(r, q, k, v, a, m);
+        check("soft-capped dq", q, r, qq -> NaiveFused.attention(qq, k, v, a, m).out(), g.dq());
+        check("soft-capped dk", k, r, kk -> NaiveFused.attention(q, kk, v, a, m).out(), g.dk());
+        check("soft-capped dv", v, r, vv -> NaiveFused.attention(q, k, vv, a, m).out(), g.dv());
+    }
+
+    @Test
     void adamwIsTorchsFormulaAtStepOne() {
         // at step 1 the bias-corrected update is exactly lr · g / (|g| + eps) after decay
         double[] p = {1.0, -2.0}, g = {0.5, -0.25}, m = new double[2], v = new double[2];

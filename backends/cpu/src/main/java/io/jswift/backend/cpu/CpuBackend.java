@@ -179,12 +179,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public FusedResults.Attention attention(Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
-        return allF32(q, k, v) ? AttentionKernels.forward(q, k, v, spec) : Backend.super.attention(q, k, v, spec);
+        // the fused kernels have no soft-capping (Gemma 2) yet: those calls take the reference composition
+        return allF32(q, k, v) && !spec.hasSoftcap() ? AttentionKernels.forward(q, k, v, spec) : Backend.super.attention(q, k, v, spec);
     }
 
     @Override
     public FusedResults.AttentionGrads attentionBackward(Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, AttentionSpec spec) {
-        return allF32(dOut, q, k, v, out) ? AttentionKernels.backward(dOut, q, k, v, out, lse, spec)
+        return allF32(dOut, q, k, v, out) && !spec.hasSoftcap() ? AttentionKernels.backward(dOut, q, k, v, out, lse, spec)
                 : Backend.super.attentionBackward(dOut, q, k, v, out, lse, spec);
     }
 

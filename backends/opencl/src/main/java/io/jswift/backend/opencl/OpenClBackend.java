@@ -166,15 +166,15 @@ final class OpenClBackend implements Backend {
     @Override
     public Tensor logSoftmaxBackward(Tensor dy, Tensor y) { return fused.softmaxBackward(dy, y, true); }
 
-    // The attention kernels have no sliding window yet: windowed calls take the reference composition on the device.
+    // The attention kernels have no sliding window nor soft-capping yet: those calls take the reference composition on the device.
     @Override
     public FusedResults.Attention attention(Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
-        return spec.hasWindow() ? Backend.super.attention(q, k, v, spec) : attention.forward(q, k, v, spec);
+        return spec.hasWindow() || spec.hasSoftcap() ? Backend.super.attention(q, k, v, spec) : attention.forward(q, k, v, spec);
     }
 
     @Override
     public FusedResults.AttentionGrads attentionBackward(Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, AttentionSpec spec) {
-        return spec.hasWindow() ? Backend.super.attentionBackward(dOut, q, k, v, out, lse, spec)
+        return spec.hasWindow() || spec.hasSoftcap() ? Backend.super.attentionBackward(dOut, q, k, v, out, lse, spec)
                 : attention.backward(dOut, q, k, v, out, lse, spec);
     }
 

@@ -43,6 +43,7 @@ public final class AttentionKernels {
 
     public static FusedResults.Attention forward(Tensor qIn, Tensor kIn, Tensor vIn, AttentionSpec spec) {
         checkShapes(qIn, kIn, vIn);
+        noSoftcap(spec);
         Tensor q = Contig.of(qIn);
         if (q.size(2) == 1 && !spec.hasSegments() && q.numel() > 0) return decode(q, kIn, vIn, spec);
         Tensor k = Contig.headRows(kIn), v = Contig.headRows(vIn);
@@ -186,6 +187,7 @@ public final class AttentionKernels {
     public static FusedResults.AttentionGrads backward(Tensor dOutIn, Tensor qIn, Tensor kIn, Tensor vIn, Tensor outIn,
                                                       Tensor lseIn, AttentionSpec spec) {
         checkShapes(qIn, kIn, vIn);
+        noSoftcap(spec);
         Tensor dO = Contig.of(dOutIn), q = Contig.of(qIn), k = Contig.of(kIn), v = Contig.of(vIn), o = Contig.of(outIn), l = Contig.of(lseIn);
         AttentionBlocks g = new AttentionBlocks(q, k, spec);
         // A unit is a (batch, kv head) pair and owns its dK/dV; it walks the query blocks of every head of its group,
@@ -372,6 +374,11 @@ public final class AttentionKernels {
             W w = scratch.get();
             for (int task; (task = next.getAndIncrement()) < n; ) body.run(task, w);
         });
+    }
+
+    /** Soft-capped scores (Gemma 2) take the reference composition (CpuBackend routes them there). */
+    private static void noSoftcap(AttentionSpec spec) {
+        if (spec.hasSoftcap()) throw new IllegalArgumentException("the fused attention kernels have no soft-capping: use FusedReference.attention");
     }
 
     /** The shape contract of FusedReference.attention (which the f64 path checks), with both shapes in the message. */

@@ -124,6 +124,27 @@ class AttentionKernelsTest {
         assertClose(want.out(), ref.output(), FWD_TOL, FWD_TOL, "reference out");
     }
 
+    /** Gemma 2's soft-capped scores: the CPU backend routes them to the reference composition, which equals the oracle. */
+    @ParameterizedTest(name = "T={0} S={1} W={2}")
+    @CsvSource({"1, 9, 0", "7, 7, 0", "5, 70, 4", "65, 65, 16"})
+    void softCappedScoresMatchTheFloat64Oracle(int t, int s, int window) {
+        int b = 1, hq = 4, hkv = 2, d = 16;
+        Tensor q = input(41, true, b, hq, t, d), k = input(42, false, b, hkv, s, d), v = input(43, false, b, hkv, s, d);
+        Tensor dOut = input(44, false, b, hq, t, d);
+        AttentionSpec spec = new AttentionSpec(0.5, true, null, null, window, 1.5);
+        NaiveFused.AttentionShape shape = new NaiveFused.AttentionShape(b, hq, hkv, t, s, d);
+        NaiveFused.AttentionMask mask = new NaiveFused.AttentionMask(0.5, true, null, null, window, 1.5);
+        FusedResults.Attention got = FusedTesting.KERNELS.attention(q, k, v, spec);
+        NaiveFused.Attention want = NaiveFused.attention(q.toDoubleArray(), k.toDoubleArray(), v.toDoubleArray(), shape, mask);
+        assertClose(want.out(), got.output(), FWD_TOL, FWD_TOL, "soft-capped out");
+        FusedResults.AttentionGrads g = FusedTesting.KERNELS.attentionBackward(dOut, q, k, v, got.output(), got.logSumExp(), spec);
+        NaiveFused.AttentionGrads gw = NaiveFused.attentionBackward(dOut.toDoubleArray(), q.toDoubleArray(), k.toDoubleArray(), v.toDoubleArray(), shape, mask);
+        assertClose(gw.dq(), g.dq(), BWD_TOL, BWD_TOL, "soft-capped dq");
+        assertClose(gw.dk(), g.dk(), BWD_TOL, BWD_TOL, "soft-capped dk");
+        assertClose(gw.dv(), g.dv(), BWD_TOL, BWD_TOL, "soft-capped dv");
+        assertThrows(IllegalArgumentException.class, () -> AttentionKernels.forward(q, k, v, spec), "the kernel refuses what it cannot do");
+    }
+
     /** Position p (shifted by {@code shift}, the causal offset for queries) of sample b: segments of 3, 20, then the rest. */
     private static long[] segments(int b, int n, int shift) {
         long[] ids = new long[b * n];

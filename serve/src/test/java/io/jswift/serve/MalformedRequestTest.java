@@ -108,6 +108,10 @@ class MalformedRequestTest {
         assertError(send("POST", "/v1/completions", null, body, true), 415, null);
         assertEquals(200, send("POST", "/v1/completions", "application/json; charset=utf-8", body, true).statusCode());
         assertEquals(200, send("GET", "/health", null, null, false).statusCode());
+        HttpResponse<String> page = send("GET", "/", null, null, false); // the chat page needs no key
+        assertEquals(200, page.statusCode());
+        assertTrue(page.headers().firstValue("content-type").orElse("").startsWith("text/html"));
+        assertError(send("POST", "/", "application/json", body, true), 405, null);
     }
 
     @Test

@@ -24,11 +24,12 @@ import java.util.Map;
 /**
  * The OpenAI-compatible routes. Every request: its body is read (or drained, see {@link RequestBody}), then route
  * (404), method (405), API key for /v1/* (401), content type of a POST (415), size (413), JSON (400), fields (400 /
- * 404 unknown model), queue (429). /health and /metrics need no key, as vLLM's. Handlers block on virtual threads.
+ * 404 unknown model), queue (429). /health, /metrics and the chat page at / need no key (vLLM's /health and /metrics
+ * don't). Handlers block on virtual threads.
  */
 public final class ApiHandler extends Handler.Abstract {
     private static final Map<String, String> ROUTES = Map.of(
-            "/health", "GET", "/metrics", "GET", "/v1/models", "GET",
+            "/", "GET", "/health", "GET", "/metrics", "GET", "/v1/models", "GET",
             "/v1/chat/completions", "POST", "/v1/completions", "POST");
 
     private final Engine engine;
@@ -88,6 +89,11 @@ public final class ApiHandler extends Handler.Abstract {
         }
         if (path.startsWith("/v1/")) checkKey(request);
         switch (path) {
+            case "/" -> { // the chat page: static, no key (its API calls carry the key the user types)
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/html; charset=utf-8");
+                Content.Sink.write(response, true, ByteBuffer.wrap(ChatPage.HTML));
+                return 200;
+            }
             case "/health" -> {
                 if (engine.draining()) throw new ApiError(503, "service_unavailable", "shutting_down", null, "the server is shutting down");
                 return json(response, Map.of("status", "ok"));

@@ -103,6 +103,20 @@ class QuantCommandsTest {
         assertTrue(err.toString().contains("bitsandbytes 4-bit model: merging an adapter into quantized weights is not supported"), err.toString());
     }
 
+    /** rlhf shares sft's tuner options: DPO with LoRA on a 4-bit base (the reference = the same model, adapters disabled). */
+    @Test
+    void qloraDpoTrainsAnAdapterOnA4bitBase() throws Exception {
+        Path model = TinyModels.llamaWithTinyTokenizer(dir), data = dir.resolve("pref.jsonl"), out = dir.resolve("dpo");
+        Files.writeString(data, "{\"prompt\": \"hi\", \"chosen\": \"hello\", \"rejected\": \"go away\"}\n"
+                + "{\"prompt\": \"name?\", \"chosen\": \"bo\", \"rejected\": \"none\"}\n");
+        assertEquals(0, Main.run("rlhf", "--rlhf_type", "dpo", "--model", model.toString(), "--dataset", data.toString(), "--output_dir", out.toString(),
+                "--quant_method", "bnb", "--quant_bits", "4", "--max_steps", "2", "--save_steps", "2", "--lora_rank", "4", "--seed", "1"));
+        try (Stream<Path> runs = Files.list(out)) {
+            Path run = runs.findFirst().orElseThrow();
+            assertTrue(Files.exists(run.resolve("checkpoint-2/adapter_model.safetensors")), "a PEFT adapter, trained by DPO on the 4-bit base");
+        }
+    }
+
     @Test
     void deployServesAModelQuantizedAtLoad() throws Exception {
         Path model = TinyModels.llamaWithTinyTokenizer(dir);

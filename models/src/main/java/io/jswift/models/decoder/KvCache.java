@@ -11,7 +11,7 @@ import io.jswift.tensor.spi.AttentionSpec;
  * different lengths for one batched decode step (the server's continuous batching). Dims: B batch, T new
  * positions, Hq/Hkv query/key heads, D head dim.
  */
-public abstract sealed class KvCache permits DenseKvCache, BatchKvCache {
+public abstract sealed class KvCache permits DenseKvCache, BatchKvCache, PagedKvCache {
     /** Positions already cached (the next token's position). */
     public abstract int length();
 

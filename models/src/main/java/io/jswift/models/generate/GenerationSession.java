@@ -65,7 +65,12 @@ public final class GenerationSession {
 
     /** A sequence to drive step by step; its text streams and stops at {@code params}' stop strings; topLogprobs < 0: none. */
     public SequenceState newSequence(int[] prompt, SamplingParams params, int topLogprobs) {
-        return new SequenceState(prompt, params, eosIds, textStream(params.stopStrings()), topLogprobs);
+        return newSequence(prompt, params, topLogprobs, false);
+    }
+
+    /** As above; with {@code ignoreEos} only the budget and stop strings end it (vLLM's ignore_eos, for load tests). */
+    public SequenceState newSequence(int[] prompt, SamplingParams params, int topLogprobs, boolean ignoreEos) {
+        return new SequenceState(prompt, params, ignoreEos ? new int[0] : eosIds, textStream(params.stopStrings()), topLogprobs);
     }
 
     /** The reply text of generated ids as a stream of pieces (special tokens skipped), ended by {@code stops}. */

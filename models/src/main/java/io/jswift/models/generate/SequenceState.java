@@ -74,6 +74,9 @@ public final class SequenceState {
         return Arrays.copyOfRange(seen, promptLength, promptLength + generated);
     }
 
+    /** The last id sampled (the next forward's input), or the prompt's last id before the first step. */
+    public int lastToken() { return seen[seenLength - 1]; }
+
     /** Ids the model has seen or will see next: the prompt and every token sampled so far. */
     public int length() { return seenLength; }
 

@@ -1,0 +1,121 @@
+package io.jswift.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jswift.models.generate.GenerationSession;
+import io.jswift.models.load.LoadedModel;
+import io.jswift.models.load.ModelLoader;
+import io.jswift.serve.OpenAiServer;
+import io.jswift.serve.api.ServeConfig;
+import io.jswift.serve.engine.EngineConfig;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+/**
+ * Serving load, measured as a client sees it: an in-process `jswift deploy` server on a loopback port, and for each
+ * concurrency C, C streams of /v1/completions started together (PROMPT-token random prompts, OUTPUT tokens each with
+ * ignore_eos). Prints aggregate output tokens/s, p50/p99 time to first token and inter-token latency (time between
+ * SSE events; a token whose text is held back for UTF-8 merges into the next event).
+ * <pre>java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar \
+ *     io.jswift.bench.ServeBench MODEL_DIR [1,4,8,16] [PROMPT=128] [OUTPUT=128]</pre>
+ */
+public final class ServeBench {
+    private record Stream1(double ttft, double[] gaps, int promptTokens, int completionTokens) {}
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        int[] levels = Arrays.stream((args.length > 1 ? args[1] : "1,4,8,16").split(",")).mapToInt(Integer::parseInt).toArray();
+        int promptTokens = args.length > 2 ? Integer.parseInt(args[2]) : 128, output = args.length > 3 ? Integer.parseInt(args[3]) : 128;
+        if (!(ModelLoader.load(dir, false) instanceof LoadedModel.CausalLm lm)) throw new IllegalArgumentException(dir + " is not a causal LM");
+        lm.model().train(false);
+        GenerationSession session = GenerationSession.open(dir, lm.model());
+        int maxSeqs = Arrays.stream(levels).max().orElse(1);
+        int maxLen = Math.min(lm.model().config().rope().maxPositionEmbeddings(), promptTokens * 2 + output + 16);
+        try (OpenAiServer server = new OpenAiServer(session, new ServeConfig("127.0.0.1", 0, List.of("bench"), null, 0,
+                ServeConfig.DEFAULT_MAX_BODY_BYTES, new EngineConfig(maxSeqs, 4 * maxSeqs, maxLen, EngineConfig.DEFAULT_PREFILL_CHUNK))).start();
+             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            URI uri = URI.create("http://127.0.0.1:" + server.port() + "/v1/completions");
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(pool).build();
+            Random random = new Random(1);
+            run(http, uri, List.of(prompt(session, random, promptTokens)), 8); // warm-up: JIT, first allocations
+            System.out.printf(Locale.ROOT, "%-5s %10s %9s %10s %10s %10s %10s %8s%n", "conc", "out tok/s", "tok/s/str", "ttft p50", "ttft p99", "itl p50", "itl p99", "prompt");
+            for (int c : levels) {
+                List<String> prompts = new ArrayList<>();
+                for (int i = 0; i < c; i++) prompts.add(prompt(session, random, promptTokens));
+                long t0 = System.nanoTime();
+                List<Stream1> streams = run(http, uri, prompts, output);
+                double wall = (System.nanoTime() - t0) / 1e9;
+                int tokens = streams.stream().mapToInt(Stream1::completionTokens).sum();
+                double[] ttft = streams.stream().mapToDouble(Stream1::ttft).sorted().toArray();
+                double[] itl = streams.stream().flatMapToDouble(s -> Arrays.stream(s.gaps())).sorted().toArray();
+                System.out.printf(Locale.ROOT, "%-5d %10.1f %9.2f %8.1fms %8.1fms %8.1fms %8.1fms %8.0f%n", c, tokens / wall, tokens / wall / c,
+                        1e3 * pct(ttft, 50), 1e3 * pct(ttft, 99), 1e3 * pct(itl, 50), 1e3 * pct(itl, 99),
+                        streams.stream().mapToInt(Stream1::promptTokens).average().orElse(0));
+            }
+        }
+    }
+
+    /** About {@code n} tokens of random text (the server reports the exact count). */
+    private static String prompt(GenerationSession session, Random random, int n) {
+        int vocab = session.tokenizer().vocabSize();
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) ids[i] = random.nextInt(vocab);
+        return session.tokenizer().decode(ids, true);
+    }
+
+    private static List<Stream1> run(HttpClient http, URI uri, List<String> prompts, int output) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        List<Future<Stream1>> futures = new ArrayList<>();
+        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (String p : prompts) {
+                String body = json.writeValueAsString(Map.of("model", "bench", "prompt", p, "max_tokens", output, "temperature", 0,
+                        "ignore_eos", true, "stream", true, "stream_options", Map.of("include_usage", true)));
+                futures.add(clients.submit(() -> {
+                    long start = System.nanoTime();
+                    HttpResponse<Stream<String>> r = http.send(HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofLines());
+                    if (r.statusCode() != 200) throw new IllegalStateException("HTTP " + r.statusCode());
+                    List<Long> times = new ArrayList<>();
+                    int[] usage = new int[2];
+                    r.body().filter(l -> l.startsWith("data: ") && !l.equals("data: [DONE]")).forEach(l -> {
+                        try {
+                            JsonNode chunk = json.readTree(l.substring(6));
+                            if (chunk.path("choices").isEmpty() && chunk.hasNonNull("usage")) {
+                                usage[0] = chunk.at("/usage/prompt_tokens").asInt();
+                                usage[1] = chunk.at("/usage/completion_tokens").asInt();
+                            } else times.add(System.nanoTime());
+                        } catch (IOException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    });
+                    double[] gaps = new double[Math.max(0, times.size() - 1)];
+                    for (int i = 1; i < times.size(); i++) gaps[i - 1] = (times.get(i) - times.get(i - 1)) / 1e9;
+                    return new Stream1((times.get(0) - start) / 1e9, gaps, usage[0], usage[1]);
+                }));
+            }
+            List<Stream1> out = new ArrayList<>();
+            for (Future<Stream1> f : futures) out.add(f.get());
+            return out;
+        }
+    }
+
+    private static double pct(double[] sorted, double p) {
+        if (sorted.length == 0) return Double.NaN;
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100 * sorted.length) - 1)];
+    }
+}

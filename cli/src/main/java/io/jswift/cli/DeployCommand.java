@@ -1,0 +1,98 @@
+package io.jswift.cli;
+
+import io.jswift.models.adapter.PeftAdapter;
+import io.jswift.models.generate.GenerationSession;
+import io.jswift.models.load.LoadedModel;
+import io.jswift.models.load.ModelLoader;
+import io.jswift.serve.OpenAiServer;
+import io.jswift.serve.api.ServeConfig;
+import io.jswift.serve.engine.EngineConfig;
+import io.jswift.tensor.Device;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code jswift deploy}: serves a causal LM behind an OpenAI-compatible HTTP API (see {@link OpenAiServer}) until
+ * the process is stopped. Flag names follow ms-swift / vLLM.
+ */
+@Command(name = "deploy", description = "Serve a model behind an OpenAI-compatible API (/v1/chat/completions, /v1/completions, /v1/models, /health, /metrics).")
+final class DeployCommand implements Callable<Integer> {
+    @Option(names = "--model", description = "Hugging Face model directory (default with --adapters: the adapter's base model).") Path model;
+    @Option(names = "--adapters", arity = "1..*", description = "LoRA adapter as NAME=DIR or DIR (served under its folder name). One adapter for now: it is applied to the model and served instead of the base.") List<String> adapters;
+    @Option(names = "--host", defaultValue = "127.0.0.1") String host;
+    @Option(names = "--port", defaultValue = "8000") int port;
+    @Option(names = "--served_model_name", description = "Model id clients ask for (default: the model folder's name).") String servedModelName;
+    @Option(names = "--api_key", description = "Require Authorization: Bearer KEY on /v1/* routes.") String apiKey;
+    @Option(names = "--max_num_seqs", defaultValue = "8", description = "Sequences decoded together in one batch.") int maxNumSeqs;
+    @Option(names = "--max_waiting_seqs", defaultValue = "64", description = "Sequences queued beyond the batch; more get HTTP 429.") int maxWaiting;
+    @Option(names = "--max_model_len", description = "Prompt + reply tokens of one sequence (default: the model's max_position_embeddings).") Integer maxModelLen;
+    @Option(names = "--max_num_batched_tokens", defaultValue = "" + EngineConfig.DEFAULT_PREFILL_CHUNK,
+            description = "Prompt tokens prefilled between two decode steps (chunked prefill; 0: whole prompts).") int maxNumBatchedTokens;
+    @Option(names = "--max_new_tokens", description = "Reply length when a request gives no max_tokens (default: what max_model_len leaves).") Integer maxNewTokens;
+    @Option(names = "--device", defaultValue = "cpu", description = DeviceOption.DESCRIPTION) String device;
+    @Mixin QuantOptions quant;
+    @Option(names = "--verbose", description = "Print stack traces on errors.") boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        Device dev = DeviceOption.open(device);
+        Adapter adapter = adapter();
+        model = AdapterBase.modelOrBase(model, adapter == null ? null : adapter.dir());
+        if (!(ModelLoader.load(model, false, quant.resolve(model, null)) instanceof LoadedModel.CausalLm lm)) {
+            throw new IllegalArgumentException(model + " is not a causal language model: jswift deploy serves LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
+        }
+        if (adapter != null) PeftAdapter.load(adapter.dir(), lm.model());
+        lm.model().to(dev);
+        int positions = lm.model().config().rope().maxPositionEmbeddings();
+        int maxLen = maxModelLen == null ? positions : maxModelLen;
+        if (maxLen > positions) {
+            throw new IllegalArgumentException("--max_model_len " + maxLen + " exceeds the model's max_position_embeddings (" + positions + ")");
+        }
+        String id = adapter != null ? adapter.name() : servedModelName != null ? servedModelName : model.toAbsolutePath().normalize().getFileName().toString();
+        ServeConfig config = new ServeConfig(host, port, List.of(id), apiKey, maxNewTokens == null ? 0 : maxNewTokens,
+                ServeConfig.DEFAULT_MAX_BODY_BYTES, new EngineConfig(maxNumSeqs, maxWaiting, maxLen, maxNumBatchedTokens));
+        OpenAiServer server = new OpenAiServer(GenerationSession.open(model, lm.model()), config).start();
+        // SIGTERM / Ctrl-C: stop taking requests, let running and queued ones finish, then exit
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                boolean drained = server.shutdown(DRAIN);
+                System.err.println("jswift deploy: stopped" + (drained ? " after the last request finished" : " (requests still running after " + DRAIN.toSeconds() + " s were cut)"));
+            } catch (Exception e) {
+                System.err.println("jswift deploy: error while stopping: " + e);
+            }
+        }, "jswift-drain"));
+        System.out.println("jswift deploy: serving '" + id + "' on http://" + host + ":" + server.port() + "/v1 (max_num_seqs "
+                + maxNumSeqs + ", max_model_len " + maxLen + (apiKey != null ? ", API key required" : "") + ")");
+        server.join();
+        return 0;
+    }
+
+    /** How long SIGTERM waits for running and queued requests. */
+    private static final Duration DRAIN = Duration.ofSeconds(60);
+
+    private record Adapter(String name, Path dir) {}
+
+    /** --adapters NAME=DIR or DIR; several adapters in one batch (multi-LoRA) are not served yet. */
+    private Adapter adapter() {
+        if (adapters == null || adapters.isEmpty()) return null;
+        List<Adapter> parsed = new ArrayList<>();
+        for (String a : adapters) {
+            int eq = a.indexOf('=');
+            Path dir = Path.of(eq >= 0 ? a.substring(eq + 1) : a);
+            String name = eq >= 0 ? a.substring(0, eq) : dir.toAbsolutePath().normalize().getFileName().toString();
+            if (name.isEmpty()) throw new IllegalArgumentException("--adapters " + a + ": the name before '=' is empty");
+            parsed.add(new Adapter(name, dir));
+        }
+        if (parsed.size() > 1) {
+            throw new IllegalArgumentException("--adapters: serving " + parsed.size() + " adapters at once (multi-LoRA batches) is not supported yet; give one");
+        }
+        return parsed.get(0);
+    }
+}

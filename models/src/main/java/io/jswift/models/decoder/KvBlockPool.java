@@ -1,0 +1,143 @@
+package io.jswift.models.decoder;
+
+import io.jswift.models.CausalLm;
+import io.jswift.tensor.Backends;
+import io.jswift.tensor.DType;
+import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.Backend;
+
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The memory of a paged KV cache (vLLM's PagedAttention, Kwon et al. 2023): per layer one [blocks, Hkv, blockSize, D]
+ * buffer, handed out a block at a time to {@link PagedKvCache}s, so that KV memory is bounded by the pool and not by
+ * max_model_len per sequence. Full blocks of prompts are registered under the hash of all tokens up to their end
+ * (a chain, as vLLM's automatic prefix caching): a later prompt with the same prefix shares them (reference counts);
+ * a block nobody holds stays cached until its memory is needed (least recently released first). Not thread-safe:
+ * the engine's scheduler thread owns it.
+ */
+public final class KvBlockPool {
+    private final Tensor[] keys, values; // per layer [blocks, Hkv, blockSize, D]
+    private final int blockSize, blocks, kvHeads, headDim, maxSequence;
+    private final Backend backend;
+    private final int[] refs;
+    private final long[] hashOf;                                          // the prefix hash a block is registered under
+    private final int[][] tokensOf;                                       // its tokens: a lookup compares them, so a hash collision cannot share wrong keys
+    private final boolean[] registered;
+    private final Tensor gatherKeys, gatherValues;                        // [1, Hkv, maxSequence, D]: one sequence's keys in order
+    private final ArrayDeque<Integer> free = new ArrayDeque<>();            // never registered, or evicted
+    private final LinkedHashMap<Integer, Boolean> cachedIdle = new LinkedHashMap<>(); // registered, refs 0, oldest first
+    private final Map<Long, Integer> byHash = new HashMap<>();
+
+    /** maxSequence: the longest sequence (prompt + reply) a cache from this pool may hold. */
+    public KvBlockPool(Backend backend, int layers, int kvHeads, int headDim, int blocks, int blockSize, int maxSequence) {
+        if (blocks < 1 || blockSize < 1) throw new IllegalArgumentException("a KV pool needs >= 1 block of >= 1 token, got " + blocks + " x " + blockSize);
+        this.backend = backend;
+        this.blockSize = blockSize;
+        this.blocks = blocks;
+        this.kvHeads = kvHeads;
+        this.headDim = headDim;
+        this.keys = new Tensor[layers];
+        this.values = new Tensor[layers];
+        for (int l = 0; l < layers; l++) {
+            keys[l] = backend.allocate(DType.F32, blocks, kvHeads, blockSize, headDim);
+            values[l] = backend.allocate(DType.F32, blocks, kvHeads, blockSize, headDim);
+        }
+        this.gatherKeys = backend.allocate(DType.F32, 1, kvHeads, maxSequence, headDim);
+        this.gatherValues = backend.allocate(DType.F32, 1, kvHeads, maxSequence, headDim);
+        this.maxSequence = maxSequence;
+        this.refs = new int[blocks];
+        this.tokensOf = new int[blocks][];
+        this.hashOf = new long[blocks];
+        this.registered = new boolean[blocks];
+        for (int b = 0; b < blocks; b++) free.add(b);
+    }
+
+    /** A pool for {@code model}'s layers and heads, on its device. */
+    public static KvBlockPool forModel(CausalLm model, int blocks, int blockSize, int maxSequence) {
+        var a = model.config().attention();
+        return new KvBlockPool(Backends.forDevice(model.device()), model.config().numLayers(), a.numKvHeads(), a.headDim(), blocks,
+                blockSize, maxSequence);
+    }
+
+    public int maxSequence() { return maxSequence; }
+
+    public int blockSize() { return blockSize; }
+
+    public int blocks() { return blocks; }
+
+    /** Blocks that a new allocation can take (free ones and cached ones nobody holds). */
+    public int available() { return free.size() + cachedIdle.size(); }
+
+    /** Blocks held by at least one sequence. */
+    public int used() { return blocks - available(); }
+
+    /** Blocks needed to hold {@code tokens} positions. */
+    public int blocksFor(int tokens) { return (tokens + blockSize - 1) / blockSize; }
+
+    /** A block for new positions (reference count 1); evicts the least recently released cached block when none is free. */
+    int allocate() {
+        int b;
+        if (!free.isEmpty()) b = free.poll();
+        else if (!cachedIdle.isEmpty()) {
+            b = cachedIdle.keySet().iterator().next();
+            cachedIdle.remove(b);
+            byHash.remove(hashOf[b]);
+            registered[b] = false;
+            tokensOf[b] = null;
+        } else throw new IllegalStateException("the KV cache pool is exhausted (" + blocks + " blocks of " + blockSize
+                + " tokens): the scheduler admits only sequences whose blocks fit");
+        refs[b] = 1;
+        return b;
+    }
+
+    /** The cached block holding tokens[from, from + blockSize) after the prefix whose chain hash leads to {@code prefixHash} (its reference taken), or -1. */
+    int lookup(long prefixHash, int[] tokens, int from) {
+        Integer b = byHash.get(prefixHash);
+        if (b == null || !Arrays.equals(tokensOf[b], 0, blockSize, tokens, from, from + blockSize)) return -1;
+        if (refs[b]++ == 0) cachedIdle.remove(b);
+        return b;
+    }
+
+    /** Registers a full block holding tokens[from, from + blockSize) under its chain hash (first registration wins). */
+    void register(int block, long prefixHash, int[] tokens, int from) {
+        if (registered[block] || byHash.containsKey(prefixHash)) return;
+        registered[block] = true;
+        hashOf[block] = prefixHash;
+        tokensOf[block] = Arrays.copyOfRange(tokens, from, from + blockSize);
+        byHash.put(prefixHash, block);
+    }
+
+    void release(int block) {
+        if (refs[block] <= 0) throw new IllegalStateException("KV block " + block + " released more often than taken");
+        if (--refs[block] > 0) return;
+        if (registered[block]) cachedIdle.put(block, Boolean.TRUE);
+        else free.add(block);
+    }
+
+    /** The chain hash of a block of tokens after a prefix hash (FNV-1a style, 64-bit: equal chains mean equal prefixes). */
+    static long chain(long prefixHash, int[] tokens, int from, int to) {
+        long h = prefixHash ^ 0xcbf29ce484222325L;
+        for (int i = from; i < to; i++) {
+            h ^= tokens[i];
+            h *= 0x100000001b3L;
+            h = Long.rotateLeft(h, 29) * 0x9E3779B97F4A7C15L;
+        }
+        return h;
+    }
+
+    Tensor keys(int layer) { return keys[layer]; }
+
+    Tensor values(int layer) { return values[layer]; }
+
+    Backend backend() { return backend; }
+
+    /** Scratch for one sequence's keys / values in position order (attention runs one row at a time). */
+    Tensor gatherKeys() { return gatherKeys; }
+
+    Tensor gatherValues() { return gatherValues; }
+}

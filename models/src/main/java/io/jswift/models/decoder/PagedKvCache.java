@@ -1,0 +1,121 @@
+package io.jswift.models.decoder;
+
+import io.jswift.autograd.Variable;
+import io.jswift.autograd.ops.Fused;
+import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.AttentionSpec;
+import io.jswift.tensor.spi.Backend;
+
+import java.util.Arrays;
+
+/**
+ * One sequence's keys and values in blocks of a {@link KvBlockPool}: a block table maps position p to block
+ * table[p / blockSize], slot p % blockSize. Opening a cache for a prompt first takes the pool's cached blocks that
+ * hold the same prefix (those positions need no prefill). Attention gathers the sequence's blocks in position order
+ * into the pool's scratch and attends over them (a paged attention kernel would read the blocks in place: a later
+ * step). Batch 1; several join a decode step through {@link BatchKvCache}. {@link #release()} gives the blocks back.
+ */
+public final class PagedKvCache extends KvCache {
+    private final KvBlockPool pool;
+    private final int capacity;
+    private int[] table = new int[4];
+    private int blocks, length;
+    private long chainHash;          // chain hash of the registered prompt blocks so far
+    private int registeredBlocks;
+    private boolean released;
+
+    private PagedKvCache(KvBlockPool pool, int capacity) {
+        if (capacity > pool.maxSequence()) {
+            throw new IllegalArgumentException("a sequence of " + capacity + " positions exceeds the pool's longest sequence (" + pool.maxSequence() + ")");
+        }
+        this.pool = pool;
+        this.capacity = capacity;
+    }
+
+    /**
+     * A cache with room for {@code capacity} positions, starting with the pool's cached blocks of {@code prompt}'s
+     * longest shared prefix of full blocks; at least the prompt's last token is left to prefill (its logits are needed).
+     */
+    public static PagedKvCache open(KvBlockPool pool, int[] prompt, int capacity) {
+        PagedKvCache c = new PagedKvCache(pool, capacity);
+        int bs = pool.blockSize();
+        for (int b = 0; (b + 1) * bs < prompt.length; b++) {
+            long h = KvBlockPool.chain(c.chainHash, prompt, b * bs, (b + 1) * bs);
+            int block = pool.lookup(h, prompt, b * bs);
+            if (block < 0) break;
+            c.push(block);
+            c.chainHash = h;
+            c.registeredBlocks++;
+            c.length += bs;
+        }
+        return c;
+    }
+
+    /** Registers the full blocks of prompt[0, upTo) (once written) so that later prompts with that prefix share them. */
+    public void registerPrompt(int[] prompt, int upTo) {
+        int bs = pool.blockSize();
+        int full = Math.min(upTo, length) / bs;
+        for (int b = registeredBlocks; b < full; b++) {
+            chainHash = KvBlockPool.chain(chainHash, prompt, b * bs, (b + 1) * bs);
+            pool.register(table[b], chainHash, prompt, b * bs);
+            registeredBlocks++;
+        }
+    }
+
+    /** Blocks this cache holds. */
+    public int blockCount() { return blocks; }
+
+    /** Gives every block back to the pool (idempotent). */
+    public void release() {
+        if (released) return;
+        released = true;
+        for (int b = 0; b < blocks; b++) pool.release(table[b]);
+        blocks = 0;
+    }
+
+    @Override
+    public int length() { return length; }
+
+    @Override
+    public int capacity() { return capacity; }
+
+    @Override
+    Tensor segmentsFor(Tensor querySegments, int t) {
+        if (querySegments != null) throw new IllegalArgumentException("a paged cache holds one unpadded sequence: no segment ids");
+        if (released) throw new IllegalStateException("the cache was released");
+        if (length + t > capacity) {
+            throw new IllegalStateException("KV cache is full: " + length + " + " + t + " positions exceed its capacity of " + capacity);
+        }
+        while (blocks * pool.blockSize() < length + t) push(pool.allocate()); // blocks for this forward's positions, once
+        return null;
+    }
+
+    @Override
+    Variable attend(int layer, Variable q, Variable k, Variable v, AttentionSpec spec) {
+        int t = k.size(2), bs = pool.blockSize();
+        Backend be = pool.backend();
+        Tensor keys = pool.keys(layer), values = pool.values(layer);
+        for (int p = length; p < length + t; ) { // write the new positions into their blocks
+            int block = table[p / bs], slot = p % bs, n = Math.min(bs - slot, length + t - p);
+            be.copy(k.value().narrow(2, p - length, n), keys.narrow(0, block, 1).narrow(2, slot, n));
+            be.copy(v.value().narrow(2, p - length, n), values.narrow(0, block, 1).narrow(2, slot, n));
+            p += n;
+        }
+        int total = length + t;
+        Tensor gk = pool.gatherKeys(), gv = pool.gatherValues();
+        for (int b = 0; b * bs < total; b++) {
+            int n = Math.min(bs, total - b * bs);
+            be.copy(keys.narrow(0, table[b], 1).narrow(2, 0, n), gk.narrow(2, b * bs, n));
+            be.copy(values.narrow(0, table[b], 1).narrow(2, 0, n), gv.narrow(2, b * bs, n));
+        }
+        return Fused.attention(q, Variable.constant(gk.narrow(2, 0, total)), Variable.constant(gv.narrow(2, 0, total)), spec);
+    }
+
+    @Override
+    void advance(int t) { length += t; }
+
+    private void push(int block) {
+        if (blocks == table.length) table = Arrays.copyOf(table, blocks * 2);
+        table[blocks++] = block;
+    }
+}

@@ -1,0 +1,24 @@
+package io.jswift.serve.api;
+
+import io.jswift.serve.engine.EngineConfig;
+
+import java.util.List;
+
+/**
+ * How the server is reached and limited (the `jswift deploy` flags). modelIds: the names requests may use (the
+ * first is reported first by /v1/models); apiKey null: no key needed; maxNewTokens 0: unset (a reply may use what
+ * max_model_len leaves); maxBodyBytes: larger request bodies get 413; engine: batch, queue and length limits.
+ */
+public record ServeConfig(String host, int port, List<String> modelIds, String apiKey, int maxNewTokens, int maxBodyBytes,
+                          EngineConfig engine) {
+    public static final int DEFAULT_MAX_BODY_BYTES = 4 << 20;
+
+    public ServeConfig {
+        modelIds = List.copyOf(modelIds);
+        if (modelIds.isEmpty()) throw new IllegalArgumentException("the server needs at least one model name");
+        if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be in [0, 65535], got " + port);
+        if (maxNewTokens < 0) throw new IllegalArgumentException("--max_new_tokens must be >= 1, got " + maxNewTokens);
+        if (maxBodyBytes < 1024) throw new IllegalArgumentException("the body limit must be at least 1 KiB, got " + maxBodyBytes);
+        if (apiKey != null && apiKey.isEmpty()) throw new IllegalArgumentException("--api_key must not be empty");
+    }
+}

@@ -1,0 +1,315 @@
+package io.jswift.serve.engine;
+
+import io.jswift.autograd.GradMode;
+import io.jswift.models.generate.GenerationSession;
+import io.jswift.models.generate.SequenceState;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Continuous batching (Orca, Yu et al. 2022; vLLM's scheduler): one scheduler thread owns the model. Requests wait
+ * in a bounded queue; between two decode steps, finished and cancelled sequences leave the running batch and
+ * waiting ones join it (each prefilled on its own), then one batched decode step advances every running sequence
+ * by one token. A sequence's results do not depend on who else is in the batch: its sampler and cache are its own.
+ *
+ * <p>Long prompts are prefilled in chunks between decode steps (Sarathi-Serve, Agrawal et al. 2024; vLLM's chunked
+ * prefill), so that running streams keep receiving tokens. Where later work plugs in: {@link ModelRunner} is where a
+ * paged KV cache replaces per-sequence buffers and where per-row adapters join the batch.
+ */
+public final class Engine implements AutoCloseable {
+    private final GenerationSession session;
+    private final EngineConfig config;
+    private final EngineObserver observer;
+    private final ModelRunner runner;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition work = lock.newCondition();
+    private final ArrayDeque<RunningSequence> waiting = new ArrayDeque<>(); // guarded by lock
+    private final List<RunningSequence> running = new ArrayList<>();        // scheduler thread only: decoding
+    private final ArrayList<RunningSequence> prefilling = new ArrayList<>(); // scheduler thread only: admitted, prompt partly in
+    private volatile int runningCount;
+    private boolean paused, draining, closed;                               // guarded by lock
+    private final Condition idle = lock.newCondition();                     // signalled when nothing is left to run
+    private final Thread thread;
+
+    public Engine(GenerationSession session, EngineConfig config, EngineObserver observer) {
+        this.session = session;
+        this.config = config;
+        this.observer = observer;
+        this.runner = new ModelRunner(session.model());
+        this.thread = Thread.ofPlatform().name("jswift-scheduler").daemon(true).unstarted(this::loop);
+    }
+
+    public void start() { thread.start(); }
+
+    public EngineConfig config() { return config; }
+
+    public GenerationSession session() { return session; }
+
+    /**
+     * Queues all {@code requests} (the n choices of one API request) or none of them: their sequences start once
+     * batch slots free up. Throws when the waiting queue has no room for all of them.
+     */
+    public List<SequenceHandle> submit(List<SequenceRequest> requests) throws QueueFullException, ShuttingDownException {
+        long now = System.nanoTime();
+        List<RunningSequence> seqs = new ArrayList<>();
+        int vocab = session.model().vocabSize();
+        for (SequenceRequest r : requests) {
+            for (int id : r.prompt()) {
+                if (id < 0 || id >= vocab) throw new IllegalArgumentException("prompt token id " + id + " is outside the model's vocabulary [0, " + vocab + ")");
+            }
+            if (r.prompt().length + r.params().maxNewTokens() > config.maxModelLen()) {
+                throw new IllegalArgumentException("prompt (" + r.prompt().length + " tokens) + max new tokens (" + r.params().maxNewTokens()
+                        + ") exceed max_model_len " + config.maxModelLen());
+            }
+            seqs.add(new RunningSequence(r, session.newSequence(r.prompt(), r.params(), r.topLogprobs(), r.ignoreEos()), now));
+        }
+        lock.lock();
+        try {
+            if (closed || draining) throw new ShuttingDownException();
+            // a request may wait only if all its sequences fit behind what waits and what runs
+            int free = config.maxWaiting() + Math.max(0, config.maxNumSeqs() - runningCount) - waiting.size();
+            if (seqs.size() > free) {
+                throw new QueueFullException("the server is busy: " + runningCount + " sequences running and " + waiting.size()
+                        + " waiting (max_num_seqs " + config.maxNumSeqs() + ", max_waiting_seqs " + config.maxWaiting() + ")");
+            }
+            waiting.addAll(seqs);
+            work.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        return List.copyOf(seqs);
+    }
+
+    /** Sequences in the running batch. */
+    public int running() { return runningCount; }
+
+    /** Sequences queued for a batch slot. */
+    public int waiting() {
+        lock.lock();
+        try {
+            return waiting.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Positions held in KV caches by running sequences. */
+    public long cachedTokens() { return cachedTokens; }
+    private volatile long cachedTokens;
+
+    /** Stops taking steps after the current one (requests still queue); {@link #resume()} continues. */
+    public void pause() {
+        lock.lock();
+        try {
+            paused = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public void resume() {
+        lock.lock();
+        try {
+            paused = false;
+            work.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Stops admitting requests (submit throws {@link ShuttingDownException}) and waits until every admitted and
+     * queued sequence has finished, or {@code timeout} passed; returns whether all finished.
+     */
+    public boolean drain(Duration timeout) throws InterruptedException {
+        long left = timeout.toNanos();
+        lock.lock();
+        try {
+            draining = true;
+            paused = false;
+            work.signalAll();
+            while (busy() && left > 0) left = idle.awaitNanos(left);
+            return !busy();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** True once {@link #drain} began. */
+    public boolean draining() {
+        lock.lock();
+        try {
+            return draining;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean busy() { return runningCount > 0 || !waiting.isEmpty(); }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closed = true;
+            work.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * One iteration per decode step: cancelled sequences leave, waiting ones are admitted while the batch has room,
+     * at most {@code prefillChunk} prompt tokens are prefilled (oldest admitted first), then every sequence whose
+     * prompt is in advances by one token in one batched forward.
+     */
+    private void loop() {
+        try (var g = GradMode.noGrad()) {
+            while (true) {
+                lock.lock();
+                try {
+                    while (!closed && (paused || (running.isEmpty() && prefilling.isEmpty() && waiting.isEmpty()))) work.awaitUninterruptibly();
+                    if (closed) break;
+                    dropCancelled();
+                    while (running.size() + prefilling.size() < config.maxNumSeqs() && !waiting.isEmpty()) {
+                        RunningSequence s = waiting.poll();
+                        if (s.cancelled()) cancelled(s);
+                        else prefilling.add(s);
+                    }
+                    runningCount = running.size() + prefilling.size(); // admitted ones count as running from here on
+                } finally {
+                    lock.unlock();
+                }
+                prefillChunk();
+                if (!running.isEmpty()) decodeStep();
+                runningCount = running.size() + prefilling.size();
+                if (runningCount == 0) signalIdle();
+                long cached = 0;
+                for (RunningSequence s : running) cached += s.cache.length();
+                for (RunningSequence s : prefilling) cached += s.cache == null ? 0 : s.cache.length();
+                cachedTokens = cached;
+            }
+            failAll(new IllegalStateException("the server is shutting down"));
+        }
+    }
+
+    private void signalIdle() {
+        lock.lock();
+        try {
+            if (waiting.isEmpty()) idle.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void dropCancelled() {
+        for (List<RunningSequence> list : List.of(running, prefilling)) {
+            for (Iterator<RunningSequence> it = list.iterator(); it.hasNext(); ) {
+                RunningSequence s = it.next();
+                if (s.cancelled()) {
+                    it.remove();
+                    cancelled(s);
+                }
+            }
+        }
+    }
+
+    /** Prefills up to the chunk budget; a sequence whose prompt is complete samples its first token and joins the batch. */
+    private void prefillChunk() {
+        int budget = config.prefillChunk() == 0 ? Integer.MAX_VALUE : config.prefillChunk();
+        while (budget > 0 && !prefilling.isEmpty()) {
+            RunningSequence s = prefilling.getFirst();
+            int n = Math.min(budget, s.request.prompt().length - s.prefilled);
+            float[] logits;
+            try {
+                logits = runner.prefill(s, n);
+            } catch (RuntimeException e) {
+                prefilling.removeFirst();
+                fail(s, e);
+                continue;
+            }
+            budget -= n;
+            observer.prefilled(n);
+            if (s.prefilled == s.request.prompt().length) {
+                prefilling.removeFirst();
+                running.add(s);
+                emit(s, logits);
+            }
+        }
+    }
+
+    private void decodeStep() {
+        List<RunningSequence> batch = List.copyOf(running);
+        float[][] logits;
+        try {
+            logits = runner.decode(batch);
+        } catch (RuntimeException e) {
+            for (RunningSequence s : batch) fail(s, e);
+            return;
+        }
+        for (int r = 0; r < batch.size(); r++) {
+            if (!batch.get(r).state.finished()) emit(batch.get(r), logits[r]);
+        }
+    }
+
+    /** Samples the sequence's next token, tells its listener, and takes it out of the batch once it ended. */
+    private void emit(RunningSequence s, float[] logits) {
+        if (s.cancelled()) {
+            running.remove(s);
+            cancelled(s);
+            return;
+        }
+        SequenceState.Step step;
+        try {
+            step = s.state.advance(logits);
+        } catch (RuntimeException e) {
+            fail(s, e);
+            return;
+        }
+        long now = System.nanoTime();
+        boolean first = s.lastTokenNanos == 0;
+        observer.tokenGenerated(now - s.submittedNanos, first ? 0 : now - s.lastTokenNanos, first);
+        s.lastTokenNanos = now;
+        s.request.listener().onStep(step);
+        if (step.finish() != null) {
+            running.remove(s);
+            observer.sequenceEnded(false);
+        }
+    }
+
+    private void cancelled(RunningSequence s) {
+        observer.sequenceEnded(true);
+        s.request.listener().onCancelled();
+    }
+
+    private void fail(RunningSequence s, RuntimeException e) {
+        running.remove(s);
+        observer.sequenceEnded(false);
+        s.request.listener().onFailure(e);
+    }
+
+    private void failAll(RuntimeException e) {
+        for (RunningSequence s : List.copyOf(running)) fail(s, e);
+        for (RunningSequence s : List.copyOf(prefilling)) fail(s, e);
+        prefilling.clear();
+        lock.lock();
+        try {
+            for (RunningSequence s : waiting) s.request.listener().onFailure(e);
+            waiting.clear();
+        } finally {
+            lock.unlock();
+        }
+        runningCount = 0;
+    }
+}

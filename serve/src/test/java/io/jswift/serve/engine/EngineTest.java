@@ -1,0 +1,127 @@
+package io.jswift.serve.engine;
+
+import io.jswift.models.generate.GenerationSession;
+import io.jswift.models.generate.SamplingParams;
+import io.jswift.models.generate.SequenceState;
+import io.jswift.models.generate.TextGenerator.FinishReason;
+import io.jswift.models.load.LoadedModel;
+import io.jswift.models.load.ModelLoader;
+import io.jswift.models.testing.TinyChatModels;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The scheduler without HTTP: chunked prefill changes no result and keeps running streams going. */
+class EngineTest {
+    @TempDir
+    Path dir;
+
+    private GenerationSession session() throws Exception {
+        Path model = TinyChatModels.llamaWithTinyTokenizer(dir);
+        return GenerationSession.open(model, ((LoadedModel.CausalLm) ModelLoader.load(model, false)).model());
+    }
+
+    /** Collects one sequence's tokens; completes when it ends. */
+    private static final class Collector implements SequenceListener {
+        final List<Integer> tokens = new ArrayList<>();
+        final CompletableFuture<int[]> done = new CompletableFuture<>();
+        final AtomicInteger count = new AtomicInteger();
+        final Runnable onFirst;
+
+        Collector(Runnable onFirst) { this.onFirst = onFirst; }
+
+        @Override public void onStep(SequenceState.Step step) {
+            if (count.getAndIncrement() == 0 && onFirst != null) onFirst.run();
+            if (step.finish() != FinishReason.EOS) tokens.add(step.token());
+            if (step.finish() != null) done.complete(tokens.stream().mapToInt(Integer::intValue).toArray());
+        }
+        @Override public void onFailure(RuntimeException error) { done.completeExceptionally(error); }
+        @Override public void onCancelled() { done.completeExceptionally(new IllegalStateException("cancelled")); }
+    }
+
+    private static int[] randomPrompt(Random r, int n) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) p[i] = r.nextInt(96);
+        return p;
+    }
+
+    @Test
+    void chunkedPrefillGivesTheStaticGeneratorsGreedyTokens() throws Exception {
+        GenerationSession session = session();
+        Random r = new Random(3);
+        List<int[]> prompts = List.of(randomPrompt(r, 7), randomPrompt(r, 23), randomPrompt(r, 3), randomPrompt(r, 40));
+        try (Engine engine = new Engine(session, new EngineConfig(3, 8, 256, 5), EngineObserver.NONE)) {
+            engine.start();
+            List<Collector> collectors = new ArrayList<>();
+            for (int[] p : prompts) {
+                Collector c = new Collector(null);
+                collectors.add(c);
+                engine.submit(List.of(new SequenceRequest(p, SamplingParams.greedy(15), -1, false, c)));
+            }
+            for (int i = 0; i < prompts.size(); i++) {
+                int[] solo = session.generate(List.of(prompts.get(i)), SamplingParams.greedy(15), null).get(0).tokens();
+                assertArrayEquals(solo, collectors.get(i).done.get(60, TimeUnit.SECONDS), "prompt " + i);
+            }
+        }
+    }
+
+    /** Tokens the running stream A receives while B's 200-token prompt is prefilled. */
+    private int tokensDuringLongPrefill(GenerationSession session, int chunk) throws Exception {
+        try (Engine engine = new Engine(session, new EngineConfig(2, 4, 256, chunk), EngineObserver.NONE)) {
+            engine.start();
+            CompletableFuture<Void> aStarted = new CompletableFuture<>();
+            Collector a = new Collector(() -> aStarted.complete(null));
+            engine.submit(List.of(new SequenceRequest(randomPrompt(new Random(1), 4), SamplingParams.greedy(120), -1, true, a)));
+            aStarted.get(60, TimeUnit.SECONDS);
+            engine.pause(); // B is queued between two steps: A's count is exact at both ends
+            int before = a.count.get();
+            AtomicInteger atFirstOfB = new AtomicInteger();
+            Collector b = new Collector(() -> atFirstOfB.set(a.count.get()));
+            engine.submit(List.of(new SequenceRequest(randomPrompt(new Random(2), 200), SamplingParams.greedy(2), -1, true, b)));
+            engine.resume();
+            b.done.get(60, TimeUnit.SECONDS);
+            a.done.get(60, TimeUnit.SECONDS);
+            return atFirstOfB.get() - before;
+        }
+    }
+
+    @Test
+    void aLongPromptIsPrefilledInChunksWhileRunningStreamsKeepDecoding() throws Exception {
+        GenerationSession session = session();
+        // 200 tokens in chunks of 8: 25 steps, each also decoding A
+        int chunked = tokensDuringLongPrefill(session, 8);
+        assertTrue(chunked >= 24, "A got " + chunked + " tokens while B prefilled in chunks");
+        // whole-prompt prefill: B's prompt goes in one forward, A waits for it
+        int whole = tokensDuringLongPrefill(session, 0);
+        assertTrue(whole <= 1, "A got " + whole + " tokens while B prefilled at once");
+    }
+
+    @Test
+    void submitChecksTheVocabularyTheLengthAndTheQueue() throws Exception {
+        GenerationSession session = session();
+        try (Engine engine = new Engine(session, new EngineConfig(1, 1, 32, 0), EngineObserver.NONE)) {
+            engine.start();
+            assertThrows(IllegalArgumentException.class, () -> engine.submit(List.of(new SequenceRequest(new int[]{500}, SamplingParams.greedy(2), -1, false, new Collector(null)))));
+            assertThrows(IllegalArgumentException.class, () -> engine.submit(List.of(new SequenceRequest(new int[30], SamplingParams.greedy(3), -1, false, new Collector(null)))));
+            engine.pause();
+            engine.submit(List.of(new SequenceRequest(new int[]{1}, SamplingParams.greedy(2), -1, false, new Collector(null)),
+                    new SequenceRequest(new int[]{1}, SamplingParams.greedy(2), -1, false, new Collector(null))));
+            assertEquals(2, engine.waiting());
+            // all of a request's sequences or none: one more does not fit
+            assertThrows(QueueFullException.class, () -> engine.submit(List.of(new SequenceRequest(new int[]{1}, SamplingParams.greedy(2), -1, false, new Collector(null)))));
+            assertEquals(2, engine.waiting());
+        }
+    }
+}

@@ -31,6 +31,18 @@ public abstract class CausalLm extends Module {
     /** The final-norm hidden states [B, T, C] (what the LM head reads). */
     public abstract Variable hiddenStates(DecoderInput in);
 
+    /**
+     * The logits [..., V] of final hidden states [..., C]: the LM head and whatever the model applies after it
+     * (Gemma 2's final soft-cap), exactly as {@link #forward} computes them.
+     */
+    public abstract Variable logitsFromHidden(Variable hidden);
+
+    /**
+     * The head's weight [V, C] when the logits are exactly hidden·Wᵀ — tied embeddings, or an lm_head with neither bias
+     * nor adapter, and no soft-cap — so that a loss may run the head in chunks without the [tokens, V] logits; else null.
+     */
+    public abstract Variable plainHeadWeight();
+
     /** A KV cache sized for {@code capacity} positions of {@code batch} sequences, on the weights' device. */
     public abstract KvCache newCache(int batch, int capacity);
 

@@ -62,7 +62,7 @@ public final class DecoderLm extends CausalLm {
         Variable h = hiddenStates(in);
         int t = h.size(1);
         if (logitsToKeep > 0 && logitsToKeep < t) h = Views.narrow(h, 1, t - logitsToKeep, logitsToKeep);
-        return softcapped(head(h));
+        return logitsFromHidden(h);
     }
 
     private Variable head(Variable h) {
@@ -77,22 +77,28 @@ public final class DecoderLm extends CausalLm {
         return Elementwise.scale(Elementwise.unary(UnaryOp.TANH, Elementwise.scale(logits, 1 / cap)), cap);
     }
 
+    @Override
+    public Variable logitsFromHidden(Variable hidden) {
+        return softcapped(head(hidden));
+    }
+
+    @Override
+    public Variable plainHeadWeight() {
+        if (config.scaling().finalLogitSoftcap() > 0) return null;
+        if (config.tieWordEmbeddings()) return model.embedTokens.weight().variable();
+        if (children().get("lm_head") instanceof Linear plain && plain.bias() == null) return plain.weight().variable();
+        return null;
+    }
+
     /**
-     * A frozen plain head
-     * (tied embeddings or lm_head, as under LoRA) never materializes the [B·T, V] logits; an adapted or trainable
-     * head computes them as {@link #forward} does.
+     * A plain head (tied embeddings or a frozen lm_head, as under LoRA) never materializes the [B·T, V] logits; an
+     * adapted, biased or soft-capped head computes them as {@link #forward} does.
      */
     @Override
     public Variable causalLmLoss(DecoderInput in, Tensor labels, double numItemsInBatch) {
         Variable h = hiddenStates(in);
-        Variable head = null;
-        if (config.scaling().finalLogitSoftcap() > 0) return CausalLmLoss.apply(softcapped(head(h)), labels, numItemsInBatch);
-        if (config.tieWordEmbeddings()) head = model.embedTokens.weight().variable();
-        else if (children().get("lm_head") instanceof Linear plain && plain.bias() == null) head = plain.weight().variable();
-        if (head == null) {
-            Variable logits = LinearLayer.child(this, "lm_head").forward(h);
-            return CausalLmLoss.apply(logits, labels, numItemsInBatch);
-        }
+        Variable head = plainHeadWeight();
+        if (head == null) return CausalLmLoss.apply(logitsFromHidden(h), labels, numItemsInBatch);
         return CausalLmLoss.fromHidden(h, head, labels, numItemsInBatch);
     }
 

@@ -9,8 +9,6 @@ import io.jswift.autograd.ops.TokenStats;
 import io.jswift.autograd.ops.Views;
 import io.jswift.models.CausalLm;
 import io.jswift.nn.CausalLmLoss;
-import io.jswift.nn.Linear;
-import io.jswift.nn.LinearLayer;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.Backend;
 import io.jswift.tensor.spi.ReduceOp;
@@ -108,14 +106,14 @@ public record CompletionLogProbs(Variable sums, long[] counts, int[] tokenRow, T
     private static double[] meanLogits(CausalLm model, Tensor hidden, int s, int t, int drop) {
         Tensor h = hidden.reshape(s * t, hidden.size(2));
         Backend be = h.backend();
-        Variable head = headWeight(model);
+        Variable head = model.plainHeadWeight();
         double[] perPosition;
         if (head != null) {
             Tensor mean = be.reduce(ReduceOp.MEAN, head.value(), new int[]{0}, true); // [1, C]
             perPosition = be.matmul(h, mean.dtype() == h.dtype() ? mean : mean.to(h.dtype()), false, true).toDoubleArray();
         } else {
             try (GradMode.Scope ignored = GradMode.noGrad()) {
-                Tensor logits = ((LinearLayer) model.children().get("lm_head")).forward(Variable.constant(h)).value();
+                Tensor logits = model.logitsFromHidden(Variable.constant(h)).value();
                 perPosition = be.reduce(ReduceOp.MEAN, logits, new int[]{1}, false).toDoubleArray();
             }
         }
@@ -126,19 +124,12 @@ public record CompletionLogProbs(Variable sums, long[] counts, int[] tokenRow, T
         return out;
     }
 
-    /** The weight of a plain LM head (tied embeddings, or lm_head without adapter or bias), else null. */
-    private static Variable headWeight(CausalLm model) {
-        if (model.config().tieWordEmbeddings()) return model.namedParameters().get("model.embed_tokens.weight").variable();
-        if (model.children().get("lm_head") instanceof Linear plain && plain.bias() == null) return plain.weight().variable();
-        return null;
-    }
-
     /** log p(target) per row of the final hidden states [N, C]: chunked through a plain head, else through its logits. */
     private static Variable tokenLogProbs(CausalLm model, Variable rows, Tensor targets, TokenStats stats) {
-        Variable head = headWeight(model);
+        Variable head = model.plainHeadWeight();
         if (head != null) return Losses.linearLogProbs(rows, head, targets, Losses.IGNORE_INDEX, stats);
-        // an adapted head (lm_head among the LoRA targets): its logits [N, V], as CausalLm.causalLmLoss does
-        Variable logits = ((LinearLayer) model.children().get("lm_head")).forward(rows);
+        // an adapted head (lm_head among the LoRA targets) or a soft-capped one: its logits [N, V], as CausalLm.causalLmLoss does
+        Variable logits = model.logitsFromHidden(rows);
         if (stats != null) stats.record(logits.value(), targets, Losses.IGNORE_INDEX);
         return Elementwise.scale(Losses.crossEntropyRows(logits, targets, Losses.IGNORE_INDEX), -1.0);
     }

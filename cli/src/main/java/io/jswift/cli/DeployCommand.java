@@ -9,6 +9,7 @@ import io.jswift.serve.api.ServeConfig;
 import io.jswift.serve.engine.EngineConfig;
 import io.jswift.tensor.Device;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -39,6 +40,7 @@ final class DeployCommand implements Callable<Integer> {
             description = "KV-cache blocks (the bound on KV memory; 0: room for max_num_seqs sequences of max_model_len, at most 2 GiB).") int kvBlocks;
     @Option(names = "--max_new_tokens", description = "Reply length when a request gives no max_tokens (default: what max_model_len leaves).") Integer maxNewTokens;
     @Option(names = "--device", defaultValue = "cpu", description = DeviceOption.DESCRIPTION) String device;
+    @Mixin QuantOptions quant;
     @Option(names = "--verbose", description = "Print stack traces on errors.") boolean verbose;
 
     @Override
@@ -46,7 +48,7 @@ final class DeployCommand implements Callable<Integer> {
         Device dev = DeviceOption.open(device);
         Adapter adapter = adapter();
         model = AdapterBase.modelOrBase(model, adapter == null ? null : adapter.dir());
-        if (!(ModelLoader.load(model, false) instanceof LoadedModel.CausalLm lm)) {
+        if (!(ModelLoader.load(model, false, quant.resolve(model, null)) instanceof LoadedModel.CausalLm lm)) {
             throw new IllegalArgumentException(model + " is not a causal language model: jswift deploy serves LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
         }
         if (adapter != null) PeftAdapter.load(adapter.dir(), lm.model());

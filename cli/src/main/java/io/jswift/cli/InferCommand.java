@@ -10,6 +10,7 @@ import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.tensor.Device;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.BufferedReader;
@@ -40,13 +41,14 @@ final class InferCommand implements Callable<Integer> {
     @Option(names = "--repetition_penalty") Double repetitionPenalty;
     @Option(names = "--seed", defaultValue = "42") long seed;
     @Option(names = "--device", defaultValue = "cpu", description = DeviceOption.DESCRIPTION) String device;
+    @Mixin QuantOptions quant;
     @Option(names = "--verbose", description = "Print stack traces on errors.") boolean verbose;
 
     @Override
     public Integer call() throws Exception {
         Device dev = DeviceOption.open(device);
         model = AdapterBase.modelOrBase(model, adapters);
-        if (!(ModelLoader.load(model, false) instanceof LoadedModel.CausalLm lm)) {
+        if (!(ModelLoader.load(model, false, quant.resolve(model, null)) instanceof LoadedModel.CausalLm lm)) {
             throw new IllegalArgumentException(model + " is not a causal language model: jswift infer chats with " + Architectures.supportedCausalLms());
         }
         if (adapters != null) PeftAdapter.load(adapters, lm.model());

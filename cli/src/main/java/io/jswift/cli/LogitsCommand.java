@@ -13,6 +13,7 @@ import io.jswift.tensor.io.SafetensorsFile;
 import io.jswift.tensor.io.SafetensorsWriter;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -49,6 +50,9 @@ final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", description = DeviceOption.DESCRIPTION)
     String device;
 
+    @Mixin
+    QuantOptions quant;
+
     @Option(names = "--verbose", description = "Print stack traces on errors.")
     boolean verbose;
 
@@ -56,7 +60,7 @@ final class LogitsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Device dev = DeviceOption.open(device);
         model = AdapterBase.modelOrBase(model, adapters);
-        LoadedModel loaded = ModelLoader.load(model, false);
+        LoadedModel loaded = ModelLoader.load(model, false, quant.resolve(model, null));
         if (adapters != null) PeftAdapter.load(adapters, loaded.module());
         loaded.module().to(dev); // loaded on the host (memory-mapped), then copied to the device as a whole
         Tensor logits;

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Fine-tune and serve LLMs and vision models on the JVM.",
-        subcommands = {EnvCommand.class, InferCommand.class, DeployCommand.class, LogitsCommand.class, ExportCommand.class, TokenizeCommand.class, TemplateCommand.class, PtCommand.class, SftCommand.class, NewModelCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {EnvCommand.class, InferCommand.class, DeployCommand.class, LogitsCommand.class, ExportCommand.class, TokenizeCommand.class, TemplateCommand.class, PtCommand.class, SftCommand.class, RlhfCommand.class, NewModelCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements java.util.concurrent.Callable<Integer> {
     @CommandLine.Option(names = "--list_devices", description = "List the compute backends and their devices, or why one is unavailable (as jswift env).")
     boolean listDevices;

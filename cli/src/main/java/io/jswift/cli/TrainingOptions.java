@@ -66,4 +66,13 @@ final class TrainingOptions {
                     .orElse(null);
         }
     }
+
+    /** After an adapter or full run: how to chat with its last checkpoint. */
+    static void printChatHint(Path run, io.jswift.train.run.TunerArgs tuner, Path model) throws java.io.IOException {
+        Path last = lastCheckpoint(run);
+        if (last == null) return;
+        System.out.println(tuner.isFull()
+                ? "chat with it: ./jswift infer --model " + last
+                : "chat with it: ./jswift infer --model " + model + " --adapters " + last);
+    }
 }

@@ -91,10 +91,7 @@ public final class Losses {
         boolean accumulable = hidden.dtype() == weight.dtype() && (weight.dtype() == DType.F32 || weight.dtype() == DType.F64);
         if (weight.requiresGrad() && !accumulable) {
             Variable logits = LinearAlgebra.linear(hidden, weight, null);
-            if (stats != null) {
-                Tensor z = logits.value();
-                stats.accept(z.backend(), 0, z, z.backend().crossEntropy(z, targets, ignoreIndex).logSumExp(), targets);
-            }
+            if (stats != null) stats.record(logits.value(), targets, ignoreIndex);
             return Elementwise.scale(crossEntropyRows(logits, targets, ignoreIndex), -1.0);
         }
         return Autograd.apply(new LinearLogProbs(targets, ignoreIndex, chunkRows, stats), hidden, weight);

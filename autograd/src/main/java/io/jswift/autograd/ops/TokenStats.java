@@ -30,6 +30,12 @@ public final class TokenStats {
 
     public int rows() { return entropy.length; }
 
+    /** Records every row from materialized logits [N, V] and their targets [N] (a head that is not chunked). */
+    public void record(Tensor logits, Tensor targets, long ignoreIndex) {
+        Backend be = logits.backend();
+        accept(be, 0, logits, be.crossEntropy(logits, targets, ignoreIndex).logSumExp(), targets);
+    }
+
     /** Records rows start.. of one chunk: logits [len, V], their log-sum-exp [len], targets [len]. */
     void accept(Backend be, int start, Tensor logits, Tensor logSumExp, Tensor targets) {
         int len = logits.size(0);

@@ -37,6 +37,7 @@ public final class Architectures {
             llamaFlow("Glm4ForCausalLM", LlamaFlowConfigs::glm4, null, FUSED_MLP),
             llamaFlow("Phi3ForCausalLM", LlamaFlowConfigs::phi3, null, List.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj")),
             llamaFlow("Gemma2ForCausalLM", LlamaFlowConfigs::gemma2, null),
+            llamaFlow("Gemma3ForCausalLM", LlamaFlowConfigs::gemma3, null),
             new Architecture("ViTModel", c -> new ModelConfig.Vit(VitConfig.parse(c, false)),
                     (config, names, gen) -> new LoadedModel.Vit(new VitModel(vit(config), names.contains("pooler.dense.weight"), gen)),
                     List.of("query", "key", "value", "dense"), null),

@@ -18,7 +18,8 @@ import java.util.function.IntPredicate;
  * the layers from {@code max_window_layers} on when {@code use_sliding_window}; Mistral slides on every layer when
  * {@code sliding_window} is set; OLMo 2 normalizes after attention and MLP and the whole q/k projections; GLM-4 has
  * sandwich norms, a fused gate_up_proj and partial interleaved rotary; Phi-3 fuses qkv_proj and gate_up_proj, slides on
- * every layer and may use LongRoPE; Gemma 2 adds Gemma's conventions and alternating sliding layers.
+ * every layer and may use LongRoPE; Gemma 2 adds Gemma's conventions and alternating sliding layers; Gemma 3 per-head
+ * q/k norms and a rope per layer type.
  */
 public final class LlamaFlowConfigs {
     private LlamaFlowConfigs() {}
@@ -107,6 +108,20 @@ public final class LlamaFlowConfigs {
         return decoder(c, Delta.llama(bias).gemmaConventions().windows(window, layers -> slidingLayers(c, layers, window, i -> i % 2 == 0)));
     }
 
+    /**
+     * HF Gemma3ForCausalLM (text): Gemma's conventions, per-head q/k norms, layer_types (default: every
+     * sliding_window_pattern-th layer full, the others sliding), rope per layer type.
+     */
+    public static DecoderConfig gemma3(ConfigJson c) {
+        if (c.optBool("use_bidirectional_attention", false)) {
+            throw new IllegalArgumentException(c.file() + ": use_bidirectional_attention (an encoder Gemma) is not supported: jswift runs causal LMs");
+        }
+        int window = c.has("sliding_window") ? positive(c, "sliding_window") : 0;
+        int pattern = c.optInt("sliding_window_pattern", c.optInt("_sliding_window_pattern", 6));
+        return decoder(c, Delta.llama(c.optBool("attention_bias", false)).gemmaConventions().qkNorm(QkNorm.PER_HEAD)
+                .windows(window, layers -> slidingLayers(c, layers, window, i -> (i + 1) % pattern != 0)));
+    }
+
     private static DecoderConfig decoder(ConfigJson c, Delta f) {
         int hidden = c.requireInt("hidden_size");
         int heads = c.requireInt("num_attention_heads");
@@ -125,7 +140,8 @@ public final class LlamaFlowConfigs {
             DType dtype = ModelDType.parse(c);
             ScalingConfig scaling = f.gemma() ? new ScalingConfig(roundedTo(dtype, Math.sqrt(hidden)), c.optDouble("final_logit_softcapping", 0))
                     : ScalingConfig.NONE;
-            RopeConfig rope = RopeConfig.parsePartial(c, f.interleavedRope());
+            RopeConfig rope = f.gemma() && f.qkNorm() == QkNorm.PER_HEAD ? RopeConfig.parsePerLayerType(c) // Gemma 3
+                    : RopeConfig.parsePartial(c, f.interleavedRope());
             rope.rotaryDim(attention.headDim()); // checked here, with the file in the message
             return new DecoderConfig(architecture(c), c.requireInt("vocab_size"), hidden, layers, attention,
                     new MlpConfig(c.requireInt("intermediate_size"), act, c.optBool("mlp_bias", false), f.fusedGateUp()),

@@ -7,10 +7,11 @@ import io.jswift.nn.RopeScaling;
  * Rotary position embedding: base theta, its scaling, the context length the model was configured for, the share of
  * each head that rotates ({@code partial_rotary_factor}: the first R = factor·D dims) and whether rotated pairs are
  * adjacent dims (GLM's interleaved rotate_half) instead of the two halves of the rotated part. {@code longRope} (Phi-3)
- * replaces {@code scaling} when set.
+ * replaces {@code scaling} when set. {@code localTheta} > 0 (Gemma 3): sliding-window layers rotate with this base and
+ * no scaling, full-attention layers with {@code theta} and {@code scaling}; 0: every layer alike.
  */
 public record RopeConfig(double theta, RopeScaling scaling, int maxPositionEmbeddings, double partialFactor, boolean interleaved,
-                         LongRope longRope) {
+                         LongRope longRope, double localTheta) {
     public RopeConfig {
         if (!(partialFactor > 0 && partialFactor <= 1)) throw new IllegalArgumentException("partial_rotary_factor must be in (0, 1], got " + partialFactor);
     }
@@ -24,7 +25,7 @@ public record RopeConfig(double theta, RopeScaling scaling, int maxPositionEmbed
 
     /** This rotation with another partial factor and pair layout. */
     RopeConfig with(double factor, boolean interleave) {
-        return new RopeConfig(theta, scaling, maxPositionEmbeddings, factor, interleave, longRope);
+        return new RopeConfig(theta, scaling, maxPositionEmbeddings, factor, interleave, longRope, localTheta);
     }
 
     /**
@@ -65,21 +66,42 @@ public record RopeConfig(double theta, RopeScaling scaling, int maxPositionEmbed
         return out;
     }
 
+    /**
+     * Gemma 3's rope per layer type: transformers 5's rope_parameters {"full_attention": {...}, "sliding_attention": {...}},
+     * or transformers 4's rope_theta + rope_scaling (full layers) and rope_local_base_freq (sliding layers).
+     */
+    static RopeConfig parsePerLayerType(ConfigJson c) {
+        ConfigJson params = c.optObject("rope_parameters");
+        if (params != null && params.has("full_attention")) {
+            ConfigJson full = params.optObject("full_attention"), sliding = params.optObject("sliding_attention");
+            RopeConfig global = parse(c, full);
+            double local = sliding != null ? sliding.optDouble("rope_theta", 10000.0) : 10000.0;
+            return new RopeConfig(global.theta, global.scaling, global.maxPositionEmbeddings, 1, false, global.longRope, local);
+        }
+        RopeConfig global = parse(c);
+        return new RopeConfig(global.theta, global.scaling, global.maxPositionEmbeddings, 1, false, global.longRope,
+                c.optDouble("rope_local_base_freq", 10000.0));
+    }
+
     /** rope_theta + rope_scaling (transformers 4) or rope_parameters (transformers 5). */
     static RopeConfig parse(ConfigJson c) {
-        ConfigJson params = c.optObject("rope_parameters");
+        return parse(c, c.optObject("rope_parameters"));
+    }
+
+    /** As {@link #parse(ConfigJson)} with {@code params} standing for rope_parameters. */
+    private static RopeConfig parse(ConfigJson c, ConfigJson params) {
         ConfigJson scaling = params != null ? params : c.optObject("rope_scaling");
         double theta = params != null && params.has("rope_theta") ? params.requireDouble("rope_theta") : c.optDouble("rope_theta", 10000.0);
         int maxPositions = c.optInt("max_position_embeddings", 2048);
-        if (scaling == null) return new RopeConfig(theta, RopeScaling.NONE, maxPositions, 1, false, null);
+        if (scaling == null) return new RopeConfig(theta, RopeScaling.NONE, maxPositions, 1, false, null, 0);
         String type = scaling.optString("rope_type", scaling.optString("type", "default"));
-        if (type.equals("default")) return new RopeConfig(theta, RopeScaling.NONE, maxPositions, 1, false, null);
+        if (type.equals("default")) return new RopeConfig(theta, RopeScaling.NONE, maxPositions, 1, false, null, 0);
         if (type.equals("longrope") || type.equals("su")) {
-            return new RopeConfig(theta, RopeScaling.NONE, maxPositions, 1, false, longRope(c, scaling, maxPositions));
+            return new RopeConfig(theta, RopeScaling.NONE, maxPositions, 1, false, longRope(c, scaling, maxPositions), 0);
         }
         try {
             return new RopeConfig(theta, new RopeScaling(type, scaling.optDouble("factor", 1), scaling.optDouble("low_freq_factor", 0),
-                    scaling.optDouble("high_freq_factor", 0), scaling.optInt("original_max_position_embeddings", 0)), maxPositions, 1, false, null);
+                    scaling.optDouble("high_freq_factor", 0), scaling.optInt("original_max_position_embeddings", 0)), maxPositions, 1, false, null, 0);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(c.file() + ": " + e.getMessage());
         }

@@ -16,6 +16,7 @@ import io.jswift.nn.Module;
 import io.jswift.nn.ModuleList;
 import io.jswift.nn.Parameter;
 import io.jswift.nn.RMSNorm;
+import io.jswift.nn.RopeScaling;
 import io.jswift.nn.RotaryEmbedding;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Device;
@@ -36,6 +37,7 @@ public final class DecoderLm extends CausalLm {
     private final DecoderConfig config;
     private final Backbone model;
     private final RotaryEmbedding rotary;
+    private final RotaryEmbedding localRotary; // sliding layers' tables (Gemma 3), or null: the same as rotary
 
     /** {@code gen} initializes weights randomly; null builds meta tensors to be replaced by a checkpoint. */
     public DecoderLm(DecoderConfig config, Generator gen) {
@@ -45,6 +47,8 @@ public final class DecoderLm extends CausalLm {
         int rotaryDim = config.rope().rotaryDim(config.attention().headDim());
         this.rotary = config.rope().longRope() != null ? new RotaryEmbedding(rotaryDim, config.rope().theta(), config.rope().longRope())
                 : new RotaryEmbedding(rotaryDim, config.rope().theta(), config.rope().scaling());
+        // Gemma 3: sliding layers rotate with their own base and no scaling
+        this.localRotary = config.rope().localTheta() > 0 ? new RotaryEmbedding(rotaryDim, config.rope().localTheta(), RopeScaling.NONE) : null;
     }
 
     @Override
@@ -107,8 +111,8 @@ public final class DecoderLm extends CausalLm {
         }
         // what the forward creates goes where the weights are (the inputs must already be there: see Embedding)
         Device device = model.embedTokens.weight().device();
-        RotaryEmbedding.Tables rope = (in.positionIds() != null ? rotary.forPositionIds(in.positionIds())
-                : rotary.forRange(in.cache() == null ? 0 : in.cache().length(), t)).to(device);
+        RotaryEmbedding.Tables globalRope = tables(rotary, in, t).to(device);
+        RotaryEmbedding.Tables localRope = localRotary == null ? globalRope : tables(localRotary, in, t).to(device);
         Tensor querySegments = in.segmentIds();
         Tensor keySegments = in.cache() != null ? in.cache().segmentsFor(querySegments, t) : querySegments;
         if (keySegments != null && querySegments == null) querySegments = Tensor.zeros(DType.I32, b, t).to(device);
@@ -118,6 +122,7 @@ public final class DecoderLm extends CausalLm {
         for (int l = 0; l < model.layers.size(); l++) {
             DecoderLayer layer = model.layers.get(l);
             int index = l;
+            RotaryEmbedding.Tables rope = config.attention().slidingLayers().get(l) ? localRope : globalRope;
             if (in.checkpoint() && in.cache() == null) {
                 List<Variable> params = new ArrayList<>();
                 for (Parameter p : layer.trainableParameters()) params.add(p.variable());
@@ -128,6 +133,11 @@ public final class DecoderLm extends CausalLm {
         }
         if (in.cache() != null) in.cache().advance(t);
         return model.norm.forward(x);
+    }
+
+    /** cos/sin for this call's positions: the position ids, or the cache length onwards. */
+    private static RotaryEmbedding.Tables tables(RotaryEmbedding r, DecoderInput in, int t) {
+        return in.positionIds() != null ? r.forPositionIds(in.positionIds()) : r.forRange(in.cache() == null ? 0 : in.cache().length(), t);
     }
 
     /** The largest position id of this call. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jswift.nn.Linear;
 import io.jswift.nn.Module;
 import io.jswift.nn.quant.Linear4bit;
+import io.jswift.nn.quant.QuantConfig4bit;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.quant.QuantStateTensors;
@@ -14,8 +15,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A model directory in bitsandbytes 4-bit format (config.json {@code quantization_config} with
@@ -80,5 +83,37 @@ final class Bnb4bitCheckpoint {
             replaced.add(path);
         }
         return replaced;
+    }
+
+    /**
+     * Quantizes every Linear of a loaded {@code model} to 4 bits in place, except those transformers keeps in full
+     * precision ({@code get_keys_to_not_convert}: lm_head, the module of the last parameter, tied weights, which
+     * jswift's tied heads are not modules for); returns the quantized paths. Each weight is read, quantized and
+     * released in turn, so the model is never held in float32.
+     */
+    static List<String> quantizeLinears(Module model, QuantConfig4bit config) {
+        Set<String> keep = modulesToNotConvert(model);
+        List<String> done = new ArrayList<>();
+        Map<String, Module> modules = model.namedModules();
+        for (var e : modules.entrySet()) {
+            String path = e.getKey();
+            if (path.isEmpty() || keep.contains(path) || !(e.getValue() instanceof Linear linear)) continue;
+            Tensor bias = linear.bias() == null ? null : linear.bias().value();
+            int dot = path.lastIndexOf('.');
+            Module parent = dot < 0 ? model : modules.get(path.substring(0, dot));
+            parent.replaceModule(path.substring(dot + 1), Linear4bit.quantize(linear.weight().value(), bias, config));
+            done.add(path);
+        }
+        return done;
+    }
+
+    /** transformers' get_keys_to_not_convert for jswift's modules: the output layer and the last parameter's module. */
+    static Set<String> modulesToNotConvert(Module model) {
+        Set<String> keep = new LinkedHashSet<>();
+        keep.add("lm_head");
+        String last = null;
+        for (String name : model.namedParameters().keySet()) last = name;
+        if (last != null && last.contains(".")) keep.add(last.substring(0, last.lastIndexOf('.')));
+        return keep;
     }
 }

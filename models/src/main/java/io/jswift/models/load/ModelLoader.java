@@ -5,6 +5,7 @@ import io.jswift.models.arch.Architectures;
 import io.jswift.models.config.ConfigJson;
 import io.jswift.models.config.ModelConfig;
 import io.jswift.nn.Module;
+import io.jswift.nn.quant.QuantConfig4bit;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.io.CheckpointDir;
@@ -26,6 +27,15 @@ public final class ModelLoader {
     private ModelLoader() {}
 
     public static LoadedModel load(Path dir, boolean trainable) throws IOException {
+        return load(dir, trainable, null);
+    }
+
+    /**
+     * As {@link #load(Path, boolean)}; a non-null {@code quantize} turns the Linears into bitsandbytes 4-bit layers
+     * as they load (transformers' {@code load_in_4bit}: all but lm_head and the last module), one weight at a time from
+     * the memory-mapped checkpoint. A directory already in bnb-4bit format keeps its own quantization (as transformers).
+     */
+    public static LoadedModel load(Path dir, boolean trainable, QuantConfig4bit quantize) throws IOException {
         if (!Files.isDirectory(dir)) throw new IOException(dir + " is not a directory (expected a Hugging Face model directory)");
         ConfigJson json = ConfigJson.read(dir.resolve("config.json"));
         Architecture arch = Architectures.of(json);
@@ -45,6 +55,12 @@ public final class ModelLoader {
             Bnb4bitCheckpoint.replaceQuantizedLinears(m, weights, compute4bit, dir.toString());
         }
         m.loadStateDict(weights, true, dir.toString());
+        if (quantize != null && compute4bit == null) {
+            if (trainable) {
+                throw new IllegalArgumentException("4-bit quantized weights cannot be trained in full: train adapters on them (QLoRA: --train_type lora or dora)");
+            }
+            Bnb4bitCheckpoint.quantizeLinears(m, quantize);
+        }
         if (trainable) m.requiresGrad(true);
         m.train(false);
         return model;

@@ -12,6 +12,7 @@ import io.jswift.tensor.io.SafetensorsWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,15 +35,25 @@ public final class ModelWriter {
      * ({@link DType#F32}, {@link DType#BF16} or {@link DType#F16}).
      */
     public static void write(Path outDir, Path baseDir, Module model, DType dtype) throws IOException {
+        Map<String, Tensor> weights = new LinkedHashMap<>();
+        model.stateDict().forEach((name, t) -> weights.put(name, t.dtype().isFloatingPoint() && t.dtype() != dtype ? t.to(dtype) : t));
+        writeTensors(outDir, baseDir, weights, dtype, null);
+    }
+
+    /**
+     * Writes {@code weights} as they are (already in their saved dtypes), config.json from the base with its dtype
+     * set to {@code dtype} and, when given, {@code quantizationConfig} as its "quantization_config", and the base's
+     * other files.
+     */
+    static void writeTensors(Path outDir, Path baseDir, Map<String, Tensor> weights, DType dtype, ObjectNode quantizationConfig)
+            throws IOException {
         if (dtype != DType.F32 && dtype != DType.BF16 && dtype != DType.F16) {
             throw new IllegalArgumentException("models are saved as float32, bfloat16 or float16, not " + dtype);
         }
         requireEmpty(outDir);
         Files.createDirectories(outDir);
-        Map<String, Tensor> weights = new LinkedHashMap<>();
-        model.stateDict().forEach((name, t) -> weights.put(name, t.dtype().isFloatingPoint() && t.dtype() != dtype ? t.to(dtype) : t));
         SafetensorsWriter.write(outDir.resolve("model.safetensors"), weights, Map.of("format", "pt"));
-        writeConfig(baseDir.resolve("config.json"), outDir.resolve("config.json"), dtype);
+        writeConfig(baseDir.resolve("config.json"), outDir.resolve("config.json"), dtype, quantizationConfig);
         try (Stream<Path> files = Files.list(baseDir)) {
             for (Path f : files.sorted().toList()) {
                 String name = f.getFileName().toString();
@@ -66,8 +77,11 @@ public final class ModelWriter {
         }
     }
 
-    /** config.json as the base has it; when the saved dtype differs, its dtype keys ("dtype", "torch_dtype") say the new one. */
-    private static void writeConfig(Path from, Path to, DType dtype) throws IOException {
+    /**
+     * config.json as the base has it; when the saved dtype differs, its dtype keys ("dtype", "torch_dtype") say the new
+     * one; a quantization config goes in as "quantization_config", the keys kept sorted as save_pretrained sorts them.
+     */
+    private static void writeConfig(Path from, Path to, DType dtype, ObjectNode quantizationConfig) throws IOException {
         JsonNode root = new ObjectMapper().readTree(from.toFile());
         if (!(root instanceof ObjectNode config)) throw new IOException(from + ": expected a JSON object");
         String name = switch (dtype) {
@@ -77,12 +91,23 @@ public final class ModelWriter {
         };
         boolean hasDtype = config.has("dtype"), hasTorchDtype = config.has("torch_dtype");
         String current = hasDtype ? config.path("dtype").asText() : hasTorchDtype ? config.path("torch_dtype").asText() : "float32";
-        if (current.equals(name)) {
+        if (current.equals(name) && quantizationConfig == null) {
             Files.copy(from, to);
             return;
         }
-        if (hasDtype || !hasTorchDtype) config.put("dtype", name);
-        if (hasTorchDtype) config.put("torch_dtype", name);
-        HfJsonWriter.write(to, config);
+        if (!current.equals(name)) {
+            if (hasDtype || !hasTorchDtype) config.put("dtype", name);
+            if (hasTorchDtype) config.put("torch_dtype", name);
+        }
+        if (quantizationConfig == null) {
+            HfJsonWriter.write(to, config);
+            return;
+        }
+        config.set("quantization_config", quantizationConfig);
+        ObjectNode sorted = config.objectNode();
+        List<String> keys = new ArrayList<>();
+        config.fieldNames().forEachRemaining(keys::add);
+        keys.stream().sorted().forEach(k -> sorted.set(k, config.get(k)));
+        HfJsonWriter.write(to, sorted);
     }
 }

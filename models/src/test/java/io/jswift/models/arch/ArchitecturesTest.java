@@ -34,7 +34,8 @@ class ArchitecturesTest {
     void namesAreUniqueAndCausalLmsAreListed() {
         Set<String> seen = new HashSet<>();
         for (Architecture a : Architectures.all()) assertTrue(seen.add(a.hfName()), "listed twice: " + a.hfName());
-        assertEquals("LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, MistralForCausalLM, Olmo2ForCausalLM, Glm4ForCausalLM, Phi3ForCausalLM, Gemma2ForCausalLM",
+        assertEquals("LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, MistralForCausalLM, Olmo2ForCausalLM, Glm4ForCausalLM, Phi3ForCausalLM, Gemma2ForCausalLM, "
+                + "Gemma3ForCausalLM",
                 Architectures.supportedCausalLms());
         assertTrue(Architectures.supported().endsWith("ViTModel, ViTForImageClassification"), Architectures.supported());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Architectures.of("GPT2LMHeadModel", dir));
@@ -44,7 +45,8 @@ class ArchitecturesTest {
     /** PEFT's all-linear on each family's tiny checkpoint wraps exactly the layers the registry lists. */
     @ParameterizedTest
     @CsvSource({"llama-f32, LlamaForCausalLM", "qwen2-f32, Qwen2ForCausalLM", "qwen3-f32, Qwen3ForCausalLM", "mistral-f32, MistralForCausalLM",
-            "olmo2-f32, Olmo2ForCausalLM", "glm4-f32, Glm4ForCausalLM", "phi3-f32, Phi3ForCausalLM", "gemma2-f32, Gemma2ForCausalLM"})
+            "olmo2-f32, Olmo2ForCausalLM", "glm4-f32, Glm4ForCausalLM", "phi3-f32, Phi3ForCausalLM", "gemma2-f32, Gemma2ForCausalLM",
+            "gemma3-f32, Gemma3ForCausalLM"})
     void allLinearTargetsAreWhatLoraWraps(String fixture, String arch) throws Exception {
         CausalLm model = FamilyGoldenTest.load(fixture, false);
         assertEquals(arch, model.config().architecture());
@@ -78,6 +80,24 @@ class ArchitecturesTest {
         Files.writeString(dir.resolve("config.json"), Files.readString(dir.resolve("config.json")).replace("[2, 3, 4, 5]", "[2, 3]"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Architectures.readConfig(dir));
         assertTrue(e.getMessage().contains("short_factor and long_factor differ in length"), e.getMessage());
+    }
+
+    /** Gemma 3 configs of transformers 4: rope_theta + rope_scaling for full layers, rope_local_base_freq for sliding ones. */
+    @Test
+    void gemma3RopePerLayerTypeInTheTransformers4Layout() throws Exception {
+        Files.writeString(dir.resolve("config.json"), """
+                {"architectures": ["Gemma3ForCausalLM"], "vocab_size": 10, "hidden_size": 16, "intermediate_size": 16,
+                 "num_hidden_layers": 7, "num_attention_heads": 2, "head_dim": 8, "sliding_window": 512, "query_pre_attn_scalar": 8,
+                 "rope_theta": 1000000.0, "rope_local_base_freq": 10000.0, "rope_scaling": {"rope_type": "linear", "factor": 8.0},
+                 "sliding_window_pattern": 6}""");
+        DecoderConfig c = ((ModelConfig.Decoder) Architectures.readConfig(dir)).config();
+        assertEquals(10000.0, c.rope().localTheta());
+        assertEquals(1000000.0, c.rope().theta());
+        assertEquals("linear", c.rope().scaling().type());
+        assertEquals(List.of(true, true, true, true, true, false, true), c.attention().slidingLayers());
+        assertTrue(c.norm().unitOffset() && c.tieWordEmbeddings());
+        assertEquals(Activation.GELU_TANH, c.mlp().activation()); // Gemma's default hidden_activation
+        assertEquals(4.0, c.scaling().embeddingScale());
     }
 
     @Test

@@ -65,7 +65,8 @@ public final class Linear4bit extends Module implements LinearBase {
 
     /** Quantizes a dense [O, I] weight (values as they are in {@code w}'s dtype) the way transformers does at load. */
     public static Linear4bit quantize(Tensor w, Tensor bias, QuantConfig4bit config) {
-        QuantState4bit.Quantized q = QuantState4bit.quantize(w.toFloatArray(), w.shape(), w.dtype(), config.type(), config.doubleQuant());
+        Tensor f32 = w.dtype() == DType.F32 ? w : w.to(DType.F32); // the backend's cast, then one bulk copy: 4 bytes a weight in flight
+        QuantState4bit.Quantized q = QuantState4bit.quantize(f32.toFloatArray(), w.shape(), w.dtype(), config.type(), config.doubleQuant());
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         QuantStateTensors.toTensors("weight", q).forEach((k, t) -> tensors.put(k, t.to(w.device())));
         return new Linear4bit(tensors, q.state(), bias, config.computeDtype());
@@ -127,7 +128,10 @@ public final class Linear4bit extends Module implements LinearBase {
             }
             Backend be = x.backend();
             Tensor x2 = compute(be, x.reshape(-1, layer.inFeatures));
-            Tensor y = be.matmul(x2, layer.denseWeight(), false, true);
+            QuantState4bit s = layer.state;
+            Tensor y = s.dtype() == layer.computeDtype // W in the compute dtype already: the fused op may skip materializing it
+                    ? be.matmul4bit(x2, layer.weight.value(), layer.absmax, s.type(), s.blocksize(), s.shape(), s.dtype())
+                    : be.matmul(x2, layer.denseWeight(), false, true);
             if (bias != null) y = be.binary(BinaryOp.ADD, y, bias);
             if (y.dtype() != x.dtype()) y = be.cast(y, x.dtype());
             int[] out = x.shape();

@@ -14,6 +14,8 @@ import io.jswift.tensor.Tensor;
 import io.jswift.tensor.quant.FourBitType;
 import io.jswift.tensor.quant.QuantState4bit;
 import io.jswift.tensor.quant.QuantStateTensors;
+import io.jswift.tensor.spi.Backend;
+import io.jswift.tensor.spi.QuantReference;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -55,11 +57,48 @@ class Linear4bitTest {
             float[] got = l.denseWeight().toFloatArray();
             for (int i = 0; i < want.length; i++) assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), "w[" + i + "]");
             QuantState4bit s = l.state();
-            Tensor bf = l.baseParameters().get("weight").value().backend().dequantize4bit(l.baseParameters().get("weight").value(),
-                    Tensor.of(s.absmax(), s.blocks()), type, s.blocksize(), s.shape(), DType.BF16);
-            assertEquals(DType.BF16, bf.dtype());
-            float[] bfv = bf.toFloatArray();
-            for (int i = 0; i < want.length; i++) assertEquals(Half.bf16ToFloat(Half.floatToBf16(want[i])), bfv[i], "bf16 w[" + i + "]");
+            Tensor packed = l.baseParameters().get("weight").value(), absmax = Tensor.of(s.absmax(), s.blocks());
+            Backend be = packed.backend();
+            for (DType dt : new DType[]{DType.F32, DType.BF16}) {
+                // the backend's kernel and the reference composition from primitives both
+                for (Tensor t : new Tensor[]{be.dequantize4bit(packed, absmax, type, s.blocksize(), s.shape(), dt),
+                        QuantReference.dequantize4bit(be, packed, absmax, type, s.blocksize(), s.shape(), dt)}) {
+                    assertEquals(dt, t.dtype());
+                    float[] v = t.toFloatArray();
+                    for (int i = 0; i < want.length; i++) {
+                        float expect = dt == DType.F32 ? want[i] : Half.bf16ToFloat(Half.floatToBf16(want[i]));
+                        assertEquals(Float.floatToRawIntBits(expect), Float.floatToRawIntBits(v[i]), dt + " w[" + i + "]");
+                    }
+                }
+            }
+        }
+    }
+
+    /** The fused product (the CPU's 4-bit GEMV for few rows, dequantize + GEMM otherwise) against its reference. */
+    @ParameterizedTest
+    @EnumSource(FourBitType.class)
+    void fusedMatmulEqualsDequantizeThenMatmul(FourBitType type) {
+        for (int[] mnk : new int[][]{{1, 33, 128}, {3, 20, 192}, {1, 9, 37}, {12, 7, 64}}) {
+            int m = mnk[0], n = mnk[1], k = mnk[2];
+            Linear4bit l = Linear4bit.quantize(Tensor.of(randn(11 + k, n * k, 0.3), n, k), null, new QuantConfig4bit(type, true, DType.F32));
+            QuantState4bit s = l.state();
+            Tensor packed = l.baseParameters().get("weight").value(), absmax = Tensor.of(s.absmax(), s.blocks());
+            Tensor x = Tensor.of(randn(5, m * k, 1), m, k);
+            Backend be = packed.backend();
+            float[] got = be.matmul4bit(x, packed, absmax, type, s.blocksize(), s.shape(), DType.F32).toFloatArray();
+            float[] want = QuantReference.matmul4bit(be, x, packed, absmax, type, s.blocksize(), s.shape(), DType.F32).toFloatArray();
+            float[] w = hostWeight(l), xv = x.toFloatArray();
+            for (int i = 0; i < m; i++) {
+                for (int o = 0; o < n; o++) {
+                    double exact = 0, mag = 0;
+                    for (int c = 0; c < k; c++) {
+                        exact += (double) xv[i * k + c] * w[o * k + c];
+                        mag += Math.abs((double) xv[i * k + c] * w[o * k + c]);
+                    }
+                    assertEquals(exact, got[i * n + o], 1e-6 * mag + 1e-7, "fused " + m + "x" + n + "x" + k + " [" + i + "," + o + "]");
+                    assertEquals(exact, want[i * n + o], 1e-6 * mag + 1e-7, "reference [" + i + "," + o + "]");
+                }
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 package io.jswift.tensor.quant;
 
+import java.util.stream.IntStream;
+
 /**
  * bitsandbytes' blockwise 4-bit quantization ({@code functional.quantize_4bit} / {@code dequantize_4bit}) on host
  * arrays, following the CUDA kernels ({@code kQuantizeBlockwise}, {@code kDequantizeBlockwise}) bit for bit. Dims:
@@ -37,17 +39,19 @@ public final class Blockwise4bit {
     }
 
     public static Packed quantize(float[] w, FourBitType type, int blocksize) {
+        if (blocksize % 2 != 0) throw new IllegalArgumentException("blocksize must be even, got " + blocksize);
         int n = w.length;
         float[] absmax = absmax(w, blocksize);
         byte[] out = new byte[packedBytes(n)];
-        for (int b = 0; b < absmax.length; b++) {
+        // blocks are independent and (blocksize even) own whole bytes: quantized in parallel, same bytes in any order
+        IntStream.range(0, absmax.length).parallel().forEach(b -> {
             float recip = 1.0f / absmax[b];
             int end = Math.min(n, (b + 1) * blocksize);
             for (int i = b * blocksize; i < end; i++) {
                 int q = type.quantize(w[i] * recip);
                 out[i >> 1] |= (byte) ((i & 1) == 0 ? q << 4 : q);
             }
-        }
+        });
         if ((n & 1) == 1) out[n >> 1] |= (byte) type.quantize(0f * (1.0f / absmax[absmax.length - 1]));
         return new Packed(out, absmax);
     }
@@ -55,10 +59,11 @@ public final class Blockwise4bit {
     /** max |w| per block of {@code blocksize} (the last block may be partial). */
     public static float[] absmax(float[] w, int blocksize) {
         float[] absmax = new float[blocks(w.length, blocksize)];
-        for (int i = 0; i < w.length; i++) {
-            int b = i / blocksize;
-            absmax[b] = Math.max(absmax[b], Math.abs(w[i]));
-        }
+        IntStream.range(0, absmax.length).parallel().forEach(b -> {
+            float m = 0;
+            for (int i = b * blocksize, end = Math.min(w.length, (b + 1) * blocksize); i < end; i++) m = Math.max(m, Math.abs(w[i]));
+            absmax[b] = m;
+        });
         return absmax;
     }
 

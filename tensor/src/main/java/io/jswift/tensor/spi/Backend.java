@@ -153,6 +153,15 @@ public interface Backend {
         return QuantReference.dequantize4bit(this, packed, absmax, type, blocksize, shape, dtype);
     }
 
+    /**
+     * y [M, N] = x [M, K] · Wᵀ with W [N, K] = {@link #dequantize4bit}(…, {@code weightDtype}) (bnb's matmul_4bit; the
+     * decode GEMV): a kernel may dequantize in registers and sum in another order, never materializing W.
+     * Reference: {@link QuantReference#matmul4bit}.
+     */
+    default Tensor matmul4bit(Tensor x, Tensor packed, Tensor absmax, FourBitType type, int blocksize, int[] shape, DType weightDtype) {
+        return QuantReference.matmul4bit(this, x, packed, absmax, type, blocksize, shape, weightDtype);
+    }
+
     // ------------------------------------------------------------------ fused ops (reference defaults)
 
     /** y = weight * (x / sqrt(mean(x^2, -1) + eps)), normalizing over the last dim; weight may be null. */

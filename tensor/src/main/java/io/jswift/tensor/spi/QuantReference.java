@@ -69,6 +69,20 @@ public final class QuantReference {
         return dtype == DType.F32 ? out : b.cast(out, dtype);
     }
 
+    /** x [M, K] · dequantize4bit(W)ᵀ: the dequantized weight [N, K] (the backend's op) then one matmul. */
+    public static Tensor matmul4bit(Backend b, Tensor x, Tensor packed, Tensor absmax, FourBitType type, int blocksize, int[] shape,
+                                    DType weightDtype) {
+        checkMatmul4bit(x, shape);
+        return b.matmul(x, b.dequantize4bit(packed, absmax, type, blocksize, shape, weightDtype), false, true);
+    }
+
+    public static void checkMatmul4bit(Tensor x, int[] shape) {
+        if (shape.length != 2) throw new IllegalArgumentException("matmul4bit: the weight must be 2-D [N, K], got " + Arrays.toString(shape));
+        if (x.rank() != 2 || x.size(1) != shape[1]) {
+            throw new IllegalArgumentException("matmul4bit: x must be [M, " + shape[1] + "], got " + Arrays.toString(x.shape()));
+        }
+    }
+
     private static long numel(int[] shape) {
         long n = 1;
         for (int d : shape) n *= d;

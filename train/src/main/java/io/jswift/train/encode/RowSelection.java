@@ -11,12 +11,12 @@ import java.util.Random;
  * rows for validation, then takes the N - that many training rows from the rest (ms-swift's
  * DatasetLoader.post_process).
  */
-final class RowSelection {
-    record Split(int[] train, int[] validation) {}
+public final class RowSelection {
+    public record Split(int[] train, int[] validation) {}
 
     private RowSelection() {}
 
-    static Split split(int total, Integer sampleCount, double ratio, long seed, String what) {
+    public static Split split(int total, Integer sampleCount, double ratio, long seed, String what) {
         if (!(ratio >= 0 && ratio < 1)) throw new IllegalArgumentException("--split_dataset_ratio must be in [0, 1), got " + ratio);
         Random rng = new Random(seed);
         if (ratio == 0) return new Split(sample(total, sampleCount, rng), new int[0]);

@@ -5,10 +5,10 @@ import io.jswift.train.encode.EncodedDataset;
 import java.util.Locale;
 
 /** The line a run prints about what loading kept and dropped of its dataset. */
-final class DatasetReport {
+public final class DatasetReport {
     private DatasetReport() {}
 
-    static String line(EncodedDataset.Counts c, boolean packed, int maxLength) {
+    public static String line(EncodedDataset.Counts c, boolean packed, int maxLength) {
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "dataset: %d samples, %d tokens", c.samples(), c.tokens()));
         if (packed) line.append(String.format(Locale.ROOT, ", packed into %d rows of up to %d tokens", c.rows(), maxLength));
         if (c.badRows() > 0) line.append(String.format(Locale.ROOT, "; skipped %d bad rows (--skip_bad_rows)", c.badRows()));

@@ -1,16 +1,8 @@
 package io.jswift.train.run;
 
-import io.jswift.models.adapter.PeftAdapter;
 import io.jswift.models.chat.ChatTemplate;
 import io.jswift.models.CausalLm;
-import io.jswift.models.arch.Architectures;
-import io.jswift.models.load.LoadedModel;
-import io.jswift.models.load.ModelLoader;
 import io.jswift.models.tokenizer.Tokenizer;
-import io.jswift.nn.lora.LoraConfig;
-import io.jswift.nn.lora.LoraInjector;
-import io.jswift.tensor.DType;
-import io.jswift.tensor.Generator;
 import io.jswift.train.encode.ChatEncoder;
 import io.jswift.train.encode.EncodedDataset;
 import io.jswift.train.encode.Encoder;
@@ -24,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -66,36 +57,20 @@ public final class SftRun {
     public Path run() throws IOException {
         Path dir = args.model();
         boolean hasTokenizer = Files.isRegularFile(dir.resolve("tokenizer.json"));
-        LoadedModel loaded = ModelLoader.load(dir, tuner.isFull());
-        if (!(loaded instanceof LoadedModel.CausalLm lm)) {
-            throw new IllegalArgumentException(dir + " is not a causal language model: jswift sft trains " + Architectures.supportedCausalLms());
-        }
-        CausalLm model = lm.model();
-        Generator rng = new Generator(args.seed()); // LoRA init, then every dropout draw (its offset is checkpointed)
-        TrainedWeights weights;
-        if (tuner.isFull()) {
-            DType saveType = args.torchDtype() == null ? model.config().dtype() : PretrainingRun.parseDtype(args.torchDtype());
-            weights = new FullWeights(model, saveType, dir);
-        } else {
-            LoraConfig config;
-            if (adapters != null) { // the adapter's own config (PEFT's) decides rank, alpha, dropout and targets
-                config = PeftAdapter.load(adapters, model, rng);
-                out.printf(Locale.ROOT, "continuing the adapter in %s%n", adapters);
-            } else {
-                config = tuner.loraConfig();
-                LoraInjector.inject(model, config, rng);
-            }
-            out.printf(Locale.ROOT, "%s on %d linear layers (r=%d, alpha=%s, dropout=%s%s)%n", config.useDora() ? "dora" : "lora",
-                    LoraInjector.find(model).size(), config.r(), fmt(config.alpha()), fmt(config.dropout()), config.useRslora() ? ", rsLoRA" : "");
-            weights = new AdapterWeights(model, config, dir);
-        }
-        model.to(args.targetDevice()); // loaded on the host (memory-mapped), adapters added, then copied to the device as a whole
+        TunedModel tuned = TunedModel.load("sft", args, tuner, adapters, out);
+        CausalLm model = tuned.model();
         // conversations need the tokenizer and chat template; a directory without them still trains pre-tokenized rows
         Encoder encoder = hasTokenizer
                 ? new ChatEncoder(Tokenizer.fromDirectory(dir), ChatTemplate.fromDirectory(dir), LossScale.parse(chat.lossScale()), chat.system(),
                         SelfCognition.of(chat.modelName(), chat.modelAuthor()))
                 : new TokenizedOnlyEncoder(dir);
         EncodedDataset.Splits data = EncodedDataset.load(args.datasets(), args.valDatasets(), encoder, args.datasetOptions(model.config().vocabSize()));
+        Map<String, Object> json = argsJson(args, tuner, chat, adapters);
+        return TrainingLoop.run(new RunSetup("sft", args, model, tuned.weights(), tuned.rng(), json, out), new CausalLmObjective(model, args.gradientCheckpointing()), data);
+    }
+
+    /** args.json of a run with a tuner and chat options ({@code sft}, and the start of {@code rlhf}'s). */
+    static Map<String, Object> argsJson(TrainArgs args, TunerArgs tuner, ChatArgs chat, Path adapters) {
         Map<String, Object> json = new LinkedHashMap<>(PretrainingRun.argsJson(args));
         json.put("train_type", tuner.trainType());
         if (!tuner.isFull()) {
@@ -110,10 +85,6 @@ public final class SftRun {
         json.put("system", chat.system());
         json.put("model_name", chat.modelName());
         json.put("model_author", chat.modelAuthor());
-        return TrainingLoop.run(new RunSetup("sft", args, model, weights, rng, json, out), new CausalLmObjective(model, args.gradientCheckpointing()), data);
-    }
-
-    private static String fmt(double v) {
-        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+        return json;
     }
 }

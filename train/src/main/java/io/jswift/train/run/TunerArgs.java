@@ -1,17 +1,24 @@
 package io.jswift.train.run;
 
 import io.jswift.nn.lora.LoraConfig;
+import io.jswift.nn.quant.QuantConfig4bit;
 
 import java.util.List;
 
 /**
  * What {@code jswift sft} trains: every weight ({@code full}) or a LoRA / DoRA adapter on the target linear
- * layers (ms-swift's --train_type / --tuner_type with PEFT's hyper-parameters and ms-swift's defaults).
+ * layers (ms-swift's --train_type / --tuner_type with PEFT's hyper-parameters and ms-swift's defaults), optionally
+ * on a base quantized to 4 bits as it loads ({@code quantization}, null for none: QLoRA).
  */
-public record TunerArgs(String trainType, int loraRank, double loraAlpha, double loraDropout, boolean useRslora, List<String> targetModules) {
+public record TunerArgs(String trainType, int loraRank, double loraAlpha, double loraDropout, boolean useRslora, List<String> targetModules,
+                        QuantConfig4bit quantization) {
+    public TunerArgs(String trainType, int loraRank, double loraAlpha, double loraDropout, boolean useRslora, List<String> targetModules) {
+        this(trainType, loraRank, loraAlpha, loraDropout, useRslora, targetModules, null);
+    }
+
     public TunerArgs {
         if (!trainType.equals("full") && !trainType.equals("lora") && !trainType.equals("dora")) {
-            String hint = trainType.equals("qlora") ? " (QLoRA needs NF4 weights, not available yet)" : "";
+            String hint = trainType.equals("qlora") ? " (QLoRA, as in ms-swift: --train_type lora --quant_method bnb --quant_bits 4)" : "";
             throw new IllegalArgumentException("--train_type must be lora, dora or full, got '" + trainType + "'" + hint);
         }
         targetModules = List.copyOf(targetModules);

@@ -5,10 +5,12 @@ import io.jswift.tensor.Device;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.HostStorage;
 import io.jswift.tensor.Tensor;
+import io.jswift.tensor.quant.FourBitType;
 import io.jswift.tensor.spi.AdamWConfig;
 import io.jswift.tensor.spi.AttentionSpec;
 import io.jswift.tensor.spi.Backend;
 import io.jswift.tensor.spi.FusedResults;
+import io.jswift.tensor.spi.QuantReference;
 import io.jswift.tensor.spi.BinaryOp;
 import io.jswift.tensor.spi.RandomSpec;
 import io.jswift.tensor.spi.ReduceOp;
@@ -16,10 +18,12 @@ import io.jswift.tensor.spi.UnaryOp;
 import io.jswift.backend.cpu.fused.AdamWKernel;
 import io.jswift.backend.cpu.fused.AttentionKernels;
 import io.jswift.backend.cpu.fused.CrossEntropyKernels;
+import io.jswift.backend.cpu.fused.Dequant4bitKernels;
 import io.jswift.backend.cpu.fused.NormKernels;
 import io.jswift.backend.cpu.fused.RopeKernels;
 import io.jswift.backend.cpu.fused.SiluMulKernels;
 import io.jswift.backend.cpu.fused.SoftmaxKernels;
+import io.jswift.backend.cpu.gemm.Gemv4bit;
 import io.jswift.backend.cpu.gemm.Matmul;
 import io.jswift.backend.cpu.kernels.CopyKernels;
 import io.jswift.backend.cpu.kernels.ElementwiseKernels;
@@ -144,6 +148,20 @@ public final class CpuBackend implements Backend {
     @Override
     public Tensor ropeBackward(Tensor dy, Tensor cos, Tensor sin) {
         return RopeKernels.backward(dy, cos, sin);
+    }
+
+    @Override
+    public Tensor dequantize4bit(Tensor packed, Tensor absmax, FourBitType type, int blocksize, int[] shape, DType dtype) {
+        return Dequant4bitKernels.supports(dtype) ? Dequant4bitKernels.dequantize(packed, absmax, type, blocksize, shape, dtype)
+                : Backend.super.dequantize4bit(packed, absmax, type, blocksize, shape, dtype);
+    }
+
+    @Override
+    public Tensor matmul4bit(Tensor x, Tensor packed, Tensor absmax, FourBitType type, int blocksize, int[] shape, DType weightDtype) {
+        QuantReference.checkMatmul4bit(x, shape);
+        QuantReference.checkDequantize4bit(packed, absmax, blocksize, shape, weightDtype);
+        return Gemv4bit.applies(x, blocksize, shape, weightDtype) ? Gemv4bit.multiply(x, packed, absmax, type, shape)
+                : Backend.super.matmul4bit(x, packed, absmax, type, blocksize, shape, weightDtype);
     }
 
     @Override

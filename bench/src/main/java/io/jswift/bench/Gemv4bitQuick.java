@@ -1,0 +1,87 @@
+package io.jswift.bench;
+
+import io.jswift.backend.cpu.CpuBackend;
+import io.jswift.tensor.DType;
+import io.jswift.tensor.Generator;
+import io.jswift.tensor.Tensor;
+import io.jswift.tensor.quant.FourBitType;
+import io.jswift.tensor.quant.QuantState4bit;
+import io.jswift.tensor.quant.QuantStateTensors;
+import io.jswift.tensor.spi.QuantReference;
+import io.jswift.tensor.spi.RandomSpec;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Decode GEMVs with 4-bit weights against bf16 ones, same run, same shapes: the seven projections of LAYERS
+ * Llama-3.2-1B layers (q/o 2048x2048, k/v 512x2048, gate/up 8192x2048, down 2048x8192; random N(0, 0.02) weights),
+ * x [1, K] · Wᵀ each, as one token's linear layers without lm_head (which bnb leaves in 16 bits). Prints ms per token
+ * and weight GB/s for: bf16 (the backend's GEMV), NF4 fused (Backend.matmul4bit: dequantized in registers) and NF4
+ * unfused (dequantize to f32, then the f32 GEMV: QuantReference.matmul4bit on the CPU backend).
+ * <pre>java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar \
+ *     io.jswift.bench.Gemv4bitQuick [LAYERS=4] [REPS=10]</pre>
+ */
+public final class Gemv4bitQuick {
+    private static final int[][] LAYER = {{2048, 2048}, {512, 2048}, {512, 2048}, {2048, 2048}, {8192, 2048}, {8192, 2048}, {2048, 8192}};
+
+    private record Quantized(Tensor packed, Tensor absmax, QuantState4bit state) {}
+
+    public static void main(String[] args) {
+        int layers = args.length > 0 ? Integer.parseInt(args[0]) : 4, reps = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        CpuBackend be = new CpuBackend();
+        Generator gen = new Generator(7);
+        List<Tensor> bf16 = new ArrayList<>(), xs = new ArrayList<>();
+        List<Quantized> nf4 = new ArrayList<>();
+        long bf16Bytes = 0, nf4Bytes = 0;
+        for (int l = 0; l < layers; l++) {
+            for (int[] nk : LAYER) {
+                Tensor w = Tensor.zeros(DType.F32, nk[0], nk[1]);
+                be.fillRandom(w, new RandomSpec.Normal(0, 0.02), gen);
+                Tensor wb = be.cast(w, DType.BF16);
+                QuantState4bit.Quantized q = QuantState4bit.quantize(wb.toFloatArray(), nk, DType.F32, FourBitType.NF4, true);
+                Tensor packed = QuantStateTensors.bytes(q.packed(), q.packed().length, 1);
+                nf4.add(new Quantized(packed, Tensor.of(q.state().absmax(), q.state().blocks()), q.state()));
+                bf16.add(wb);
+                Tensor x = Tensor.zeros(DType.F32, 1, nk[1]);
+                be.fillRandom(x, new RandomSpec.Normal(0, 1), gen);
+                xs.add(x);
+                bf16Bytes += 2L * nk[0] * nk[1];
+                nf4Bytes += q.packed().length + 4L * q.state().blocks(); // packed + the decoded f32 absmax read per call
+            }
+        }
+        System.out.printf(Locale.ROOT, "%d layers, %d matrices: bf16 %.2f GB, nf4 %.2f GB (packed + f32 absmax)%n", layers, bf16.size(),
+                bf16Bytes / 1e9, nf4Bytes / 1e9);
+        for (int round = 0; round < 3; round++) {
+            double bf = time(reps, () -> { for (int i = 0; i < bf16.size(); i++) be.matmul(xs.get(i), bf16.get(i), false, true); });
+            double fused = time(reps, () -> {
+                for (int i = 0; i < nf4.size(); i++) {
+                    Quantized q = nf4.get(i);
+                    be.matmul4bit(xs.get(i), q.packed(), q.absmax(), FourBitType.NF4, 64, q.state().shape(), DType.F32);
+                }
+            });
+            double unfused = time(Math.max(1, reps / 4), () -> {
+                for (int i = 0; i < nf4.size(); i++) {
+                    Quantized q = nf4.get(i);
+                    QuantReference.matmul4bit(be, xs.get(i), q.packed(), q.absmax(), FourBitType.NF4, 64, q.state().shape(), DType.F32);
+                }
+            });
+            System.out.printf(Locale.ROOT, "median ms per token: bf16 %.2f (%.1f GB/s) | nf4 fused %.2f (%.1f GB/s, %.2fx bf16) | nf4 dequantize+gemv %.2f%n",
+                    bf * 1e3, bf16Bytes / bf / 1e9, fused * 1e3, nf4Bytes / fused / 1e9, bf / fused, unfused * 1e3);
+        }
+    }
+
+    /** Median seconds of {@code reps} runs. */
+    private static double time(int reps, Runnable r) {
+        double[] t = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            long t0 = System.nanoTime();
+            r.run();
+            t[i] = (System.nanoTime() - t0) / 1e9;
+        }
+        Arrays.sort(t);
+        return t[reps / 2];
+    }
+}

@@ -1,0 +1,44 @@
+package io.jswift.cli;
+
+import io.jswift.train.run.RlhfRun;
+import io.jswift.train.run.TrainArgs;
+import io.jswift.train.run.TunerArgs;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code jswift rlhf}: preference training (DPO, CPO, SimPO, ORPO) with ms-swift's flags and defaults, every sft flag included. */
+@Command(name = "rlhf", description = "Preference training of a causal LM (DPO, CPO, SimPO, ORPO) on preference pairs, LoRA / DoRA / full, as TRL 1.13 computes it.")
+final class RlhfCommand implements Callable<Integer> {
+    @Mixin TrainingOptions training;
+    @Mixin TunerOptions tunerOptions;
+    @Mixin ChatOptions chat;
+    @Option(names = "--rlhf_type", defaultValue = "dpo", description = "dpo (default), cpo, simpo or orpo. kto, rm and grpo are not available yet.") String rlhfType;
+    @Option(names = "--beta", description = "dpo: strength of the KL regularization toward the reference; cpo / simpo / orpo: reward scale (default 0.1; simpo 2.0).") Double beta;
+    @Option(names = "--loss_type", description = "dpo: sigmoid (default), ipo, hinge or robust; cpo: sigmoid (default), hinge, ipo or simpo; simpo: simpo.") String lossType;
+    @Option(names = "--label_smoothing", defaultValue = "0", description = "Assumed share of flipped labels: dpo --loss_type robust, cpo / simpo sigmoid and simpo (default 0).") double labelSmoothing;
+    @Option(names = "--simpo_gamma", defaultValue = "1.0", description = "SimPO's target reward margin (default 1.0).") double simpoGamma;
+    @Option(names = "--cpo_alpha", defaultValue = "1.0", description = "cpo / simpo: weight of the chosen replies' NLL (default 1.0).") double cpoAlpha;
+    @Option(names = "--rpo_alpha", description = "Adds rpo_alpha x the token-averaged NLL of the chosen replies (TRL's \"sft\" loss term); default: none.") Double rpoAlpha;
+    @Option(names = "--ref_model", description = "Reference model directory for --train_type full (default: a frozen copy of --model). "
+            + "With LoRA / DoRA the reference is the model with its adapter disabled.") Path refModel;
+    @Option(names = "--disable_dropout", arity = "0..1", fallbackValue = "true", defaultValue = "true",
+            description = "Train without dropout, LoRA's included (TRL's preference trainers' default: true).") boolean disableDropout;
+    @Option(names = "--adapters", description = "Continue training this LoRA / DoRA adapter (PEFT format); dpo's reference is then a frozen copy of it "
+            + "as it starts (TRL's \"ref\" adapter).") Path adapters;
+    @Option(names = "--verbose", description = "Print stack traces on errors.") boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        TunerArgs tuner = tunerOptions.toArgs(training.model, training.torchDtype);
+        RlhfRun.Args rlhf = new RlhfRun.Args(rlhfType, beta, lossType, labelSmoothing, rpoAlpha, simpoGamma, cpoAlpha, refModel, disableDropout);
+        TrainArgs args = training.toArgs(tuner.isFull() ? 1e-5 : 1e-4);
+        Path run = new RlhfRun(args, tuner, chat.toArgs("last_round"), rlhf, adapters, System.out).run();
+        System.out.println("done: " + run);
+        TrainingOptions.printChatHint(run, tuner, training.model);
+        return 0;
+    }
+}

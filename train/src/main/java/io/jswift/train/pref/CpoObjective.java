@@ -1,0 +1,80 @@
+package io.jswift.train.pref;
+
+import io.jswift.autograd.Variable;
+import io.jswift.autograd.ops.Elementwise;
+import io.jswift.models.CausalLm;
+import io.jswift.train.encode.Batch;
+import io.jswift.train.run.Objective;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code jswift rlhf --rlhf_type cpo | simpo}: TRL 1.13 CPOTrainer's step, reference-free. The batch is collated
+ * as DPO's ([chosen..., rejected...]); the loss is {@link CpoLoss}, a mean over the pairs divided by the
+ * accumulation steps as HF Trainer does. Metrics as CPOTrainer stores them per micro-batch: rewards (β · logp),
+ * logps, logits (the mean of the whole logits tensor of the chosen / rejected rows, padding included) and nll_loss.
+ */
+public final class CpoObjective implements Objective<PreferencePair> {
+    private final CausalLm policy;
+    private final CpoLoss loss;
+    private final boolean gradientCheckpointing;
+
+    public CpoObjective(CausalLm policy, CpoLoss loss, boolean gradientCheckpointing) {
+        this.policy = policy;
+        this.loss = loss;
+        this.gradientCheckpointing = gradientCheckpointing;
+    }
+
+    @Override
+    public double normalizer(List<List<PreferencePair>> microBatches) {
+        return microBatches.size();
+    }
+
+    @Override
+    public Step forward(List<PreferencePair> rows, double normalizer) {
+        Batch batch = PreferencePair.collate(rows).to(policy.device());
+        CompletionLogProbs lp = CompletionLogProbs.of(policy, batch, new CompletionLogProbs.Options(gradientCheckpointing, false, 0, null));
+        Variable l = VectorLoss.apply(x -> loss.evaluate(x, lp.counts()), lp.sums());
+        if (normalizer != 1) l = Elementwise.scale(l, 1.0 / normalizer);
+        return new Step(l, batch.tokens(), metrics(lp));
+    }
+
+    @Override
+    public Evaluation evaluate(List<PreferencePair> rows) {
+        Batch batch = PreferencePair.collate(rows).to(policy.device());
+        CompletionLogProbs lp = CompletionLogProbs.of(policy, batch, new CompletionLogProbs.Options(false, false, 0, null));
+        double value = loss.evaluate(lp.sums().value().toDoubleArray(), lp.counts()).loss();
+        return new Evaluation(value * rows.size(), rows.size(), metrics(lp));
+    }
+
+    /** CPOTrainer.get_batch_loss_metrics' values, in its order. */
+    Map<String, Double> metrics(CompletionLogProbs lp) {
+        double[] sums = lp.sums().value().toDoubleArray(), logps = loss.logps(sums, lp.counts()), meanLogits = lp.meanLogits();
+        int b = logps.length / 2;
+        double rc = 0, rr = 0, acc = 0, margin = 0, lc = 0, lr = 0, gc = 0, gr = 0;
+        for (int i = 0; i < b; i++) {
+            double chosen = loss.beta() * logps[i], rejected = loss.beta() * logps[b + i];
+            rc += chosen / b;
+            rr += rejected / b;
+            acc += (chosen > rejected ? 1.0 : 0.0) / b;
+            margin += (chosen - rejected) / b;
+            lc += logps[i] / b;
+            lr += logps[b + i] / b;
+            gc += meanLogits[i] / b;
+            gr += meanLogits[b + i] / b;
+        }
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("rewards/chosen", rc);
+        m.put("rewards/rejected", rr);
+        m.put("rewards/accuracies", acc);
+        m.put("rewards/margins", margin);
+        m.put("logps/rejected", lr);
+        m.put("logps/chosen", lc);
+        m.put("logits/rejected", gr);
+        m.put("logits/chosen", gc);
+        m.put("nll_loss", loss.cpoAlpha() == 0 ? 0 : CpoLoss.nll(sums, lp.counts()));
+        return m;
+    }
+}

@@ -37,7 +37,7 @@ final class DeployCommand implements Callable<Integer> {
             description = "Prompt tokens prefilled between two decode steps (chunked prefill; 0: whole prompts).") int maxNumBatchedTokens;
     @Option(names = "--block_size", defaultValue = "" + EngineConfig.DEFAULT_BLOCK_SIZE, description = "Positions per KV-cache block.") int blockSize;
     @Option(names = "--kv_cache_blocks", defaultValue = "0",
-            description = "KV-cache blocks (the bound on KV memory; 0: enough for max_num_seqs sequences of max_model_len).") int kvBlocks;
+            description = "KV-cache blocks (the bound on KV memory; 0: room for max_num_seqs sequences of max_model_len, at most 2 GiB).") int kvBlocks;
     @Option(names = "--max_new_tokens", description = "Reply length when a request gives no max_tokens (default: what max_model_len leaves).") Integer maxNewTokens;
     @Option(names = "--device", defaultValue = "cpu", description = DeviceOption.DESCRIPTION) String device;
     @Mixin QuantOptions quant;

@@ -48,7 +48,11 @@ public final class Engine implements AutoCloseable {
         this.config = config;
         this.observer = observer;
         this.runner = new ModelRunner(session.model());
-        this.pool = KvBlockPool.forModel(session.model(), config.kvBlocks(), config.blockSize(), config.maxModelLen());
+        var a = session.model().config().attention();
+        long bytesPerBlock = 2L * session.model().config().numLayers() * a.numKvHeads() * a.headDim() * config.blockSize() * Float.BYTES;
+        int blocks = config.poolBlocks(bytesPerBlock);
+        // no sequence is longer than the pool: the gather scratch needs no more
+        this.pool = KvBlockPool.forModel(session.model(), blocks, config.blockSize(), Math.min(config.maxModelLen(), blocks * config.blockSize()));
         this.thread = Thread.ofPlatform().name("jswift-scheduler").daemon(true).unstarted(this::loop);
     }
 
@@ -73,7 +77,7 @@ public final class Engine implements AutoCloseable {
             int blocks = pool.blocksFor(r.prompt().length + r.params().maxNewTokens());
             if (blocks > pool.blocks()) {
                 throw new IllegalArgumentException("prompt + max new tokens need " + blocks + " KV blocks of " + pool.blockSize()
-                        + " positions: the pool has " + pool.blocks());
+                        + " positions: the pool has " + pool.blocks() + " (raise --kv_cache_blocks or lower max_tokens)");
             }
             if (r.prompt().length + r.params().maxNewTokens() > config.maxModelLen()) {
                 throw new IllegalArgumentException("prompt (" + r.prompt().length + " tokens) + max new tokens (" + r.params().maxNewTokens()
@@ -329,7 +333,7 @@ public final class Engine implements AutoCloseable {
     /** KV blocks held by running sequences (shared prefix blocks once). */
     public int kvBlocksUsed() { return blocksUsed; }
 
-    public int kvBlocksTotal() { return config.kvBlocks(); }
+    public int kvBlocksTotal() { return pool.blocks(); }
 
     private static void release(RunningSequence s) {
         if (s.cache != null) s.cache.release();

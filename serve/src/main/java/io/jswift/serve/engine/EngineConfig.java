@@ -9,23 +9,33 @@ package io.jswift.serve.engine;
  */
 public record EngineConfig(int maxNumSeqs, int maxWaiting, int maxModelLen, int prefillChunk, int blockSize, int kvBlocks) {
     public static final int DEFAULT_PREFILL_CHUNK = 512, DEFAULT_BLOCK_SIZE = 16;
+    /** KV memory when no block count is given: 2 GiB at most (vLLM sizes it from free GPU memory instead). */
+    public static final long DEFAULT_KV_BYTES = 2L << 30;
 
     /**
-     * blockSize: positions per KV block; kvBlocks: blocks in the KV pool, the bound on KV memory (0: enough for
-     * maxNumSeqs sequences of maxModelLen; with fewer, sequences wait for blocks). Each block holds
-     * 2 × layers × kv heads × head dim × blockSize floats.
+     * blockSize: positions per KV block; kvBlocks: blocks in the KV pool, the bound on KV memory (0: see
+     * {@link #poolBlocks}; sequences wait for blocks when they run short).
      */
     public EngineConfig {
         if (blockSize < 1) throw new IllegalArgumentException("block_size must be >= 1, got " + blockSize);
         if (kvBlocks < 0) throw new IllegalArgumentException("the number of KV blocks must be >= 0, got " + kvBlocks);
-        if (kvBlocks == 0) kvBlocks = maxNumSeqs * ((maxModelLen + blockSize - 1) / blockSize);
         if (prefillChunk < 0) throw new IllegalArgumentException("the prefill chunk must be >= 0 tokens, got " + prefillChunk);
         if (maxNumSeqs < 1) throw new IllegalArgumentException("max_num_seqs must be >= 1, got " + maxNumSeqs);
         if (maxWaiting < 0) throw new IllegalArgumentException("max_waiting_seqs must be >= 0, got " + maxWaiting);
         if (maxModelLen < 2) throw new IllegalArgumentException("max_model_len must be >= 2, got " + maxModelLen);
     }
 
-    /** Default blocks of {@link #DEFAULT_BLOCK_SIZE} positions, enough for maxNumSeqs full-length sequences. */
+    /**
+     * Blocks of the pool for blocks of {@code bytesPerBlock} (2 × layers × kv heads × head dim × blockSize × 4): kvBlocks
+     * when given, else enough for maxNumSeqs sequences of maxModelLen but no more than {@link #DEFAULT_KV_BYTES}.
+     */
+    public int poolBlocks(long bytesPerBlock) {
+        if (kvBlocks > 0) return kvBlocks;
+        long full = (long) maxNumSeqs * ((maxModelLen + blockSize - 1) / blockSize);
+        return (int) Math.max(1, Math.min(full, DEFAULT_KV_BYTES / bytesPerBlock));
+    }
+
+    /** Default blocks of {@link #DEFAULT_BLOCK_SIZE} positions, as many as {@link #poolBlocks} allows. */
     public EngineConfig(int maxNumSeqs, int maxWaiting, int maxModelLen, int prefillChunk) {
         this(maxNumSeqs, maxWaiting, maxModelLen, prefillChunk, DEFAULT_BLOCK_SIZE, 0);
     }

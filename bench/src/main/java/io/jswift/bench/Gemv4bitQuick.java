@@ -19,8 +19,9 @@ import java.util.Locale;
  * Decode GEMVs with 4-bit weights against bf16 ones, same run, same shapes: the seven projections of LAYERS
  * Llama-3.2-1B layers (q/o 2048x2048, k/v 512x2048, gate/up 8192x2048, down 2048x8192; random N(0, 0.02) weights),
  * x [1, K] · Wᵀ each, as one token's linear layers without lm_head (which bnb leaves in 16 bits). Prints ms per token
- * and weight GB/s for: bf16 (the backend's GEMV), NF4 fused (Backend.matmul4bit: dequantized in registers) and NF4
- * unfused (dequantize to f32, then the f32 GEMV: QuantReference.matmul4bit on the CPU backend).
+ * and weight GB/s for: bf16 (the backend's GEMV), NF4 fused (Backend.matmul4bit: dequantized in registers; f32 x, and
+ * bf16 x with bf16-rounded weights as a bf16 compute dtype runs) and NF4 unfused (dequantize to f32, then the f32
+ * GEMV: QuantReference.matmul4bit on the CPU backend).
  * <pre>java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar \
  *     io.jswift.bench.Gemv4bitQuick [LAYERS=4] [REPS=10]</pre>
  */
@@ -33,7 +34,7 @@ public final class Gemv4bitQuick {
         int layers = args.length > 0 ? Integer.parseInt(args[0]) : 4, reps = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         CpuBackend be = new CpuBackend();
         Generator gen = new Generator(7);
-        List<Tensor> bf16 = new ArrayList<>(), xs = new ArrayList<>();
+        List<Tensor> bf16 = new ArrayList<>(), xs = new ArrayList<>(), xsBf16 = new ArrayList<>();
         List<Quantized> nf4 = new ArrayList<>();
         long bf16Bytes = 0, nf4Bytes = 0;
         for (int l = 0; l < layers; l++) {
@@ -48,6 +49,7 @@ public final class Gemv4bitQuick {
                 Tensor x = Tensor.zeros(DType.F32, 1, nk[1]);
                 be.fillRandom(x, new RandomSpec.Normal(0, 1), gen);
                 xs.add(x);
+                xsBf16.add(be.cast(x, DType.BF16));
                 bf16Bytes += 2L * nk[0] * nk[1];
                 nf4Bytes += q.packed().length + 4L * q.state().blocks(); // packed + the decoded f32 absmax read per call
             }
@@ -62,14 +64,21 @@ public final class Gemv4bitQuick {
                     be.matmul4bit(xs.get(i), q.packed(), q.absmax(), FourBitType.NF4, 64, q.state().shape(), DType.F32);
                 }
             });
+            double fusedBf16 = time(reps, () -> {
+                for (int i = 0; i < nf4.size(); i++) {
+                    Quantized q = nf4.get(i);
+                    be.matmul4bit(xsBf16.get(i), q.packed(), q.absmax(), FourBitType.NF4, 64, q.state().shape(), DType.BF16);
+                }
+            });
             double unfused = time(Math.max(1, reps / 4), () -> {
                 for (int i = 0; i < nf4.size(); i++) {
                     Quantized q = nf4.get(i);
                     QuantReference.matmul4bit(be, xs.get(i), q.packed(), q.absmax(), FourBitType.NF4, 64, q.state().shape(), DType.F32);
                 }
             });
-            System.out.printf(Locale.ROOT, "median ms per token: bf16 %.2f (%.1f GB/s) | nf4 fused %.2f (%.1f GB/s, %.2fx bf16) | nf4 dequantize+gemv %.2f%n",
-                    bf * 1e3, bf16Bytes / bf / 1e9, fused * 1e3, nf4Bytes / fused / 1e9, bf / fused, unfused * 1e3);
+            System.out.printf(Locale.ROOT, "median ms per token: bf16 %.2f (%.1f GB/s) | nf4 fused %.2f (%.1f GB/s, %.2fx bf16) | nf4 fused, "
+                            + "bf16 compute %.2f (%.2fx bf16) | nf4 dequantize+gemv %.2f%n",
+                    bf * 1e3, bf16Bytes / bf / 1e9, fused * 1e3, nf4Bytes / fused / 1e9, bf / fused, fusedBf16 * 1e3, bf / fusedBf16, unfused * 1e3);
         }
     }
 

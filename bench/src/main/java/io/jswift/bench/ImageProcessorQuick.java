@@ -20,7 +20,8 @@ import java.util.SplittableRandom;
  * thread, Qwen2-VL's default processor settings (or a model directory's): a 448x448 image (no resize: 16 x 28) and a
  * 1280x960 one (above max_pixels 1003520: downscaled to 1148x840), each as PNG and as JPEG, synthetic photo-like content:
  * {@code java -cp bench/target/benchmarks.jar io.jswift.bench.ImageProcessorQuick [MODEL_DIR]}.
- * The same images for transformers: pass {@code --write DIR} to save them as files.
+ * The same images for transformers: {@code --write DIR} saves them as files, then
+ * {@code /tmp/hf/bin/python bench/peers/qwen2vl_image_processor.py DIR [MODEL_DIR]} times load_image + the PIL processor.
  */
 public final class ImageProcessorQuick {
     public static void main(String[] args) throws Exception {

@@ -35,6 +35,9 @@ final class DeployCommand implements Callable<Integer> {
     @Option(names = "--max_model_len", description = "Prompt + reply tokens of one sequence (default: the model's max_position_embeddings).") Integer maxModelLen;
     @Option(names = "--max_num_batched_tokens", defaultValue = "" + EngineConfig.DEFAULT_PREFILL_CHUNK,
             description = "Prompt tokens prefilled between two decode steps (chunked prefill; 0: whole prompts).") int maxNumBatchedTokens;
+    @Option(names = "--block_size", defaultValue = "" + EngineConfig.DEFAULT_BLOCK_SIZE, description = "Positions per KV-cache block.") int blockSize;
+    @Option(names = "--kv_cache_blocks", defaultValue = "0",
+            description = "KV-cache blocks (the bound on KV memory; 0: enough for max_num_seqs sequences of max_model_len).") int kvBlocks;
     @Option(names = "--max_new_tokens", description = "Reply length when a request gives no max_tokens (default: what max_model_len leaves).") Integer maxNewTokens;
     @Option(names = "--device", defaultValue = "cpu", description = DeviceOption.DESCRIPTION) String device;
     @Mixin QuantOptions quant;
@@ -57,7 +60,7 @@ final class DeployCommand implements Callable<Integer> {
         }
         String id = adapter != null ? adapter.name() : servedModelName != null ? servedModelName : model.toAbsolutePath().normalize().getFileName().toString();
         ServeConfig config = new ServeConfig(host, port, List.of(id), apiKey, maxNewTokens == null ? 0 : maxNewTokens,
-                ServeConfig.DEFAULT_MAX_BODY_BYTES, new EngineConfig(maxNumSeqs, maxWaiting, maxLen, maxNumBatchedTokens));
+                ServeConfig.DEFAULT_MAX_BODY_BYTES, new EngineConfig(maxNumSeqs, maxWaiting, maxLen, maxNumBatchedTokens, blockSize, kvBlocks));
         OpenAiServer server = new OpenAiServer(GenerationSession.open(model, lm.model()), config).start();
         // SIGTERM / Ctrl-C: stop taking requests, let running and queued ones finish, then exit
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

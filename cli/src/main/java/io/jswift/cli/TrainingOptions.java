@@ -2,6 +2,7 @@ package io.jswift.cli;
 
 import io.jswift.train.data.DatasetSpec;
 import io.jswift.train.run.TrainArgs;
+import io.jswift.train.run.TunerArgs;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -68,7 +69,7 @@ final class TrainingOptions {
     }
 
     /** After an adapter or full run: how to chat with its last checkpoint. */
-    static void printChatHint(Path run, io.jswift.train.run.TunerArgs tuner, Path model) throws java.io.IOException {
+    static void printChatHint(Path run, TunerArgs tuner, Path model) throws java.io.IOException {
         Path last = lastCheckpoint(run);
         if (last == null) return;
         System.out.println(tuner.isFull()

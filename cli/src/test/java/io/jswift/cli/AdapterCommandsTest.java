@@ -129,7 +129,7 @@ class AdapterCommandsTest {
         assertError(full + " exists and is not empty: choose a new output directory", "--model", base, "--adapters", adapter,
                 "--merge_lora", "true", "--output_dir", full.toString());
         assertEquals("x", Files.readString(full.resolve("keep.txt")));
-        assertError("jswift export writes merged models only: pass --merge_lora true", "--model", base, "--adapters", adapter,
+        assertError("jswift export writes merged or quantized models: pass --merge_lora true", "--model", base, "--adapters", adapter,
                 "--output_dir", dir.resolve("o").toString());
         assertError("--model is needed: " + Path.of(adapter, "adapter_config.json") + " names base model 'llama-f32', which is not a directory here",
                 "--adapters", adapter, "--merge_lora", "true", "--output_dir", dir.resolve("o").toString());

@@ -91,6 +91,22 @@ class RlhfCommandTest {
         assertEquals("sigmoid", args.get("loss_type").asText());
     }
 
+    /** Gradient checkpointing recomputes each layer in backward: the same losses and rewards as without it. */
+    @Test
+    void gradientCheckpointingGivesTheSameRun() throws Exception {
+        Path model = model(), data = data();
+        String[] common = {"--max_steps", "3", "--save_steps", "0", "--learning_rate", "1e-2"};
+        assertEquals(0, Main.run(rlhf(model, data, dir.resolve("plain"), common)));
+        List<String> ckpt = new ArrayList<>(List.of(common));
+        ckpt.add("--gradient_checkpointing");
+        assertEquals(0, Main.run(rlhf(model, data, dir.resolve("ckpt"), ckpt.toArray(String[]::new))));
+        List<JsonNode> a = log(onlyRun(dir.resolve("plain"))), b = log(onlyRun(dir.resolve("ckpt")));
+        for (int i = 0; i < 3; i++) {
+            assertEquals(a.get(i).get("loss").asDouble(), b.get(i).get("loss").asDouble(), 1e-5, "step " + (i + 1));
+            assertEquals(a.get(i).get("rewards/margins").asDouble(), b.get(i).get("rewards/margins").asDouble(), 1e-5, "step " + (i + 1));
+        }
+    }
+
     /** TRL 1.13: a continued adapter's reference is a frozen copy of it as it starts, so step 1 has zero rewards. */
     @Test
     void continuedAdapterIsItsOwnStartingReference() throws Exception {
@@ -119,7 +135,7 @@ class RlhfCommandTest {
         assertEquals(0, Main.run(rlhf(model, data, dir.resolve("without"), without.toArray(String[]::new))));
         assertEquals(0, Main.run(rlhf(model, data, dir.resolve("on"), on.toArray(String[]::new))));
         List<JsonNode> a = log(onlyRun(dir.resolve("with"))), b = log(onlyRun(dir.resolve("without"))), c = log(onlyRun(dir.resolve("on")));
-        for (int i = 0; i < 3; i++) assertEquals(b.get(i).get("loss").asDouble(), a.get(i).get("loss").asDouble(), 1e-9, "step " + (i + 1));
+        for (int i = 0; i < 3; i++) assertEquals(b.get(i).get("loss").asDouble(), a.get(i).get("loss").asDouble(), 1e-6, "step " + (i + 1));
         assertNotEquals(b.get(2).get("loss").asDouble(), c.get(2).get("loss").asDouble(), "--disable_dropout false keeps lora_dropout");
         JsonNode config = new ObjectMapper().readTree(onlyRun(dir.resolve("with")).resolve("checkpoint-3/adapter_config.json").toFile());
         assertEquals(0.3, config.get("lora_dropout").asDouble(), 1e-12);
@@ -155,8 +171,10 @@ class RlhfCommandTest {
         assertEquals(3, resumed.size());
         for (JsonNode r : resumed) {
             JsonNode f = full.get(r.get("step").asInt() - 1);
-            assertEquals(f.get("loss").asDouble(), r.get("loss").asDouble(), 1e-6, "step " + r.get("step"));
-            assertEquals(f.get("rewards/margins").asDouble(), r.get("rewards/margins").asDouble(), 1e-6, "step " + r.get("step"));
+            // as sft's resume test: equal up to float rounding (JIT tiers sum SIMD lanes in different orders)
+            double loss = f.get("loss").asDouble(), margin = f.get("rewards/margins").asDouble();
+            assertEquals(loss, r.get("loss").asDouble(), 1e-5 * Math.max(1, Math.abs(loss)), "step " + r.get("step"));
+            assertEquals(margin, r.get("rewards/margins").asDouble(), 1e-5 * Math.max(1, Math.abs(margin)), "step " + r.get("step"));
         }
         List<JsonNode> evals = log(a).stream().filter(r -> r.has("eval_loss")).toList();
         assertEquals(2, evals.size());

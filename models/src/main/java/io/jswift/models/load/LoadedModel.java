@@ -8,7 +8,7 @@ import io.jswift.nn.Module;
 public sealed interface LoadedModel {
     Module module();
 
-    // the interface's full name: the simple name CausalLm here is this record
+    // the model type's full name: the simple name CausalLm here is this record
     record CausalLm(io.jswift.models.CausalLm model) implements LoadedModel {
         public Module module() { return model; }
     }

@@ -62,6 +62,11 @@ class ArchitecturesTest {
         CausalLm model = DecoderInit.initialize(Architectures.newCausalLm(c, null), 0.02, new Generator(7));
         assertEquals(c, model.config());
         assertFalse(model.namedParameters().get("model.layers.1.mlp.down_proj.weight").value().isMeta());
+        // Gemma's (1 + w) norms start at w = 0, as its _init_weights; Llama-style ones at 1
+        DecoderConfig gemma = ((ModelConfig.Decoder) Architectures.readConfig(FamilyGoldenTest.fixture("gemma2-f32"))).config();
+        CausalLm g = DecoderInit.initialize(Architectures.newCausalLm(gemma, null), 0.02, new Generator(7));
+        assertEquals(0.0, g.namedParameters().get("model.layers.0.pre_feedforward_layernorm.weight").value().toDoubleArray()[3]);
+        assertEquals(1.0, model.namedParameters().get("model.layers.0.input_layernorm.weight").value().toDoubleArray()[3]);
     }
 
     /** Phi-3 checkpoints written by transformers 4: rope_scaling with type "su", original_max_position_embeddings at the top. */

@@ -102,6 +102,42 @@ class Linear4bitTest {
         }
     }
 
+    /** bf16 x and weight (a bf16 compute dtype): the fused GEMV rounds each weight to bf16 as the dequantized tensor has it. */
+    @ParameterizedTest
+    @EnumSource(FourBitType.class)
+    void fusedBf16MatmulEqualsDequantizeThenMatmul(FourBitType type) {
+        int m = 2, n = 19, k = 256;
+        Linear4bit l = Linear4bit.quantize(Tensor.of(randn(21, n * k, 0.3), n, k), null, new QuantConfig4bit(type, false, DType.BF16));
+        QuantState4bit s = l.state();
+        Tensor packed = l.baseParameters().get("weight").value(), absmax = Tensor.of(s.absmax(), s.blocks());
+        Backend be = packed.backend();
+        Tensor x = be.cast(Tensor.of(randn(22, m * k, 1), m, k), DType.BF16);
+        Tensor got = be.matmul4bit(x, packed, absmax, type, s.blocksize(), s.shape(), DType.BF16);
+        assertEquals(DType.BF16, got.dtype());
+        float[] g = got.toFloatArray(), want = QuantReference.matmul4bit(be, x, packed, absmax, type, s.blocksize(), s.shape(), DType.BF16).toFloatArray();
+        float[] w = hostWeight(l), xv = x.toFloatArray();
+        for (int i = 0; i < m; i++) {
+            for (int o = 0; o < n; o++) {
+                double exact = 0; // the bf16-rounded weights, exactly
+                for (int c = 0; c < k; c++) exact += (double) xv[i * k + c] * Half.bf16ToFloat(Half.floatToBf16(w[o * k + c]));
+                double ulp = Math.max(Math.abs(exact), 1e-3) / 128; // one bf16 step of the result, and the f32 sum order
+                assertEquals(exact, g[i * n + o], ulp, "fused [" + i + "," + o + "]");
+                assertEquals(exact, want[i * n + o], ulp, "reference [" + i + "," + o + "]");
+            }
+        }
+        // x = 3 at one position picks 3·W[:, c]: bf16(3 · bf16(W)) exactly, which differs from bf16(3 · W) for some rows
+        for (int c : new int[]{0, 5, 130, 255}) {
+            float[] one = new float[k];
+            one[c] = 3;
+            Tensor xc = be.cast(Tensor.of(one, 1, k), DType.BF16);
+            float[] fused = be.matmul4bit(xc, packed, absmax, type, s.blocksize(), s.shape(), DType.BF16).toFloatArray();
+            for (int o = 0; o < n; o++) {
+                float expect = Half.bf16ToFloat(Half.floatToBf16(3 * Half.bf16ToFloat(Half.floatToBf16(w[o * k + c]))));
+                assertEquals(expect, fused[o], "column " + c + " row " + o);
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void forwardIsXTimesDequantizedWeightAndGradientGoesToXOnly(boolean bias) {

@@ -1,6 +1,8 @@
 package io.jswift.serve.engine;
 
 import io.jswift.autograd.GradMode;
+import io.jswift.models.decoder.KvBlockPool;
+import io.jswift.models.decoder.PagedKvCache;
 import io.jswift.models.generate.GenerationSession;
 import io.jswift.models.generate.SequenceState;
 
@@ -19,14 +21,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * by one token. A sequence's results do not depend on who else is in the batch: its sampler and cache are its own.
  *
  * <p>Long prompts are prefilled in chunks between decode steps (Sarathi-Serve, Agrawal et al. 2024; vLLM's chunked
- * prefill), so that running streams keep receiving tokens. Where later work plugs in: {@link ModelRunner} is where a
- * paged KV cache replaces per-sequence buffers and where per-row adapters join the batch.
+ * prefill), so that running streams keep receiving tokens. Keys and values live in a bounded {@link KvBlockPool}
+ * (paged, with prompt prefixes shared): a sequence is admitted once the pool can hold its worst case (prompt + max
+ * new tokens) next to what the admitted ones may still take, so a running sequence never runs out of blocks (no
+ * preemption needed). Where later work plugs in: {@link ModelRunner} is where per-row adapters join the batch.
  */
 public final class Engine implements AutoCloseable {
     private final GenerationSession session;
     private final EngineConfig config;
     private final EngineObserver observer;
     private final ModelRunner runner;
+    private final KvBlockPool pool;                                         // scheduler thread only
+    private volatile int blocksUsed;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
     private final ArrayDeque<RunningSequence> waiting = new ArrayDeque<>(); // guarded by lock
@@ -42,6 +48,7 @@ public final class Engine implements AutoCloseable {
         this.config = config;
         this.observer = observer;
         this.runner = new ModelRunner(session.model());
+        this.pool = KvBlockPool.forModel(session.model(), config.kvBlocks(), config.blockSize(), config.maxModelLen());
         this.thread = Thread.ofPlatform().name("jswift-scheduler").daemon(true).unstarted(this::loop);
     }
 
@@ -62,6 +69,11 @@ public final class Engine implements AutoCloseable {
         for (SequenceRequest r : requests) {
             for (int id : r.prompt()) {
                 if (id < 0 || id >= vocab) throw new IllegalArgumentException("prompt token id " + id + " is outside the model's vocabulary [0, " + vocab + ")");
+            }
+            int blocks = pool.blocksFor(r.prompt().length + r.params().maxNewTokens());
+            if (blocks > pool.blocks()) {
+                throw new IllegalArgumentException("prompt + max new tokens need " + blocks + " KV blocks of " + pool.blockSize()
+                        + " positions: the pool has " + pool.blocks());
             }
             if (r.prompt().length + r.params().maxNewTokens() > config.maxModelLen()) {
                 throw new IllegalArgumentException("prompt (" + r.prompt().length + " tokens) + max new tokens (" + r.params().maxNewTokens()
@@ -182,10 +194,20 @@ public final class Engine implements AutoCloseable {
                     while (!closed && (paused || (running.isEmpty() && prefilling.isEmpty() && waiting.isEmpty()))) work.awaitUninterruptibly();
                     if (closed) break;
                     dropCancelled();
+                    int room = pool.available() - outstandingBlocks();
                     while (running.size() + prefilling.size() < config.maxNumSeqs() && !waiting.isEmpty()) {
-                        RunningSequence s = waiting.poll();
-                        if (s.cancelled()) cancelled(s);
-                        else prefilling.add(s);
+                        RunningSequence s = waiting.peek();
+                        if (s.cancelled()) {
+                            waiting.poll();
+                            cancelled(s);
+                            continue;
+                        }
+                        int need = pool.blocksFor(s.request.prompt().length + s.request.params().maxNewTokens());
+                        if (need > room) break; // first come, first served: it waits for blocks
+                        waiting.poll();
+                        s.reservedBlocks = need;
+                        room -= need;
+                        prefilling.add(s);
                     }
                     runningCount = running.size() + prefilling.size(); // admitted ones count as running from here on
                 } finally {
@@ -199,6 +221,7 @@ public final class Engine implements AutoCloseable {
                 for (RunningSequence s : running) cached += s.cache.length();
                 for (RunningSequence s : prefilling) cached += s.cache == null ? 0 : s.cache.length();
                 cachedTokens = cached;
+                blocksUsed = pool.used();
             }
             failAll(new IllegalStateException("the server is shutting down"));
         }
@@ -230,6 +253,11 @@ public final class Engine implements AutoCloseable {
         int budget = config.prefillChunk() == 0 ? Integer.MAX_VALUE : config.prefillChunk();
         while (budget > 0 && !prefilling.isEmpty()) {
             RunningSequence s = prefilling.getFirst();
+            if (s.cache == null) { // the pool's blocks of a shared prompt prefix need no prefill
+                s.cache = PagedKvCache.open(pool, s.request.prompt(), s.request.prompt().length + s.request.params().maxNewTokens());
+                s.prefilled = s.cache.length();
+                if (s.prefilled > 0) observer.prefixCacheHit(s.prefilled);
+            }
             int n = Math.min(budget, s.request.prompt().length - s.prefilled);
             float[] logits;
             try {
@@ -284,17 +312,38 @@ public final class Engine implements AutoCloseable {
         s.request.listener().onStep(step);
         if (step.finish() != null) {
             running.remove(s);
+            release(s);
             observer.sequenceEnded(false);
         }
     }
 
+    /** Blocks the admitted sequences may still allocate (their reservation beyond what they hold). */
+    private int outstandingBlocks() {
+        int n = 0;
+        for (List<RunningSequence> list : List.of(running, prefilling)) {
+            for (RunningSequence s : list) n += s.reservedBlocks - (s.cache == null ? 0 : s.cache.blockCount());
+        }
+        return n;
+    }
+
+    /** KV blocks held by running sequences (shared prefix blocks once). */
+    public int kvBlocksUsed() { return blocksUsed; }
+
+    public int kvBlocksTotal() { return config.kvBlocks(); }
+
+    private static void release(RunningSequence s) {
+        if (s.cache != null) s.cache.release();
+    }
+
     private void cancelled(RunningSequence s) {
+        release(s);
         observer.sequenceEnded(true);
         s.request.listener().onCancelled();
     }
 
     private void fail(RunningSequence s, RuntimeException e) {
         running.remove(s);
+        release(s);
         observer.sequenceEnded(false);
         s.request.listener().onFailure(e);
     }

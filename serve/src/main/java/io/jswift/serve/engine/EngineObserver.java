@@ -8,6 +8,9 @@ public interface EngineObserver {
 
     void sequenceEnded(boolean cancelled);
 
+    /** A new sequence found {@code tokens} of its prompt in the KV pool's shared blocks. */
+    default void prefixCacheHit(int tokens) {}
+
     EngineObserver NONE = new EngineObserver() {
         @Override public void prefilled(int promptTokens) {}
         @Override public void tokenGenerated(long sinceSubmitNanos, long sincePreviousTokenNanos, boolean first) {}

@@ -24,18 +24,17 @@ final class ModelRunner {
     }
 
     /**
-     * Appends the next {@code n} prompt tokens of {@code s} to its cache (created at the first chunk, with room for
-     * prompt + max new tokens; positions continue from the cache's length); returns the logits after the chunk's
-     * last token (the next-token logits once the whole prompt is in).
+     * Appends the next {@code n} prompt tokens of {@code s} to its (open) cache, positions continuing from the cache's
+     * length; returns the logits after the chunk's last token (the next-token logits once the whole prompt is in).
      */
     float[] prefill(RunningSequence s, int n) {
         int[] prompt = s.request.prompt();
-        if (s.cache == null) s.cache = model.newCache(1, prompt.length + s.request.params().maxNewTokens());
         long[] ids = new long[n];
         for (int i = 0; i < n; i++) ids[i] = prompt[s.prefilled + i];
         Tensor logits = model.forward(new DecoderInput(Tensor.ofLongs(ids, 1, n), null, null, s.cache, false)
                 .to(model.device()), 1).value();
         s.prefilled += n;
+        s.cache.registerPrompt(prompt, s.prefilled); // its full blocks can now serve later prompts with this prefix
         return lastRows(logits)[0];
     }
 

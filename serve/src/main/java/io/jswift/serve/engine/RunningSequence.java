@@ -1,6 +1,6 @@
 package io.jswift.serve.engine;
 
-import io.jswift.models.decoder.KvCache;
+import io.jswift.models.decoder.PagedKvCache;
 import io.jswift.models.generate.SequenceState;
 
 /** A sequence inside the engine: its generation state, its own KV cache once prefilled, its listener and timings. */
@@ -8,7 +8,8 @@ final class RunningSequence implements SequenceHandle {
     final SequenceRequest request;
     final SequenceState state;
     final long submittedNanos;
-    KvCache cache;            // null until the first prefill chunk
+    PagedKvCache cache;       // null until the first prefill chunk
+    int reservedBlocks;       // the most blocks it can ever hold: prompt + max new tokens
     int prefilled;            // prompt tokens in the cache
     long lastTokenNanos;
     private volatile boolean cancelled;

@@ -10,14 +10,15 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Counters for GET /metrics in the Prometheus text format (version 0.0.4): HTTP requests by route and status,
- * prompt and generated tokens, running and waiting sequences, KV-cache positions in use, cancelled sequences,
+ * prompt and generated tokens, running and waiting sequences, KV-cache positions and blocks in use, prefix-cache
+ * hits, cancelled sequences,
  * time to first token and inter-token latency (names after vLLM's, with a jswift_ prefix).
  */
 public final class ServerMetrics implements EngineObserver {
     private static final double[] LATENCY_BOUNDS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40};
     private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
     private final LongAdder promptTokens = new LongAdder(), generationTokens = new LongAdder();
-    private final LongAdder finished = new LongAdder(), cancelled = new LongAdder();
+    private final LongAdder finished = new LongAdder(), cancelled = new LongAdder(), prefixHits = new LongAdder();
     private final Histogram timeToFirstToken = new Histogram(LATENCY_BOUNDS), interTokenLatency = new Histogram(LATENCY_BOUNDS);
 
     /** Counts one HTTP answer. */
@@ -34,6 +35,9 @@ public final class ServerMetrics implements EngineObserver {
         if (first) timeToFirstToken.observe(sinceSubmitNanos / 1e9);
         else interTokenLatency.observe(sincePreviousTokenNanos / 1e9);
     }
+
+    @Override
+    public void prefixCacheHit(int tokens) { prefixHits.add(tokens); }
 
     @Override
     public void sequenceEnded(boolean wasCancelled) {
@@ -57,6 +61,9 @@ public final class ServerMetrics implements EngineObserver {
         gauge(out, "jswift_num_requests_running", "Sequences in the running batch.", engine.running());
         gauge(out, "jswift_num_requests_waiting", "Sequences waiting for a batch slot.", engine.waiting());
         gauge(out, "jswift_kv_cache_tokens", "KV-cache positions held by running sequences.", engine.cachedTokens());
+        gauge(out, "jswift_kv_cache_blocks_used", "KV blocks held by running sequences (shared prefix blocks once).", engine.kvBlocksUsed());
+        gauge(out, "jswift_kv_cache_blocks_total", "KV blocks in the pool.", engine.kvBlocksTotal());
+        counter(out, "jswift_prefix_cache_hit_tokens_total", "Prompt tokens found in shared KV blocks (not prefilled again).", prefixHits.sum());
         timeToFirstToken.write(out, "jswift_time_to_first_token_seconds", "Time from a request's arrival to its first token.");
         interTokenLatency.write(out, "jswift_inter_token_latency_seconds", "Time between two tokens of a sequence.");
         return out.toString();

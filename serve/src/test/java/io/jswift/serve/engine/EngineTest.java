@@ -124,4 +124,47 @@ class EngineTest {
             assertEquals(2, engine.waiting());
         }
     }
+
+    @Test
+    void aBoundedKvPoolQueuesSequencesAndSharesPromptPrefixes() throws Exception {
+        GenerationSession session = session();
+        Random r = new Random(5);
+        int[] system = randomPrompt(r, 12); // a shared "system prompt": three full blocks of 4
+        List<int[]> prompts = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            int[] p = java.util.Arrays.copyOf(system, 12 + 3 + i);
+            for (int j = 12; j < p.length; j++) p[j] = r.nextInt(96);
+            prompts.add(p);
+        }
+        AtomicInteger hits = new AtomicInteger();
+        EngineObserver observer = new EngineObserver() {
+            @Override public void prefilled(int promptTokens) {}
+            @Override public void tokenGenerated(long a, long b, boolean first) {}
+            @Override public void sequenceEnded(boolean cancelled) {}
+            @Override public void prefixCacheHit(int tokens) { hits.addAndGet(tokens); }
+        };
+        // each sequence may need ceil((18 + 12) / 4) = 8 blocks: a pool of 15 runs one at a time (three at once would need 17)
+        try (Engine engine = new Engine(session, new EngineConfig(4, 8, 256, 0, 4, 15), observer)) {
+            engine.start();
+            assertThrows(IllegalArgumentException.class, () -> engine.submit(List.of(new SequenceRequest(randomPrompt(r, 60), SamplingParams.greedy(20), -1, false, new Collector(null)))));
+            Collector first = new Collector(null);
+            engine.submit(List.of(new SequenceRequest(prompts.get(0), SamplingParams.greedy(12), -1, false, first)));
+            first.done.get(60, TimeUnit.SECONDS);
+            List<Collector> rest = new ArrayList<>();
+            for (int i = 1; i < prompts.size(); i++) {
+                Collector c = new Collector(null);
+                rest.add(c);
+                engine.submit(List.of(new SequenceRequest(prompts.get(i), SamplingParams.greedy(12), -1, false, c)));
+            }
+            assertArrayEquals(session.generate(List.of(prompts.get(0)), SamplingParams.greedy(12), null).get(0).tokens(), first.done.get());
+            for (int i = 1; i < prompts.size(); i++) {
+                int[] solo = session.generate(List.of(prompts.get(i)), SamplingParams.greedy(12), null).get(0).tokens();
+                assertArrayEquals(solo, rest.get(i - 1).done.get(60, TimeUnit.SECONDS), "prompt " + i);
+            }
+            assertEquals(3 * 12, hits.get()); // the later three found the 12-token prefix in the pool
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (engine.kvBlocksUsed() > 0 && System.nanoTime() < deadline) Thread.sleep(5);
+            assertEquals(0, engine.kvBlocksUsed());
+        }
+    }
 }

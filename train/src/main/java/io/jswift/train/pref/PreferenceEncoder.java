@@ -6,6 +6,7 @@ import io.jswift.train.data.Message;
 import io.jswift.train.data.Sample;
 import io.jswift.train.encode.ChatEncoder;
 import io.jswift.train.encode.Encoded;
+import io.jswift.train.encode.LossScale;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +24,7 @@ public final class PreferenceEncoder {
 
     /** {@code chat} must train the last round only (loss_scale last_round, ms-swift's default for rlhf). */
     public PreferenceEncoder(ChatEncoder chat) {
-        if (chat.lossScale() != io.jswift.train.encode.LossScale.LAST_ROUND) {
+        if (chat.lossScale() != LossScale.LAST_ROUND) {
             throw new IllegalArgumentException("preference rows train the last reply only (loss_scale last_round), got " + chat.lossScale());
         }
         this.chat = chat;

@@ -5,6 +5,7 @@ import io.jswift.autograd.Context;
 import io.jswift.autograd.Function;
 import io.jswift.autograd.Variable;
 import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.BinaryOp;
 
 /**
  * A scalar loss of a short vector (the 2B per-sequence log-probabilities of a preference batch) whose value and
@@ -37,6 +38,6 @@ public record VectorLoss(Rule rule) implements Function {
     @Override
     public Tensor[] backward(Context ctx, Tensor g) {
         Tensor grad = ctx.saved(0);
-        return new Tensor[]{ctx.backend().binaryScalar(io.jswift.tensor.spi.BinaryOp.MUL, grad, g.item())};
+        return new Tensor[]{ctx.backend().binaryScalar(BinaryOp.MUL, grad, g.item())};
     }
 }

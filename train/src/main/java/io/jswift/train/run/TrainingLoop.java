@@ -6,6 +6,7 @@ import io.jswift.nn.Module;
 import io.jswift.nn.Parameter;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.io.SafetensorsFile;
+import io.jswift.train.encode.Encoded;
 import io.jswift.train.encode.EncodedDataset;
 import io.jswift.train.optim.AdamW;
 import io.jswift.train.optim.GradClip;
@@ -46,7 +47,7 @@ public final class TrainingLoop<E> {
     }
 
     /** Trains on a loaded dataset (and its validation split, if any) after reporting what loading kept and dropped. */
-    public static Path run(RunSetup setup, Objective<io.jswift.train.encode.Encoded> objective, EncodedDataset.Splits data) throws IOException {
+    public static Path run(RunSetup setup, Objective<Encoded> objective, EncodedDataset.Splits data) throws IOException {
         EncodedDataset.Counts c = data.train().counts();
         setup.out().println(DatasetReport.line(c, data.train().packed(), setup.args().maxLength()));
         return new TrainingLoop<>(setup, objective).run(ExampleSource.of(data.train()), ExampleSource.of(data.validation()), c);

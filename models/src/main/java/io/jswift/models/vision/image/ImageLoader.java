@@ -11,7 +11,15 @@ import java.nio.file.Path;
  * {@code convert("RGB")}. PNG and JPEG are read; any other content is refused with the file named.
  */
 public final class ImageLoader {
+    /** Larger images are refused before decoding, where Pillow raises DecompressionBombError (2 x its 89.5 Mpx warning). */
+    static final long MAX_PIXELS = 178_956_970L;
+
     private ImageLoader() {}
+
+    static void checkSize(long width, long height, String source) throws ImageFormatException {
+        if (width * height > MAX_PIXELS)
+            throw new ImageFormatException(source, "image of " + width + "x" + height + " pixels is larger than " + MAX_PIXELS + " pixels");
+    }
 
     public static RgbImage read(Path path) throws IOException {
         byte[] data;

@@ -114,6 +114,7 @@ final class JpegDecoder {
                 if (bodyLen < 6 + 3 * n) throw new ImageFormatException(source, "corrupt JPEG: short frame header");
                 sof = marker;
                 precision = d[body] & 0xFF;
+                ImageLoader.checkSize((d[body + 3] & 0xFF) << 8 | d[body + 4] & 0xFF, (d[body + 1] & 0xFF) << 8 | d[body + 2] & 0xFF, source);
                 ids = new int[n];
                 for (int i = 0; i < n; i++) ids[i] = d[body + 6 + 3 * i] & 0xFF;
             }

@@ -25,8 +25,6 @@ final class PngDecoder {
     private static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     /** Adam7 passes: x0, y0, dx, dy. */
     private static final int[][] ADAM7 = {{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4}, {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}};
-    /** Pixels beyond this are refused before allocating (Pillow's decompression-bomb error starts at 2 x 89.5 Mpx). */
-    private static final long MAX_PIXELS = 178_956_970L;
 
     private PngDecoder() {}
 
@@ -100,7 +98,7 @@ final class PngDecoder {
         int depth = d[at + 8] & 0xFF, type = d[at + 9] & 0xFF, interlace = d[at + 12] & 0xFF;
         if (w == 0 || h == 0 || w > Integer.MAX_VALUE || h > Integer.MAX_VALUE)
             throw new ImageFormatException(source, "corrupt PNG: image size " + w + "x" + h);
-        if (w * h > MAX_PIXELS) throw new ImageFormatException(source, "image of " + w + "x" + h + " pixels is larger than " + MAX_PIXELS);
+        ImageLoader.checkSize(w, h, source);
         boolean ok = switch (type) {
             case 0 -> depth == 1 || depth == 2 || depth == 4 || depth == 8 || depth == 16;
             case 3 -> depth == 1 || depth == 2 || depth == 4 || depth == 8;

@@ -70,6 +70,17 @@ class ImageLoaderErrorsTest {
         assertArrayEquals(ImageLoader.decode(jpg, "a.jpg").rgb(), ImageLoader.decode(padded, "b.jpg").rgb());
     }
 
+    /** A header announcing a huge image is refused before any pixel memory is allocated (Pillow: DecompressionBombError). */
+    @Test
+    void decompressionBombsAreRefused() throws Exception {
+        byte[] jpg = Files.readAllBytes(ImageFixtures.image("baseline444.jpg"));
+        int sof = 2;
+        while (!((jpg[sof] & 0xFF) == 0xFF && (jpg[sof + 1] & 0xFF) == 0xC0)) sof++;
+        jpg[sof + 5] = jpg[sof + 7] = (byte) 0xFF; // height and width 65535 (high bytes)
+        var e = assertThrows(ImageFormatException.class, () -> ImageLoader.decode(jpg, "bomb.jpg"));
+        assertTrue(e.getMessage().contains("larger than"), e.getMessage());
+    }
+
     @Test
     void everyTruncationOfAPngFailsCleanly() throws Exception {
         byte[] png = Files.readAllBytes(ImageFixtures.image("rgb8_interlaced.png"));

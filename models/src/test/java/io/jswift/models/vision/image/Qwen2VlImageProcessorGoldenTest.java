@@ -75,6 +75,19 @@ class Qwen2VlImageProcessorGoldenTest {
         assertEquals(p.preprocess(List.of(img)).grids().getFirst(), p.grid(img.height(), img.width()));
     }
 
+    /** do_resize off: an image already on the grid gives the same values; one off the grid is refused, not cropped. */
+    @Test
+    void withoutResizeTheImageMustBeOnTheGrid() throws Exception {
+        Qwen2VlImageConfig tiny = Qwen2VlImageConfig.fromDirectory(ImageFixtures.dir().resolve("tiny"));
+        Qwen2VlImageConfig noResize = new Qwen2VlImageConfig(new Qwen2VlImageConfig.Resize(false, 0, 0), tiny.pixels(), tiny.patches());
+        RgbImage onGrid = ImageLoader.read(ImageFixtures.image("grid28x42.png"));
+        assertArrayEquals(new Qwen2VlImageProcessor(tiny).preprocess(List.of(onGrid)).values(),
+                new Qwen2VlImageProcessor(noResize).preprocess(List.of(onGrid)).values());
+        RgbImage offGrid = ImageLoader.read(ImageFixtures.image("gray8.png"));
+        var e = assertThrows(IllegalArgumentException.class, () -> new Qwen2VlImageProcessor(noResize).preprocess(List.of(offGrid)));
+        assertTrue(e.getMessage().contains("40x30") && e.getMessage().contains("do_resize"), e.getMessage());
+    }
+
     @Test
     void badSettingsNameTheFileAndKey(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("preprocessor_config.json");

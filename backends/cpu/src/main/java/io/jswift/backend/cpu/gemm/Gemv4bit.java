@@ -2,6 +2,7 @@ package io.jswift.backend.cpu.gemm;
 
 import io.jswift.backend.cpu.Parallel;
 import io.jswift.tensor.DType;
+import io.jswift.tensor.Half;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.quant.FourBitType;
 import jdk.incubator.vector.ByteVector;
@@ -37,10 +38,15 @@ public final class Gemv4bit {
 
     /** Whether this kernel takes the product (else the backend composes dequantize + matmul). */
     public static boolean applies(Tensor x, int blocksize, int[] shape, DType weightDtype) {
-        return x.dtype() == DType.F32 && weightDtype == DType.F32 && blocksize == BLOCK && shape[1] % BLOCK == 0
-                && x.size(0) <= 8;
+        return (weightDtype == DType.F32 || weightDtype == DType.BF16) && x.dtype() == weightDtype && blocksize == BLOCK
+                && shape[1] % BLOCK == 0 && x.size(0) <= 8;
     }
 
+    /**
+     * y in x's dtype. With bf16 (x and W in bf16, as a bf16 compute dtype has them), each weight is rounded to bf16 in
+     * registers (table value · absmax, then round to nearest even) before its product, as the dequantized bf16 weight
+     * would be; products of two bf16 values are exact in f32, sums are f32, and y is rounded once.
+     */
     public static Tensor multiply(Tensor xIn, Tensor packedIn, Tensor absmaxIn, FourBitType type, int[] shape) {
         int n = shape[0], k = shape[1], m = xIn.size(0);
         Tensor x = xIn.contiguous(), packed = packedIn.contiguous(), absmax = absmaxIn.contiguous();
@@ -48,7 +54,8 @@ public final class Gemv4bit {
         int[] bits = tableBits(table);
         MemorySegment ps = packed.hostSegment(), scale = absmax.hostSegment().asSlice(absmax.offset() * 4);
         long po = packed.offset();
-        Tensor y = Tensor.zeros(DType.F32, m, n);
+        boolean bf16 = x.dtype() == DType.BF16;
+        Tensor y = Tensor.zeros(x.dtype(), m, n);
         MemorySegment ys = y.hostSegment();
         float[] xs = x.toFloatArray();
         for (int i = 0; i < m; i++) {
@@ -61,8 +68,13 @@ public final class Gemv4bit {
             Parallel.range((n + ROWS_PER_TASK - 1) / ROWS_PER_TASK, 1, (from, to) -> {
                 int end = Math.min(n, to * ROWS_PER_TASK);
                 for (int r = from * ROWS_PER_TASK; r < end; r++) {
-                    float v = SIMD ? rowSimd(ps, po, r, k, bits, scale, even, odd) : rowScalar(ps, po, r, k, table, scale, even, odd);
-                    ys.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, yRow + r, v);
+                    if (bf16) {
+                        float v = SIMD ? rowSimdBf16(ps, po, r, k, bits, scale, even, odd) : rowScalarBf16(ps, po, r, k, table, scale, even, odd);
+                        ys.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, yRow + r, Half.floatToBf16(v));
+                    } else {
+                        float v = SIMD ? rowSimd(ps, po, r, k, bits, scale, even, odd) : rowScalar(ps, po, r, k, table, scale, even, odd);
+                        ys.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, yRow + r, v);
+                    }
                 }
             });
         }
@@ -90,6 +102,50 @@ public final class Gemv4bit {
             acc = sum.fma(FloatVector.broadcast(F, scale.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, firstBlock + blk)), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** As {@link #rowSimd}, each weight formed and rounded to bf16 before its product (no per-block factoring). */
+    private static float rowSimdBf16(MemorySegment ps, long po, int r, int k, int[] tableBits, MemorySegment scale, float[] even, float[] odd) {
+        IntVector t0 = IntVector.fromArray(I, tableBits, 0), t1 = L == 16 ? t0 : IntVector.fromArray(I, tableBits, 8);
+        long rowByte = po + (long) r * (k / 2);
+        int blocks = k / BLOCK;
+        long firstBlock = (long) r * blocks;
+        FloatVector acc = FloatVector.zero(F);
+        for (int blk = 0; blk < blocks; blk++) {
+            FloatVector a = FloatVector.broadcast(F, scale.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, firstBlock + blk));
+            for (int step = 0; step < BLOCK / 2; step += L) {
+                int pair = blk * (BLOCK / 2) + step;
+                ByteVector bytes = ByteVector.fromMemorySegment(B, ps, rowByte + pair, ByteOrder.LITTLE_ENDIAN);
+                IntVector q = (IntVector) bytes.convertShape(VectorOperators.B2I, I, 0);
+                FloatVector hi = roundBf16(lookup(q.lanewise(VectorOperators.LSHR, 4).and(0xF), t0, t1).mul(a));
+                FloatVector lo = roundBf16(lookup(q.and(0xF), t0, t1).mul(a));
+                acc = hi.fma(FloatVector.fromArray(F, even, pair), acc);
+                acc = lo.fma(FloatVector.fromArray(F, odd, pair), acc);
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Round to nearest even at bf16 precision, kept as floats (Half.floatToBf16 for finite values, lane-wise). */
+    private static FloatVector roundBf16(FloatVector v) {
+        IntVector bits = v.reinterpretAsInts();
+        IntVector odd = bits.lanewise(VectorOperators.LSHR, 16).and(1);
+        return bits.add(odd).add(0x7FFF).and(0xFFFF0000).reinterpretAsFloats();
+    }
+
+    private static float rowScalarBf16(MemorySegment ps, long po, int r, int k, float[] table, MemorySegment scale, float[] even, float[] odd) {
+        long rowByte = po + (long) r * (k / 2);
+        int blocks = k / BLOCK;
+        float acc = 0;
+        for (int blk = 0; blk < blocks; blk++) {
+            float a = scale.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, (long) r * blocks + blk);
+            for (int j = blk * (BLOCK / 2); j < (blk + 1) * (BLOCK / 2); j++) {
+                int b = ps.get(ValueLayout.JAVA_BYTE, rowByte + j) & 0xFF;
+                acc += Half.bf16ToFloat(Half.floatToBf16(table[b >> 4] * a)) * even[j]
+                        + Half.bf16ToFloat(Half.floatToBf16(table[b & 0xF] * a)) * odd[j];
+            }
+        }
+        return acc;
     }
 
     /**

@@ -112,10 +112,19 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
         if (micro == null || micro.rollouts().size() != rows.size() * s.numGenerations()) {
             throw new IllegalStateException("forward without the rollouts of its micro-batch (normalizer first)");
         }
+        return step(micro.rollouts(), micro.advantages(), null, normalizer);
+    }
+
+    /**
+     * The loss of fixed completions with their advantages and, for num_iterations > 1, their generation-time
+     * per-token log-probs ({@code old}, flattened in order; null: the detached policy), divided by
+     * {@code normalizer}; with TRL's metrics.
+     */
+    public Step step(List<Rollout> rollouts, double[] advantages, double[] old, double normalizer) {
         List<Encoded> sequences = new ArrayList<>();
-        int[] offsets = new int[micro.rollouts().size() + 1];
-        for (int i = 0; i < micro.rollouts().size(); i++) {
-            Rollout r = micro.rollouts().get(i);
+        int[] offsets = new int[rollouts.size() + 1];
+        for (int i = 0; i < rollouts.size(); i++) {
+            Rollout r = rollouts.get(i);
             sequences.add(sequence(r));
             offsets[i + 1] = offsets[i] + r.completionIds().length;
         }
@@ -128,13 +137,18 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
                 ref = CompletionLogProbs.perToken(policy, batch, false, temperature).value().toDoubleArray();
             }
         }
-        GrpoLoss.Batch b = new GrpoLoss.Batch(offsets, null, ref, micro.advantages());
+        GrpoLoss.Batch b = new GrpoLoss.Batch(offsets, old, ref, advantages);
         double tokens = dapoTokens;
         Variable l = VectorLoss.apply(x -> s.loss().evaluate(x, b, tokens), logps);
         if (normalizer != 1) l = Elementwise.scale(l, 1.0 / normalizer);
         Map<String, Double> m = new LinkedHashMap<>(stepMetrics);
         m.putAll(s.loss().metrics(logps.value().toDoubleArray(), b));
         return new Step(l, batch.tokens(), m);
+    }
+
+    /** The completion tokens the dapo loss divides by (set per generation batch; for {@link #step} on fixed completions). */
+    public void dapoTokens(double tokens) {
+        this.dapoTokens = tokens;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.jswift.cli;
 
+import io.jswift.train.grpo.GrpoRun;
 import io.jswift.train.run.RlhfRun;
 import io.jswift.train.run.TrainArgs;
 import io.jswift.train.run.TunerArgs;
@@ -16,7 +17,8 @@ final class RlhfCommand implements Callable<Integer> {
     @Mixin TrainingOptions training;
     @Mixin TunerOptions tunerOptions;
     @Mixin ChatOptions chat;
-    @Option(names = "--rlhf_type", defaultValue = "dpo", description = "dpo (default), cpo, simpo or orpo. kto, rm and grpo are not available yet.") String rlhfType;
+    @Mixin GrpoOptions grpo;
+    @Option(names = "--rlhf_type", defaultValue = "dpo", description = "dpo (default), cpo, simpo, orpo or grpo (online RL with rewards). kto and rm are not available yet.") String rlhfType;
     @Option(names = "--beta", description = "dpo: strength of the KL regularization toward the reference; cpo / simpo / orpo: reward scale (default 0.1; simpo 2.0).") Double beta;
     @Option(names = "--loss_type", description = "dpo: sigmoid (default), ipo, hinge or robust; cpo: sigmoid (default), hinge, ipo or simpo; simpo: simpo.") String lossType;
     @Option(names = "--label_smoothing", defaultValue = "0", description = "Assumed share of flipped labels: dpo --loss_type robust, cpo / simpo sigmoid and simpo (default 0).") double labelSmoothing;
@@ -34,6 +36,13 @@ final class RlhfCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TunerArgs tuner = tunerOptions.toArgs(training.model, training.torchDtype);
+        if ("grpo".equals(rlhfType)) {
+            TrainArgs args = training.toArgs(tuner.isFull() ? 1e-5 : 1e-4);
+            Path run = new GrpoRun(args, tuner, chat.toArgs("last_round"), grpo.toArgs(beta, lossType), adapters, disableDropout, System.out).run();
+            System.out.println("done: " + run);
+            TrainingOptions.printChatHint(run, tuner, training.model);
+            return 0;
+        }
         RlhfRun.Args rlhf = new RlhfRun.Args(rlhfType, beta, lossType, labelSmoothing, rpoAlpha, simpoGamma, cpoAlpha, refModel, disableDropout);
         TrainArgs args = training.toArgs(tuner.isFull() ? 1e-5 : 1e-4);
         Path run = new RlhfRun(args, tuner, chat.toArgs("last_round"), rlhf, adapters, System.out).run();

@@ -74,6 +74,11 @@ public final class SequenceState {
         return Arrays.copyOfRange(seen, promptLength, promptLength + generated);
     }
 
+    /** Every id sampled, the eos that ended the sequence included (GRPO's completion_ids). */
+    public int[] sampledTokens() {
+        return Arrays.copyOfRange(seen, promptLength, seenLength);
+    }
+
     /** The last id sampled (the next forward's input), or the prompt's last id before the first step. */
     public int lastToken() { return seen[seenLength - 1]; }
 

@@ -40,6 +40,15 @@ public final class TextGenerator {
     }
 
     public List<Result> generate(List<int[]> prompts, SamplingParams params, TokenListener listener) {
+        List<Result> results = new ArrayList<>();
+        for (SequenceState row : run(prompts, params, listener)) {
+            results.add(new Result(row.tokens(), row.finish() == null ? FinishReason.LENGTH : row.finish()));
+        }
+        return results;
+    }
+
+    /** As {@link #generate}, returning each row's final state (its sampled ids, eos included: GRPO rollouts). */
+    public List<SequenceState> run(List<int[]> prompts, SamplingParams params, TokenListener listener) {
         if (prompts.isEmpty()) return List.of();
         if (!params.stopStrings().isEmpty() && tokenizer == null) {
             throw new IllegalArgumentException("stop strings need a tokenizer to decode the generated text");
@@ -97,9 +106,7 @@ public final class TextGenerator {
                         padded ? Tensor.zeros(DType.I32, batch, 1) : null, cache, false).to(device), 1).value());
             }
         }
-        List<Result> results = new ArrayList<>();
-        for (SequenceState row : rows) results.add(new Result(row.tokens(), row.finish() == null ? FinishReason.LENGTH : row.finish()));
-        return results;
+        return rows;
     }
 
     /** logits [B, T, V] → the last position of each row as float arrays. */

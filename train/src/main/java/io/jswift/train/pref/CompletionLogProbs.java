@@ -93,6 +93,33 @@ public record CompletionLogProbs(Variable sums, long[] counts, int[] tokenRow, T
         return new CompletionLogProbs(sums, counts, tokenRow, stats, meanLogits, wideSums, options.wideLabels() == null ? null : wideCounts);
     }
 
+    /**
+     * Per completion token, log softmax(logits / temperature)[token] [N], sequence by sequence in order (TRL's GRPO
+     * per_token_logps: its logits divided by the sampling temperature). The hidden rows are divided instead, which is
+     * the same for a head without bias (h·Wᵀ / T = (h / T)·Wᵀ), LoRA on the head included.
+     */
+    public static Variable perToken(CausalLm model, Batch batch, boolean checkpoint, double temperature) {
+        if (!(temperature > 0)) throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
+        if (model.children().get("lm_head") instanceof Linear head && head.bias() != null) {
+            throw new IllegalArgumentException("an LM head with a bias is not supported for temperature-scaled log-probs");
+        }
+        Variable hidden = model.hiddenStates(batch.decoderInput(checkpoint));
+        int s = batch.rows(), t = batch.width(), c = hidden.size(2);
+        long[] completion = CausalLmLoss.shiftLeft(batch.labels()).toLongArray();
+        int n = 0;
+        for (long v : completion) if (v != Losses.IGNORE_INDEX) n++;
+        if (n == 0) throw new IllegalArgumentException("no completion tokens in the batch");
+        long[] index = new long[n], targets = new long[n];
+        for (int j = 0, k = 0; j < completion.length; j++) {
+            if (completion[j] == Losses.IGNORE_INDEX) continue;
+            index[k] = j;
+            targets[k++] = completion[j];
+        }
+        Variable rows = Views.indexSelect(Views.reshape(hidden, s * t, c), 0, Tensor.ofLongs(index, n).to(hidden.value().device()));
+        if (temperature != 1) rows = Elementwise.scale(rows, 1 / temperature);
+        return tokenLogProbs(model, rows, Tensor.ofLongs(targets, n).to(hidden.value().device()), null);
+    }
+
     /** member [S, N] · logps [N, 1] → [S]. */
     private static Variable groupSums(float[] member, int s, int n, Variable logps) {
         Tensor m = Tensor.of(member, s, n).to(logps.dtype()).to(logps.value().device());

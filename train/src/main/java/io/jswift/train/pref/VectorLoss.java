@@ -13,15 +13,15 @@ import io.jswift.tensor.spi.BinaryOp;
  * numbers per batch, so one forward-with-gradient per rule keeps each formula and its derivative side by side.
  * The forward keeps the gradient; the backward scales it by the incoming one.
  */
-record VectorLoss(Rule rule) implements Function {
+public record VectorLoss(Rule rule) implements Function {
     /** The loss at x and dLoss/dx. */
-    interface Rule {
+    public interface Rule {
         Value apply(double[] x);
     }
 
-    record Value(double loss, double[] grad) {}
+    public record Value(double loss, double[] grad) {}
 
-    static Variable apply(Rule rule, Variable x) {
+    public static Variable apply(Rule rule, Variable x) {
         if (x.rank() != 1) throw new IllegalArgumentException("a vector loss takes a vector, got rank " + x.rank());
         return Autograd.apply(new VectorLoss(rule), x);
     }

@@ -27,4 +27,21 @@ public final class RunDirectory {
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         return Files.createDirectories(outputDir.resolve("v" + next + "-" + stamp));
     }
+
+    /** The run directory {@link #create} made last in {@code outputDir} (the highest vN), or null when there is none. */
+    public static Path latest(Path outputDir) throws IOException {
+        if (!Files.isDirectory(outputDir)) return null;
+        Path best = null;
+        int version = -1;
+        try (Stream<Path> entries = Files.list(outputDir)) {
+            for (Path p : (Iterable<Path>) entries::iterator) {
+                Matcher m = VERSION.matcher(p.getFileName().toString());
+                if (m.matches() && Integer.parseInt(m.group(1)) > version) {
+                    version = Integer.parseInt(m.group(1));
+                    best = p;
+                }
+            }
+        }
+        return best;
+    }
 }

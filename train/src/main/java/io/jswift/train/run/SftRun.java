@@ -70,7 +70,7 @@ public final class SftRun {
     }
 
     /** args.json of a run with a tuner and chat options ({@code sft}, and the start of {@code rlhf}'s). */
-    static Map<String, Object> argsJson(TrainArgs args, TunerArgs tuner, ChatArgs chat, Path adapters) {
+    public static Map<String, Object> argsJson(TrainArgs args, TunerArgs tuner, ChatArgs chat, Path adapters) {
         Map<String, Object> json = new LinkedHashMap<>(PretrainingRun.argsJson(args));
         json.put("train_type", tuner.trainType());
         if (!tuner.isFull()) {

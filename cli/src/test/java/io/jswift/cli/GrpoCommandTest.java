@@ -1,0 +1,95 @@
+package io.jswift.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code jswift rlhf --rlhf_type grpo} end to end on the tiny Llama with a byte-level tokenizer: LoRA, beta > 0, logs and completions.jsonl. */
+class GrpoCommandTest {
+    @TempDir
+    Path dir;
+
+    private Path data() throws Exception {
+        Path data = dir.resolve("grpo.jsonl");
+        Files.writeString(data, """
+                {"messages": [{"role": "user", "content": "1+1?"}], "solution": "2"}
+                {"messages": [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "4"}], "solution": "4"}
+                """);
+        return data;
+    }
+
+    private static Path onlyRun(Path out) throws Exception {
+        try (Stream<Path> s = Files.list(out)) {
+            List<Path> runs = s.toList();
+            assertEquals(1, runs.size(), runs.toString());
+            return runs.get(0);
+        }
+    }
+
+    @Test
+    void loraGrpoWritesTrlsMetricsAndTheSampledCompletions() throws Exception {
+        Path model = TinyModels.llamaWithTinyTokenizer(dir), out = dir.resolve("out");
+        int rc = Main.run(new String[]{"rlhf", "--rlhf_type", "grpo", "--model", model.toString(), "--dataset", data().toString(), "--output_dir", out.toString(),
+                "--num_generations", "4", "--per_device_train_batch_size", "4", "--gradient_accumulation_steps", "2", "--max_completion_length", "5",
+                "--reward_funcs", "repetition,soft_overlong", "--reward_weights", "1,0.5", "--soft_cache_length", "2", "--max_steps", "2",
+                "--logging_steps", "1", "--save_steps", "2", "--lora_rank", "4", "--seed", "5", "--log_completions", "true"});
+        assertEquals(0, rc);
+        Path run = onlyRun(out);
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> log = new ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve("logging.jsonl"))) log.add(json.readTree(line));
+        assertEquals(2, log.size());
+        for (String key : List.of("loss", "reward", "reward_std", "rewards/repetition/mean", "rewards/soft_overlong/std", "completions/mean_length",
+                "completions/clipped_ratio", "kl", "clip_ratio/region_mean")) {
+            assertTrue(log.getFirst().has(key), key + " in " + log.getFirst());
+        }
+        List<String> lines = Files.readAllLines(run.resolve("completions.jsonl"));
+        assertEquals(2 * 2 * 4, lines.size(), "2 steps x 2 prompts x 4 generations");
+        JsonNode first = json.readTree(lines.getFirst());
+        for (String key : List.of("step", "prompt", "completion", "repetition", "soft_overlong", "advantages", "prompt_ids", "completion_ids")) {
+            assertTrue(first.has(key), key + " in " + first);
+        }
+        int ids = first.get("completion_ids").size();
+        assertTrue(ids >= 1 && ids <= 5);
+        // soft_overlong with max 5, cache 2: min(-(len - 3) / 2, 0) on the ids as sampled
+        assertEquals(Math.min(-(ids - 3) / 2.0, 0), first.get("soft_overlong").asDouble(), 1e-12);
+        assertEquals("user", first.get("prompt").get(0).get("role").asText());
+        assertTrue(Files.exists(run.resolve("checkpoint-2/adapter_model.safetensors")));
+        JsonNode args = json.readTree(run.resolve("args.json").toFile());
+        assertEquals(0.04, args.get("beta").asDouble());
+        assertEquals("grpo", args.get("loss_type").asText());
+    }
+
+    @Test
+    void badGrpoFlagsFailWithClearMessages() throws Exception {
+        Path model = TinyModels.llamaWithTinyTokenizer(dir), out = dir.resolve("out");
+        String[] base = {"rlhf", "--rlhf_type", "grpo", "--model", model.toString(), "--dataset", data().toString(), "--output_dir", out.toString()};
+        assertFails("must be a multiple of --num_generations", concat(base, "--per_device_train_batch_size", "6", "--num_generations", "4", "--reward_funcs", "format"));
+        assertFails("unknown reward function 'nope'", concat(base, "--reward_funcs", "nope", "--num_generations", "2", "--per_device_train_batch_size", "2"));
+        assertFails("--loss_type for grpo must be grpo, bnpo, dr_grpo or dapo", concat(base, "--loss_type", "sigmoid", "--reward_funcs", "format"));
+        assertFails("--scale_rewards must be group, batch or none", concat(base, "--scale_rewards", "maybe", "--reward_funcs", "format"));
+        assertFails("--num_iterations 2 is not available yet", concat(base, "--num_iterations", "2", "--reward_funcs", "format"));
+    }
+
+    private static void assertFails(String message, String[] args) {
+        java.io.StringWriter err = new java.io.StringWriter();
+        assertEquals(1, Main.run(new java.io.PrintWriter(err, true), args));
+        assertTrue(err.toString().contains(message), err.toString());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}

@@ -1,0 +1,132 @@
+package io.jswift.train.grpo;
+
+import io.jswift.models.CausalLm;
+import io.jswift.models.generate.GenerationSession;
+import io.jswift.models.generate.SamplingParams;
+import io.jswift.models.tokenizer.Tokenizer;
+import io.jswift.train.run.ExampleSource;
+import io.jswift.train.run.RunSetup;
+import io.jswift.train.run.SftRun;
+import io.jswift.train.run.TrainArgs;
+import io.jswift.train.run.TrainingLoop;
+import io.jswift.train.run.TunedModel;
+import io.jswift.train.run.TunerArgs;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code jswift rlhf --rlhf_type grpo}: online RL of a causal LM (LoRA / DoRA or full) on prompt rows with rule
+ * rewards and Java plugins, GRPO / DAPO / Dr. GRPO / GSPO as TRL 1.13 computes them with ms-swift's flags. The
+ * reference (beta > 0) is the model with its adapter disabled, also when training continues --adapters.
+ * --per_device_train_batch_size counts completions (ms-swift): each micro-batch holds batch / num_generations
+ * prompts with all their completions.
+ */
+public final class GrpoRun {
+    /**
+     * ms-swift's GRPO arguments.
+     *
+     * @param epsilonHigh null: epsilon (TRL)
+     * @param scaleRewards group, batch, none (true / false)
+     */
+    public record Args(int numGenerations, int maxCompletionLength, double temperature, int topK, double topP, double repetitionPenalty,
+                       double beta, String lossType, double epsilon, Double epsilonHigh, int numIterations, String scaleRewards,
+                       String importanceSamplingLevel, boolean logCompletions, RewardArgs rewards) {
+        public Args {
+            if (numGenerations < 2) throw new IllegalArgumentException("--num_generations must be >= 2 (advantages compare completions of a prompt), got " + numGenerations);
+            if (numIterations != 1) {
+                throw new IllegalArgumentException("--num_iterations " + numIterations + " is not available yet: jswift's grpo run samples a fresh generation batch each step "
+                        + "(num_iterations 1); the loss itself supports old log-probs");
+            }
+            if (!(temperature > 0)) throw new IllegalArgumentException("--temperature must be > 0 for grpo (log-probs are taken at the sampling temperature), got " + temperature);
+            loss(maxCompletionLength, beta, lossType, epsilon, epsilonHigh, importanceSamplingLevel);
+            Advantages.Scale.parse(scaleRewards);
+        }
+
+        private static GrpoLoss loss(int maxLen, double beta, String type, double eps, Double epsHigh, String level) {
+            return new GrpoLoss(GrpoLoss.Type.parse(type), beta, eps, epsHigh == null ? eps : epsHigh, GrpoLoss.parseSequenceLevel(level), maxLen);
+        }
+
+        public GrpoLoss loss() { return loss(maxCompletionLength, beta, lossType, epsilon, epsilonHigh, importanceSamplingLevel); }
+
+        public SamplingParams sampling(long seed) {
+            return new SamplingParams(maxCompletionLength, temperature, topK, topP, repetitionPenalty, seed, List.of());
+        }
+    }
+
+    private final TrainArgs args;
+    private final TunerArgs tuner;
+    private final SftRun.ChatArgs chat;
+    private final Args grpo;
+    private final Path adapters;
+    private final boolean disableDropout;
+    private final PrintStream out;
+
+    public GrpoRun(TrainArgs args, TunerArgs tuner, SftRun.ChatArgs chat, Args grpo, Path adapters, boolean disableDropout, PrintStream out) {
+        if (args.perDeviceTrainBatchSize() % grpo.numGenerations() != 0) {
+            throw new IllegalArgumentException("--per_device_train_batch_size " + args.perDeviceTrainBatchSize() + " counts completions: it must be a multiple of --num_generations "
+                    + grpo.numGenerations() + " (jswift keeps a prompt's completions in one micro-batch)");
+        }
+        if (!args.valDatasets().isEmpty() || args.splitDatasetRatio() > 0) {
+            throw new IllegalArgumentException("grpo has no evaluation yet: drop --val_dataset / --split_dataset_ratio");
+        }
+        if (args.packing()) throw new IllegalArgumentException("--packing does not go with grpo");
+        if (grpo.beta() != 0 && tuner.isFull()) {
+            throw new IllegalArgumentException("--beta > 0 with --train_type full needs a frozen reference model, not available yet: use LoRA / DoRA or --beta 0");
+        }
+        this.args = args;
+        this.tuner = tuner;
+        this.chat = chat;
+        this.grpo = grpo;
+        this.adapters = adapters;
+        this.disableDropout = disableDropout;
+        this.out = out;
+    }
+
+    public Path run() throws IOException {
+        Path dir = args.model();
+        if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+            throw new IllegalArgumentException(dir + " has no tokenizer.json: grpo renders prompts with the model's tokenizer and chat template");
+        }
+        RewardFunctions rewards = RewardFunctions.load(grpo.rewards(), grpo.maxCompletionLength(), GrpoRun.class.getClassLoader());
+        TunedModel tuned = TunedModel.load("rlhf", args, tuner, adapters, disableDropout, out);
+        CausalLm model = tuned.model();
+        GenerationSession session = GenerationSession.open(dir, model);
+        Tokenizer tokenizer = Tokenizer.fromDirectory(dir);
+        List<GrpoPrompt> prompts = GrpoDataset.load(args.datasets(), chat.system(), m -> session.chatPrompt(m, null));
+        out.printf("grpo: %d prompts, %d completions each; rewards %s%s%n", prompts.size(), grpo.numGenerations(), rewards.names(),
+                grpo.beta() == 0 ? ", no reference (beta 0)" : ", reference: the model with its adapter disabled");
+        Map<String, Object> json = new LinkedHashMap<>(SftRun.argsJson(args, tuner, chat, adapters));
+        json.put("rlhf_type", "grpo");
+        json.put("num_generations", grpo.numGenerations());
+        json.put("max_completion_length", grpo.maxCompletionLength());
+        json.put("temperature", grpo.temperature());
+        json.put("top_k", grpo.topK());
+        json.put("top_p", grpo.topP());
+        json.put("repetition_penalty", grpo.repetitionPenalty());
+        json.put("beta", grpo.beta());
+        json.put("loss_type", grpo.lossType());
+        json.put("epsilon", grpo.epsilon());
+        json.put("epsilon_high", grpo.epsilonHigh());
+        json.put("num_iterations", grpo.numIterations());
+        json.put("scale_rewards", grpo.scaleRewards());
+        json.put("importance_sampling_level", grpo.importanceSamplingLevel());
+        json.put("reward_funcs", rewards.names());
+        json.put("reward_weights", grpo.rewards().rewardWeights());
+        json.put("external_plugins", grpo.rewards().externalPlugins().stream().map(Path::toString).toList());
+        json.put("log_completions", grpo.logCompletions());
+        TrainArgs loopArgs = args.withPerDeviceTrainBatchSize(args.perDeviceTrainBatchSize() / grpo.numGenerations());
+        RunSetup setup = new RunSetup("rlhf", loopArgs, model, tuned.weights(), tuned.rng(), json, out);
+        try (CompletionsLog log = grpo.logCompletions() ? new CompletionsLog(args.outputDir()) : null) {
+            GrpoObjective objective = new GrpoObjective(model, new GrpoObjective.Settings(session.eosIds(), ids -> tokenizer.decode(ids, true), rewards,
+                    grpo.loss(), Advantages.Scale.parse(grpo.scaleRewards()), grpo.numGenerations(), grpo.sampling(args.seed()), args.seed(),
+                    args.gradientCheckpointing(), log));
+            return new TrainingLoop<>(setup, objective).run(ExampleSource.of(prompts), null, null);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.jswift.train.grpo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jswift.models.CausalLm;
+import io.jswift.models.adapter.PeftAdapter;
+import io.jswift.models.generate.SamplingParams;
+import io.jswift.models.load.LoadedModel;
+import io.jswift.models.load.ModelLoader;
+import io.jswift.nn.Parameter;
+import io.jswift.tensor.Generator;
+import io.jswift.tensor.Tensor;
+import io.jswift.tensor.io.SafetensorsFile;
+import io.jswift.train.run.Objective;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+/**
+ * GRPO on a real model against TRL 1.13 (tools/fixtures/grpo_fixtures.py, model level): the tiny Qwen2 with a PEFT
+ * LoRA, fixed completions, per-token log-probs of logits / temperature for the policy and the adapter-disabled
+ * reference, TRL's _compute_loss: loss, TRL's metrics and the gradient of every LoRA weight.
+ */
+class GrpoModelGoldenTest {
+    static final Path DIR = Path.of("src/test/resources/grpo/model").toAbsolutePath();
+    static final Path BASE = Path.of("../models/src/test/resources/models/qwen2-f32").toAbsolutePath().normalize();
+
+    @ParameterizedTest
+    @ValueSource(strings = {"grpo_token_beta", "dapo_sequence_beta", "bnpo_token_nobeta", "dr_grpo_token_old"})
+    void lossMetricsAndLoraGradientsEqualTrl(String name) throws Exception {
+        Path dir = DIR.resolve(name);
+        JsonNode c = new ObjectMapper().readTree(dir.resolve("case.json").toFile());
+        CausalLm policy = ((LoadedModel.CausalLm) ModelLoader.load(BASE, false)).model();
+        PeftAdapter.load(dir.resolve("adapter"), policy, new Generator(1));
+        policy.train(true);
+        Map<String, Tensor> expected = SafetensorsFile.open(dir.resolve("expected.safetensors")).tensors();
+        double beta = c.get("beta").asDouble();
+        GrpoLoss loss = new GrpoLoss(GrpoLoss.Type.parse(c.get("loss_type").asText()), beta, c.get("epsilon").asDouble(), c.get("epsilon_high").asDouble(),
+                GrpoLoss.parseSequenceLevel(c.get("importance_sampling_level").asText()), c.get("max_completion_length").asInt());
+        SamplingParams sampling = new SamplingParams(8, c.get("temperature").asDouble(), 0, 1, 1, 0, List.of());
+        GrpoObjective objective = new GrpoObjective(policy, new GrpoObjective.Settings(new int[]{2}, ids -> "", null, loss, Advantages.Scale.GROUP, 2,
+                sampling, 0, false, null));
+        List<Rollout> rollouts = new ArrayList<>();
+        JsonNode completions = c.get("completions");
+        int tokens = 0;
+        for (int i = 0; i < completions.size(); i++) {
+            int[] prompt = ints(c.get("prompts").get(i / 2)), completion = ints(completions.get(i));
+            rollouts.add(new Rollout(i / 2, prompt, completion, completion[completion.length - 1] == 2));
+            tokens += completion.length;
+        }
+        objective.dapoTokens(tokens);
+        double[] old = expected.containsKey("old_logps") ? unpad(expected.get("old_logps"), completions) : null;
+        double[] adv = new double[completions.size()];
+        for (int i = 0; i < adv.length; i++) adv[i] = c.get("advantages").get(i).asDouble();
+        Objective.Step step = objective.step(rollouts, adv, old, 1);
+        step.loss().backward();
+        double want = expected.get("loss").item();
+        assertEquals(want, step.loss().value().item(), 2e-5 * Math.max(1, Math.abs(want)), "loss");
+        var metrics = c.get("metrics").properties();
+        for (var e : metrics) {
+            assertNotNull(step.metrics().get(e.getKey()), "jswift logs " + e.getKey());
+            assertEquals(e.getValue().asDouble(), step.metrics().get(e.getKey()), 2e-5 * Math.max(1, Math.abs(e.getValue().asDouble())), e.getKey());
+        }
+        int checked = 0;
+        for (var e : policy.namedParameters().entrySet()) {
+            Parameter p = e.getValue();
+            if (!p.requiresGrad()) continue;
+            Tensor w = expected.get("grad.base_model.model." + e.getKey());
+            assertNotNull(w, "TRL has a gradient for " + e.getKey());
+            assertClose(w.toFloatArray(), p.grad().toFloatArray(), e.getKey());
+            checked++;
+        }
+        assertEquals(expected.keySet().stream().filter(k -> k.startsWith("grad.")).count(), checked, "every LoRA weight compared");
+    }
+
+    static int[] ints(JsonNode a) {
+        int[] out = new int[a.size()];
+        for (int i = 0; i < out.length; i++) out[i] = a.get(i).asInt();
+        return out;
+    }
+
+    /** [B, T] right-padded → the completion tokens in order. */
+    static double[] unpad(Tensor padded, JsonNode completions) {
+        double[] all = padded.toDoubleArray();
+        int t = padded.size(1);
+        List<Double> out = new ArrayList<>();
+        for (int i = 0; i < completions.size(); i++) for (int j = 0; j < completions.get(i).size(); j++) out.add(all[i * t + j]);
+        return out.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    static void assertClose(float[] want, float[] got, String what) {
+        assertEquals(want.length, got.length, what);
+        double scale = 0;
+        for (float w : want) scale = Math.max(scale, Math.abs(w));
+        for (int i = 0; i < want.length; i++) {
+            if (Math.abs(want[i] - got[i]) > 1e-5 * scale + 1e-4 * Math.abs(want[i])) {
+                throw new AssertionError(what + " element " + i + ": TRL " + want[i] + ", jswift " + got[i] + " (max |grad| " + scale + ") "
+                        + Arrays.toString(Arrays.copyOf(got, Math.min(6, got.length))));
+            }
+        }
+    }
+}

@@ -87,7 +87,7 @@ public record CompletionLogProbs(Variable sums, long[] counts, int[] tokenRow, T
         Variable rows = Views.indexSelect(Views.reshape(hidden, s * t, c), 0, idx); // [N, C]
         Tensor target = Tensor.ofLongs(targets, n).to(hidden.value().device());
         TokenStats stats = options.stats() ? new TokenStats(n) : null;
-        Variable logps = Views.reshape(tokenLogProbs(model, rows, target, stats), n, 1); // [N, 1]
+        Variable logps = Views.reshape(tokenLogProbs(model, rows, target, stats, 1), n, 1); // [N, 1]
         Variable sums = groupSums(member, s, n, logps), wideSums = options.wideLabels() == null ? null : groupSums(wideMember, s, n, logps);
         double[] meanLogits = options.meanLogitsDrop() == null ? null : meanLogits(model, hidden.value(), s, t, options.meanLogitsDrop());
         return new CompletionLogProbs(sums, counts, tokenRow, stats, meanLogits, wideSums, options.wideLabels() == null ? null : wideCounts);
@@ -95,14 +95,11 @@ public record CompletionLogProbs(Variable sums, long[] counts, int[] tokenRow, T
 
     /**
      * Per completion token, log softmax(logits / temperature)[token] [N], sequence by sequence in order (TRL's GRPO
-     * per_token_logps: its logits divided by the sampling temperature). The hidden rows are divided instead, which is
-     * the same for a head without bias (h·Wᵀ / T = (h / T)·Wᵀ), LoRA on the head included.
+     * per_token_logps: the model's logits divided by the sampling temperature). A plain head divides the hidden rows
+     * instead ((h / T)·Wᵀ = h·Wᵀ / T) and stays chunked; any other head (adapted, biased, soft-capped) divides its logits.
      */
     public static Variable perToken(CausalLm model, Batch batch, boolean checkpoint, double temperature) {
         if (!(temperature > 0)) throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
-        if (model.children().get("lm_head") instanceof Linear head && head.bias() != null) {
-            throw new IllegalArgumentException("an LM head with a bias is not supported for temperature-scaled log-probs");
-        }
         Variable hidden = model.hiddenStates(batch.decoderInput(checkpoint));
         int s = batch.rows(), t = batch.width(), c = hidden.size(2);
         long[] completion = CausalLmLoss.shiftLeft(batch.labels()).toLongArray();
@@ -116,8 +113,7 @@ public record CompletionLogProbs(Variable sums, long[] counts, int[] tokenRow, T
             targets[k++] = completion[j];
         }
         Variable rows = Views.indexSelect(Views.reshape(hidden, s * t, c), 0, Tensor.ofLongs(index, n).to(hidden.value().device()));
-        if (temperature != 1) rows = Elementwise.scale(rows, 1 / temperature);
-        return tokenLogProbs(model, rows, Tensor.ofLongs(targets, n).to(hidden.value().device()), null);
+        return tokenLogProbs(model, rows, Tensor.ofLongs(targets, n).to(hidden.value().device()), null, temperature);
     }
 
     /** member [S, N] · logps [N, 1] → [S]. */
@@ -151,12 +147,19 @@ public record CompletionLogProbs(Variable sums, long[] counts, int[] tokenRow, T
         return out;
     }
 
-    /** log p(target) per row of the final hidden states [N, C]: chunked through a plain head, else through its logits. */
-    private static Variable tokenLogProbs(CausalLm model, Variable rows, Tensor targets, TokenStats stats) {
+    /**
+     * log softmax(logits / temperature)[target] per row of the final hidden states [N, C]: chunked through a plain head,
+     * else through the model's logits.
+     */
+    private static Variable tokenLogProbs(CausalLm model, Variable rows, Tensor targets, TokenStats stats, double temperature) {
         Variable head = model.plainHeadWeight();
-        if (head != null) return Losses.linearLogProbs(rows, head, targets, Losses.IGNORE_INDEX, stats);
+        if (head != null) {
+            Variable scaled = temperature == 1 ? rows : Elementwise.scale(rows, 1 / temperature);
+            return Losses.linearLogProbs(scaled, head, targets, Losses.IGNORE_INDEX, stats);
+        }
         // an adapted head (lm_head among the LoRA targets) or a soft-capped one: its logits [N, V], as CausalLm.causalLmLoss does
         Variable logits = model.logitsFromHidden(rows);
+        if (temperature != 1) logits = Elementwise.scale(logits, 1 / temperature);
         if (stats != null) stats.record(logits.value(), targets, Losses.IGNORE_INDEX);
         return Elementwise.scale(Losses.crossEntropyRows(logits, targets, Losses.IGNORE_INDEX), -1.0);
     }

@@ -1,6 +1,7 @@
 package io.jswift.cli;
 
 import io.jswift.models.adapter.PeftAdapter;
+import io.jswift.models.arch.Architectures;
 import io.jswift.models.generate.GenerationSession;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
@@ -49,7 +50,7 @@ final class DeployCommand implements Callable<Integer> {
         Adapter adapter = adapter();
         model = AdapterBase.modelOrBase(model, adapter == null ? null : adapter.dir());
         if (!(ModelLoader.load(model, false, quant.resolve(model, null)) instanceof LoadedModel.CausalLm lm)) {
-            throw new IllegalArgumentException(model + " is not a causal language model: jswift deploy serves LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
+            throw new IllegalArgumentException(model + " is not a causal language model: jswift deploy serves " + Architectures.supportedCausalLms());
         }
         if (adapter != null) PeftAdapter.load(adapter.dir(), lm.model());
         lm.model().to(dev);

@@ -71,6 +71,24 @@ class GrpoCommandTest {
     }
 
     @Test
+    void theReferenceIsTheBaseModelUnlessRefAdaptersIsGiven() throws Exception {
+        Path model = TinyModels.llamaWithTinyTokenizer(dir), data = data();
+        String[] common = {"rlhf", "--rlhf_type", "grpo", "--model", model.toString(), "--dataset", data.toString(), "--num_generations", "2",
+                "--per_device_train_batch_size", "4", "--max_completion_length", "4", "--reward_funcs", "repetition", "--logging_steps", "1", "--seed", "9"};
+        // PEFT's LoRA for the tiny Llama (non-zero B), continued by the policy
+        Path adapter = Path.of("../models/src/test/resources/adapters/peft-lora-llama").toAbsolutePath().normalize();
+        assertEquals(0, Main.run(concat(common, "--output_dir", dir.resolve("base-ref").toString(), "--max_steps", "1", "--adapters", adapter.toString())));
+        assertEquals(0, Main.run(concat(common, "--output_dir", dir.resolve("own-ref").toString(), "--max_steps", "1", "--adapters", adapter.toString(),
+                "--ref_adapters", adapter.toString())));
+        ObjectMapper json = new ObjectMapper();
+        double kBase = json.readTree(Files.readAllLines(onlyRun(dir.resolve("base-ref")).resolve("logging.jsonl")).getFirst()).get("kl").asDouble();
+        double kOwn = json.readTree(Files.readAllLines(onlyRun(dir.resolve("own-ref")).resolve("logging.jsonl")).getFirst()).get("kl").asDouble();
+        // before the first update the policy is the continued adapter: KL 0 to itself, > 0 to the base model
+        assertTrue(kOwn < 1e-9, "kl to --ref_adapters (the same adapter) " + kOwn);
+        assertTrue(kBase > 1e-6, "kl to the base model " + kBase);
+    }
+
+    @Test
     void badGrpoFlagsFailWithClearMessages() throws Exception {
         Path model = TinyModels.llamaWithTinyTokenizer(dir), out = dir.resolve("out");
         String[] base = {"rlhf", "--rlhf_type", "grpo", "--model", model.toString(), "--dataset", data().toString(), "--output_dir", out.toString()};
@@ -78,6 +96,8 @@ class GrpoCommandTest {
         assertFails("unknown reward function 'nope'", concat(base, "--reward_funcs", "nope", "--num_generations", "2", "--per_device_train_batch_size", "2"));
         assertFails("--loss_type for grpo must be grpo, bnpo, dr_grpo or dapo", concat(base, "--loss_type", "sigmoid", "--reward_funcs", "format"));
         assertFails("--scale_rewards must be group, batch or none", concat(base, "--scale_rewards", "maybe", "--reward_funcs", "format"));
+        assertFails("--ref_adapters gives the KL reference: it needs --beta > 0", concat(base, "--ref_adapters", dir.toString(), "--beta", "0", "--reward_funcs", "format",
+                "--num_generations", "2", "--per_device_train_batch_size", "2"));
         assertFails("--num_iterations 2 is not available yet", concat(base, "--num_iterations", "2", "--reward_funcs", "format"));
     }
 

@@ -1,11 +1,9 @@
 package io.jswift.train.grpo;
 
-import io.jswift.autograd.GradMode;
 import io.jswift.autograd.Variable;
 import io.jswift.autograd.ops.Elementwise;
 import io.jswift.models.CausalLm;
 import io.jswift.models.generate.SamplingParams;
-import io.jswift.nn.lora.AdaptersDisabled;
 import io.jswift.train.encode.Batch;
 import io.jswift.train.encode.Collator;
 import io.jswift.train.encode.Encoded;
@@ -27,7 +25,7 @@ import java.util.function.Function;
  * loop hands the step's prompts to {@link #normalizer} first: there the whole generation batch is sampled from the
  * current policy ({@link Rollouts}), scored ({@link RewardFunctions}) and turned into advantages; each
  * {@link #forward} then takes the completions of its micro-batch's prompts, their per-token log-probs at the
- * sampling temperature and, with beta > 0, the reference's (the model with its adapters disabled, no gradients).
+ * sampling temperature and, with beta > 0, the reference's ({@link GrpoReference}, no gradients).
  * grpo / bnpo / dr_grpo losses are divided by the accumulation steps, dapo's by the completion tokens of the whole
  * step (TRL's num_items_in_batch with steps_per_generation = gradient_accumulation_steps).
  */
@@ -47,6 +45,7 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
                            int numGenerations, SamplingParams sampling, long seed, boolean checkpointing, Consumer<Scored> log) {}
 
     private final CausalLm policy;
+    private final GrpoReference reference;
     private final Settings s;
     private final Deque<MicroBatch> pending = new ArrayDeque<>();
     private long generations;
@@ -55,13 +54,16 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
 
     private record MicroBatch(List<Rollout> rollouts, double[] advantages) {}
 
+    /** With beta > 0 the reference is the policy with its adapters disabled. */
     public GrpoObjective(CausalLm policy, Settings settings) {
-        if (settings.loss().beta() != 0) {
-            try (AdaptersDisabled off = AdaptersDisabled.in(policy)) {
-                if (off.layers() == 0) throw new IllegalArgumentException("--beta > 0 needs a reference (the model with its adapter disabled): train LoRA / DoRA, or give --beta 0");
-            }
-        }
+        this(policy, settings.loss().beta() == 0 ? null : GrpoReference.adaptersDisabled(policy), settings);
+    }
+
+    /** @param reference the reference log-probs (null only with beta 0) */
+    public GrpoObjective(CausalLm policy, GrpoReference reference, Settings settings) {
+        if (settings.loss().beta() != 0 && reference == null) throw new IllegalArgumentException("beta > 0 needs a reference");
         this.policy = policy;
+        this.reference = reference;
         this.s = settings;
     }
 
@@ -132,11 +134,7 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
         double temperature = s.sampling().temperature();
         Variable logps = CompletionLogProbs.perToken(policy, batch, s.checkpointing(), temperature);
         double[] ref = null;
-        if (s.loss().beta() != 0) {
-            try (GradMode.Scope ignored = GradMode.noGrad(); AdaptersDisabled off = AdaptersDisabled.in(policy)) {
-                ref = CompletionLogProbs.perToken(policy, batch, false, temperature).value().toDoubleArray();
-            }
-        }
+        if (s.loss().beta() != 0) ref = reference.perToken(batch, temperature);
         GrpoLoss.Batch b = new GrpoLoss.Batch(offsets, old, ref, advantages);
         double tokens = dapoTokens;
         Variable l = VectorLoss.apply(x -> s.loss().evaluate(x, b, tokens), logps);

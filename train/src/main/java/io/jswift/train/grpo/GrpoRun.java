@@ -1,9 +1,11 @@
 package io.jswift.train.grpo;
 
 import io.jswift.models.CausalLm;
+import io.jswift.models.adapter.PeftAdapter;
 import io.jswift.models.generate.GenerationSession;
 import io.jswift.models.generate.SamplingParams;
 import io.jswift.models.tokenizer.Tokenizer;
+import io.jswift.tensor.Generator;
 import io.jswift.train.run.ExampleSource;
 import io.jswift.train.run.RunSetup;
 import io.jswift.train.run.SftRun;
@@ -23,7 +25,8 @@ import java.util.Map;
 /**
  * {@code jswift rlhf --rlhf_type grpo}: online RL of a causal LM (LoRA / DoRA or full) on prompt rows with rule
  * rewards and Java plugins, GRPO / DAPO / Dr. GRPO / GSPO as TRL 1.13 computes them with ms-swift's flags. The
- * reference (beta > 0) is the model with its adapter disabled, also when training continues --adapters.
+ * reference (beta > 0) is the model with its adapter disabled, also when training continues --adapters, or the
+ * base model with --ref_adapters DIR (frozen).
  * --per_device_train_batch_size counts completions (ms-swift): each micro-batch holds batch / num_generations
  * prompts with all their completions.
  */
@@ -33,10 +36,11 @@ public final class GrpoRun {
      *
      * @param epsilonHigh null: epsilon (TRL)
      * @param scaleRewards group, batch, none (true / false)
+     * @param refAdapters  the reference is the base model with this adapter (frozen), not the policy with its adapter disabled; or null
      */
     public record Args(int numGenerations, int maxCompletionLength, double temperature, int topK, double topP, double repetitionPenalty,
                        double beta, String lossType, double epsilon, Double epsilonHigh, int numIterations, String scaleRewards,
-                       String importanceSamplingLevel, boolean logCompletions, RewardArgs rewards) {
+                       String importanceSamplingLevel, boolean logCompletions, RewardArgs rewards, Path refAdapters) {
         public Args {
             if (numGenerations < 2) throw new IllegalArgumentException("--num_generations must be >= 2 (advantages compare completions of a prompt), got " + numGenerations);
             if (numIterations != 1) {
@@ -76,7 +80,8 @@ public final class GrpoRun {
             throw new IllegalArgumentException("grpo has no evaluation yet: drop --val_dataset / --split_dataset_ratio");
         }
         if (args.packing()) throw new IllegalArgumentException("--packing does not go with grpo");
-        if (grpo.beta() != 0 && tuner.isFull()) {
+        if (grpo.refAdapters() != null && grpo.beta() == 0) throw new IllegalArgumentException("--ref_adapters gives the KL reference: it needs --beta > 0");
+        if (grpo.beta() != 0 && tuner.isFull() && grpo.refAdapters() == null) {
             throw new IllegalArgumentException("--beta > 0 with --train_type full needs a frozen reference model, not available yet: use LoRA / DoRA or --beta 0");
         }
         this.args = args;
@@ -99,8 +104,18 @@ public final class GrpoRun {
         GenerationSession session = GenerationSession.open(dir, model);
         Tokenizer tokenizer = Tokenizer.fromDirectory(dir);
         List<GrpoPrompt> prompts = GrpoDataset.load(args.datasets(), chat.system(), m -> session.chatPrompt(m, null));
+        GrpoReference reference = null;
+        if (grpo.refAdapters() != null) {
+            CausalLm ref = TunedModel.causalLm(dir, false, "rlhf");
+            PeftAdapter.load(grpo.refAdapters(), ref, new Generator(args.seed()));
+            ref.to(args.targetDevice());
+            reference = GrpoReference.frozen(ref);
+        } else if (grpo.beta() != 0) {
+            reference = GrpoReference.adaptersDisabled(model);
+        }
         out.printf("grpo: %d prompts, %d completions each; rewards %s%s%n", prompts.size(), grpo.numGenerations(), rewards.names(),
-                grpo.beta() == 0 ? ", no reference (beta 0)" : ", reference: the model with its adapter disabled");
+                grpo.beta() == 0 ? ", no reference (beta 0)" : grpo.refAdapters() != null ? ", reference: " + dir + " with the adapter " + grpo.refAdapters()
+                        : ", reference: the model with its adapter disabled");
         Map<String, Object> json = new LinkedHashMap<>(SftRun.argsJson(args, tuner, chat, adapters));
         json.put("rlhf_type", "grpo");
         json.put("num_generations", grpo.numGenerations());
@@ -120,10 +135,11 @@ public final class GrpoRun {
         json.put("reward_weights", grpo.rewards().rewardWeights());
         json.put("external_plugins", grpo.rewards().externalPlugins().stream().map(Path::toString).toList());
         json.put("log_completions", grpo.logCompletions());
+        json.put("ref_adapters", grpo.refAdapters() == null ? null : grpo.refAdapters().toString());
         TrainArgs loopArgs = args.withPerDeviceTrainBatchSize(args.perDeviceTrainBatchSize() / grpo.numGenerations());
         RunSetup setup = new RunSetup("rlhf", loopArgs, model, tuned.weights(), tuned.rng(), json, out);
         try (CompletionsLog log = grpo.logCompletions() ? new CompletionsLog(args.outputDir()) : null) {
-            GrpoObjective objective = new GrpoObjective(model, new GrpoObjective.Settings(session.eosIds(), ids -> tokenizer.decode(ids, true), rewards,
+            GrpoObjective objective = new GrpoObjective(model, reference, new GrpoObjective.Settings(session.eosIds(), ids -> tokenizer.decode(ids, true), rewards,
                     grpo.loss(), Advantages.Scale.parse(grpo.scaleRewards()), grpo.numGenerations(), grpo.sampling(args.seed()), args.seed(),
                     args.gradientCheckpointing(), log));
             return new TrainingLoop<>(setup, objective).run(ExampleSource.of(prompts), null, null);

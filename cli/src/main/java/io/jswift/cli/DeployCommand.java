@@ -1,10 +1,7 @@
 package io.jswift.cli;
 
-import io.jswift.models.adapter.PeftAdapter;
-import io.jswift.models.arch.Architectures;
+import io.jswift.models.CausalLm;
 import io.jswift.models.generate.GenerationSession;
-import io.jswift.models.load.LoadedModel;
-import io.jswift.models.load.ModelLoader;
 import io.jswift.serve.OpenAiServer;
 import io.jswift.serve.api.ServeConfig;
 import io.jswift.serve.engine.EngineConfig;
@@ -49,12 +46,8 @@ final class DeployCommand implements Callable<Integer> {
         Device dev = DeviceOption.open(device);
         Adapter adapter = adapter();
         model = AdapterBase.modelOrBase(model, adapter == null ? null : adapter.dir());
-        if (!(ModelLoader.load(model, false, quant.resolve(model, null)) instanceof LoadedModel.CausalLm lm)) {
-            throw new IllegalArgumentException(model + " is not a causal language model: jswift deploy serves " + Architectures.supportedCausalLms());
-        }
-        if (adapter != null) PeftAdapter.load(adapter.dir(), lm.model());
-        lm.model().to(dev);
-        int positions = lm.model().config().rope().maxPositionEmbeddings();
+        CausalLm lm = ModelToRun.causalLm(model, adapter == null ? null : adapter.dir(), quant, dev, "deploy serves");
+        int positions = lm.config().rope().maxPositionEmbeddings();
         int maxLen = maxModelLen == null ? positions : maxModelLen;
         if (maxLen > positions) {
             throw new IllegalArgumentException("--max_model_len " + maxLen + " exceeds the model's max_position_embeddings (" + positions + ")");
@@ -62,7 +55,7 @@ final class DeployCommand implements Callable<Integer> {
         String id = adapter != null ? adapter.name() : servedModelName != null ? servedModelName : model.toAbsolutePath().normalize().getFileName().toString();
         ServeConfig config = new ServeConfig(host, port, List.of(id), apiKey, maxNewTokens == null ? 0 : maxNewTokens,
                 ServeConfig.DEFAULT_MAX_BODY_BYTES, new EngineConfig(maxNumSeqs, maxWaiting, maxLen, maxNumBatchedTokens, blockSize, kvBlocks));
-        OpenAiServer server = new OpenAiServer(GenerationSession.open(model, lm.model()), config).start();
+        OpenAiServer server = new OpenAiServer(GenerationSession.open(model, lm), config).start();
         // SIGTERM / Ctrl-C: stop taking requests, let running and queued ones finish, then exit
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

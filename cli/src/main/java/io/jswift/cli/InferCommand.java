@@ -1,13 +1,10 @@
 package io.jswift.cli;
 
-import io.jswift.models.adapter.PeftAdapter;
-import io.jswift.models.arch.Architectures;
+import io.jswift.models.CausalLm;
 import io.jswift.models.generate.GenerationSession;
 import io.jswift.models.generate.SamplingParams;
 import io.jswift.models.generate.TextStream;
 import io.jswift.models.generate.TextGenerator;
-import io.jswift.models.load.LoadedModel;
-import io.jswift.models.load.ModelLoader;
 import io.jswift.tensor.Device;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,12 +45,8 @@ final class InferCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Device dev = DeviceOption.open(device);
         model = AdapterBase.modelOrBase(model, adapters);
-        if (!(ModelLoader.load(model, false, quant.resolve(model, null)) instanceof LoadedModel.CausalLm lm)) {
-            throw new IllegalArgumentException(model + " is not a causal language model: jswift infer chats with " + Architectures.supportedCausalLms());
-        }
-        if (adapters != null) PeftAdapter.load(adapters, lm.model());
-        lm.model().to(dev); // loaded on the host (memory-mapped), then copied to the device as a whole
-        GenerationSession session = GenerationSession.open(model, lm.model());
+        CausalLm lm = ModelToRun.causalLm(model, adapters, quant, dev, "infer chats with");
+        GenerationSession session = GenerationSession.open(model, lm);
         SamplingParams params = sampling(session);
         List<Map<String, Object>> history = new ArrayList<>();
         if (system != null) history.add(Map.of("role", "system", "content", system));

@@ -1,11 +1,9 @@
 package io.jswift.cli;
 
 import io.jswift.autograd.GradMode;
-import io.jswift.models.adapter.PeftAdapter;
 import io.jswift.autograd.Variable;
 import io.jswift.models.decoder.DecoderInput;
 import io.jswift.models.load.LoadedModel;
-import io.jswift.models.load.ModelLoader;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.Tensor;
@@ -60,9 +58,7 @@ final class LogitsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Device dev = DeviceOption.open(device);
         model = AdapterBase.modelOrBase(model, adapters);
-        LoadedModel loaded = ModelLoader.load(model, false, quant.resolve(model, null));
-        if (adapters != null) PeftAdapter.load(adapters, loaded.module());
-        loaded.module().to(dev); // loaded on the host (memory-mapped), then copied to the device as a whole
+        LoadedModel loaded = ModelToRun.load(model, adapters, quant, dev);
         Tensor logits;
         try (var s = GradMode.noGrad()) {
             logits = switch (loaded) {

@@ -11,8 +11,6 @@ import io.jswift.models.load.ModelLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,24 +30,8 @@ class DeployAdapterTest {
     void aPeftAdapterIsServedUnderItsName() throws Exception {
         Path model = TinyModels.llamaWithTinyTokenizer(dir);
         Path adapter = Path.of("../models/src/test/resources/adapters/peft-lora-llama").toAbsolutePath().normalize();
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        String[] args = {"deploy", "--model", model.toString(), "--adapters", "my-lora=" + adapter, "--port", String.valueOf(port)};
-        Thread server = Thread.ofPlatform().daemon(true).start(() -> Main.run(args)); // serves until the test JVM exits
+        URI base = InProcessDeploy.start("--model", model.toString(), "--adapters", "my-lora=" + adapter);
         HttpClient http = HttpClient.newHttpClient();
-        URI base = URI.create("http://127.0.0.1:" + port);
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        int health = 0;
-        while (health != 200 && System.nanoTime() < deadline && server.isAlive()) {
-            try {
-                health = http.send(HttpRequest.newBuilder(base.resolve("/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
-            } catch (IOException notYet) {
-                Thread.sleep(50);
-            }
-        }
-        assertEquals(200, health);
         ObjectMapper json = new ObjectMapper();
         JsonNode models = json.readTree(http.send(HttpRequest.newBuilder(base.resolve("/v1/models")).build(), HttpResponse.BodyHandlers.ofString()).body());
         assertEquals("my-lora", models.at("/data/0/id").asText());

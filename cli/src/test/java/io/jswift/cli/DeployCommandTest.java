@@ -30,25 +30,9 @@ class DeployCommandTest {
     @Test
     void deployServesTheModelUnderItsNameWithTheKey() throws Exception {
         Path model = TinyModels.llamaWithTinyTokenizer(dir);
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        String[] args = {"deploy", "--model", model.toString(), "--port", String.valueOf(port), "--served_model_name", "tiny-chat",
-                "--api_key", "secret", "--max_num_seqs", "2", "--max_model_len", "128", "--max_new_tokens", "5"};
-        Thread server = Thread.ofPlatform().daemon(true).start(() -> Main.run(args)); // serves until the test JVM exits
+        URI base = InProcessDeploy.start("--model", model.toString(), "--served_model_name", "tiny-chat",
+                "--api_key", "secret", "--max_num_seqs", "2", "--max_model_len", "128", "--max_new_tokens", "5");
         HttpClient http = HttpClient.newHttpClient();
-        URI base = URI.create("http://127.0.0.1:" + port);
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        int health = 0;
-        while (health != 200 && System.nanoTime() < deadline && server.isAlive()) {
-            try {
-                health = http.send(HttpRequest.newBuilder(base.resolve("/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
-            } catch (IOException notYet) {
-                Thread.sleep(50);
-            }
-        }
-        assertEquals(200, health);
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/v1/chat/completions")).header("Authorization", "Bearer secret")
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
                         "{\"model\": \"tiny-chat\", \"temperature\": 0, \"ignore_eos\": true, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}")).build(),

@@ -6,10 +6,8 @@ import io.jswift.tensor.io.SafetensorsFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -120,25 +118,9 @@ class QuantCommandsTest {
     @Test
     void deployServesAModelQuantizedAtLoad() throws Exception {
         Path model = TinyModels.llamaWithTinyTokenizer(dir);
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        String[] args = {"deploy", "--model", model.toString(), "--port", String.valueOf(port), "--quant_method", "bnb", "--quant_bits", "4",
-                "--bnb_4bit_quant_type", "fp4", "--max_num_seqs", "2", "--max_model_len", "64", "--max_new_tokens", "4"};
-        Thread server = Thread.ofPlatform().daemon(true).start(() -> Main.run(args)); // serves until the test JVM exits
+        URI base = InProcessDeploy.start("--model", model.toString(), "--quant_method", "bnb", "--quant_bits", "4",
+                "--bnb_4bit_quant_type", "fp4", "--max_num_seqs", "2", "--max_model_len", "64", "--max_new_tokens", "4");
         HttpClient http = HttpClient.newHttpClient();
-        URI base = URI.create("http://127.0.0.1:" + port);
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        int health = 0;
-        while (health != 200 && System.nanoTime() < deadline && server.isAlive()) {
-            try {
-                health = http.send(HttpRequest.newBuilder(base.resolve("/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
-            } catch (IOException notYet) {
-                Thread.sleep(50);
-            }
-        }
-        assertEquals(200, health);
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/v1/chat/completions")).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\": \"tiny-with-tokenizer\", \"temperature\": 0, \"ignore_eos\": true, \"messages\": [{\"role\": \"user\", "
                         + "\"content\": \"hi\"}]}")).build(), HttpResponse.BodyHandlers.ofString());

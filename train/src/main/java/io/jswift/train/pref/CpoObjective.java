@@ -1,10 +1,8 @@
 package io.jswift.train.pref;
 
 import io.jswift.autograd.Variable;
-import io.jswift.autograd.ops.Elementwise;
 import io.jswift.models.CausalLm;
 import io.jswift.train.encode.Batch;
-import io.jswift.train.run.Objective;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,7 +14,7 @@ import java.util.Map;
  * accumulation steps as HF Trainer does. Metrics as CPOTrainer stores them per micro-batch: rewards (β · logp),
  * logps, logits (the mean of the whole logits tensor of the chosen / rejected rows, padding included) and nll_loss.
  */
-public final class CpoObjective implements Objective<PreferencePair> {
+public final class CpoObjective implements PairwiseObjective {
     private final CausalLm policy;
     private final CpoLoss loss;
     private final boolean gradientCheckpointing;
@@ -28,16 +26,10 @@ public final class CpoObjective implements Objective<PreferencePair> {
     }
 
     @Override
-    public double normalizer(List<List<PreferencePair>> microBatches) {
-        return microBatches.size();
-    }
-
-    @Override
     public Step forward(List<PreferencePair> rows, double normalizer) {
         Batch batch = PreferencePair.collate(rows).to(policy.device());
         CompletionLogProbs lp = CompletionLogProbs.of(policy, batch, new CompletionLogProbs.Options(gradientCheckpointing, false, 0, null));
-        Variable l = VectorLoss.apply(x -> loss.evaluate(x, lp.counts()), lp.sums());
-        if (normalizer != 1) l = Elementwise.scale(l, 1.0 / normalizer);
+        Variable l = PairwiseObjective.perStep(VectorLoss.apply(x -> loss.evaluate(x, lp.counts()), lp.sums()), normalizer);
         return new Step(l, batch.tokens(), metrics(lp));
     }
 

@@ -1,11 +1,9 @@
 package io.jswift.train.pref;
 
 import io.jswift.autograd.Variable;
-import io.jswift.autograd.ops.Elementwise;
 import io.jswift.autograd.ops.TokenStats;
 import io.jswift.models.CausalLm;
 import io.jswift.train.encode.Batch;
-import io.jswift.train.run.Objective;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +16,7 @@ import java.util.Map;
  * accumulation steps (TRL sets model_accepts_loss_kwargs = False), hence the normalizer. Metrics as TRL appends them
  * per micro-batch (num_tokens, a running total, is not logged).
  */
-public final class DpoObjective implements Objective<PreferencePair> {
+public final class DpoObjective implements PairwiseObjective {
     private final CausalLm policy;
     private final Reference reference;
     private final DpoLoss loss;
@@ -32,17 +30,11 @@ public final class DpoObjective implements Objective<PreferencePair> {
     }
 
     @Override
-    public double normalizer(List<List<PreferencePair>> microBatches) {
-        return microBatches.size();
-    }
-
-    @Override
     public Step forward(List<PreferencePair> rows, double normalizer) {
         Batch batch = PreferencePair.collate(rows).to(policy.device());
         CompletionLogProbs policyLogps = CompletionLogProbs.of(policy, batch, gradientCheckpointing, true);
         double[] ref = reference.logProbs(batch);
-        Variable l = VectorLoss.apply(x -> loss.evaluate(x, ref, policyLogps.counts()), policyLogps.sums());
-        if (normalizer != 1) l = Elementwise.scale(l, 1.0 / normalizer);
+        Variable l = PairwiseObjective.perStep(VectorLoss.apply(x -> loss.evaluate(x, ref, policyLogps.counts()), policyLogps.sums()), normalizer);
         return new Step(l, batch.tokens(), metrics(policyLogps, ref));
     }
 

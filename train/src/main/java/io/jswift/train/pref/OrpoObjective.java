@@ -1,13 +1,11 @@
 package io.jswift.train.pref;
 
 import io.jswift.autograd.Variable;
-import io.jswift.autograd.ops.Elementwise;
 import io.jswift.autograd.ops.Views;
 import io.jswift.models.CausalLm;
 import io.jswift.tensor.Tensor;
 import io.jswift.train.encode.Batch;
 import io.jswift.train.encode.Encoded;
-import io.jswift.train.run.Objective;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -20,7 +18,7 @@ import java.util.Map;
  * NLL ({@link OrpoLoss}). Metrics as ORPOTrainer stores them: rewards (β · mean logp), logps, logits (the mean of the
  * logits tensor but its last position), nll_loss, log_odds_ratio, log_odds_chosen.
  */
-public final class OrpoObjective implements Objective<PreferencePair> {
+public final class OrpoObjective implements PairwiseObjective {
     private final CausalLm policy;
     private final OrpoLoss loss;
     private final boolean gradientCheckpointing;
@@ -32,15 +30,9 @@ public final class OrpoObjective implements Objective<PreferencePair> {
     }
 
     @Override
-    public double normalizer(List<List<PreferencePair>> microBatches) {
-        return microBatches.size();
-    }
-
-    @Override
     public Step forward(List<PreferencePair> rows, double normalizer) {
         Scored s = score(rows, gradientCheckpointing);
-        Variable l = VectorLoss.apply(x -> loss.evaluate(x, s.lp().counts(), s.wideCounts()), s.x());
-        if (normalizer != 1) l = Elementwise.scale(l, 1.0 / normalizer);
+        Variable l = PairwiseObjective.perStep(VectorLoss.apply(x -> loss.evaluate(x, s.lp().counts(), s.wideCounts()), s.x()), normalizer);
         return new Step(l, s.tokens(), metrics(s));
     }
 

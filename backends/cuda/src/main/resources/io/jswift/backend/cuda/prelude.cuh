@@ -6,6 +6,7 @@
 #define BOUNDS(x, y) __launch_bounds__((x) * (y))
 #define GLOBAL
 #define SHARED __shared__
+#define SHARED_PTR
 #define DEVICE_FN static __device__ __forceinline__
 #define BARRIER() __syncthreads()
 
@@ -37,8 +38,9 @@ DEVICE_FN unsigned short jsw_float_to_f16(float f) { unsigned short h; asm("cvt.
 #define STORE_F16(p, i, v) ((p)[i] = jsw_float_to_f16(v))
 #define ATOMIC_MIN_I32(p, v) atomicMin((p), (v))
 
-// OpenCL C's math names (exp log sqrt rsqrt fabs fmax fmin pow tanh erf sin cos floor ceil isnan isinf) are
-// overloaded for float and double in CUDA device code already; only the constants may be missing (NVRTC).
+// OpenCL C's math names (exp log sqrt rsqrt fabs fmax fmin pow tanh erf erfc rint sin cos floor ceil isnan isinf
+// isfinite, min/max on int and i64) are overloaded for float and double in CUDA device code already; only the
+// constants may be missing (NVRTC has no math.h or float.h).
 #ifndef INFINITY
 #define INFINITY __int_as_float(0x7f800000)
 #endif

@@ -5,11 +5,15 @@ import io.jswift.models.config.ConfigJson;
 import io.jswift.models.config.DecoderConfig;
 import io.jswift.models.config.LlamaFlowConfigs;
 import io.jswift.models.config.ModelConfig;
+import io.jswift.models.config.MoeConfigs;
 import io.jswift.models.config.VitConfig;
 import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.load.CheckpointLayout;
+import io.jswift.models.load.ExpertLayout;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.vit.VitForImageClassification;
 import io.jswift.models.vit.VitModel;
+import io.jswift.nn.Module;
 import io.jswift.tensor.Generator;
 
 import java.io.IOException;
@@ -38,6 +42,9 @@ public final class Architectures {
             llamaFlow("Phi3ForCausalLM", LlamaFlowConfigs::phi3, null, List.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj")),
             llamaFlow("Gemma2ForCausalLM", LlamaFlowConfigs::gemma2, null),
             llamaFlow("Gemma3ForCausalLM", LlamaFlowConfigs::gemma3, null),
+            moe("MixtralForCausalLM", MoeConfigs::mixtral, null, ExpertLayout.MIXTRAL),
+            moe("Qwen2MoeForCausalLM", MoeConfigs::qwen2Moe, "chatml", ExpertLayout.QWEN2_MOE),
+            moe("Qwen3MoeForCausalLM", MoeConfigs::qwen3Moe, "chatml", ExpertLayout.QWEN2_MOE),
             new Architecture("ViTModel", c -> new ModelConfig.Vit(VitConfig.parse(c, false)),
                     (config, names, gen) -> new LoadedModel.Vit(new VitModel(vit(config), names.contains("pooler.dense.weight"), gen)),
                     List.of("query", "key", "value", "dense"), null),
@@ -56,6 +63,21 @@ public final class Architectures {
         return new Architecture(hfName, c -> new ModelConfig.Decoder(parser.apply(c)),
                 (config, names, gen) -> new LoadedModel.CausalLm(new DecoderLm(((ModelConfig.Decoder) config).config(), gen)),
                 linears, template);
+    }
+
+    /**
+     * A MoE family on the Llama flow: its all-linear targets are the attention projections and the dense or shared MLPs'
+     * (the routers and fused experts are not linear layers, as in transformers 5), its experts stored per expert.
+     */
+    private static Architecture moe(String hfName, Function<ConfigJson, DecoderConfig> parser, String template, ExpertLayout layout) {
+        Architecture a = llamaFlow(hfName, parser, template, List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj", "shared_expert_gate"));
+        return new Architecture(a.hfName(), a.parser(), a.assembly(), a.allLinearTargets(), a.templateFallback(), layout);
+    }
+
+    /** The checkpoint layout of {@code model}'s family (identity for a module that is no registered causal LM). */
+    public static CheckpointLayout layoutOf(Module model) {
+        if (!(model instanceof CausalLm lm)) return CheckpointLayout.IDENTITY;
+        return find(lm.config().architecture()).map(Architecture::layout).orElse(CheckpointLayout.IDENTITY);
     }
 
     private static VitConfig vit(ModelConfig config) { return ((ModelConfig.Vit) config).config(); }

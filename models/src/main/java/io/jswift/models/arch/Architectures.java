@@ -30,6 +30,7 @@ import java.util.function.Function;
  */
 public final class Architectures {
     private static final List<String> ATTENTION_AND_MLP = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
+    private static final List<String> ATTENTION = List.of("q_proj", "k_proj", "v_proj", "o_proj");
     private static final List<String> FUSED_MLP = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_up_proj", "down_proj");
 
     private static final List<Architecture> ALL = List.of(
@@ -42,9 +43,10 @@ public final class Architectures {
             llamaFlow("Phi3ForCausalLM", LlamaFlowConfigs::phi3, null, List.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj")),
             llamaFlow("Gemma2ForCausalLM", LlamaFlowConfigs::gemma2, null),
             llamaFlow("Gemma3ForCausalLM", LlamaFlowConfigs::gemma3, null),
-            moe("MixtralForCausalLM", MoeConfigs::mixtral, null, ExpertLayout.MIXTRAL),
-            moe("Qwen2MoeForCausalLM", MoeConfigs::qwen2Moe, "chatml", ExpertLayout.QWEN2_MOE),
-            moe("Qwen3MoeForCausalLM", MoeConfigs::qwen3Moe, "chatml", ExpertLayout.QWEN2_MOE),
+            moe("MixtralForCausalLM", MoeConfigs::mixtral, null, ExpertLayout.MIXTRAL, ATTENTION),
+            moe("Qwen2MoeForCausalLM", MoeConfigs::qwen2Moe, "chatml", ExpertLayout.QWEN2_MOE, List.of("q_proj", "k_proj", "v_proj", "o_proj",
+                    "gate_proj", "up_proj", "down_proj", "shared_expert_gate")),
+            moe("Qwen3MoeForCausalLM", MoeConfigs::qwen3Moe, "chatml", ExpertLayout.QWEN2_MOE, ATTENTION_AND_MLP),
             new Architecture("ViTModel", c -> new ModelConfig.Vit(VitConfig.parse(c, false)),
                     (config, names, gen) -> new LoadedModel.Vit(new VitModel(vit(config), names.contains("pooler.dense.weight"), gen)),
                     List.of("query", "key", "value", "dense"), null),
@@ -66,12 +68,30 @@ public final class Architectures {
     }
 
     /**
-     * A MoE family on the Llama flow: its all-linear targets are the attention projections and the dense or shared MLPs'
-     * (the routers and fused experts are not linear layers, as in transformers 5), its experts stored per expert.
+     * A MoE family on the Llama flow: its all-linear targets are the attention projections and the dense layers' or
+     * shared expert's MLP where it has them (the routers and fused experts are not linear layers, as in transformers
+     * 5); its experts are stored per expert.
      */
-    private static Architecture moe(String hfName, Function<ConfigJson, DecoderConfig> parser, String template, ExpertLayout layout) {
-        Architecture a = llamaFlow(hfName, parser, template, List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj", "shared_expert_gate"));
+    private static Architecture moe(String hfName, Function<ConfigJson, DecoderConfig> parser, String template, ExpertLayout layout,
+                                    List<String> linears) {
+        Architecture a = llamaFlow(hfName, parser, template, linears);
         return new Architecture(a.hfName(), a.parser(), a.assembly(), a.allLinearTargets(), a.templateFallback(), layout);
+    }
+
+    /**
+     * PEFT 0.21 converts all-linear on these (transformers 4 → 5 MoE model types: mixtral and those mapped to
+     * qwen2_moe, not qwen2_moe itself) to also adapt the fused experts and the router through target_parameters,
+     * which jswift's LoRA (linear layers only) does not do.
+     */
+    private static final Set<String> PEFT_ALL_LINEAR_ADAPTS_EXPERTS = Set.of("MixtralForCausalLM", "Qwen3MoeForCausalLM");
+
+    /** Fails when {@code allLinear} LoRA on {@code model} would not wrap what PEFT's all-linear wraps. */
+    public static void requireAllLinearAsPeft(CausalLm model, boolean allLinear) {
+        String arch = model.config().architecture();
+        if (allLinear && PEFT_ALL_LINEAR_ADAPTS_EXPERTS.contains(arch)) {
+            throw new IllegalArgumentException("--target_modules all-linear on " + arch + ": PEFT also adapts the experts and the router "
+                    + "(target_parameters), which jswift does not; name the layers instead, e.g. --target_modules q_proj k_proj v_proj o_proj");
+        }
     }
 
     /** The checkpoint layout of {@code model}'s family (identity for a module that is no registered causal LM). */

@@ -55,7 +55,8 @@ final class JobRunner {
                 @Override public void onFailure(RuntimeException error) { events.add(new Event(index, null, error)); }
                 @Override public void onCancelled() { events.add(new Event(index, null, null)); }
             };
-            seqs.add(new SequenceRequest(job.prompt(), job.params().withSeed(job.params().seed() + i), job.topLogprobs(), job.ignoreEos(), listener));
+            seqs.add(new SequenceRequest(job.prompt(), job.params().withSeed(job.params().seed() + i), job.topLogprobs(), job.ignoreEos(),
+                    listener, job.adapter()));
         }
         List<SequenceHandle> handles;
         try {

@@ -19,8 +19,8 @@ final class Requests {
     private Requests() {}
 
     /** Chat: the messages (and tools) rendered by the model's chat template with the generation prompt. */
-    static GenerationJob chat(ObjectNode body, GenerationSession session, ServeConfig config) {
-        String model = model(body, config);
+    static GenerationJob chat(ObjectNode body, GenerationSession session, ServeConfig config, List<String> adapters) {
+        String model = model(body, config, adapters);
         List<Map<String, Object>> messages = messages(body);
         List<Map<String, Object>> tools = tools(body);
         int[] prompt;
@@ -36,12 +36,12 @@ final class Requests {
         int topLogprobs = logprobs != null && logprobs ? (top == null ? 0 : (int) (long) top) : -1;
         int n = SamplingFields.n(body, config);
         SamplingParams params = SamplingFields.parse(body, true, session, prompt.length, config);
-        return new GenerationJob(model, prompt, params, n, streaming[0], streaming[1], topLogprobs, ignoreEos(body));
+        return new GenerationJob(model, adapter(model, adapters), prompt, params, n, streaming[0], streaming[1], topLogprobs, ignoreEos(body));
     }
 
     /** Completions: the prompt is raw text (no chat template), tokenized with the tokenizer's special tokens. */
-    static GenerationJob completion(ObjectNode body, GenerationSession session, ServeConfig config) {
-        String model = model(body, config);
+    static GenerationJob completion(ObjectNode body, GenerationSession session, ServeConfig config, List<String> adapters) {
+        String model = model(body, config, adapters);
         JsonNode p = body.get("prompt");
         String text;
         if (p == null || p.isNull()) throw new ApiError(400, "invalid_request_error", "missing_required_parameter", "prompt", "'prompt' is required");
@@ -58,8 +58,8 @@ final class Requests {
         Long logprobs = Fields.integer(body, "logprobs", 0, MAX_TOP_LOGPROBS);
         int n = SamplingFields.n(body, config);
         SamplingParams params = SamplingFields.parse(body, false, session, prompt.length, config);
-        return new GenerationJob(model, prompt, params, n, streaming[0], streaming[1], logprobs == null ? -1 : (int) (long) logprobs,
-                ignoreEos(body));
+        return new GenerationJob(model, adapter(model, adapters), prompt, params, n, streaming[0], streaming[1],
+                logprobs == null ? -1 : (int) (long) logprobs, ignoreEos(body));
     }
 
     private static boolean ignoreEos(ObjectNode body) {
@@ -67,13 +67,21 @@ final class Requests {
         return b != null && b;
     }
 
-    private static String model(ObjectNode body, ServeConfig config) {
+    /** The requested model id: a name of the base model or of a LoRA adapter (vLLM: adapters are models by their name). */
+    private static String model(ObjectNode body, ServeConfig config, List<String> adapters) {
         String model = Fields.requiredString(body, "model");
-        if (!config.modelIds().contains(model)) {
+        if (!config.modelIds().contains(model) && !adapters.contains(model)) {
+            List<String> all = new ArrayList<>(config.modelIds());
+            all.addAll(adapters);
             throw new ApiError(404, "invalid_request_error", "model_not_found", "model",
-                    "the model '" + model + "' does not exist: this server serves " + config.modelIds());
+                    "the model '" + model + "' does not exist: this server serves " + all);
         }
         return model;
+    }
+
+    /** The adapter a model id selects, null for the base model. */
+    private static String adapter(String model, List<String> adapters) {
+        return adapters.contains(model) ? model : null;
     }
 
     /** OpenAI messages as the template sees them; content parts of type text are joined (vLLM joins them with newlines). */

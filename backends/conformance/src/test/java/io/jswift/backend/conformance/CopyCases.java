@@ -4,6 +4,7 @@ import io.jswift.tensor.DType;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.AttentionSpec;
 import io.jswift.tensor.spi.Backend;
 import io.jswift.tensor.spi.RandomSpec;
 import org.junit.jupiter.api.Test;
@@ -130,6 +131,11 @@ public abstract class CopyCases {
         e = assertThrows(IllegalArgumentException.class, () -> dev.matmul(h, t.put(h), false, false));
         assertTrue(e.getMessage().contains("is on cpu"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> dev.indexSelect(t.put(h), 0, Tensor.ofLongs(new long[]{0}, 1)));
+        assertTrue(e.getMessage().contains("is on cpu"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> dev.layerNorm(h, null, null, 1e-5));
+        assertTrue(e.getMessage().contains("is on cpu"), e.getMessage());
+        Tensor q = random(6, DType.F32, 1, 2, 4, 8), k = t.put(q);
+        e = assertThrows(IllegalArgumentException.class, () -> dev.attention(q, k, k, AttentionSpec.causal(8)));
         assertTrue(e.getMessage().contains("is on cpu"), e.getMessage());
     }
 }

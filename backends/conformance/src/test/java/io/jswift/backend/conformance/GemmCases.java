@@ -158,7 +158,10 @@ public abstract class GemmCases {
         e = assertThrows(IllegalArgumentException.class, () -> dev.matmul(a, m, true, false, dev.allocate(DType.F32, 6, 3)));
         assertTrue(e.getMessage().contains("4 vs 5"), e.getMessage());
         Tensor good = t.put(random(45, 6, 3));
-        assertThrows(IllegalArgumentException.class, () -> dev.matmul(a, good, false, false, dev.allocate(DType.F32, 3, 4)));
+        e = assertThrows(IllegalArgumentException.class, () -> dev.matmul(a, good, false, false, dev.allocate(DType.F32, 3, 4)));
+        assertTrue(e.getMessage().contains("contiguous F32[4, 3]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> dev.matmul(a, good, false, false, dev.allocate(DType.BF16, 4, 3)));
+        assertTrue(e.getMessage().contains("F32"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> dev.matmul(t.put(random(46, DType.I32, 2, 2)), t.put(random(47, 2, 2)), false, false));
         assertTrue(e.getMessage().contains("I32"), e.getMessage());
     }

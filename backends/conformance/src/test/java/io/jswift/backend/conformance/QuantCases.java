@@ -42,7 +42,7 @@ public abstract class QuantCases {
     @EnumSource(FourBitType.class)
     void dequantizeFullAndPartialBlocks(FourBitType type) {
         int[][] shapes = {{7, 64}, {3, 37}, {1, 1}, {130, 33}};
-        for (int blocksize : new int[]{64, 32, 128}) {
+        for (int blocksize : new int[]{64, 128}) {
             for (int[] shape : shapes) {
                 Tensor[] q = quantized(shape[0] * 31L + shape[1], type, blocksize, shape);
                 for (DType dt : new DType[]{DType.F32, DType.BF16, DType.F16}) {
@@ -61,7 +61,7 @@ public abstract class QuantCases {
         int n = 65, k = 192;
         Tensor[] q = quantized(5, type, 64, n, k);
         for (DType dt : new DType[]{DType.F32, DType.BF16, DType.F16}) {
-            for (int m : new int[]{1, 3, 8, 17}) {
+            for (int m : new int[]{1, 3, 17}) {
                 Tensor x = random(m, dt, m, k);
                 Tensor expected = QuantReference.matmul4bit(cpu, x, q[0], q[1], type, 64, new int[]{n, k}, dt);
                 Tensor actual = dev.matmul4bit(t.put(x), t.put(q[0]), t.put(q[1]), type, 64, new int[]{n, k}, dt);

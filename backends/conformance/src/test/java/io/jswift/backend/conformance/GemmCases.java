@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.util.Arrays;
 import java.util.function.UnaryOperator;
 
 import static io.jswift.backend.conformance.Target.host;
@@ -45,8 +46,8 @@ public abstract class GemmCases {
                             Tolerance tol) {
         Tensor expected = cpu.matmul(host(va.apply(a)), host(vb.apply(b)), transA, transB);
         Tensor actual = dev.matmul(t.put(a, va), t.put(b, vb), transA, transB);
-        t.same("matmul " + a.dtype() + java.util.Arrays.toString(va.apply(a).shape()) + (transA ? "ᵀ" : "") + " · " + b.dtype()
-                + java.util.Arrays.toString(vb.apply(b).shape()) + (transB ? "ᵀ" : ""), expected, actual, tol);
+        t.same("matmul " + a.dtype() + Arrays.toString(va.apply(a).shape()) + (transA ? "ᵀ" : "") + " · " + b.dtype()
+                + Arrays.toString(vb.apply(b).shape()) + (transB ? "ᵀ" : ""), expected, actual, tol);
     }
 
     @ParameterizedTest(name = "M={0} K={1} N={2}")

@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.util.Arrays;
+
 import static io.jswift.tensor.testing.RandomTensors.random;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -47,7 +49,7 @@ public abstract class QuantCases {
                 Tensor[] q = quantized(shape[0] * 31L + shape[1], type, blocksize, shape);
                 for (DType dt : new DType[]{DType.F32, DType.BF16, DType.F16}) {
                     // the f32 product is rounded once to dtype on every backend
-                    t.same("dequantize4bit " + type + " " + dt + " blocks of " + blocksize + " " + java.util.Arrays.toString(shape),
+                    t.same("dequantize4bit " + type + " " + dt + " blocks of " + blocksize + " " + Arrays.toString(shape),
                             QuantReference.dequantize4bit(cpu, q[0], q[1], type, blocksize, shape, dt),
                             dev.dequantize4bit(t.put(q[0]), t.put(q[1]), type, blocksize, shape, dt), Tolerance.EXACT);
                 }

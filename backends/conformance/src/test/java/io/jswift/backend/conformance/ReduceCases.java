@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.util.Arrays;
 import java.util.function.UnaryOperator;
 
 import static io.jswift.backend.conformance.Target.host;
@@ -34,7 +35,7 @@ public abstract class ReduceCases {
 
     private void check(String what, ReduceOp op, Tensor h, UnaryOperator<Tensor> view, int[] dims, boolean keep, Tolerance tol) {
         Tensor expected = cpu.reduce(op, host(view.apply(h)), dims, keep);
-        t.same(what + " " + op + " dims " + java.util.Arrays.toString(dims) + (keep ? " keepDim" : ""), expected,
+        t.same(what + " " + op + " dims " + Arrays.toString(dims) + (keep ? " keepDim" : ""), expected,
                 dev.reduce(op, t.put(h, view), dims, keep), tol);
     }
 
@@ -86,7 +87,7 @@ public abstract class ReduceCases {
         }
         // torch.sum: NaN wins, an infinity survives (a compensated sum must not turn it into NaN)
         double[] rows = dev.reduce(ReduceOp.SUM, t.put(h), new int[]{1}, false).toDoubleArray();
-        assertTrue(Double.isFinite(rows[0]) && Double.isNaN(rows[1]), java.util.Arrays.toString(rows));
+        assertTrue(Double.isFinite(rows[0]) && Double.isNaN(rows[1]), Arrays.toString(rows));
         assertEquals(Double.POSITIVE_INFINITY, rows[2]);
         assertEquals(Double.NEGATIVE_INFINITY, rows[3]);
         assertEquals(Double.POSITIVE_INFINITY, dev.reduce(ReduceOp.MEAN, t.put(h).narrow(0, 2, 1), new int[]{}, false).item());

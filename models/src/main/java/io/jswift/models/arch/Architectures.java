@@ -122,8 +122,10 @@ public final class Architectures {
     private static final Set<String> PEFT_ALL_LINEAR_ADAPTS_EXPERTS = Set.of("MixtralForCausalLM", "Qwen3MoeForCausalLM");
 
     /** Fails when {@code allLinear} LoRA on {@code model} would not wrap what PEFT's all-linear wraps. */
-    public static void requireAllLinearAsPeft(CausalLm model, boolean allLinear) {
-        String arch = model.config().architecture();
+    public static void requireAllLinearAsPeft(Module model, boolean allLinear) {
+        if (model instanceof DecoderClassifier classifier) model = classifier.decoder();
+        if (!(model instanceof CausalLm lm)) return;
+        String arch = lm.config().architecture();
         if (allLinear && PEFT_ALL_LINEAR_ADAPTS_EXPERTS.contains(arch)) {
             throw new IllegalArgumentException("--target_modules all-linear on " + arch + ": PEFT also adapts the experts and the router "
                     + "(target_parameters), which jswift does not; name the layers instead, e.g. --target_modules q_proj k_proj v_proj o_proj");

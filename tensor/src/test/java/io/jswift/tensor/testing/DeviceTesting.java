@@ -31,13 +31,9 @@ public final class DeviceTesting {
 
     /** {@code type}:0, or a skipped test when it is unavailable (failed instead in CI for the types CI provides). */
     public static Device device(String type) {
-        String reason = "no " + type + " backend (jswift-backend-" + type + ") is on the class path";
-        for (BackendProvider p : Backends.providers()) {
-            if (!p.type().equals(type)) continue;
-            BackendProvider.Availability a = p.availability();
-            if (a.available()) return new Device(type, 0);
-            reason = a.reason();
-        }
+        Device d = new Device(type, 0);
+        String reason = unavailable(d);
+        if (reason == null) return d;
         if (REQUIRED_IN_CI.contains(type) && "true".equalsIgnoreCase(System.getenv("CI"))) {
             fail(type + " tests must run in CI but: " + reason);
         }
@@ -48,5 +44,32 @@ public final class DeviceTesting {
     /** The backend of {@link #device}. */
     public static Backend backend(String type) {
         return Backends.forDevice(device(type));
+    }
+
+    /**
+     * The device the device tests compare with the cpu: {@code -Djswift.test.device=cuda:0} (bench/gpu/check.sh), else
+     * opencl:0 with {@link #openCl()}'s rule. A named device that is unavailable skips the test with the backend's
+     * reason, or fails it with {@code -Djswift.test.device.required=true} (a GPU check must not pass by skipping).
+     */
+    public static Device accelerator() {
+        String spec = System.getProperty("jswift.test.device");
+        if (spec == null || spec.isBlank()) return openCl();
+        Device d = Device.parse(spec);
+        String reason = unavailable(d);
+        if (reason == null) return d;
+        if (Boolean.getBoolean("jswift.test.device.required")) fail(d + " must be tested but: " + reason);
+        assumeTrue(false, d + " unavailable: " + reason);
+        throw new AssertionError("unreachable");
+    }
+
+    /** Why {@code device} cannot be opened, or null when it can. */
+    private static String unavailable(Device device) {
+        for (BackendProvider p : Backends.providers()) {
+            if (!p.type().equals(device.type())) continue;
+            BackendProvider.Availability a = p.availability();
+            if (!a.available()) return a.reason();
+            return device.index() < a.deviceCount() ? null : "the " + device.type() + " backend has " + a.deviceCount() + " device(s)";
+        }
+        return "the " + device.type() + " backend (jswift-backend-" + device.type() + ") is not on the class path";
     }
 }

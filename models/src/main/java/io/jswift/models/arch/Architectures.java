@@ -5,13 +5,17 @@ import io.jswift.models.config.ConfigJson;
 import io.jswift.models.config.DecoderConfig;
 import io.jswift.models.config.LlamaFlowConfigs;
 import io.jswift.models.config.ModelConfig;
+import io.jswift.models.config.MoeConfigs;
 import io.jswift.models.config.VitConfig;
 import io.jswift.models.decoder.DecoderClassifier;
 import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.load.CheckpointLayout;
+import io.jswift.models.load.ExpertLayout;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.vit.VitForImageClassification;
 import io.jswift.models.vit.VitModel;
 import io.jswift.nn.Linear;
+import io.jswift.nn.Module;
 import io.jswift.tensor.Generator;
 
 import java.io.IOException;
@@ -29,6 +33,7 @@ import java.util.stream.Stream;
  */
 public final class Architectures {
     private static final List<String> ATTENTION_AND_MLP = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
+    private static final List<String> ATTENTION = List.of("q_proj", "k_proj", "v_proj", "o_proj");
     private static final List<String> FUSED_MLP = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_up_proj", "down_proj");
 
     private static final List<Architecture> CAUSAL_LMS = List.of(
@@ -40,7 +45,11 @@ public final class Architectures {
             llamaFlow("Glm4ForCausalLM", LlamaFlowConfigs::glm4, null, FUSED_MLP),
             llamaFlow("Phi3ForCausalLM", LlamaFlowConfigs::phi3, null, List.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj")),
             llamaFlow("Gemma2ForCausalLM", LlamaFlowConfigs::gemma2, null),
-            llamaFlow("Gemma3ForCausalLM", LlamaFlowConfigs::gemma3, null));
+            llamaFlow("Gemma3ForCausalLM", LlamaFlowConfigs::gemma3, null),
+            moe("MixtralForCausalLM", MoeConfigs::mixtral, null, ExpertLayout.MIXTRAL, ATTENTION),
+            moe("Qwen2MoeForCausalLM", MoeConfigs::qwen2Moe, "chatml", ExpertLayout.QWEN2_MOE, List.of("q_proj", "k_proj", "v_proj", "o_proj",
+                    "gate_proj", "up_proj", "down_proj", "shared_expert_gate")),
+            moe("Qwen3MoeForCausalLM", MoeConfigs::qwen3Moe, "chatml", ExpertLayout.QWEN2_MOE, ATTENTION_AND_MLP));
 
     private static final List<Architecture> ALL = Stream.of(
             CAUSAL_LMS.stream(),
@@ -78,7 +87,7 @@ public final class Architectures {
                     CausalLm decoder = new DecoderLm(cls.config(), gen);
                     Linear score = new Linear(cls.config().hiddenSize(), cls.numLabels(), false, gen);
                     return new LoadedModel.SequenceClassifier(new DecoderClassifier(decoder, score, cls.config().padTokenId()));
-                }, causal.allLinearTargets(), causal.templateFallback());
+                }, causal.allLinearTargets(), causal.templateFallback(), causal.layout());
     }
 
     /** XForCausalLM → XForSequenceClassification (a classifier's own name stays). */
@@ -92,6 +101,43 @@ public final class Architectures {
         var id2label = c.root().get("id2label");
         if (id2label != null && id2label.isObject() && !id2label.isEmpty()) return id2label.size();
         return c.optInt("num_labels", 2);
+    }
+
+    /**
+     * A MoE family on the Llama flow: its all-linear targets are the attention projections and the dense layers' or
+     * shared expert's MLP where it has them (the routers and fused experts are not linear layers, as in transformers
+     * 5); its experts are stored per expert.
+     */
+    private static Architecture moe(String hfName, Function<ConfigJson, DecoderConfig> parser, String template, ExpertLayout layout,
+                                    List<String> linears) {
+        Architecture a = llamaFlow(hfName, parser, template, linears);
+        return new Architecture(a.hfName(), a.parser(), a.assembly(), a.allLinearTargets(), a.templateFallback(), layout);
+    }
+
+    /**
+     * PEFT 0.21 converts all-linear on these (transformers 4 → 5 MoE model types: mixtral and those mapped to
+     * qwen2_moe, not qwen2_moe itself) to also adapt the fused experts and the router through target_parameters,
+     * which jswift's LoRA (linear layers only) does not do.
+     */
+    private static final Set<String> PEFT_ALL_LINEAR_ADAPTS_EXPERTS = Set.of("MixtralForCausalLM", "Qwen3MoeForCausalLM");
+
+    /** Fails when {@code allLinear} LoRA on {@code model} would not wrap what PEFT's all-linear wraps. */
+    public static void requireAllLinearAsPeft(Module model, boolean allLinear) {
+        if (model instanceof DecoderClassifier classifier) model = classifier.decoder();
+        if (!(model instanceof CausalLm lm)) return;
+        String arch = lm.config().architecture();
+        if (allLinear && PEFT_ALL_LINEAR_ADAPTS_EXPERTS.contains(arch)) {
+            throw new IllegalArgumentException("--target_modules all-linear on " + arch + ": PEFT also adapts the experts and the router "
+                    + "(target_parameters), which jswift does not; name the layers instead, e.g. --target_modules q_proj k_proj v_proj o_proj");
+        }
+    }
+
+    /** The checkpoint layout of {@code model}'s family (identity for a module that is no registered causal LM
+     * nor a classifier over one). */
+    public static CheckpointLayout layoutOf(Module model) {
+        if (model instanceof DecoderClassifier classifier) model = classifier.decoder();
+        if (!(model instanceof CausalLm lm)) return CheckpointLayout.IDENTITY;
+        return find(lm.config().architecture()).map(Architecture::layout).orElse(CheckpointLayout.IDENTITY);
     }
 
     private static VitConfig vit(ModelConfig config) { return ((ModelConfig.Vit) config).config(); }

@@ -49,7 +49,9 @@ public final class Architectures {
             moe("MixtralForCausalLM", MoeConfigs::mixtral, null, ExpertLayout.MIXTRAL, ATTENTION),
             moe("Qwen2MoeForCausalLM", MoeConfigs::qwen2Moe, "chatml", ExpertLayout.QWEN2_MOE, List.of("q_proj", "k_proj", "v_proj", "o_proj",
                     "gate_proj", "up_proj", "down_proj", "shared_expert_gate")),
-            moe("Qwen3MoeForCausalLM", MoeConfigs::qwen3Moe, "chatml", ExpertLayout.QWEN2_MOE, ATTENTION_AND_MLP));
+            moe("Qwen3MoeForCausalLM", MoeConfigs::qwen3Moe, "chatml", ExpertLayout.QWEN2_MOE, ATTENTION_AND_MLP),
+            moe("Glm4MoeForCausalLM", MoeConfigs::glm4Moe, null, ExpertLayout.QWEN2_MOE, List.of("q_proj", "k_proj", "v_proj", "o_proj",
+                    "gate_proj", "up_proj", "down_proj")));
 
     private static final List<Architecture> ALL = Stream.of(
             CAUSAL_LMS.stream(),
@@ -91,8 +93,8 @@ public final class Architectures {
      * qwen2_moe, not qwen2_moe itself) to also adapt the fused experts and the router through target_parameters,
      * which jswift's LoRA (linear layers only) does not do.
      */
-    private static final Set<String> PEFT_ALL_LINEAR_ADAPTS_EXPERTS = Set.of("MixtralForCausalLM", "Qwen3MoeForCausalLM",
-            "MixtralForSequenceClassification", "Qwen3MoeForSequenceClassification");
+    private static final Set<String> PEFT_ALL_LINEAR_ADAPTS_EXPERTS = Set.of("MixtralForCausalLM", "Qwen3MoeForCausalLM", "Glm4MoeForCausalLM",
+            "MixtralForSequenceClassification", "Qwen3MoeForSequenceClassification", "Glm4MoeForSequenceClassification");
 
     /** Fails when {@code allLinear} LoRA on {@code model} would not wrap what PEFT's all-linear wraps. */
     public static void requireAllLinearAsPeft(Module model, boolean allLinear) {

@@ -7,11 +7,14 @@ import io.jswift.models.generate.SamplingParams;
 import io.jswift.models.generate.TextGenerator;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
+import io.jswift.tensor.Backends;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.io.SafetensorsFile;
 import io.jswift.tensor.io.SafetensorsWriter;
+import io.jswift.tensor.spi.BackendProvider;
 import io.jswift.tensor.testing.DeviceTesting;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -185,6 +188,7 @@ class DeviceEndToEndTest {
         List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().toList();
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("cpu: available, 1 device(s)")), lines.toString());
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("opencl: available, ") || l.startsWith("opencl: unavailable: ")), lines.toString());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("cuda: available, ") || l.startsWith("cuda: unavailable: ")), lines.toString());
         assertEquals(ErrorReporter.EXIT_USAGE, Main.run(new PrintWriter(new StringWriter(), true)), "bare jswift: usage");
     }
 
@@ -192,12 +196,25 @@ class DeviceEndToEndTest {
     @Test
     void unknownDevicesFailWithOneLine() {
         String model = MODELS.resolve("llama-f32").toString();
-        assertError("logits", "--device cuda:0: no backend for device 'cuda:0' (backends found: [cpu, opencl])",
-                "logits", "--model", model, "--input_ids", "1", "--device", "cuda:0", "--output", dir.resolve("o").toString());
+        assertError("logits", "--device rocm:0: no backend for device 'rocm:0' (backends found: [",
+                "logits", "--model", model, "--input_ids", "1", "--device", "rocm:0", "--output", dir.resolve("o").toString());
         assertError("pt", "--device gpu: no backend for device 'gpu:0'",
                 "pt", "--model", model, "--dataset", dir.resolve("none.jsonl").toString(), "--device", "gpu", "--output_dir", dir.resolve("o").toString());
         assertError("infer", "--device opencl:x: bad device 'opencl:x'",
                 "infer", "--model", model, "--prompt", "hi", "--device", "opencl:x");
+    }
+
+    /** Where CUDA cannot run (no driver, no device, no PTX), --device cuda fails at once with the backend's one-line reason. */
+    @Test
+    void cudaWithoutAUsableDeviceFailsWithTheReason() {
+        BackendProvider cuda = Backends.providers().stream().filter(p -> p.type().equals("cuda")).findFirst().orElseThrow();
+        BackendProvider.Availability a = cuda.availability();
+        Assumptions.assumeFalse(a.available(), "this machine has a usable CUDA device");
+        String model = MODELS.resolve("llama-f32").toString();
+        assertError("logits", "--device cuda: cuda backend unavailable: " + a.reason(),
+                "logits", "--model", model, "--input_ids", "1", "--device", "cuda", "--output", dir.resolve("o").toString());
+        assertError("sft", "--device cuda:1: cuda backend unavailable: ",
+                "sft", "--model", model, "--dataset", dir.resolve("none.jsonl").toString(), "--device", "cuda:1");
     }
 
     @Test

@@ -5,11 +5,17 @@ import io.jswift.models.config.ConfigJson;
 import io.jswift.models.config.DecoderConfig;
 import io.jswift.models.config.LlamaFlowConfigs;
 import io.jswift.models.config.ModelConfig;
+import io.jswift.models.config.MoeConfigs;
 import io.jswift.models.config.VitConfig;
+import io.jswift.models.decoder.DecoderClassifier;
 import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.load.CheckpointLayout;
+import io.jswift.models.load.ExpertLayout;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.vit.VitForImageClassification;
 import io.jswift.models.vit.VitModel;
+import io.jswift.nn.Linear;
+import io.jswift.nn.Module;
 import io.jswift.tensor.Generator;
 
 import java.io.IOException;
@@ -18,6 +24,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * The architecture registry: every {@code architectures[0]} jswift runs, in one list. Adding a family is one entry
@@ -26,9 +33,10 @@ import java.util.function.Function;
  */
 public final class Architectures {
     private static final List<String> ATTENTION_AND_MLP = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
+    private static final List<String> ATTENTION = List.of("q_proj", "k_proj", "v_proj", "o_proj");
     private static final List<String> FUSED_MLP = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_up_proj", "down_proj");
 
-    private static final List<Architecture> ALL = List.of(
+    private static final List<Architecture> CAUSAL_LMS = List.of(
             llamaFlow("LlamaForCausalLM", LlamaFlowConfigs::llama, "llama3"),
             llamaFlow("Qwen2ForCausalLM", LlamaFlowConfigs::qwen2, "chatml"),
             llamaFlow("Qwen3ForCausalLM", LlamaFlowConfigs::qwen3, "chatml"),
@@ -38,12 +46,21 @@ public final class Architectures {
             llamaFlow("Phi3ForCausalLM", LlamaFlowConfigs::phi3, null, List.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj")),
             llamaFlow("Gemma2ForCausalLM", LlamaFlowConfigs::gemma2, null),
             llamaFlow("Gemma3ForCausalLM", LlamaFlowConfigs::gemma3, null),
-            new Architecture("ViTModel", c -> new ModelConfig.Vit(VitConfig.parse(c, false)),
-                    (config, names, gen) -> new LoadedModel.Vit(new VitModel(vit(config), names.contains("pooler.dense.weight"), gen)),
-                    List.of("query", "key", "value", "dense"), null),
-            new Architecture("ViTForImageClassification", c -> new ModelConfig.Vit(VitConfig.parse(c, true)),
-                    (config, names, gen) -> new LoadedModel.VitClassifier(new VitForImageClassification(vit(config), gen)),
-                    List.of("query", "key", "value", "dense"), null));
+            moe("MixtralForCausalLM", MoeConfigs::mixtral, null, ExpertLayout.MIXTRAL, ATTENTION),
+            moe("Qwen2MoeForCausalLM", MoeConfigs::qwen2Moe, "chatml", ExpertLayout.QWEN2_MOE, List.of("q_proj", "k_proj", "v_proj", "o_proj",
+                    "gate_proj", "up_proj", "down_proj", "shared_expert_gate")),
+            moe("Qwen3MoeForCausalLM", MoeConfigs::qwen3Moe, "chatml", ExpertLayout.QWEN2_MOE, ATTENTION_AND_MLP));
+
+    private static final List<Architecture> ALL = Stream.of(
+            CAUSAL_LMS.stream(),
+            CAUSAL_LMS.stream().map(Architectures::sequenceClassifier),
+            Stream.of(
+                    new Architecture("ViTModel", c -> new ModelConfig.Vit(VitConfig.parse(c, false)),
+                            (config, names, gen) -> new LoadedModel.Vit(new VitModel(vit(config), names.contains("pooler.dense.weight"), gen)),
+                            List.of("query", "key", "value", "dense"), null),
+                    new Architecture("ViTForImageClassification", c -> new ModelConfig.Vit(VitConfig.parse(c, true)),
+                            (config, names, gen) -> new LoadedModel.VitClassifier(new VitForImageClassification(vit(config), gen)),
+                            List.of("query", "key", "value", "dense"), null))).flatMap(s -> s).toList();
 
     private Architectures() {}
 
@@ -56,6 +73,69 @@ public final class Architectures {
         return new Architecture(hfName, c -> new ModelConfig.Decoder(parser.apply(c)),
                 (config, names, gen) -> new LoadedModel.CausalLm(new DecoderLm(((ModelConfig.Decoder) config).config(), gen)),
                 linears, template);
+    }
+
+    /**
+     * The {@code *ForSequenceClassification} of a causal family: the same decoder body with a score head instead of
+     * lm_head ({@link DecoderClassifier}); PEFT's all-linear leaves score out (it trains it whole, as modules_to_save).
+     */
+    private static Architecture sequenceClassifier(Architecture causal) {
+        String name = classifierName(causal.hfName());
+        return new Architecture(name, c -> new ModelConfig.DecoderClassifier(((ModelConfig.Decoder) causal.parser().parse(c)).config(), numLabels(c)),
+                (config, names, gen) -> {
+                    ModelConfig.DecoderClassifier cls = (ModelConfig.DecoderClassifier) config;
+                    CausalLm decoder = new DecoderLm(cls.config(), gen);
+                    Linear score = new Linear(cls.config().hiddenSize(), cls.numLabels(), false, gen);
+                    return new LoadedModel.SequenceClassifier(new DecoderClassifier(decoder, score, cls.config().padTokenId()));
+                }, causal.allLinearTargets(), causal.templateFallback(), causal.layout());
+    }
+
+    /** XForCausalLM → XForSequenceClassification (a classifier's own name stays). */
+    public static String classifierName(String architecture) {
+        return architecture.endsWith("ForCausalLM") ? architecture.substring(0, architecture.length() - "ForCausalLM".length()) + "ForSequenceClassification"
+                : architecture;
+    }
+
+    /** transformers' num_labels: the size of id2label when saved, else num_labels, else its default 2. */
+    private static int numLabels(ConfigJson c) {
+        var id2label = c.root().get("id2label");
+        if (id2label != null && id2label.isObject() && !id2label.isEmpty()) return id2label.size();
+        return c.optInt("num_labels", 2);
+    }
+
+    /**
+     * A MoE family on the Llama flow: its all-linear targets are the attention projections and the dense layers' or
+     * shared expert's MLP where it has them (the routers and fused experts are not linear layers, as in transformers
+     * 5); its experts are stored per expert.
+     */
+    private static Architecture moe(String hfName, Function<ConfigJson, DecoderConfig> parser, String template, ExpertLayout layout,
+                                    List<String> linears) {
+        Architecture a = llamaFlow(hfName, parser, template, linears);
+        return new Architecture(a.hfName(), a.parser(), a.assembly(), a.allLinearTargets(), a.templateFallback(), layout);
+    }
+
+    /**
+     * PEFT 0.21 converts all-linear on these (transformers 4 → 5 MoE model types: mixtral and those mapped to
+     * qwen2_moe, not qwen2_moe itself) to also adapt the fused experts and the router through target_parameters,
+     * which jswift's LoRA (linear layers only) does not do.
+     */
+    private static final Set<String> PEFT_ALL_LINEAR_ADAPTS_EXPERTS = Set.of("MixtralForCausalLM", "Qwen3MoeForCausalLM");
+
+    /** Fails when {@code allLinear} LoRA on {@code model} would not wrap what PEFT's all-linear wraps. */
+    public static void requireAllLinearAsPeft(CausalLm model, boolean allLinear) {
+        String arch = model.config().architecture();
+        if (allLinear && PEFT_ALL_LINEAR_ADAPTS_EXPERTS.contains(arch)) {
+            throw new IllegalArgumentException("--target_modules all-linear on " + arch + ": PEFT also adapts the experts and the router "
+                    + "(target_parameters), which jswift does not; name the layers instead, e.g. --target_modules q_proj k_proj v_proj o_proj");
+        }
+    }
+
+    /** The checkpoint layout of {@code model}'s family (identity for a module that is no registered causal LM
+     * nor a classifier over one). */
+    public static CheckpointLayout layoutOf(Module model) {
+        if (model instanceof DecoderClassifier classifier) model = classifier.decoder();
+        if (!(model instanceof CausalLm lm)) return CheckpointLayout.IDENTITY;
+        return find(lm.config().architecture()).map(Architecture::layout).orElse(CheckpointLayout.IDENTITY);
     }
 
     private static VitConfig vit(ModelConfig config) { return ((ModelConfig.Vit) config).config(); }

@@ -30,7 +30,8 @@ import java.util.List;
 
 /**
  * The Llama-flow decoder (LlamaForCausalLM and the families that are its data flow with small options: Qwen2, Qwen3,
- * Mistral, OLMo 2, GLM-4, Phi-3, Gemma 2): {@code model.embed_tokens}, {@code model.layers.N}, {@code model.norm}, {@code lm_head} (absent when
+ * Mistral, OLMo 2, GLM-4, Phi-3, Gemma 2, and the MoE families Mixtral, Qwen2-MoE, Qwen3-MoE, whose sparse layers' MLP is a
+ * {@link SparseMoeBlock}): {@code model.embed_tokens}, {@code model.layers.N}, {@code model.norm}, {@code lm_head} (absent when
  * tie_word_embeddings: the embedding matrix is reused).
  */
 public final class DecoderLm extends CausalLm {
@@ -123,6 +124,11 @@ public final class DecoderLm extends CausalLm {
         Tensor keySegments = in.cache() != null ? in.cache().segmentsFor(querySegments, t) : querySegments;
         if (keySegments != null && querySegments == null) querySegments = Tensor.zeros(DType.I32, b, t).to(device);
         AttentionSpec spec = new AttentionSpec(config.attention().scale(), true, querySegments, keySegments, 0, config.attention().softcap());
+        if (in.routers() != null && in.checkpoint() && in.cache() == null) {
+            // the recomputed layers run in backward: their router outputs would come too late for the loss
+            throw new IllegalArgumentException("the router load-balancing loss (--router_aux_loss_coef > 0) cannot be combined with "
+                    + "gradient checkpointing: set --gradient_checkpointing false");
+        }
         Variable x = model.embedTokens.forward(in.inputIds());
         if (config.scaling().embeddingScale() != 1) x = Elementwise.scale(x, config.scaling().embeddingScale());
         for (int l = 0; l < model.layers.size(); l++) {
@@ -132,9 +138,9 @@ public final class DecoderLm extends CausalLm {
             if (in.checkpoint() && in.cache() == null) {
                 List<Variable> params = new ArrayList<>();
                 for (Parameter p : layer.trainableParameters()) params.add(p.variable());
-                x = Checkpoint.apply(xs -> layer.forward(xs[0], rope, spec, null, index), params, DrawsRandom.of(layer), x);
+                x = Checkpoint.apply(xs -> layer.forward(xs[0], rope, spec, null, index, null), params, DrawsRandom.of(layer), x);
             } else {
-                x = layer.forward(x, rope, spec, in.cache(), index);
+                x = layer.forward(x, rope, spec, in.cache(), index, in.routers());
             }
         }
         if (in.cache() != null) in.cache().advance(t);

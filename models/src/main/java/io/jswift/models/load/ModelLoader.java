@@ -40,7 +40,7 @@ public final class ModelLoader {
         ConfigJson json = ConfigJson.read(dir.resolve("config.json"));
         Architecture arch = Architectures.of(json);
         ModelConfig config = arch.parser().parse(json);
-        Map<String, Tensor> weights = new LinkedHashMap<>(CheckpointDir.load(dir));
+        Map<String, Tensor> weights = new LinkedHashMap<>(arch.layout().toModule(CheckpointDir.load(dir), dir.toString()));
         // tied models reuse the embedding matrix; a stored lm_head copy is redundant (transformers ignores it too)
         if (config instanceof ModelConfig.Decoder d && d.config().tieWordEmbeddings()) weights.remove("lm_head.weight");
         LoadedModel model = arch.assembly().assemble(config, weights.keySet(), null);

@@ -64,12 +64,8 @@ public interface Backend {
      * overlap the operands. Used where a new tensor would cost memory: gradient accumulation and clipping.
      */
     default void binaryInto(BinaryOp op, Tensor a, Tensor b, Tensor out) {
-        Tensor r = binary(op, a, b);
-        if (!java.util.Arrays.equals(r.shape(), out.shape()) || r.dtype() != out.dtype()) {
-            throw new IllegalArgumentException(op + " into " + out.dtype() + java.util.Arrays.toString(out.shape())
-                    + ": the result is " + r.dtype() + java.util.Arrays.toString(r.shape()));
-        }
-        copy(r, out);
+        ElementwiseRules.checkInto(op, a, b, out);
+        copy(binary(op, a, b), out);
     }
 
     /** a op scalar, elementwise (e.g. x * 0.5, x ^ 2); comparisons return BOOL. */

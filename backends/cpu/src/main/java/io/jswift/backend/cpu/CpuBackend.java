@@ -1,5 +1,6 @@
 package io.jswift.backend.cpu;
 
+import io.jswift.tensor.spi.FusedRules;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.Generator;
@@ -177,21 +178,25 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor softmax(Tensor x) {
+        FusedRules.checkSoftmax("softmax", x);
         return x.dtype() == DType.F32 ? SoftmaxKernels.forward(x, false) : SoftmaxKernels.forwardGeneric(x, false);
     }
 
     @Override
     public Tensor softmaxBackward(Tensor dy, Tensor y) {
+        FusedRules.checkSoftmaxBackward("softmaxBackward", dy, y);
         return dy.dtype() == DType.F32 && y.dtype() == DType.F32 ? SoftmaxKernels.backward(dy, y, false) : SoftmaxKernels.backwardGeneric(dy, y, false);
     }
 
     @Override
     public Tensor logSoftmax(Tensor x) {
+        FusedRules.checkSoftmax("logSoftmax", x);
         return x.dtype() == DType.F32 ? SoftmaxKernels.forward(x, true) : SoftmaxKernels.forwardGeneric(x, true);
     }
 
     @Override
     public Tensor logSoftmaxBackward(Tensor dy, Tensor y) {
+        FusedRules.checkSoftmaxBackward("logSoftmaxBackward", dy, y);
         return dy.dtype() == DType.F32 && y.dtype() == DType.F32 ? SoftmaxKernels.backward(dy, y, true) : SoftmaxKernels.backwardGeneric(dy, y, true);
     }
 
@@ -219,6 +224,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void adamwStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, AdamWConfig config, long step) {
+        FusedRules.checkAdamW(param, grad, expAvg, expAvgSq, step);
         if (allF32(param, grad, expAvg, expAvgSq) && param.isContiguous() && expAvg.isContiguous() && expAvgSq.isContiguous()) {
             AdamWKernel.step(param, grad, expAvg, expAvgSq, config, step);
         } else {

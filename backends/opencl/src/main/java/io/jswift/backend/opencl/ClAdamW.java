@@ -1,5 +1,6 @@
 package io.jswift.backend.opencl;
 
+import io.jswift.tensor.spi.FusedRules;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AdamWConfig;
@@ -29,13 +30,12 @@ final class ClAdamW {
     }
 
     private void check(Tensor p, Tensor g, Tensor m, Tensor v, long step) {
-        if (step < 1) throw new IllegalArgumentException("adamwStep: step is 1-based, got " + step);
+        FusedRules.checkAdamW(p, g, m, v, step);
         String[] names = {"param", "grad", "expAvg", "expAvgSq"};
         Tensor[] ts = {p, g, m, v};
         for (int i = 0; i < ts.length; i++) {
-            ClRows.requireFloating("adamwStep", names[i], ts[i]);
             ClTensors.storage(ctx, ts[i]);
-            if (i > 0) ClRows.requireShape("adamwStep", names[i], ts[i], p.shape());
+            // the kernel updates param and the moments as flat arrays
             if (i != 1 && !ts[i].isContiguous()) {
                 throw new IllegalArgumentException("adamwStep: " + names[i] + " must be contiguous (it is updated in place)");
             }

@@ -1,5 +1,6 @@
 package io.jswift.backend.opencl;
 
+import io.jswift.tensor.spi.AttentionRules;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.Tensor;
@@ -41,7 +42,8 @@ final class ClAttention {
     private record Segments(Object q, long qStride, Object k, long kStride, int present) {}
 
     FusedResults.Attention forward(Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
-        check(q, k, v);
+        AttentionRules.check(q, k, v);
+        onDevice(q, k, v);
         int bsz = q.size(0), hq = q.size(1), t = q.size(2), d = q.size(3), hkv = k.size(1), s = k.size(2);
         DType real = q.dtype() == DType.F64 ? DType.F64 : DType.F32;
         Segments seg = segments(spec, bsz, t, s);
@@ -60,17 +62,9 @@ final class ClAttention {
     }
 
     FusedResults.AttentionGrads backward(Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, AttentionSpec spec) {
-        check(q, k, v);
+        AttentionRules.checkBackward(dOut, q, k, v, out, lse);
+        onDevice(dOut, q, k, v, out, lse);
         int bsz = q.size(0), hq = q.size(1), t = q.size(2), d = q.size(3), hkv = k.size(1), s = k.size(2);
-        if (!Arrays.equals(dOut.shape(), q.shape()) || !Arrays.equals(out.shape(), q.shape())
-                || !Arrays.equals(lse.shape(), new int[]{bsz, hq, t})) {
-            throw new IllegalArgumentException("attention backward expects dOut and out shaped like q " + Arrays.toString(q.shape())
-                    + " and logSumExp [B, Hq, T]; got dOut " + Arrays.toString(dOut.shape()) + ", out "
-                    + Arrays.toString(out.shape()) + ", logSumExp " + Arrays.toString(lse.shape()));
-        }
-        floating("dOut", dOut);
-        floating("out", out);
-        floating("logSumExp", lse);
         DType real = q.dtype() == DType.F64 ? DType.F64 : DType.F32;
         Segments seg = segments(spec, bsz, t, s);
         Tensor dq = ClTensors.allocate(ctx, q.dtype(), q.shape()), dk = ClTensors.allocate(ctx, k.dtype(), k.shape());
@@ -145,23 +139,8 @@ final class ClAttention {
 
     // ------------------------------------------------------------------ validation and masks
 
-    private void check(Tensor q, Tensor k, Tensor v) {
-        if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4 || k.size(0) != q.size(0) || v.size(0) != q.size(0)
-                || k.size(3) != q.size(3) || v.size(3) != q.size(3) || k.size(1) != v.size(1) || k.size(2) != v.size(2)
-                || k.size(1) == 0 || q.size(1) % k.size(1) != 0 || q.size(3) == 0) {
-            throw new IllegalArgumentException("attention expects q [B, Hq, T, D] and k, v [B, Hkv, S, D] with Hq a multiple of Hkv and D > 0; got q "
-                    + Arrays.toString(q.shape()) + ", k " + Arrays.toString(k.shape()) + ", v " + Arrays.toString(v.shape()));
-        }
-        floating("q", q);
-        floating("k", k);
-        floating("v", v);
-    }
-
-    private void floating(String name, Tensor x) {
-        ClTensors.storage(ctx, x);
-        if (!x.dtype().isFloatingPoint() || x.dtype().isPacked()) {
-            throw new IllegalArgumentException("attention: " + name + " must be F64, F32, F16 or BF16, got " + x.dtype());
-        }
+    private void onDevice(Tensor... ts) {
+        for (Tensor t : ts) ClTensors.storage(ctx, t);
     }
 
     private Segments segments(AttentionSpec spec, int bsz, int t, int s) {
@@ -172,13 +151,7 @@ final class ClAttention {
 
     /** Segment ids [B or 1, len] as dense I64 on the device; host ids (the decoder builds them there) are uploaded. */
     private Tensor segment(String name, Tensor seg, int bsz, int len) {
-        if (seg.rank() != 2 || (seg.size(0) != bsz && seg.size(0) != 1) || seg.size(1) != len) {
-            throw new IllegalArgumentException("attention: " + name + " must be [" + bsz + ", " + len + "] (or [1, " + len
-                    + "]), got " + Arrays.toString(seg.shape()));
-        }
-        if (seg.dtype().isFloatingPoint() || seg.dtype().isPacked()) {
-            throw new IllegalArgumentException("attention: " + name + " must be an integer tensor, got " + seg.dtype());
-        }
+        AttentionRules.checkSegments(name, seg, bsz, len);
         Tensor onDevice = seg.device().equals(Device.CPU) ? ClCopy.fromHost(ctx, seg) : seg;
         return ClTensors.dense(ctx, onDevice, DType.I64);
     }

@@ -1,5 +1,6 @@
 package io.jswift.backend.opencl;
 
+import io.jswift.tensor.spi.CrossEntropyRules;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.FusedResults;
@@ -18,7 +19,7 @@ final class ClCrossEntropy {
     ClCrossEntropy(ClContext ctx) { this.ctx = ctx; }
 
     FusedResults.CrossEntropy forward(Tensor logits, Tensor targets, long ignoreIndex) {
-        check(logits, targets);
+        CrossEntropyRules.check(logits, targets);
         int n = logits.size(0), v = logits.size(1);
         DType real = ClRows.real(logits);
         Tensor x = ClTensors.dense(ctx, logits), t = ClTensors.dense(ctx, targets);
@@ -32,12 +33,8 @@ final class ClCrossEntropy {
     }
 
     Tensor backward(Tensor dLosses, Tensor logits, Tensor targets, Tensor lse, long ignoreIndex) {
-        check(logits, targets);
+        CrossEntropyRules.checkBackward(dLosses, logits, targets, lse);
         int n = logits.size(0), v = logits.size(1);
-        ClRows.requireFloating("crossEntropyBackward", "dLosses", dLosses);
-        ClRows.requireFloating("crossEntropyBackward", "lse", lse);
-        ClRows.requireNumel("crossEntropyBackward", "dLosses", dLosses, n);
-        ClRows.requireNumel("crossEntropyBackward", "lse", lse, n);
         Tensor dl = ClTensors.dense(ctx, dLosses), x = ClTensors.dense(ctx, logits), t = ClTensors.dense(ctx, targets);
         Tensor l = ClTensors.dense(ctx, lse), dx = ClTensors.allocate(ctx, logits.dtype(), n, v);
         Tensor badRow = badRowFlag(n);
@@ -64,18 +61,6 @@ final class ClCrossEntropy {
         } else {
             row = badRow.toLongArray()[0];
         }
-        if (row < n) {
-            long target = targets.narrow(0, (int) row, 1).toLongArray()[0];
-            throw new IndexOutOfBoundsException("cross-entropy target " + target + " at row " + row + " is outside [0, " + v + ")");
-        }
-    }
-
-    private static void check(Tensor logits, Tensor targets) {
-        if (logits.rank() != 2 || targets.rank() != 1 || targets.size(0) != logits.size(0)
-                || (targets.dtype() != DType.I32 && targets.dtype() != DType.I64)) {
-            throw new IllegalArgumentException("cross-entropy expects logits [N, V] and I32/I64 targets [N]; got logits "
-                    + Arrays.toString(logits.shape()) + " and targets " + targets.dtype() + Arrays.toString(targets.shape()));
-        }
-        ClRows.requireFloating("cross-entropy", "logits", logits);
+        if (row < n) CrossEntropyRules.checkTarget(targets.narrow(0, (int) row, 1).toLongArray()[0], row, ignoreIndex, v);
     }
 }

@@ -5,6 +5,7 @@ import static io.jswift.tensor.spi.IndexChecks.*;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Shapes;
 import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.IndexChecks;
 
 import java.util.Arrays;
 import java.util.List;
@@ -22,7 +23,7 @@ final class ClIndex {
 
     Tensor indexSelect(Tensor x, int dim, Tensor index) {
         ClTensors.storage(ctx, x);
-        if (index.rank() != 1) throw new IllegalArgumentException("index_select: index must be 1-D, got shape " + Arrays.toString(index.shape()));
+        IndexChecks.checkVectorIndex(index, "index_select");
         int d = Shapes.wrapDim(dim, x.rank());
         long[] idx = indices(index, "index_select");
         for (long i : idx) checkInRange(i, x.size(d), d, "index_select");
@@ -57,13 +58,7 @@ final class ClIndex {
         int d = Shapes.wrapDim(dim, dst.rank());
         checkIndexType(index, "scatter_add");
         checkGatherShapes(dst, index, d, "scatter_add");
-        if (src.rank() != index.rank()) throw new IllegalArgumentException("scatter_add: src rank " + src.rank() + " != index rank " + index.rank());
-        for (int k = 0; k < index.rank(); k++) {
-            if (index.size(k) > src.size(k)) {
-                throw new IllegalArgumentException("scatter_add: index shape " + Arrays.toString(index.shape())
-                        + " exceeds src shape " + Arrays.toString(src.shape()));
-            }
-        }
+        IndexChecks.checkScatterSource(index, src);
         long[] idx = indices(index, "scatter_add");
         for (long i : idx) checkInRange(i, dst.size(d), d, "scatter_add");
         if (idx.length == 0) return;
@@ -77,13 +72,10 @@ final class ClIndex {
     void indexAdd(Tensor dst, int dim, Tensor index, Tensor src) {
         ClTensors.storage(ctx, dst);
         ClTensors.storage(ctx, src);
-        if (index.rank() != 1) throw new IllegalArgumentException("index_add: index must be 1-D, got shape " + Arrays.toString(index.shape()));
+        IndexChecks.checkVectorIndex(index, "index_add");
         int d = Shapes.wrapDim(dim, dst.rank());
         long[] idx = indices(index, "index_add");
-        if (src.rank() != dst.rank() || src.size(d) != idx.length || !sameExcept(src.shape(), dst.shape(), d)) {
-            throw new IllegalArgumentException("index_add: src shape " + Arrays.toString(src.shape()) + " does not match dst shape "
-                    + Arrays.toString(dst.shape()) + " with " + idx.length + " indices along dim " + d);
-        }
+        IndexChecks.checkIndexAddSource(dst, src, d, idx.length);
         for (long i : idx) checkInRange(i, dst.size(d), d, "index_add");
         long columns = dst.numel() / Math.max(1, dst.size(d));
         if (idx.length == 0 || columns == 0) return;
@@ -119,28 +111,10 @@ final class ClIndex {
     }
 
     Tensor concat(List<Tensor> tensors, int dim) {
-        if (tensors.isEmpty()) throw new IllegalArgumentException("concat of no tensors");
-        Tensor first = tensors.get(0);
-        int d = Shapes.wrapDim(dim, first.rank());
-        int total = 0;
-        DType type = first.dtype();
-        for (Tensor t : tensors) {
-            ClTensors.storage(ctx, t);
-            if (t.rank() != first.rank()) {
-                throw new IllegalArgumentException("concat: ranks differ: " + Arrays.toString(first.shape()) + " vs " + Arrays.toString(t.shape()));
-            }
-            for (int k = 0; k < t.rank(); k++) {
-                if (k != d && t.size(k) != first.size(k)) {
-                    throw new IllegalArgumentException("concat along dim " + d + ": shapes " + Arrays.toString(first.shape())
-                            + " and " + Arrays.toString(t.shape()) + " differ at dim " + k);
-                }
-            }
-            total = Math.addExact(total, t.size(d));
-            type = DType.promote(type, t.dtype());
-        }
-        int[] shape = first.shape();
-        shape[d] = total;
-        Tensor out = ClTensors.allocate(ctx, type, shape);
+        IndexChecks.Concat c = IndexChecks.concat(tensors, dim);
+        for (Tensor t : tensors) ClTensors.storage(ctx, t);
+        int d = c.dim();
+        Tensor out = ClTensors.allocate(ctx, c.dtype(), c.shape());
         int at = 0;
         for (Tensor t : tensors) {
             ClCopy.copy(ctx, t, out.narrow(d, at, t.size(d)));

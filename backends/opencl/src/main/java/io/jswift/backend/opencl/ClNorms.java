@@ -1,13 +1,14 @@
 package io.jswift.backend.opencl;
 
+import io.jswift.tensor.spi.FusedRules;
+import io.jswift.tensor.spi.NormRules;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.FusedResults;
 
 /**
  * RMSNorm and LayerNorm forward and backward on the device (kernels in norm.cl). Dims: N rows, C channels.
- * Dtypes as the CPU backend: y takes promote(x, weight[, bias]); statistics and weight/bias gradients are f32,
- * f64 when an operand is F64 (then everything computes in double); dx takes x's dtype. 16-bit inputs compute in f32.
+ * Dtypes and checks are {@link NormRules}'; with an F64 operand everything computes in double, 16-bit inputs in f32.
  */
 final class ClNorms {
     /** Aim for this many work items in the column-partials kernel: C columns times P row chunks. */
@@ -18,8 +19,8 @@ final class ClNorms {
     ClNorms(ClContext ctx) { this.ctx = ctx; }
 
     FusedResults.RmsNorm rmsNorm(Tensor x, Tensor weight, double eps) {
-        int c = checkInput("rmsNorm", x, weight, null), n = ClRows.rows(x);
-        DType out = outType(x, weight, null), real = ClRows.real(x, weight);
+        int c = NormRules.checkForward("rmsNorm", x, weight, null), n = FusedRules.rows(x);
+        DType out = NormRules.outType(x, weight, null), real = ClRows.real(x, weight);
         Tensor xd = ClTensors.dense(ctx, x), wd = weight == null ? xd : ClTensors.dense(ctx, weight);
         Tensor y = ClTensors.allocate(ctx, out, x.shape()), rstd = ClTensors.allocate(ctx, real, n);
         String src = forwardSource(x, weight, null, out, real).text();
@@ -28,8 +29,8 @@ final class ClNorms {
     }
 
     FusedResults.LayerNorm layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
-        int c = checkInput("layerNorm", x, weight, bias), n = ClRows.rows(x);
-        DType out = outType(x, weight, bias), real = ClRows.real(x, weight, bias);
+        int c = NormRules.checkForward("layerNorm", x, weight, bias), n = FusedRules.rows(x);
+        DType out = NormRules.outType(x, weight, bias), real = ClRows.real(x, weight, bias);
         Tensor xd = ClTensors.dense(ctx, x);
         Tensor wd = weight == null ? xd : ClTensors.dense(ctx, weight), bd = bias == null ? xd : ClTensors.dense(ctx, bias);
         Tensor y = ClTensors.allocate(ctx, out, x.shape());
@@ -53,12 +54,7 @@ final class ClNorms {
 
     /** Both norms: RMSNorm is LayerNorm without centering (mean 0, no mean(g) term) and without bias. */
     private FusedResults.NormGrads backward(String op, Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd, boolean hasBias) {
-        int c = checkInput(op, x, weight, null), n = ClRows.rows(x);
-        ClRows.requireFloating(op, "dy", dy);
-        ClRows.requireShape(op, "dy", dy, x.shape());
-        if (rstd == null) throw new IllegalArgumentException(op + ": rstd is null");
-        ClRows.requireNumel(op, "rstd", rstd, n);
-        ClRows.requireNumel(op, "mean", mean, n);
+        int c = NormRules.checkBackward(op, dy, x, weight, mean, rstd), n = FusedRules.rows(x);
         boolean rms = mean == null;
         DType real = ClRows.real(dy, x, weight, mean, rstd), gradType = ClRows.real(x, dy, weight);
         Tensor xd = ClTensors.dense(ctx, x), dyd = ClTensors.dense(ctx, dy), rd = ClTensors.dense(ctx, rstd);
@@ -113,25 +109,5 @@ final class ClNorms {
             case F16 -> "f16_round((float) (v))";
             default -> throw new IllegalArgumentException("not a floating dtype: " + t);
         };
-    }
-
-    /** promote(x, weight, bias): the CPU backend's output dtype of a norm. */
-    private static DType outType(Tensor x, Tensor weight, Tensor bias) {
-        DType t = x.dtype();
-        if (weight != null) t = DType.promote(t, weight.dtype());
-        if (bias != null) t = DType.promote(t, bias.dtype());
-        return t;
-    }
-
-    /** C, after checking that x is floating point with rank >= 1 and that weight and bias have C elements. */
-    private static int checkInput(String op, Tensor x, Tensor weight, Tensor bias) {
-        if (x.rank() == 0) throw new IllegalArgumentException(op + ": x must have at least one dim, got a scalar");
-        ClRows.requireFloating(op, "x", x);
-        ClRows.requireFloating(op, "weight", weight);
-        ClRows.requireFloating(op, "bias", bias);
-        int c = x.size(-1);
-        ClRows.requireNumel(op, "weight", weight, c);
-        ClRows.requireNumel(op, "bias", bias, c);
-        return c;
     }
 }

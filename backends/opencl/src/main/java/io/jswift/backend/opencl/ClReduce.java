@@ -1,17 +1,15 @@
 package io.jswift.backend.opencl;
 
+import io.jswift.tensor.spi.ReduceRules;
 import io.jswift.tensor.ReduceLayout;
 
 import io.jswift.tensor.DType;
-import io.jswift.tensor.Shapes;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.ReduceOp;
 
-import java.util.Arrays;
 
 /**
- * Reductions over any set of dims, and argmax. Result dtypes as the CPU backend (ReduceKernels): SUM of
- * integers is I64, MEAN of integers F32, MAX/MIN keep the dtype. Floats accumulate in f32 (f64 for F64),
+ * Reductions over any set of dims, and argmax, shaped and typed by {@link ReduceRules}. Floats accumulate in f32 (f64 for F64),
  * integers in 64 bits. Small reductions run one work item per output; larger ones a work group per output
  * (or several per output, combined by a second kernel, when there are few outputs).
  */
@@ -31,31 +29,13 @@ final class ClReduce {
 
     Tensor reduce(ReduceOp op, Tensor x, int[] dims, boolean keepDim) {
         ClTensors.storage(ctx, x);
-        int rank = x.rank();
-        boolean[] reduced = new boolean[rank];
-        if (dims.length == 0) Arrays.fill(reduced, true);
-        for (int d : dims) {
-            int w = Shapes.wrapDim(d, rank);
-            if (reduced[w]) throw new IllegalArgumentException("dim " + d + " appears more than once in " + Arrays.toString(dims));
-            reduced[w] = true;
-        }
-        int[] shape = x.shape();
-        int nReduced = 0;
-        for (boolean r : reduced) if (r) nReduced++;
-        int[] outShape = new int[keepDim ? rank : rank - nReduced];
-        for (int i = 0, o = 0; i < rank; i++) {
-            if (!reduced[i]) outShape[o++] = shape[i];
-            else if (keepDim) outShape[o++] = 1;
-        }
-        ReduceLayout layout = ReduceLayout.of(shape, x.strides(), reduced);
+        ReduceRules.Reduction r = ReduceRules.reduction(op, x, dims, keepDim);
+        ReduceLayout layout = r.layout();
         long count = layout.count();
-        if ((op == ReduceOp.MAX || op == ReduceOp.MIN) && count == 0) {
-            throw new IllegalArgumentException(op + " over an empty dimension of shape " + Arrays.toString(shape) + " has no identity");
-        }
         DType xt = x.dtype();
         boolean integral = !xt.isFloatingPoint();
-        DType outType = op == ReduceOp.MEAN && integral ? DType.F32 : (integral && op == ReduceOp.SUM) ? DType.I64 : xt;
-        Tensor out = ClTensors.allocate(ctx, outType, outShape);
+        DType outType = r.outType();
+        Tensor out = ClTensors.allocate(ctx, outType, r.outShape());
         long outputs = layout.outputs();
         if (outputs == 0) return out;
 
@@ -99,20 +79,12 @@ final class ClReduce {
     /** Index of the first maximum along dim (NaN counts as the maximum, as in PyTorch), as I64. */
     Tensor argmax(Tensor x, int dim, boolean keepDim) {
         ClTensors.storage(ctx, x);
-        int rank = x.rank();
-        int d = Shapes.wrapDim(dim, rank);
-        long n = x.size(d);
-        if (n == 0) throw new IllegalArgumentException("argmax over an empty dimension of shape " + Arrays.toString(x.shape()));
-        int[] kept = new int[rank - 1];
-        long[] keptStrides = new long[rank - 1];
-        for (int i = 0, j = 0; i < rank; i++) {
-            if (i == d) continue;
-            kept[j] = x.size(i);
-            keptStrides[j++] = x.stride(i);
-        }
-        int[] outShape = x.shape();
-        outShape[d] = 1;
-        Tensor out = ClTensors.allocate(ctx, DType.I64, keepDim ? outShape : kept);
+        ReduceRules.Argmax a = ReduceRules.argmax(x, dim, keepDim);
+        long n = a.n();
+        int[] kept = a.keptShape();
+        long[] keptStrides = a.keptStrides();
+        int d = a.dim();
+        Tensor out = ClTensors.allocate(ctx, DType.I64, a.outShape());
         long outputs = out.numel();
         if (outputs == 0) return out;
         DType xt = x.dtype();

@@ -1,5 +1,6 @@
 package io.jswift.backend.opencl;
 
+import io.jswift.tensor.spi.RopeRules;
 import io.jswift.tensor.Tensor;
 
 import java.util.Arrays;
@@ -16,7 +17,7 @@ final class ClRope {
     ClRope(ClContext ctx) { this.ctx = ctx; }
 
     Tensor apply(Tensor x, Tensor cos, Tensor sin, boolean transpose) {
-        check(x, cos, sin);
+        RopeRules.check(x, cos, sin);
         int b = x.size(0), h = x.size(1), t = x.size(2), d = x.size(3), r = cos.size(-1);
         ClTensors.storage(ctx, x);
         Tensor c = ClTensors.dense(ctx, cos), s = ClTensors.dense(ctx, sin);
@@ -27,18 +28,5 @@ final class ClRope {
         ClRows.run1d(ctx, src, "rope", total, x, x.offset(), x.stride(0), x.stride(1), x.stride(2), x.stride(3),
                 c, s, y, h, t, d, r, cos.rank() == 3 ? 1 : 0, transpose ? 1 : 0, total);
         return y;
-    }
-
-    private static void check(Tensor x, Tensor cos, Tensor sin) {
-        boolean ok = x.rank() == 4 && (cos.rank() == 2 || (cos.rank() == 3 && cos.size(0) == x.size(0)))
-                && Arrays.equals(cos.shape(), sin.shape()) && cos.size(-2) == x.size(2)
-                && cos.size(-1) % 2 == 0 && cos.size(-1) <= x.size(3);
-        if (!ok) {
-            throw new IllegalArgumentException("rope: x must be [B, H, T, D] and cos/sin [T, R] or [B, T, R] with even R <= D and matching T; got x "
-                    + Arrays.toString(x.shape()) + ", cos " + Arrays.toString(cos.shape()) + ", sin " + Arrays.toString(sin.shape()));
-        }
-        ClRows.requireFloating("rope", "x", x);
-        ClRows.requireFloating("rope", "cos", cos);
-        ClRows.requireFloating("rope", "sin", sin);
     }
 }

@@ -1,5 +1,6 @@
 package io.jswift.backend.opencl;
 
+import io.jswift.tensor.spi.FusedRules;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import org.jocl.Pointer;
@@ -87,36 +88,11 @@ final class ClRows {
 
     /** F64 when any (non-null) tensor is F64, else F32: the compute type and the dtype of saved statistics. */
     static DType real(Tensor... ts) {
-        for (Tensor t : ts) if (t != null && t.dtype() == DType.F64) return DType.F64;
-        return DType.F32;
+        return FusedRules.computeType(ts);
     }
 
     /** {@code v} as a kernel scalar of the compute type. */
     static Object scalar(DType real, double v) {
         return real == DType.F64 ? (Object) v : (Object) (float) v;
-    }
-
-    /** Rows of a [..., C] tensor. */
-    static int rows(Tensor x) {
-        return (int) (x.numel() / Math.max(1, x.size(-1)));
-    }
-
-    static void requireFloating(String op, String name, Tensor t) {
-        if (t != null && !t.dtype().isFloatingPoint()) {
-            throw new IllegalArgumentException(op + ": " + name + " must be floating point, got " + t.dtype());
-        }
-    }
-
-    static void requireShape(String op, String name, Tensor t, int[] shape) {
-        if (!Arrays.equals(t.shape(), shape)) {
-            throw new IllegalArgumentException(op + ": " + name + " has shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(shape));
-        }
-    }
-
-    static void requireNumel(String op, String name, Tensor t, long numel) {
-        if (t != null && t.numel() != numel) {
-            throw new IllegalArgumentException(op + ": " + name + " has shape " + Arrays.toString(t.shape()) + " (" + t.numel()
-                    + " elements), expected " + numel + " elements");
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.jswift.backend.opencl;
 
+import io.jswift.tensor.spi.FusedRules;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.FusedResults;
@@ -15,9 +16,8 @@ final class ClSiluMul {
     ClSiluMul(ClContext ctx) { this.ctx = ctx; }
 
     Tensor forward(Tensor gate, Tensor up) {
-        check("siluMul", gate, up, null);
+        DType out = FusedRules.checkSiluMul("siluMul", gate, up, null);
         Tensor g = ClTensors.dense(ctx, gate), u = ClTensors.dense(ctx, up);
-        DType out = DType.promote(gate.dtype(), up.dtype());
         Tensor y = ClTensors.allocate(ctx, out, gate.shape());
         String src = ClSource.of("silu_mul.cl").real("REAL", ClRows.real(gate, up))
                 .type("G", g.dtype()).type("U", u.dtype()).type("Y", out).text();
@@ -26,20 +26,12 @@ final class ClSiluMul {
     }
 
     FusedResults.SiluMulGrads backward(Tensor dy, Tensor gate, Tensor up) {
-        check("siluMulBackward", gate, up, dy);
+        FusedRules.checkSiluMul("siluMulBackward", gate, up, dy);
         Tensor d = ClTensors.dense(ctx, dy), g = ClTensors.dense(ctx, gate), u = ClTensors.dense(ctx, up);
         Tensor dg = ClTensors.allocate(ctx, gate.dtype(), gate.shape()), du = ClTensors.allocate(ctx, up.dtype(), up.shape());
         String src = ClSource.of("silu_mul.cl").real("REAL", ClRows.real(dy, gate, up))
                 .type("DY", d.dtype()).type("G", g.dtype()).type("U", u.dtype()).type("DG", dg.dtype()).type("DU", du.dtype()).text();
         ClRows.run1d(ctx, src, "silu_mul_backward", dg.numel(), d, g, u, dg, du, dg.numel());
         return new FusedResults.SiluMulGrads(dg, du);
-    }
-
-    private static void check(String op, Tensor gate, Tensor up, Tensor dy) {
-        ClRows.requireFloating(op, "gate", gate);
-        ClRows.requireFloating(op, "up", up);
-        ClRows.requireFloating(op, "dy", dy);
-        ClRows.requireShape(op, "up", up, gate.shape());
-        if (dy != null) ClRows.requireShape(op, "dy", dy, gate.shape());
     }
 }

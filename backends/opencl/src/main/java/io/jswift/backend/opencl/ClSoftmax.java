@@ -1,5 +1,6 @@
 package io.jswift.backend.opencl;
 
+import io.jswift.tensor.spi.FusedRules;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 
@@ -14,9 +15,8 @@ final class ClSoftmax {
 
     Tensor forward(Tensor x, boolean log) {
         String op = log ? "logSoftmax" : "softmax";
-        if (x.rank() == 0) throw new IllegalArgumentException(op + ": x must have at least one dim, got a scalar");
-        ClRows.requireFloating(op, "x", x);
-        int v = x.size(-1), n = ClRows.rows(x);
+        FusedRules.checkSoftmax(op, x);
+        int v = x.size(-1), n = FusedRules.rows(x);
         DType real = ClRows.real(x);
         Tensor xd = ClTensors.dense(ctx, x), y = ClTensors.allocate(ctx, x.dtype(), x.shape());
         String src = ClSource.of("softmax.cl").include("rows.cl").real("REAL", real)
@@ -27,12 +27,9 @@ final class ClSoftmax {
 
     Tensor backward(Tensor dy, Tensor y, boolean log) {
         String op = log ? "logSoftmaxBackward" : "softmaxBackward";
-        if (y.rank() == 0) throw new IllegalArgumentException(op + ": y must have at least one dim, got a scalar");
-        ClRows.requireFloating(op, "dy", dy);
-        ClRows.requireFloating(op, "y", y);
-        ClRows.requireShape(op, "dy", dy, y.shape());
-        int v = y.size(-1), n = ClRows.rows(y);
-        DType real = ClRows.real(dy, y), out = DType.promote(dy.dtype(), y.dtype());
+        DType out = FusedRules.checkSoftmaxBackward(op, dy, y);
+        int v = y.size(-1), n = FusedRules.rows(y);
+        DType real = ClRows.real(dy, y);
         Tensor dyd = ClTensors.dense(ctx, dy), yd = ClTensors.dense(ctx, y), dx = ClTensors.allocate(ctx, out, y.shape());
         String src = ClSource.of("softmax.cl").include("rows.cl").real("REAL", real)
                 .type("DY", dy.dtype()).type("Y", y.dtype()).type("DX", out).text();

@@ -90,6 +90,7 @@ public final class TrainingLoop<E> {
         model.train(true);
         int evalEvery = args.effectiveEvalSteps();
         MetricsWindow metrics = new MetricsWindow();
+        boolean unplotted = false; // rows logged since images/ was last drawn
         try (MetricsLog log = new MetricsLog(runDir.resolve("logging.jsonl"))) {
             // TRL's num_tokens: the real (attention-mask) tokens of every training micro-batch so far; a resumed run goes
             // on from its checkpoint's count (TRL restarts it at 0), so the curve continues as the loss curve does.
@@ -137,6 +138,7 @@ public final class TrainingLoop<E> {
                     row.putAll(metrics.drain(""));
                     row.put("epoch", order.epoch());
                     log.write(row);
+                    unplotted = true;
                     history.add(row);
                     progress.line(String.format(Locale.ROOT, "step %d/%d  loss %.4f  lr %.3g  grad_norm %.3f  %.0f tok/s", done, totalSteps,
                             lossSinceLog / stepsSinceLog, optimizer.learningRate(), gradNorm, tokensSinceLog / seconds), done);
@@ -152,6 +154,7 @@ public final class TrainingLoop<E> {
                     row.put("eval_num_tokens", numTokens); // TRL logs the training count in evaluation rows too
                     row.put("epoch", order.epoch());
                     log.write(row);
+                    unplotted = true;
                     history.add(row);
                     progress.line(String.format(Locale.ROOT, "step %d/%d  eval_loss %.4f", done, totalSteps, evalLoss), done);
                 }
@@ -162,13 +165,22 @@ public final class TrainingLoop<E> {
                     Path ckpt = CheckpointWriter.write(runDir, setup.weights(), optimizer, state, done);
                     for (Path gone : CheckpointRotation.enforce(runDir, args.saveTotalLimit())) progress.line("deleted " + gone + " (--save_total_limit)", done);
                     progress.line("saved " + ckpt, done);
-                    for (String warning : TrainingPlots.write(runDir).warnings()) progress.line("warning: " + warning, done);
+                    plot(runDir, progress);
+                    unplotted = false;
                     lastSaved = done;
                 }
             }
             if (lastSaved < 0) progress.message("nothing left to train: the checkpoint is at step " + firstStep + " of " + totalSteps);
+        } finally {
+            // the last step is always saved (and drawn); a run stopped early (a non-finite loss) still gets its curves
+            if (unplotted) plot(runDir, progress);
         }
         return runDir;
+    }
+
+    /** Redraws ms-swift's images/ folder from logging.jsonl; a problem is a warning line, never an error. */
+    private static void plot(Path runDir, ProgressReporter progress) {
+        for (String warning : TrainingPlots.write(runDir).warnings()) progress.message("warning: " + warning);
     }
 
     /**

@@ -2,29 +2,48 @@ package io.jswift.tensor.testing;
 
 import io.jswift.tensor.Backends;
 import io.jswift.tensor.Device;
+import io.jswift.tensor.spi.Backend;
 import io.jswift.tensor.spi.BackendProvider;
+
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The OpenCL device for tests above the backends (modules, optimizers, the CLI), found through ServiceLoader as
- * the program finds it. Without an OpenCL platform (or without the backend on the test class path) the test is
- * skipped with the reason, except in CI ({@code CI=true}), where .ci/run installs PoCL and a skip would hide a
- * broken backend: there it fails (the rule of backends/opencl's OpenClTesting).
+ * Devices for tests, found through ServiceLoader as the program finds them. A device whose runtime is missing (or
+ * whose backend is not on the test class path) skips the test with the reason, except in CI ({@code CI=true}) for the
+ * device types CI provides ({@code .ci/run} installs PoCL; the CPU backend needs nothing): there a skip would hide a
+ * broken backend, so the test fails. CUDA is not among them: CI machines have no GPU.
  */
 public final class DeviceTesting {
     public static final Device OPENCL = new Device("opencl", 0);
+
+    /** Device types that must run in CI. */
+    private static final Set<String> REQUIRED_IN_CI = Set.of("cpu", "opencl");
 
     private DeviceTesting() {}
 
     /** opencl:0, or a skipped (CI: failed) test when it is unavailable. */
     public static Device openCl() {
-        String reason = unavailable(OPENCL);
-        if (reason == null) return OPENCL;
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) fail("OpenCL tests must run in CI but: " + reason);
-        assumeTrue(false, "OpenCL unavailable: " + reason);
+        return device(OPENCL.type());
+    }
+
+    /** {@code type}:0, or a skipped test when it is unavailable (failed instead in CI for the types CI provides). */
+    public static Device device(String type) {
+        Device d = new Device(type, 0);
+        String reason = unavailable(d);
+        if (reason == null) return d;
+        if (REQUIRED_IN_CI.contains(type) && "true".equalsIgnoreCase(System.getenv("CI"))) {
+            fail(type + " tests must run in CI but: " + reason);
+        }
+        assumeTrue(false, type + " unavailable: " + reason);
         throw new AssertionError("unreachable");
+    }
+
+    /** The backend of {@link #device}. */
+    public static Backend backend(String type) {
+        return Backends.forDevice(device(type));
     }
 
     /**

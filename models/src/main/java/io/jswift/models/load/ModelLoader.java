@@ -43,6 +43,7 @@ public final class ModelLoader {
         Map<String, Tensor> weights = new LinkedHashMap<>(CheckpointDir.load(dir));
         // tied models reuse the embedding matrix; a stored lm_head copy is redundant (transformers ignores it too)
         if (config instanceof ModelConfig.Decoder d && d.config().tieWordEmbeddings()) weights.remove("lm_head.weight");
+        if (config instanceof ModelConfig.VisionLanguage v && v.config().text().tieWordEmbeddings()) weights.remove("lm_head.weight");
         LoadedModel model = arch.assembly().assemble(config, weights.keySet(), null);
         Module m = model.module();
         m.requiresGrad(false);

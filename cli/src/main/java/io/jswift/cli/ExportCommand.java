@@ -4,6 +4,7 @@ import io.jswift.models.adapter.PeftAdapter;
 import io.jswift.models.adapter.PeftAdapterConfig;
 import io.jswift.models.arch.Architectures;
 import io.jswift.models.load.Bnb4bitExport;
+import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.models.load.ModelWriter;
 import io.jswift.nn.Module;
@@ -46,13 +47,14 @@ final class ExportCommand implements Callable<Integer> {
         Path out = outputDir != null ? outputDir : adapters.toAbsolutePath().normalize().resolveSibling(adapters.toAbsolutePath().normalize().getFileName() + "-merged");
         ModelWriter.requireEmpty(out); // before the slow part
         DType dtype = torchDtype != null ? parseDtype(torchDtype) : Architectures.readConfig(base).dtype();
-        Module module = ModelLoader.load(base, false).module();
-        if (module.namedModules().values().stream().anyMatch(m -> m instanceof Linear4bit)) {
+        LoadedModel loaded = ModelLoader.load(base, false);
+        if (loaded.module().namedModules().values().stream().anyMatch(m -> m instanceof Linear4bit)) {
             // ms-swift's merge_lora asserts the same ("quantized model and does not support merge-lora")
             throw new IllegalArgumentException(base + " is a bitsandbytes 4-bit model: merging an adapter into quantized weights is not supported "
                     + "(as in ms-swift); merge it into the full-precision model instead (--model DIR of the unquantized weights)");
         }
-        PeftAdapter.load(adapters, module);
+        // a SEQ_CLS adapter (a LoRA reward model) merges into the base's *ForSequenceClassification, its score head included
+        Module module = PeftAdapter.apply(loaded, adapters, base).module();
         List<String> merged = LoraMerge.mergeAndUnload(module);
         ModelWriter.write(out, base, module, dtype);
         System.out.println("merged the adapter of " + merged.size() + " layers from " + adapters + " into " + base + "; wrote " + out

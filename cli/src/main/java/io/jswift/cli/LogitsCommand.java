@@ -21,7 +21,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code jswift logits}: runs a model once and writes float32 {@code logits} to a safetensors file:
- * [seq, vocab] for causal LMs from token ids, [num_labels] for image classifiers from pixel values.
+ * [seq, vocab] for causal LMs from token ids or a conversation, [num_labels] for image classifiers from pixel values and for
+ * sequence classifiers (a reward model's [1] is its score, also printed).
  */
 @Command(name = "logits", description = "Write the logits of one forward pass to a safetensors file.")
 final class LogitsCommand implements Callable<Integer> {
@@ -37,6 +38,10 @@ final class LogitsCommand implements Callable<Integer> {
 
         @Option(names = "--pixel_values", description = "safetensors file holding one tensor [1, C, H, W] (image classifiers).")
         Path pixelValues;
+
+        @Option(names = "--messages", description = "JSON file: a messages list (or {\"messages\": [...]}), encoded with the model's chat template "
+                + "as sft / rlhf encode a conversation (causal LMs, reward models).")
+        Path messages;
     }
 
     @Option(names = "--adapters", description = "LoRA adapter directory (PEFT format).")
@@ -63,13 +68,18 @@ final class LogitsCommand implements Callable<Integer> {
         try (var s = GradMode.noGrad()) {
             logits = switch (loaded) {
                 case LoadedModel.CausalLm lm -> {
-                    if (input.inputIds == null) throw new IllegalArgumentException(model + " is a causal LM: give --input_ids, not --pixel_values");
-                    Tensor ids = parseIds(input.inputIds);
-                    Tensor out = lm.model().forward(DecoderInput.of(ids.reshape(1, -1).to(dev))).value();
+                    Tensor out = lm.model().forward(DecoderInput.of(tokenIds("a causal LM").reshape(1, -1).to(dev))).value();
                     yield out.reshape(out.size(1), out.size(2));
                 }
+                case LoadedModel.SequenceClassifier cls -> {
+                    // [1, L] pooled at the last non-pad token; a reward model's L = 1 is its score
+                    Tensor out = cls.model().forward(DecoderInput.of(tokenIds("a sequence classifier").reshape(1, -1).to(dev))).value();
+                    Tensor scores = out.reshape(out.size(1)).to(Device.CPU);
+                    if (scores.size(0) == 1) System.out.println("score: " + scores.toFloatArray()[0]);
+                    yield scores;
+                }
                 case LoadedModel.VitClassifier vit -> {
-                    if (input.pixelValues == null) throw new IllegalArgumentException(model + " is an image classifier: give --pixel_values, not --input_ids");
+                    if (input.pixelValues == null) throw new IllegalArgumentException(model + " is an image classifier: give --pixel_values, not --input_ids / --messages");
                     Tensor out = vit.model().forward(Variable.constant(readPixels(input.pixelValues).to(dev))).value();
                     yield out.reshape(out.size(1));
                 }
@@ -80,6 +90,16 @@ final class LogitsCommand implements Callable<Integer> {
         SafetensorsWriter.write(output, Map.of("logits", logits.to(Device.CPU).to(DType.F32)), Map.of("format", "pt"));
         System.out.println("wrote logits " + Arrays.toString(logits.shape()) + " to " + output);
         return 0;
+    }
+
+    /** The token ids of --input_ids, or of --messages encoded as training encodes a conversation. */
+    private Tensor tokenIds(String what) throws java.io.IOException {
+        if (input.pixelValues != null) throw new IllegalArgumentException(model + " is " + what + ": give --input_ids or --messages, not --pixel_values");
+        if (input.inputIds != null) return parseIds(input.inputIds);
+        int[] ids = ConversationIds.encode(model, input.messages);
+        long[] wide = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) wide[i] = ids[i];
+        return Tensor.ofLongs(wide, wide.length);
     }
 
     static Tensor parseIds(String text) {

@@ -19,7 +19,7 @@ final class ModelToRun {
     private ModelToRun() {}
 
     static LoadedModel load(Path model, Path adapters, QuantOptions quant, Device device) throws IOException {
-        return ready(ModelLoader.load(model, false, quant.resolve(model, null)), adapters, device);
+        return ready(ModelLoader.load(model, false, quant.resolve(model, null)), model, adapters, device);
     }
 
     /**
@@ -31,13 +31,17 @@ final class ModelToRun {
         if (!(loaded instanceof LoadedModel.CausalLm lm)) {
             throw new IllegalArgumentException(model + " is not a causal language model: jswift " + what + " " + Architectures.supportedCausalLms());
         }
-        ready(loaded, adapters, device);
+        if (!(ready(loaded, model, adapters, device) instanceof LoadedModel.CausalLm)) {
+            throw new IllegalArgumentException(adapters + " is a sequence classifier's adapter (task_type SEQ_CLS, a reward model): jswift " + what
+                    + " a causal LM; score with jswift logits --adapters " + adapters + " instead");
+        }
         return lm.model();
     }
 
-    private static LoadedModel ready(LoadedModel loaded, Path adapters, Device device) throws IOException {
-        if (adapters != null) PeftAdapter.load(adapters, loaded.module());
-        loaded.module().to(device);
-        return loaded;
+    /** The adapter applied (a SEQ_CLS adapter turns a causal LM into its sequence classifier) and the whole moved to {@code device}. */
+    private static LoadedModel ready(LoadedModel loaded, Path model, Path adapters, Device device) throws IOException {
+        LoadedModel ready = adapters == null ? loaded : PeftAdapter.apply(loaded, adapters, model);
+        ready.module().to(device);
+        return ready;
     }
 }

@@ -1,6 +1,10 @@
 package io.jswift.models.adapter;
 
 import io.jswift.models.CausalLm;
+import io.jswift.models.decoder.DecoderClassifier;
+import io.jswift.models.load.ClassifierPad;
+import io.jswift.models.load.LoadedModel;
+import io.jswift.nn.Linear;
 import io.jswift.nn.Module;
 import io.jswift.nn.Parameter;
 import io.jswift.nn.StateDictException;
@@ -26,7 +30,8 @@ import java.util.Map;
  * A LoRA adapter directory in PEFT's format (what {@code PeftModel.save_pretrained} writes and
  * {@code PeftModel.from_pretrained} reads): {@code adapter_config.json} and {@code adapter_model.safetensors} with
  * keys {@code base_model.model.<module path>.lora_A.weight} [r, in], {@code ....lora_B.weight} [out, r] and, for
- * DoRA, {@code ....lora_magnitude_vector} [out] (no adapter name in the keys, as PEFT's get_peft_model_state_dict).
+ * DoRA, {@code ....lora_magnitude_vector} [out] (no adapter name in the keys, as PEFT's get_peft_model_state_dict). On a
+ * {@link DecoderClassifier} the score head is saved whole beside them (task_type SEQ_CLS, modules_to_save).
  */
 public final class PeftAdapter {
     public static final String WEIGHTS = "adapter_model.safetensors";
@@ -53,9 +58,38 @@ public final class PeftAdapter {
             if (e.getValue().merged()) throw new IllegalStateException(e.getKey() + ": the adapter is merged; unmerge it before saving");
             e.getValue().adapterParameters().forEach((name, p) -> tensors.put(KEY_PREFIX + e.getKey() + "." + name, p.value()));
         }
+        savedWhole(model).forEach((key, p) -> tensors.put(key, p.value()));
         Files.createDirectories(dir);
         SafetensorsWriter.write(dir.resolve(WEIGHTS), tensors, Map.of("format", "pt"));
-        PeftAdapterConfig.write(dir.resolve(PeftAdapterConfig.FILE), config, baseModelNameOrPath, model instanceof CausalLm ? "CAUSAL_LM" : null);
+        if (model instanceof DecoderClassifier) {
+            PeftAdapterConfig.write(dir.resolve(PeftAdapterConfig.FILE), config, baseModelNameOrPath, "SEQ_CLS", PeftAdapterConfig.SEQ_CLS_MODULES_TO_SAVE);
+        } else {
+            PeftAdapterConfig.write(dir.resolve(PeftAdapterConfig.FILE), config, baseModelNameOrPath, model instanceof CausalLm ? "CAUSAL_LM" : null);
+        }
+    }
+
+    /**
+     * Applies the adapter in {@code dir} to a loaded model for inference; a SEQ_CLS adapter (one that saves a score
+     * head) on a causal LM first turns it into the sequence classifier PEFT's users load it on
+     * ({@code AutoModelForSequenceClassification} of the base), its score taken from the adapter, the pad id
+     * {@link ClassifierPad#of} of {@code baseDir}. Returns the model the adapter is on.
+     */
+    public static LoadedModel apply(LoadedModel loaded, Path dir, Path baseDir) throws IOException {
+        PeftAdapterConfig file = PeftAdapterConfig.read(dir.resolve(PeftAdapterConfig.FILE));
+        LoadedModel target = loaded;
+        if (file.savesScore() && loaded instanceof LoadedModel.CausalLm lm) {
+            Path weightsFile = dir.resolve(WEIGHTS);
+            if (!Files.isRegularFile(weightsFile)) throw new IOException(weightsFile + " does not exist");
+            Tensor score = SafetensorsFile.open(weightsFile).tensors().get(KEY_PREFIX + DecoderClassifier.SCORE + ".weight");
+            if (score == null || score.rank() != 2) {
+                throw new IllegalArgumentException(weightsFile + ": the adapter's config saves a score head but the file has no "
+                        + KEY_PREFIX + DecoderClassifier.SCORE + ".weight [labels, hidden]");
+            }
+            Linear head = new Linear(lm.model().config().hiddenSize(), score.size(0), false, null);
+            target = new LoadedModel.SequenceClassifier(new DecoderClassifier(lm.model(), head, ClassifierPad.of(baseDir, lm.model().config())));
+        }
+        load(dir, target.module());
+        return target;
     }
 
     /** {@link #load(Path, Module, Generator)} for inference: dropout masks (training only) would come from seed 0. */
@@ -79,6 +113,10 @@ public final class PeftAdapter {
             throw new IOException(weightsFile + " does not exist" + hint);
         }
         Map<String, Tensor> stored = SafetensorsFile.open(weightsFile).tensors();
+        if (file.savesScore() && !(model instanceof DecoderClassifier)) {
+            throw new IllegalArgumentException(dir.resolve(PeftAdapterConfig.FILE) + ": the adapter saves a score head (modules_to_save "
+                    + file.modulesToSave() + ", task_type SEQ_CLS): it belongs on a sequence classifier, not on this " + model.getClass().getSimpleName());
+        }
         LoraConfig config = file.toLoraConfig(model);
         try {
             LoraInjector.inject(model, config, dropoutGenerator, false);
@@ -86,7 +124,7 @@ public final class PeftAdapter {
             throw new IllegalArgumentException(dir.resolve(PeftAdapterConfig.FILE) + ": " + e.getMessage(), e);
         }
         try {
-            assign(LoraInjector.find(model), stored, weightsFile.toString());
+            assign(model, LoraInjector.find(model), stored, weightsFile.toString());
         } catch (RuntimeException e) {
             LoraInjector.unload(model);
             throw e;
@@ -103,12 +141,24 @@ public final class PeftAdapter {
         if (adapters.isEmpty()) throw new IllegalStateException("the model has no LoRA adapters to load " + dir + " into");
         Path weightsFile = dir.resolve(WEIGHTS);
         if (!Files.isRegularFile(weightsFile)) throw new IOException(weightsFile + " does not exist");
-        assign(adapters, SafetensorsFile.open(weightsFile).tensors(), weightsFile.toString());
+        assign(model, adapters, SafetensorsFile.open(weightsFile).tensors(), weightsFile.toString());
     }
 
-    private static void assign(Map<String, LoraLinear> adapters, Map<String, Tensor> stored, String source) {
+    /**
+     * What the adapter saves whole besides the LoRA weights, by saved key: a sequence classifier's score head
+     * (PEFT's modules_to_save for SEQ_CLS, saved as {@code base_model.model.score.weight}: PEFT drops
+     * "modules_to_save.default" from the key).
+     */
+    private static Map<String, Parameter> savedWhole(Module model) {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        if (model instanceof DecoderClassifier c) c.score().namedParameters().forEach((n, p) -> out.put(KEY_PREFIX + DecoderClassifier.SCORE + "." + n, p));
+        return out;
+    }
+
+    private static void assign(Module model, Map<String, LoraLinear> adapters, Map<String, Tensor> stored, String source) {
         Map<String, Parameter> expected = new LinkedHashMap<>();
         adapters.forEach((path, l) -> l.adapterParameters().forEach((name, p) -> expected.put(KEY_PREFIX + path + "." + name, p)));
+        expected.putAll(savedWhole(model));
         List<String> missing = new ArrayList<>(), unexpected = new ArrayList<>(), mismatched = new ArrayList<>();
         for (var e : expected.entrySet()) {
             Tensor t = stored.get(e.getKey());

@@ -28,17 +28,23 @@ import java.util.regex.PatternSyntaxException;
  * PEFT's suffix rule), "all-linear", or another string: a regular expression the whole module path must match.
  */
 public record PeftAdapterConfig(Path file, int r, double alpha, double dropout, boolean useRslora, boolean useDora,
-                                List<String> targetModules, String targetRegex, String baseModelNameOrPath) {
+                                List<String> targetModules, String targetRegex, String baseModelNameOrPath, List<String> modulesToSave) {
     public static final String FILE = "adapter_config.json";
 
     /** PEFT init_lora_weights values that only choose the starting A/B: the saved weights are all there is. */
     private static final Set<String> PLAIN_INITS = Set.of("gaussian", "eva", "orthogonal");
 
     /** Fields that must be null / empty / false: each selects a variant or a layer kind jswift does not implement. */
-    private static final List<String> MUST_BE_ABSENT = List.of("modules_to_save", "rank_pattern", "alpha_pattern", "layers_pattern",
+    private static final List<String> MUST_BE_ABSENT = List.of("rank_pattern", "alpha_pattern", "layers_pattern",
             "layers_to_transform", "exclude_modules", "target_parameters", "trainable_token_indices", "layer_replication",
             "lora_bias", "use_qalora", "arrow_config", "use_bdlora", "alora_invocation_tokens", "velora_config", "monteclora_config",
             "kasa_config");
+
+    /**
+     * The modules_to_save PEFT's SEQ_CLS task sets (its classifier heads: "classifier", "score"): trained whole and
+     * saved as {@code base_model.model.score.weight}. No other module may be saved whole.
+     */
+    public static final List<String> SEQ_CLS_MODULES_TO_SAVE = List.of("classifier", "score");
 
     public static PeftAdapterConfig read(Path file) throws IOException {
         JsonNode root;
@@ -57,6 +63,18 @@ public record PeftAdapterConfig(Path file, int r, double alpha, double dropout, 
         }
         for (String key : MUST_BE_ABSENT) {
             if (isSet(root.get(key))) throw unsupported(file, key, root.get(key), "remove it or merge the adapter with PEFT first");
+        }
+        List<String> modulesToSave = new ArrayList<>();
+        JsonNode toSave = root.get("modules_to_save");
+        if (isSet(toSave)) {
+            if (!toSave.isArray()) throw unsupported(file, "modules_to_save", toSave, "expected a list of module names");
+            for (JsonNode m : toSave) {
+                if (!m.isTextual() || !SEQ_CLS_MODULES_TO_SAVE.contains(m.asText())) {
+                    throw unsupported(file, "modules_to_save", toSave, "only a sequence classifier's head (" + SEQ_CLS_MODULES_TO_SAVE
+                            + ", PEFT's SEQ_CLS task) is saved whole; remove it or merge the adapter with PEFT first");
+                }
+                modulesToSave.add(m.asText());
+            }
         }
         String bias = c.optString("bias", "none");
         if (!bias.equals("none")) throw unsupported(file, "bias", root.get("bias"), "only bias \"none\" (base biases stay frozen)");
@@ -96,7 +114,8 @@ public record PeftAdapterConfig(Path file, int r, double alpha, double dropout, 
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
-        return new PeftAdapterConfig(file, r, alpha, dropout, rslora, dora, List.copyOf(names), regex, c.optString("base_model_name_or_path", null));
+        return new PeftAdapterConfig(file, r, alpha, dropout, rslora, dora, List.copyOf(names), regex, c.optString("base_model_name_or_path", null),
+                List.copyOf(modulesToSave));
     }
 
     private static boolean isSet(JsonNode n) {
@@ -114,6 +133,9 @@ public record PeftAdapterConfig(Path file, int r, double alpha, double dropout, 
      * The LoRA configuration for {@code model}; a regular-expression target becomes the list of linear-layer paths
      * it fully matches (PEFT: re.fullmatch on the module path).
      */
+    /** Whether the adapter carries a sequence classifier's score head (PEFT's SEQ_CLS task). */
+    public boolean savesScore() { return modulesToSave.contains("score"); }
+
     public LoraConfig toLoraConfig(Module model) {
         List<String> targets = targetModules;
         if (targetRegex != null) {
@@ -134,6 +156,11 @@ public record PeftAdapterConfig(Path file, int r, double alpha, double dropout, 
      * save_pretrained); all-linear is kept as the string PEFT expands when it loads.
      */
     public static void write(Path file, LoraConfig config, String baseModelNameOrPath, String taskType) throws IOException {
+        write(file, config, baseModelNameOrPath, taskType, List.of());
+    }
+
+    /** As {@link #write(Path, LoraConfig, String, String)} with PEFT's modules_to_save (null in the file when empty). */
+    public static void write(Path file, LoraConfig config, String baseModelNameOrPath, String taskType, List<String> modulesToSave) throws IOException {
         ObjectMapper json = new ObjectMapper();
         TreeMap<String, Object> fields = new TreeMap<>();
         fields.put("alpha_pattern", json.createObjectNode());
@@ -153,7 +180,13 @@ public record PeftAdapterConfig(Path file, int r, double alpha, double dropout, 
         fields.put("lora_dropout", config.dropout());
         fields.put("megatron_config", null);
         fields.put("megatron_core", "megatron.core");
-        fields.put("modules_to_save", null);
+        if (modulesToSave.isEmpty()) {
+            fields.put("modules_to_save", null);
+        } else {
+            ArrayNode list = json.createArrayNode();
+            modulesToSave.forEach(list::add);
+            fields.put("modules_to_save", list);
+        }
         fields.put("peft_type", "LORA");
         fields.put("r", config.r());
         fields.put("rank_pattern", json.createObjectNode());

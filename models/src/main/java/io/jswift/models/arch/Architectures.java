@@ -7,11 +7,13 @@ import io.jswift.models.config.LlamaFlowConfigs;
 import io.jswift.models.config.ModelConfig;
 import io.jswift.models.config.Qwen2VlConfig;
 import io.jswift.models.config.VitConfig;
+import io.jswift.models.decoder.DecoderClassifier;
 import io.jswift.models.decoder.DecoderLm;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.qwen2vl.Qwen2VlForConditionalGeneration;
 import io.jswift.models.vit.VitForImageClassification;
 import io.jswift.models.vit.VitModel;
+import io.jswift.nn.Linear;
 import io.jswift.tensor.Generator;
 
 import java.io.IOException;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * The architecture registry: every {@code architectures[0]} jswift runs, in one list. Adding a family is one entry
@@ -30,7 +33,7 @@ public final class Architectures {
     private static final List<String> ATTENTION_AND_MLP = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
     private static final List<String> FUSED_MLP = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_up_proj", "down_proj");
 
-    private static final List<Architecture> ALL = List.of(
+    private static final List<Architecture> CAUSAL_LMS = List.of(
             llamaFlow("LlamaForCausalLM", LlamaFlowConfigs::llama, "llama3"),
             llamaFlow("Qwen2ForCausalLM", LlamaFlowConfigs::qwen2, "chatml"),
             llamaFlow("Qwen3ForCausalLM", LlamaFlowConfigs::qwen3, "chatml"),
@@ -39,15 +42,20 @@ public final class Architectures {
             llamaFlow("Glm4ForCausalLM", LlamaFlowConfigs::glm4, null, FUSED_MLP),
             llamaFlow("Phi3ForCausalLM", LlamaFlowConfigs::phi3, null, List.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj")),
             llamaFlow("Gemma2ForCausalLM", LlamaFlowConfigs::gemma2, null),
-            llamaFlow("Gemma3ForCausalLM", LlamaFlowConfigs::gemma3, null),
-            qwen2Vl("Qwen2VLForConditionalGeneration", Qwen2VlConfig::parseQwen2),
-            qwen2Vl("Qwen2_5_VLForConditionalGeneration", Qwen2VlConfig::parseQwen25),
-            new Architecture("ViTModel", c -> new ModelConfig.Vit(VitConfig.parse(c, false)),
-                    (config, names, gen) -> new LoadedModel.Vit(new VitModel(vit(config), names.contains("pooler.dense.weight"), gen)),
-                    List.of("query", "key", "value", "dense"), null),
-            new Architecture("ViTForImageClassification", c -> new ModelConfig.Vit(VitConfig.parse(c, true)),
-                    (config, names, gen) -> new LoadedModel.VitClassifier(new VitForImageClassification(vit(config), gen)),
-                    List.of("query", "key", "value", "dense"), null));
+            llamaFlow("Gemma3ForCausalLM", LlamaFlowConfigs::gemma3, null));
+
+    private static final List<Architecture> ALL = Stream.of(
+            CAUSAL_LMS.stream(),
+            CAUSAL_LMS.stream().map(Architectures::sequenceClassifier),
+            Stream.of(
+                    qwen2Vl("Qwen2VLForConditionalGeneration", Qwen2VlConfig::parseQwen2),
+                    qwen2Vl("Qwen2_5_VLForConditionalGeneration", Qwen2VlConfig::parseQwen25),
+                    new Architecture("ViTModel", c -> new ModelConfig.Vit(VitConfig.parse(c, false)),
+                            (config, names, gen) -> new LoadedModel.Vit(new VitModel(vit(config), names.contains("pooler.dense.weight"), gen)),
+                            List.of("query", "key", "value", "dense"), null),
+                    new Architecture("ViTForImageClassification", c -> new ModelConfig.Vit(VitConfig.parse(c, true)),
+                            (config, names, gen) -> new LoadedModel.VitClassifier(new VitForImageClassification(vit(config), gen)),
+                            List.of("query", "key", "value", "dense"), null))).flatMap(s -> s).toList();
 
     private Architectures() {}
 
@@ -60,6 +68,34 @@ public final class Architectures {
         return new Architecture(hfName, c -> new ModelConfig.Decoder(parser.apply(c)),
                 (config, names, gen) -> new LoadedModel.CausalLm(new DecoderLm(((ModelConfig.Decoder) config).config(), gen)),
                 linears, template);
+    }
+
+    /**
+     * The {@code *ForSequenceClassification} of a causal family: the same decoder body with a score head instead of
+     * lm_head ({@link DecoderClassifier}); PEFT's all-linear leaves score out (it trains it whole, as modules_to_save).
+     */
+    private static Architecture sequenceClassifier(Architecture causal) {
+        String name = classifierName(causal.hfName());
+        return new Architecture(name, c -> new ModelConfig.DecoderClassifier(((ModelConfig.Decoder) causal.parser().parse(c)).config(), numLabels(c)),
+                (config, names, gen) -> {
+                    ModelConfig.DecoderClassifier cls = (ModelConfig.DecoderClassifier) config;
+                    CausalLm decoder = new DecoderLm(cls.config(), gen);
+                    Linear score = new Linear(cls.config().hiddenSize(), cls.numLabels(), false, gen);
+                    return new LoadedModel.SequenceClassifier(new DecoderClassifier(decoder, score, cls.config().padTokenId()));
+                }, causal.allLinearTargets(), causal.templateFallback());
+    }
+
+    /** XForCausalLM → XForSequenceClassification (a classifier's own name stays). */
+    public static String classifierName(String architecture) {
+        return architecture.endsWith("ForCausalLM") ? architecture.substring(0, architecture.length() - "ForCausalLM".length()) + "ForSequenceClassification"
+                : architecture;
+    }
+
+    /** transformers' num_labels: the size of id2label when saved, else num_labels, else its default 2. */
+    private static int numLabels(ConfigJson c) {
+        var id2label = c.root().get("id2label");
+        if (id2label != null && id2label.isObject() && !id2label.isEmpty()) return id2label.size();
+        return c.optInt("num_labels", 2);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.jswift.models.load;
 
+import io.jswift.models.decoder.DecoderClassifier;
 import io.jswift.models.vit.VitForImageClassification;
 import io.jswift.models.vit.VitModel;
 import io.jswift.nn.Module;
@@ -10,6 +11,11 @@ public sealed interface LoadedModel {
 
     // the model type's full name: the simple name CausalLm here is this record
     record CausalLm(io.jswift.models.CausalLm model) implements LoadedModel {
+        public Module module() { return model; }
+    }
+
+    /** A decoder with a score head (*ForSequenceClassification; a reward model when it has one label). */
+    record SequenceClassifier(DecoderClassifier model) implements LoadedModel {
         public Module module() { return model; }
     }
 

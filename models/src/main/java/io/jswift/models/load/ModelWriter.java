@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jswift.models.config.HfJsonWriter;
+import io.jswift.models.decoder.DecoderClassifier;
 import io.jswift.nn.Module;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
@@ -22,7 +23,8 @@ import java.util.stream.Stream;
  * Writes a model as a Hugging Face directory that transformers and jswift load: {@code model.safetensors} with the
  * state-dict names (a tied lm_head is left out, as save_pretrained does), {@code config.json} from the base model
  * (its dtype set to the saved one), and the base directory's other files — tokenizer, generation config, chat
- * template — copied as they are. Weight files of the base are not copied.
+ * template — copied as they are. Weight files of the base are not copied. A sequence classifier's config says so
+ * ({@link ClassifierConfigJson}).
  */
 public final class ModelWriter {
     private static final List<String> WEIGHT_SUFFIXES = List.of(".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack",
@@ -38,6 +40,7 @@ public final class ModelWriter {
         Map<String, Tensor> weights = new LinkedHashMap<>();
         model.stateDict().forEach((name, t) -> weights.put(name, t.dtype().isFloatingPoint() && t.dtype() != dtype ? t.to(dtype) : t));
         writeTensors(outDir, baseDir, weights, dtype, null);
+        if (model instanceof DecoderClassifier classifier) ClassifierConfigJson.rewrite(outDir.resolve("config.json"), classifier);
     }
 
     /**

@@ -16,8 +16,11 @@ import java.util.Set;
  * (any {@link LinearBase}: dense or 4-bit) is replaced by a {@link LoraLinear} around it, and every other parameter is frozen without being copied.
  */
 public final class LoraInjector {
-    /** PEFT's all-linear leaves out the output layer (get_output_embeddings()), lm_head in causal LMs. */
-    private static final String OUTPUT_LAYER = "lm_head";
+    /**
+     * PEFT's all-linear leaves out the output layer: lm_head in causal LMs (get_output_embeddings()), and the score head of
+     * a *ForSequenceClassification, which PEFT's SEQ_CLS task trains whole (modules_to_save) instead of adapting.
+     */
+    private static final List<String> OUTPUT_LAYERS = List.of("lm_head", "score");
 
     private LoraInjector() {}
 
@@ -81,7 +84,7 @@ public final class LoraInjector {
 
     private static List<String> allLinear(List<String> linears) {
         List<String> out = new ArrayList<>();
-        for (String p : linears) if (!p.equals(OUTPUT_LAYER)) out.add(p);
+        for (String p : linears) if (!OUTPUT_LAYERS.contains(p)) out.add(p);
         return out;
     }
 

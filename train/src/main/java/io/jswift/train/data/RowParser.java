@@ -13,14 +13,14 @@ import java.util.Map;
  * pre-tokenized (input_ids, labels), text, preference (messages + rejected_response, or
  * prompt/chosen/rejected), KTO (messages + label). Throws IllegalArgumentException with the reason.
  */
-final class RowParser {
+public final class RowParser {
     private static final Map<String, String> SHAREGPT_ROLES = Map.of(
             "human", "user", "user", "user", "gpt", "assistant", "assistant", "assistant",
             "system", "system", "tool", "tool", "function_call", "assistant", "observation", "tool");
 
     private RowParser() {}
 
-    static Sample parse(JsonNode row) {
+    public static Sample parse(JsonNode row) {
         if (!row.isObject()) throw new IllegalArgumentException("expected a JSON object, got " + kind(row));
         if (row.has("input_ids")) return tokenized(row);
         if (row.has("messages")) {

@@ -6,6 +6,7 @@ import io.jswift.models.arch.Architectures;
 import io.jswift.models.CausalLm;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
+import io.jswift.nn.Module;
 import io.jswift.nn.lora.LoraConfig;
 import io.jswift.nn.lora.LoraInjector;
 import io.jswift.nn.quant.QuantConfig4bit;
@@ -43,10 +44,26 @@ public record TunedModel(CausalLm model, TrainedWeights weights, Generator rng, 
         Path dir = args.model();
         CausalLm model = causalLm(dir, tuner.isFull(), tuner.quantization(), command);
         Generator rng = new Generator(args.seed()); // LoRA init, then every dropout draw (its offset is checkpointed)
+        Tuning t = tune(model, model.config().dtype(), rng, args, tuner, adapters, disableDropout, out);
+        model.to(args.targetDevice()); // loaded on the host (memory-mapped), adapters added, then copied to the device as a whole
+        return new TunedModel(model, t.weights(), rng, t.config());
+    }
+
+    /** What {@link #tune} made of a model: what checkpoints save, and the adapter's configuration (null for full training). */
+    public record Tuning(TrainedWeights weights, LoraConfig config) {}
+
+    /**
+     * Makes {@code model} (loaded from {@code args.model()}, trainable when full) ready to train as {@code --train_type}
+     * says, on the host: every weight (full), a new LoRA / DoRA adapter drawn from {@code rng}, or the adapter of
+     * {@code adapters} continued. {@code checkpointDtype}: what full checkpoints are saved as without --torch_dtype.
+     */
+    public static Tuning tune(Module model, DType checkpointDtype, Generator rng, TrainArgs args, TunerArgs tuner, Path adapters,
+                              boolean disableDropout, PrintStream out) throws IOException {
+        Path dir = args.model();
         TrainedWeights weights;
         LoraConfig config = null;
         if (tuner.isFull()) {
-            DType saveType = args.torchDtype() == null ? model.config().dtype() : PretrainingRun.parseDtype(args.torchDtype());
+            DType saveType = args.torchDtype() == null ? checkpointDtype : PretrainingRun.parseDtype(args.torchDtype());
             weights = new FullWeights(model, saveType, dir);
         } else {
             if (adapters != null && !disableDropout) { // the adapter's own config (PEFT's) decides rank, alpha, dropout and targets
@@ -67,8 +84,7 @@ public record TunedModel(CausalLm model, TrainedWeights weights, Generator rng, 
                     config.useRslora() ? ", rsLoRA" : "");
             weights = new AdapterWeights(model, config, dir);
         }
-        model.to(args.targetDevice()); // loaded on the host (memory-mapped), adapters added, then copied to the device as a whole
-        return new TunedModel(model, weights, rng, config);
+        return new Tuning(weights, config);
     }
 
     private static LoraConfig withoutDropout(LoraConfig c) {

@@ -1,0 +1,28 @@
+// Shared by every jswift kernel program, after the driver's prelude (see DIALECT.md).
+
+// Launch metadata passed by value: shapes and strides (KernelArg.Meta, Dialect.META_WORDS words).
+#define META_WORDS 48
+typedef struct { i64 w[META_WORDS]; } Meta;
+
+DEVICE_FN float bf16_to_float(u16 b) { return AS_FLOAT(((u32) b) << 16); }
+
+// round to nearest even, NaN stays a quiet NaN (PyTorch's conversion)
+DEVICE_FN u16 float_to_bf16(float f) {
+    u32 u = AS_U32(f);
+    if ((u & 0x7FFFFFFFu) > 0x7F800000u) return (u16) ((u >> 16) | 0x0040u);
+    u += 0x7FFFu + ((u >> 16) & 1u);
+    return (u16) (u >> 16);
+}
+
+// Element offset of row-major index idx in a tensor of the given shape and strides: rank dims of shape at
+// meta.w[shapeAt], of strides at meta.w[stridesAt].
+DEVICE_FN idx_t strided_offset(idx_t idx, int rank, const Meta* meta, int shapeAt, int stridesAt) {
+    idx_t off = 0;
+    for (int d = rank - 1; d >= 0; d--) {
+        idx_t s = meta->w[shapeAt + d];
+        idx_t c = idx % s;
+        idx /= s;
+        off += c * meta->w[stridesAt + d];
+    }
+    return off;
+}

@@ -150,7 +150,7 @@ class Qwen2VlGoldenTest {
         SafetensorsFile exp = SafetensorsFile.open(fixture(name).resolve("expected.safetensors"));
         try (var s = GradMode.noGrad()) {
             var noImages = assertThrows(IllegalArgumentException.class, () -> model.forward(DecoderInput.of(exp.tensor("input_ids.one"))));
-            assertTrue(noImages.getMessage().contains("6 image tokens (id 150) but no images"), noImages.getMessage());
+            assertTrue(noImages.getMessage().contains("6 image tokens (id 261) but no images"), noImages.getMessage());
             var tooMany = assertThrows(IllegalArgumentException.class,
                     () -> model.forward(DecoderInput.of(exp.tensor("input_ids.one")), vision(exp, "two"), 0));
             assertTrue(tooMany.getMessage().contains("6 image tokens, 21 features"), tooMany.getMessage());

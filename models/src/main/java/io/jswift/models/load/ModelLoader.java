@@ -4,6 +4,7 @@ import io.jswift.models.arch.Architecture;
 import io.jswift.models.arch.Architectures;
 import io.jswift.models.config.ConfigJson;
 import io.jswift.models.config.ModelConfig;
+import io.jswift.models.qwen2vl.Qwen2VlForConditionalGeneration;
 import io.jswift.nn.Module;
 import io.jswift.nn.quant.QuantConfig4bit;
 import io.jswift.tensor.DType;
@@ -43,7 +44,12 @@ public final class ModelLoader {
         Map<String, Tensor> weights = new LinkedHashMap<>(CheckpointDir.load(dir));
         // tied models reuse the embedding matrix; a stored lm_head copy is redundant (transformers ignores it too)
         if (config instanceof ModelConfig.Decoder d && d.config().tieWordEmbeddings()) weights.remove("lm_head.weight");
-        if (config instanceof ModelConfig.VisionLanguage v && v.config().text().tieWordEmbeddings()) weights.remove("lm_head.weight");
+        if (config instanceof ModelConfig.VisionLanguage v) {
+            if (v.config().text().tieWordEmbeddings()) weights.remove("lm_head.weight");
+            Map<String, Tensor> renamed = new LinkedHashMap<>();
+            weights.forEach((name, t) -> renamed.put(Qwen2VlForConditionalGeneration.moduleName(name), t));
+            weights = renamed;
+        }
         LoadedModel model = arch.assembly().assemble(config, weights.keySet(), null);
         Module m = model.module();
         m.requiresGrad(false);

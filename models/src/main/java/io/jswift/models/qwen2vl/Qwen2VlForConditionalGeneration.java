@@ -11,18 +11,22 @@ import io.jswift.models.decoder.KvCache;
 import io.jswift.models.decoder.LmHead;
 import io.jswift.models.vision.VisionInput;
 import io.jswift.nn.Linear;
+import io.jswift.nn.LinearBase;
+import io.jswift.nn.Module;
 import io.jswift.nn.RopeScaling;
 import io.jswift.nn.RotaryEmbedding;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Qwen2VLForConditionalGeneration and Qwen2_5_VLForConditionalGeneration, by the checkpoints' names: {@code visual.*}
- * (the vision tower and its merger), {@code model.*} (the Qwen2 decoder: the shared {@link DecoderStack}) and
- * {@code lm_head} (absent when tied). A forward with images runs the tower, puts its features at the
+ * Qwen2VLForConditionalGeneration and Qwen2_5_VLForConditionalGeneration with transformers 5's module names (what PEFT
+ * adapters name): {@code model.visual.*} (the vision tower and its merger), {@code model.language_model.*} (the Qwen2
+ * decoder: the shared {@link DecoderStack}) and {@code lm_head} (absent when tied); checkpoints in the hub's layout
+ * ({@code visual.*}, {@code model.*}) are renamed as they load ({@link #moduleName}). A forward with images runs the tower, puts its features at the
  * {@code <|image_pad|>} tokens in order (masked_scatter), and rotates with M-RoPE: per-axis positions from
  * {@link MropeIndex}, the rotary half-dims split by mrope_section between the temporal, height and width positions.
  * The prefill's rope deltas are kept with the KV cache so that each decode step rotates at index + delta, as
@@ -39,8 +43,9 @@ public final class Qwen2VlForConditionalGeneration extends CausalLm {
     public Qwen2VlForConditionalGeneration(Qwen2VlConfig config, Generator gen) {
         this.config = config;
         DecoderConfig text = config.text();
-        this.model = registerModule("model", new DecoderStack(text, gen));
-        this.visual = registerModule("visual", new Qwen2VlVisionTower(config.vision(), gen));
+        Inner inner = registerModule("model", new Inner());
+        this.visual = inner.add("visual", new Qwen2VlVisionTower(config.vision(), gen));
+        this.model = inner.add("language_model", new DecoderStack(text, gen));
         if (!text.tieWordEmbeddings()) registerModule("lm_head", new Linear(text.hiddenSize(), text.vocabSize(), false, gen));
         this.head = new LmHead(this, model, text);
         this.rotary = new RotaryEmbedding(text.rope().rotaryDim(text.attention().headDim()), text.rope().theta(), RopeScaling.NONE);
@@ -176,4 +181,29 @@ public final class Qwen2VlForConditionalGeneration extends CausalLm {
 
     @Override
     public KvCache newCache(int batch, int capacity) { return model.newCache(batch, capacity); }
+
+    /**
+     * The module name of a checkpoint tensor: the hub's {@code visual.X} and {@code model.X} (what transformers 5's
+     * save_pretrained still writes) become {@code model.visual.X} and {@code model.language_model.X}, as transformers'
+     * checkpoint conversion mapping does; names already in that form stay.
+     */
+    public static String moduleName(String checkpointName) {
+        if (checkpointName.startsWith("visual.")) return "model." + checkpointName;
+        if (checkpointName.startsWith("model.") && !checkpointName.startsWith("model.visual.") && !checkpointName.startsWith("model.language_model.")) {
+            return "model.language_model." + checkpointName.substring("model.".length());
+        }
+        return checkpointName;
+    }
+
+    /** The dotted paths of the language model's linear layers: what ms-swift's all-linear adapts in a VLM (its regex over model.language_model). */
+    public List<String> languageModelLinears() {
+        List<String> out = new ArrayList<>();
+        namedModules().forEach((path, m) -> { if (m instanceof LinearBase && path.startsWith("model.language_model.")) out.add(path); });
+        return out;
+    }
+
+    /** Qwen2VLModel: the {@code model.} level holding {@code visual} and {@code language_model}. */
+    static final class Inner extends Module {
+        <M extends Module> M add(String name, M m) { return registerModule(name, m); }
+    }
 }

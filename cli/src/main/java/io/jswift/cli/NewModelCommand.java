@@ -57,7 +57,7 @@ final class NewModelCommand implements Callable<Integer> {
         Map<String, Tensor> weights = new LinkedHashMap<>();
         model.stateDict().forEach((name, t) -> weights.put(name, t.to(c.dtype())));
         Files.createDirectories(outputDir);
-        SafetensorsWriter.write(outputDir.resolve("model.safetensors"), weights, Map.of("format", "pt"));
+        SafetensorsWriter.write(outputDir.resolve("model.safetensors"), Architectures.layoutOf(model).toCheckpoint(weights), Map.of("format", "pt"));
         Files.copy(config, outputDir.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING);
         writeGenerationConfig(new ObjectMapper().readTree(config.toFile()));
         for (String f : copied) Files.copy(tokenizerDir.resolve(f), outputDir.resolve(f), StandardCopyOption.REPLACE_EXISTING);

@@ -44,6 +44,9 @@ final class TrainingOptions {
     @Option(names = "--val_dataset", arity = "1..*", description = "Validation files (FILE#N as --dataset).") List<String> valDataset;
     @Option(names = "--split_dataset_ratio", defaultValue = "0", description = "Share of each --dataset file held out for validation.") double splitRatio;
     @Option(names = "--device", defaultValue = "cpu", description = DeviceOption.DESCRIPTION) String device;
+    @Option(names = "--router_aux_loss_coef", defaultValue = "0", description = "MoE models: add this times the router load-balancing loss "
+            + "(transformers' load_balancing_loss_func) to each micro-batch's loss; 0 (default) adds none, whatever config.json says (ms-swift).")
+    double routerAuxLossCoef;
 
     /** @param defaultLearningRate used when --learning_rate is not given */
     TrainArgs toArgs(double defaultLearningRate) {
@@ -56,7 +59,7 @@ final class TrainingOptions {
                 .adamBeta1(beta1).adamBeta2(beta2).adamEpsilon(epsilon).momentum(momentum).skipBadRows(skipBadRows).resumeFromCheckpoint(resume)
                 .truncationStrategy(truncation).packing(packing).splitDatasetRatio(splitRatio)
                 .valDatasets(valDataset == null ? List.of() : valDataset.stream().map(DatasetSpec::parse).toList())
-                .device(device).build();
+                .device(device).routerAuxLossCoef(routerAuxLossCoef).build();
     }
 
     /** The highest-step checkpoint-N directory of a run, or null. */

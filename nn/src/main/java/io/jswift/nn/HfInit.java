@@ -1,5 +1,7 @@
 package io.jswift.nn;
 
+import io.jswift.nn.moe.MoeExperts;
+import io.jswift.nn.moe.TopKRouter;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
 
@@ -12,7 +14,8 @@ import java.util.Set;
 
 /**
  * transformers' {@code PreTrainedModel._init_weights} for the layers jswift's decoders are made of:
- * Linear and Embedding weights ~ N(0, initializer_range), Linear biases 0, RMSNorm weights 1. Parameters
+ * Linear and Embedding weights ~ N(0, initializer_range), Linear biases 0, RMSNorm weights 1, MoE experts and routers
+ * ~ N(0, initializer_range). Parameters
  * are drawn in registration order from one seeded generator (same seed, same weights). A parameter of any
  * other layer type is an error, so no weight is ever left uninitialized (or meta).
  */
@@ -29,6 +32,14 @@ public final class HfInit {
                 }
                 case Embedding e -> set(e.weight(), Init.normal(gen, 0, initializerRange, e.weight().shape()), done);
                 case RMSNorm n -> set(n.weight(), Init.constant(n.unitOffset() ? 0 : 1, n.weight().shape()), done); // Gemma: (1 + w), w = 0
+                case MoeExperts x -> { // Qwen2MoePreTrainedModel._init_weights: normal_ on both stacks
+                    set(x.gateUpProj(), Init.normal(gen, 0, initializerRange, x.gateUpProj().shape()), done);
+                    set(x.downProj(), Init.normal(gen, 0, initializerRange, x.downProj().shape()), done);
+                }
+                case TopKRouter r -> {
+                    set(r.weight(), Init.normal(gen, 0, initializerRange, r.weight().shape()), done);
+                    if (r.correctionBias() != null) set(r.correctionBias(), Init.constant(0, r.correctionBias().shape()), done);
+                }
                 default -> { }
             }
         }

@@ -2,6 +2,7 @@ package io.jswift.models.arch;
 
 import io.jswift.models.config.ConfigJson;
 import io.jswift.models.config.ModelConfig;
+import io.jswift.models.load.CheckpointLayout;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.tensor.Generator;
 
@@ -11,9 +12,11 @@ import java.util.Set;
 /**
  * One supported Hugging Face architecture ({@code architectures[0]} of config.json): how its config parses, how its
  * modules are assembled, which linear layers PEFT's {@code all-linear} wraps in it (every nn.Linear but the output
- * layer, by leaf name), and the built-in chat format to fall back on when a model ships no usable template (null: none).
+ * layer, by leaf name), the built-in chat format to fall back on when a model ships no usable template (null: none), and
+ * how its checkpoint names map to the module's ({@link CheckpointLayout}: MoE experts are stored per expert, held fused).
  */
-public record Architecture(String hfName, Parser parser, Assembly assembly, List<String> allLinearTargets, String templateFallback) {
+public record Architecture(String hfName, Parser parser, Assembly assembly, List<String> allLinearTargets, String templateFallback,
+                           CheckpointLayout layout) {
     /** config.json → the family's config record. */
     @FunctionalInterface
     public interface Parser {
@@ -31,5 +34,10 @@ public record Architecture(String hfName, Parser parser, Assembly assembly, List
 
     public Architecture {
         allLinearTargets = List.copyOf(allLinearTargets);
+    }
+
+    /** A family whose checkpoint names are its field paths. */
+    public Architecture(String hfName, Parser parser, Assembly assembly, List<String> allLinearTargets, String templateFallback) {
+        this(hfName, parser, assembly, allLinearTargets, templateFallback, CheckpointLayout.IDENTITY);
     }
 }

@@ -5,15 +5,20 @@ import io.jswift.models.config.ConfigJson;
 import io.jswift.models.config.DecoderConfig;
 import io.jswift.models.config.LlamaFlowConfigs;
 import io.jswift.models.config.ModelConfig;
+import io.jswift.models.config.MoeConfigs;
 import io.jswift.models.config.Qwen2VlConfig;
 import io.jswift.models.config.VitConfig;
 import io.jswift.models.decoder.DecoderClassifier;
 import io.jswift.models.decoder.DecoderLm;
+import io.jswift.models.load.CheckpointLayout;
+import io.jswift.models.load.ExpertLayout;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.qwen2vl.Qwen2VlForConditionalGeneration;
+import io.jswift.models.qwen2vl.Qwen2VlLayout;
 import io.jswift.models.vit.VitForImageClassification;
 import io.jswift.models.vit.VitModel;
 import io.jswift.nn.Linear;
+import io.jswift.nn.Module;
 import io.jswift.tensor.Generator;
 
 import java.io.IOException;
@@ -31,6 +36,7 @@ import java.util.stream.Stream;
  */
 public final class Architectures {
     private static final List<String> ATTENTION_AND_MLP = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
+    private static final List<String> ATTENTION = List.of("q_proj", "k_proj", "v_proj", "o_proj");
     private static final List<String> FUSED_MLP = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_up_proj", "down_proj");
 
     private static final List<Architecture> CAUSAL_LMS = List.of(
@@ -42,7 +48,13 @@ public final class Architectures {
             llamaFlow("Glm4ForCausalLM", LlamaFlowConfigs::glm4, null, FUSED_MLP),
             llamaFlow("Phi3ForCausalLM", LlamaFlowConfigs::phi3, null, List.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj")),
             llamaFlow("Gemma2ForCausalLM", LlamaFlowConfigs::gemma2, null),
-            llamaFlow("Gemma3ForCausalLM", LlamaFlowConfigs::gemma3, null));
+            llamaFlow("Gemma3ForCausalLM", LlamaFlowConfigs::gemma3, null),
+            moe("MixtralForCausalLM", MoeConfigs::mixtral, null, ExpertLayout.MIXTRAL, ATTENTION),
+            moe("Qwen2MoeForCausalLM", MoeConfigs::qwen2Moe, "chatml", ExpertLayout.QWEN2_MOE, List.of("q_proj", "k_proj", "v_proj", "o_proj",
+                    "gate_proj", "up_proj", "down_proj", "shared_expert_gate")),
+            moe("Qwen3MoeForCausalLM", MoeConfigs::qwen3Moe, "chatml", ExpertLayout.QWEN2_MOE, ATTENTION_AND_MLP),
+            moe("Glm4MoeForCausalLM", MoeConfigs::glm4Moe, null, ExpertLayout.QWEN2_MOE, List.of("q_proj", "k_proj", "v_proj", "o_proj",
+                    "gate_proj", "up_proj", "down_proj")));
 
     private static final List<Architecture> ALL = Stream.of(
             CAUSAL_LMS.stream(),
@@ -71,6 +83,47 @@ public final class Architectures {
     }
 
     /**
+     * A MoE family on the Llama flow: its all-linear targets are the attention projections and the dense layers' or
+     * shared expert's MLP where it has them (the routers and fused experts are not linear layers, as in transformers
+     * 5); its experts are stored per expert.
+     */
+    private static Architecture moe(String hfName, Function<ConfigJson, DecoderConfig> parser, String template, ExpertLayout layout,
+                                    List<String> linears) {
+        Architecture a = llamaFlow(hfName, parser, template, linears);
+        return new Architecture(a.hfName(), a.parser(), a.assembly(), a.allLinearTargets(), a.templateFallback(), layout);
+    }
+
+    /**
+     * PEFT 0.21 converts all-linear on these (transformers 4 → 5 MoE model types: mixtral and those mapped to
+     * qwen2_moe, not qwen2_moe itself) to also adapt the fused experts and the router through target_parameters,
+     * which jswift's LoRA (linear layers only) does not do.
+     */
+    private static final Set<String> PEFT_ALL_LINEAR_ADAPTS_EXPERTS = Set.of("MixtralForCausalLM", "Qwen3MoeForCausalLM", "Glm4MoeForCausalLM",
+            "MixtralForSequenceClassification", "Qwen3MoeForSequenceClassification", "Glm4MoeForSequenceClassification");
+
+    /** Fails when {@code allLinear} LoRA on {@code model} would not wrap what PEFT's all-linear wraps. */
+    public static void requireAllLinearAsPeft(Module model, boolean allLinear) {
+        CausalLm lm = decoderOf(model);
+        String arch = lm == null ? null : lm.config().architecture();
+        if (allLinear && arch != null && PEFT_ALL_LINEAR_ADAPTS_EXPERTS.contains(arch)) {
+            throw new IllegalArgumentException("--target_modules all-linear on " + arch + ": PEFT also adapts the experts and the router "
+                    + "(target_parameters), which jswift does not; name the layers instead, e.g. --target_modules q_proj k_proj v_proj o_proj");
+        }
+    }
+
+    /** The checkpoint layout of {@code model}'s family (identity for a module that is no registered decoder). */
+    public static CheckpointLayout layoutOf(Module model) {
+        CausalLm lm = decoderOf(model);
+        if (lm == null) return CheckpointLayout.IDENTITY;
+        return find(lm.config().architecture()).map(Architecture::layout).orElse(CheckpointLayout.IDENTITY);
+    }
+
+    /** The decoder of a causal LM or sequence classifier, else null. */
+    private static CausalLm decoderOf(Module model) {
+        return model instanceof CausalLm c ? c : model instanceof DecoderClassifier d ? d.decoder() : null;
+    }
+
+    /**
      * The {@code *ForSequenceClassification} of a causal family: the same decoder body with a score head instead of
      * lm_head ({@link DecoderClassifier}); PEFT's all-linear leaves score out (it trains it whole, as modules_to_save).
      */
@@ -82,7 +135,7 @@ public final class Architectures {
                     CausalLm decoder = new DecoderLm(cls.config(), gen);
                     Linear score = new Linear(cls.config().hiddenSize(), cls.numLabels(), false, gen);
                     return new LoadedModel.SequenceClassifier(new DecoderClassifier(decoder, score, cls.config().padTokenId()));
-                }, causal.allLinearTargets(), causal.templateFallback());
+                }, causal.allLinearTargets(), causal.templateFallback(), causal.layout());
     }
 
     /** XForCausalLM → XForSequenceClassification (a classifier's own name stays). */
@@ -105,7 +158,7 @@ public final class Architectures {
     private static Architecture qwen2Vl(String hfName, Function<ConfigJson, Qwen2VlConfig> parser) {
         return new Architecture(hfName, c -> new ModelConfig.VisionLanguage(parser.apply(c)),
                 (config, names, gen) -> new LoadedModel.CausalLm(new Qwen2VlForConditionalGeneration(((ModelConfig.VisionLanguage) config).config(), gen)),
-                ATTENTION_AND_MLP, null);
+                ATTENTION_AND_MLP, null, Qwen2VlLayout.INSTANCE);
     }
 
     private static VitConfig vit(ModelConfig config) { return ((ModelConfig.Vit) config).config(); }

@@ -4,11 +4,11 @@ import io.jswift.tensor.DType;
 
 /**
  * A decoder-only causal LM as nested records: the layers' attention, MLP, rotary embedding and norms, plus the
- * model-wide sizes, token ids and checkpoint dtype. {@code architecture} is HF's {@code architectures[0]}.
+ * model-wide sizes, token ids and checkpoint dtype. {@code moe}: the experts of the sparse layers, or null for a dense model. {@code architecture} is HF's {@code architectures[0]}.
  * Dims: V vocab, C hidden, L layers (see {@link AttentionConfig} for heads).
  */
 public record DecoderConfig(String architecture, int vocabSize, int hiddenSize, int numLayers,
-                            AttentionConfig attention, MlpConfig mlp, RopeConfig rope, NormConfig norm, ScalingConfig scaling,
+                            AttentionConfig attention, MlpConfig mlp, MoeConfig moe, RopeConfig rope, NormConfig norm, ScalingConfig scaling,
                             boolean tieWordEmbeddings, DType dtype, int[] bosTokenIds, int[] eosTokenIds, Integer padTokenId) {
     public DecoderConfig {
         if (vocabSize <= 0 || hiddenSize <= 0 || numLayers <= 0) {
@@ -17,6 +17,9 @@ public record DecoderConfig(String architecture, int vocabSize, int hiddenSize, 
         }
         if (attention.slidingLayers().size() != numLayers) {
             throw new IllegalArgumentException("layer_types has " + attention.slidingLayers().size() + " entries for " + numLayers + " layers");
+        }
+        if (moe != null && moe.sparseLayers().size() != numLayers) {
+            throw new IllegalArgumentException("the MoE layer pattern has " + moe.sparseLayers().size() + " entries for " + numLayers + " layers");
         }
     }
 }

@@ -28,7 +28,7 @@ public final class LlamaFlowConfigs {
      * What a family changes in Llama's layer; {@code sliding} maps the layer count to each layer's sliding flag;
      * {@code gemma}: Gemma's conventions (hidden_activation, query_pre_attn_scalar, soft-caps, sqrt(hidden) embedding scale).
      */
-    private record Delta(boolean qkvBias, boolean oProjBias, QkNorm qkNorm, int window, IntFunction<List<Boolean>> sliding,
+    record Delta(boolean qkvBias, boolean oProjBias, QkNorm qkNorm, int window, IntFunction<List<Boolean>> sliding,
                          DoubleFunction<NormConfig> norms, boolean fusedQkv, boolean fusedGateUp, boolean interleavedRope, boolean gemma) {
         static Delta llama(boolean bias) {
             return new Delta(bias, bias, QkNorm.NONE, 0, layers -> Collections.nCopies(layers, false), NormConfig::llama, false, false, false, false);
@@ -123,6 +123,11 @@ public final class LlamaFlowConfigs {
     }
 
     private static DecoderConfig decoder(ConfigJson c, Delta f) {
+        return decoder(c, f, null);
+    }
+
+    /** {@code moe}: the sparse layers' experts for the layer count (a MoE family), or null (dense). */
+    static DecoderConfig decoder(ConfigJson c, Delta f, IntFunction<MoeConfig> moe) {
         int hidden = c.requireInt("hidden_size");
         int heads = c.requireInt("num_attention_heads");
         int layers = c.requireInt("num_hidden_layers");
@@ -145,7 +150,7 @@ public final class LlamaFlowConfigs {
             rope.rotaryDim(attention.headDim()); // checked here, with the file in the message
             return new DecoderConfig(architecture(c), c.requireInt("vocab_size"), hidden, layers, attention,
                     new MlpConfig(c.requireInt("intermediate_size"), act, c.optBool("mlp_bias", false), f.fusedGateUp()),
-                    rope, f.norms().apply(c.optDouble("rms_norm_eps", 1e-6)), scaling,
+                    moe == null ? null : moe.apply(layers), rope, f.norms().apply(c.optDouble("rms_norm_eps", 1e-6)), scaling,
                     c.optBool("tie_word_embeddings", f.gemma()), dtype,
                     c.optIntList("bos_token_id"), c.optIntList("eos_token_id"), c.has("pad_token_id") ? c.requireInt("pad_token_id") : null);
         } catch (IllegalArgumentException e) {
@@ -162,7 +167,7 @@ public final class LlamaFlowConfigs {
     private static String architecture(ConfigJson c) { return c.root().path("architectures").path(0).asText(); }
 
     /** transformers' Qwen2/Qwen3 config: sliding_window counts only with use_sliding_window. */
-    private static int qwenWindow(ConfigJson c) {
+    static int qwenWindow(ConfigJson c) {
         return c.optBool("use_sliding_window", false) && c.has("sliding_window") ? positive(c, "sliding_window") : 0;
     }
 
@@ -173,7 +178,7 @@ public final class LlamaFlowConfigs {
     }
 
     /** layer_types when given, else the family's default pattern; no layer slides without a window. */
-    private static List<Boolean> slidingLayers(ConfigJson c, int layers, int window, IntPredicate byDefault) {
+    static List<Boolean> slidingLayers(ConfigJson c, int layers, int window, IntPredicate byDefault) {
         List<Boolean> out = new ArrayList<>();
         JsonNode types = c.root().get("layer_types");
         if (types != null && !types.isNull()) {
@@ -193,7 +198,7 @@ public final class LlamaFlowConfigs {
         return out;
     }
 
-    private static int positive(ConfigJson c, String key) {
+    static int positive(ConfigJson c, String key) {
         int v = c.requireInt(key);
         if (v <= 0) throw new IllegalArgumentException(c.file() + ": '" + key + "' must be > 0, got " + v);
         return v;

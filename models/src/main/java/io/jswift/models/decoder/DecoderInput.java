@@ -1,16 +1,28 @@
 package io.jswift.models.decoder;
 
+import io.jswift.nn.moe.RouterRecord;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.Tensor;
 
 /**
  * One forward call of a decoder. inputIds [B, T]; positionIds [B, T] (null: cache length + 0..T-1);
  * segmentIds [B, T] isolate packed samples or mark left padding (null: one segment; with a cache they are
- * remembered for the cached keys); cache for incremental decoding (null: none); checkpoint recomputes each layer in backward (training only).
+ * remembered for the cached keys); cache for incremental decoding (null: none); checkpoint recomputes each layer in backward (training only);
+ * routers collects the MoE layers' router outputs (null: not recorded).
  */
-public record DecoderInput(Tensor inputIds, Tensor positionIds, Tensor segmentIds, KvCache cache, boolean checkpoint) {
+public record DecoderInput(Tensor inputIds, Tensor positionIds, Tensor segmentIds, KvCache cache, boolean checkpoint, RouterRecord routers) {
     public static DecoderInput of(Tensor inputIds) {
         return new DecoderInput(inputIds, null, null, null, false);
+    }
+
+    /** Without recording router outputs. */
+    public DecoderInput(Tensor inputIds, Tensor positionIds, Tensor segmentIds, KvCache cache, boolean checkpoint) {
+        this(inputIds, positionIds, segmentIds, cache, checkpoint, null);
+    }
+
+    /** The same input, recording the MoE layers' router outputs into {@code record} (transformers' output_router_logits). */
+    public DecoderInput recordingRouters(RouterRecord record) {
+        return new DecoderInput(inputIds, positionIds, segmentIds, cache, checkpoint, record);
     }
 
     public DecoderInput {
@@ -22,6 +34,6 @@ public record DecoderInput(Tensor inputIds, Tensor positionIds, Tensor segmentId
     /** The same input with its tensors on {@code device} (where the model is; the cache already is). */
     public DecoderInput to(Device device) {
         return new DecoderInput(inputIds.to(device), positionIds == null ? null : positionIds.to(device),
-                segmentIds == null ? null : segmentIds.to(device), cache, checkpoint);
+                segmentIds == null ? null : segmentIds.to(device), cache, checkpoint, routers);
     }
 }

@@ -8,22 +8,31 @@ import io.jswift.nn.GatedMlp;
 import io.jswift.nn.Module;
 import io.jswift.nn.RMSNorm;
 import io.jswift.nn.RotaryEmbedding;
+import io.jswift.nn.moe.RouterRecord;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.spi.AttentionSpec;
 
 /**
  * A residual decoder block: h = x + post(attn(pre(x))); out = h + post(mlp(pre(h))), each norm present or not as the
- * family places them ({@link NormConfig}): Llama pre-norm, OLMo 2 post-norm, GLM-4 / Gemma sandwich.
+ * family places them ({@link NormConfig}): Llama pre-norm, OLMo 2 post-norm, GLM-4 / Gemma sandwich. The MLP is dense or,
+ * on a MoE family's sparse layers, a {@link SparseMoeBlock}.
  */
 final class DecoderLayer extends Module {
     private final DecoderAttention selfAttn;
-    private final GatedMlp mlp;
+    private final GatedMlp mlp;            // a dense layer's MLP, or null
+    private final SparseMoeBlock sparseMlp; // a MoE layer's, or null
     private final RMSNorm preAttention, postAttention, preMlp, postMlp; // [C] each, or null
 
     DecoderLayer(DecoderConfig c, int layer, Generator gen) {
         selfAttn = registerModule("self_attn", new DecoderAttention(c, layer, gen));
-        mlp = registerModule("mlp", new GatedMlp(c.hiddenSize(), c.mlp().intermediateSize(), c.mlp().bias(), c.mlp().activation(),
-                c.mlp().fusedGateUp(), gen));
+        if (c.moe() != null && c.moe().sparse(layer)) {
+            mlp = null;
+            sparseMlp = registerModule("mlp", new SparseMoeBlock(c, gen));
+        } else {
+            mlp = registerModule("mlp", new GatedMlp(c.hiddenSize(), c.mlp().intermediateSize(), c.mlp().bias(), c.mlp().activation(),
+                    c.mlp().fusedGateUp(), gen));
+            sparseMlp = null;
+        }
         NormConfig n = c.norm();
         preAttention = norm(n.preAttention(), c);
         postAttention = norm(n.postAttention(), c);
@@ -37,8 +46,10 @@ final class DecoderLayer extends Module {
 
     private static Variable apply(RMSNorm norm, Variable x) { return norm == null ? x : norm.forward(x); }
 
-    Variable forward(Variable x, RotaryEmbedding.Tables rope, AttentionSpec spec, KvCache cache, int layer) {
+    /** {@code routers}: where a MoE layer records its router output (the load-balancing loss), or null. */
+    Variable forward(Variable x, RotaryEmbedding.Tables rope, AttentionSpec spec, KvCache cache, int layer, RouterRecord routers) {
         Variable h = Elementwise.add(x, apply(postAttention, selfAttn.forward(apply(preAttention, x), rope, spec, cache, layer)));
-        return Elementwise.add(h, apply(postMlp, mlp.forward(apply(preMlp, h))));
+        Variable m = apply(preMlp, h);
+        return Elementwise.add(h, apply(postMlp, sparseMlp != null ? sparseMlp.forward(m, routers) : mlp.forward(m)));
     }
 }

@@ -14,7 +14,8 @@ import io.jswift.tensor.Tensor;
 
 /**
  * The Llama-flow decoder (LlamaForCausalLM and the families that are its data flow with small options: Qwen2, Qwen3,
- * Mistral, OLMo 2, GLM-4, Phi-3, Gemma 2): {@code model.embed_tokens}, {@code model.layers.N}, {@code model.norm}, {@code lm_head} (absent when
+ * Mistral, OLMo 2, GLM-4, Phi-3, Gemma 2, and the MoE families Mixtral, Qwen2-MoE, Qwen3-MoE, whose sparse layers' MLP is a
+ * {@link SparseMoeBlock}): {@code model.embed_tokens}, {@code model.layers.N}, {@code model.norm}, {@code lm_head} (absent when
  * tie_word_embeddings: the embedding matrix is reused).
  */
 public final class DecoderLm extends CausalLm {

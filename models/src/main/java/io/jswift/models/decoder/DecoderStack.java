@@ -44,8 +44,8 @@ public final class DecoderStack extends Module {
     /**
      * The final-norm hidden states [B, T, C] of input embeddings {@code x} [B, T, C] (scaled as the family wants):
      * every layer with {@code globalRope} (full-attention layers) or {@code localRope} (sliding layers), masks from
-     * {@code in}'s segments and cache, each layer recomputed in backward when {@code in.checkpoint()}; the cache
-     * advances by T.
+     * {@code in}'s segments and cache, MoE router outputs recorded into {@code in.routers()} when set, each layer
+     * recomputed in backward when {@code in.checkpoint()}; the cache advances by T.
      */
     public Variable forward(Variable x, RotaryEmbedding.Tables globalRope, RotaryEmbedding.Tables localRope, DecoderInput in) {
         int b = x.size(0), t = x.size(1);
@@ -54,6 +54,11 @@ public final class DecoderStack extends Module {
         Tensor keySegments = in.cache() != null ? in.cache().segmentsFor(querySegments, t) : querySegments;
         if (keySegments != null && querySegments == null) querySegments = Tensor.zeros(DType.I32, b, t).to(device);
         AttentionSpec spec = new AttentionSpec(config.attention().scale(), true, querySegments, keySegments, 0, config.attention().softcap());
+        if (in.routers() != null && in.checkpoint() && in.cache() == null) {
+            // the recomputed layers run in backward: their router outputs would come too late for the loss
+            throw new IllegalArgumentException("the router load-balancing loss (--router_aux_loss_coef > 0) cannot be combined with "
+                    + "gradient checkpointing: set --gradient_checkpointing false");
+        }
         for (int l = 0; l < layers.size(); l++) {
             DecoderLayer layer = layers.get(l);
             int index = l;
@@ -61,9 +66,9 @@ public final class DecoderStack extends Module {
             if (in.checkpoint() && in.cache() == null) {
                 List<Variable> params = new ArrayList<>();
                 for (Parameter p : layer.trainableParameters()) params.add(p.variable());
-                x = Checkpoint.apply(xs -> layer.forward(xs[0], rope, spec, null, index), params, DrawsRandom.of(layer), x);
+                x = Checkpoint.apply(xs -> layer.forward(xs[0], rope, spec, null, index, null), params, DrawsRandom.of(layer), x);
             } else {
-                x = layer.forward(x, rope, spec, in.cache(), index);
+                x = layer.forward(x, rope, spec, in.cache(), index, in.routers());
             }
         }
         if (in.cache() != null) in.cache().advance(t);

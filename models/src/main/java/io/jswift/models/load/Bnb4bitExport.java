@@ -2,6 +2,7 @@ package io.jswift.models.load;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jswift.models.arch.Architectures;
 import io.jswift.nn.Module;
 import io.jswift.nn.quant.Linear4bit;
 import io.jswift.nn.quant.QuantConfig4bit;
@@ -33,7 +34,7 @@ public final class Bnb4bitExport {
         Map<String, Tensor> weights = new LinkedHashMap<>();
         model.stateDict().forEach((name, t) -> weights.put(name,
                 quantized.contains(name) || !t.dtype().isFloatingPoint() || t.dtype() == dtype ? t : t.to(dtype)));
-        ModelWriter.writeTensors(outDir, baseDir, weights, dtype, quantizationConfig(config));
+        ModelWriter.writeTensors(outDir, baseDir, Architectures.layoutOf(model).toCheckpoint(weights), dtype, quantizationConfig(config));
     }
 
     /** transformers' BitsAndBytesConfig(load_in_4bit=True, ...).to_dict(), keys sorted as in config.json. */

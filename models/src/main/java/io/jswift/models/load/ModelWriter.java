@@ -3,6 +3,7 @@ package io.jswift.models.load;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jswift.models.arch.Architectures;
 import io.jswift.models.config.HfJsonWriter;
 import io.jswift.models.decoder.DecoderClassifier;
 import io.jswift.nn.Module;
@@ -21,7 +22,8 @@ import java.util.stream.Stream;
 
 /**
  * Writes a model as a Hugging Face directory that transformers and jswift load: {@code model.safetensors} with the
- * state-dict names (a tied lm_head is left out, as save_pretrained does), {@code config.json} from the base model
+ * state-dict names in the family's checkpoint layout (MoE experts one tensor each; a tied lm_head is left out, as
+ * save_pretrained does), {@code config.json} from the base model
  * (its dtype set to the saved one), and the base directory's other files — tokenizer, generation config, chat
  * template — copied as they are. Weight files of the base are not copied. A sequence classifier's config says so
  * ({@link ClassifierConfigJson}).
@@ -39,7 +41,7 @@ public final class ModelWriter {
     public static void write(Path outDir, Path baseDir, Module model, DType dtype) throws IOException {
         Map<String, Tensor> weights = new LinkedHashMap<>();
         model.stateDict().forEach((name, t) -> weights.put(name, t.dtype().isFloatingPoint() && t.dtype() != dtype ? t.to(dtype) : t));
-        writeTensors(outDir, baseDir, weights, dtype, null);
+        writeTensors(outDir, baseDir, Architectures.layoutOf(model).toCheckpoint(weights), dtype, null);
         if (model instanceof DecoderClassifier classifier) ClassifierConfigJson.rewrite(outDir.resolve("config.json"), classifier);
     }
 

@@ -26,7 +26,7 @@ import java.util.List;
  * Qwen2VLForConditionalGeneration and Qwen2_5_VLForConditionalGeneration with transformers 5's module names (what PEFT
  * adapters name): {@code model.visual.*} (the vision tower and its merger), {@code model.language_model.*} (the Qwen2
  * decoder: the shared {@link DecoderStack}) and {@code lm_head} (absent when tied); checkpoints in the hub's layout
- * ({@code visual.*}, {@code model.*}) are renamed as they load ({@link #moduleName}). A forward with images runs the tower, puts its features at the
+ * ({@code visual.*}, {@code model.*}) are renamed as they load and save ({@link Qwen2VlLayout}). A forward with images runs the tower, puts its features at the
  * {@code <|image_pad|>} tokens in order (masked_scatter), and rotates with M-RoPE: per-axis positions from
  * {@link MropeIndex}, the rotary half-dims split by mrope_section between the temporal, height and width positions.
  * The prefill's rope deltas are kept with the KV cache so that each decode step rotates at index + delta, as
@@ -181,19 +181,6 @@ public final class Qwen2VlForConditionalGeneration extends CausalLm {
 
     @Override
     public KvCache newCache(int batch, int capacity) { return model.newCache(batch, capacity); }
-
-    /**
-     * The module name of a checkpoint tensor: the hub's {@code visual.X} and {@code model.X} (what transformers 5's
-     * save_pretrained still writes) become {@code model.visual.X} and {@code model.language_model.X}, as transformers'
-     * checkpoint conversion mapping does; names already in that form stay.
-     */
-    public static String moduleName(String checkpointName) {
-        if (checkpointName.startsWith("visual.")) return "model." + checkpointName;
-        if (checkpointName.startsWith("model.") && !checkpointName.startsWith("model.visual.") && !checkpointName.startsWith("model.language_model.")) {
-            return "model.language_model." + checkpointName.substring("model.".length());
-        }
-        return checkpointName;
-    }
 
     /** The dotted paths of the language model's linear layers: what ms-swift's all-linear adapts in a VLM (its regex over model.language_model). */
     public List<String> languageModelLinears() {

@@ -35,7 +35,7 @@ class ArchitecturesTest {
         Set<String> seen = new HashSet<>();
         for (Architecture a : Architectures.all()) assertTrue(seen.add(a.hfName()), "listed twice: " + a.hfName());
         assertEquals("LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, MistralForCausalLM, Olmo2ForCausalLM, Glm4ForCausalLM, Phi3ForCausalLM, Gemma2ForCausalLM, "
-                + "Gemma3ForCausalLM, Qwen2VLForConditionalGeneration, Qwen2_5_VLForConditionalGeneration",
+                + "Gemma3ForCausalLM, MixtralForCausalLM, Qwen2MoeForCausalLM, Qwen3MoeForCausalLM, Glm4MoeForCausalLM, Qwen2VLForConditionalGeneration, Qwen2_5_VLForConditionalGeneration",
                 Architectures.supportedCausalLms());
         assertTrue(Architectures.supported().endsWith("ViTModel, ViTForImageClassification"), Architectures.supported());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Architectures.of("GPT2LMHeadModel", dir));
@@ -46,7 +46,8 @@ class ArchitecturesTest {
     @ParameterizedTest
     @CsvSource({"llama-f32, LlamaForCausalLM", "qwen2-f32, Qwen2ForCausalLM", "qwen3-f32, Qwen3ForCausalLM", "mistral-f32, MistralForCausalLM",
             "olmo2-f32, Olmo2ForCausalLM", "glm4-f32, Glm4ForCausalLM", "phi3-f32, Phi3ForCausalLM", "gemma2-f32, Gemma2ForCausalLM",
-            "gemma3-f32, Gemma3ForCausalLM"})
+            "gemma3-f32, Gemma3ForCausalLM", "mixtral-f32, MixtralForCausalLM", "qwen2-moe-f32, Qwen2MoeForCausalLM", "qwen3-moe-f32, Qwen3MoeForCausalLM",
+            "glm4-moe-f32, Glm4MoeForCausalLM"})
     void allLinearTargetsAreWhatLoraWraps(String fixture, String arch) throws Exception {
         CausalLm model = FamilyGoldenTest.load(fixture, false);
         assertEquals(arch, model.config().architecture());
@@ -54,6 +55,16 @@ class ArchitecturesTest {
         Set<String> leaves = new TreeSet<>();
         for (String path : LoraInjector.find(model).keySet()) leaves.add(path.substring(path.lastIndexOf('.') + 1));
         assertEquals(new TreeSet<>(Architectures.find(arch).orElseThrow().allLinearTargets()), leaves);
+    }
+
+    /** PEFT 0.21 widens all-linear to the experts and router of Mixtral and Qwen3-MoE (target_parameters): refused, not silently narrower. */
+    @Test
+    void allLinearOnFamiliesWherePeftAdaptsExpertsIsRefused() throws Exception {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Architectures.requireAllLinearAsPeft(FamilyGoldenTest.load("mixtral-f32", false), true));
+        assertTrue(e.getMessage().startsWith("--target_modules all-linear on MixtralForCausalLM: PEFT also adapts the experts"), e.getMessage());
+        Architectures.requireAllLinearAsPeft(FamilyGoldenTest.load("mixtral-f32", false), false);
+        Architectures.requireAllLinearAsPeft(FamilyGoldenTest.load("qwen2-moe-f32", false), true); // PEFT: nn.Linear layers only
     }
 
     @Test

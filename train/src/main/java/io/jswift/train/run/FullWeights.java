@@ -1,5 +1,7 @@
 package io.jswift.train.run;
 
+import io.jswift.models.arch.Architectures;
+import io.jswift.models.load.CheckpointLayout;
 import io.jswift.nn.Module;
 import io.jswift.nn.Parameter;
 import io.jswift.tensor.DType;
@@ -44,8 +46,9 @@ public final class FullWeights implements TrainedWeights {
             weights.put(name, t.dtype() == saveType ? t : t.to(saveType));
             if (p.requiresGrad() && t.dtype() != saveType) masters.put(name, t);
         });
-        SafetensorsWriter.write(dir.resolve("model.safetensors"), weights, Map.of("format", "pt"));
-        if (!masters.isEmpty()) SafetensorsWriter.write(dir.resolve(MASTER_FILE), masters, Map.of("format", "pt"));
+        CheckpointLayout layout = Architectures.layoutOf(model); // MoE experts: one tensor each, as save_pretrained writes them
+        SafetensorsWriter.write(dir.resolve("model.safetensors"), layout.toCheckpoint(weights), Map.of("format", "pt"));
+        if (!masters.isEmpty()) SafetensorsWriter.write(dir.resolve(MASTER_FILE), layout.toCheckpoint(masters), Map.of("format", "pt"));
         for (String f : COPIED) {
             Path src = baseModel.resolve(f);
             if (Files.isRegularFile(src)) Files.copy(src, dir.resolve(f));
@@ -64,7 +67,7 @@ public final class FullWeights implements TrainedWeights {
             SafetensorsFile masters = SafetensorsFile.open(masterFile);
             for (String name : masters.names()) state.put(name, masters.tensor(name));
         }
-        model.loadStateDict(state, true, file.toString());
+        model.loadStateDict(Architectures.layoutOf(model).toModule(state, file.toString()), true, file.toString());
         // loaded tensors are memory-mapped views of the checkpoint: train private copies
         for (Parameter p : model.namedParameters().values()) if (p.requiresGrad()) p.setValue(p.value().to(DType.F32).copy());
     }

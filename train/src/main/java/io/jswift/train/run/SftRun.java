@@ -66,7 +66,7 @@ public final class SftRun {
                 : new TokenizedOnlyEncoder(dir);
         EncodedDataset.Splits data = EncodedDataset.load(args.datasets(), args.valDatasets(), encoder, args.datasetOptions(model.config().vocabSize()));
         Map<String, Object> json = argsJson(args, tuner, chat, adapters);
-        return TrainingLoop.run(new RunSetup("sft", args, model, tuned.weights(), tuned.rng(), json, out), new CausalLmObjective(model, args.gradientCheckpointing()), data);
+        return TrainingLoop.run(new RunSetup("sft", args, model, tuned.weights(), tuned.rng(), json, out), new CausalLmObjective(model, args.gradientCheckpointing(), args.routerAuxLossCoef()), data);
     }
 
     /** args.json of a run with a tuner and chat options ({@code sft}, and the start of {@code rlhf}'s). */

@@ -23,7 +23,8 @@ public record TrainArgs(
         Path resumeFromCheckpoint,     // null: a fresh run
         String truncationStrategy,     // delete | left | right (ms-swift)
         boolean packing, List<DatasetSpec> valDatasets, double splitDatasetRatio,
-        String device) {               // cpu, opencl, opencl:1, ... (the model and every batch go there)
+        String device,                 // cpu, opencl, opencl:1, ... (the model and every batch go there)
+        double routerAuxLossCoef) {    // MoE models: weight of the router load-balancing loss (ms-swift); 0: none
 
     public TrainArgs {
         if (datasets.isEmpty()) throw new IllegalArgumentException("--dataset is required");
@@ -44,6 +45,7 @@ public record TrainArgs(
         if (saveTotalLimit == 0 || saveTotalLimit < -1) throw new IllegalArgumentException("--save_total_limit must be >= 1 (or omitted: keep all)");
         io.jswift.train.encode.Truncation.Strategy.parse(truncationStrategy);
         if (!(splitDatasetRatio >= 0 && splitDatasetRatio < 1)) throw new IllegalArgumentException("--split_dataset_ratio must be in [0, 1), got " + splitDatasetRatio);
+        if (!(routerAuxLossCoef >= 0)) throw new IllegalArgumentException("--router_aux_loss_coef must be >= 0, got " + routerAuxLossCoef);
         datasets = List.copyOf(datasets);
         valDatasets = List.copyOf(valDatasets);
         device = Device.parse(device).toString();
@@ -68,7 +70,7 @@ public record TrainArgs(
         return new TrainArgs(model, datasets, outputDir, optim, learningRate, lrSchedulerType, warmupRatio, warmupSteps, weightDecay, maxGradNorm,
                 maxSteps, numTrainEpochs, v, perDeviceEvalBatchSize, gradientAccumulationSteps, maxLength, torchDtype, seed, saveSteps,
                 saveTotalLimit, evalSteps, loggingSteps, gradientCheckpointing, adamBeta1, adamBeta2, adamEpsilon, momentum, skipBadRows,
-                resumeFromCheckpoint, truncationStrategy, packing, valDatasets, splitDatasetRatio, device);
+                resumeFromCheckpoint, truncationStrategy, packing, valDatasets, splitDatasetRatio, device, routerAuxLossCoef);
     }
 
     public static Builder builder(Path model, List<DatasetSpec> datasets, Path outputDir) {
@@ -92,6 +94,7 @@ public record TrainArgs(
         private List<DatasetSpec> valDatasets = List.of();
         private double splitRatio = 0;
         private String device = "cpu";
+        private double routerAuxLossCoef = 0;
 
         private Builder(Path model, List<DatasetSpec> datasets, Path outputDir) {
             this.model = model;
@@ -130,12 +133,13 @@ public record TrainArgs(
         public Builder valDatasets(List<DatasetSpec> v) { valDatasets = v; return this; }
         public Builder splitDatasetRatio(double v) { splitRatio = v; return this; }
         public Builder device(String v) { device = v; return this; }
+        public Builder routerAuxLossCoef(double v) { routerAuxLossCoef = v; return this; }
 
         public TrainArgs build() {
             return new TrainArgs(model, datasets, outputDir, optim, learningRate, lrSchedulerType, warmupRatio, warmupSteps, weightDecay,
                     maxGradNorm, maxSteps, numTrainEpochs, batch, evalBatch, accumulation, maxLength, torchDtype, seed, saveSteps,
                     saveTotalLimit, evalSteps, loggingSteps, checkpointing, beta1, beta2, epsilon, momentum, skipBadRows, resume, truncation,
-                    packing, valDatasets, splitRatio, device);
+                    packing, valDatasets, splitRatio, device, routerAuxLossCoef);
         }
     }
 }

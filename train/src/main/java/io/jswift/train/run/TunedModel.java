@@ -76,6 +76,7 @@ public record TunedModel(CausalLm model, TrainedWeights weights, Generator rng, 
                 out.printf(Locale.ROOT, "continuing the adapter in %s%n", adapters);
             } else {
                 config = tuner.loraConfig();
+                Architectures.requireAllLinearAsPeft(model, config.allLinear());
                 LoraInjector.inject(model, disableDropout ? withoutDropout(config) : config, rng);
             }
             out.printf(Locale.ROOT, "%s on %d linear layers (r=%d, alpha=%s, dropout=%s%s)%n", config.useDora() ? "dora" : "lora",

@@ -1,0 +1,121 @@
+package io.jswift.autograd.ops;
+
+import io.jswift.autograd.Autograd;
+import io.jswift.autograd.Context;
+import io.jswift.autograd.Function;
+import io.jswift.autograd.Variable;
+import io.jswift.tensor.DType;
+import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.Backend;
+
+import java.util.Arrays;
+
+/**
+ * Ops on rows grouped by expert, the Mixture-of-Experts data flow: the (token, slot) pairs a router picked are sorted
+ * by expert, so each expert's rows are one contiguous block and each expert runs one GEMM (no per-token loop), and the
+ * results are added back to their tokens. Built from the backend's matmul and index_add, forward and backward.
+ * Dims: M grouped rows (tokens · top-k), E experts, N tokens, K in features, O out features.
+ */
+public final class Grouped {
+    private Grouped() {}
+
+    /**
+     * Grouped linear: rows {@code [off_e, off_e + counts[e])} of {@code x} [M, K] times {@code weight[e]ᵀ}
+     * ({@code weight} [E, O, K], transformers 5's fused expert layout) → [M, O]. No bias (MoE experts have none).
+     */
+    public static Variable linear(Variable x, Variable weight, int[] counts) {
+        return Autograd.apply(new GroupedLinear(counts.clone()), x, weight);
+    }
+
+    /**
+     * out [rows, C] with {@code out[index[i]] += src[i]} (torch's index_add_ into zeros): grouped expert outputs back to
+     * their tokens, a token's k slots summed. Backward: dsrc = dout[index].
+     */
+    public static Variable scatterRows(Variable src, Tensor index, int rows) {
+        return Autograd.apply(new ScatterRows(index, rows), src);
+    }
+
+    /**
+     * y[rows of e] = x[rows of e]·W[e]ᵀ; dx[rows of e] = dy[rows of e]·W[e]; dW[e] = dy[rows of e]ᵀ·x[rows of e]
+     * (zero for an expert no row picked: torch's gradient of an unused slice).
+     */
+    record GroupedLinear(int[] counts) implements Function {
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            Tensor x = in[0], w = in[1];
+            check(x, w);
+            ctx.save(x, w);
+            Backend be = x.backend();
+            Tensor y = be.allocate(DType.promote(x.dtype(), w.dtype()), x.size(0), w.size(1));
+            int off = 0;
+            for (int e = 0; e < counts.length; e++) {
+                int c = counts[e];
+                if (c > 0) be.matmul(x.narrow(0, off, c), w.select(0, e), false, true, y.narrow(0, off, c));
+                off += c;
+            }
+            return y;
+        }
+
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            Backend be = ctx.backend();
+            Tensor x = ctx.saved(0), w = ctx.saved(1);
+            Tensor dx = ctx.needsInputGrad(0) ? be.allocate(g.dtype(), x.shape()) : null;
+            Tensor dw = null;
+            if (ctx.needsInputGrad(1)) {
+                dw = be.allocate(g.dtype(), w.shape());
+                be.fill(dw, 0);
+            }
+            int off = 0;
+            for (int e = 0; e < counts.length; e++) {
+                int c = counts[e];
+                if (c > 0) {
+                    Tensor ge = g.narrow(0, off, c);
+                    if (dx != null) be.matmul(ge, w.select(0, e), false, false, dx.narrow(0, off, c));
+                    if (dw != null) be.matmul(ge, x.narrow(0, off, c), true, false, dw.select(0, e));
+                }
+                off += c;
+            }
+            return new Tensor[]{dx, dw};
+        }
+
+        private void check(Tensor x, Tensor w) {
+            if (x.rank() != 2 || w.rank() != 3 || w.size(2) != x.size(1) || w.size(0) != counts.length) {
+                throw new IllegalArgumentException("grouped linear: x [M, K] and weight [E, O, K] with E = " + counts.length
+                        + " groups, got " + Arrays.toString(x.shape()) + " and " + Arrays.toString(w.shape()));
+            }
+            long total = 0;
+            for (int c : counts) {
+                if (c < 0) throw new IllegalArgumentException("grouped linear: negative group size in " + Arrays.toString(counts));
+                total += c;
+            }
+            if (total != x.size(0)) {
+                throw new IllegalArgumentException("grouped linear: group sizes sum to " + total + ", x has " + x.size(0) + " rows");
+            }
+        }
+    }
+
+    record ScatterRows(Tensor index, int rows) implements Function {
+        @Override
+        public Tensor[] constants() { return new Tensor[]{index}; }
+
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            Tensor src = in[0];
+            if (src.rank() != 2 || index.rank() != 1 || index.size(0) != src.size(0)) {
+                throw new IllegalArgumentException("scatter rows: src [M, C] and index [M], got " + Arrays.toString(src.shape())
+                        + " and " + Arrays.toString(index.shape()));
+            }
+            Backend be = src.backend();
+            Tensor out = be.allocate(src.dtype(), rows, src.size(1));
+            be.fill(out, 0);
+            be.indexAdd(out, 0, index, src);
+            return out;
+        }
+
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            return new Tensor[]{ctx.backend().indexSelect(g, 0, index)};
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package io.jswift.nn.moe;
+
+import io.jswift.autograd.Variable;
+import io.jswift.autograd.ops.Elementwise;
+import io.jswift.autograd.ops.Fused;
+import io.jswift.autograd.ops.Grouped;
+import io.jswift.autograd.ops.Views;
+import io.jswift.nn.Activation;
+import io.jswift.nn.Init;
+import io.jswift.nn.Module;
+import io.jswift.nn.Parameter;
+import io.jswift.tensor.Generator;
+
+/**
+ * The routed experts of a MoE block as transformers 5 stores them (MixtralExperts, Qwen2MoeExperts): every expert a
+ * gated MLP, fused into 3-D weights — {@code gate_up_proj} [E, 2I, C] (gate rows first, then up) and {@code down_proj}
+ * [E, C, I]. Rows arrive grouped by expert, so each projection is one grouped GEMM ({@link Grouped#linear}).
+ * Dims: E experts, C hidden, I expert intermediate, M grouped rows.
+ */
+public final class MoeExperts extends Module {
+    private final Parameter gateUp; // [E, 2I, C]
+    private final Parameter down;   // [E, C, I]
+    private final Activation activation;
+    private final int intermediate;
+
+    public MoeExperts(int numExperts, int hidden, int intermediate, Activation activation, Generator gen) {
+        this.intermediate = intermediate;
+        this.activation = activation;
+        gateUp = registerParameter("gate_up_proj", new Parameter(Init.kaimingUniform(gen, hidden, numExperts, 2 * intermediate, hidden)));
+        down = registerParameter("down_proj", new Parameter(Init.kaimingUniform(gen, intermediate, numExperts, hidden, intermediate)));
+    }
+
+    /** rows [M, C] sorted by expert, {@code counts[e]} rows for expert e → [M, C] (unweighted expert outputs). */
+    public Variable forward(Variable rows, int[] counts) {
+        Variable both = Grouped.linear(rows, gateUp.variable(), counts); // [M, 2I]
+        Variable gate = Views.narrow(both, 1, 0, intermediate), up = Views.narrow(both, 1, intermediate, intermediate);
+        Variable gated = activation == Activation.SILU ? Fused.siluMul(gate, up) : Elementwise.mul(activation.apply(gate), up);
+        return Grouped.linear(gated, down.variable(), counts);
+    }
+
+    public Parameter gateUpProj() { return gateUp; }
+
+    public Parameter downProj() { return down; }
+
+    public int numExperts() { return gateUp.shape()[0]; }
+}

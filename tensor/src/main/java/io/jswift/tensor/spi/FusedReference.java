@@ -88,8 +88,7 @@ public final class FusedReference {
     }
 
     public static FusedResults.NormGrads layerNormBackward(Backend b, Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd, boolean hasBias) {
-        if (mean == null) throw new IllegalArgumentException("layerNormBackward: mean is null");
-        NormRules.checkBackward("layerNormBackward", dy, x, weight, mean, rstd);
+        NormRules.checkLayerNormBackward(dy, x, weight, mean, rstd);
         Tensor x32 = up(b, x), dy32 = up(b, dy);
         Tensor r = perRow(rstd, x32);
         Tensor xhat = b.binary(BinaryOp.MUL, b.binary(BinaryOp.SUB, x32, perRow(mean, x32)), r);

@@ -195,7 +195,7 @@ public final class GpuBackend implements Backend {
     public FusedResults.Attention attention(Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
         if (spec.hasWindow() || spec.hasSoftcap()) return Backend.super.attention(q, k, v, spec);
         if (fast.attention() != null) {
-            AttentionRules.check(q, k, v);
+            AttentionRules.check(q, k, v, spec);
             FusedResults.Attention r = fast.attention().forward(dev, q, k, v, spec);
             if (r != null) return r;
         }
@@ -206,7 +206,7 @@ public final class GpuBackend implements Backend {
     public FusedResults.AttentionGrads attentionBackward(Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, AttentionSpec spec) {
         if (spec.hasWindow() || spec.hasSoftcap()) return Backend.super.attentionBackward(dOut, q, k, v, out, lse, spec);
         if (fast.attention() != null) {
-            AttentionRules.checkBackward(dOut, q, k, v, out, lse);
+            AttentionRules.checkBackward(dOut, q, k, v, out, lse, spec);
             FusedResults.AttentionGrads r = fast.attention().backward(dev, dOut, q, k, v, out, lse, spec);
             if (r != null) return r;
         }

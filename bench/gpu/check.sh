@@ -16,7 +16,8 @@
 #                decode, LoRA SFT steps (tok/s and peak GPU memory); then OUT_DIR/summary.md side by side
 # Without a usable CUDA device the device steps are skipped with the backend's one-line reason (a rehearsal).
 # JSWIFT_CHECK_DEVICE=opencl:0 JSWIFT_BENCH_SMALL=1 rehearses the device steps on PoCL (small benchmark shapes).
-# JSWIFT_CHECK_BUDGET (seconds, default 480) bounds the whole run: a step that would start after it is skipped.
+# JSWIFT_CHECK_BUDGET (seconds, default 480) bounds the whole run: a step that would start after it is skipped;
+# JSWIFT_JUNIT_TIMEOUT (default 240) bounds each test step (PoCL on a small CPU needs more for the conformance suite).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT="$(mkdir -p "${1:?usage: bench/gpu/check.sh OUT_DIR}" && cd "$1" && pwd)"
@@ -24,6 +25,7 @@ CARRY="${JSWIFT_CARRY:-$ROOT/.gpu-carry}"
 DEVICE="${JSWIFT_CHECK_DEVICE:-cuda:0}"
 BUDGET="${JSWIFT_CHECK_BUDGET:-480}"
 SMALL="${JSWIFT_BENCH_SMALL:-0}"
+JUNIT_TIMEOUT="${JSWIFT_JUNIT_TIMEOUT:-240}"
 PY="${PYTHON:-python3}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/jswift-check.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
@@ -61,7 +63,7 @@ junit() {
   local props=()
   while [ "$1" != "--" ]; do props+=("$1"); shift; done
   shift
-  (cd "$cwd" && timeout 240 "$JAVA" "${FLAGS[@]}" -Xmx8g "${props[@]}" -jar "$CONSOLE" execute --class-path "$TESTCP" \
+  (cd "$cwd" && timeout "$JUNIT_TIMEOUT" "$JAVA" "${FLAGS[@]}" -Xmx8g "${props[@]}" -jar "$CONSOLE" execute --class-path "$TESTCP" \
       --reports-dir "$OUT/$name" --disable-banner --details=summary "$@") > "$OUT/$name.log" 2>&1
 }
 # counts NAME: "N successful, N skipped, N failed, N containers aborted" from a console launcher log (a class whose
@@ -71,8 +73,11 @@ counts() {
     | sed 's/^ //; s/ $//; s/ tests / /' | paste -sd, - | sed 's/,/, /g'
 }
 junit_step() { # junit_step NAME DIR PROPS... -- SELECTORS...
-  local name="$1"
-  if junit "$@"; then status "$name" "ok ($(counts "$name"))"; else status "$name" "FAILED ($(counts "$name"); see $name.log)"; fi
+  local name="$1" rc
+  junit "$@"; rc=$?
+  if [ "$rc" = 0 ]; then status "$name" "ok ($(counts "$name"))"
+  elif [ "$rc" = 124 ]; then status "$name" "FAILED: timed out after ${JUNIT_TIMEOUT}s (JSWIFT_JUNIT_TIMEOUT; reports so far in $name/)"
+  else status "$name" "FAILED ($(counts "$name"); see $name.log)"; fi
 }
 
 # peak_during FILE CMD...: runs CMD while sampling the GPU's used memory (nvidia-smi, every 0.2 s); FILE gets the peak
@@ -141,7 +146,7 @@ if [ "$DEV_OK" = 1 ]; then
       if awk -v a="$L_CPU" -v b="$L_DEV" 'BEGIN { n = split(a, x, " "); m = split(b, y, " "); if (n != m || n == 0) exit 1;
             for (i = 1; i <= n; i++) { d = x[i] - y[i]; if (d < 0) d = -d; if (d > 1e-3 * (x[i] < 0 ? -x[i] : x[i]) + 1e-5) exit 1 } }'; then
         if cmp -s "$OUT/infer-cpu.txt" "$OUT/infer-$TYPE.txt"; then
-          status sft-infer "ok (losses $L_DEV = cpu; reply $(head -c 60 "$OUT/infer-$TYPE.txt" | tr '\n' ' ') = cpu)"
+          status sft-infer "ok (8 losses = cpu's, $(echo "$L_DEV" | awk '{ print $1 " -> " $NF }'); reply '$(head -c 60 "$OUT/infer-$TYPE.txt" | tr '\n' ' ')' = cpu's)"
         else
           status sft-infer "DIFFERS: losses = cpu but the replies differ (infer-cpu.txt vs infer-$TYPE.txt)"
         fi

@@ -43,6 +43,9 @@ def main():
         elif r["bench"] == "decode":
             shape = f"{r['model']} {r['dtype']} greedy, {r['tokens']} tokens ({100 * r['bandwidth_utilization']:.0f}% of {r['copy_gbps']} GB/s copy bandwidth)"
             pair = [(r["tok_s"], t and t["tok_s"], "tok/s", ">= 70% of bandwidth")]
+        elif r["bench"] == "copy":
+            lines.append(f"| copy | {r['bytes'] / 2**20:.0f} MiB device to device | {r['gbps']} GB/s | | | (decode's reference) |")
+            continue
         elif r["bench"] == "lora-sft":
             shape = f"{r['model']} bf16, LoRA r16 all-linear, batch {r['batch']} x {r['seq']} tokens"
             pair = [(r["tok_s"], t and t["tok_s"], "tok/s", ">= 1.0x"), (r["peak_mib"], memory.get(r["model"]), "MiB peak GPU memory", "<= 1.0x")]

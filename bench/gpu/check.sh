@@ -16,7 +16,8 @@
 #                decode, LoRA SFT steps (tok/s and peak GPU memory); then OUT_DIR/summary.md side by side
 # Without a usable CUDA device the device steps are skipped with the backend's one-line reason (a rehearsal).
 # JSWIFT_CHECK_DEVICE=opencl:0 JSWIFT_BENCH_SMALL=1 rehearses the device steps on PoCL (small benchmark shapes).
-# JSWIFT_CHECK_BUDGET (seconds, default 480) bounds the whole run: a step that would start after it is skipped;
+# JSWIFT_CHECK_BUDGET (seconds, default 480) bounds the whole run: every command's timeout is cut to what is left, and a
+# step with too little left is skipped (the correctness steps come first, the benchmarks last);
 # JSWIFT_JUNIT_TIMEOUT (default 240) bounds each test step (PoCL on a small CPU needs more for the conformance suite).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -34,12 +35,18 @@ START=$(date +%s)
 
 log() { echo "check: $*" | tee -a "$OUT/check.log"; }
 status() { printf '%-13s %s\n' "$1" "$2" | tee -a "$OUT/STATUS"; }
-# in_budget STEP NEEDED_S: whether STEP may start (NEEDED_S more seconds fit the budget); logs the skip otherwise
+# in_budget STEP NEEDED_S: whether STEP may start (at least NEEDED_S seconds of the budget left); logs the skip otherwise
 in_budget() {
   local left=$(( BUDGET - ($(date +%s) - START) ))
   [ "$left" -ge "$2" ] && return 0
-  status "$1" "skipped: ${left}s of the ${BUDGET}s budget left, the step may take ${2}s"
+  status "$1" "skipped: ${left}s of the ${BUDGET}s budget left, the step needs ${2}s"
   return 1
+}
+# cap S: S seconds, or what is left of the budget when that is less (every command's timeout: the run ends in time)
+cap() {
+  local left=$(( BUDGET - ($(date +%s) - START) ))
+  [ "$left" -lt 1 ] && left=1
+  echo $(( $1 < left ? $1 : left ))
 }
 
 [ -f "$CARRY/jswift-cli.jar" ] || { echo "check: no carry at $CARRY (build it with bench/gpu/build-carry.sh)" >&2; exit 2; }
@@ -63,7 +70,7 @@ junit() {
   local props=()
   while [ "$1" != "--" ]; do props+=("$1"); shift; done
   shift
-  (cd "$cwd" && timeout "$JUNIT_TIMEOUT" "$JAVA" "${FLAGS[@]}" -Xmx8g "${props[@]}" -jar "$CONSOLE" execute --class-path "$TESTCP" \
+  (cd "$cwd" && timeout "$(cap "$JUNIT_TIMEOUT")" "$JAVA" "${FLAGS[@]}" -Xmx8g "${props[@]}" -jar "$CONSOLE" execute --class-path "$TESTCP" \
       --reports-dir "$OUT/$name" --disable-banner --details=summary "$@") > "$OUT/$name.log" 2>&1
 }
 # counts NAME: "N successful, N skipped, N failed, N containers aborted" from a console launcher log (a class whose
@@ -74,9 +81,10 @@ counts() {
 }
 junit_step() { # junit_step NAME DIR PROPS... -- SELECTORS...
   local name="$1" rc
+  local t0=$(date +%s)
   junit "$@"; rc=$?
   if [ "$rc" = 0 ]; then status "$name" "ok ($(counts "$name"))"
-  elif [ "$rc" = 124 ]; then status "$name" "FAILED: timed out after ${JUNIT_TIMEOUT}s (JSWIFT_JUNIT_TIMEOUT; reports so far in $name/)"
+  elif [ "$rc" = 124 ]; then status "$name" "FAILED: timed out after $(( $(date +%s) - t0 ))s (JSWIFT_JUNIT_TIMEOUT, JSWIFT_CHECK_BUDGET; reports so far in $name/)"
   else status "$name" "FAILED ($(counts "$name"); see $name.log)"; fi
 }
 
@@ -122,12 +130,12 @@ TINY="$WORK/tiny-chat"
 mkdir -p "$TINY" && cp "$FIXTURES/llama-f32/config.json" "$FIXTURES/llama-f32/model.safetensors" "$ROOT"/bench/gpu/tiny-chat/tokenizer*.json "$TINY/"
 sft_infer() {
   local dev="$1" tag="${1%%:*}"
-  timeout 150 "${JSWIFT[@]}" sft --model "$TINY" --dataset "$ROOT/bench/gpu/tiny-chat/data.jsonl" --device "$dev" --train_type lora \
+  timeout "$(cap 150)" "${JSWIFT[@]}" sft --model "$TINY" --dataset "$ROOT/bench/gpu/tiny-chat/data.jsonl" --device "$dev" --train_type lora \
       --lora_rank 4 --learning_rate 5e-3 --max_steps 8 --save_steps 8 --logging_steps 1 --per_device_train_batch_size 2 --seed 3 \
       --output_dir "$OUT/sft-$tag" > "$OUT/sft-$tag.log" 2>&1 || return 1
   local ckpt
   ckpt="$(ls -d "$OUT/sft-$tag"/*/checkpoint-8 | head -1)"
-  timeout 90 "${JSWIFT[@]}" infer --model "$TINY" --adapters "$ckpt" --prompt "who are you?" --max_new_tokens 12 --temperature 0 \
+  timeout "$(cap 90)" "${JSWIFT[@]}" infer --model "$TINY" --adapters "$ckpt" --prompt "who are you?" --max_new_tokens 12 --temperature 0 \
       --device "$dev" > "$OUT/infer-$tag.txt" 2> "$OUT/infer-$tag.log"
 }
 losses() { grep -ho '"loss": *[-0-9.eE]*' "$OUT/sft-$1"/*/logging.jsonl | sed 's/.*: *//' | paste -sd' ' -; }
@@ -136,10 +144,10 @@ if [ "$DEV_OK" = 1 ]; then
   REQ=(-Djswift.test.device="$DEVICE" -Djswift.test.device.required=true)
   CONF_CLASS=io.jswift.backend.cuda.CudaConformanceTest
   [ "$TYPE" = opencl ] && CONF_CLASS=io.jswift.backend.opencl.OpenClConformanceTest
-  in_budget conformance 240 && junit_step conformance "$ROOT" "${REQ[@]}" -- --select-class "$CONF_CLASS"
-  in_budget end-to-end 120 && junit_step end-to-end "$ROOT/cli" "${REQ[@]}" -- --select-class io.jswift.cli.DeviceEndToEndTest
+  in_budget conformance 60 && junit_step conformance "$ROOT" "${REQ[@]}" -- --select-class "$CONF_CLASS"
+  in_budget end-to-end 45 && junit_step end-to-end "$ROOT/cli" "${REQ[@]}" -- --select-class io.jswift.cli.DeviceEndToEndTest
 
-  if in_budget sft-infer 120; then
+  if in_budget sft-infer 45; then
     if sft_infer cpu && sft_infer "$DEVICE"; then
       L_CPU="$(losses cpu)" L_DEV="$(losses "$TYPE")"
       # f32 weights on both: every logged loss within 1e-3 relative of the cpu's
@@ -166,20 +174,20 @@ if [ "$DEV_OK" = 1 ]; then
   if [ "$HAVE_TORCH" = 1 ] && [ "$SMALL" != 1 ]; then
     for shape in qwen2.5-0.5b llama-3.2-1b; do
       m="${TMPDIR:-/tmp}/jswift-bench-$shape"
-      [ -f "$m/config.json" ] || timeout 120 "$PY" "$ROOT/bench/gpu/torch_bench.py" --make-model "$m" "$shape" >> "$OUT/bench.log" 2>&1
+      [ -f "$m/config.json" ] || timeout "$(cap 120)" "$PY" "$ROOT/bench/gpu/torch_bench.py" --make-model "$m" "$shape" >> "$OUT/bench.log" 2>&1
       [ -f "$m/config.json" ] && MODELS+=("$m")
     done
   fi
   DECODE_MODEL=("${MODELS[@]:0:1}")
-  if in_budget bench-jswift 180; then
-    if timeout 180 "$JAVA" "${FLAGS[@]}" -Xmx8g -Djswift.bench.small="$SMALL" -cp "$CARRY/jswift-cli.jar:$CARRY/jswift-bench-gpu.jar" \
+  if in_budget bench-jswift 60; then
+    if timeout "$(cap 180)" "$JAVA" "${FLAGS[@]}" -Xmx8g -Djswift.bench.small="$SMALL" -cp "$CARRY/jswift-cli.jar:$CARRY/jswift-bench-gpu.jar" \
         io.jswift.bench.GpuBench "$DEVICE" "$OUT" "${DECODE_MODEL[@]}" >> "$OUT/bench.log" 2>&1; then
       status bench-jswift ok; else status bench-jswift "FAILED (see bench.log)"; fi
   fi
   if [ "$HAVE_TORCH" = 0 ]; then
     status bench-torch "skipped: $PY has no CUDA PyTorch with transformers and peft"
-  elif in_budget bench-torch 120; then
-    if timeout 150 "$PY" "$ROOT/bench/gpu/torch_bench.py" "$OUT" "${DECODE_MODEL[@]}" >> "$OUT/bench.log" 2>&1; then
+  elif in_budget bench-torch 45; then
+    if timeout "$(cap 150)" "$PY" "$ROOT/bench/gpu/torch_bench.py" "$OUT" "${DECODE_MODEL[@]}" >> "$OUT/bench.log" 2>&1; then
       status bench-torch ok; else status bench-torch "FAILED (see bench.log)"; fi
   fi
 
@@ -191,8 +199,8 @@ if [ "$DEV_OK" = 1 ]; then
       for (i = 0; i < len; i++) s = s (i ? ", " : "") int(rand() * 32000); print s "]}" } }' > "$ROWS"
   for m in "${MODELS[@]}"; do
     name="$(basename "$m")"; name="${name#jswift-bench-}"
-    if in_budget "lora-$name" 150; then
-      if peak_during "$WORK/peak" timeout 150 "${JSWIFT[@]}" sft --model "$m" --dataset "$ROWS" --device "$DEVICE" --train_type lora \
+    if in_budget "lora-$name" 45; then
+      if peak_during "$WORK/peak" timeout "$(cap 150)" "${JSWIFT[@]}" sft --model "$m" --dataset "$ROWS" --device "$DEVICE" --train_type lora \
           --lora_rank 16 --lora_alpha 32 --target_modules all-linear --torch_dtype bfloat16 --per_device_train_batch_size $BATCH \
           --max_length $SEQ --max_steps $STEPS --save_steps 0 --logging_steps 1 --output_dir "$WORK/lora-$name" > "$OUT/lora-$name-jswift.log" 2>&1; then
         # steps 3.. (the first two compile kernels and fill the allocator)
@@ -204,8 +212,8 @@ if [ "$DEV_OK" = 1 ]; then
         status "lora-$name" "FAILED (see lora-$name-jswift.log)"
       fi
     fi
-    if in_budget "lora-$name-pt" 90; then
-      if peak_during "$WORK/peak-pt" timeout 120 "$PY" "$ROOT/bench/gpu/torch_bench.py" --lora-sft "$OUT" "$m" "$ROWS" $BATCH $STEPS \
+    if in_budget "lora-$name-pt" 30; then
+      if peak_during "$WORK/peak-pt" timeout "$(cap 120)" "$PY" "$ROOT/bench/gpu/torch_bench.py" --lora-sft "$OUT" "$m" "$ROWS" $BATCH $STEPS \
           > "$OUT/lora-$name-torch.log" 2>&1; then
         echo "{\"bench\": \"lora-sft-memory\", \"model\": \"$name\", \"peak_mib\": $(cat "$WORK/peak-pt" 2>/dev/null || echo null)}" >> "$OUT/torch_bench.jsonl"
         status "lora-$name-pt" ok

@@ -2,12 +2,19 @@ package io.jswift.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jswift.models.CausalLm;
 import io.jswift.models.generate.GenerationSession;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
+import io.jswift.nn.Init;
+import io.jswift.nn.lora.LoraConfig;
+import io.jswift.nn.lora.LoraInjector;
+import io.jswift.nn.lora.LoraWeights;
+import io.jswift.nn.lora.MultiLora;
 import io.jswift.serve.OpenAiServer;
 import io.jswift.serve.api.ServeConfig;
 import io.jswift.serve.engine.EngineConfig;
+import io.jswift.tensor.Generator;
 
 import java.io.IOException;
 import java.net.URI;
@@ -17,6 +24,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -31,8 +39,12 @@ import java.util.stream.Stream;
  * concurrency C, C streams of /v1/completions started together (PROMPT-token random prompts, OUTPUT tokens each with
  * ignore_eos). Prints aggregate output tokens/s, p50/p99 time to first token and inter-token latency (time between
  * SSE events; a token whose text is held back for UTF-8 merges into the next event).
+ *
+ * <p>With ADAPTERS &gt; 0, that many random all-linear LoRA adapters of rank RANK are served beside the base model
+ * (multi-LoRA), and each concurrency runs twice: every stream on the base model, then stream i on adapter i % ADAPTERS
+ * (the issue's multi-LoRA load: 8 adapters across 16 streams), so the two throughputs compare in one process.
  * <pre>java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar \
- *     io.jswift.bench.ServeBench MODEL_DIR [1,4,8,16] [PROMPT=128] [OUTPUT=128]</pre>
+ *     io.jswift.bench.ServeBench MODEL_DIR [1,4,8,16] [PROMPT=128] [OUTPUT=128] [ADAPTERS=0] [RANK=16]</pre>
  */
 public final class ServeBench {
     private record Stream1(double ttft, double[] gaps, int promptTokens, int completionTokens) {}
@@ -41,33 +53,69 @@ public final class ServeBench {
         Path dir = Path.of(args[0]);
         int[] levels = Arrays.stream((args.length > 1 ? args[1] : "1,4,8,16").split(",")).mapToInt(Integer::parseInt).toArray();
         int promptTokens = args.length > 2 ? Integer.parseInt(args[2]) : 128, output = args.length > 3 ? Integer.parseInt(args[3]) : 128;
+        int adapterCount = args.length > 4 ? Integer.parseInt(args[4]) : 0, rank = args.length > 5 ? Integer.parseInt(args[5]) : 16;
         if (!(ModelLoader.load(dir, false) instanceof LoadedModel.CausalLm lm)) throw new IllegalArgumentException(dir + " is not a causal LM");
         lm.model().train(false);
+        MultiLora adapters = adapterCount > 0 ? randomAdapters(lm.model(), adapterCount, rank) : null;
         GenerationSession session = GenerationSession.open(dir, lm.model());
         int maxSeqs = Arrays.stream(levels).max().orElse(1);
         int maxLen = Math.min(lm.model().config().rope().maxPositionEmbeddings(), promptTokens * 2 + output + 16);
-        try (OpenAiServer server = new OpenAiServer(session, new ServeConfig("127.0.0.1", 0, List.of("bench"), null, 0,
-                ServeConfig.DEFAULT_MAX_BODY_BYTES, new EngineConfig(maxSeqs, 4 * maxSeqs, maxLen, EngineConfig.DEFAULT_PREFILL_CHUNK))).start();
+        try (OpenAiServer server = new OpenAiServer(session, new ServeConfig("127.0.0.1", 0, List.of(BASE), null, 0,
+                ServeConfig.DEFAULT_MAX_BODY_BYTES, new EngineConfig(maxSeqs, 4 * maxSeqs, maxLen, EngineConfig.DEFAULT_PREFILL_CHUNK)), adapters).start();
              ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             URI uri = URI.create("http://127.0.0.1:" + server.port() + "/v1/completions");
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(pool).build();
             Random random = new Random(1);
-            run(http, uri, List.of(prompt(session, random, promptTokens)), 8); // warm-up: JIT, first allocations
-            System.out.printf(Locale.ROOT, "%-5s %10s %9s %10s %10s %10s %10s %8s%n", "conc", "out tok/s", "tok/s/str", "ttft p50", "ttft p99", "itl p50", "itl p99", "prompt");
+            run(http, uri, List.of(prompt(session, random, promptTokens)), List.of(BASE), 8); // warm-up: JIT, first allocations
+            if (adapters != null) run(http, uri, List.of(prompt(session, random, promptTokens)), List.of(adapters.names().getFirst()), 8);
+            System.out.printf(Locale.ROOT, "%-5s %-9s %10s %9s %10s %10s %10s %10s %8s%n", "conc", "model", "out tok/s", "tok/s/str", "ttft p50", "ttft p99", "itl p50", "itl p99", "prompt");
             for (int c : levels) {
                 List<String> prompts = new ArrayList<>();
                 for (int i = 0; i < c; i++) prompts.add(prompt(session, random, promptTokens));
-                long t0 = System.nanoTime();
-                List<Stream1> streams = run(http, uri, prompts, output);
-                double wall = (System.nanoTime() - t0) / 1e9;
-                int tokens = streams.stream().mapToInt(Stream1::completionTokens).sum();
-                double[] ttft = streams.stream().mapToDouble(Stream1::ttft).sorted().toArray();
-                double[] itl = streams.stream().flatMapToDouble(s -> Arrays.stream(s.gaps())).sorted().toArray();
-                System.out.printf(Locale.ROOT, "%-5d %10.1f %9.2f %8.1fms %8.1fms %8.1fms %8.1fms %8.0f%n", c, tokens / wall, tokens / wall / c,
-                        1e3 * pct(ttft, 50), 1e3 * pct(ttft, 99), 1e3 * pct(itl, 50), 1e3 * pct(itl, 99),
-                        streams.stream().mapToInt(Stream1::promptTokens).average().orElse(0));
+                List<String> base = new ArrayList<>(), mixed = new ArrayList<>();
+                for (int i = 0; i < c; i++) {
+                    base.add(BASE);
+                    if (adapters != null) mixed.add(adapters.names().get(i % adapters.names().size()));
+                }
+                report(c, "base", http, uri, prompts, base, output);
+                if (adapters != null) report(c, "lora x" + Math.min(c, adapterCount), http, uri, prompts, mixed, output);
             }
         }
+    }
+
+    private static final String BASE = "bench";
+
+    private static void report(int c, String label, HttpClient http, URI uri, List<String> prompts, List<String> models, int output) throws Exception {
+        long t0 = System.nanoTime();
+        List<Stream1> streams = run(http, uri, prompts, models, output);
+        double wall = (System.nanoTime() - t0) / 1e9;
+        int tokens = streams.stream().mapToInt(Stream1::completionTokens).sum();
+        double[] ttft = streams.stream().mapToDouble(Stream1::ttft).sorted().toArray();
+        double[] itl = streams.stream().flatMapToDouble(s -> Arrays.stream(s.gaps())).sorted().toArray();
+        System.out.printf(Locale.ROOT, "%-5d %-9s %10.1f %9.2f %8.1fms %8.1fms %8.1fms %8.1fms %8.0f%n", c, label, tokens / wall, tokens / wall / c,
+                1e3 * pct(ttft, 50), 1e3 * pct(ttft, 99), 1e3 * pct(itl, 50), 1e3 * pct(itl, 99),
+                streams.stream().mapToInt(Stream1::promptTokens).average().orElse(0));
+    }
+
+    /**
+     * {@code n} adapters on every linear layer but lm_head (all-linear), rank {@code rank}, alpha 2·rank, with random A
+     * (PEFT's init) and random small B, as training leaves them: what they compute does not matter here, their cost does.
+     */
+    private static MultiLora randomAdapters(CausalLm model, int n, int rank) {
+        Map<String, Map<String, LoraWeights>> set = new LinkedHashMap<>();
+        Generator gen = new Generator(7);
+        for (int a = 0; a < n; a++) {
+            LoraInjector.inject(model, new LoraConfig(rank, 2 * rank, 0, false, false, List.of(LoraConfig.ALL_LINEAR)), gen);
+            Map<String, LoraWeights> layers = new LinkedHashMap<>();
+            for (var e : LoraInjector.find(model).entrySet()) {
+                var b = e.getValue().adapterParameters().get("lora_B.weight");
+                b.setValue(Init.normal(gen, 0, 0.01, b.shape()).to(b.device()));
+                layers.put(e.getKey(), LoraWeights.of(e.getValue()));
+            }
+            LoraInjector.unload(model);
+            set.put("lora-" + a, layers);
+        }
+        return MultiLora.install(model, set);
     }
 
     /** About {@code n} tokens of random text (the server reports the exact count). */
@@ -78,12 +126,13 @@ public final class ServeBench {
         return session.tokenizer().decode(ids, true);
     }
 
-    private static List<Stream1> run(HttpClient http, URI uri, List<String> prompts, int output) throws Exception {
+    /** Streams prompt i on model id models[i], all started together. */
+    private static List<Stream1> run(HttpClient http, URI uri, List<String> prompts, List<String> models, int output) throws Exception {
         ObjectMapper json = new ObjectMapper();
         List<Future<Stream1>> futures = new ArrayList<>();
         try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (String p : prompts) {
-                String body = json.writeValueAsString(Map.of("model", "bench", "prompt", p, "max_tokens", output, "temperature", 0,
+            for (int i = 0; i < prompts.size(); i++) {
+                String body = json.writeValueAsString(Map.of("model", models.get(i), "prompt", prompts.get(i), "max_tokens", output, "temperature", 0,
                         "ignore_eos", true, "stream", true, "stream_options", Map.of("include_usage", true)));
                 futures.add(clients.submit(() -> {
                     long start = System.nanoTime();
@@ -104,7 +153,7 @@ public final class ServeBench {
                         }
                     });
                     double[] gaps = new double[Math.max(0, times.size() - 1)];
-                    for (int i = 1; i < times.size(); i++) gaps[i - 1] = (times.get(i) - times.get(i - 1)) / 1e9;
+                    for (int t = 1; t < times.size(); t++) gaps[t - 1] = (times.get(t) - times.get(t - 1)) / 1e9;
                     return new Stream1((times.get(0) - start) / 1e9, gaps, usage[0], usage[1]);
                 }));
             }

@@ -1,10 +1,12 @@
 package io.jswift.cli;
 
 import io.jswift.models.CausalLm;
+import io.jswift.models.adapter.ServedAdapters;
 import io.jswift.models.generate.GenerationSession;
 import io.jswift.serve.OpenAiServer;
 import io.jswift.serve.api.ServeConfig;
 import io.jswift.serve.engine.EngineConfig;
+import io.jswift.nn.lora.MultiLora;
 import io.jswift.tensor.Device;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -12,8 +14,9 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -23,7 +26,8 @@ import java.util.concurrent.Callable;
 @Command(name = "deploy", description = "Serve a model behind an OpenAI-compatible API (/v1/chat/completions, /v1/completions, /v1/models, /health, /metrics).")
 final class DeployCommand implements Callable<Integer> {
     @Option(names = "--model", description = "Hugging Face model directory (default with --adapters: the adapter's base model).") Path model;
-    @Option(names = "--adapters", arity = "1..*", description = "LoRA adapter as NAME=DIR or DIR (served under its folder name). One adapter for now: it is applied to the model and served instead of the base.") List<String> adapters;
+    @Option(names = "--adapters", arity = "1..*", description = "LoRA adapters as NAME=DIR or DIR (served under its folder name), each a model id of its own beside the base model; "
+            + "requests for different adapters share one batch (multi-LoRA).") List<String> adapters;
     @Option(names = "--host", defaultValue = "127.0.0.1") String host;
     @Option(names = "--port", defaultValue = "8000") int port;
     @Option(names = "--served_model_name", description = "Model id clients ask for (default: the model folder's name).") String servedModelName;
@@ -44,18 +48,19 @@ final class DeployCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Device dev = DeviceOption.open(device);
-        Adapter adapter = adapter();
-        model = AdapterBase.modelOrBase(model, adapter == null ? null : adapter.dir());
-        CausalLm lm = ModelToRun.causalLm(model, adapter == null ? null : adapter.dir(), quant, dev, "deploy serves");
+        Map<String, Path> served = adapters();
+        model = AdapterBase.modelOrBase(model, served.isEmpty() ? null : served.values().iterator().next());
+        CausalLm lm = ModelToRun.causalLm(model, null, quant, dev, "deploy serves");
+        MultiLora loras = served.isEmpty() ? null : ServedAdapters.load(lm, served);
         int positions = lm.config().rope().maxPositionEmbeddings();
         int maxLen = maxModelLen == null ? positions : maxModelLen;
         if (maxLen > positions) {
             throw new IllegalArgumentException("--max_model_len " + maxLen + " exceeds the model's max_position_embeddings (" + positions + ")");
         }
-        String id = adapter != null ? adapter.name() : servedModelName != null ? servedModelName : model.toAbsolutePath().normalize().getFileName().toString();
+        String id = servedModelName != null ? servedModelName : model.toAbsolutePath().normalize().getFileName().toString();
         ServeConfig config = new ServeConfig(host, port, List.of(id), apiKey, maxNewTokens == null ? 0 : maxNewTokens,
                 ServeConfig.DEFAULT_MAX_BODY_BYTES, new EngineConfig(maxNumSeqs, maxWaiting, maxLen, maxNumBatchedTokens, blockSize, kvBlocks));
-        OpenAiServer server = new OpenAiServer(GenerationSession.open(model, lm), config).start();
+        OpenAiServer server = new OpenAiServer(GenerationSession.open(model, lm), config, loras).start();
         // SIGTERM / Ctrl-C: stop taking requests, let running and queued ones finish, then exit
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -65,7 +70,7 @@ final class DeployCommand implements Callable<Integer> {
                 System.err.println("jswift deploy: error while stopping: " + e);
             }
         }, "jswift-drain"));
-        System.out.println("jswift deploy: serving '" + id + "' on http://" + host + ":" + server.port() + "/v1 (max_num_seqs "
+        System.out.println("jswift deploy: serving '" + id + "'" + (served.isEmpty() ? "" : " and adapters " + served.keySet()) + " on http://" + host + ":" + server.port() + "/v1 (max_num_seqs "
                 + maxNumSeqs + ", max_model_len " + maxLen + (apiKey != null ? ", API key required" : "") + ")");
         server.join();
         return 0;
@@ -74,22 +79,17 @@ final class DeployCommand implements Callable<Integer> {
     /** How long SIGTERM waits for running and queued requests. */
     private static final Duration DRAIN = Duration.ofSeconds(60);
 
-    private record Adapter(String name, Path dir) {}
-
-    /** --adapters NAME=DIR or DIR; several adapters in one batch (multi-LoRA) are not served yet. */
-    private Adapter adapter() {
-        if (adapters == null || adapters.isEmpty()) return null;
-        List<Adapter> parsed = new ArrayList<>();
+    /** --adapters NAME=DIR or DIR, by name in the order given (which numbers them). */
+    private Map<String, Path> adapters() {
+        Map<String, Path> parsed = new LinkedHashMap<>();
+        if (adapters == null) return parsed;
         for (String a : adapters) {
             int eq = a.indexOf('=');
             Path dir = Path.of(eq >= 0 ? a.substring(eq + 1) : a);
             String name = eq >= 0 ? a.substring(0, eq) : dir.toAbsolutePath().normalize().getFileName().toString();
             if (name.isEmpty()) throw new IllegalArgumentException("--adapters " + a + ": the name before '=' is empty");
-            parsed.add(new Adapter(name, dir));
+            if (parsed.put(name, dir) != null) throw new IllegalArgumentException("--adapters: two adapters are named '" + name + "': give each its own NAME=DIR");
         }
-        if (parsed.size() > 1) {
-            throw new IllegalArgumentException("--adapters: serving " + parsed.size() + " adapters at once (multi-LoRA batches) is not supported yet; give one");
-        }
-        return parsed.get(0);
+        return parsed;
     }
 }

@@ -21,7 +21,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** `jswift deploy --adapters NAME=DIR` serves a LoRA adapter saved by PEFT under NAME. */
+/** `jswift deploy --adapters NAME=DIR` serves a LoRA adapter saved by PEFT under NAME, beside the base model. */
 class DeployAdapterTest {
     @TempDir
     Path dir;
@@ -34,8 +34,10 @@ class DeployAdapterTest {
         HttpClient http = HttpClient.newHttpClient();
         ObjectMapper json = new ObjectMapper();
         JsonNode models = json.readTree(http.send(HttpRequest.newBuilder(base.resolve("/v1/models")).build(), HttpResponse.BodyHandlers.ofString()).body());
-        assertEquals("my-lora", models.at("/data/0/id").asText());
-        assertEquals(1, models.get("data").size());
+        assertEquals(model.getFileName().toString(), models.at("/data/0/id").asText());
+        assertEquals("my-lora", models.at("/data/1/id").asText());
+        assertEquals(model.getFileName().toString(), models.at("/data/1/parent").asText());
+        assertEquals(2, models.get("data").size());
 
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/v1/chat/completions")).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\": \"my-lora\", \"temperature\": 0, \"max_tokens\": 10,"

@@ -106,7 +106,9 @@ class DeployCommandTest {
     void badFlagsAreOneLineErrors() throws Exception {
         Path model = TinyModels.llamaWithTinyTokenizer(dir);
         assertTrue(run("deploy", "--model", model.toString(), "--max_model_len", "100000").contains("max_position_embeddings"));
-        assertTrue(run("deploy", "--model", model.toString(), "--adapters", "a=" + dir, "b=" + dir).contains("multi-LoRA"));
+        assertTrue(run("deploy", "--model", model.toString(), "--adapters", "a=" + dir, "a=" + dir).contains("two adapters are named 'a'"));
+        String notAnAdapter = run("deploy", "--model", model.toString(), "--adapters", "a=" + model);
+        assertTrue(notAnAdapter.contains("adapter_config.json"), notAnAdapter);
     }
 
     private static String run(String... args) {

@@ -4,6 +4,7 @@ import io.jswift.serve.api.ApiHandler;
 import io.jswift.serve.api.ServeConfig;
 import io.jswift.serve.engine.Engine;
 import io.jswift.models.generate.GenerationSession;
+import io.jswift.nn.lora.MultiLora;
 import io.jswift.serve.metrics.ServerMetrics;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -28,8 +29,23 @@ public final class OpenAiServer implements AutoCloseable {
     private final ServerConnector connector;
 
     public OpenAiServer(GenerationSession session, ServeConfig config) {
+        this(session, config, null);
+    }
+
+    /**
+     * A server for the base model and, when {@code adapters} is not null, each of its LoRA adapters under its name
+     * (requests for different adapters share decode steps: multi-LoRA batches).
+     */
+    public OpenAiServer(GenerationSession session, ServeConfig config, MultiLora adapters) {
+        if (adapters != null) {
+            for (String name : adapters.names()) {
+                if (config.modelIds().contains(name)) {
+                    throw new IllegalArgumentException("the adapter name '" + name + "' is also the base model's name: give the adapter another one (NAME=DIR)");
+                }
+            }
+        }
         ServerMetrics metrics = new ServerMetrics();
-        this.engine = new Engine(session, config.engine(), metrics);
+        this.engine = new Engine(session, config.engine(), metrics, adapters);
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("jswift-http");
         threads.setDaemon(true); // the command's main thread joins the server; tests may leave one running

@@ -17,8 +17,9 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** `tools` reach the chat template: the prompt the server builds is the template's rendering with them. */
+/** `tools` reach the chat template (the prompt the server builds is the template's rendering with them); malformed tools are 400s. */
 class ChatToolsTest {
     @TempDir
     Path dir;
@@ -42,6 +43,17 @@ class ChatToolsTest {
             assertEquals(200, r.statusCode(), r.body());
             JsonNode answer = json.readTree(r.body());
             assertEquals(withTools.length, answer.at("/usage/prompt_tokens").asInt());
+            // this random model writes no <tool_call> block: a plain answer, no tool_calls, the usual finish_reason
+            assertTrue(answer.at("/choices/0/message/tool_calls").isMissingNode(), r.body());
+            assertEquals("length", answer.at("/choices/0/finish_reason").asText());
+
+            String bad = json.writeValueAsString(Map.of("model", LiveServer.MODEL, "messages", messages, "max_tokens", 3,
+                    "tools", List.of(Map.of("type", "function", "function", Map.of("name", "no spaces allowed")))));
+            HttpResponse<String> e = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(live.baseUrl() + "/v1/chat/completions"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(bad)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, e.statusCode(), e.body());
+            assertEquals("tools[0].function.name", json.readTree(e.body()).at("/error/param").asText(), e.body());
+            assertEquals("invalid_request_error", json.readTree(e.body()).at("/error/type").asText());
         }
     }
 }

@@ -37,7 +37,18 @@ public final class PagedKvCache extends KvCache {
      * longest shared prefix of full blocks; at least the prompt's last token is left to prefill (its logits are needed).
      */
     public static PagedKvCache open(KvBlockPool pool, int[] prompt, int capacity) {
+        return open(pool, prompt, capacity, 0);
+    }
+
+    /**
+     * As {@link #open(KvBlockPool, int[], int)}, sharing prefix blocks only with prompts opened under the same
+     * {@code namespace}: keys and values depend on more than the tokens when a LoRA adapter adapts k_proj / v_proj (or
+     * any layer below them), so each adapter gets its own namespace (vLLM adds the LoRA id to its block hashes). The
+     * namespace seeds the chain hash; 0 is the base model's.
+     */
+    public static PagedKvCache open(KvBlockPool pool, int[] prompt, int capacity, long namespace) {
         PagedKvCache c = new PagedKvCache(pool, capacity);
+        c.chainHash = namespace;
         int bs = pool.blockSize();
         for (int b = 0; (b + 1) * bs < prompt.length; b++) {
             long h = KvBlockPool.chain(c.chainHash, prompt, b * bs, (b + 1) * bs);

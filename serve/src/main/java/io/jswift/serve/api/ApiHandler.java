@@ -118,7 +118,8 @@ public final class ApiHandler extends Handler.Abstract {
                 }
                 ObjectNode json = Json.parseObject(((RequestBody.Body) body).bytes());
                 boolean chat = path.equals("/v1/chat/completions");
-                GenerationJob job = chat ? Requests.chat(json, engine.session(), config) : Requests.completion(json, engine.session(), config);
+                GenerationJob job = chat ? Requests.chat(json, engine.session(), config, engine.adapterNames())
+                        : Requests.completion(json, engine.session(), config, engine.adapterNames());
                 return runner.run(job, chat ? ResponseFormat.CHAT : ResponseFormat.COMPLETION, request, response);
             }
         }
@@ -144,6 +145,16 @@ public final class ApiHandler extends Handler.Abstract {
             m.put("object", "model");
             m.put("created", startedSeconds);
             m.put("owned_by", "jswift");
+            m.put("max_model_len", config.engine().maxModelLen());
+            data.add(m);
+        }
+        for (String adapter : engine.adapterNames()) { // vLLM lists each LoRA module with the base model as its parent
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", adapter);
+            m.put("object", "model");
+            m.put("created", startedSeconds);
+            m.put("owned_by", "jswift");
+            m.put("parent", config.modelIds().getFirst());
             m.put("max_model_len", config.engine().maxModelLen());
             data.add(m);
         }

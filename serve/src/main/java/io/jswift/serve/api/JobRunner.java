@@ -55,7 +55,8 @@ final class JobRunner {
                 @Override public void onFailure(RuntimeException error) { events.add(new Event(index, null, error)); }
                 @Override public void onCancelled() { events.add(new Event(index, null, null)); }
             };
-            seqs.add(new SequenceRequest(job.prompt(), job.params().withSeed(job.params().seed() + i), job.topLogprobs(), job.ignoreEos(), listener));
+            seqs.add(new SequenceRequest(job.prompt(), job.params().withSeed(job.params().seed() + i), job.topLogprobs(), job.ignoreEos(),
+                    listener, job.adapter()));
         }
         List<SequenceHandle> handles;
         try {
@@ -99,7 +100,11 @@ final class JobRunner {
             }
         }
         List<Object> choices = new ArrayList<>();
-        for (int i = 0; i < job.n(); i++) choices.add(format.choice(i, text[i].toString(), finish[i], logprobs.get(i), tokenizer));
+        for (int i = 0; i < job.n(); i++) {
+            ToolCalls.Parsed reply = job.toolCalls() ? ToolCalls.parse(text[i].toString(), job.parallelToolCalls())
+                    : new ToolCalls.Parsed(text[i].toString(), List.of());
+            choices.add(format.choice(i, reply.content(), reply.calls(), ResponseFormat.finishReason(finish[i], reply.calls()), logprobs.get(i), tokenizer));
+        }
         Map<String, Object> body = header(id, format.object, created, job.model());
         body.put("choices", choices);
         body.put("usage", usage(job.prompt().length, sampled));
@@ -114,8 +119,10 @@ final class JobRunner {
         response.setStatus(200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
-        if (format == ResponseFormat.CHAT) {
-            for (int i = 0; i < job.n(); i++) send(response, chunk(job, format, id, created, format.chunkChoice(i, "assistant", "", null, null, tokenizer)));
+        List<StreamedChoice> choices = new ArrayList<>();
+        for (int i = 0; i < job.n(); i++) {
+            choices.add(new StreamedChoice(i, format, job.toolCalls(), job.parallelToolCalls(), tokenizer));
+            if (format == ResponseFormat.CHAT) send(response, chunk(job, format, id, created, choices.get(i).opening()));
         }
         int sampled = 0, open = job.n();
         while (open > 0) {
@@ -126,12 +133,9 @@ final class JobRunner {
             }
             sampled++;
             SequenceState.Step step = e.step();
-            boolean hasLogprobs = job.logprobs() && step.finish() != FinishReason.EOS;
             if (step.finish() != null) open--;
-            if (step.text().isEmpty() && step.finish() == null && !hasLogprobs) continue; // nothing to show yet
-            String piece = step.text().isEmpty() && format == ResponseFormat.CHAT ? null : step.text();
-            send(response, chunk(job, format, id, created, format.chunkChoice(e.index(), null, piece, step.finish(),
-                    hasLogprobs ? List.of(step.logprobs()) : null, tokenizer)));
+            TokenLogprobs logprobs = job.logprobs() && step.finish() != FinishReason.EOS ? step.logprobs() : null;
+            for (Map<String, Object> c : choices.get(e.index()).step(step.text(), step.finish(), logprobs)) send(response, chunk(job, format, id, created, c));
         }
         if (job.includeUsage()) {
             Map<String, Object> last = header(id, format.chunkObject, created, job.model());

@@ -1,5 +1,6 @@
 package io.jswift.serve.api;
 
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -18,14 +19,17 @@ final class Requests {
 
     private Requests() {}
 
-    /** Chat: the messages (and tools) rendered by the model's chat template with the generation prompt. */
-    static GenerationJob chat(ObjectNode body, GenerationSession session, ServeConfig config) {
-        String model = model(body, config);
+    /**
+     * Chat: the messages (and tools, unless tool_choice is "none") rendered by the model's chat template with the
+     * generation prompt; with tools the reply is read for Hermes tool calls ({@link ToolCalls}).
+     */
+    static GenerationJob chat(ObjectNode body, GenerationSession session, ServeConfig config, List<String> adapters) {
+        String model = model(body, config, adapters);
         List<Map<String, Object>> messages = messages(body);
-        List<Map<String, Object>> tools = tools(body);
+        ToolFields.Tools tools = ToolFields.parse(body);
         int[] prompt;
         try {
-            prompt = session.chatPrompt(messages, tools);
+            prompt = session.chatPrompt(messages, tools.forTemplate());
         } catch (RuntimeException e) {
             throw ApiError.invalid("messages", "the model's chat template cannot render these messages: " + e.getMessage());
         }
@@ -36,12 +40,13 @@ final class Requests {
         int topLogprobs = logprobs != null && logprobs ? (top == null ? 0 : (int) (long) top) : -1;
         int n = SamplingFields.n(body, config);
         SamplingParams params = SamplingFields.parse(body, true, session, prompt.length, config);
-        return new GenerationJob(model, prompt, params, n, streaming[0], streaming[1], topLogprobs, ignoreEos(body));
+        return new GenerationJob(model, adapter(model, adapters), prompt, params, n, streaming[0], streaming[1], topLogprobs, ignoreEos(body),
+                tools.parseCalls(), tools.parallel());
     }
 
     /** Completions: the prompt is raw text (no chat template), tokenized with the tokenizer's special tokens. */
-    static GenerationJob completion(ObjectNode body, GenerationSession session, ServeConfig config) {
-        String model = model(body, config);
+    static GenerationJob completion(ObjectNode body, GenerationSession session, ServeConfig config, List<String> adapters) {
+        String model = model(body, config, adapters);
         JsonNode p = body.get("prompt");
         String text;
         if (p == null || p.isNull()) throw new ApiError(400, "invalid_request_error", "missing_required_parameter", "prompt", "'prompt' is required");
@@ -58,8 +63,8 @@ final class Requests {
         Long logprobs = Fields.integer(body, "logprobs", 0, MAX_TOP_LOGPROBS);
         int n = SamplingFields.n(body, config);
         SamplingParams params = SamplingFields.parse(body, false, session, prompt.length, config);
-        return new GenerationJob(model, prompt, params, n, streaming[0], streaming[1], logprobs == null ? -1 : (int) (long) logprobs,
-                ignoreEos(body));
+        return new GenerationJob(model, adapter(model, adapters), prompt, params, n, streaming[0], streaming[1],
+                logprobs == null ? -1 : (int) (long) logprobs, ignoreEos(body), false, true);
     }
 
     private static boolean ignoreEos(ObjectNode body) {
@@ -67,13 +72,21 @@ final class Requests {
         return b != null && b;
     }
 
-    private static String model(ObjectNode body, ServeConfig config) {
+    /** The requested model id: a name of the base model or of a LoRA adapter (vLLM: adapters are models by their name). */
+    private static String model(ObjectNode body, ServeConfig config, List<String> adapters) {
         String model = Fields.requiredString(body, "model");
-        if (!config.modelIds().contains(model)) {
+        if (!config.modelIds().contains(model) && !adapters.contains(model)) {
+            List<String> all = new ArrayList<>(config.modelIds());
+            all.addAll(adapters);
             throw new ApiError(404, "invalid_request_error", "model_not_found", "model",
-                    "the model '" + model + "' does not exist: this server serves " + config.modelIds());
+                    "the model '" + model + "' does not exist: this server serves " + all);
         }
         return model;
+    }
+
+    /** The adapter a model id selects, null for the base model. */
+    private static String adapter(String model, List<String> adapters) {
+        return adapters.contains(model) ? model : null;
     }
 
     /** OpenAI messages as the template sees them; content parts of type text are joined (vLLM joins them with newlines). */
@@ -90,6 +103,14 @@ final class Requests {
             if (role == null || !role.isTextual()) throw ApiError.invalid(where + ".role", "'" + where + ".role' must be a string");
             Map<String, Object> message = new LinkedHashMap<>(Json.MAPPER.convertValue(o, MAP));
             message.put("content", content(o.get("content"), where + ".content"));
+            if (o.has("tool_calls") && !o.get("tool_calls").isNull()) {
+                message.put("tool_calls", toolCalls(o.get("tool_calls"), where + ".tool_calls"));
+                // OpenAI clients send content null beside tool calls; templates test or search it as a string (Qwen3: '</think>' in content)
+                if (message.get("content") == null) message.put("content", "");
+            }
+            if (role.asText().equals("tool") && !o.path("tool_call_id").isTextual()) {
+                throw ApiError.invalid(where + ".tool_call_id", "'" + where + ".tool_call_id' is required for a tool message: the id of the call it answers");
+            }
             out.add(message);
         }
         return out;
@@ -111,14 +132,35 @@ final class Requests {
         return text.toString();
     }
 
-    private static List<Map<String, Object>> tools(ObjectNode body) {
-        JsonNode t = body.get("tools");
-        if (t == null || t.isNull()) return null;
-        if (!t.isArray()) throw ApiError.invalid("tools", "'tools' must be an array of tool objects");
+    /**
+     * An assistant message's earlier tool calls, each {"id", "type": "function", "function": {"name", "arguments"}}
+     * with arguments a JSON string (OpenAI); for the chat template the arguments become the JSON value they hold, as
+     * vLLM passes them (Qwen's templates write {@code arguments | tojson} into the {@code <tool_call>} block).
+     */
+    private static List<Map<String, Object>> toolCalls(JsonNode calls, String where) {
+        if (!calls.isArray()) throw ApiError.invalid(where, "'" + where + "' must be an array of tool calls");
         List<Map<String, Object>> out = new ArrayList<>();
-        for (JsonNode x : t) {
-            if (!x.isObject()) throw ApiError.invalid("tools", "'tools' must be an array of tool objects");
-            out.add(Json.MAPPER.convertValue(x, MAP));
+        for (int j = 0; j < calls.size(); j++) {
+            String at = where + "[" + j + "]";
+            JsonNode c = calls.get(j), f = c.path("function");
+            if (!c.isObject() || !f.isObject() || !f.path("name").isTextual()) {
+                throw ApiError.invalid(at, "'" + at + "' must be {\"id\", \"type\": \"function\", \"function\": {\"name\", \"arguments\"}}");
+            }
+            JsonNode arguments = f.get("arguments");
+            Object parsed;
+            if (arguments == null || !arguments.isTextual()) {
+                throw ApiError.invalid(at + ".function.arguments", "'" + at + ".function.arguments' must be a string holding JSON");
+            }
+            try {
+                parsed = Json.MAPPER.readValue(arguments.asText(), Object.class);
+            } catch (JacksonException e) {
+                throw ApiError.invalid(at + ".function.arguments", "'" + at + ".function.arguments' is not valid JSON: " + e.getOriginalMessage());
+            }
+            Map<String, Object> call = new LinkedHashMap<>(Json.MAPPER.convertValue(c, MAP));
+            Map<String, Object> function = new LinkedHashMap<>(Json.MAPPER.convertValue(f, MAP));
+            function.put("arguments", parsed);
+            call.put("function", function);
+            out.add(call);
         }
         return out;
     }

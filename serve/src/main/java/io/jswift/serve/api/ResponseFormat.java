@@ -26,13 +26,15 @@ enum ResponseFormat {
         this.chunkObject = chunkObject;
     }
 
-    /** OpenAI's finish_reason: eos and stop strings are "stop", the token budget "length". */
-    static String finishReason(FinishReason r) {
-        return r == null ? null : r == FinishReason.LENGTH ? "length" : "stop";
+    /** OpenAI's finish_reason: eos and stop strings are "stop", the token budget "length"; a reply with tool calls "tool_calls". */
+    static String finishReason(FinishReason r, List<ToolCalls.Call> calls) {
+        if (r == null) return null;
+        if (!calls.isEmpty()) return "tool_calls";
+        return r == FinishReason.LENGTH ? "length" : "stop";
     }
 
-    /** One choice of a whole (non-streamed) answer. */
-    Map<String, Object> choice(int index, String text, FinishReason finish, List<TokenLogprobs> logprobs, Tokenizer tok) {
+    /** One choice of a whole (non-streamed) answer; chat: with its tool calls when there are any. */
+    Map<String, Object> choice(int index, String text, List<ToolCalls.Call> calls, String finishReason, List<TokenLogprobs> logprobs, Tokenizer tok) {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("index", index);
         if (this == CHAT) {
@@ -40,25 +42,40 @@ enum ResponseFormat {
             message.put("role", "assistant");
             message.put("content", text);
             message.put("refusal", null);
+            if (!calls.isEmpty()) message.put("tool_calls", calls.stream().map(ToolCalls.Call::json).toList());
             c.put("message", message);
         } else c.put("text", text);
         c.put("logprobs", logprobs == null ? null : logprobs(logprobs, tok));
-        c.put("finish_reason", finishReason(finish));
+        c.put("finish_reason", finishReason);
         return c;
     }
 
-    /** One choice of a streamed chunk: the text piece (chat: a delta, the first one carrying the role). */
-    Map<String, Object> chunkChoice(int index, String role, String text, FinishReason finish, List<TokenLogprobs> logprobs, Tokenizer tok) {
+    /**
+     * One choice of a streamed chunk: the text piece (chat: a delta, the first one carrying the role; tool calls as
+     * delta.tool_calls entries with their index, each whole in one chunk).
+     */
+    Map<String, Object> chunkChoice(int index, String role, String text, List<ToolCalls.Call> calls, String finishReason,
+                                    List<TokenLogprobs> logprobs, Tokenizer tok) {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("index", index);
         if (this == CHAT) {
             Map<String, Object> delta = new LinkedHashMap<>();
             if (role != null) delta.put("role", role);
             if (text != null) delta.put("content", text);
+            if (!calls.isEmpty()) {
+                List<Object> entries = new ArrayList<>();
+                for (int k = 0; k < calls.size(); k++) {
+                    Map<String, Object> e = new LinkedHashMap<>();
+                    e.put("index", k);
+                    e.putAll(calls.get(k).json());
+                    entries.add(e);
+                }
+                delta.put("tool_calls", entries);
+            }
             c.put("delta", delta);
         } else c.put("text", text == null ? "" : text);
         c.put("logprobs", logprobs == null ? null : logprobs(logprobs, tok));
-        c.put("finish_reason", finishReason(finish));
+        c.put("finish_reason", finishReason);
         return c;
     }
 

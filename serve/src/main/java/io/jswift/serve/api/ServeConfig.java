@@ -5,7 +5,7 @@ import io.jswift.serve.engine.EngineConfig;
 import java.util.List;
 
 /**
- * How the server is reached and limited (the `jswift deploy` flags). modelIds: the names requests may use (the
+ * How the server is reached and limited (the `jswift deploy` flags). modelIds: the names of the base model (LoRA adapters are served under their own names besides; the
  * first is reported first by /v1/models); apiKey null: no key needed; maxNewTokens 0: unset (a reply may use what
  * max_model_len leaves); maxBodyBytes: larger request bodies get 413; engine: batch, queue and length limits.
  */

@@ -5,6 +5,7 @@ import io.jswift.models.decoder.KvBlockPool;
 import io.jswift.models.decoder.PagedKvCache;
 import io.jswift.models.generate.GenerationSession;
 import io.jswift.models.generate.SequenceState;
+import io.jswift.nn.lora.MultiLora;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -24,13 +25,19 @@ import java.util.concurrent.locks.ReentrantLock;
  * prefill), so that running streams keep receiving tokens. Keys and values live in a bounded {@link KvBlockPool}
  * (paged, with prompt prefixes shared): a sequence is admitted once the pool can hold its worst case (prompt + max
  * new tokens) next to what the admitted ones may still take, so a running sequence never runs out of blocks (no
- * preemption needed). Where later work plugs in: {@link ModelRunner} is where per-row adapters join the batch.
+ * preemption needed).
+ *
+ * <p>Multi-LoRA: with {@link MultiLora} adapters on the model, each sequence names its adapter (or none) and sequences of
+ * different adapters share one decode step (S-LoRA / Punica: the base product once for the batch, the low-rank products
+ * per adapter's rows; see {@link ModelRunner#decode}). Prompt prefix blocks are shared only between sequences of the
+ * same adapter, whose keys and values they are.
  */
 public final class Engine implements AutoCloseable {
     private final GenerationSession session;
     private final EngineConfig config;
     private final EngineObserver observer;
     private final ModelRunner runner;
+    private final MultiLora adapters;                                       // null: the base model only
     private final KvBlockPool pool;                                         // scheduler thread only
     private volatile int blocksUsed;
     private final ReentrantLock lock = new ReentrantLock();
@@ -44,10 +51,16 @@ public final class Engine implements AutoCloseable {
     private final Thread thread;
 
     public Engine(GenerationSession session, EngineConfig config, EngineObserver observer) {
+        this(session, config, observer, null);
+    }
+
+    /** An engine whose sequences may run with any of {@code adapters} (installed on the session's model), or none. */
+    public Engine(GenerationSession session, EngineConfig config, EngineObserver observer, MultiLora adapters) {
         this.session = session;
         this.config = config;
         this.observer = observer;
-        this.runner = new ModelRunner(session.model());
+        this.adapters = adapters;
+        this.runner = new ModelRunner(session.model(), adapters);
         var a = session.model().config().attention();
         long bytesPerBlock = 2L * session.model().config().numLayers() * a.numKvHeads() * a.headDim() * config.blockSize() * Float.BYTES;
         int blocks = config.poolBlocks(bytesPerBlock);
@@ -83,7 +96,7 @@ public final class Engine implements AutoCloseable {
                 throw new IllegalArgumentException("prompt (" + r.prompt().length + " tokens) + max new tokens (" + r.params().maxNewTokens()
                         + ") exceed max_model_len " + config.maxModelLen());
             }
-            seqs.add(new RunningSequence(r, session.newSequence(r.prompt(), r.params(), r.topLogprobs(), r.ignoreEos()), now));
+            seqs.add(new RunningSequence(r, session.newSequence(r.prompt(), r.params(), r.topLogprobs(), r.ignoreEos()), adapterIndex(r.adapter()), now));
         }
         lock.lock();
         try {
@@ -100,6 +113,16 @@ public final class Engine implements AutoCloseable {
             lock.unlock();
         }
         return List.copyOf(seqs);
+    }
+
+    /** The LoRA adapters sequences may name, in index order (empty: the base model only). */
+    public List<String> adapterNames() { return adapters == null ? List.of() : adapters.names(); }
+
+    private int adapterIndex(String name) {
+        if (name == null) return -1;
+        int i = adapters == null ? -1 : adapters.index(name);
+        if (i < 0) throw new IllegalArgumentException("unknown LoRA adapter '" + name + "': this engine serves " + adapterNames());
+        return i;
     }
 
     /** Sequences in the running batch. */
@@ -258,7 +281,8 @@ public final class Engine implements AutoCloseable {
         while (budget > 0 && !prefilling.isEmpty()) {
             RunningSequence s = prefilling.getFirst();
             if (s.cache == null) { // the pool's blocks of a shared prompt prefix need no prefill
-                s.cache = PagedKvCache.open(pool, s.request.prompt(), s.request.prompt().length + s.request.params().maxNewTokens());
+                s.cache = PagedKvCache.open(pool, s.request.prompt(), s.request.prompt().length + s.request.params().maxNewTokens(),
+                        prefixNamespace(s.adapter));
                 s.prefilled = s.cache.length();
                 if (s.prefilled > 0) observer.prefixCacheHit(s.prefilled);
             }
@@ -320,6 +344,9 @@ public final class Engine implements AutoCloseable {
             observer.sequenceEnded(false);
         }
     }
+
+    /** Prefix blocks are shared within one adapter only: a distinct chain-hash seed per adapter, 0 for the base model. */
+    private static long prefixNamespace(int adapter) { return (adapter + 1L) * 0x9E3779B97F4A7C15L; }
 
     /** Blocks the admitted sequences may still allocate (their reservation beyond what they hold). */
     private int outstandingBlocks() {

@@ -1,6 +1,7 @@
 package io.jswift.tensor.spi;
 
 import io.jswift.tensor.DType;
+import io.jswift.tensor.Device;
 import io.jswift.tensor.Tensor;
 
 import java.util.List;
@@ -41,6 +42,7 @@ public final class FusedReference {
     // ------------------------------------------------------------------ RMSNorm (HF LlamaRMSNorm)
 
     public static FusedResults.RmsNorm rmsNorm(Backend b, Tensor x, Tensor weight, double eps) {
+        NormRules.checkForward("rmsNorm", x, weight, null);
         Tensor x32 = up(b, x);
         Tensor ms = b.reduce(ReduceOp.MEAN, b.unary(UnaryOp.SQUARE, x32), lastDim(), true);
         Tensor rstd = b.unary(UnaryOp.RSQRT, b.binaryScalar(BinaryOp.ADD, ms, eps));
@@ -50,6 +52,7 @@ public final class FusedReference {
     }
 
     public static FusedResults.NormGrads rmsNormBackward(Backend b, Tensor dy, Tensor x, Tensor weight, Tensor rstd) {
+        NormRules.checkBackward("rmsNormBackward", dy, x, weight, null, rstd);
         Tensor x32 = up(b, x), dy32 = up(b, dy);
         Tensor r = perRow(rstd, x32);
         Tensor xhat = b.binary(BinaryOp.MUL, x32, r);
@@ -68,6 +71,7 @@ public final class FusedReference {
     // ------------------------------------------------------------------ LayerNorm
 
     public static FusedResults.LayerNorm layerNorm(Backend b, Tensor x, Tensor weight, Tensor bias, double eps) {
+        NormRules.checkForward("layerNorm", x, weight, bias);
         Tensor x32 = up(b, x);
         Tensor mean = b.reduce(ReduceOp.MEAN, x32, lastDim(), true);
         Tensor xc = b.binary(BinaryOp.SUB, x32, mean);
@@ -76,10 +80,16 @@ public final class FusedReference {
         Tensor y = b.binary(BinaryOp.MUL, xc, rstd);
         if (weight != null) y = b.binary(BinaryOp.MUL, y, up(b, weight));
         if (bias != null) y = b.binary(BinaryOp.ADD, y, up(b, bias));
-        return new FusedResults.LayerNorm(b.cast(y, x.dtype()), rows(mean), rows(rstd));
+        // one rounding to promote(x, weight, bias), as the kernels and the Backend contract (mixed dtypes promote)
+        DType out = x.dtype();
+        if (weight != null) out = DType.promote(out, weight.dtype());
+        if (bias != null) out = DType.promote(out, bias.dtype());
+        return new FusedResults.LayerNorm(b.cast(y, out), rows(mean), rows(rstd));
     }
 
     public static FusedResults.NormGrads layerNormBackward(Backend b, Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd, boolean hasBias) {
+        if (mean == null) throw new IllegalArgumentException("layerNormBackward: mean is null");
+        NormRules.checkBackward("layerNormBackward", dy, x, weight, mean, rstd);
         Tensor x32 = up(b, x), dy32 = up(b, dy);
         Tensor r = perRow(rstd, x32);
         Tensor xhat = b.binary(BinaryOp.MUL, b.binary(BinaryOp.SUB, x32, perRow(mean, x32)), r);
@@ -94,11 +104,9 @@ public final class FusedReference {
 
     // ------------------------------------------------------------------ RoPE (HF rotate_half)
 
-    /** cos/sin [T, R] or [B, T, R] → [1 or B, 1, T, R] to broadcast over heads. */
-    private static Tensor ropeTable(Tensor t, Tensor x) {
-        if (t.rank() == 2) return t.unsqueeze(0).unsqueeze(0);
-        if (t.rank() == 3) return t.unsqueeze(1);
-        throw new IllegalArgumentException("rope cos/sin must be [T, R] or [B, T, R], got " + java.util.Arrays.toString(t.shape()));
+    /** cos/sin [T, R] or [B, T, R] (checked by {@link RopeRules}) → [1 or B, 1, T, R] to broadcast over heads. */
+    private static Tensor ropeTable(Tensor t) {
+        return t.rank() == 2 ? t.unsqueeze(0).unsqueeze(0) : t.unsqueeze(1);
     }
 
     /** rotate_half(x) = cat(-x2, x1), or its transpose cat(x2, -x1). */
@@ -109,13 +117,10 @@ public final class FusedReference {
     }
 
     private static Tensor ropeApply(Backend b, Tensor x, Tensor cos, Tensor sin, boolean transpose) {
+        RopeRules.check(x, cos, sin);
         int d = x.size(-1), r = cos.size(-1);
-        if (x.rank() != 4 || r % 2 != 0 || r > d || sin.size(-1) != r || cos.size(-2) != x.size(2)) {
-            throw new IllegalArgumentException("rope: x must be [B, H, T, D] and cos/sin [T, R] or [B, T, R] with even R <= D and matching T; got x "
-                    + java.util.Arrays.toString(x.shape()) + ", cos " + java.util.Arrays.toString(cos.shape()));
-        }
         Tensor x32 = up(b, x);
-        Tensor c = ropeTable(up(b, cos), x), s = ropeTable(up(b, sin), x);
+        Tensor c = ropeTable(up(b, cos)), s = ropeTable(up(b, sin));
         Tensor rot = x32.narrow(-1, 0, r);
         Tensor y = b.binary(BinaryOp.ADD, b.binary(BinaryOp.MUL, rot, c),
                 transpose ? rotateHalf(b, b.binary(BinaryOp.MUL, rot, s), true) : b.binary(BinaryOp.MUL, rotateHalf(b, rot, false), s));
@@ -134,10 +139,12 @@ public final class FusedReference {
     // ------------------------------------------------------------------ SwiGLU
 
     public static Tensor siluMul(Backend b, Tensor gate, Tensor up) {
+        FusedRules.checkSiluMul("siluMul", gate, up, null);
         return b.binary(BinaryOp.MUL, b.unary(UnaryOp.SILU, gate), up);
     }
 
     public static FusedResults.SiluMulGrads siluMulBackward(Backend b, Tensor dy, Tensor gate, Tensor up) {
+        FusedRules.checkSiluMul("siluMulBackward", gate, up, dy);
         Tensor s = b.unary(UnaryOp.SIGMOID, gate);
         Tensor silu = b.binary(BinaryOp.MUL, gate, s);
         // silu'(g) = s · (1 + g · (1 - s))
@@ -151,22 +158,26 @@ public final class FusedReference {
     // ------------------------------------------------------------------ softmax / log-softmax
 
     public static Tensor softmax(Backend b, Tensor x) {
+        FusedRules.checkSoftmax("softmax", x);
         Tensor x32 = up(b, x);
         Tensor e = b.unary(UnaryOp.EXP, b.binary(BinaryOp.SUB, x32, safeMax(b, x32)));
         return b.cast(b.binary(BinaryOp.DIV, e, b.reduce(ReduceOp.SUM, e, lastDim(), true)), x.dtype());
     }
 
     public static Tensor softmaxBackward(Backend b, Tensor dy, Tensor y) {
+        FusedRules.checkSoftmaxBackward("softmaxBackward", dy, y);
         Tensor dot = b.reduce(ReduceOp.SUM, b.binary(BinaryOp.MUL, dy, y), lastDim(), true);
         return b.binary(BinaryOp.MUL, y, b.binary(BinaryOp.SUB, dy, dot));
     }
 
     public static Tensor logSoftmax(Backend b, Tensor x) {
+        FusedRules.checkSoftmax("logSoftmax", x);
         Tensor x32 = up(b, x);
         return b.cast(b.binary(BinaryOp.SUB, x32, logSumExp(b, x32)), x.dtype());
     }
 
     public static Tensor logSoftmaxBackward(Backend b, Tensor dy, Tensor y) {
+        FusedRules.checkSoftmaxBackward("logSoftmaxBackward", dy, y);
         Tensor sum = b.reduce(ReduceOp.SUM, dy, lastDim(), true);
         return b.binary(BinaryOp.SUB, dy, b.binary(BinaryOp.MUL, b.unary(UnaryOp.EXP, y), sum));
     }
@@ -213,11 +224,16 @@ public final class FusedReference {
             }
         }
         if (spec.hasSegments()) {
-            Tensor qs = spec.querySegments(), ks = spec.keySegments();
+            // segment ids may be host tensors (the decoder builds them there), as the device kernels accept
+            Tensor qs = onBackend(b, spec.querySegments()), ks = onBackend(b, spec.keySegments());
             Tensor same = b.binary(BinaryOp.EQ, qs.reshape(qs.size(0), 1, t, 1), ks.reshape(ks.size(0), 1, 1, s));
             mask = mask == null ? same : b.where(mask, same, mask);
         }
         return mask;
+    }
+
+    private static Tensor onBackend(Backend b, Tensor t) {
+        return t.device().equals(b.device()) ? t : b.fromHost(t.to(Device.CPU));
     }
 
     /** scale·q·kᵀ, soft-capped when the spec says so (before masking, as transformers' Gemma 2 eager attention). */
@@ -241,7 +257,7 @@ public final class FusedReference {
     }
 
     public static FusedResults.Attention attention(Backend b, Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
-        checkAttention(q, k, v);
+        AttentionRules.check(q, k, v);
         Tensor q32 = up(b, q);
         int hq = q.size(1);
         Tensor scores = maskedScores(b, q32, repeatKv(up(b, k), hq), spec);
@@ -262,7 +278,7 @@ public final class FusedReference {
 
     public static FusedResults.AttentionGrads attentionBackward(Backend b, Tensor dOut, Tensor q, Tensor k, Tensor v,
                                                         Tensor out, Tensor lse, AttentionSpec spec) {
-        checkAttention(q, k, v);
+        AttentionRules.checkBackward(dOut, q, k, v, out, lse);
         int hq = q.size(1), hkv = k.size(1);
         Tensor q32 = up(b, q), kRep = repeatKv(up(b, k), hq), vRep = repeatKv(up(b, v), hq), dO = up(b, dOut);
         Tensor capped = scores(b, q32, kRep, spec);
@@ -282,24 +298,10 @@ public final class FusedReference {
                 b.cast(sumGroups(b, dvRep, hkv), v.dtype()));
     }
 
-    private static void checkAttention(Tensor q, Tensor k, Tensor v) {
-        if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4 || k.size(0) != q.size(0) || v.size(0) != q.size(0)
-                || k.size(3) != q.size(3) || v.size(3) != q.size(3) || k.size(1) != v.size(1) || k.size(2) != v.size(2)
-                || q.size(1) % k.size(1) != 0) {
-            throw new IllegalArgumentException("attention expects q [B, Hq, T, D] and k, v [B, Hkv, S, D] with Hq a multiple of Hkv; got q "
-                    + java.util.Arrays.toString(q.shape()) + ", k " + java.util.Arrays.toString(k.shape()) + ", v " + java.util.Arrays.toString(v.shape()));
-        }
-    }
-
     // ------------------------------------------------------------------ cross-entropy
 
     private static Tensor validTargets(Backend b, Tensor targets, long ignoreIndex, int vocab) {
-        long[] t = targets.toLongArray();
-        for (int i = 0; i < t.length; i++) {
-            if (t[i] != ignoreIndex && (t[i] < 0 || t[i] >= vocab)) {
-                throw new IndexOutOfBoundsException("cross-entropy target " + t[i] + " at row " + i + " is outside [0, " + vocab + ")");
-            }
-        }
+        CrossEntropyRules.checkTargets(targets.toLongArray(), ignoreIndex, vocab);
         return b.binaryScalar(BinaryOp.NE, targets, ignoreIndex);
     }
 
@@ -310,10 +312,7 @@ public final class FusedReference {
     }
 
     public static FusedResults.CrossEntropy crossEntropy(Backend b, Tensor logits, Tensor targets, long ignoreIndex) {
-        if (logits.rank() != 2 || targets.rank() != 1 || targets.size(0) != logits.size(0)) {
-            throw new IllegalArgumentException("cross-entropy expects logits [N, V] and targets [N]; got "
-                    + java.util.Arrays.toString(logits.shape()) + " and " + java.util.Arrays.toString(targets.shape()));
-        }
+        CrossEntropyRules.check(logits, targets);
         Tensor x = up(b, logits);
         Tensor valid = validTargets(b, targets, ignoreIndex, logits.size(1));
         Tensor lse = logSumExp(b, x);                                            // [N, 1]
@@ -324,6 +323,7 @@ public final class FusedReference {
     }
 
     public static Tensor crossEntropyBackward(Backend b, Tensor dLosses, Tensor logits, Tensor targets, Tensor lse, long ignoreIndex) {
+        CrossEntropyRules.checkBackward(dLosses, logits, targets, lse);
         Tensor x = up(b, logits);
         int vocab = x.size(1);
         Tensor valid = validTargets(b, targets, ignoreIndex, vocab);
@@ -337,6 +337,7 @@ public final class FusedReference {
     // ------------------------------------------------------------------ AdamW (torch.optim.AdamW, single tensor)
 
     public static void adamwStep(Backend b, Tensor p, Tensor g, Tensor m, Tensor v, AdamWConfig c, long step) {
+        FusedRules.checkAdamW(p, g, m, v, step);
         Tensor g32 = b.cast(g, m.dtype());
         Tensor decayed = b.binaryScalar(BinaryOp.MUL, p, 1 - c.lr() * c.weightDecay());
         Tensor m2 = b.binary(BinaryOp.ADD, b.binaryScalar(BinaryOp.MUL, m, c.beta1()), b.binaryScalar(BinaryOp.MUL, g32, 1 - c.beta1()));

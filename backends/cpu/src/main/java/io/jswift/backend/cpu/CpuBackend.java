@@ -1,11 +1,13 @@
 package io.jswift.backend.cpu;
 
+import io.jswift.tensor.spi.FusedRules;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.HostStorage;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.quant.FourBitType;
+import io.jswift.tensor.quant.Weight4bit;
 import io.jswift.tensor.spi.AdamWConfig;
 import io.jswift.tensor.spi.AttentionSpec;
 import io.jswift.tensor.spi.Backend;
@@ -23,6 +25,7 @@ import io.jswift.backend.cpu.fused.NormKernels;
 import io.jswift.backend.cpu.fused.RopeKernels;
 import io.jswift.backend.cpu.fused.SiluMulKernels;
 import io.jswift.backend.cpu.fused.SoftmaxKernels;
+import io.jswift.backend.cpu.gemm.Gemm4bit;
 import io.jswift.backend.cpu.gemm.Gemv4bit;
 import io.jswift.backend.cpu.gemm.Matmul;
 import io.jswift.backend.cpu.kernels.CopyKernels;
@@ -157,11 +160,25 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public Tensor dequantize4bit(Weight4bit w, DType dtype) {
+        return Dequant4bitKernels.supports(dtype) ? Dequant4bitKernels.dequantize(w, dtype) : Backend.super.dequantize4bit(w, dtype);
+    }
+
+    @Override
     public Tensor matmul4bit(Tensor x, Tensor packed, Tensor absmax, FourBitType type, int blocksize, int[] shape, DType weightDtype) {
         QuantReference.checkMatmul4bit(x, shape);
         QuantReference.checkDequantize4bit(packed, absmax, blocksize, shape, weightDtype);
-        return Gemv4bit.applies(x, blocksize, shape, weightDtype) ? Gemv4bit.multiply(x, packed, absmax, type, shape)
-                : Backend.super.matmul4bit(x, packed, absmax, type, blocksize, shape, weightDtype);
+        return matmul4bit(x, new Weight4bit(packed, new Weight4bit.Plain(absmax), type, blocksize, shape), true, weightDtype);
+    }
+
+    /** Few rows of x · Wᵀ: the GEMV; else the GEMM decoding W a panel at a time; else dequantize + matmul. */
+    @Override
+    public Tensor matmul4bit(Tensor x, Weight4bit w, boolean transW, DType weightDtype) {
+        QuantReference.checkMatmul4bit(x, w, transW);
+        QuantReference.checkWeight4bit(w, weightDtype);
+        if (transW && Gemv4bit.applies(x, w, weightDtype)) return Gemv4bit.multiply(x, w, weightDtype);
+        if (Gemm4bit.applies(x, weightDtype)) return Gemm4bit.multiply(x, w, transW, weightDtype);
+        return matmul(x, dequantize4bit(w, weightDtype), false, transW);
     }
 
     @Override
@@ -177,21 +194,25 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor softmax(Tensor x) {
+        FusedRules.checkSoftmax("softmax", x);
         return x.dtype() == DType.F32 ? SoftmaxKernels.forward(x, false) : SoftmaxKernels.forwardGeneric(x, false);
     }
 
     @Override
     public Tensor softmaxBackward(Tensor dy, Tensor y) {
+        FusedRules.checkSoftmaxBackward("softmaxBackward", dy, y);
         return dy.dtype() == DType.F32 && y.dtype() == DType.F32 ? SoftmaxKernels.backward(dy, y, false) : SoftmaxKernels.backwardGeneric(dy, y, false);
     }
 
     @Override
     public Tensor logSoftmax(Tensor x) {
+        FusedRules.checkSoftmax("logSoftmax", x);
         return x.dtype() == DType.F32 ? SoftmaxKernels.forward(x, true) : SoftmaxKernels.forwardGeneric(x, true);
     }
 
     @Override
     public Tensor logSoftmaxBackward(Tensor dy, Tensor y) {
+        FusedRules.checkSoftmaxBackward("logSoftmaxBackward", dy, y);
         return dy.dtype() == DType.F32 && y.dtype() == DType.F32 ? SoftmaxKernels.backward(dy, y, true) : SoftmaxKernels.backwardGeneric(dy, y, true);
     }
 
@@ -219,6 +240,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void adamwStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, AdamWConfig config, long step) {
+        FusedRules.checkAdamW(param, grad, expAvg, expAvgSq, step);
         if (allF32(param, grad, expAvg, expAvgSq) && param.isContiguous() && expAvg.isContiguous() && expAvgSq.isContiguous()) {
             AdamWKernel.step(param, grad, expAvg, expAvgSq, config, step);
         } else {

@@ -1,5 +1,6 @@
 package io.jswift.backend.cpu.fused;
 
+import io.jswift.tensor.spi.AttentionRules;
 import io.jswift.backend.cpu.Parallel;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.HostAccess;
@@ -42,7 +43,7 @@ public final class AttentionKernels {
     private AttentionKernels() {}
 
     public static FusedResults.Attention forward(Tensor qIn, Tensor kIn, Tensor vIn, AttentionSpec spec) {
-        checkShapes(qIn, kIn, vIn);
+        AttentionRules.check(qIn, kIn, vIn);
         noSoftcap(spec);
         Tensor q = Contig.of(qIn);
         if (q.size(2) == 1 && !spec.hasSegments() && q.numel() > 0) return decode(q, kIn, vIn, spec);
@@ -186,7 +187,7 @@ public final class AttentionKernels {
 
     public static FusedResults.AttentionGrads backward(Tensor dOutIn, Tensor qIn, Tensor kIn, Tensor vIn, Tensor outIn,
                                                       Tensor lseIn, AttentionSpec spec) {
-        checkShapes(qIn, kIn, vIn);
+        AttentionRules.checkBackward(dOutIn, qIn, kIn, vIn, outIn, lseIn);
         noSoftcap(spec);
         Tensor dO = Contig.of(dOutIn), q = Contig.of(qIn), k = Contig.of(kIn), v = Contig.of(vIn), o = Contig.of(outIn), l = Contig.of(lseIn);
         AttentionBlocks g = new AttentionBlocks(q, k, spec);
@@ -202,7 +203,7 @@ public final class AttentionKernels {
     /** The backward with a pair's query blocks dealt to {@code slices} units (tests force several on any machine). */
     static FusedResults.AttentionGrads backward(Tensor dOutIn, Tensor qIn, Tensor kIn, Tensor vIn, Tensor outIn,
                                                 Tensor lseIn, AttentionSpec spec, int slicesWanted) {
-        checkShapes(qIn, kIn, vIn);
+        AttentionRules.check(qIn, kIn, vIn);
         Tensor dO = Contig.of(dOutIn), q = Contig.of(qIn), k = Contig.of(kIn), v = Contig.of(vIn), o = Contig.of(outIn), l = Contig.of(lseIn);
         return backward(dO, q, k, v, o, l, new AttentionBlocks(q, k, spec), slicesWanted);
     }
@@ -379,15 +380,5 @@ public final class AttentionKernels {
     /** Soft-capped scores (Gemma 2) take the reference composition (CpuBackend routes them there). */
     private static void noSoftcap(AttentionSpec spec) {
         if (spec.hasSoftcap()) throw new IllegalArgumentException("the fused attention kernels have no soft-capping: use FusedReference.attention");
-    }
-
-    /** The shape contract of FusedReference.attention (which the f64 path checks), with both shapes in the message. */
-    static void checkShapes(Tensor q, Tensor k, Tensor v) {
-        if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4 || k.size(0) != q.size(0) || v.size(0) != q.size(0)
-                || k.size(3) != q.size(3) || v.size(3) != q.size(3) || k.size(1) != v.size(1) || k.size(2) != v.size(2)
-                || k.size(1) == 0 || q.size(1) % k.size(1) != 0) {
-            throw new IllegalArgumentException("attention expects q [B, Hq, T, D] and k, v [B, Hkv, S, D] with Hq a multiple of Hkv; got q "
-                    + Arrays.toString(q.shape()) + ", k " + Arrays.toString(k.shape()) + ", v " + Arrays.toString(v.shape()));
-        }
     }
 }

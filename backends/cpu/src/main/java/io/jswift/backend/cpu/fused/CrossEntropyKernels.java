@@ -1,5 +1,6 @@
 package io.jswift.backend.cpu.fused;
 
+import io.jswift.tensor.spi.CrossEntropyRules;
 import io.jswift.backend.cpu.Parallel;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Half;
@@ -24,17 +25,9 @@ public final class CrossEntropyKernels {
 
     /** The targets as longs, checked: each is ignoreIndex or in [0, V), else the row and value are named. */
     private static long[] targets(Tensor logits, Tensor targets, long ignoreIndex) {
-        if (logits.rank() != 2 || targets.rank() != 1 || targets.size(0) != logits.size(0) || targets.dtype().isFloatingPoint()) {
-            throw new IllegalArgumentException("cross-entropy expects logits [N, V] and integer targets [N]; got logits "
-                    + Arrays.toString(logits.shape()) + " and targets " + targets.dtype() + Arrays.toString(targets.shape()));
-        }
+        CrossEntropyRules.check(logits, targets);
         long[] t = targets.toLongArray();
-        int vocab = logits.size(1);
-        for (int i = 0; i < t.length; i++) {
-            if (t[i] != ignoreIndex && (t[i] < 0 || t[i] >= vocab)) {
-                throw new IndexOutOfBoundsException("cross-entropy target " + t[i] + " at row " + i + " is outside [0, " + vocab + ")");
-            }
-        }
+        CrossEntropyRules.checkTargets(t, ignoreIndex, logits.size(1));
         return t;
     }
 
@@ -84,6 +77,7 @@ public final class CrossEntropyKernels {
     }
 
     public static Tensor backward(Tensor dLosses, Tensor logits, Tensor targetTensor, Tensor lseTensor, long ignoreIndex) {
+        CrossEntropyRules.checkBackward(dLosses, logits, targetTensor, lseTensor);
         long[] t = targets(logits, targetTensor, ignoreIndex);
         Tensor x = logits.contiguous();
         int n = x.size(0), v = x.size(1);

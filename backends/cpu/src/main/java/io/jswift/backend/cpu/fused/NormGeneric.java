@@ -1,5 +1,7 @@
 package io.jswift.backend.cpu.fused;
 
+import io.jswift.tensor.spi.FusedRules;
+import io.jswift.tensor.spi.NormRules;
 import io.jswift.backend.cpu.Parallel;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
@@ -18,17 +20,11 @@ final class NormGeneric {
         return Math.max(1, 4096 / Math.max(1, c));
     }
 
-    private static DType outType(Tensor x, Tensor... params) {
-        DType t = x.dtype();
-        for (Tensor p : params) if (p != null) t = DType.promote(t, p.dtype());
-        return t;
-    }
-
     static FusedResults.RmsNorm rmsNorm(Tensor x, Tensor weight, double eps) {
         Tensor xc = x.contiguous();
         int c = x.size(-1), n = Rows.rows(x);
         double[] w = Rows.all(weight);
-        Tensor y = Tensor.zeros(outType(x, weight), x.shape()), rstd = Tensor.zeros(Rows.stats(x, weight), n);
+        Tensor y = Tensor.zeros(NormRules.outType(x, weight, null), x.shape()), rstd = Tensor.zeros(FusedRules.computeType(x, weight), n);
         Parallel.range(n, grain(c), (from, to) -> {
             double[] buf = new double[c];
             for (int r = from; r < to; r++) {
@@ -53,8 +49,8 @@ final class NormGeneric {
         Tensor xc = x.contiguous();
         int c = x.size(-1), n = Rows.rows(x);
         double[] w = Rows.all(weight), b = Rows.all(bias);
-        DType st = Rows.stats(x, weight, bias);
-        Tensor y = Tensor.zeros(outType(x, weight, bias), x.shape()), mean = Tensor.zeros(st, n), rstd = Tensor.zeros(st, n);
+        DType st = FusedRules.computeType(x, weight, bias);
+        Tensor y = Tensor.zeros(NormRules.outType(x, weight, bias), x.shape()), mean = Tensor.zeros(st, n), rstd = Tensor.zeros(st, n);
         Parallel.range(n, grain(c), (from, to) -> {
             double[] buf = new double[c];
             for (int r = from; r < to; r++) {
@@ -107,7 +103,7 @@ final class NormGeneric {
                 }
             }
         });
-        DType st = Rows.stats(x, dy, weight);
+        DType st = FusedRules.computeType(x, dy, weight);
         return new FusedResults.NormGrads(dx, weight == null ? null : sum(dwPart, c, st), hasBias ? sum(dbPart, c, st) : null);
     }
 

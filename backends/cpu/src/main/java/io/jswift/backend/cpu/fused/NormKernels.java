@@ -1,5 +1,6 @@
 package io.jswift.backend.cpu.fused;
 
+import io.jswift.tensor.spi.NormRules;
 import io.jswift.backend.cpu.Parallel;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
@@ -30,6 +31,7 @@ public final class NormKernels {
     }
 
     public static FusedResults.RmsNorm rmsNorm(Tensor x, Tensor weight, double eps) {
+        NormRules.checkForward("rmsNorm", x, weight, null);
         if (!fast(x, weight)) return NormGeneric.rmsNorm(x, weight, eps);
         Tensor xc = Contig.of(x), w = Contig.f32Weight(weight);
         int c = x.size(-1);
@@ -56,6 +58,7 @@ public final class NormKernels {
     }
 
     public static FusedResults.NormGrads rmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd) {
+        NormRules.checkBackward("rmsNormBackward", dy, x, weight, null, rstd);
         if (!fast(x, dy, weight, rstd) || dy.dtype() != DType.F32) return NormGeneric.rmsNormBackward(dy, x, weight, rstd);
         Tensor xc = Contig.of(x), dyc = Contig.of(dy), w = Contig.f32Weight(weight), rc = Contig.of(rstd);
         int c = x.size(-1);
@@ -107,6 +110,7 @@ public final class NormKernels {
     }
 
     public static FusedResults.LayerNorm layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
+        NormRules.checkForward("layerNorm", x, weight, bias);
         if (!fast(x, weight, bias)) return NormGeneric.layerNorm(x, weight, bias, eps);
         Tensor xc = Contig.of(x);
         int c = x.size(-1), n = Rows.rows(x);
@@ -139,6 +143,8 @@ public final class NormKernels {
     }
 
     public static FusedResults.NormGrads layerNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd, boolean hasBias) {
+        if (mean == null) throw new IllegalArgumentException("layerNormBackward: mean is null");
+        NormRules.checkBackward("layerNormBackward", dy, x, weight, mean, rstd);
         if (!fast(x, dy, weight, mean, rstd) || dy.dtype() != DType.F32) {
             return NormGeneric.layerNormBackward(dy, x, weight, mean, rstd, hasBias);
         }

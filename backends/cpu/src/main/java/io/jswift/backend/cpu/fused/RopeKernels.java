@@ -1,5 +1,6 @@
 package io.jswift.backend.cpu.fused;
 
+import io.jswift.tensor.spi.RopeRules;
 import io.jswift.backend.cpu.Parallel;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.HostAccess;
@@ -31,13 +32,8 @@ public final class RopeKernels {
     }
 
     private static Tensor apply(Tensor x, Tensor cosIn, Tensor sinIn, boolean transpose) {
-        int d = x.rank() == 4 ? x.size(3) : -1, r = cosIn.size(-1);
-        boolean tableOk = (cosIn.rank() == 2 || (cosIn.rank() == 3 && cosIn.size(0) == x.size(0)))
-                && Arrays.equals(cosIn.shape(), sinIn.shape()) && cosIn.size(-2) == x.size(2);
-        if (x.rank() != 4 || !tableOk || r % 2 != 0 || r > d) {
-            throw new IllegalArgumentException("rope: x must be [B, H, T, D] and cos/sin [T, R] or [B, T, R] with even R <= D and matching T; got x "
-                    + Arrays.toString(x.shape()) + ", cos " + Arrays.toString(cosIn.shape()) + ", sin " + Arrays.toString(sinIn.shape()));
-        }
+        RopeRules.check(x, cosIn, sinIn);
+        int d = x.size(3), r = cosIn.size(-1);
         int bsz = x.size(0), h = x.size(1), t = x.size(2);
         boolean batchedTable = cosIn.rank() == 3;
         DType work = x.dtype() == DType.F64 ? DType.F64 : DType.F32;

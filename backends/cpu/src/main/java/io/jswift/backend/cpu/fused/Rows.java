@@ -40,12 +40,6 @@ final class Rows {
         };
     }
 
-    /** F64 when any tensor is F64, else F32: the dtype statistics are saved in. */
-    static DType stats(Tensor... ts) {
-        for (Tensor t : ts) if (t != null && t.dtype() == DType.F64) return DType.F64;
-        return DType.F32;
-    }
-
     static int rows(Tensor x) {
         return (int) (x.numel() / Math.max(1, x.size(-1)));
     }

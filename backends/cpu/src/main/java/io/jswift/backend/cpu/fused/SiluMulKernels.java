@@ -1,5 +1,6 @@
 package io.jswift.backend.cpu.fused;
 
+import io.jswift.tensor.spi.FusedRules;
 import io.jswift.backend.cpu.Parallel;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.HostAccess;
@@ -22,9 +23,8 @@ public final class SiluMulKernels {
     private SiluMulKernels() {}
 
     public static Tensor forward(Tensor gateIn, Tensor upIn) {
-        check(gateIn, upIn, null);
+        DType dt = FusedRules.checkSiluMul("siluMul", gateIn, upIn, null);
         Tensor g = gateIn.contiguous(), u = upIn.contiguous();
-        DType dt = DType.promote(g.dtype(), u.dtype());
         Tensor y = Tensor.zeros(dt, g.shape());
         MemorySegment gs = g.hostSegment(), us = u.hostSegment(), ys = y.hostSegment();
         long go = g.offset(), uo = u.offset(), n = g.numel();
@@ -47,7 +47,7 @@ public final class SiluMulKernels {
 
     /** {dGate, dUp}, each in the dtype of its input. */
     public static Tensor[] backward(Tensor dyIn, Tensor gateIn, Tensor upIn) {
-        check(gateIn, upIn, dyIn);
+        FusedRules.checkSiluMul("siluMulBackward", gateIn, upIn, dyIn);
         Tensor dy = dyIn.contiguous(), g = gateIn.contiguous(), u = upIn.contiguous();
         Tensor dg = Tensor.zeros(g.dtype(), g.shape()), du = Tensor.zeros(u.dtype(), u.shape());
         MemorySegment ds = dy.hostSegment(), gs = g.hostSegment(), us = u.hostSegment(), dgs = dg.hostSegment(), dus = du.hostSegment();
@@ -87,12 +87,5 @@ public final class SiluMulKernels {
     private static void blocks(long n, LongRange body) {
         int count = (int) ((n + BLOCK - 1) / BLOCK);
         Parallel.range(count, 4, (from, to) -> body.run((long) from * BLOCK, Math.min(n, (long) to * BLOCK)));
-    }
-
-    private static void check(Tensor gate, Tensor up, Tensor dy) {
-        if (!Arrays.equals(gate.shape(), up.shape()) || (dy != null && !Arrays.equals(dy.shape(), gate.shape()))) {
-            throw new IllegalArgumentException("silu-mul needs equal shapes: gate " + Arrays.toString(gate.shape()) + ", up "
-                    + Arrays.toString(up.shape()) + (dy == null ? "" : ", dy " + Arrays.toString(dy.shape())));
-        }
     }
 }

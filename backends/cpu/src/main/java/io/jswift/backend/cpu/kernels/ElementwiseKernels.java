@@ -5,6 +5,7 @@ import io.jswift.tensor.HostAccess;
 import io.jswift.tensor.Shapes;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.BinaryOp;
+import io.jswift.tensor.spi.ElementwiseRules;
 import io.jswift.tensor.spi.UnaryOp;
 
 import java.lang.foreign.MemorySegment;
@@ -17,17 +18,8 @@ import java.lang.foreign.MemorySegment;
 public final class ElementwiseKernels {
     private ElementwiseKernels() {}
 
-    /** Output dtype of a unary op: floats keep theirs, integer inputs compute in F32 (SIGN/NEG/ABS/SQUARE keep ints). */
-    private static DType unaryType(UnaryOp op, DType in) {
-        if (in.isFloatingPoint()) return in;
-        return switch (op) {
-            case NEG, ABS, SIGN, SQUARE -> in == DType.BOOL || in == DType.U8 ? DType.I64 : in;
-            default -> DType.F32;
-        };
-    }
-
     public static Tensor unary(UnaryOp op, Tensor x) {
-        DType outType = unaryType(op, x.dtype());
+        DType outType = ElementwiseRules.unaryType(op, x.dtype());
         Tensor out = Tensor.zeros(outType, x.shape());
         if (x.numel() == 0) return out;
         MemorySegment xs = x.hostSegment(), os = out.hostSegment();
@@ -60,17 +52,8 @@ public final class ElementwiseKernels {
         return out;
     }
 
-    /** Result dtype: BOOL for comparisons; F32 for integer division; otherwise the promoted type. */
-    static DType binaryType(BinaryOp op, DType a, DType b) {
-        if (op.isComparison()) return DType.BOOL;
-        DType p = DType.promote(a, b);
-        if (op == BinaryOp.DIV && !p.isFloatingPoint()) return DType.F32;
-        if (p == DType.BOOL || p == DType.U8) return op == BinaryOp.MAX || op == BinaryOp.MIN ? p : DType.I64;
-        return p;
-    }
-
     public static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
-        Tensor out = Tensor.zeros(binaryType(op, a.dtype(), b.dtype()), Shapes.broadcast(a.shape(), b.shape()));
+        Tensor out = Tensor.zeros(ElementwiseRules.binaryType(op, a.dtype(), b.dtype()), Shapes.broadcast(a.shape(), b.shape()));
         compute(op, a, b, out);
         return out;
     }
@@ -80,17 +63,7 @@ public final class ElementwiseKernels {
      * is read before it is written at the same position, so in place is safe when out has no repeated elements.
      */
     public static void binaryInto(BinaryOp op, Tensor a, Tensor b, Tensor out) {
-        int[] shape = Shapes.broadcast(a.shape(), b.shape());
-        DType outType = binaryType(op, a.dtype(), b.dtype());
-        if (!java.util.Arrays.equals(shape, out.shape()) || out.dtype() != outType) {
-            throw new IllegalArgumentException(op + " into " + out.dtype() + java.util.Arrays.toString(out.shape())
-                    + ": the result is " + outType + java.util.Arrays.toString(shape));
-        }
-        for (int d = 0; d < out.rank(); d++) {
-            if (out.stride(d) == 0 && out.size(d) > 1) {
-                throw new IllegalArgumentException(op + " into a broadcast view (stride 0 in dim " + d + "): its elements overlap");
-            }
-        }
+        ElementwiseRules.checkInto(op, a, b, out);
         if (out.rank() > 0 && out.stride(-1) != 1 && out.size(-1) > 1) {
             CopyKernels.copy(binary(op, a, b), out); // the row kernels write unit-stride rows
             return;
@@ -126,26 +99,17 @@ public final class ElementwiseKernels {
         });
     }
 
-    /**
-     * a op s. As in PyTorch, a floating tensor keeps its dtype (the scalar is applied in its compute type);
-     * an integer tensor with an integral scalar stays integer, with a fractional one it becomes F32.
-     */
+    /** a op s, typed by {@link ElementwiseRules#binaryScalarType}: the scalar takes its {@link ElementwiseRules#scalarType}. */
     public static Tensor binaryScalar(BinaryOp op, Tensor a, double s) {
-        DType at = a.dtype();
-        // every double of magnitude >= 2^53 is an integer; below 2^63 it also fits a long exactly
-        boolean integral = s == Math.rint(s) && Math.abs(s) < 0x1p63;
-        DType scalarType = at == DType.F64 ? DType.F64 : at.isFloatingPoint() ? DType.F32 : integral ? DType.I64 : DType.F64;
-        Tensor r = binary(op, a, Tensor.scalar(scalarType, s));
-        if (op.isComparison()) return r;
-        if (at.isFloatingPoint() && r.dtype() != at) return r.to(at);
-        if (!at.isFloatingPoint() && r.dtype() == DType.F64) return r.to(DType.F32);
-        return r;
+        Tensor r = binary(op, a, Tensor.scalar(ElementwiseRules.scalarType(a.dtype(), s), s));
+        DType type = ElementwiseRules.binaryScalarType(op, a.dtype(), s);
+        return r.dtype() == type ? r : r.to(type);
     }
 
     /** cond ? a : b with broadcasting of all three; the value type is promote(a, b). */
     public static Tensor where(Tensor cond, Tensor a, Tensor b) {
-        int[] shape = Shapes.broadcast(Shapes.broadcast(cond.shape(), a.shape()), b.shape());
-        DType outType = DType.promote(a.dtype(), b.dtype());
+        int[] shape = ElementwiseRules.whereShape(cond, a, b);
+        DType outType = ElementwiseRules.whereType(a.dtype(), b.dtype());
         Tensor out = Tensor.zeros(outType, shape);
         if (out.numel() == 0) return out;
         MemorySegment cs = cond.hostSegment(), as = a.hostSegment(), bs = b.hostSegment(), os = out.hostSegment();

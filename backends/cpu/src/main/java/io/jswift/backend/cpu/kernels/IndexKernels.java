@@ -8,9 +8,9 @@ import io.jswift.tensor.ElementOrder;
 import io.jswift.tensor.HostAccess;
 import io.jswift.tensor.Shapes;
 import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.IndexChecks;
 
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import java.util.List;
 
 /** index_select, gather, scatter_add, index_add and concat on host tensors. */
@@ -23,7 +23,7 @@ public final class IndexKernels {
     }
 
     public static Tensor indexSelect(Tensor x, int dim, Tensor index) {
-        if (index.rank() != 1) throw new IllegalArgumentException("index_select: index must be 1-D, got shape " + Arrays.toString(index.shape()));
+        IndexChecks.checkVectorIndex(index, "index_select");
         int d = Shapes.wrapDim(dim, x.rank());
         long[] idx = indices(index, "index_select");
         for (long i : idx) checkInRange(i, x.size(d), d, "index_select");
@@ -73,12 +73,7 @@ public final class IndexKernels {
         int d = Shapes.wrapDim(dim, dst.rank());
         checkIndexType(index, "scatter_add");
         checkGatherShapes(dst, index, d, "scatter_add");
-        if (src.rank() != index.rank()) throw new IllegalArgumentException("scatter_add: src rank " + src.rank() + " != index rank " + index.rank());
-        for (int k = 0; k < index.rank(); k++) {
-            if (index.size(k) > src.size(k)) {
-                throw new IllegalArgumentException("scatter_add: index shape " + Arrays.toString(index.shape()) + " exceeds src shape " + Arrays.toString(src.shape()));
-            }
-        }
+        IndexChecks.checkScatterSource(index, src);
         MemorySegment ds = dst.hostSegment(), is = index.hostSegment(), ss = src.hostSegment();
         int[] ishape = index.shape();
         long[] istr = index.strides(), dstr = dst.strides(), sstr = src.strides();
@@ -101,13 +96,10 @@ public final class IndexKernels {
     }
 
     public static void indexAdd(Tensor dst, int dim, Tensor index, Tensor src) {
-        if (index.rank() != 1) throw new IllegalArgumentException("index_add: index must be 1-D, got shape " + Arrays.toString(index.shape()));
+        IndexChecks.checkVectorIndex(index, "index_add");
         int d = Shapes.wrapDim(dim, dst.rank());
         long[] idx = indices(index, "index_add");
-        if (src.rank() != dst.rank() || src.size(d) != idx.length || !sameExcept(src.shape(), dst.shape(), d)) {
-            throw new IllegalArgumentException("index_add: src shape " + Arrays.toString(src.shape()) + " does not match dst shape "
-                    + Arrays.toString(dst.shape()) + " with " + idx.length + " indices along dim " + d);
-        }
+        IndexChecks.checkIndexAddSource(dst, src, d, idx.length);
         for (long i : idx) checkInRange(i, dst.size(d), d, "index_add");
         if (d == 0 && dst.isContiguous() && src.isContiguous() && dst.dtype() == DType.F32 && src.dtype() == DType.F32) {
             int row = (int) (dst.numel() / Math.max(1, dst.size(0)));
@@ -126,25 +118,9 @@ public final class IndexKernels {
     }
 
     public static Tensor concat(List<Tensor> tensors, int dim) {
-        if (tensors.isEmpty()) throw new IllegalArgumentException("concat of no tensors");
-        Tensor first = tensors.get(0);
-        int d = Shapes.wrapDim(dim, first.rank());
-        int total = 0;
-        DType type = first.dtype();
-        for (Tensor t : tensors) {
-            if (t.rank() != first.rank()) throw new IllegalArgumentException("concat: ranks differ: " + Arrays.toString(first.shape()) + " vs " + Arrays.toString(t.shape()));
-            for (int k = 0; k < t.rank(); k++) {
-                if (k != d && t.size(k) != first.size(k)) {
-                    throw new IllegalArgumentException("concat along dim " + d + ": shapes " + Arrays.toString(first.shape())
-                            + " and " + Arrays.toString(t.shape()) + " differ at dim " + k);
-                }
-            }
-            total += t.size(d);
-            type = DType.promote(type, t.dtype());
-        }
-        int[] shape = first.shape();
-        shape[d] = total;
-        Tensor out = Tensor.zeros(type, shape);
+        IndexChecks.Concat c = IndexChecks.concat(tensors, dim);
+        int d = c.dim();
+        Tensor out = Tensor.zeros(c.dtype(), c.shape());
         int at = 0;
         for (Tensor t : tensors) {
             CopyKernels.copy(t, out.narrow(d, at, t.size(d)));

@@ -9,6 +9,7 @@ import io.jswift.tensor.HostAccess;
 import io.jswift.tensor.Shapes;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.ReduceOp;
+import io.jswift.tensor.spi.ReduceRules;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -22,31 +23,14 @@ public final class ReduceKernels {
     private ReduceKernels() {}
 
     public static Tensor reduce(ReduceOp op, Tensor x, int[] dims, boolean keepDim) {
-        int rank = x.rank();
-        boolean[] reduced = new boolean[rank];
-        if (dims.length == 0) Arrays.fill(reduced, true);
-        for (int d : dims) {
-            int w = Shapes.wrapDim(d, rank);
-            if (reduced[w]) {
-                throw new IllegalArgumentException("dim " + d + " appears more than once in " + Arrays.toString(dims));
-            }
-            reduced[w] = true;
-        }
+        ReduceRules.Reduction r = ReduceRules.reduction(op, x, dims, keepDim);
         int[] shape = x.shape();
-        int[] outShape = new int[keepDim ? rank : rank - countTrue(reduced)];
-        for (int i = 0, o = 0; i < rank; i++) {
-            if (!reduced[i]) outShape[o++] = shape[i];
-            else if (keepDim) outShape[o++] = 1;
-        }
-        ReduceLayout layout = ReduceLayout.of(shape, x.strides(), reduced);
-        long count = Shapes.numel(layout.redShape());
-        if ((op == ReduceOp.MAX || op == ReduceOp.MIN) && count == 0) {
-            throw new IllegalArgumentException(op + " over an empty dimension of shape " + Arrays.toString(shape) + " has no identity");
-        }
+        ReduceLayout layout = r.layout();
+        long count = layout.count();
         DType xt = x.dtype();
         boolean integral = !xt.isFloatingPoint();
-        DType outType = op == ReduceOp.MEAN && integral ? DType.F32 : (integral && op == ReduceOp.SUM) ? DType.I64 : xt;
-        Tensor out = Tensor.zeros(outType, outShape);
+        DType outType = r.outType();
+        Tensor out = Tensor.zeros(outType, r.outShape());
         long outN = Shapes.numel(layout.keptShape());
         if (outN == 0) return out;
         if (outN > Integer.MAX_VALUE) {
@@ -77,12 +61,6 @@ public final class ReduceKernels {
             }
         });
         return out;
-    }
-
-    private static int countTrue(boolean[] flags) {
-        int c = 0;
-        for (boolean f : flags) if (f) c++;
-        return c;
     }
 
     private static double reduceDouble(ReduceOp op, MemorySegment xs, DType t, long base, int[] shape, long[] strides, long count) {
@@ -117,17 +95,12 @@ public final class ReduceKernels {
 
     /** Index of the first maximum along dim (NaN counts as the maximum, as in PyTorch). */
     public static Tensor argmax(Tensor x, int dim, boolean keepDim) {
-        int rank = x.rank();
-        int d = Shapes.wrapDim(dim, rank);
-        int n = x.size(d);
-        if (n == 0) throw new IllegalArgumentException("argmax over an empty dimension of shape " + Arrays.toString(x.shape()));
-        int[] kept = removeDim(x.shape(), d);
-        long[] keptStrides = new long[rank - 1];
-        for (int i = 0, j = 0; i < rank; i++) if (i != d) keptStrides[j++] = x.stride(i);
-        long step = x.stride(d);
-        int[] outShape = x.shape();
-        outShape[d] = 1;
-        Tensor out = Tensor.zeros(DType.I64, keepDim ? outShape : kept);
+        ReduceRules.Argmax a = ReduceRules.argmax(x, dim, keepDim);
+        int n = a.n();
+        int[] kept = a.keptShape();
+        long[] keptStrides = a.keptStrides();
+        long step = x.stride(a.dim());
+        Tensor out = Tensor.zeros(DType.I64, a.outShape());
         MemorySegment xs = x.hostSegment(), os = out.hostSegment();
         DType t = x.dtype();
         boolean integral = !t.isFloatingPoint();
@@ -165,11 +138,5 @@ public final class ReduceKernels {
             }
         }
         return best;
-    }
-
-    private static int[] removeDim(int[] shape, int d) {
-        int[] out = new int[shape.length - 1];
-        for (int i = 0, j = 0; i < shape.length; i++) if (i != d) out[j++] = shape[i];
-        return out;
     }
 }

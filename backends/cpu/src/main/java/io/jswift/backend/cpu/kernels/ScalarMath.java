@@ -1,6 +1,7 @@
 package io.jswift.backend.cpu.kernels;
 
 import io.jswift.tensor.spi.BinaryOp;
+import io.jswift.tensor.spi.ElementwiseRules;
 import io.jswift.tensor.spi.UnaryOp;
 
 /** The scalar definition of every elementwise op (double precision); SIMD paths must agree with it. */
@@ -63,7 +64,7 @@ public final class ScalarMath {
             case MAX -> Math.max(a, b);
             case MIN -> Math.min(a, b);
             case POW -> {
-                if (b < 0) throw new ArithmeticException("integer power with a negative exponent " + b);
+                ElementwiseRules.checkExponent(b);
                 long r = 1, base = a, e = b;
                 while (e > 0) {
                     if ((e & 1) == 1) r *= base;

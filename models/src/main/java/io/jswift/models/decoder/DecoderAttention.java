@@ -21,7 +21,7 @@ import io.jswift.tensor.spi.AttentionSpec;
  * scaled-dot-product attention with an optional sliding window (Mistral; Qwen2/3 with use_sliding_window), o_proj.
  * Dims: B batch, T tokens, C hidden, D head dim, R rotary dims.
  */
-final class DecoderAttention extends Module {
+final class DecoderAttention extends Module implements SelfAttention {
     private final int numHeads, numKvHeads, headDim;
     private final int window;           // sliding window of this layer, 0: none
     private final QkNorm qkNorm;
@@ -58,7 +58,7 @@ final class DecoderAttention extends Module {
      * that into the usual split-halves rotation; q and k get the same order, so every q·k score is unchanged (v is not
      * reordered), and the fused rope kernel serves both layouts.
      */
-    private static Tensor pairOrder(int d, int r) {
+    static Tensor pairOrder(int d, int r) {
         long[] order = new long[d];
         for (int i = 0; i < r / 2; i++) {
             order[i] = 2L * i;
@@ -68,8 +68,8 @@ final class DecoderAttention extends Module {
         return Tensor.ofLongs(order, d);
     }
 
-    /** x [B, T, C] → [B, T, C]; with a cache, attends over the cached positions plus these T. */
-    Variable forward(Variable x, RotaryEmbedding.Tables rope, AttentionSpec spec, KvCache cache, int layer) {
+    @Override
+    public Variable forward(Variable x, RotaryEmbedding.Tables rope, AttentionSpec spec, KvCache cache, int layer) {
         int b = x.size(0), t = x.size(1);
         Variable[] qkv = project(x);
         Variable q = rotate(heads(qkv[0], b, t, numHeads, qNorm), rope);

@@ -30,8 +30,8 @@ import java.util.List;
 
 /**
  * The Llama-flow decoder (LlamaForCausalLM and the families that are its data flow with small options: Qwen2, Qwen3,
- * Mistral, OLMo 2, GLM-4, Phi-3, Gemma 2, and the MoE families Mixtral, Qwen2-MoE, Qwen3-MoE, whose sparse layers' MLP is a
- * {@link SparseMoeBlock}): {@code model.embed_tokens}, {@code model.layers.N}, {@code model.norm}, {@code lm_head} (absent when
+ * Mistral, OLMo 2, GLM-4, Phi-3, Gemma 2, and the MoE families Mixtral, Qwen2-MoE, Qwen3-MoE, GLM-4.5, DeepSeek-V2/V3, whose
+ * sparse layers' MLP is a {@link SparseMoeBlock}; DeepSeek's attention is a {@link LatentAttention}): {@code model.embed_tokens}, {@code model.layers.N}, {@code model.norm}, {@code lm_head} (absent when
  * tie_word_embeddings: the embedding matrix is reused).
  */
 public final class DecoderLm extends CausalLm {
@@ -45,8 +45,9 @@ public final class DecoderLm extends CausalLm {
         this.config = config;
         this.model = registerModule("model", new Backbone(config, gen));
         if (!config.tieWordEmbeddings()) registerModule("lm_head", new Linear(config.hiddenSize(), config.vocabSize(), false, gen));
-        int rotaryDim = config.rope().rotaryDim(config.attention().headDim());
+        int rotaryDim = config.rotaryDim();
         this.rotary = config.rope().longRope() != null ? new RotaryEmbedding(rotaryDim, config.rope().theta(), config.rope().longRope())
+                : config.rope().yarn() != null ? new RotaryEmbedding(rotaryDim, config.rope().theta(), config.rope().yarn())
                 : new RotaryEmbedding(rotaryDim, config.rope().theta(), config.rope().scaling());
         // Gemma 3: sliding layers rotate with their own base and no scaling
         this.localRotary = config.rope().localTheta() > 0 ? new RotaryEmbedding(rotaryDim, config.rope().localTheta(), RopeScaling.NONE) : null;

@@ -42,7 +42,7 @@ class ExpertLayoutTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"mixtral-f32", "qwen2-moe-f32", "qwen3-moe-f32", "glm4-moe-f32"})
+    @ValueSource(strings = {"mixtral-f32", "qwen2-moe-f32", "qwen3-moe-f32", "glm4-moe-f32", "deepseek-v2-f32", "deepseek-v3-f32"})
     void writtenBackAsTransformersWroteIt(String name) throws Exception {
         Path base = fixture(name);
         ModelWriter.write(tmp.resolve("out"), base, load(base), DType.F32);

@@ -3,6 +3,7 @@ package io.jswift.models.arch;
 import io.jswift.models.CausalLm;
 import io.jswift.models.config.ConfigJson;
 import io.jswift.models.config.DeepseekConfigs;
+import io.jswift.models.config.HunyuanConfigs;
 import io.jswift.models.config.DecoderConfig;
 import io.jswift.models.config.LlamaFlowConfigs;
 import io.jswift.models.config.ModelConfig;
@@ -52,6 +53,7 @@ public final class Architectures {
             llamaFlow("Phi3ForCausalLM", LlamaFlowConfigs::phi3, null, List.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj")),
             llamaFlow("Gemma2ForCausalLM", LlamaFlowConfigs::gemma2, null),
             llamaFlow("Gemma3ForCausalLM", LlamaFlowConfigs::gemma3, null),
+            llamaFlow("HunYuanDenseV1ForCausalLM", HunyuanConfigs::hunyuanDense, null),
             moe("MixtralForCausalLM", MoeConfigs::mixtral, null, ExpertLayout.MIXTRAL, ATTENTION),
             moe("Qwen2MoeForCausalLM", MoeConfigs::qwen2Moe, "chatml", ExpertLayout.QWEN2_MOE, List.of("q_proj", "k_proj", "v_proj", "o_proj",
                     "gate_proj", "up_proj", "down_proj", "shared_expert_gate")),

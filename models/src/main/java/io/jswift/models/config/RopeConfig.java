@@ -11,10 +11,11 @@ import io.jswift.nn.Yarn;
  * replaces {@code scaling} when set. {@code localTheta} > 0 (Gemma 3): sliding-window layers rotate with this base and
  * no scaling, full-attention layers with {@code theta} and {@code scaling}; 0: every layer alike. {@code yarn}
  * (rope_type "yarn": DeepSeek-V2/V3) replaces {@code scaling} when set; {@link #mscaleAllDim} keeps DeepSeek's
- * mscale_all_dim for the attention scale (0: none).
+ * mscale_all_dim for the attention scale (0: none). {@code ntkAlpha} > 0 (HunYuan's rope_type "dynamic" with "alpha"):
+ * the base becomes theta · alpha^(R / (R - 2)) ({@link #base(int)}), valid up to maxPositionEmbeddings; 0: none.
  */
 public record RopeConfig(double theta, RopeScaling scaling, int maxPositionEmbeddings, double partialFactor, boolean interleaved,
-                         LongRope longRope, double localTheta, Yarn yarn, double mscaleAllDim) {
+                         LongRope longRope, double localTheta, Yarn yarn, double mscaleAllDim, double ntkAlpha) {
     public RopeConfig {
         if (!(partialFactor > 0 && partialFactor <= 1)) throw new IllegalArgumentException("partial_rotary_factor must be in (0, 1], got " + partialFactor);
     }
@@ -22,7 +23,20 @@ public record RopeConfig(double theta, RopeScaling scaling, int maxPositionEmbed
     /** Without YaRN. */
     public RopeConfig(double theta, RopeScaling scaling, int maxPositionEmbeddings, double partialFactor, boolean interleaved,
                       LongRope longRope, double localTheta) {
-        this(theta, scaling, maxPositionEmbeddings, partialFactor, interleaved, longRope, localTheta, null, 0);
+        this(theta, scaling, maxPositionEmbeddings, partialFactor, interleaved, longRope, localTheta, null, 0, 0);
+    }
+
+    /**
+     * The rotation base for {@code rotaryDim} rotated dims: theta, or HunYuan's NTK-alpha base theta · alpha^(R / (R - 2))
+     * (HunYuanDenseV1RotaryEmbedding, in double as Python computes it).
+     */
+    public double base(int rotaryDim) {
+        return ntkAlpha > 0 ? theta * Math.pow(ntkAlpha, (double) rotaryDim / (rotaryDim - 2)) : theta;
+    }
+
+    /** This rotation with HunYuan's NTK alpha. */
+    public RopeConfig withNtkAlpha(double alpha) {
+        return new RopeConfig(theta, scaling, maxPositionEmbeddings, partialFactor, interleaved, longRope, localTheta, yarn, mscaleAllDim, alpha);
     }
 
     /**
@@ -50,7 +64,7 @@ public record RopeConfig(double theta, RopeScaling scaling, int maxPositionEmbed
 
     /** This rotation with another partial factor and pair layout. */
     RopeConfig with(double factor, boolean interleave) {
-        return new RopeConfig(theta, scaling, maxPositionEmbeddings, factor, interleave, longRope, localTheta, yarn, mscaleAllDim);
+        return new RopeConfig(theta, scaling, maxPositionEmbeddings, factor, interleave, longRope, localTheta, yarn, mscaleAllDim, ntkAlpha);
     }
 
     /**
@@ -145,11 +159,11 @@ public record RopeConfig(double theta, RopeScaling scaling, int maxPositionEmbed
             return new RopeConfig(theta, RopeScaling.NONE, maxPositions, 1, false, longRope(c, scaling, maxPositions), 0);
         }
         double mscaleAllDim = scaling.optDouble("mscale_all_dim", 0);
-        if (type.equals("yarn")) return new RopeConfig(theta, RopeScaling.NONE, maxPositions, 1, false, null, 0, yarn(c, scaling, maxPositions), mscaleAllDim);
+        if (type.equals("yarn")) return new RopeConfig(theta, RopeScaling.NONE, maxPositions, 1, false, null, 0, yarn(c, scaling, maxPositions), mscaleAllDim, 0);
         try {
             return new RopeConfig(theta, new RopeScaling(type, scaling.optDouble("factor", 1), scaling.optDouble("low_freq_factor", 0),
                     scaling.optDouble("high_freq_factor", 0), scaling.optInt("original_max_position_embeddings", 0)), maxPositions, 1, false, null, 0,
-                    null, mscaleAllDim);
+                    null, mscaleAllDim, 0);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(c.file() + ": " + e.getMessage());
         }

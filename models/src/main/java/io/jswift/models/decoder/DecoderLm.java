@@ -34,7 +34,7 @@ public final class DecoderLm extends CausalLm {
         int rotaryDim = config.rotaryDim();
         this.rotary = config.rope().longRope() != null ? new RotaryEmbedding(rotaryDim, config.rope().theta(), config.rope().longRope())
                 : config.rope().yarn() != null ? new RotaryEmbedding(rotaryDim, config.rope().theta(), config.rope().yarn())
-                : new RotaryEmbedding(rotaryDim, config.rope().theta(), config.rope().scaling());
+                : new RotaryEmbedding(rotaryDim, config.rope().base(rotaryDim), config.rope().scaling());
         // Gemma 3: sliding layers rotate with their own base and no scaling
         this.localRotary = config.rope().localTheta() > 0 ? new RotaryEmbedding(rotaryDim, config.rope().localTheta(), RopeScaling.NONE) : null;
     }
@@ -75,6 +75,14 @@ public final class DecoderLm extends CausalLm {
                 throw new IllegalStateException("LongRoPE switches to its long factors past " + rotary.longFrom() + " positions, which this cached"
                         + " decode crosses (" + (last - t + 1) + " cached + " + t + "): the cached keys were rotated with the short factors; re-run the"
                         + " whole sequence without a cache instead");
+            }
+        }
+        if (config.rope().ntkAlpha() > 0) {
+            long last = in.positionIds() != null ? maxPosition(in) : (in.cache() == null ? 0 : in.cache().length()) + t - 1;
+            if (last + 1 > config.rope().maxPositionEmbeddings()) {
+                // HunYuanDenseV1RotaryEmbedding's dynamic_rope_update then recomputes plain dynamic-NTK frequencies (alpha dropped)
+                throw new IllegalArgumentException("positions up to " + last + " exceed max_position_embeddings (" + config.rope().maxPositionEmbeddings()
+                        + ") of the NTK-alpha rope, past which transformers switches to dynamic NTK scaling without alpha; that switch is not supported");
             }
         }
         // what the forward creates goes where the weights are (the inputs must already be there: see Embedding)

@@ -23,7 +23,10 @@ final class GrpoOptions {
     @Option(names = "--log_completions", arity = "0..1", fallbackValue = "true", defaultValue = "false",
             description = "grpo: write every scored completion to completions.jsonl in the run directory.") boolean logCompletions;
     @Option(names = "--reward_funcs", split = ",", arity = "1..*", description = "grpo: accuracy, format, react_format, cosine, repetition, soft_overlong, or names from --external_plugins.") List<String> rewardFuncs;
-    @Option(names = "--reward_weights", split = ",", arity = "1..*", description = "grpo: one weight per reward function (default 1.0 each).") List<Double> rewardWeights;
+    @Option(names = "--reward_model", arity = "1..*", description = "grpo: reward model directories (*ForSequenceClassification, e.g. rlhf --rlhf_type rm merged, "
+            + "or a causal LM with --reward_adapters): each scores the prompt + completion rendered by its own chat template (TRL); scored after --reward_funcs.") List<Path> rewardModels;
+    @Option(names = "--reward_adapters", arity = "1..*", description = "grpo: one PEFT SEQ_CLS adapter (rlhf --rlhf_type rm with LoRA) per --reward_model, applied to it.") List<Path> rewardAdapters;
+    @Option(names = "--reward_weights", split = ",", arity = "1..*", description = "grpo: one weight per reward function, then per reward model (default 1.0 each).") List<Double> rewardWeights;
     @Option(names = "--external_plugins", split = ",", arity = "1..*", description = "grpo: jars providing io.jswift.train.grpo.RewardFunction services (META-INF/services).") List<Path> externalPlugins;
     @Option(names = "--cosine_min_len_value_wrong", defaultValue = "-0.5", description = "cosine: reward of a wrong answer at length 0 (default -0.5).") double cosineMinLenValueWrong;
     @Option(names = "--cosine_max_len_value_wrong", defaultValue = "0.0", description = "cosine: reward of a wrong answer at the maximum length (default 0.0).") double cosineMaxLenValueWrong;
@@ -40,7 +43,8 @@ final class GrpoOptions {
     GrpoRun.Args toArgs(Double beta, String lossType) {
         RewardArgs rewards = new RewardArgs(rewardFuncs == null ? List.of() : rewardFuncs, rewardWeights, externalPlugins == null ? List.of() : externalPlugins,
                 cosineMinLenValueWrong, cosineMaxLenValueWrong, cosineMinLenValueCorrect, cosineMaxLenValueCorrect, cosineMaxLen, repetitionNGrams,
-                repetitionMaxPenalty, softMaxLength, softCacheLength);
+                repetitionMaxPenalty, softMaxLength, softCacheLength, rewardModels == null ? List.of() : rewardModels,
+                rewardAdapters == null ? List.of() : rewardAdapters);
         return new GrpoRun.Args(numGenerations, maxCompletionLength, temperature, topK, topP, repetitionPenalty, beta == null ? 0.04 : beta,
                 lossType == null ? "grpo" : lossType, epsilon, epsilonHigh, numIterations, scaleRewards, importanceSamplingLevel, logCompletions, rewards, refAdapters);
     }

@@ -18,13 +18,14 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * {@code jswift rlhf --rlhf_type grpo}: online RL of a causal LM (LoRA / DoRA or full) on prompt rows with rule
- * rewards and Java plugins, GRPO / DAPO / Dr. GRPO / GSPO as TRL 1.13 computes them with ms-swift's flags. The
+ * rewards, Java plugins and reward models, GRPO / DAPO / Dr. GRPO / GSPO as TRL 1.13 computes them with ms-swift's flags. The
  * reference (beta > 0) is the model with its adapter disabled, also when training continues --adapters, or the
  * base model with --ref_adapters DIR (frozen).
  * --per_device_train_batch_size counts completions (ms-swift): each micro-batch holds batch / num_generations
@@ -98,7 +99,11 @@ public final class GrpoRun {
         if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
             throw new IllegalArgumentException(dir + " has no tokenizer.json: grpo renders prompts with the model's tokenizer and chat template");
         }
-        RewardFunctions rewards = RewardFunctions.load(grpo.rewards(), grpo.maxCompletionLength(), GrpoRun.class.getClassLoader());
+        List<RewardFunction> rewardModels = new ArrayList<>();
+        for (int i = 0; i < grpo.rewards().rewardModels().size(); i++) {
+            rewardModels.add(RewardModelReward.load(grpo.rewards().rewardModels().get(i), grpo.rewards().rewardAdapter(i), args.targetDevice()));
+        }
+        RewardFunctions rewards = RewardFunctions.load(grpo.rewards(), grpo.maxCompletionLength(), GrpoRun.class.getClassLoader(), rewardModels);
         TunedModel tuned = TunedModel.load("rlhf", args, tuner, adapters, disableDropout, out);
         CausalLm model = tuned.model();
         GenerationSession session = GenerationSession.open(dir, model);
@@ -133,6 +138,8 @@ public final class GrpoRun {
         json.put("importance_sampling_level", grpo.importanceSamplingLevel());
         json.put("reward_funcs", rewards.names());
         json.put("reward_weights", grpo.rewards().rewardWeights());
+        json.put("reward_model", grpo.rewards().rewardModels().stream().map(Path::toString).toList());
+        json.put("reward_adapters", grpo.rewards().rewardAdapters().stream().map(Path::toString).toList());
         json.put("external_plugins", grpo.rewards().externalPlugins().stream().map(Path::toString).toList());
         json.put("log_completions", grpo.logCompletions());
         json.put("ref_adapters", grpo.refAdapters() == null ? null : grpo.refAdapters().toString());

@@ -19,7 +19,8 @@ import java.util.List;
  * or none (S-LoRA, Sheng et al. 2023; Punica, Chen et al. 2023): the base product x·Wᵀ once for all rows (the weight
  * read once), then per segment of rows that share an adapter the low-rank products A then B on those rows only, added
  * to their rows. Which row uses which adapter comes from the model's {@link LoraRouting} ({@link MultiLora#route});
- * unrouted, the layer is its base layer. Dims: N = rows (dim 0 of x), I = in, O = out, R = rank of an adapter.
+ * unrouted, the layer is its base layer. Dims: N = rows (dim 0 of x: batch rows, or their tokens flattened), I = in,
+ * O = out, R = rank of an adapter.
  *
  * <p>Each row gets exactly what {@link LoraLinear} computes for that adapter alone (same ops in the same order:
  * (x·Wᵀ + bias) + s·B(A(x)) for LoRA, g ⊙ (x·Wᵀ + s·B(A(x))) + bias for DoRA), so a greedy reply does not depend on
@@ -53,16 +54,21 @@ public final class MultiLoraLinear extends Module implements LinearLayer {
     public Variable forward(Variable x) {
         List<LoraRouting.Segment> segments = routing.segments();
         if (segments == null || segments.stream().allMatch(s -> adapter(s) == null)) return base.forward(x);
-        if (x.size(0) != routing.rows()) {
-            throw new IllegalArgumentException("the LoRA routing names " + routing.rows() + " rows but the layer got input "
-                    + Arrays.toString(x.shape()) + " (rows are dim 0)");
+        // dim 0 holds the batch rows, or their tokens flattened row-major ([B·T, I]: a MoE block's router and shared
+        // expert see them so); either way a batch row's entries are adjacent, each `per` long
+        int rows = routing.rows(), n = x.size(0);
+        if (n % rows != 0) {
+            throw new IllegalArgumentException("the LoRA routing names " + rows + " rows but the layer got input "
+                    + Arrays.toString(x.shape()) + " (dim 0 must be the rows, or their tokens flattened)");
         }
+        int per = n / rows;
         Variable projected = base.project(x);
         Variable b = bias == null ? null : bias.variable();
         if (segments.size() == 1) return segment(projected, x, b, adapter(segments.getFirst()));
         List<Variable> parts = new ArrayList<>(segments.size());
         for (LoraRouting.Segment s : segments) {
-            parts.add(segment(Views.narrow(projected, 0, s.start(), s.length()), Views.narrow(x, 0, s.start(), s.length()), b, adapter(s)));
+            int start = s.start() * per, length = s.length() * per;
+            parts.add(segment(Views.narrow(projected, 0, start, length), Views.narrow(x, 0, start, length), b, adapter(s)));
         }
         return Views.concat(parts, 0);
     }

@@ -58,6 +58,10 @@ class MultiLoraLinearTest {
         Tensor y = run(multi::forward, x);
         routing.clear();
         assertArrayEquals(new int[]{rows.length, T, OUT}, y.shape());
+        routing.set(rows, solo.size()); // the same batch with its tokens flattened [B·T, I] (a MoE block's view) routes the same
+        Tensor flat = run(multi::forward, x.reshape(rows.length * T, IN));
+        routing.clear();
+        assertArrayEquals(y.toFloatArray(), flat.toFloatArray());
         for (int r = 0; r < rows.length; r++) {
             Tensor xr = x.narrow(0, r, 1).contiguous();
             Tensor expected = run(rows[r] < 0 ? base::forward : solo.get(rows[r])::forward, xr);

@@ -17,7 +17,10 @@ final class GrpoOptions {
     @Option(names = "--repetition_penalty", defaultValue = "1.0", description = "grpo: HF repetition penalty while sampling (default 1.0).") double repetitionPenalty;
     @Option(names = "--epsilon", defaultValue = "0.2", description = "grpo: lower clip range of the ratio (default 0.2).") double epsilon;
     @Option(names = "--epsilon_high", description = "grpo: upper clip range (DAPO's clip-higher; default: --epsilon).") Double epsilonHigh;
-    @Option(names = "--num_iterations", defaultValue = "1", description = "grpo: optimizer steps per generation batch (only 1 for now).") int numIterations;
+    @Option(names = "--num_iterations", defaultValue = "1", description = "grpo: optimizer steps on each generation batch (the GRPO paper's μ; > 1: ratios against the generation-time log-probs, as TRL).") int numIterations;
+    @Option(names = "--dynamic_sample", arity = "0..1", fallbackValue = "true", defaultValue = "false",
+            description = "grpo: DAPO's dynamic sampling: drop groups whose rewards all agree and refill the batch from fresh prompts (ms-swift).") boolean dynamicSample;
+    @Option(names = "--max_resample_times", defaultValue = "3", description = "grpo: resamples --dynamic_sample may make per generation batch (default 3).") int maxResampleTimes;
     @Option(names = "--scale_rewards", defaultValue = "group", description = "grpo: advantages divided by the group's std (group), the batch's (batch) or not (none); true / false as group / none.") String scaleRewards;
     @Option(names = "--importance_sampling_level", defaultValue = "token", description = "grpo: token (GRPO) or sequence (GSPO).") String importanceSamplingLevel;
     @Option(names = "--log_completions", arity = "0..1", fallbackValue = "true", defaultValue = "false",
@@ -46,6 +49,7 @@ final class GrpoOptions {
                 repetitionMaxPenalty, softMaxLength, softCacheLength, rewardModels == null ? List.of() : rewardModels,
                 rewardAdapters == null ? List.of() : rewardAdapters);
         return new GrpoRun.Args(numGenerations, maxCompletionLength, temperature, topK, topP, repetitionPenalty, beta == null ? 0.04 : beta,
-                lossType == null ? "grpo" : lossType, epsilon, epsilonHigh, numIterations, scaleRewards, importanceSamplingLevel, logCompletions, rewards, refAdapters);
+                lossType == null ? "grpo" : lossType, epsilon, epsilonHigh, numIterations, scaleRewards, importanceSamplingLevel, logCompletions, rewards, refAdapters,
+                dynamicSample, maxResampleTimes);
     }
 }

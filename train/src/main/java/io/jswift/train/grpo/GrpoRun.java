@@ -38,16 +38,16 @@ public final class GrpoRun {
      * @param epsilonHigh null: epsilon (TRL)
      * @param scaleRewards group, batch, none (true / false)
      * @param refAdapters  the reference is the base model with this adapter (frozen), not the policy with its adapter disabled; or null
+     * @param dynamicSample    DAPO's dynamic sampling (ms-swift --dynamic_sample), up to maxResampleTimes resamples
      */
     public record Args(int numGenerations, int maxCompletionLength, double temperature, int topK, double topP, double repetitionPenalty,
                        double beta, String lossType, double epsilon, Double epsilonHigh, int numIterations, String scaleRewards,
-                       String importanceSamplingLevel, boolean logCompletions, RewardArgs rewards, Path refAdapters) {
+                       String importanceSamplingLevel, boolean logCompletions, RewardArgs rewards, Path refAdapters,
+                       boolean dynamicSample, int maxResampleTimes) {
         public Args {
             if (numGenerations < 2) throw new IllegalArgumentException("--num_generations must be >= 2 (advantages compare completions of a prompt), got " + numGenerations);
-            if (numIterations != 1) {
-                throw new IllegalArgumentException("--num_iterations " + numIterations + " is not available yet: jswift's grpo run samples a fresh generation batch each step "
-                        + "(num_iterations 1); the loss itself supports old log-probs");
-            }
+            if (numIterations < 1) throw new IllegalArgumentException("--num_iterations must be >= 1, got " + numIterations);
+            if (maxResampleTimes < 0) throw new IllegalArgumentException("--max_resample_times must be >= 0, got " + maxResampleTimes);
             if (!(temperature > 0)) throw new IllegalArgumentException("--temperature must be > 0 for grpo (log-probs are taken at the sampling temperature), got " + temperature);
             loss(maxCompletionLength, beta, lossType, epsilon, epsilonHigh, importanceSamplingLevel);
             Advantages.Scale.parse(scaleRewards);
@@ -142,13 +142,16 @@ public final class GrpoRun {
         json.put("reward_adapters", grpo.rewards().rewardAdapters().stream().map(Path::toString).toList());
         json.put("external_plugins", grpo.rewards().externalPlugins().stream().map(Path::toString).toList());
         json.put("log_completions", grpo.logCompletions());
+        json.put("dynamic_sample", grpo.dynamicSample());
+        json.put("max_resample_times", grpo.maxResampleTimes());
         json.put("ref_adapters", grpo.refAdapters() == null ? null : grpo.refAdapters().toString());
         TrainArgs loopArgs = args.withPerDeviceTrainBatchSize(args.perDeviceTrainBatchSize() / grpo.numGenerations());
         RunSetup setup = new RunSetup("rlhf", loopArgs, model, tuned.weights(), tuned.rng(), json, out);
         try (CompletionsLog log = grpo.logCompletions() ? new CompletionsLog(args.outputDir()) : null) {
             GrpoObjective objective = new GrpoObjective(model, reference, new GrpoObjective.Settings(session.eosIds(), ids -> tokenizer.decode(ids, true), rewards,
                     grpo.loss(), Advantages.Scale.parse(grpo.scaleRewards()), grpo.numGenerations(), grpo.sampling(args.seed()), args.seed(),
-                    args.gradientCheckpointing(), log));
+                    args.gradientCheckpointing(), log, grpo.numIterations(),
+                    grpo.dynamicSample() ? new DynamicSampling(grpo.maxResampleTimes(), new ResamplePrompts(prompts, args.seed()), out::println) : null));
             return new TrainingLoop<>(setup, objective).run(ExampleSource.of(prompts), null, null);
         }
     }

@@ -108,6 +108,19 @@ class GrpoCommandTest {
     }
 
     @Test
+    void fullTrainingWithBetaComparesWithAFrozenCopyOfTheStartingModel() throws Exception {
+        Path model = TinyModels.llamaWithTinyTokenizer(dir), out = dir.resolve("full");
+        assertEquals(0, Main.run("rlhf", "--rlhf_type", "grpo", "--model", model.toString(), "--dataset", data().toString(), "--output_dir", out.toString(),
+                "--train_type", "full", "--beta", "0.04", "--num_generations", "2", "--per_device_train_batch_size", "4", "--max_completion_length", "4",
+                "--reward_funcs", "repetition", "--max_steps", "2", "--logging_steps", "1", "--save_steps", "0", "--learning_rate", "1e-2", "--seed", "4"));
+        ObjectMapper json = new ObjectMapper();
+        List<String> log = Files.readAllLines(onlyRun(out).resolve("logging.jsonl"));
+        double k1 = json.readTree(log.get(0)).get("kl").asDouble(), k2 = json.readTree(log.get(1)).get("kl").asDouble();
+        assertTrue(k1 < 1e-9, "step 1: the policy is the reference " + k1);
+        assertTrue(k2 > 1e-9, "step 2: the updated policy drifts from the frozen starting model " + k2);
+    }
+
+    @Test
     void badGrpoFlagsFailWithClearMessages() throws Exception {
         Path model = TinyModels.llamaWithTinyTokenizer(dir), out = dir.resolve("out");
         String[] base = {"rlhf", "--rlhf_type", "grpo", "--model", model.toString(), "--dataset", data().toString(), "--output_dir", out.toString()};

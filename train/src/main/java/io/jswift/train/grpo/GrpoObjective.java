@@ -65,6 +65,15 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
         }
     }
 
+    /**
+     * Wall-clock seconds logged beside TRL's metrics (the bench's split; TRL times the same parts in its profiling
+     * context): sampling + scoring of the step's generation batch (dynamic sampling's resamples included), the
+     * generation-time log-probs of num_iterations > 1 (policy and reference, once per generation batch), and the
+     * reference forward of a micro-batch (a mean over the micro-batches, as every metric is).
+     */
+    public static final String GENERATION_SECONDS = "profiling/generation_s", OLD_LOGPS_SECONDS = "profiling/old_logps_s",
+            REFERENCE_SECONDS = "profiling/reference_s";
+
     private final CausalLm policy;
     private final GrpoReference reference;
     private final Settings s;
@@ -101,6 +110,8 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
     @Override
     public double normalizer(List<List<GrpoPrompt>> microBatches, int iteration) {
         if (iteration > 0 && generationBatch != null) {
+            stepMetrics.put(GENERATION_SECONDS, 0.0); // nothing sampled on a reused batch
+            stepMetrics.put(OLD_LOGPS_SECONDS, 0.0);
             pending.clear();
             pending.addAll(generationBatch);
             return normalizerOf(microBatches.size());
@@ -108,6 +119,7 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
         List<GrpoPrompt> drawn = new ArrayList<>();
         microBatches.forEach(drawn::addAll);
         long generation = generations++;
+        long started = System.nanoTime();
         GenerationBatch g = generate(drawn, s.seed() + generation * 1_000_003L);
         if (s.dynamic() != null) {
             g = s.dynamic().select(g, s.numGenerations(), s.rewards().functions().size(),
@@ -118,6 +130,8 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
         double[] total = g.total();
         double[] advantages = Advantages.of(total, s.numGenerations(), s.scale());
         stepMetrics = metrics(rollouts, perFunction, total);
+        stepMetrics.put(GENERATION_SECONDS, (System.nanoTime() - started) / 1e9);
+        long logpsStarted = System.nanoTime();
         dapoTokens = 0;
         for (Rollout r : rollouts) dapoTokens += r.completionIds().length;
         if (s.log() != null) {
@@ -146,6 +160,7 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
             }
             start += n;
         }
+        if (s.numIterations() > 1) stepMetrics.put(OLD_LOGPS_SECONDS, (System.nanoTime() - logpsStarted) / 1e9);
         generationBatch = List.copyOf(batches);
         pending.clear();
         pending.addAll(batches);
@@ -201,13 +216,16 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
         double temperature = s.sampling().temperature();
         Variable logps = CompletionLogProbs.perToken(policy, batch, s.checkpointing(), temperature);
         double[] ref = knownRef;
+        long refStarted = System.nanoTime();
         if (ref == null && s.loss().beta() != 0) ref = reference.perToken(batch, temperature);
+        double refSeconds = (System.nanoTime() - refStarted) / 1e9;
         GrpoLoss.Batch b = new GrpoLoss.Batch(offsets, old, ref, advantages);
         double tokens = dapoTokens;
         Variable l = VectorLoss.apply(x -> s.loss().evaluate(x, b, tokens), logps);
         if (normalizer != 1) l = Elementwise.scale(l, 1.0 / normalizer);
         Map<String, Double> m = new LinkedHashMap<>(stepMetrics);
         m.putAll(s.loss().metrics(logps.value().toDoubleArray(), b));
+        if (s.loss().beta() != 0) m.put(REFERENCE_SECONDS, refSeconds);
         return new Step(l, batch.tokens(), m);
     }
 

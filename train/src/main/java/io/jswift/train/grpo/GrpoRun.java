@@ -27,7 +27,7 @@ import java.util.Map;
  * {@code jswift rlhf --rlhf_type grpo}: online RL of a causal LM (LoRA / DoRA or full) on prompt rows with rule
  * rewards, Java plugins and reward models, GRPO / DAPO / Dr. GRPO / GSPO as TRL 1.13 computes them with ms-swift's flags. The
  * reference (beta > 0) is the model with its adapter disabled, also when training continues --adapters, or the
- * base model with --ref_adapters DIR (frozen).
+ * base model with --ref_adapters DIR (frozen); with full training a frozen copy of the starting model.
  * --per_device_train_batch_size counts completions (ms-swift): each micro-batch holds batch / num_generations
  * prompts with all their completions.
  */
@@ -82,9 +82,6 @@ public final class GrpoRun {
         }
         if (args.packing()) throw new IllegalArgumentException("--packing does not go with grpo");
         if (grpo.refAdapters() != null && grpo.beta() == 0) throw new IllegalArgumentException("--ref_adapters gives the KL reference: it needs --beta > 0");
-        if (grpo.beta() != 0 && tuner.isFull() && grpo.refAdapters() == null) {
-            throw new IllegalArgumentException("--beta > 0 with --train_type full needs a frozen reference model, not available yet: use LoRA / DoRA or --beta 0");
-        }
         this.args = args;
         this.tuner = tuner;
         this.chat = chat;
@@ -115,12 +112,17 @@ public final class GrpoRun {
             PeftAdapter.load(grpo.refAdapters(), ref, new Generator(args.seed()));
             ref.to(args.targetDevice());
             reference = GrpoReference.frozen(ref);
+        } else if (grpo.beta() != 0 && tuner.isFull()) {
+            // TRL / ms-swift: full training compares with a frozen copy of the starting model (ref_model)
+            CausalLm ref = TunedModel.causalLm(dir, false, "rlhf");
+            ref.to(args.targetDevice());
+            reference = GrpoReference.frozen(ref);
         } else if (grpo.beta() != 0) {
             reference = GrpoReference.adaptersDisabled(model);
         }
         out.printf("grpo: %d prompts, %d completions each; rewards %s%s%n", prompts.size(), grpo.numGenerations(), rewards.names(),
                 grpo.beta() == 0 ? ", no reference (beta 0)" : grpo.refAdapters() != null ? ", reference: " + dir + " with the adapter " + grpo.refAdapters()
-                        : ", reference: the model with its adapter disabled");
+                        : tuner.isFull() ? ", reference: " + dir + " (frozen)" : ", reference: the model with its adapter disabled");
         Map<String, Object> json = new LinkedHashMap<>(SftRun.argsJson(args, tuner, chat, adapters));
         json.put("rlhf_type", "grpo");
         json.put("num_generations", grpo.numGenerations());

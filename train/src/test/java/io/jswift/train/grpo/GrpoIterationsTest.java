@@ -117,7 +117,7 @@ class GrpoIterationsTest {
         want.loss().backward();
         Map<String, float[]> wantGrads = grads(policy);
         sgd.zeroGrad();
-        assertEquals(want.loss().value().item(), reused.loss().value().item(), 1e-7, "loss against the generation-time log-probs");
+        assertEquals(want.loss().value().item(), reused.loss().value().item(), 2e-6, "loss against the generation-time log-probs");
         for (String k : wantGrads.keySet()) assertArrayEquals(wantGrads.get(k), got.get(k), 1e-6f, k);
         double onPolicy = plain.step(first, adv, null, n1).loss().value().item();
         assertTrue(Math.abs(onPolicy - reused.loss().value().item()) > 1e-5,

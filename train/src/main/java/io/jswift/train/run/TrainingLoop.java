@@ -61,7 +61,9 @@ public final class TrainingLoop<E> {
     public Path run(ExampleSource<E> train, ExampleSource<E> eval, EncodedDataset.Counts datasetCounts) throws IOException {
         if (train.size() == 0) throw new TrainingException("no training examples left after loading and filtering the dataset");
         int perStep = args.perDeviceTrainBatchSize() * args.gradientAccumulationSteps();
-        int stepsPerEpoch = Math.max(1, (train.size() + perStep - 1) / perStep);
+        int iterations = objective.iterationsPerBatch();
+        if (iterations < 1) throw new IllegalArgumentException("iterations per batch must be >= 1, got " + iterations);
+        int stepsPerEpoch = Math.max(1, (train.size() + perStep - 1) / perStep) * iterations;
         int totalSteps = args.maxSteps() > 0 ? args.maxSteps() : (int) Math.ceil(args.numTrainEpochs() * stepsPerEpoch);
         int warmup = args.warmupSteps() > 0 ? args.warmupSteps() : LrSchedule.warmupFromRatio(args.warmupRatio(), totalSteps);
         LrSchedule schedule = new LrSchedule(LrSchedule.parse(args.lrSchedulerType()), args.learningRate(), warmup, totalSteps);
@@ -99,15 +101,22 @@ public final class TrainingLoop<E> {
             double lossSinceLog = 0;
             int stepsSinceLog = 0;
             long windowStart = System.nanoTime();
+            List<List<E>> micro = null;
             for (long step = firstStep; step < totalSteps; step++) {
                 optimizer.setLearningRate(schedule.learningRate(step));
-                List<List<E>> micro = new ArrayList<>();
-                for (int m = 0; m < args.gradientAccumulationSteps(); m++) {
-                    List<E> rows = new ArrayList<>();
-                    for (int r = 0; r < args.perDeviceTrainBatchSize(); r++) rows.add(train.get(order.next()));
-                    micro.add(rows);
+                int iteration = (int) (step % iterations);
+                if (iteration == 0 || micro == null) {
+                    // resumed inside a cycle of iterations: draw that cycle's rows again (the objective starts it afresh)
+                    if (iteration != 0) order.skipTo(order.consumed() - (long) perStep);
+                    micro = new ArrayList<>();
+                    for (int m = 0; m < args.gradientAccumulationSteps(); m++) {
+                        List<E> rows = new ArrayList<>();
+                        for (int r = 0; r < args.perDeviceTrainBatchSize(); r++) rows.add(train.get(order.next()));
+                        micro.add(rows);
+                    }
+                    iteration = 0;
                 }
-                double normalizer = objective.normalizer(micro);
+                double normalizer = objective.normalizer(micro, iteration);
                 double loss = 0;
                 for (List<E> rows : micro) {
                     Objective.Step s = objective.forward(rows, normalizer);

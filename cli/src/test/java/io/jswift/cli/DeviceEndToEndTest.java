@@ -39,6 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code --device opencl} end to end on the tiny transformers checkpoints: the same logits, the same training step,
  * the same greedy generation as {@code --device cpu}. Skipped without OpenCL (failed in CI, which installs PoCL).
+ * {@code -Djswift.test.device=cuda:0} runs the same checks on that device instead (bench/gpu/check.sh).
  */
 class DeviceEndToEndTest {
     private static final Path MODELS = TinyModels.MODELS;
@@ -56,11 +57,11 @@ class DeviceEndToEndTest {
     @ParameterizedTest
     @ValueSource(strings = {"llama-f32", "qwen2-f32", "qwen3-f32", "qwen3-bf16"})
     void causalLmLogitsOnOpenClEqualTheCpu(String name) throws Exception {
-        DeviceTesting.openCl();
+        String accel = DeviceTesting.accelerator().toString();
         long[] ids = SafetensorsFile.open(MODELS.resolve(name.replace("-bf16", "-f32")).resolve("expected.safetensors")).tensor("input_ids").toLongArray();
         String list = String.join(",", Arrays.stream(ids).mapToObj(Long::toString).toList());
         String[] input = {"--model", MODELS.resolve(name).toString(), "--input_ids", list};
-        Tensor cpu = logits("cpu", input), cl = logits("opencl", input);
+        Tensor cpu = logits("cpu", input), cl = logits(accel, input);
         assertArrayEquals(new int[]{ids.length, 128}, cl.shape());
         double err = relL2(cl, cpu);
         assertTrue(err < 1e-4, name + ": relative L2 error " + err);
@@ -69,12 +70,12 @@ class DeviceEndToEndTest {
 
     @Test
     void vitClassifierLogitsOnOpenClEqualTheCpu() throws Exception {
-        DeviceTesting.openCl();
+        String accel = DeviceTesting.accelerator().toString();
         SafetensorsFile expected = SafetensorsFile.open(MODELS.resolve("vit-classifier-f32/expected.safetensors"));
         Path pixels = dir.resolve("pixels.safetensors");
         SafetensorsWriter.write(pixels, Map.of("pixel_values", expected.tensor("pixel_values")), null);
         String[] input = {"--model", MODELS.resolve("vit-classifier-f32").toString(), "--pixel_values", pixels.toString()};
-        Tensor cpu = logits("cpu", input), cl = logits("opencl:0", input);
+        Tensor cpu = logits("cpu", input), cl = logits(accel, input);
         double err = relL2(cl, cpu);
         assertTrue(err < 1e-4, "vit: relative L2 error " + err);
     }
@@ -90,14 +91,14 @@ class DeviceEndToEndTest {
     /** One SGD step (forward, loss, backward, update, checkpoint from host copies) on the device equals the cpu's. */
     @Test
     void oneSgdStepOfPtOnOpenClEqualsTheCpuStep() throws Exception {
-        DeviceTesting.openCl();
+        String accel = DeviceTesting.accelerator().toString();
         Path model = MODELS.resolve("qwen3-f32");
         Path data = dir.resolve("rows.jsonl");
         Files.writeString(data, "{\"input_ids\": [1, 5, 9, 14, 20, 7, 100, 3]}\n{\"input_ids\": [3, 8, 2], \"labels\": [-100, 8, 2]}\n");
         Path[] runs = new Path[2];
-        String[] devices = {"cpu", "opencl"};
+        String[] devices = {"cpu", accel};
         for (int i = 0; i < 2; i++) {
-            Path out = dir.resolve("pt-" + devices[i]);
+            Path out = dir.resolve("pt-" + devices[i].replace(':', '_'));
             assertEquals(0, Main.run("pt", "--model", model.toString(), "--dataset", data.toString(), "--output_dir", out.toString(),
                     "--device", devices[i], "--optim", "sgd", "--learning_rate", "0.1", "--lr_scheduler_type", "constant", "--weight_decay", "0",
                     "--max_grad_norm", "1.0", "--max_steps", "1", "--per_device_train_batch_size", "2", "--logging_steps", "1"));
@@ -124,13 +125,13 @@ class DeviceEndToEndTest {
     /** A LoRA step with the adapter created on the host and moved with the model; dropout draws replay identically. */
     @Test
     void oneLoraStepOfSftOnOpenClEqualsTheCpuStep() throws Exception {
-        DeviceTesting.openCl();
+        String accel = DeviceTesting.accelerator().toString();
         Path data = dir.resolve("ids.jsonl");
         Files.writeString(data, "{\"input_ids\": [1, 5, 9, 14, 20, 7, 100, 3], \"labels\": [-100, -100, -100, 14, 20, 7, 100, 3]}\n");
         Path[] ckpts = new Path[2];
-        String[] devices = {"cpu", "opencl"};
+        String[] devices = {"cpu", accel};
         for (int i = 0; i < 2; i++) {
-            Path out = dir.resolve("sft-" + devices[i]);
+            Path out = dir.resolve("sft-" + devices[i].replace(':', '_'));
             assertEquals(0, Main.run("sft", "--model", MODELS.resolve("llama-f32").toString(), "--dataset", data.toString(), "--output_dir", out.toString(),
                     "--device", devices[i], "--optim", "sgd", "--learning_rate", "0.5", "--lr_scheduler_type", "constant", "--max_steps", "1",
                     "--lora_rank", "4", "--lora_dropout", "0.1"));
@@ -145,7 +146,7 @@ class DeviceEndToEndTest {
     /** Batched greedy generation (left padding: segment ids in the KV cache) reads back one logits row per step. */
     @Test
     void greedyGenerationOnOpenClEqualsTheCpu() throws Exception {
-        Device cl = DeviceTesting.openCl();
+        Device cl = DeviceTesting.accelerator();
         Path model = MODELS.resolve("qwen2-f32");
         List<int[]> prompts = List.of(new int[]{5, 17, 90, 3, 44, 2}, new int[]{8, 1});
         CausalLm host = ((LoadedModel.CausalLm) ModelLoader.load(model, false)).model();
@@ -156,7 +157,7 @@ class DeviceEndToEndTest {
         for (int r = 0; r < prompts.size(); r++) assertArrayEquals(a.get(r).tokens(), b.get(r).tokens(), "row " + r);
 
         Path chat = TinyModels.llamaWithTinyTokenizer(dir);
-        assertEquals(infer(chat, "cpu"), infer(chat, "opencl"));
+        assertEquals(infer(chat, "cpu"), infer(chat, cl.toString()));
     }
 
     private static String infer(Path model, String device) {

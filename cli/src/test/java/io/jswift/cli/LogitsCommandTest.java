@@ -55,7 +55,7 @@ class LogitsCommandTest {
         assertError("config.json does not exist", "logits", "--model", dir.toString(), "--input_ids", "1", "--output", dir.resolve("o").toString());
         assertError(dir.resolve("adapter_config.json") + " does not exist (a PEFT adapter directory holds adapter_config.json and "
                 + "adapter_model.safetensors)", "logits", "--model", model, "--input_ids", "1", "--adapters", dir.toString(), "--output", dir.resolve("o").toString());
-        assertError("--device nope: no backend for device 'nope:0' (backends found: [cpu, opencl])", "logits", "--model", model, "--input_ids", "1", "--device", "nope", "--output", dir.resolve("o").toString());
+        assertError("--device nope: no backend for device 'nope:0' (backends found: [cpu, opencl", "logits", "--model", model, "--input_ids", "1", "--device", "nope", "--output", dir.resolve("o").toString());
     }
 
     private static void assertError(String fragment, String... args) {

@@ -36,7 +36,10 @@ public final class HfInit {
                     set(x.gateUpProj(), Init.normal(gen, 0, initializerRange, x.gateUpProj().shape()), done);
                     set(x.downProj(), Init.normal(gen, 0, initializerRange, x.downProj().shape()), done);
                 }
-                case TopKRouter r -> set(r.weight(), Init.normal(gen, 0, initializerRange, r.weight().shape()), done);
+                case TopKRouter r -> {
+                    set(r.weight(), Init.normal(gen, 0, initializerRange, r.weight().shape()), done);
+                    if (r.correctionBias() != null) set(r.correctionBias(), Init.constant(0, r.correctionBias().shape()), done);
+                }
                 default -> { }
             }
         }

@@ -159,12 +159,12 @@ public abstract class Module {
     }
 
     /**
-     * Freezes (or unfreezes) every floating parameter under this module; unfreezing turns 16-bit weights
+     * Freezes (or unfreezes) every floating parameter under this module (buffers stay frozen); unfreezing turns 16-bit weights
      * into f32 master copies (the optimizer updates f32) and read-only (memory-mapped) ones into private copies.
      */
     public final void requiresGrad(boolean requiresGrad) {
         for (Parameter p : namedParameters().values()) {
-            if (!p.value().dtype().isFloatingPoint()) continue;
+            if (!p.value().dtype().isFloatingPoint() || p.isBuffer()) continue;
             if (requiresGrad && p.value().dtype() != DType.F32 && p.value().dtype() != DType.F64) p.setValue(p.value().to(DType.F32));
             else if (requiresGrad && isReadOnly(p.value())) p.setValue(p.value().copy()); // memory-mapped checkpoint: train a private copy
             p.setRequiresGrad(requiresGrad);

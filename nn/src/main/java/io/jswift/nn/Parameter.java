@@ -11,10 +11,24 @@ import io.jswift.tensor.Tensor;
  */
 public final class Parameter {
     private final Variable variable;
+    private final boolean buffer;
 
     public Parameter(Tensor value, boolean requiresGrad) {
-        this.variable = Variable.leaf(value, requiresGrad);
+        this(value, requiresGrad, false);
     }
+
+    private Parameter(Tensor value, boolean requiresGrad, boolean buffer) {
+        this.variable = Variable.leaf(value, requiresGrad);
+        this.buffer = buffer;
+    }
+
+    /**
+     * torch's persistent buffer: in the state dict (loaded and saved with the weights) but never trained —
+     * {@link Module#requiresGrad} leaves it frozen (e.g. GLM-4.5's e_score_correction_bias).
+     */
+    public static Parameter buffer(Tensor value) { return new Parameter(value, false, true); }
+
+    public boolean isBuffer() { return buffer; }
 
     public Parameter(Tensor value) {
         this(value, value.dtype().isFloatingPoint());

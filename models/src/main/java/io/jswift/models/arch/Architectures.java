@@ -49,7 +49,9 @@ public final class Architectures {
             moe("MixtralForCausalLM", MoeConfigs::mixtral, null, ExpertLayout.MIXTRAL, ATTENTION),
             moe("Qwen2MoeForCausalLM", MoeConfigs::qwen2Moe, "chatml", ExpertLayout.QWEN2_MOE, List.of("q_proj", "k_proj", "v_proj", "o_proj",
                     "gate_proj", "up_proj", "down_proj", "shared_expert_gate")),
-            moe("Qwen3MoeForCausalLM", MoeConfigs::qwen3Moe, "chatml", ExpertLayout.QWEN2_MOE, ATTENTION_AND_MLP));
+            moe("Qwen3MoeForCausalLM", MoeConfigs::qwen3Moe, "chatml", ExpertLayout.QWEN2_MOE, ATTENTION_AND_MLP),
+            moe("Glm4MoeForCausalLM", MoeConfigs::glm4Moe, null, ExpertLayout.QWEN2_MOE, List.of("q_proj", "k_proj", "v_proj", "o_proj",
+                    "gate_proj", "up_proj", "down_proj")));
 
     private static final List<Architecture> ALL = Stream.of(
             CAUSAL_LMS.stream(),
@@ -73,6 +75,47 @@ public final class Architectures {
         return new Architecture(hfName, c -> new ModelConfig.Decoder(parser.apply(c)),
                 (config, names, gen) -> new LoadedModel.CausalLm(new DecoderLm(((ModelConfig.Decoder) config).config(), gen)),
                 linears, template);
+    }
+
+    /**
+     * A MoE family on the Llama flow: its all-linear targets are the attention projections and the dense layers' or
+     * shared expert's MLP where it has them (the routers and fused experts are not linear layers, as in transformers
+     * 5); its experts are stored per expert.
+     */
+    private static Architecture moe(String hfName, Function<ConfigJson, DecoderConfig> parser, String template, ExpertLayout layout,
+                                    List<String> linears) {
+        Architecture a = llamaFlow(hfName, parser, template, linears);
+        return new Architecture(a.hfName(), a.parser(), a.assembly(), a.allLinearTargets(), a.templateFallback(), layout);
+    }
+
+    /**
+     * PEFT 0.21 converts all-linear on these (transformers 4 → 5 MoE model types: mixtral and those mapped to
+     * qwen2_moe, not qwen2_moe itself) to also adapt the fused experts and the router through target_parameters,
+     * which jswift's LoRA (linear layers only) does not do.
+     */
+    private static final Set<String> PEFT_ALL_LINEAR_ADAPTS_EXPERTS = Set.of("MixtralForCausalLM", "Qwen3MoeForCausalLM", "Glm4MoeForCausalLM",
+            "MixtralForSequenceClassification", "Qwen3MoeForSequenceClassification", "Glm4MoeForSequenceClassification");
+
+    /** Fails when {@code allLinear} LoRA on {@code model} would not wrap what PEFT's all-linear wraps. */
+    public static void requireAllLinearAsPeft(Module model, boolean allLinear) {
+        CausalLm lm = decoderOf(model);
+        String arch = lm == null ? null : lm.config().architecture();
+        if (allLinear && arch != null && PEFT_ALL_LINEAR_ADAPTS_EXPERTS.contains(arch)) {
+            throw new IllegalArgumentException("--target_modules all-linear on " + arch + ": PEFT also adapts the experts and the router "
+                    + "(target_parameters), which jswift does not; name the layers instead, e.g. --target_modules q_proj k_proj v_proj o_proj");
+        }
+    }
+
+    /** The checkpoint layout of {@code model}'s family (identity for a module that is no registered decoder). */
+    public static CheckpointLayout layoutOf(Module model) {
+        CausalLm lm = decoderOf(model);
+        if (lm == null) return CheckpointLayout.IDENTITY;
+        return find(lm.config().architecture()).map(Architecture::layout).orElse(CheckpointLayout.IDENTITY);
+    }
+
+    /** The decoder of a causal LM or sequence classifier, else null. */
+    private static CausalLm decoderOf(Module model) {
+        return model instanceof CausalLm c ? c : model instanceof DecoderClassifier d ? d.decoder() : null;
     }
 
     /**
@@ -101,41 +144,6 @@ public final class Architectures {
         var id2label = c.root().get("id2label");
         if (id2label != null && id2label.isObject() && !id2label.isEmpty()) return id2label.size();
         return c.optInt("num_labels", 2);
-    }
-
-    /**
-     * A MoE family on the Llama flow: its all-linear targets are the attention projections and the dense layers' or
-     * shared expert's MLP where it has them (the routers and fused experts are not linear layers, as in transformers
-     * 5); its experts are stored per expert.
-     */
-    private static Architecture moe(String hfName, Function<ConfigJson, DecoderConfig> parser, String template, ExpertLayout layout,
-                                    List<String> linears) {
-        Architecture a = llamaFlow(hfName, parser, template, linears);
-        return new Architecture(a.hfName(), a.parser(), a.assembly(), a.allLinearTargets(), a.templateFallback(), layout);
-    }
-
-    /**
-     * PEFT 0.21 converts all-linear on these (transformers 4 → 5 MoE model types: mixtral and those mapped to
-     * qwen2_moe, not qwen2_moe itself) to also adapt the fused experts and the router through target_parameters,
-     * which jswift's LoRA (linear layers only) does not do.
-     */
-    private static final Set<String> PEFT_ALL_LINEAR_ADAPTS_EXPERTS = Set.of("MixtralForCausalLM", "Qwen3MoeForCausalLM");
-
-    /** Fails when {@code allLinear} LoRA on {@code model} would not wrap what PEFT's all-linear wraps. */
-    public static void requireAllLinearAsPeft(CausalLm model, boolean allLinear) {
-        String arch = model.config().architecture();
-        if (allLinear && PEFT_ALL_LINEAR_ADAPTS_EXPERTS.contains(arch)) {
-            throw new IllegalArgumentException("--target_modules all-linear on " + arch + ": PEFT also adapts the experts and the router "
-                    + "(target_parameters), which jswift does not; name the layers instead, e.g. --target_modules q_proj k_proj v_proj o_proj");
-        }
-    }
-
-    /** The checkpoint layout of {@code model}'s family (identity for a module that is no registered causal LM
-     * nor a classifier over one). */
-    public static CheckpointLayout layoutOf(Module model) {
-        if (model instanceof DecoderClassifier classifier) model = classifier.decoder();
-        if (!(model instanceof CausalLm lm)) return CheckpointLayout.IDENTITY;
-        return find(lm.config().architecture()).map(Architecture::layout).orElse(CheckpointLayout.IDENTITY);
     }
 
     private static VitConfig vit(ModelConfig config) { return ((ModelConfig.Vit) config).config(); }

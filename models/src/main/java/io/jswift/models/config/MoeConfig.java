@@ -4,22 +4,61 @@ import java.util.List;
 
 /**
  * The Mixture-of-Experts MLP of a decoder's sparse layers (the others keep the dense {@link MlpConfig}): E
- * {@code numExperts} gated-MLP experts of {@code expertIntermediate}, each token sent to {@code topK} of them by a softmax
- * router whose top-k probabilities are renormalized to sum 1 when {@code normTopkProb} (Mixtral always; Qwen MoE per
- * {@code norm_topk_prob}). {@code sharedIntermediate} > 0: a shared expert every token takes, scaled by
- * sigmoid(shared_expert_gate(x)) (Qwen2-MoE); 0: none. {@code sparseLayers}: per layer, MoE or dense (Qwen's
- * decoder_sparse_step and mlp_only_layers).
+ * {@code numExperts} gated-MLP experts of {@code expertIntermediate}, each token sent to {@code topK} of them.
+ *
+ * <p>{@link Scoring#SOFTMAX} (Mixtral, Qwen MoE): the top-k of softmax(router logits), renormalized to sum 1 when
+ * {@code normTopkProb} (Mixtral always; Qwen per {@code norm_topk_prob}). {@link Scoring#SIGMOID} (GLM-4.5, DeepSeek-V3's
+ * "noaux_tc"): scores = sigmoid(logits); the choice adds the router's {@code e_score_correction_bias} and keeps only
+ * the {@code topkGroup} best of {@code nGroup} expert groups (a group's score: the sum of its two best), while the weights
+ * are the plain scores of the chosen experts, divided by their sum (+1e-20) when normTopkProb, times
+ * {@code routedScaling} (routed_scaling_factor).
+ *
+ * <p>{@code shared}: experts every token takes (null: none). {@code sparseLayers}: per layer, MoE or dense (Qwen's
+ * decoder_sparse_step and mlp_only_layers, GLM's first_k_dense_replace).
  */
-public record MoeConfig(int numExperts, int topK, int expertIntermediate, boolean normTopkProb, int sharedIntermediate,
-                        List<Boolean> sparseLayers) {
+public record MoeConfig(int numExperts, int topK, int expertIntermediate, boolean normTopkProb, Scoring scoring, int nGroup, int topkGroup,
+                        double routedScaling, SharedExpert shared, List<Boolean> sparseLayers) {
+    public enum Scoring { SOFTMAX, SIGMOID }
+
+    /**
+     * The shared expert(s) of a MoE layer as one gated MLP of {@code intermediate} under the state-dict name {@code name}
+     * ({@code shared_expert} in Qwen2-MoE, {@code shared_experts} in GLM-4.5); {@code gated}: its output is scaled by
+     * sigmoid(shared_expert_gate(x)) (Qwen2-MoE).
+     */
+    public record SharedExpert(String name, int intermediate, boolean gated) {
+        public SharedExpert {
+            if (intermediate <= 0) throw new IllegalArgumentException("the shared expert's intermediate size must be > 0, got " + intermediate);
+        }
+    }
+
     public MoeConfig {
         if (numExperts <= 0 || topK <= 0 || topK > numExperts) {
             throw new IllegalArgumentException("need num_experts > 0 and 0 < num_experts_per_tok <= num_experts, got " + numExperts + " and " + topK);
         }
         if (expertIntermediate <= 0) throw new IllegalArgumentException("the experts' intermediate size must be > 0, got " + expertIntermediate);
-        if (sharedIntermediate < 0) throw new IllegalArgumentException("shared_expert_intermediate_size must be >= 0, got " + sharedIntermediate);
+        if (nGroup <= 0 || numExperts % nGroup != 0 || topkGroup <= 0 || topkGroup > nGroup) {
+            throw new IllegalArgumentException("n_group must divide the " + numExperts + " experts and 0 < topk_group <= n_group, got n_group "
+                    + nGroup + ", topk_group " + topkGroup);
+        }
+        if (nGroup > 1 && numExperts / nGroup < 2) throw new IllegalArgumentException("each of the n_group groups needs >= 2 experts (a group scores by its best two)");
+        if (topK > topkGroup * (numExperts / nGroup)) {
+            throw new IllegalArgumentException("num_experts_per_tok " + topK + " exceeds the experts of the topk_group best groups");
+        }
+        if (!(routedScaling > 0)) throw new IllegalArgumentException("routed_scaling_factor must be > 0, got " + routedScaling);
         sparseLayers = List.copyOf(sparseLayers);
     }
 
+    /** A softmax router, ungrouped and unscaled, with no shared expert unless given: Mixtral and Qwen MoE. */
+    public static MoeConfig softmax(int numExperts, int topK, int expertIntermediate, boolean normTopkProb, SharedExpert shared, List<Boolean> sparseLayers) {
+        return new MoeConfig(numExperts, topK, expertIntermediate, normTopkProb, Scoring.SOFTMAX, 1, 1, 1, shared, sparseLayers);
+    }
+
     public boolean sparse(int layer) { return sparseLayers.get(layer); }
+
+    /**
+     * Whether transformers computes the router load-balancing loss for this router (load_balancing_loss_func on softmax
+     * routers; the GLM-4.5 / DeepSeek-V3 sigmoid routers balance through the correction bias instead, and their causal
+     * LMs compute no auxiliary loss).
+     */
+    public boolean hasLoadBalancingLoss() { return scoring == Scoring.SOFTMAX; }
 }

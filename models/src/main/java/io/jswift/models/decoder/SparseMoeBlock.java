@@ -18,17 +18,20 @@ import io.jswift.nn.moe.TopKRouter;
 import io.jswift.nn.Linear;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.Generator;
+import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.UnaryOp;
 
 /**
- * The sparse MLP of a MoE layer (HF MixtralSparseMoeBlock, Qwen2MoeSparseMoeBlock, Qwen3MoeSparseMoeBlock):
- * {@code gate} routes each token to its top-k {@code experts}, whose outputs are summed weighted by the router's
- * probabilities, plus (Qwen2-MoE) {@code shared_expert}(x) · sigmoid({@code shared_expert_gate}(x)).
+ * The sparse MLP of a MoE layer (HF MixtralSparseMoeBlock, Qwen2MoeSparseMoeBlock, Qwen3MoeSparseMoeBlock, Glm4MoeMoE):
+ * {@code gate} routes each token to its top-k {@code experts}, whose outputs are summed weighted by the router, plus the
+ * shared expert(s) every token takes — Qwen2-MoE's {@code shared_expert}(x) · sigmoid({@code shared_expert_gate}(x)),
+ * GLM-4.5's {@code shared_experts}(x).
  *
- * <p>Routing as transformers 5: probs = softmax(router logits) in f32, top-k of probs, divided by their sum when
- * norm_topk_prob (Mixtral always: its renormalized top-k equals a softmax over the top-k logits). Gradients reach the
- * router only through the chosen probabilities and the experts only through the rows routed to them; the choice itself
- * is a constant, as torch.topk's indices are. Dims: N tokens, C hidden, E experts, k top-k, M = N·k.
+ * <p>Routing as transformers 5 ({@link MoeConfig}): softmax routers take the top-k of softmax(logits) in f32, divided by
+ * their sum when norm_topk_prob; sigmoid routers choose by sigmoid(logits) + e_score_correction_bias within the best
+ * expert groups and weigh by the plain sigmoid scores, renormalized (+1e-20) and times routed_scaling_factor. Gradients
+ * reach the router only through the chosen weights and the experts only through the rows routed to them; the choice is
+ * a constant, as torch.topk's indices are. Dims: N tokens, C hidden, E experts, k top-k, M = N·k.
  */
 final class SparseMoeBlock extends Module {
     private final TopKRouter gate;
@@ -38,38 +41,62 @@ final class SparseMoeBlock extends Module {
 
     SparseMoeBlock(DecoderConfig c, Generator gen) {
         moe = c.moe();
-        gate = registerModule("gate", new TopKRouter(moe.numExperts(), c.hiddenSize(), gen));
+        gate = registerModule("gate", new TopKRouter(moe.numExperts(), c.hiddenSize(), moe.scoring() == MoeConfig.Scoring.SIGMOID, gen));
         experts = registerModule("experts", new MoeExperts(moe.numExperts(), c.hiddenSize(), moe.expertIntermediate(), c.mlp().activation(), gen));
-        if (moe.sharedIntermediate() > 0) {
-            sharedExpert = registerModule("shared_expert", new GatedMlp(c.hiddenSize(), moe.sharedIntermediate(), false, c.mlp().activation(), gen));
-            registerModule("shared_expert_gate", new Linear(c.hiddenSize(), 1, false, gen));
+        MoeConfig.SharedExpert shared = moe.shared();
+        if (shared != null) {
+            sharedExpert = registerModule(shared.name(), new GatedMlp(c.hiddenSize(), shared.intermediate(), false, c.mlp().activation(), gen));
+            if (shared.gated()) registerModule("shared_expert_gate", new Linear(c.hiddenSize(), 1, false, gen));
         } else {
             sharedExpert = null;
         }
     }
 
-    /** x [..., C] → [..., C]; {@code record}: where the router's output goes for the load-balancing loss, or null. */
+    /** x [..., C] → [..., C]; {@code record}: where a softmax router's output goes for the load-balancing loss, or null. */
     Variable forward(Variable x, RouterRecord record) {
         int[] shape = x.shape();
         int hidden = shape[shape.length - 1], tokens = Math.toIntExact(x.value().numel() / hidden), k = moe.topK();
         Variable flat = Views.reshape(x, tokens, hidden);
-        Variable probs = Fused.softmax(gate.logits(flat)); // [N, E]
-        Routing routing = Routing.topK(probs.value().toDoubleArray(), tokens, moe.numExperts(), k);
-        if (record != null) record.add(probs, routing);
+        Variable logits = gate.logits(flat); // [N, E]
+        Variable scores;
+        Routing routing;
+        if (moe.scoring() == MoeConfig.Scoring.SOFTMAX) {
+            scores = Fused.softmax(logits);
+            routing = Routing.topK(scores.value().toDoubleArray(), tokens, moe.numExperts(), k);
+            if (record != null) record.add(scores, routing);
+        } else {
+            scores = Elementwise.unary(UnaryOp.SIGMOID, logits);
+            routing = Routing.groupLimitedTopK(corrected(scores.value().toDoubleArray(), tokens), tokens, moe.numExperts(), k, moe.nGroup(), moe.topkGroup());
+        }
         Device device = x.value().device();
 
-        Variable top = Views.reshape(Views.indexSelect(Views.reshape(probs, tokens * moe.numExperts()), 0, routing.chosenFlat(device)), tokens, k);
-        if (moe.normTopkProb()) top = Elementwise.div(top, Reductions.sum(top, new int[]{1}, true));
+        Variable top = Views.reshape(Views.indexSelect(Views.reshape(scores, tokens * moe.numExperts()), 0, routing.chosenFlat(device)), tokens, k);
+        if (moe.normTopkProb()) {
+            Variable sum = Reductions.sum(top, new int[]{1}, true);
+            top = Elementwise.div(top, moe.scoring() == MoeConfig.Scoring.SIGMOID ? Elementwise.addScalar(sum, 1e-20) : sum);
+        }
+        if (moe.routedScaling() != 1) top = Elementwise.scale(top, moe.routedScaling());
         Variable weights = Views.reshape(Views.indexSelect(Views.reshape(top, tokens * k), 0, routing.slotIndex(device)), tokens * k, 1);
 
-        var tokenIndex = routing.tokenIndex(device);
+        Tensor tokenIndex = routing.tokenIndex(device);
         Variable rows = Views.indexSelect(flat, 0, tokenIndex);                             // [M, C] grouped by expert
         Variable out = Elementwise.mul(experts.forward(rows, routing.counts()), weights);  // [M, C]
         Variable combined = Grouped.scatterRows(out, tokenIndex, tokens);                  // [N, C]
         if (sharedExpert != null) {
-            Variable shareGate = Elementwise.unary(UnaryOp.SIGMOID, LinearLayer.child(this, "shared_expert_gate").forward(flat)); // [N, 1]
-            combined = Elementwise.add(combined, Elementwise.mul(sharedExpert.forward(flat), shareGate));
+            Variable shared = sharedExpert.forward(flat);
+            if (moe.shared().gated()) {
+                shared = Elementwise.mul(shared, Elementwise.unary(UnaryOp.SIGMOID, LinearLayer.child(this, "shared_expert_gate").forward(flat))); // [N, 1]
+            }
+            combined = Elementwise.add(combined, shared);
         }
         return Views.reshape(combined, shape);
+    }
+
+    /** The choice scores: sigmoid scores [N, E] plus the correction bias [E] of each expert. */
+    private double[] corrected(double[] scores, int tokens) {
+        double[] bias = gate.correctionBias().value().toDoubleArray();
+        int e = bias.length;
+        for (int n = 0; n < tokens; n++) for (int j = 0; j < e; j++) scores[n * e + j] += bias[j];
+        return scores;
     }
 }

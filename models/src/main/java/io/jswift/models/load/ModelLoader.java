@@ -35,6 +35,19 @@ public final class ModelLoader {
      * as they load (transformers' {@code load_in_4bit}: all but lm_head and the last module), one weight at a time from
      * the memory-mapped checkpoint. A directory already in bnb-4bit format keeps its own quantization (as transformers).
      */
+    /**
+     * Multi-token-prediction layers (GLM-4.5's num_nextn_predict_layers) are stored after the decoder's own as
+     * model.layers.L, L+1, ...: transformers skips them (_keys_to_ignore_on_load_unexpected), and so does jswift.
+     */
+    private static void dropMtpLayers(Map<String, Tensor> weights, int layers) {
+        weights.keySet().removeIf(name -> {
+            if (!name.startsWith("model.layers.")) return false;
+            String rest = name.substring("model.layers.".length());
+            int dot = rest.indexOf('.');
+            return dot > 0 && rest.substring(0, dot).chars().allMatch(Character::isDigit) && Integer.parseInt(rest.substring(0, dot)) >= layers;
+        });
+    }
+
     public static LoadedModel load(Path dir, boolean trainable, QuantConfig4bit quantize) throws IOException {
         if (!Files.isDirectory(dir)) throw new IOException(dir + " is not a directory (expected a Hugging Face model directory)");
         ConfigJson json = ConfigJson.read(dir.resolve("config.json"));
@@ -43,6 +56,7 @@ public final class ModelLoader {
         Map<String, Tensor> weights = new LinkedHashMap<>(arch.layout().toModule(CheckpointDir.load(dir), dir.toString()));
         // tied models reuse the embedding matrix; a stored lm_head copy is redundant (transformers ignores it too)
         if (config instanceof ModelConfig.Decoder d && d.config().tieWordEmbeddings()) weights.remove("lm_head.weight");
+        if (config instanceof ModelConfig.Decoder d && json.optInt("num_nextn_predict_layers", 0) > 0) dropMtpLayers(weights, d.config().numLayers());
         LoadedModel model = arch.assembly().assemble(config, weights.keySet(), null);
         Module m = model.module();
         m.requiresGrad(false);

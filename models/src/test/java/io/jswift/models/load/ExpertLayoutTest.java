@@ -41,14 +41,16 @@ class ExpertLayoutTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"mixtral-f32", "qwen2-moe-f32", "qwen3-moe-f32"})
+    @ValueSource(strings = {"mixtral-f32", "qwen2-moe-f32", "qwen3-moe-f32", "glm4-moe-f32"})
     void writtenBackAsTransformersWroteIt(String name) throws Exception {
         Path base = fixture(name);
         ModelWriter.write(tmp.resolve("out"), base, load(base), DType.F32);
         SafetensorsFile hf = SafetensorsFile.open(base.resolve("model.safetensors"));
         SafetensorsFile ours = SafetensorsFile.open(tmp.resolve("out/model.safetensors"));
-        assertEquals(new TreeSet<>(hf.names()), new TreeSet<>(ours.names()));
-        for (String n : hf.names()) assertArrayEquals(hf.tensor(n).toFloatArray(), ours.tensor(n).toFloatArray(), n);
+        TreeSet<String> expected = new TreeSet<>(hf.names());
+        expected.removeIf(n -> n.startsWith("model.layers.3.")); // GLM-4.5's multi-token-prediction layer is not loaded
+        assertEquals(expected, new TreeSet<>(ours.names()));
+        for (String n : expected) assertArrayEquals(hf.tensor(n).toFloatArray(), ours.tensor(n).toFloatArray(), n);
     }
 
     /** A checkpoint in transformers 5's fused names (experts.gate_up_proj [E, 2I, C]) loads as it is. */

@@ -41,6 +41,48 @@ public record Routing(int tokens, int topK, int numExperts, int[] experts, int[]
         return of(experts, tokens, numExperts, k);
     }
 
+    /**
+     * GLM-4.5 / DeepSeek-V3's group-limited choice: the experts form {@code nGroup} equal groups, a group scores the sum
+     * of its two best {@code scores}, only the {@code topkGroup} best groups stay eligible (the others' scores become
+     * -inf), then the top {@code k} eligible experts.
+     */
+    public static Routing groupLimitedTopK(double[] scores, int tokens, int numExperts, int k, int nGroup, int topkGroup) {
+        if (nGroup == 1) return topK(scores, tokens, numExperts, k);
+        int size = numExperts / nGroup;
+        double[] masked = scores.clone();
+        double[] groupScores = new double[nGroup];
+        int[] best = new int[topkGroup];
+        for (int n = 0; n < tokens; n++) {
+            int base = n * numExperts;
+            for (int g = 0; g < nGroup; g++) {
+                double first = Double.NEGATIVE_INFINITY, second = Double.NEGATIVE_INFINITY;
+                for (int e = g * size; e < (g + 1) * size; e++) {
+                    double v = scores[base + e];
+                    if (v > first) {
+                        second = first;
+                        first = v;
+                    } else if (v > second) {
+                        second = v;
+                    }
+                }
+                groupScores[g] = first + second;
+            }
+            for (int j = 0; j < topkGroup; j++) {
+                int b = -1;
+                for (int g = 0; g < nGroup; g++) {
+                    if (taken(best, 0, j, g)) continue;
+                    if (b < 0 || groupScores[g] > groupScores[b]) b = g;
+                }
+                best[j] = b;
+            }
+            for (int g = 0; g < nGroup; g++) {
+                if (taken(best, 0, topkGroup, g)) continue;
+                for (int e = g * size; e < (g + 1) * size; e++) masked[base + e] = Double.NEGATIVE_INFINITY;
+            }
+        }
+        return topK(masked, tokens, numExperts, k);
+    }
+
     /** The grouped order of given choices ({@code experts} [N·k] token-major). */
     public static Routing of(int[] experts, int tokens, int numExperts, int k) {
         int[] counts = new int[numExperts];

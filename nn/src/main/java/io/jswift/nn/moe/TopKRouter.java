@@ -13,11 +13,24 @@ import io.jswift.tensor.Generator;
  * does not wrap it by type, and neither does jswift's. Dims: E experts, C hidden, N tokens.
  */
 public final class TopKRouter extends Module {
-    private final Parameter weight; // [E, C]
+    private final Parameter weight;         // [E, C]
+    private final Parameter correctionBias; // [E] or null
 
     public TopKRouter(int numExperts, int hidden, Generator gen) {
-        weight = registerParameter("weight", new Parameter(Init.kaimingUniform(gen, hidden, numExperts, hidden)));
+        this(numExperts, hidden, false, gen);
     }
+
+    /**
+     * {@code correctionBias}: GLM-4.5 / DeepSeek-V3's {@code e_score_correction_bias} [E], a buffer (learned outside
+     * back-propagation, float32) added to the scores for the choice of experts only.
+     */
+    public TopKRouter(int numExperts, int hidden, boolean correctionBias, Generator gen) {
+        weight = registerParameter("weight", new Parameter(Init.kaimingUniform(gen, hidden, numExperts, hidden)));
+        this.correctionBias = correctionBias ? registerParameter("e_score_correction_bias", Parameter.buffer(Init.constant(0, numExperts))) : null;
+    }
+
+    /** The correction bias [E], or null. */
+    public Parameter correctionBias() { return correctionBias; }
 
     /** x [N, C] → router logits [N, E]. */
     public Variable logits(Variable x) { return LinearAlgebra.linear(x, weight.variable(), null); }

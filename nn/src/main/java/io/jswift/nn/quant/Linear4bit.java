@@ -11,7 +11,9 @@ import io.jswift.tensor.DType;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.quant.QuantState4bit;
+import io.jswift.tensor.quant.FourBitType;
 import io.jswift.tensor.quant.QuantStateTensors;
+import io.jswift.tensor.quant.Weight4bit;
 import io.jswift.tensor.spi.Backend;
 import io.jswift.tensor.spi.BinaryOp;
 import io.jswift.tensor.spi.ReduceOp;
@@ -32,12 +34,14 @@ import java.util.Map;
  */
 public final class Linear4bit extends Module implements LinearBase {
     private final int inFeatures, outFeatures;
-    private final QuantState4bit state;
+    private final FourBitType type;
+    private final int blocksize;
+    private final DType stateDtype;   // the original weight's dtype, which W dequantizes to
+    private final QuantState4bit.Nested nestedLayout; // double quantization's blocksize and offset (no arrays), or null
     private final DType computeDtype;
     private final Map<String, Parameter> stored = new LinkedHashMap<>(); // the quantized weight's tensors by name
     private final Parameter weight; // [P, 1] U8 packed, frozen
     private final Parameter bias;   // [O] or null
-    private Tensor absmax;          // [blocks] F32, decoded from the (maybe double-quantized) state; a buffer
 
     /**
      * A layer over a stored quantized weight: {@code tensors} maps names under this layer ({@code weight},
@@ -51,7 +55,11 @@ public final class Linear4bit extends Module implements LinearBase {
         if (!computeDtype.isFloatingPoint()) throw new IllegalArgumentException("compute dtype must be floating, got " + computeDtype);
         this.outFeatures = state.shape()[0];
         this.inFeatures = state.shape()[1];
-        this.state = state;
+        this.type = state.type();
+        this.blocksize = state.blocksize();
+        this.stateDtype = state.dtype();
+        QuantState4bit.Nested n = state.nested();
+        this.nestedLayout = n == null ? null : new QuantState4bit.Nested(null, null, null, n.blocksize(), n.offset());
         this.computeDtype = computeDtype;
         tensors.forEach((name, t) -> {
             Parameter p = registerDottedParameter(name, new Parameter(t, false));
@@ -60,7 +68,28 @@ public final class Linear4bit extends Module implements LinearBase {
         this.weight = stored.get("weight");
         if (weight == null) throw new IllegalArgumentException("a 4-bit layer needs its packed 'weight' tensor");
         this.bias = bias == null ? null : registerParameter("bias", new Parameter(bias, false));
-        this.absmax = Tensor.of(state.absmax(), state.blocks()).to(weight.device());
+        stored("weight.absmax"); // (the rest is checked by Weight4bit at the first product)
+        if (nestedLayout != null) {
+            stored("weight.nested_absmax");
+            stored("weight.nested_quant_map");
+        }
+    }
+
+    private Tensor stored(String name) {
+        Parameter p = stored.get(name);
+        if (p == null) throw new IllegalArgumentException("a 4-bit layer needs its '" + name + "' tensor");
+        return p.value();
+    }
+
+    /**
+     * The weight as the backend ops take it, over the stored tensors themselves: a double-quantized absmax stays 8-bit
+     * codes (1 byte a block of 64) that the kernels decode, instead of 4-byte floats decoded at load.
+     */
+    public Weight4bit weight4bit() {
+        Weight4bit.Absmax absmax = nestedLayout == null ? new Weight4bit.Plain(stored("weight.absmax"))
+                : new Weight4bit.Nested(stored("weight.absmax"), stored("weight.nested_absmax"), stored("weight.nested_quant_map"),
+                        nestedLayout.blocksize(), nestedLayout.offset());
+        return new Weight4bit(weight.value(), absmax, type, blocksize, new int[]{outFeatures, inFeatures});
     }
 
     /** Quantizes a dense [O, I] weight (values as they are in {@code w}'s dtype) the way transformers does at load. */
@@ -85,9 +114,8 @@ public final class Linear4bit extends Module implements LinearBase {
     /** W [O, I] dequantized in the compute dtype (bnb: dequantize to the state dtype, then cast). */
     @Override
     public Tensor denseWeight() {
-        Tensor packed = weight.value();
-        Backend be = packed.backend();
-        Tensor w = be.dequantize4bit(packed, absmax, state.type(), state.blocksize(), state.shape(), state.dtype());
+        Backend be = weight.value().backend();
+        Tensor w = be.dequantize4bit(weight4bit(), stateDtype);
         return w.dtype() == computeDtype ? w : be.cast(w, computeDtype);
     }
 
@@ -101,12 +129,14 @@ public final class Linear4bit extends Module implements LinearBase {
         return out;
     }
 
-    public QuantState4bit state() { return state; }
+    /** The quantization state, read back from the stored tensors (the layer keeps no decoded copy). */
+    public QuantState4bit state() {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        stored.forEach((k, p) -> tensors.put(k, p.value().to(Device.CPU)));
+        return QuantStateTensors.read("weight", tensors, "Linear4bit").state();
+    }
 
     public DType computeDtype() { return computeDtype; }
-
-    @Override
-    protected void moveBuffers(Device device) { absmax = absmax.to(device); }
 
     @Override
     public int inFeatures() { return inFeatures; }
@@ -128,9 +158,8 @@ public final class Linear4bit extends Module implements LinearBase {
             }
             Backend be = x.backend();
             Tensor x2 = compute(be, x.reshape(-1, layer.inFeatures));
-            QuantState4bit s = layer.state;
-            Tensor y = s.dtype() == layer.computeDtype // W in the compute dtype already: the fused op may skip materializing it
-                    ? be.matmul4bit(x2, layer.weight.value(), layer.absmax, s.type(), s.blocksize(), s.shape(), s.dtype())
+            Tensor y = layer.stateDtype == layer.computeDtype // W in the compute dtype already: the fused op may skip materializing it
+                    ? be.matmul4bit(x2, layer.weight4bit(), true, layer.stateDtype)
                     : be.matmul(x2, layer.denseWeight(), false, true);
             if (bias != null) y = be.binary(BinaryOp.ADD, y, bias);
             if (y.dtype() != x.dtype()) y = be.cast(y, x.dtype());
@@ -145,7 +174,9 @@ public final class Linear4bit extends Module implements LinearBase {
             Tensor g2 = g.reshape(-1, layer.outFeatures);
             Tensor dx = null, db = null;
             if (ctx.needsInputGrad(0)) {
-                dx = be.matmul(compute(be, g2), layer.denseWeight(), false, false);
+                Tensor g3 = compute(be, g2);
+                dx = layer.stateDtype == layer.computeDtype ? be.matmul4bit(g3, layer.weight4bit(), false, layer.stateDtype)
+                        : be.matmul(g3, layer.denseWeight(), false, false);
                 if (dx.dtype() != g.dtype()) dx = be.cast(dx, g.dtype());
                 dx = dx.reshape(ctx.inputShape(0));
             }
@@ -158,6 +189,6 @@ public final class Linear4bit extends Module implements LinearBase {
         }
 
         @Override
-        public Tensor[] constants() { return new Tensor[]{layer.weight.value(), layer.absmax}; }
+        public Tensor[] constants() { return new Tensor[]{layer.weight.value(), layer.stored("weight.absmax")}; }
     }
 }

@@ -14,6 +14,7 @@ import io.jswift.tensor.Tensor;
 import io.jswift.tensor.quant.FourBitType;
 import io.jswift.tensor.quant.QuantState4bit;
 import io.jswift.tensor.quant.QuantStateTensors;
+import io.jswift.tensor.quant.Weight4bit;
 import io.jswift.tensor.spi.Backend;
 import io.jswift.tensor.spi.QuantReference;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The 4-bit base layer: the backend op against the host format, forward / backward against float64, LoRA on top. */
@@ -181,6 +183,47 @@ class Linear4bitTest {
         assertTrue(onQ.namedParameters().containsKey("weight.absmax"), "the quantization state keeps its HF names under the wrapper");
         assertTrue(onQ.namedParameters().containsKey("weight.quant_state.bitsandbytes__fp4"));
         assertEquals(onQ.mergedWeight().toDoubleArray().length, O * I);
+    }
+
+    /**
+     * Double quantization stays in memory as bnb stores it (8-bit codes a block, decoded by the kernels), and a
+     * training-sized f32 step (the fused GEMM's forward and input gradient) equals float64 over the dequantized weight.
+     */
+    @ParameterizedTest
+    @EnumSource(FourBitType.class)
+    void nestedAbsmaxStaysCodesAndManyRowsTrainThroughTheFusedGemm(FourBitType type) {
+        int o = 48, in = 256, rows = 40;
+        Linear4bit l = Linear4bit.quantize(Tensor.of(randn(8, o * in, 0.3), o, in), null, new QuantConfig4bit(type, true, DType.F32));
+        Weight4bit w = l.weight4bit();
+        assertInstanceOf(Weight4bit.Nested.class, w.absmax());
+        assertEquals(DType.U8, w.absmaxTensor().dtype());
+        long n = (long) o * in; // 0.5 byte a weight, 1 byte a block of 64, one nested float a 256 blocks, the 256-entry code
+        assertEquals(n / 2 + n / 64 + 4 + 4 * 256, w.bytes());
+        float[] wv = hostWeight(l);
+        Tensor x = Tensor.of(randn(9, rows * in, 1), rows, in);
+        Variable xv = Variable.leaf(x, true);
+        Variable y = l.forward(xv);
+        Tensor dy = Tensor.of(randn(10, rows * o, 1), rows, o);
+        Reductions.sum(Elementwise.mul(y, Variable.constant(dy))).backward();
+        float[] yv = y.value().toFloatArray(), dx = xv.grad().toFloatArray(), xs = x.toFloatArray(), g = dy.toFloatArray();
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < o; j++) {
+                double acc = 0, mag = 0;
+                for (int i = 0; i < in; i++) {
+                    acc += (double) xs[r * in + i] * wv[j * in + i];
+                    mag += Math.abs((double) xs[r * in + i] * wv[j * in + i]);
+                }
+                assertEquals(acc, yv[r * o + j], 1e-6 * mag + 1e-7, "y[" + r + "," + j + "]");
+            }
+            for (int i = 0; i < in; i++) {
+                double acc = 0, mag = 0;
+                for (int j = 0; j < o; j++) {
+                    acc += (double) g[r * o + j] * wv[j * in + i];
+                    mag += Math.abs((double) g[r * o + j] * wv[j * in + i]);
+                }
+                assertEquals(acc, dx[r * in + i], 1e-6 * mag + 1e-7, "dx[" + r + "," + i + "]");
+            }
+        }
     }
 
     private static double[] step(LoraLinear l, Tensor x) {

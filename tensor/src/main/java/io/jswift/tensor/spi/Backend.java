@@ -5,6 +5,7 @@ import io.jswift.tensor.Device;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.quant.FourBitType;
+import io.jswift.tensor.quant.Weight4bit;
 
 import java.util.List;
 
@@ -156,6 +157,24 @@ public interface Backend {
      */
     default Tensor matmul4bit(Tensor x, Tensor packed, Tensor absmax, FourBitType type, int blocksize, int[] shape, DType weightDtype) {
         return QuantReference.matmul4bit(this, x, packed, absmax, type, blocksize, shape, weightDtype);
+    }
+
+    /**
+     * {@link #dequantize4bit} of a weight as stored, whose absmax may be double quantized (8-bit codes, decoded by a
+     * kernel block by block). Reference: decode the absmax ({@link QuantReference#absmax}), then the op above.
+     */
+    default Tensor dequantize4bit(Weight4bit w, DType dtype) {
+        return QuantReference.dequantize4bit(this, w, dtype);
+    }
+
+    /**
+     * x · op(W) with W [N, K] = {@link #dequantize4bit}(w, {@code weightDtype}), op(W) = Wᵀ when {@code transW} (the
+     * layer's forward: x [M, K] gives [M, N]) or W (its input gradient: dy [M, N] gives [M, K]); the result dtype and
+     * rounding as {@link #matmul}'s with the dequantized weight. Kernels may decode W tile by tile, never whole.
+     * Reference: {@link QuantReference#matmul4bit(Backend, Tensor, Weight4bit, boolean, DType)}.
+     */
+    default Tensor matmul4bit(Tensor x, Weight4bit w, boolean transW, DType weightDtype) {
+        return QuantReference.matmul4bit(this, x, w, transW, weightDtype);
     }
 
     // ------------------------------------------------------------------ fused ops (reference defaults)

@@ -1,6 +1,7 @@
 package io.jswift.tensor.spi;
 
 import io.jswift.tensor.DType;
+import io.jswift.tensor.Device;
 import io.jswift.tensor.Tensor;
 
 import java.util.List;
@@ -79,7 +80,11 @@ public final class FusedReference {
         Tensor y = b.binary(BinaryOp.MUL, xc, rstd);
         if (weight != null) y = b.binary(BinaryOp.MUL, y, up(b, weight));
         if (bias != null) y = b.binary(BinaryOp.ADD, y, up(b, bias));
-        return new FusedResults.LayerNorm(b.cast(y, x.dtype()), rows(mean), rows(rstd));
+        // one rounding to promote(x, weight, bias), as the kernels and the Backend contract (mixed dtypes promote)
+        DType out = x.dtype();
+        if (weight != null) out = DType.promote(out, weight.dtype());
+        if (bias != null) out = DType.promote(out, bias.dtype());
+        return new FusedResults.LayerNorm(b.cast(y, out), rows(mean), rows(rstd));
     }
 
     public static FusedResults.NormGrads layerNormBackward(Backend b, Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd, boolean hasBias) {
@@ -219,11 +224,16 @@ public final class FusedReference {
             }
         }
         if (spec.hasSegments()) {
-            Tensor qs = spec.querySegments(), ks = spec.keySegments();
+            // segment ids may be host tensors (the decoder builds them there), as the device kernels accept
+            Tensor qs = onBackend(b, spec.querySegments()), ks = onBackend(b, spec.keySegments());
             Tensor same = b.binary(BinaryOp.EQ, qs.reshape(qs.size(0), 1, t, 1), ks.reshape(ks.size(0), 1, 1, s));
             mask = mask == null ? same : b.where(mask, same, mask);
         }
         return mask;
+    }
+
+    private static Tensor onBackend(Backend b, Tensor t) {
+        return t.device().equals(b.device()) ? t : b.fromHost(t.to(Device.CPU));
     }
 
     /** scale·q·kᵀ, soft-capped when the spec says so (before masking, as transformers' Gemma 2 eager attention). */

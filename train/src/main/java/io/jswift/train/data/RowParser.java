@@ -69,7 +69,9 @@ public final class RowParser {
     }
 
     private static Sample kto(List<Message> messages, JsonNode label) {
-        if (!label.isBoolean() && !label.isNumber()) throw new IllegalArgumentException("'label' must be true/false or 1/0, got " + label);
+        if (!label.isBoolean() && !(label.isIntegralNumber() && (label.asInt() == 0 || label.asInt() == 1))) {
+            throw new IllegalArgumentException("'label' must be true/false or 1/0, got " + label);
+        }
         return new Sample.Kto(messages, label.isBoolean() ? label.asBoolean() : label.asInt() != 0);
     }
 

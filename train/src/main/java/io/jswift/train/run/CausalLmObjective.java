@@ -23,8 +23,8 @@ import java.util.Map;
  * its tokens (padding excluded, as the attention_mask does in transformers), logged as {@code aux_loss}. That is what
  * ms-swift's trainer makes the model compute: it sets the model's router_aux_loss_coef to the flag (default 0, so a
  * config.json's own coefficient never applies) and output_router_logits when the flag is > 0; the model then adds
- * coef · aux to each micro-batch's loss as it is, not divided by the accumulation steps. A dense model ignores the flag,
- * as ms-swift does. Evaluation reports the language-model loss alone.
+ * coef · aux to each micro-batch's loss as it is, not divided by the accumulation steps. A dense model, and a MoE model
+ * whose transformers class computes no such loss (GLM-4.5's sigmoid router), ignores the flag, as ms-swift then does. Evaluation reports the language-model loss alone.
  */
 public final class CausalLmObjective implements Objective<Encoded> {
     private final CausalLm model;
@@ -38,7 +38,7 @@ public final class CausalLmObjective implements Objective<Encoded> {
     public CausalLmObjective(CausalLm model, boolean gradientCheckpointing, double routerAuxLossCoef) {
         this.model = model;
         this.gradientCheckpointing = gradientCheckpointing;
-        this.routerAuxLossCoef = model.config().moe() == null ? 0 : routerAuxLossCoef;
+        this.routerAuxLossCoef = model.config().moe() == null || !model.config().moe().hasLoadBalancingLoss() ? 0 : routerAuxLossCoef;
         if (this.routerAuxLossCoef > 0 && gradientCheckpointing) {
             // the recomputed layers run in backward: their router outputs would come too late for the loss
             throw new IllegalArgumentException("--router_aux_loss_coef > 0 cannot be combined with --gradient_checkpointing on a MoE model: "

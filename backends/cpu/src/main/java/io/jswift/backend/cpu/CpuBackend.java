@@ -7,6 +7,7 @@ import io.jswift.tensor.Generator;
 import io.jswift.tensor.HostStorage;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.quant.FourBitType;
+import io.jswift.tensor.quant.Weight4bit;
 import io.jswift.tensor.spi.AdamWConfig;
 import io.jswift.tensor.spi.AttentionSpec;
 import io.jswift.tensor.spi.Backend;
@@ -24,6 +25,7 @@ import io.jswift.backend.cpu.fused.NormKernels;
 import io.jswift.backend.cpu.fused.RopeKernels;
 import io.jswift.backend.cpu.fused.SiluMulKernels;
 import io.jswift.backend.cpu.fused.SoftmaxKernels;
+import io.jswift.backend.cpu.gemm.Gemm4bit;
 import io.jswift.backend.cpu.gemm.Gemv4bit;
 import io.jswift.backend.cpu.gemm.Matmul;
 import io.jswift.backend.cpu.kernels.CopyKernels;
@@ -158,11 +160,25 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public Tensor dequantize4bit(Weight4bit w, DType dtype) {
+        return Dequant4bitKernels.supports(dtype) ? Dequant4bitKernels.dequantize(w, dtype) : Backend.super.dequantize4bit(w, dtype);
+    }
+
+    @Override
     public Tensor matmul4bit(Tensor x, Tensor packed, Tensor absmax, FourBitType type, int blocksize, int[] shape, DType weightDtype) {
         QuantReference.checkMatmul4bit(x, shape);
         QuantReference.checkDequantize4bit(packed, absmax, blocksize, shape, weightDtype);
-        return Gemv4bit.applies(x, blocksize, shape, weightDtype) ? Gemv4bit.multiply(x, packed, absmax, type, shape)
-                : Backend.super.matmul4bit(x, packed, absmax, type, blocksize, shape, weightDtype);
+        return matmul4bit(x, new Weight4bit(packed, new Weight4bit.Plain(absmax), type, blocksize, shape), true, weightDtype);
+    }
+
+    /** Few rows of x · Wᵀ: the GEMV; else the GEMM decoding W a panel at a time; else dequantize + matmul. */
+    @Override
+    public Tensor matmul4bit(Tensor x, Weight4bit w, boolean transW, DType weightDtype) {
+        QuantReference.checkMatmul4bit(x, w, transW);
+        QuantReference.checkWeight4bit(w, weightDtype);
+        if (transW && Gemv4bit.applies(x, w, weightDtype)) return Gemv4bit.multiply(x, w, weightDtype);
+        if (Gemm4bit.applies(x, weightDtype)) return Gemm4bit.multiply(x, w, transW, weightDtype);
+        return matmul(x, dequantize4bit(w, weightDtype), false, transW);
     }
 
     @Override

@@ -24,4 +24,22 @@ class ReduceInfinityTest {
             assertTrue(Double.isNaN(cpu.reduce(ReduceOp.SUM, x, new int[0], false).item()), "inf + -inf, n=" + n);
         }
     }
+
+    @Test
+    void columnWithInfinitySumsToInfinity() {
+        // the outer-sum path (reduced dim outermost): each column is Kahan-added across the rows
+        Tensor x = Tensor.zeros(DType.F32, 5, 40);
+        for (int r = 0; r < 5; r++) for (int c = 0; c < 40; c++) x.setDouble(0.5, r, c);
+        x.setDouble(Double.POSITIVE_INFINITY, 2, 3);
+        x.setDouble(Double.NEGATIVE_INFINITY, 1, 17);
+        x.setDouble(Double.POSITIVE_INFINITY, 3, 17);
+        x.setDouble(Double.NaN, 4, 30);
+        for (ReduceOp op : new ReduceOp[]{ReduceOp.SUM, ReduceOp.MEAN}) {
+            double[] cols = cpu.reduce(op, x, new int[]{0}, false).toDoubleArray();
+            assertEquals(Double.POSITIVE_INFINITY, cols[3], op.name());
+            assertTrue(Double.isNaN(cols[17]), op + ": inf + -inf");
+            assertTrue(Double.isNaN(cols[30]), op + ": NaN");
+            assertEquals(op == ReduceOp.SUM ? 2.5 : 0.5, cols[0], 1e-6, op.name());
+        }
+    }
 }

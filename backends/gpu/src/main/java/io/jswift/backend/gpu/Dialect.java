@@ -12,7 +12,7 @@ public final class Dialect {
 
     /** The names every prelude must define (macros, types or functions; see {@code DIALECT.md}). */
     public static final List<String> REQUIRED = List.of(
-            "KERNEL", "GLOBAL", "SHARED", "DEVICE_FN", "BARRIER", "BOUNDS",
+            "KERNEL", "GLOBAL", "SHARED", "SHARED_PTR", "DEVICE_FN", "BARRIER", "BOUNDS",
             "GID", "LID", "GROUP_ID", "LOCAL_SIZE", "NUM_GROUPS",
             "u8", "u16", "i32", "u32", "i64", "u64", "idx_t", "f16_t",
             "AS_FLOAT", "AS_U32", "LOAD_F16", "STORE_F16", "ATOMIC_MIN_I32");

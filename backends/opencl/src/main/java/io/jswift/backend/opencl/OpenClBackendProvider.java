@@ -1,11 +1,12 @@
 package io.jswift.backend.opencl;
 
+import io.jswift.backend.gpu.GpuBackend;
 import io.jswift.tensor.spi.Backend;
 import io.jswift.tensor.spi.BackendProvider;
 
 import java.util.stream.Collectors;
 
-/** Registers the OpenCL backend: device {@code opencl:N} is the N-th device over all platforms. */
+/** Registers the OpenCL backend: device {@code opencl:N} is the N-th device over all platforms, run by {@link GpuBackend} over an {@link OpenClDriver}. */
 public final class OpenClBackendProvider implements BackendProvider {
     @Override
     public String type() { return "opencl"; }
@@ -30,6 +31,6 @@ public final class OpenClBackendProvider implements BackendProvider {
             throw new IllegalArgumentException("no device opencl:" + index + ": found "
                     + p.devices().stream().map(ClRuntime.DeviceRef::name).collect(Collectors.joining(", ")));
         }
-        return new OpenClBackend(new ClContext(index, p.devices().get(index)));
+        return new GpuBackend(new OpenClDriver(index, p.devices().get(index)));
     }
 }

@@ -1,10 +1,12 @@
 package io.jswift.backend.cpu.fused;
 
 import io.jswift.backend.cpu.Parallel;
+import io.jswift.backend.cpu.gemm.BlockScales;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Half;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.quant.FourBitType;
+import io.jswift.tensor.quant.Weight4bit;
 import io.jswift.tensor.spi.QuantReference;
 
 import java.lang.foreign.MemorySegment;
@@ -13,7 +15,8 @@ import java.lang.foreign.ValueLayout;
 /**
  * bitsandbytes' dequantize_4bit on the host: per packed byte two table lookups (high nibble first) times the block's
  * absmax, in f32, stored once in the output dtype; blocks split across cores. Same values as
- * {@link QuantReference#dequantize4bit}, without its temporaries (a 256-entry pair table replaces the nibble split).
+ * {@link QuantReference#dequantize4bit}, without its temporaries. A double-quantized absmax is decoded block by block
+ * ({@link BlockScales}), never expanded.
  */
 public final class Dequant4bitKernels {
     private static final int GRAIN = 1 << 16; // output elements per task
@@ -25,28 +28,41 @@ public final class Dequant4bitKernels {
         return dtype == DType.F32 || dtype == DType.BF16 || dtype == DType.F16;
     }
 
-    public static Tensor dequantize(Tensor packedIn, Tensor absmaxIn, FourBitType type, int blocksize, int[] shape, DType dtype) {
-        QuantReference.checkDequantize4bit(packedIn, absmaxIn, blocksize, shape, dtype);
-        Tensor packed = packedIn.contiguous(), absmax = absmaxIn.contiguous();
+    /** The op with a float32 absmax tensor (any shape). */
+    public static Tensor dequantize(Tensor packed, Tensor absmax, FourBitType type, int blocksize, int[] shape, DType dtype) {
+        QuantReference.checkDequantize4bit(packed, absmax, blocksize, shape, dtype);
+        return dequantize(packed, new BlockScales(new Weight4bit.Plain(absmax)), type, blocksize, shape, dtype);
+    }
+
+    /** The op on a stored weight, plain or double quantized. */
+    public static Tensor dequantize(Weight4bit w, DType dtype) {
+        QuantReference.checkWeight4bit(w, dtype);
+        return dequantize(w.packed(), new BlockScales(w.absmax()), w.type(), w.blocksize(), w.shape(), dtype);
+    }
+
+    private static Tensor dequantize(Tensor packedIn, BlockScales scales, FourBitType type, int blocksize, int[] shape, DType dtype) {
+        Tensor packed = packedIn.contiguous();
         Tensor out = Tensor.zeros(dtype, shape);
         long n = out.numel();
         float[] lut = type.table();
-        MemorySegment ps = packed.hostSegment(), as = absmax.hostSegment(), os = out.hostSegment();
-        long po = packed.offset(), ao = absmax.offset();
+        MemorySegment ps = packed.hostSegment(), os = out.hostSegment();
+        long po = packed.offset();
         int pairs = Math.toIntExact((n + 1) / 2);
         Parallel.range(pairs, GRAIN / 2, (from, to) -> {
+            long block = -1;
+            float a = 0;
             for (int p = from; p < to; p++) {
                 int b = ps.get(ValueLayout.JAVA_BYTE, po + p) & 0xFF;
-                long i = 2L * p;
-                store(os, dtype, i, lut[b >> 4] * absmaxAt(as, ao, i / blocksize));
-                if (i + 1 < n) store(os, dtype, i + 1, lut[b & 0xF] * absmaxAt(as, ao, (i + 1) / blocksize));
+                for (long i = 2L * p; i < Math.min(n, 2L * p + 2); i++) {
+                    if (i / blocksize != block) {
+                        block = i / blocksize;
+                        a = scales.at(block);
+                    }
+                    store(os, dtype, i, lut[(i & 1) == 0 ? b >> 4 : b & 0xF] * a);
+                }
             }
         });
         return out;
-    }
-
-    private static float absmaxAt(MemorySegment as, long offset, long block) {
-        return as.get(ValueLayout.JAVA_FLOAT_UNALIGNED, (offset + block) * 4);
     }
 
     private static void store(MemorySegment os, DType dtype, long i, float v) {

@@ -2,128 +2,200 @@ package io.jswift.backend.cpu.gemm;
 
 import io.jswift.backend.cpu.Parallel;
 import io.jswift.tensor.DType;
-import io.jswift.tensor.Half;
+import io.jswift.tensor.HostAccess;
 import io.jswift.tensor.Tensor;
-import io.jswift.tensor.quant.FourBitType;
-import jdk.incubator.vector.ByteVector;
+import io.jswift.tensor.quant.Weight4bit;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
  * The decode product with a bitsandbytes 4-bit weight, y [M, N] = x [M, K] · dequant(W)ᵀ for few rows of x, reading
- * the packed weight once (half a byte a weight, a float absmax per 64) and dequantizing in registers: L packed bytes
- * widen to L int lanes, their high and low nibbles select from the 16-entry code table (the table's float bits in
- * one 16-lane vector, or two 8-lane ones and the two-vector select), and multiply the activations split into even and
- * odd positions (element 2j is byte j's high nibble). Each block of 64 is summed apart and scaled by its absmax once.
- * Rows of W split across cores. Dims: K = in features (a multiple of 64), N = rows of W, M = rows of x, L = lanes.
+ * the packed weight once and dequantizing in registers. Dims: K = in features, N = rows of W, M = rows of x.
+ *
+ * <p>A 32-byte load is one chunk of 64 weights, read as 8 int lanes of 8 nibbles each: lane l holds weights
+ * 8l..8l+7, and its nibble p (bits 4p..4p+3) is weight 8l + (p ^ 1) (bnb puts the first weight of a byte in the
+ * high nibble). So a shift by 4p gives 8 weights at once, with no widening of bytes, if the activations are first
+ * permuted to match ({@link #permute}: once per call, K floats). A nibble is looked up in the 16-entry code table as
+ * two 8-entry halves held in registers (AVX2's single-register vpermd; the 16-lane two-vector select needs AVX-512)
+ * and a blend on its bit 3. Each weight row's chunk sum is scaled by its block's absmax once (f32 weights), or, for
+ * bf16 weights, the two table halves are scaled by the absmax and rounded to bf16 once a chunk, so each weight is
+ * bf16(code · absmax) exactly as the dequantized tensor holds it. Up to four rows of x share each decoded vector.
+ * Absmax come plain or double quantized ({@link BlockScales}: the 8-bit codes decoded per block, never expanded).
  */
 public final class Gemv4bit {
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final int L = I.length();
-    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, L * 8)));
-    /** 16 lanes: one table vector; 8 lanes: two; narrower machines sum without vectors. */
-    private static final boolean SIMD = L == 16 || L == 8;
-    private static final int BLOCK = 64;
-    private static final int ROWS_PER_TASK = 16;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+    /** The kernel's 256-bit vectors are native (AVX2, AVX-512, SVE-256); elsewhere the backend composes dequantize + matmul. */
+    private static final boolean SIMD = IntVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
+    private static final int CHUNK = 64;  // weights per 32-byte load
+    private static final int BYTES = CHUNK / 2;
+    /** Rows of x up to which the GEMV runs (in passes of four); more take {@link Gemm4bit}. */
+    static final int MAX_ROWS = 8;
 
     private Gemv4bit() {}
 
-    /** Whether this kernel takes the product (else the backend composes dequantize + matmul). */
-    public static boolean applies(Tensor x, int blocksize, int[] shape, DType weightDtype) {
-        return (weightDtype == DType.F32 || weightDtype == DType.BF16) && x.dtype() == weightDtype && blocksize == BLOCK
-                && shape[1] % BLOCK == 0 && x.size(0) <= 8;
+    /** Whether this kernel takes x · Wᵀ (K and the blocksize multiples of 64, few rows, f32 or bf16 weights). */
+    public static boolean applies(Tensor x, Weight4bit w, DType weightDtype) {
+        return SIMD && x.rank() == 2 && x.size(0) <= MAX_ROWS && w.cols() % CHUNK == 0 && w.blocksize() % CHUNK == 0
+                && (weightDtype == DType.F32 || weightDtype == DType.BF16)
+                && (x.dtype() == DType.F32 || x.dtype() == DType.BF16 || x.dtype() == DType.F16);
     }
 
     /**
-     * y in x's dtype. With bf16 (x and W in bf16, as a bf16 compute dtype has them), each weight is rounded to bf16 in
-     * registers (table value · absmax, then round to nearest even) before its product, as the dequantized bf16 weight
-     * would be; products of two bf16 values are exact in f32, sums are f32, and y is rounded once.
+     * y in the dtype matmul gives x and a {@code weightDtype} weight, summed in f32 and rounded once. Within a chunk
+     * the sum runs in another order than dequantize-then-matmul's, so f32 results differ in the last bits.
      */
-    public static Tensor multiply(Tensor xIn, Tensor packedIn, Tensor absmaxIn, FourBitType type, int[] shape) {
-        int n = shape[0], k = shape[1], m = xIn.size(0);
-        Tensor x = xIn.contiguous(), packed = packedIn.contiguous(), absmax = absmaxIn.contiguous();
-        float[] table = type.table();
-        int[] bits = tableBits(table);
-        MemorySegment ps = packed.hostSegment(), scale = absmax.hostSegment().asSlice(absmax.offset() * 4);
+    public static Tensor multiply(Tensor xIn, Weight4bit w, DType weightDtype) {
+        int m = xIn.size(0), n = w.rows(), k = w.cols(), chunks = k / CHUNK;
+        Tensor packed = w.packed().contiguous();
+        MemorySegment ps = packed.hostSegment();
         long po = packed.offset();
-        boolean bf16 = x.dtype() == DType.BF16;
-        Tensor y = Tensor.zeros(x.dtype(), m, n);
+        BlockScales scales = new BlockScales(w.absmax());
+        boolean bf16 = weightDtype == DType.BF16;
+        float[] table = w.type().table();
+        FloatVector t0 = FloatVector.fromArray(F, table, 0), t1 = FloatVector.fromArray(F, table, 8);
+        int groups = m == 1 ? 1 : (m + 3) / 4;
+        float[][] xp = permute(xIn.toFloatArray(), m, k, m == 1 ? 1 : groups * 4);
+        Tensor y = Tensor.zeros(DType.F32, m, n);
         MemorySegment ys = y.hostSegment();
-        float[] xs = x.toFloatArray();
-        for (int i = 0; i < m; i++) {
-            float[] even = new float[k / 2], odd = new float[k / 2];
-            for (int j = 0; j < k / 2; j++) {
-                even[j] = xs[i * k + 2 * j];
-                odd[j] = xs[i * k + 2 * j + 1];
-            }
-            long yRow = (long) i * n;
-            Parallel.range((n + ROWS_PER_TASK - 1) / ROWS_PER_TASK, 1, (from, to) -> {
-                int end = Math.min(n, to * ROWS_PER_TASK);
-                for (int r = from * ROWS_PER_TASK; r < end; r++) {
-                    if (bf16) {
-                        float v = SIMD ? rowSimdBf16(ps, po, r, k, bits, scale, even, odd) : rowScalarBf16(ps, po, r, k, table, scale, even, odd);
-                        ys.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, yRow + r, Half.floatToBf16(v));
-                    } else {
-                        float v = SIMD ? rowSimd(ps, po, r, k, bits, scale, even, odd) : rowScalar(ps, po, r, k, table, scale, even, odd);
-                        ys.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, yRow + r, v);
-                    }
+        int blocksize = w.blocksize();
+        // each core streams its share of the rows forward ~64 KiB at a time (see Gemv.weightRows)
+        int step = Math.max(1, (64 << 10) / (k / 2));
+        Parallel.splitting(n, step, (from, to) -> {
+            float[] s = new float[chunks], dots = new float[4];
+            for (int r = from; r < to; r++) {
+                scales.fill((long) r * k, CHUNK, chunks, blocksize, s);
+                long row = po + (long) r * (k / 2);
+                if (m == 1) {
+                    ys.setAtIndex(HostAccess.F32, r, bf16 ? dot1Bf16(ps, row, chunks, xp[0], s, t0, t1) : dot1(ps, row, chunks, xp[0], s, t0, t1));
+                    continue;
                 }
-            });
-        }
-        return y;
+                for (int g = 0; g < groups; g++) {
+                    if (bf16) dot4Bf16(ps, row, chunks, xp, 4 * g, s, t0, t1, dots);
+                    else dot4(ps, row, chunks, xp, 4 * g, s, t0, t1, dots);
+                    for (int i = 4 * g; i < Math.min(m, 4 * g + 4); i++) ys.setAtIndex(HostAccess.F32, (long) i * n + r, dots[i - 4 * g]);
+                }
+            }
+        });
+        DType out = DType.promote(xIn.dtype(), weightDtype);
+        return out == DType.F32 ? y : y.to(out);
     }
 
-    /** One output: Σ over blocks of absmax · Σ table[nibble]·x, 2L weights (L bytes) a step. */
-    private static float rowSimd(MemorySegment ps, long po, int r, int k, int[] tableBits, MemorySegment scale, float[] even, float[] odd) {
-        IntVector t0 = IntVector.fromArray(I, tableBits, 0), t1 = L == 16 ? t0 : IntVector.fromArray(I, tableBits, 8);
-        long rowByte = po + (long) r * (k / 2);
-        int blocks = k / BLOCK;
-        long firstBlock = (long) r * blocks;
-        FloatVector acc = FloatVector.zero(F);
-        for (int blk = 0; blk < blocks; blk++) {
-            FloatVector sum = FloatVector.zero(F);
-            for (int step = 0; step < BLOCK / 2; step += L) {
-                int pair = blk * (BLOCK / 2) + step;
-                ByteVector bytes = ByteVector.fromMemorySegment(B, ps, rowByte + pair, ByteOrder.LITTLE_ENDIAN);
-                IntVector q = (IntVector) bytes.convertShape(VectorOperators.B2I, I, 0);
-                IntVector hiIdx = q.lanewise(VectorOperators.LSHR, 4).and(0xF), loIdx = q.and(0xF);
-                FloatVector hi = lookup(hiIdx, t0, t1), lo = lookup(loIdx, t0, t1);
-                sum = hi.fma(FloatVector.fromArray(F, even, pair), sum);
-                sum = lo.fma(FloatVector.fromArray(F, odd, pair), sum);
+    /** xp[i][64c + 8p + l] = x[i][64c + 8l + (p ^ 1)] (the nibble order of a chunk, see the class comment); rows past m are 0. */
+    static float[][] permute(float[] x, int m, int k, int rows) {
+        float[][] xp = new float[rows][k];
+        for (int i = 0; i < m; i++) {
+            for (int c = 0; c < k; c += CHUNK) {
+                for (int p = 0; p < 8; p++) {
+                    for (int l = 0; l < 8; l++) xp[i][c + 8 * p + l] = x[i * k + c + 8 * l + (p ^ 1)];
+                }
             }
-            acc = sum.fma(FloatVector.broadcast(F, scale.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, firstBlock + blk)), acc);
+        }
+        return xp;
+    }
+
+    // (the chunk's eight lookups are written out in each loop: a helper returning the chunk's vector was compiled
+    // apart, "already compiled into a big method", and its result boxed: 33 MB allocated a 2048x2048 call, 8x slower)
+
+    /** One x row, f32 weights: Σ_chunks absmax · Σ table[nibble]·x (two sums a chunk, against the FMA latency). */
+    private static float dot1(MemorySegment ps, long row, int chunks, float[] x, float[] s, FloatVector t0, FloatVector t1) {
+        IntVector lo = t0.reinterpretAsInts(), hi = t1.reinterpretAsInts();
+        FloatVector acc = FloatVector.zero(F);
+        for (int c = 0; c < chunks; c++) {
+            IntVector v = IntVector.fromMemorySegment(I, ps, row + (long) c * BYTES, ByteOrder.LITTLE_ENDIAN);
+            FloatVector even = FloatVector.zero(F), odd = even;
+            int xo = c * CHUNK;
+            for (int p = 0; p < 8; p += 2) {
+                even = lookup(v.lanewise(VectorOperators.LSHR, 4 * p), lo, hi).fma(FloatVector.fromArray(F, x, xo + 8 * p), even);
+                odd = lookup(v.lanewise(VectorOperators.LSHR, 4 * p + 4), lo, hi).fma(FloatVector.fromArray(F, x, xo + 8 * p + 8), odd);
+            }
+            acc = even.add(odd).fma(FloatVector.broadcast(F, s[c]), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    /** As {@link #rowSimd}, each weight formed and rounded to bf16 before its product (no per-block factoring). */
-    private static float rowSimdBf16(MemorySegment ps, long po, int r, int k, int[] tableBits, MemorySegment scale, float[] even, float[] odd) {
-        IntVector t0 = IntVector.fromArray(I, tableBits, 0), t1 = L == 16 ? t0 : IntVector.fromArray(I, tableBits, 8);
-        long rowByte = po + (long) r * (k / 2);
-        int blocks = k / BLOCK;
-        long firstBlock = (long) r * blocks;
-        FloatVector acc = FloatVector.zero(F);
-        for (int blk = 0; blk < blocks; blk++) {
-            FloatVector a = FloatVector.broadcast(F, scale.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, firstBlock + blk));
-            for (int step = 0; step < BLOCK / 2; step += L) {
-                int pair = blk * (BLOCK / 2) + step;
-                ByteVector bytes = ByteVector.fromMemorySegment(B, ps, rowByte + pair, ByteOrder.LITTLE_ENDIAN);
-                IntVector q = (IntVector) bytes.convertShape(VectorOperators.B2I, I, 0);
-                FloatVector hi = roundBf16(lookup(q.lanewise(VectorOperators.LSHR, 4).and(0xF), t0, t1).mul(a));
-                FloatVector lo = roundBf16(lookup(q.and(0xF), t0, t1).mul(a));
-                acc = hi.fma(FloatVector.fromArray(F, even, pair), acc);
-                acc = lo.fma(FloatVector.fromArray(F, odd, pair), acc);
+    /** One x row, bf16 weights: the table halves scaled by the chunk's absmax and rounded to bf16, then Σ w·x. */
+    private static float dot1Bf16(MemorySegment ps, long row, int chunks, float[] x, float[] s, FloatVector t0, FloatVector t1) {
+        FloatVector even = FloatVector.zero(F), odd = even;
+        for (int c = 0; c < chunks; c++) {
+            IntVector v = IntVector.fromMemorySegment(I, ps, row + (long) c * BYTES, ByteOrder.LITTLE_ENDIAN);
+            FloatVector a = FloatVector.broadcast(F, s[c]);
+            IntVector lo = roundBf16(t0.mul(a)).reinterpretAsInts(), hi = roundBf16(t1.mul(a)).reinterpretAsInts();
+            int xo = c * CHUNK;
+            for (int p = 0; p < 8; p += 2) {
+                even = lookup(v.lanewise(VectorOperators.LSHR, 4 * p), lo, hi).fma(FloatVector.fromArray(F, x, xo + 8 * p), even);
+                odd = lookup(v.lanewise(VectorOperators.LSHR, 4 * p + 4), lo, hi).fma(FloatVector.fromArray(F, x, xo + 8 * p + 8), odd);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return even.add(odd).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Four x rows from {@code i0}, f32 weights: each decoded vector feeds four sums. */
+    private static void dot4(MemorySegment ps, long row, int chunks, float[][] x, int i0, float[] s, FloatVector t0, FloatVector t1, float[] out) {
+        IntVector lo = t0.reinterpretAsInts(), hi = t1.reinterpretAsInts();
+        float[] x0 = x[i0], x1 = x[i0 + 1], x2 = x[i0 + 2], x3 = x[i0 + 3];
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int c = 0; c < chunks; c++) {
+            IntVector v = IntVector.fromMemorySegment(I, ps, row + (long) c * BYTES, ByteOrder.LITTLE_ENDIAN);
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+            int xo = c * CHUNK;
+            for (int p = 0; p < 8; p++) {
+                FloatVector wv = lookup(v.lanewise(VectorOperators.LSHR, 4 * p), lo, hi);
+                int at = xo + 8 * p;
+                s0 = wv.fma(FloatVector.fromArray(F, x0, at), s0);
+                s1 = wv.fma(FloatVector.fromArray(F, x1, at), s1);
+                s2 = wv.fma(FloatVector.fromArray(F, x2, at), s2);
+                s3 = wv.fma(FloatVector.fromArray(F, x3, at), s3);
+            }
+            FloatVector a = FloatVector.broadcast(F, s[c]);
+            a0 = s0.fma(a, a0);
+            a1 = s1.fma(a, a1);
+            a2 = s2.fma(a, a2);
+            a3 = s3.fma(a, a3);
+        }
+        out[0] = a0.reduceLanes(VectorOperators.ADD);
+        out[1] = a1.reduceLanes(VectorOperators.ADD);
+        out[2] = a2.reduceLanes(VectorOperators.ADD);
+        out[3] = a3.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** As {@link #dot4} with bf16 weights (scaled, rounded table halves per chunk, as {@link #dot1Bf16}). */
+    private static void dot4Bf16(MemorySegment ps, long row, int chunks, float[][] x, int i0, float[] s, FloatVector t0, FloatVector t1, float[] out) {
+        float[] x0 = x[i0], x1 = x[i0 + 1], x2 = x[i0 + 2], x3 = x[i0 + 3];
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int c = 0; c < chunks; c++) {
+            IntVector v = IntVector.fromMemorySegment(I, ps, row + (long) c * BYTES, ByteOrder.LITTLE_ENDIAN);
+            FloatVector a = FloatVector.broadcast(F, s[c]);
+            IntVector lo = roundBf16(t0.mul(a)).reinterpretAsInts(), hi = roundBf16(t1.mul(a)).reinterpretAsInts();
+            int xo = c * CHUNK;
+            for (int p = 0; p < 8; p++) {
+                FloatVector wv = lookup(v.lanewise(VectorOperators.LSHR, 4 * p), lo, hi);
+                int at = xo + 8 * p;
+                a0 = wv.fma(FloatVector.fromArray(F, x0, at), a0);
+                a1 = wv.fma(FloatVector.fromArray(F, x1, at), a1);
+                a2 = wv.fma(FloatVector.fromArray(F, x2, at), a2);
+                a3 = wv.fma(FloatVector.fromArray(F, x3, at), a3);
+            }
+        }
+        out[0] = a0.reduceLanes(VectorOperators.ADD);
+        out[1] = a1.reduceLanes(VectorOperators.ADD);
+        out[2] = a2.reduceLanes(VectorOperators.ADD);
+        out[3] = a3.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * table[idx & 15] from the halves lo = table[0..7], hi = table[8..15]: selectFrom reads idx & 7 (vpermd), and
+     * bit 3 picks the half (tested as "is zero", one compare, where "not zero" cost another instruction).
+     */
+    private static FloatVector lookup(IntVector idx, IntVector lo, IntVector hi) {
+        VectorMask<Integer> lower = idx.and(8).compare(VectorOperators.EQ, 0);
+        return idx.selectFrom(hi).blend(idx.selectFrom(lo), lower).reinterpretAsFloats();
     }
 
     /** Round to nearest even at bf16 precision, kept as floats (Half.floatToBf16 for finite values, lane-wise). */
@@ -131,53 +203,5 @@ public final class Gemv4bit {
         IntVector bits = v.reinterpretAsInts();
         IntVector odd = bits.lanewise(VectorOperators.LSHR, 16).and(1);
         return bits.add(odd).add(0x7FFF).and(0xFFFF0000).reinterpretAsFloats();
-    }
-
-    private static float rowScalarBf16(MemorySegment ps, long po, int r, int k, float[] table, MemorySegment scale, float[] even, float[] odd) {
-        long rowByte = po + (long) r * (k / 2);
-        int blocks = k / BLOCK;
-        float acc = 0;
-        for (int blk = 0; blk < blocks; blk++) {
-            float a = scale.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, (long) r * blocks + blk);
-            for (int j = blk * (BLOCK / 2); j < (blk + 1) * (BLOCK / 2); j++) {
-                int b = ps.get(ValueLayout.JAVA_BYTE, rowByte + j) & 0xFF;
-                acc += Half.bf16ToFloat(Half.floatToBf16(table[b >> 4] * a)) * even[j]
-                        + Half.bf16ToFloat(Half.floatToBf16(table[b & 0xF] * a)) * odd[j];
-            }
-        }
-        return acc;
-    }
-
-    /**
-     * table[idx] for idx in 0..15: one permute with 16 lanes; with 8, two permutes of idx & 7 and a blend on idx >= 8,
-     * single-register permutes (vpermd) that AVX2 has, where the two-vector selectFrom needs AVX-512's vpermi2d. On
-     * this 2-core machine under load 14 the SIMD rows ran 2-3x faster than the scalar ones; no rate is claimed here.
-     */
-    private static FloatVector lookup(IntVector idx, IntVector t0, IntVector t1) {
-        if (L == 16) return idx.selectFrom(t0).reinterpretAsFloats();
-        IntVector low = idx.and(7);
-        return low.selectFrom(t0).blend(low.selectFrom(t1), idx.compare(VectorOperators.GE, 8)).reinterpretAsFloats();
-    }
-
-    private static int[] tableBits(float[] table) {
-        int[] bits = new int[table.length];
-        for (int i = 0; i < table.length; i++) bits[i] = Float.floatToRawIntBits(table[i]);
-        return bits;
-    }
-
-    /** The same sum without vectors (machines with vectors under 256 bits): still half a byte read a weight. */
-    private static float rowScalar(MemorySegment ps, long po, int r, int k, float[] table, MemorySegment scale, float[] even, float[] odd) {
-        long rowByte = po + (long) r * (k / 2);
-        int blocks = k / BLOCK;
-        float acc = 0;
-        for (int blk = 0; blk < blocks; blk++) {
-            float sum = 0;
-            for (int j = blk * (BLOCK / 2); j < (blk + 1) * (BLOCK / 2); j++) {
-                int b = ps.get(ValueLayout.JAVA_BYTE, rowByte + j) & 0xFF;
-                sum += table[b >> 4] * even[j] + table[b & 0xF] * odd[j];
-            }
-            acc += sum * scale.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, (long) r * blocks + blk);
-        }
-        return acc;
     }
 }

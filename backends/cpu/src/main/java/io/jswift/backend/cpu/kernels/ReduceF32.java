@@ -152,10 +152,19 @@ final class ReduceF32 {
                 long out = (long) o * k + c0;
                 for (int j = 0; j < w; j++) {
                     double total = (double) sum[j] - comp[j];
+                    // an infinity makes the compensation inf - inf = NaN: recount plainly, as sum() does for a row
+                    if (Double.isNaN(total)) total = plainColumn(xs, redShape, redStrides, rowBase + j, count);
                     os.setAtIndex(HostAccess.F32, out + j, (float) (mean ? total / count : total));
                 }
             }
         });
+    }
+
+    /** The uncompensated sum of one column: torch's answer (inf, or NaN with a NaN or both infinities). */
+    private static double plainColumn(MemorySegment xs, int[] redShape, long[] redStrides, long column, int count) {
+        double total = 0;
+        for (int q = 0; q < count; q++) total += xs.getAtIndex(HostAccess.F32, ElementOrder.offsetOf(redShape, redStrides, column, q));
+        return total;
     }
 
     private static FloatVector load(MemorySegment xs, long element) {

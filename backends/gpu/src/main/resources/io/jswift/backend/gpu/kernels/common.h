@@ -4,6 +4,9 @@
 #define META_WORDS 48
 typedef struct { i64 w[META_WORDS]; } Meta;
 
+#define I64_MAX ((i64) 0x7FFFFFFFFFFFFFFF)
+#define I64_MIN (-I64_MAX - 1)
+
 DEVICE_FN float bf16_to_float(u16 b) { return AS_FLOAT(((u32) b) << 16); }
 
 // round to nearest even, NaN stays a quiet NaN (PyTorch's conversion)
@@ -14,15 +17,15 @@ DEVICE_FN u16 float_to_bf16(float f) {
     return (u16) (u >> 16);
 }
 
-// Element offset of row-major index idx in a tensor of the given shape and strides: rank dims of shape at
-// meta.w[shapeAt], of strides at meta.w[stridesAt].
-DEVICE_FN idx_t strided_offset(idx_t idx, int rank, const Meta* meta, int shapeAt, int stridesAt) {
+// Element offset of row-major index idx in a tensor of `rank` dims whose shape is m.w[shapeAt ..] and strides
+// m.w[stridesAt ..]. m is by value: helpers are inlined, so the kernel's parameter is read in place.
+DEVICE_FN idx_t strided_offset(idx_t idx, int rank, const Meta m, int shapeAt, int stridesAt) {
     idx_t off = 0;
     for (int d = rank - 1; d >= 0; d--) {
-        idx_t s = meta->w[shapeAt + d];
+        idx_t s = m.w[shapeAt + d];
         idx_t c = idx % s;
         idx /= s;
-        off += c * meta->w[stridesAt + d];
+        off += c * m.w[stridesAt + d];
     }
     return off;
 }

@@ -1,0 +1,193 @@
+package io.jswift.backend.conformance;
+
+import io.jswift.tensor.DType;
+import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.AttentionSpec;
+import io.jswift.tensor.spi.Backend;
+import io.jswift.tensor.spi.FusedReference;
+import io.jswift.tensor.spi.FusedResults;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.stream.Stream;
+
+import static io.jswift.tensor.testing.RandomTensors.random;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Scaled-dot-product attention forward and backward against the reference composition on the CPU: prefill, decode and
+ * prefix shapes, GQA, causal or not, sliding windows, soft-capping, segment masks (packing, left padding), rows that see
+ * no key, transposed inputs, expanded gradients. Dims: B batch, Hq / Hkv heads, T queries, S keys, D head dim.
+ */
+public abstract class AttentionCases {
+    /** Which query row {@link Mask#MASKED_ROW} hides from every key. */
+    private static final int MASKED_ROW = 2;
+
+    private final Target t;
+    private final Backend dev, cpu;
+
+    protected AttentionCases(Target target) {
+        this.t = target;
+        this.dev = target.backend();
+        this.cpu = target.cpu();
+    }
+
+    enum Mask { NONE, PACKED, LEFT_PAD, MASKED_ROW }
+
+    record Case(String name, int b, int hq, int hkv, int t, int s, int d, boolean causal, Mask mask, DType dtype,
+                boolean strided, int window, double softcap) {
+        Case(String name, int b, int hq, int hkv, int t, int s, int d, boolean causal, Mask mask, DType dtype, boolean strided) {
+            this(name, b, hq, hkv, t, s, d, causal, mask, dtype, strided, 0, 0);
+        }
+
+        @Override
+        public String toString() { return name; }
+    }
+
+    static Stream<Case> cases() {
+        return Stream.of(
+                new Case("single query and key", 1, 1, 1, 1, 1, 8, true, Mask.NONE, DType.F32, false),
+                new Case("prefill T=5 D=8", 1, 2, 2, 5, 5, 8, true, Mask.NONE, DType.F32, false),
+                new Case("GQA 2, T=37, D=16, transposed inputs", 2, 4, 2, 37, 37, 16, true, Mask.NONE, DType.F32, true),
+                new Case("GQA 4, non-causal, D=80", 1, 4, 1, 37, 37, 80, false, Mask.NONE, DType.F32, false),
+                new Case("GQA 2, T=130, D=64, transposed inputs", 1, 2, 1, 130, 130, 64, true, Mask.NONE, DType.F32, true),
+                new Case("decode T=1 of S=40", 2, 4, 2, 1, 40, 64, true, Mask.NONE, DType.F32, false),
+                new Case("causal prefix T=5 of S=37", 1, 4, 2, 5, 37, 16, true, Mask.NONE, DType.F32, false),
+                new Case("causal T=7 > S=3: first rows see no key", 1, 2, 1, 7, 3, 8, true, Mask.NONE, DType.F32, false),
+                new Case("packed samples", 2, 2, 1, 37, 37, 16, true, Mask.PACKED, DType.F32, false),
+                new Case("left padding, prefix T=5 of S=37", 2, 2, 2, 5, 37, 8, true, Mask.LEFT_PAD, DType.F32, false),
+                new Case("left padding, T=130", 2, 2, 1, 130, 130, 16, true, Mask.LEFT_PAD, DType.F32, true),
+                new Case("a row that sees no key", 1, 2, 1, 5, 9, 8, false, Mask.MASKED_ROW, DType.F32, false),
+                new Case("sliding window 8, GQA 2, T=37", 1, 4, 2, 37, 37, 16, true, Mask.NONE, DType.F32, false, 8, 0),
+                new Case("sliding window 4, decode T=1 of S=40", 2, 2, 1, 1, 40, 16, true, Mask.NONE, DType.F32, false, 4, 0),
+                new Case("sliding window 5, packed, prefix T=9 of S=37", 2, 2, 2, 9, 37, 8, true, Mask.PACKED, DType.F32, false, 5, 0),
+                new Case("soft-cap 5 (Gemma 2), GQA 2", 1, 4, 2, 37, 37, 16, true, Mask.NONE, DType.F32, true, 0, 5),
+                new Case("bf16, GQA 2, packed, transposed", 1, 4, 2, 37, 37, 64, true, Mask.PACKED, DType.BF16, true),
+                new Case("bf16, sliding window 6", 1, 2, 1, 21, 21, 16, true, Mask.NONE, DType.BF16, false, 6, 0),
+                new Case("f16, non-causal", 1, 2, 1, 5, 9, 16, false, Mask.NONE, DType.F16, false),
+                new Case("f16, GQA 2, left padding, T=37", 2, 4, 2, 37, 37, 32, true, Mask.LEFT_PAD, DType.F16, true),
+                new Case("f64, GQA 4, D=24, left padding", 1, 4, 1, 37, 37, 24, true, Mask.LEFT_PAD, DType.F64, false));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void forwardAndBackward(Case c) {
+        Tensor q = input(1, c, c.hq(), c.t()), k = input(2, c, c.hkv(), c.s()), v = input(3, c, c.hkv(), c.s());
+        Tensor dOut = random(4, c.dtype(), c.b(), c.hq(), c.t(), c.d());
+        AttentionSpec spec = spec(c);
+
+        FusedResults.Attention expected = FusedReference.attention(cpu, q, k, v, spec);
+        FusedResults.AttentionGrads expectedGrads = FusedReference.attentionBackward(cpu, dOut, q, k, v, expected.output(), expected.logSumExp(), spec);
+
+        Tensor qd = onDevice(q, c), kd = onDevice(k, c), vd = onDevice(v, c);
+        FusedResults.Attention actual = dev.attention(qd, kd, vd, spec);
+        FusedResults.AttentionGrads grads = dev.attentionBackward(t.put(dOut), qd, kd, vd, actual.output(), actual.logSumExp(), spec);
+
+        t.same(c + " output", expected.output(), actual.output(), Tolerance.accumulated(c.dtype()));
+        // the log-sum-exp is computed in f32 (f64) from the same rounded inputs
+        t.same(c + " lse", expected.logSumExp(), actual.logSumExp(), Tolerance.accumulated(expected.logSumExp().dtype()));
+        t.same(c + " dq", expectedGrads.dq(), grads.dq(), Tolerance.gradient(c.dtype()));
+        t.same(c + " dk", expectedGrads.dk(), grads.dk(), Tolerance.gradient(c.dtype()));
+        t.same(c + " dv", expectedGrads.dv(), grads.dv(), Tolerance.gradient(c.dtype()));
+    }
+
+    @Test
+    void rowThatSeesNoKeyHasZeroOutputAndMinusInfinityLse() {
+        Case c = new Case("masked", 1, 1, 1, 3, 4, 8, false, Mask.MASKED_ROW, DType.F32, false);
+        FusedResults.Attention r = dev.attention(t.put(input(1, c, 1, 3)), t.put(input(2, c, 1, 4)), t.put(input(3, c, 1, 4)), spec(c));
+        double[] out = r.output().toDoubleArray(), lse = r.logSumExp().toDoubleArray();
+        assertEquals(Double.NEGATIVE_INFINITY, lse[MASKED_ROW]);
+        for (int x = 0; x < c.d(); x++) assertEquals(0.0, out[MASKED_ROW * c.d() + x]);
+        assertTrue(Double.isFinite(lse[0]));
+    }
+
+    @Test
+    void segmentIdsOnTheDevice() {
+        // I32 ids already on the device (the reference reads host I64 ids)
+        Case c = new Case("device segments", 3, 2, 1, 9, 9, 16, true, Mask.PACKED, DType.F32, false);
+        Tensor q = input(1, c, 2, 9), k = input(2, c, 1, 9), v = input(3, c, 1, 9);
+        AttentionSpec host = spec(c);
+        AttentionSpec onDevice = new AttentionSpec(host.scale(), true, t.put(host.querySegments()), t.put(host.keySegments().to(DType.I32)));
+        FusedResults.Attention expected = FusedReference.attention(cpu, q, k, v, host);
+        FusedResults.Attention actual = dev.attention(t.put(q), t.put(k), t.put(v), onDevice);
+        t.same("device segments output", expected.output(), actual.output(), Tolerance.accumulated(DType.F32));
+        t.same("device segments lse", expected.logSumExp(), actual.logSumExp(), Tolerance.accumulated(DType.F32));
+    }
+
+    @Test
+    void expandedGradientAndStridedLse() {
+        // autograd hands the backward an expanded gradient (stride 0) when the loss sums the output
+        Case c = new Case("expanded dOut", 2, 4, 2, 9, 9, 16, true, Mask.NONE, DType.F32, false);
+        Tensor q = input(1, c, 4, 9), k = input(2, c, 2, 9), v = input(3, c, 2, 9);
+        Tensor dOutRow = random(4, DType.F32, 1, 1, 1, 16);
+        AttentionSpec spec = spec(c);
+        FusedResults.Attention expected = FusedReference.attention(cpu, q, k, v, spec);
+        FusedResults.AttentionGrads want = FusedReference.attentionBackward(cpu, dOutRow.expand(2, 4, 9, 16), q, k, v,
+                expected.output(), expected.logSumExp(), spec);
+        Tensor qd = t.put(q), kd = t.put(k), vd = t.put(v);
+        FusedResults.Attention actual = dev.attention(qd, kd, vd, spec);
+        // the log-sum-exp as a view: a slice of a wider buffer
+        Tensor wideLse = dev.allocate(DType.F32, 2, 4, 9, 3);
+        dev.copy(actual.logSumExp(), wideLse.select(3, 1));
+        FusedResults.AttentionGrads got = dev.attentionBackward(t.put(dOutRow).expand(2, 4, 9, 16), qd, kd, vd,
+                actual.output(), wideLse.select(3, 1), spec);
+        t.same("expanded dOut dq", want.dq(), got.dq(), Tolerance.accumulated(DType.F32));
+        t.same("expanded dOut dk", want.dk(), got.dk(), Tolerance.accumulated(DType.F32));
+        t.same("expanded dOut dv", want.dv(), got.dv(), Tolerance.accumulated(DType.F32));
+    }
+
+    @Test
+    void badInputsFailClearly() {
+        Tensor q = t.put(random(1, DType.F32, 1, 3, 4, 8)), k = t.put(random(2, DType.F32, 1, 2, 4, 8));
+        AttentionSpec spec = AttentionSpec.causal(8);
+        IllegalArgumentException heads = assertThrows(IllegalArgumentException.class, () -> dev.attention(q, k, k, spec));
+        assertTrue(heads.getMessage().contains("multiple of Hkv"), heads.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> dev.attention(q, k, t.put(random(3, DType.F32, 1, 2, 5, 8)), spec));
+    }
+
+    @Test
+    void segmentIdsOfTheWrongShapeFailClearly() {
+        KnownGaps.skipOnCpu(t, KnownGaps.CPU_FUSED_ARGUMENT_CHECKS);
+        Tensor q = t.put(random(5, DType.F32, 1, 2, 4, 8)), k = t.put(random(2, DType.F32, 1, 2, 4, 8));
+        Tensor seg = Tensor.ofLongs(new long[]{0, 0, 1}, 1, 3);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> dev.attention(q, k, k, new AttentionSpec(0.3, true, seg, seg)));
+        assertTrue(e.getMessage().contains("querySegments") && e.getMessage().contains("[1, 3]"), e.getMessage());
+    }
+
+    // ------------------------------------------------------------------ inputs
+
+    /** [B, H, len, D]; a transposed view of [B, len, H, D] when the case is strided (as q/k/v after the projections). */
+    private static Tensor input(long seed, Case c, int heads, int len) {
+        if (!c.strided()) return random(seed, c.dtype(), c.b(), heads, len, c.d());
+        return random(seed, c.dtype(), c.b(), len, heads, c.d()).transpose(1, 2);
+    }
+
+    /** The same view on the device: the base moves, the transpose is redone there. */
+    private Tensor onDevice(Tensor x, Case c) {
+        return c.strided() ? t.put(x.transpose(1, 2)).transpose(1, 2) : t.put(x);
+    }
+
+    private static AttentionSpec spec(Case c) {
+        double scale = 1.0 / Math.sqrt(c.d());
+        if (c.mask() == Mask.NONE) return new AttentionSpec(scale, c.causal(), null, null, c.window(), c.softcap());
+        long[] ks = new long[c.b() * c.s()], qs = new long[c.b() * c.t()];
+        for (int b = 0; b < c.b(); b++) {
+            for (int j = 0; j < c.s(); j++) {
+                ks[b * c.s() + j] = switch (c.mask()) {
+                    case PACKED -> j < (c.s() / 3 + b) ? 0 : j < (2 * c.s() / 3 + b) ? 1 : 2;  // three samples, per-batch cuts
+                    case LEFT_PAD -> j < (3 + 7 * b) % c.s() ? 0 : 1;                        // padding is a segment of its own
+                    default -> 1;
+                };
+            }
+            // queries are the last T positions of the keys
+            for (int i = 0; i < c.t(); i++) qs[b * c.t() + i] = ks[b * c.s() + i + c.s() - c.t()];
+            if (c.mask() == Mask.MASKED_ROW) qs[b * c.t() + MASKED_ROW] = 99;
+        }
+        // the decoder builds its segment ids on the host as I32; device kernels upload and widen them
+        return new AttentionSpec(scale, c.causal(), Tensor.ofLongs(qs, c.b(), c.t()).to(DType.I32), Tensor.ofLongs(ks, c.b(), c.s()),
+                c.window(), c.softcap());
+    }
+}

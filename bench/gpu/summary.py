@@ -1,0 +1,55 @@
+"""Joins jswift_bench.jsonl and torch_bench.jsonl of a bench/gpu/check.sh run into OUT/summary.md: each jswift
+result beside PyTorch's for the same shape, with the ratio the issue's goals are stated in (jswift / PyTorch
+throughput: GEMM >= 0.95x, attention >= 0.7x; decode as a share of the measured copy bandwidth, goal >= 70%).
+
+Run: python3 bench/gpu/summary.py OUT
+"""
+import json
+import os
+import sys
+
+
+def rows(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def key(r):
+    return tuple((k, r[k]) for k in ("bench", "dtype", "m", "n", "k", "b", "hq", "hkv", "t", "d") if k in r)
+
+
+def main():
+    out = sys.argv[1]
+    js, tc = rows(f"{out}/jswift_bench.jsonl"), rows(f"{out}/torch_bench.jsonl")
+    torch_by = {key(r): r for r in tc}
+    lines = ["# GPU benchmarks (bench/gpu/check.sh)", ""]
+    env = [r for r in tc if r["bench"] == "env"]
+    if env:
+        lines += [f"PyTorch {env[0]['torch']} (CUDA {env[0]['cuda']}) on {env[0]['gpu']}", ""]
+    lines += ["| bench | shape | jswift | PyTorch | jswift / PyTorch |", "|---|---|---|---|---|"]
+    for r in js:
+        t = torch_by.get(key(r))
+        if r["bench"] == "gemm":
+            shape = f"{r['dtype']} {r['m']}x{r['n']}x{r['k']}"
+            pair = [(r["tflops"], t and t["tflops"], "TFLOP/s")]
+        elif r["bench"] == "attention":
+            shape = f"bf16 B={r['b']} Hq={r['hq']} Hkv={r['hkv']} T={r['t']} D={r['d']} causal"
+            pair = [(r["fwd_tflops"], t and t["fwd_tflops"], "TFLOP/s fwd"), (r["fwd_bwd_tflops"], t and t["fwd_bwd_tflops"], "TFLOP/s fwd+bwd")]
+        elif r["bench"] == "decode":
+            shape = f"{r['model']} {r['dtype']} greedy, {r['tokens']} tokens ({100 * r['bandwidth_utilization']:.0f}% of {r['copy_gbps']} GB/s copy bandwidth)"
+            pair = [(r["tok_s"], t and t["tok_s"], "tok/s")]
+        else:
+            lines.append(f"| {r['bench']} | | {r} | | |")
+            continue
+        for mine, theirs, unit in pair:
+            ratio = f"{mine / theirs:.2f}x" if theirs else "n/a"
+            lines.append(f"| {r['bench']} | {shape} | {mine} {unit} | {theirs if theirs else 'n/a'} | {ratio} |")
+    with open(f"{out}/summary.md", "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

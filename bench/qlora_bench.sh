@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# QLoRA benchmarks of issue 21, through the CLI as a user runs them (quantized at load from a memory-mapped bf16
+# checkpoint, jswift sft, LoRA r=8 alpha 32 on all linear layers, AdamW, batch 1, pre-tokenized rows of random ids).
+#
+#   bench/qlora_bench.sh lora05b [STEPS=4] [SEQ=512]
+#       Qwen2.5-0.5B-shaped random model (bf16 checkpoint): LoRA on the bf16 base vs QLoRA on an NF4 base (double
+#       quant, bf16 compute), same data, back to back; prints the last step's tok/s and the peak RSS of each.
+#   bench/qlora_bench.sh rss7b [LAYERS_A=2] [LAYERS_B=4] [SEQ=512]
+#       Qwen2.5-7B-shaped random models with LAYERS_A and LAYERS_B decoder layers (the full model has 28; writing it
+#       would need ~30 GB of f32 in new-model), QLoRA with gradient checkpointing, one step each: peak RSS of each and
+#       the linear estimate for 28 layers, RSS(A) + (RSS(B) - RSS(A)) / (B - A) * (28 - A).
+#
+# SMOKE=1 shrinks every shape (hidden 256, vocab 4096) to check the pipeline in seconds. WORK (default
+# /tmp/jswift-qlora) holds the models and runs; JSWIFT_JAVA_OPTS passes JVM options as for ./jswift.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WORK="${WORK:-/tmp/jswift-qlora}"
+JSWIFT="$ROOT/jswift"
+mkdir -p "$WORK"
+
+# config.json of a Qwen2 model: hidden, intermediate, layers, heads, kv heads, vocab, tied
+config() {
+  local h=$1 i=$2 l=$3 q=$4 kv=$5 v=$6 tied=$7
+  if [ "${SMOKE:-0}" = 1 ]; then h=256; i=768; q=4; kv=2; v=4096; fi
+  cat <<EOF
+{"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_size": $h, "intermediate_size": $i,
+ "num_hidden_layers": $l, "num_attention_heads": $q, "num_key_value_heads": $kv, "vocab_size": $v,
+ "max_position_embeddings": 32768, "rope_theta": 1000000.0, "rms_norm_eps": 1e-06, "hidden_act": "silu",
+ "tie_word_embeddings": $tied, "torch_dtype": "bfloat16", "initializer_range": 0.02, "bos_token_id": 151643,
+ "eos_token_id": 151643}
+EOF
+}
+
+# a random bf16 model directory from a config (jswift new-model: HF init, safetensors in the config's dtype)
+model() {
+  local dir=$1
+  shift
+  if [ ! -f "$dir/model.safetensors" ]; then
+    mkdir -p "$dir"
+    config "$@" >"$dir.config.json"
+    "$JSWIFT" new-model --config "$dir.config.json" --output_dir "$dir" >/dev/null
+  fi
+}
+
+# rows of SEQ random token ids below VOCAB
+data() {
+  local file=$1 seq=$2 vocab=$3 rows=$4
+  python3 -c "import random, json; random.seed(1); print('\n'.join(json.dumps({'input_ids': [random.randrange($vocab) for _ in range($seq)]}) for _ in range($rows)))" >"$file"
+}
+
+# one sft run under /usr/bin/time -v: prints "<label>: <last step line> | peak RSS <GiB>"
+run() {
+  local label=$1
+  shift
+  local log="$WORK/$label.log"
+  rm -rf "$WORK/out-$label"
+  /usr/bin/time -v "$JSWIFT" sft --dataset "$WORK/data.jsonl" --output_dir "$WORK/out-$label" --train_type lora --lora_rank 8 \
+    --lora_alpha 32 --save_steps 0 --logging_steps 1 "$@" >"$log" 2>&1 || { tail -n 30 "$log"; exit 1; }
+  local kb
+  kb=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$log")
+  printf '%s: %s | peak RSS %.2f GiB\n' "$label" "$(grep -E '^step [0-9]+/' "$log" | tail -n 1)" "$(echo "$kb / 1048576" | bc -l)"
+  echo "$kb" >"$WORK/$label.rss"
+}
+
+vocab() { if [ "${SMOKE:-0}" = 1 ]; then echo 4096; else echo "$1"; fi; }
+
+case "${1:-}" in
+  lora05b)
+    steps=${2:-4} seq=${3:-512}
+    model "$WORK/qwen05b-bf16" 896 4864 24 14 2 151936 true
+    data "$WORK/data.jsonl" "$seq" "$(vocab 151936)" $((steps + 1))
+    common=(--model "$WORK/qwen05b-bf16" --max_steps "$steps" --max_length "$seq" --torch_dtype bfloat16)
+    run lora-bf16-base "${common[@]}"
+    run qlora-nf4-base "${common[@]}" --quant_method bnb --quant_bits 4 --bnb_4bit_quant_type nf4 --bnb_4bit_use_double_quant true
+    ;;
+  rss7b)
+    a=${2:-2} b=${3:-4} seq=${4:-512}
+    data "$WORK/data.jsonl" "$seq" "$(vocab 152064)" 2
+    for l in "$a" "$b"; do
+      model "$WORK/qwen7b-$l-layers" 3584 18944 "$l" 28 4 152064 false
+      run "qlora7b-$l-layers" --model "$WORK/qwen7b-$l-layers" --max_steps 1 --max_length "$seq" --torch_dtype bfloat16 \
+        --gradient_checkpointing true --quant_method bnb --quant_bits 4 --bnb_4bit_quant_type nf4 --bnb_4bit_use_double_quant true
+    done
+    ra=$(cat "$WORK/qlora7b-$a-layers.rss") rb=$(cat "$WORK/qlora7b-$b-layers.rss")
+    printf 'estimate for 28 layers: %.2f GiB peak RSS (%.3f GiB a layer)\n' \
+      "$(echo "($ra + ($rb - $ra) / ($b - $a) * (28 - $a)) / 1048576" | bc -l)" "$(echo "($rb - $ra) / ($b - $a) / 1048576" | bc -l)"
+    ;;
+  *)
+    sed -n '2,16p' "$0"
+    exit 2
+    ;;
+esac

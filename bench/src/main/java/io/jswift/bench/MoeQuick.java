@@ -1,0 +1,126 @@
+package io.jswift.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jswift.autograd.GradMode;
+import io.jswift.autograd.Variable;
+import io.jswift.models.CausalLm;
+import io.jswift.models.arch.Architectures;
+import io.jswift.models.config.ConfigJson;
+import io.jswift.models.config.ModelConfig;
+import io.jswift.models.decoder.DecoderInput;
+import io.jswift.models.decoder.KvCache;
+import io.jswift.nn.Activation;
+import io.jswift.nn.GatedMlp;
+import io.jswift.nn.moe.MoeExperts;
+import io.jswift.nn.moe.Routing;
+import io.jswift.tensor.DType;
+import io.jswift.tensor.Generator;
+import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.RandomSpec;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.function.DoubleSupplier;
+
+/**
+ * MoE on the CPU backend, two comparisons measured in one run.
+ * <ol>
+ * <li>Experts forward + backward shaped like one Qwen3-30B-A3B layer (E = 128 experts, top-8; hidden scaled down):
+ *     the grouped expert GEMMs ({@link MoeExperts} on N tokens routed at random, N·k rows) against one dense gated MLP
+ *     of the same intermediate size on the same N·k rows — the same FLOPs, so the ratio of GFLOPS is the grouping's cost
+ *     (goal: >= 0.5).</li>
+ * <li>Decode, one token at a time with a KV cache: a small Qwen3-MoE against a dense Qwen3 whose MLP has the same active
+ *     parameters (intermediate = k · moe_intermediate), same attention (goal: MoE within 1.3x of dense).</li>
+ * </ol>
+ * <pre>java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar \
+ *     io.jswift.bench.MoeQuick [TOKENS=256] [HIDDEN=1024] [MOE_INTERMEDIATE=384] [REPS=5] [DECODE_TOKENS=32]</pre>
+ */
+public final class MoeQuick {
+    private static final int EXPERTS = 128, TOP_K = 8;
+
+    public static void main(String[] args) throws Exception {
+        int tokens = arg(args, 0, 256), hidden = arg(args, 1, 1024), inter = arg(args, 2, 384), reps = arg(args, 3, 5), decode = arg(args, 4, 32);
+        experts(tokens, hidden, inter, reps);
+        decode(decode);
+    }
+
+    private static int arg(String[] args, int i, int fallback) { return args.length > i ? Integer.parseInt(args[i]) : fallback; }
+
+    private static void experts(int tokens, int hidden, int inter, int reps) {
+        Generator gen = new Generator(1);
+        int rows = tokens * TOP_K;
+        MoeExperts moe = new MoeExperts(EXPERTS, hidden, inter, Activation.SILU, gen);
+        GatedMlp dense = new GatedMlp(hidden, inter, false, Activation.SILU, gen);
+        double[] scores = new double[tokens * EXPERTS];
+        java.util.Random r = new java.util.Random(7);
+        for (int i = 0; i < scores.length; i++) scores[i] = r.nextGaussian();
+        int[] counts = Routing.topK(scores, tokens, EXPERTS, TOP_K).counts();
+        Tensor x = random(gen, rows, hidden), dy = random(gen, rows, hidden);
+        double flop = 3 * 2.0 * rows * hidden * (3.0 * inter); // forward 2·M·C·3I, backward twice that
+        double grouped = bestSeconds(reps, () -> step(moe.forward(Variable.leaf(x, true), counts), dy));
+        double plain = bestSeconds(reps, () -> step(dense.forward(Variable.leaf(x, true)), dy));
+        System.out.printf(Locale.ROOT, "experts fwd+bwd: %d tokens x top-%d of %d experts, C=%d, I=%d: grouped %.1f GFLOPS (%.1f ms), "
+                        + "dense same FLOPs %.1f GFLOPS (%.1f ms), ratio %.2f%n", tokens, TOP_K, EXPERTS, hidden, inter,
+                flop / grouped / 1e9, grouped * 1e3, flop / plain / 1e9, plain * 1e3, plain / grouped);
+        System.out.println("  rows per expert: min " + Arrays.stream(counts).min().orElse(0) + ", max " + Arrays.stream(counts).max().orElse(0));
+    }
+
+    private static double step(Variable y, Tensor dy) {
+        y.backward(dy, false);
+        return 0;
+    }
+
+    private static void decode(int steps) throws Exception {
+        int moeInter = 128, layers = 4;
+        ObjectNode moe = config("Qwen3MoeForCausalLM", layers);
+        moe.put("num_experts", 64).put("num_experts_per_tok", TOP_K).put("moe_intermediate_size", moeInter).put("norm_topk_prob", true);
+        ObjectNode dense = config("Qwen3ForCausalLM", layers);
+        dense.put("intermediate_size", TOP_K * moeInter);
+        double tMoe = decodeSeconds(model(moe), steps), tDense = decodeSeconds(model(dense), steps);
+        System.out.printf(Locale.ROOT, "decode %d tokens, %d layers, hidden 512: Qwen3-MoE (64 experts, top-%d, I=%d) %.2f ms/token, "
+                + "dense Qwen3 (I=%d) %.2f ms/token, MoE/dense %.2fx%n", steps, layers, TOP_K, moeInter, tMoe * 1e3, TOP_K * moeInter, tDense * 1e3, tMoe / tDense);
+    }
+
+    private static ObjectNode config(String arch, int layers) {
+        ObjectNode c = new ObjectMapper().createObjectNode();
+        c.putArray("architectures").add(arch);
+        c.put("vocab_size", 4096).put("hidden_size", 512).put("intermediate_size", 1024).put("num_hidden_layers", layers)
+                .put("num_attention_heads", 8).put("num_key_value_heads", 2).put("head_dim", 64).put("rms_norm_eps", 1e-6).put("dtype", "float32");
+        return c;
+    }
+
+    private static CausalLm model(ObjectNode json) {
+        ModelConfig c = Architectures.of(ConfigJson.of(Path.of("bench.json"), json)).parser().parse(ConfigJson.of(Path.of("bench.json"), json));
+        return Architectures.newCausalLm(((ModelConfig.Decoder) c).config(), new Generator(3));
+    }
+
+    private static double decodeSeconds(CausalLm model, int steps) {
+        try (var s = GradMode.noGrad()) {
+            KvCache cache = model.newCache(1, steps + 8);
+            model.forward(new DecoderInput(Tensor.ofLongs(new long[]{1, 2, 3, 4}, 1, 4), null, null, cache, false)); // prefill, warm-up
+            long t0 = System.nanoTime();
+            for (int i = 0; i < steps; i++) model.forward(new DecoderInput(Tensor.ofLongs(new long[]{5 + i}, 1, 1), null, null, cache, false), 1);
+            return (System.nanoTime() - t0) / 1e9 / steps;
+        }
+    }
+
+    private static Tensor random(Generator gen, int... shape) {
+        Tensor t = Tensor.zeros(DType.F32, shape);
+        t.backend().fillRandom(t, new RandomSpec.Normal(0, 1), gen);
+        return t;
+    }
+
+    /** The best of {@code reps} timed runs after one warm-up. */
+    private static double bestSeconds(int reps, DoubleSupplier run) {
+        run.getAsDouble();
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < reps; i++) {
+            long t0 = System.nanoTime();
+            run.getAsDouble();
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+        }
+        return best;
+    }
+}

@@ -101,13 +101,13 @@ final class DecodeAttention {
             long qOff = q.offset() + (long) (head0 + i) * d;
             for (int x = 0; x < d; x++) queries[i][x] = Vec.get(qs, qOff + x) * scale;
         }
-        scores(queries, ks, k, s, d, scores);
+        scores(queries, ks, k.rows(s), s, d, scores);
         for (int i = 0; i < nq; i++) {
             max[i] = max(scores[i], s);
             total[i] = expInPlace(scores[i], s, max[i]);
             inv[i] = 1 / total[i];
         }
-        weightedValues(scores, vs, v, s, d, inv, out.hostSegment(), (long) head0 * d);
+        weightedValues(scores, vs, v.rows(s), s, d, inv, out.hostSegment(), (long) head0 * d);
         if (lse != null) for (int i = 0; i < nq; i++) Vec.set(lse.hostSegment(), head0 + i, (float) (Math.log(total[i]) + max[i]));
     }
 
@@ -127,17 +127,26 @@ final class DecodeAttention {
             return new HeadRows(starts, blockSize, first, blocks.size(3));
         }
 
-        long row(int j) {
-            int p = first + j;
-            return blockStarts[p / blockSize] + (long) (p % blockSize) * d;
+        /** The start of each of the first s rows (one pass, no division per row: the loops index this array). */
+        long[] rows(int s) {
+            long[] r = new long[s];
+            int block = first / blockSize, slot = first % blockSize;
+            for (int j = 0; j < s; j++) {
+                r[j] = blockStarts[block] + (long) slot * d;
+                if (++slot == blockSize) {
+                    slot = 0;
+                    block++;
+                }
+            }
+            return r;
         }
     }
 
-    /** scores[i][j] = Σ_x queries[i][x]·K[j, x] for the S rows of K at {@code k}; keys outer, queries inner. */
-    private static void scores(float[][] queries, MemorySegment ks, HeadRows k, int s, int d, float[][] scores) {
+    /** scores[i][j] = Σ_x queries[i][x]·K[j, x] for the S rows of K starting at kRows[j]; keys outer, queries inner. */
+    private static void scores(float[][] queries, MemorySegment ks, long[] kRows, int s, int d, float[][] scores) {
         int full = Vec.F.loopBound(d), j = 0;
         for (; j + 4 <= s; j += 4) {
-            long r0 = k.row(j), r1 = k.row(j + 1), r2 = k.row(j + 2), r3 = k.row(j + 3);
+            long r0 = kRows[j], r1 = kRows[j + 1], r2 = kRows[j + 2], r3 = kRows[j + 3];
             for (int i = 0; i < queries.length; i++) {
                 float[] query = queries[i], out = scores[i];
                 FloatVector a0 = FloatVector.zero(Vec.F), a1 = a0, a2 = a0, a3 = a0;
@@ -165,7 +174,7 @@ final class DecodeAttention {
             }
         }
         for (; j < s; j++) {
-            long row = k.row(j);
+            long row = kRows[j];
             for (int i = 0; i < queries.length; i++) {
                 float[] query = queries[i];
                 FloatVector acc = FloatVector.zero(Vec.F);
@@ -208,14 +217,12 @@ final class DecodeAttention {
      * out_i[x] = inv[i] · Σ_j p[i][j]·V[j, x] for each query i, written at element {@code oOff + i·d} of {@code os}:
      * blocks of keys outer, queries inner, so each block of V rows is read once for the whole group.
      */
-    private static void weightedValues(float[][] p, MemorySegment vs, HeadRows v, int s, int d, float[] inv, MemorySegment os, long oOff) {
+    private static void weightedValues(float[][] p, MemorySegment vs, long[] vRows, int s, int d, float[] inv, MemorySegment os, long oOff) {
         int full = Vec.F.loopBound(d), nq = p.length;
         for (int x = 0; x < nq * d; x++) Vec.set(os, oOff + x, 0);
-        long[] rows = new long[KEY_BLOCK]; // the block's V rows, looked up once for every query
         for (int j0 = 0; j0 < s; j0 += KEY_BLOCK) {
             int j1 = Math.min(s, j0 + KEY_BLOCK);
-            for (int j = j0; j < j1; j++) rows[j - j0] = v.row(j);
-            for (int i = 0; i < nq; i++) accumulateBlock(p[i], j0, j1, vs, rows, d, full, os, oOff + (long) i * d);
+            for (int i = 0; i < nq; i++) accumulateBlock(p[i], j0, j1, vs, vRows, d, full, os, oOff + (long) i * d);
         }
         for (int i = 0; i < nq; i++) {
             long o = oOff + (long) i * d;
@@ -235,17 +242,17 @@ final class DecodeAttention {
             FloatVector a0 = Vec.load(os, o + x), a1 = FloatVector.zero(Vec.F), a2 = a1, a3 = a1;
             int j = j0;
             for (; j + 4 <= j1; j += 4) {
-                a0 = Vec.load(vs, rows[j - j0] + x).fma(FloatVector.broadcast(Vec.F, p[j]), a0);
-                a1 = Vec.load(vs, rows[j + 1 - j0] + x).fma(FloatVector.broadcast(Vec.F, p[j + 1]), a1);
-                a2 = Vec.load(vs, rows[j + 2 - j0] + x).fma(FloatVector.broadcast(Vec.F, p[j + 2]), a2);
-                a3 = Vec.load(vs, rows[j + 3 - j0] + x).fma(FloatVector.broadcast(Vec.F, p[j + 3]), a3);
+                a0 = Vec.load(vs, rows[j] + x).fma(FloatVector.broadcast(Vec.F, p[j]), a0);
+                a1 = Vec.load(vs, rows[j + 1] + x).fma(FloatVector.broadcast(Vec.F, p[j + 1]), a1);
+                a2 = Vec.load(vs, rows[j + 2] + x).fma(FloatVector.broadcast(Vec.F, p[j + 2]), a2);
+                a3 = Vec.load(vs, rows[j + 3] + x).fma(FloatVector.broadcast(Vec.F, p[j + 3]), a3);
             }
-            for (; j < j1; j++) a0 = Vec.load(vs, rows[j - j0] + x).fma(FloatVector.broadcast(Vec.F, p[j]), a0);
+            for (; j < j1; j++) a0 = Vec.load(vs, rows[j] + x).fma(FloatVector.broadcast(Vec.F, p[j]), a0);
             Vec.store(a0.add(a1).add(a2.add(a3)), os, o + x);
         }
         for (; x < d; x++) {
             float acc = Vec.get(os, o + x);
-            for (int j = j0; j < j1; j++) acc += p[j] * Vec.get(vs, rows[j - j0] + x);
+            for (int j = j0; j < j1; j++) acc += p[j] * Vec.get(vs, rows[j] + x);
             Vec.set(os, o + x, acc);
         }
     }

@@ -266,6 +266,17 @@ public final class FusedReference {
         return new FusedResults.Attention(b.cast(out, q.dtype()), lse.reshape(q.size(0), hq, q.size(2)));
     }
 
+    /** Each row's blocks gathered in position order ({@link PagedKv#gather}), then {@link Backend#attention} per row. */
+    public static Tensor pagedAttention(Backend b, Tensor q, PagedKv kv, AttentionSpec spec) {
+        kv.check(q, spec);
+        Tensor out = b.allocate(q.dtype(), q.shape());
+        for (int r = 0; r < kv.rows(); r++) {
+            PagedKv.Row row = kv.gather(b, r);
+            b.copy(b.attention(q.narrow(0, r, 1), row.keys(), row.values(), spec).output(), out.narrow(0, r, 1));
+        }
+        return out;
+    }
+
     /** exp(scores - lse), 0 on rows that saw no key (lse = -inf). */
     private static Tensor probabilities(Backend b, Tensor scores, Tensor lse) {
         Tensor zero = b.allocate(lse.dtype(), lse.shape());

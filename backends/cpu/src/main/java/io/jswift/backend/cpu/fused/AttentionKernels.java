@@ -7,6 +7,7 @@ import io.jswift.tensor.HostAccess;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AttentionSpec;
 import io.jswift.tensor.spi.FusedResults;
+import io.jswift.tensor.spi.PagedKv;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -111,6 +112,19 @@ public final class AttentionKernels {
             AttentionBlocks.writeRows(w.o, 0, rows, d, dp, os, ((long) bh * g.t + q0) * d);
         });
         return new FusedResults.Attention(out, lse);
+    }
+
+    /**
+     * Paged attention (see Backend#pagedAttention) of one query per row, the row's last position, read in place from the
+     * blocks; null when this kernel does not cover the call (several queries per row, soft-capping, non-f32 data, or
+     * blocks whose rows are not contiguous per head), which the caller answers with the reference composition.
+     */
+    public static Tensor pagedDecode(Tensor q, PagedKv kv, AttentionSpec spec) {
+        kv.check(q, spec);
+        Tensor keys = kv.keyBlocks(), values = kv.valueBlocks();
+        if (q.size(2) != 1 || spec.hasSoftcap() || !Contig.f32(q, keys, values) || Contig.headRows(keys) != keys
+                || Contig.headRows(values) != values) return null;
+        return DecodeAttention.forwardPaged(Contig.of(q), kv, spec.window(), (float) spec.scale());
     }
 
     /** One query, the last position: it sees every key, or with a window exactly the last W of them. */

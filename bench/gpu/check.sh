@@ -12,6 +12,7 @@
 #                greedy generation, each equal to the cpu's
 #   bench        GpuBench (jswift) and torch_bench.py (PyTorch) side by side, then summary.md
 # Without a usable CUDA device the cuda steps are skipped with the backend's one-line reason (a rehearsal).
+# JSWIFT_CHECK_DEVICE=opencl:0 JSWIFT_BENCH_SMALL=1 rehearses the device steps on PoCL (small benchmark shapes).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT="$(mkdir -p "${1:?usage: bench/gpu/check.sh OUT_DIR}" && cd "$1" && pwd)"
@@ -36,7 +37,7 @@ MEM_KB=$(awk '/MemTotal/ {print $2}' /proc/meminfo)
 FLAGS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xss4m
        -XX:MaxDirectMemorySize=$((MEM_KB * 8 / 10 / 1024))m)
 JSWIFT=("$JAVA" "${FLAGS[@]}" -Xmx2g -jar "$CARRY/jswift-cli.jar")
-TESTCP="$CARRY/jswift-cli.jar:$(ls "$CARRY"/test/*.jar | grep -v console-standalone | tr '\n' ':')"
+TESTCP="$CARRY/jswift-cli.jar:$(ls "$CARRY"/test/*.jar | grep -v console-standalone | tr '\n' ':')$ROOT/models/src/test/resources"
 CONSOLE="$(ls "$CARRY"/test/junit-platform-console-standalone-*.jar)"
 
 # junit NAME DIR JVM_PROPS... -- SELECTORS...: the console launcher, reports under OUT/NAME
@@ -52,10 +53,11 @@ junit() {
 log "carry $(head -1 "$CARRY/MANIFEST"), runtime $("$JAVA" -version 2>&1 | head -1)"
 if "${JSWIFT[@]}" env > "$OUT/env.txt" 2>&1; then status env ok; else status env FAILED; fi
 cat "$OUT/env.txt"
-CUDA_LINE="$(grep '^cuda: ' "$OUT/env.txt" || echo 'cuda: unavailable: the cuda backend is not in the jar')"
+TYPE="${DEVICE%%:*}"
+DEV_LINE="$(grep "^$TYPE: " "$OUT/env.txt" || echo "$TYPE: unavailable: the $TYPE backend is not in the jar")"
 CUDA_OK=0
-[[ "$CUDA_LINE" == "cuda: available"* ]] && CUDA_OK=1
-REASON="${CUDA_LINE#cuda: }"
+[[ "$DEV_LINE" == "$TYPE: available"* ]] && CUDA_OK=1
+REASON="$TYPE ${DEV_LINE#$TYPE: }"
 
 FIXTURE="$ROOT/models/src/test/resources/models/qwen3-f32"
 if timeout 120 "${JSWIFT[@]}" logits --model "$FIXTURE" --input_ids 1,5,9,14 --device cpu --output "$OUT/logits-cpu.safetensors" \
@@ -63,7 +65,7 @@ if timeout 120 "${JSWIFT[@]}" logits --model "$FIXTURE" --input_ids 1,5,9,14 --d
 
 # backends/cuda's own tests always run: on a CPU machine they check the unavailable paths and the PTX build
 if junit cuda-tests "$ROOT/backends/cuda" -Djswift.test.device="$DEVICE" -- --select-package io.jswift.backend.cuda; then
-  status cuda-tests "ok ($(grep -m1 'tests successful' "$OUT/cuda-tests.log" | tr -s ' '), $(grep -m1 'tests skipped' "$OUT/cuda-tests.log" | tr -s ' '))"
+  status cuda-tests "ok ($(grep -E 'tests (successful|skipped)|containers aborted' "$OUT/cuda-tests.log" | tr -s ' []' | paste -sd, -))"
 else
   status cuda-tests FAILED
 fi
@@ -85,7 +87,7 @@ if [ "$CUDA_OK" = 1 ]; then
   [ "$HAVE_TORCH" = 1 ] && [ ! -f "$MODEL/config.json" ] && timeout 120 "$PY" "$ROOT/bench/gpu/torch_bench.py" --make-model "$MODEL" >> "$OUT/bench.log" 2>&1
   MODEL_ARG=()
   [ -f "$MODEL/config.json" ] && MODEL_ARG=("$MODEL")
-  if timeout 180 "$JAVA" "${FLAGS[@]}" -Xmx4g -cp "$CARRY/jswift-cli.jar:$CARRY/jswift-bench-gpu.jar" io.jswift.bench.GpuBench \
+  if timeout 180 "$JAVA" "${FLAGS[@]}" -Xmx4g -Djswift.bench.small="${JSWIFT_BENCH_SMALL:-0}" -cp "$CARRY/jswift-cli.jar:$CARRY/jswift-bench-gpu.jar" io.jswift.bench.GpuBench \
       "$DEVICE" "$OUT" "${MODEL_ARG[@]}" >> "$OUT/bench.log" 2>&1; then status bench-jswift ok; else status bench-jswift FAILED; fi
   if [ "$HAVE_TORCH" = 1 ]; then
     if timeout 150 "$PY" "$ROOT/bench/gpu/torch_bench.py" "$OUT" "${MODEL_ARG[@]}" >> "$OUT/bench.log" 2>&1; then

@@ -4,6 +4,7 @@ import io.jswift.autograd.GradMode;
 import io.jswift.autograd.Variable;
 import io.jswift.models.decoder.DecoderInput;
 import io.jswift.models.load.LoadedModel;
+import io.jswift.models.vision.Qwen2VlPrompts;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.Tensor;
@@ -16,6 +17,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -40,9 +42,14 @@ final class LogitsCommand implements Callable<Integer> {
         Path pixelValues;
 
         @Option(names = "--messages", description = "JSON file: a messages list (or {\"messages\": [...]}), encoded with the model's chat template "
-                + "as sft / rlhf encode a conversation (causal LMs, reward models).")
+                + "as sft / rlhf encode a conversation (causal LMs, reward models). For a vision-language model: contents may hold image "
+                + "parts or <image> tags (with \"images\" or --images), encoded as its processor does, with the generation prompt when "
+                + "the last message is the user's.")
         Path messages;
     }
+
+    @Option(names = "--images", arity = "1..*", description = "Image files for the --messages' <image> tags (vision-language models).")
+    List<String> images;
 
     @Option(names = "--adapters", description = "LoRA adapter directory (PEFT format).")
     Path adapters;
@@ -67,7 +74,13 @@ final class LogitsCommand implements Callable<Integer> {
         Tensor logits;
         try (var s = GradMode.noGrad()) {
             logits = switch (loaded) {
+                case LoadedModel.CausalLm lm when lm.model().acceptsImages() && input.messages != null -> {
+                    Qwen2VlPrompts.Encoded e = visionPrompt();
+                    Tensor out = lm.model().forward(DecoderInput.of(longs(e.ids()).reshape(1, -1).to(dev)), e.images(), 0).value();
+                    yield out.reshape(out.size(1), out.size(2));
+                }
                 case LoadedModel.CausalLm lm -> {
+                    if (images != null) throw new IllegalArgumentException("--images: " + lm.model().config().architecture() + " is a text-only model");
                     Tensor out = lm.model().forward(DecoderInput.of(tokenIds("a causal LM").reshape(1, -1).to(dev))).value();
                     yield out.reshape(out.size(1), out.size(2));
                 }
@@ -92,14 +105,25 @@ final class LogitsCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** --messages (+ --images) as the model's processor encodes them; the generation prompt follows a last user message. */
+    private Qwen2VlPrompts.Encoded visionPrompt() throws java.io.IOException {
+        MessagesFile file = MessagesFile.read(input.messages, images);
+        List<Map<String, Object>> msgs = file.withImages();
+        boolean lastIsUser = !msgs.isEmpty() && "user".equals(msgs.get(msgs.size() - 1).get("role"));
+        return Qwen2VlPrompts.fromDirectory(model).encode(msgs, lastIsUser, file.tools(), file.baseDir());
+    }
+
+    private static Tensor longs(int[] ids) {
+        long[] wide = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) wide[i] = ids[i];
+        return Tensor.ofLongs(wide, wide.length);
+    }
+
     /** The token ids of --input_ids, or of --messages encoded as training encodes a conversation. */
     private Tensor tokenIds(String what) throws java.io.IOException {
         if (input.pixelValues != null) throw new IllegalArgumentException(model + " is " + what + ": give --input_ids or --messages, not --pixel_values");
         if (input.inputIds != null) return parseIds(input.inputIds);
-        int[] ids = ConversationIds.encode(model, input.messages);
-        long[] wide = new long[ids.length];
-        for (int i = 0; i < ids.length; i++) wide[i] = ids[i];
-        return Tensor.ofLongs(wide, wide.length);
+        return longs(ConversationIds.encode(model, input.messages));
     }
 
     static Tensor parseIds(String text) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jswift.models.chat.ChatTemplate;
 import io.jswift.models.tokenizer.Tokenizer;
+import io.jswift.models.vision.Qwen2VlPrompts;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -23,7 +24,11 @@ final class TemplateCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Option(names = "--model", required = true, description = "Model directory with tokenizer.json and tokenizer_config.json.") Path model;
-    @Option(names = "--messages", required = true, description = "JSON array of {role, content, ...}, or an object with \"messages\" (and \"tools\").") Path messages;
+    @Option(names = "--messages", required = true, description = "JSON array of {role, content, ...}, or an object with \"messages\" (and "
+            + "\"tools\", \"images\"); contents may be part lists with images.") Path messages;
+    @Option(names = "--images", arity = "1..*", description = "Image files for the messages' <image> tags (ms-swift; untagged ones go "
+            + "first in the first user message). With images, input_ids are the processor's (each image's tokens expanded); needs "
+            + "preprocessor_config.json.") List<String> images;
     @Option(names = "--add_generation_prompt", description = "Append the assistant turn header.") boolean addGenerationPrompt;
     @Option(names = "--tools", description = "JSON array of OpenAI tool definitions.") Path tools;
     @Option(names = "--output", required = true, description = "Output JSON file.") Path output;
@@ -31,16 +36,18 @@ final class TemplateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JsonNode root = readJson(messages);
-        JsonNode list = root.isObject() ? root.get("messages") : root;
-        if (list == null || !list.isArray()) {
-            throw new IllegalArgumentException(messages + ": expected a JSON array of messages or an object with \"messages\"");
+        MessagesFile file = MessagesFile.read(messages, images);
+        List<Map<String, Object>> toolList = tools != null ? JSON.convertValue(readJson(tools), new TypeReference<>() {}) : file.tools();
+        String text;
+        int[] ids;
+        if (file.hasImages()) { // a vision-language model's processor: each image's pad run expanded to its token count
+            Qwen2VlPrompts.Encoded e = Qwen2VlPrompts.fromDirectory(model).encode(file.withImages(), addGenerationPrompt, toolList, file.baseDir());
+            text = e.text();
+            ids = e.ids();
+        } else {
+            text = ChatTemplate.fromDirectory(model).render(file.messages(), addGenerationPrompt, toolList, null);
+            ids = Tokenizer.fromDirectory(model).encode(text, false);
         }
-        JsonNode toolNode = tools != null ? readJson(tools) : root.isObject() ? root.get("tools") : null;
-        List<Map<String, Object>> msgs = JSON.convertValue(list, new TypeReference<>() {});
-        List<Map<String, Object>> toolList = toolNode == null || toolNode.isNull() ? null : JSON.convertValue(toolNode, new TypeReference<>() {});
-        String text = ChatTemplate.fromDirectory(model).render(msgs, addGenerationPrompt, toolList, null);
-        int[] ids = Tokenizer.fromDirectory(model).encode(text, false);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("text", text);
         out.put("input_ids", ids);

@@ -4,6 +4,7 @@ import io.jswift.autograd.Variable;
 import io.jswift.models.config.DecoderConfig;
 import io.jswift.models.decoder.DecoderInput;
 import io.jswift.models.decoder.KvCache;
+import io.jswift.models.vision.VisionInput;
 import io.jswift.nn.Module;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
@@ -30,6 +31,36 @@ public abstract class CausalLm extends Module {
 
     /** The final-norm hidden states [B, T, C] (what the LM head reads). */
     public abstract Variable hiddenStates(DecoderInput in);
+
+    /**
+     * Whether the model reads images ({@link VisionInput}) with its tokens: vision-language models override the
+     * three methods below; a text-only model refuses images with one clear line.
+     */
+    public boolean acceptsImages() { return false; }
+
+    /** As {@link #forward(DecoderInput, int)} with the images of this call (null: none), placed at their image tokens. */
+    public Variable forward(DecoderInput in, VisionInput images, int logitsToKeep) {
+        refuseImages(images);
+        return forward(in, logitsToKeep);
+    }
+
+    /** As {@link #causalLmLoss(DecoderInput, Tensor, double)} with images (null: none). */
+    public Variable causalLmLoss(DecoderInput in, VisionInput images, Tensor labels, double numItemsInBatch) {
+        refuseImages(images);
+        return causalLmLoss(in, labels, numItemsInBatch);
+    }
+
+    /** As {@link #hiddenStates(DecoderInput)} with images (null: none). */
+    public Variable hiddenStates(DecoderInput in, VisionInput images) {
+        refuseImages(images);
+        return hiddenStates(in);
+    }
+
+    private void refuseImages(VisionInput images) {
+        if (images != null && !acceptsImages()) {
+            throw new IllegalArgumentException(config().architecture() + " is a text-only model and takes no images");
+        }
+    }
 
     /**
      * The logits [..., V] of final hidden states [..., C]: the LM head and whatever the model applies after it

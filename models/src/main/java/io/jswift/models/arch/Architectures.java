@@ -6,12 +6,15 @@ import io.jswift.models.config.DecoderConfig;
 import io.jswift.models.config.LlamaFlowConfigs;
 import io.jswift.models.config.ModelConfig;
 import io.jswift.models.config.MoeConfigs;
+import io.jswift.models.config.Qwen2VlConfig;
 import io.jswift.models.config.VitConfig;
 import io.jswift.models.decoder.DecoderClassifier;
 import io.jswift.models.decoder.DecoderLm;
 import io.jswift.models.load.CheckpointLayout;
 import io.jswift.models.load.ExpertLayout;
 import io.jswift.models.load.LoadedModel;
+import io.jswift.models.qwen2vl.Qwen2VlForConditionalGeneration;
+import io.jswift.models.qwen2vl.Qwen2VlLayout;
 import io.jswift.models.vit.VitForImageClassification;
 import io.jswift.models.vit.VitModel;
 import io.jswift.nn.Linear;
@@ -57,6 +60,8 @@ public final class Architectures {
             CAUSAL_LMS.stream(),
             CAUSAL_LMS.stream().map(Architectures::sequenceClassifier),
             Stream.of(
+                    qwen2Vl("Qwen2VLForConditionalGeneration", Qwen2VlConfig::parseQwen2),
+                    qwen2Vl("Qwen2_5_VLForConditionalGeneration", Qwen2VlConfig::parseQwen25),
                     new Architecture("ViTModel", c -> new ModelConfig.Vit(VitConfig.parse(c, false)),
                             (config, names, gen) -> new LoadedModel.Vit(new VitModel(vit(config), names.contains("pooler.dense.weight"), gen)),
                             List.of("query", "key", "value", "dense"), null),
@@ -146,6 +151,16 @@ public final class Architectures {
         return c.optInt("num_labels", 2);
     }
 
+    /**
+     * Qwen2-VL / Qwen2.5-VL: the shared decoder stack fed by a vision tower. all-linear names the language model's
+     * layers (the vision tower and merger stay frozen under LoRA, as ms-swift's defaults).
+     */
+    private static Architecture qwen2Vl(String hfName, Function<ConfigJson, Qwen2VlConfig> parser) {
+        return new Architecture(hfName, c -> new ModelConfig.VisionLanguage(parser.apply(c)),
+                (config, names, gen) -> new LoadedModel.CausalLm(new Qwen2VlForConditionalGeneration(((ModelConfig.VisionLanguage) config).config(), gen)),
+                ATTENTION_AND_MLP, null, Qwen2VlLayout.INSTANCE);
+    }
+
     private static VitConfig vit(ModelConfig config) { return ((ModelConfig.Vit) config).config(); }
 
     public static List<Architecture> all() { return ALL; }
@@ -155,9 +170,10 @@ public final class Architectures {
         return String.join(", ", ALL.stream().map(Architecture::hfName).toList());
     }
 
-    /** The supported causal-LM names, comma-separated (for error messages of commands that need one). */
+    /** The supported causal-LM names (vision-language ones included), comma-separated (for error messages of commands that need one). */
     public static String supportedCausalLms() {
-        return String.join(", ", ALL.stream().filter(a -> a.hfName().endsWith("ForCausalLM")).map(Architecture::hfName).toList());
+        return String.join(", ", ALL.stream().filter(a -> a.hfName().endsWith("ForCausalLM") || a.hfName().endsWith("ForConditionalGeneration"))
+                .map(Architecture::hfName).toList());
     }
 
     public static Optional<Architecture> find(String hfName) {

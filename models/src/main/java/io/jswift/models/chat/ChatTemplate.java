@@ -55,7 +55,7 @@ public final class ChatTemplate {
 
     /**
      * Reads the model's template: {@code chat_template} of tokenizer_config.json, else {@code chat_template.jinja}
-     * (where transformers >= 4.43 saves it). A model without one gets the built-in format its special tokens name
+     * (where transformers >= 4.43 saves it), else a processor's {@code chat_template.json}. A model without one gets the built-in format its special tokens name
      * (ChatML or Llama 3), with a warning; the same fallback is used, with a warning, if the model's template
      * cannot be rendered (a template's own raise_exception is an error, not a reason to fall back).
      */
@@ -67,9 +67,14 @@ public final class ChatTemplate {
         Path jinjaFile = dir.resolve("chat_template.jinja");
         BuiltinTemplates fallback = BuiltinTemplates.forTokens(specialTokenContents(config))
                 .or(() -> BuiltinTemplates.forArchitecture(dir.resolve("config.json"))).orElse(null);
+        Path jsonFile = dir.resolve("chat_template.json"); // a processor's (Qwen2-VL hub repositories): {"chat_template": "..."}
         String template;
         if ((t == null || t.isNull()) && Files.isRegularFile(jinjaFile)) {
             template = Files.readString(jinjaFile);
+        } else if ((t == null || t.isNull()) && Files.isRegularFile(jsonFile)) {
+            JsonNode processor = new ObjectMapper().readTree(Files.readString(jsonFile));
+            if (!processor.path("chat_template").isTextual()) throw new IllegalArgumentException(jsonFile + ": expected {\"chat_template\": \"...\"}");
+            template = processor.get("chat_template").asText();
         } else if (t == null || t.isNull()) {
             if (fallback == null) {
                 throw new IllegalArgumentException(file + ": no chat_template (nor chat_template.jinja), and its special tokens match no "

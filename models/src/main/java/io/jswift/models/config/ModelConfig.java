@@ -3,7 +3,7 @@ package io.jswift.models.config;
 import io.jswift.tensor.DType;
 
 /** A parsed config.json: exactly one of the family configs (the architecture registry picks the parser). */
-public sealed interface ModelConfig permits ModelConfig.Decoder, ModelConfig.DecoderClassifier, ModelConfig.Vit {
+public sealed interface ModelConfig permits ModelConfig.Decoder, ModelConfig.DecoderClassifier, ModelConfig.Vit, ModelConfig.VisionLanguage {
     /** The checkpoint dtype (`dtype` / `torch_dtype`). */
     DType dtype();
 
@@ -21,5 +21,10 @@ public sealed interface ModelConfig permits ModelConfig.Decoder, ModelConfig.Dec
 
     record Vit(VitConfig config) implements ModelConfig {
         public DType dtype() { return config.dtype(); }
+    }
+
+    /** A decoder fed by a vision tower (Qwen2-VL, Qwen2.5-VL). */
+    record VisionLanguage(Qwen2VlConfig config) implements ModelConfig {
+        public DType dtype() { return config.text().dtype(); }
     }
 }

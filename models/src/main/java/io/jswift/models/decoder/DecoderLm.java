@@ -1,32 +1,16 @@
 package io.jswift.models.decoder;
 
-import io.jswift.autograd.Checkpoint;
 import io.jswift.autograd.Variable;
 import io.jswift.autograd.ops.Elementwise;
-import io.jswift.autograd.ops.LinearAlgebra;
 import io.jswift.autograd.ops.Views;
 import io.jswift.models.CausalLm;
 import io.jswift.models.config.DecoderConfig;
-import io.jswift.nn.CausalLmLoss;
-import io.jswift.nn.DrawsRandom;
-import io.jswift.nn.Embedding;
 import io.jswift.nn.Linear;
-import io.jswift.nn.LinearLayer;
-import io.jswift.nn.Module;
-import io.jswift.nn.ModuleList;
-import io.jswift.nn.Parameter;
-import io.jswift.nn.RMSNorm;
 import io.jswift.nn.RopeScaling;
 import io.jswift.nn.RotaryEmbedding;
-import io.jswift.tensor.DType;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
-import io.jswift.tensor.spi.AttentionSpec;
-import io.jswift.tensor.spi.UnaryOp;
-
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The Llama-flow decoder (LlamaForCausalLM and the families that are its data flow with small options: Qwen2, Qwen3,
@@ -36,15 +20,17 @@ import java.util.List;
  */
 public final class DecoderLm extends CausalLm {
     private final DecoderConfig config;
-    private final Backbone model;
+    private final DecoderStack model;
+    private final LmHead head;
     private final RotaryEmbedding rotary;
     private final RotaryEmbedding localRotary; // sliding layers' tables (Gemma 3), or null: the same as rotary
 
     /** {@code gen} initializes weights randomly; null builds meta tensors to be replaced by a checkpoint. */
     public DecoderLm(DecoderConfig config, Generator gen) {
         this.config = config;
-        this.model = registerModule("model", new Backbone(config, gen));
+        this.model = registerModule("model", new DecoderStack(config, gen));
         if (!config.tieWordEmbeddings()) registerModule("lm_head", new Linear(config.hiddenSize(), config.vocabSize(), false, gen));
+        this.head = new LmHead(this, model, config);
         int rotaryDim = config.rope().rotaryDim(config.attention().headDim());
         this.rotary = config.rope().longRope() != null ? new RotaryEmbedding(rotaryDim, config.rope().theta(), config.rope().longRope())
                 : new RotaryEmbedding(rotaryDim, config.rope().theta(), config.rope().scaling());
@@ -66,46 +52,20 @@ public final class DecoderLm extends CausalLm {
         return logitsFromHidden(h);
     }
 
-    private Variable head(Variable h) {
-        if (config.tieWordEmbeddings()) return LinearAlgebra.linear(h, model.embedTokens.weight().variable(), null);
-        return LinearLayer.child(this, "lm_head").forward(h);
-    }
-
-    /** Gemma 2's final_logit_softcapping: cap · tanh(logits / cap). */
-    private Variable softcapped(Variable logits) {
-        double cap = config.scaling().finalLogitSoftcap();
-        if (cap == 0) return logits;
-        return Elementwise.scale(Elementwise.unary(UnaryOp.TANH, Elementwise.scale(logits, 1 / cap)), cap);
-    }
+    @Override
+    public Variable logitsFromHidden(Variable hidden) { return head.logits(hidden); }
 
     @Override
-    public Variable logitsFromHidden(Variable hidden) {
-        return softcapped(head(hidden));
-    }
+    public Variable plainHeadWeight() { return head.plainWeight(); }
 
-    @Override
-    public Variable plainHeadWeight() {
-        if (config.scaling().finalLogitSoftcap() > 0) return null;
-        if (config.tieWordEmbeddings()) return model.embedTokens.weight().variable();
-        if (children().get("lm_head") instanceof Linear plain && plain.bias() == null) return plain.weight().variable();
-        return null;
-    }
-
-    /**
-     * A plain head (tied embeddings or a frozen lm_head, as under LoRA) never materializes the [B·T, V] logits; an
-     * adapted, biased or soft-capped head computes them as {@link #forward} does.
-     */
     @Override
     public Variable causalLmLoss(DecoderInput in, Tensor labels, double numItemsInBatch) {
-        Variable h = hiddenStates(in);
-        Variable head = plainHeadWeight();
-        if (head == null) return CausalLmLoss.apply(logitsFromHidden(h), labels, numItemsInBatch);
-        return CausalLmLoss.fromHidden(h, head, labels, numItemsInBatch);
+        return head.loss(hiddenStates(in), labels, numItemsInBatch);
     }
 
     @Override
     public Variable hiddenStates(DecoderInput in) {
-        int b = in.inputIds().size(0), t = in.inputIds().size(1);
+        int t = in.inputIds().size(1);
         if (in.cache() != null && rotary.longFrom() != Integer.MAX_VALUE) {
             // positions already cached: a batch of per-sequence caches has no single length, its rows' positions tell
             long last = in.positionIds() != null ? maxPosition(in) : in.cache().length() + t - 1;
@@ -120,31 +80,9 @@ public final class DecoderLm extends CausalLm {
         Device device = model.embedTokens.weight().device();
         RotaryEmbedding.Tables globalRope = tables(rotary, in, t).to(device);
         RotaryEmbedding.Tables localRope = localRotary == null ? globalRope : tables(localRotary, in, t).to(device);
-        Tensor querySegments = in.segmentIds();
-        Tensor keySegments = in.cache() != null ? in.cache().segmentsFor(querySegments, t) : querySegments;
-        if (keySegments != null && querySegments == null) querySegments = Tensor.zeros(DType.I32, b, t).to(device);
-        AttentionSpec spec = new AttentionSpec(config.attention().scale(), true, querySegments, keySegments, 0, config.attention().softcap());
-        if (in.routers() != null && in.checkpoint() && in.cache() == null) {
-            // the recomputed layers run in backward: their router outputs would come too late for the loss
-            throw new IllegalArgumentException("the router load-balancing loss (--router_aux_loss_coef > 0) cannot be combined with "
-                    + "gradient checkpointing: set --gradient_checkpointing false");
-        }
         Variable x = model.embedTokens.forward(in.inputIds());
         if (config.scaling().embeddingScale() != 1) x = Elementwise.scale(x, config.scaling().embeddingScale());
-        for (int l = 0; l < model.layers.size(); l++) {
-            DecoderLayer layer = model.layers.get(l);
-            int index = l;
-            RotaryEmbedding.Tables rope = config.attention().slidingLayers().get(l) ? localRope : globalRope;
-            if (in.checkpoint() && in.cache() == null) {
-                List<Variable> params = new ArrayList<>();
-                for (Parameter p : layer.trainableParameters()) params.add(p.variable());
-                x = Checkpoint.apply(xs -> layer.forward(xs[0], rope, spec, null, index, null), params, DrawsRandom.of(layer), x);
-            } else {
-                x = layer.forward(x, rope, spec, in.cache(), index, in.routers());
-            }
-        }
-        if (in.cache() != null) in.cache().advance(t);
-        return model.norm.forward(x);
+        return model.forward(x, globalRope, localRope, in);
     }
 
     /** cos/sin for this call's positions: the position ids, or the cache length onwards. */
@@ -160,23 +98,5 @@ public final class DecoderLm extends CausalLm {
     }
 
     @Override
-    public KvCache newCache(int batch, int capacity) {
-        return new DenseKvCache(model.embedTokens.weight().value().backend(), config.numLayers(), batch, config.attention().numKvHeads(),
-                config.attention().headDim(), capacity);
-    }
-
-    /** HF LlamaModel: the part under the {@code model.} prefix. */
-    static final class Backbone extends Module {
-        final Embedding embedTokens;
-        final ModuleList<DecoderLayer> layers;
-        final RMSNorm norm;
-
-        Backbone(DecoderConfig c, Generator gen) {
-            embedTokens = registerModule("embed_tokens", new Embedding(c.vocabSize(), c.hiddenSize(), gen));
-            List<DecoderLayer> list = new ArrayList<>();
-            for (int i = 0; i < c.numLayers(); i++) list.add(new DecoderLayer(c, i, gen));
-            layers = registerModule("layers", new ModuleList<>(list));
-            norm = registerModule("norm", new RMSNorm(c.hiddenSize(), c.norm().eps(), c.norm().unitOffset()));
-        }
-    }
+    public KvCache newCache(int batch, int capacity) { return model.newCache(batch, capacity); }
 }

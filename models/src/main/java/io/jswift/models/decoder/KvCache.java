@@ -12,6 +12,17 @@ import io.jswift.tensor.spi.AttentionSpec;
  * positions, Hq/Hkv query/key heads, D head dim.
  */
 public abstract sealed class KvCache permits DenseKvCache, BatchKvCache, PagedKvCache {
+    private long[] ropeDeltas; // [B] M-RoPE models: what each row adds to a token's index after its prefill; null: nothing
+
+    /**
+     * M-RoPE's rope deltas (transformers' {@code model.rope_deltas}): a Qwen2-VL prefill with images places the text
+     * after an image at fewer positions than tokens, so every later token's position is its index plus this row's
+     * delta. Set by the model at prefill, read at each decode step; null when never set (every delta 0).
+     */
+    public long[] ropeDeltas() { return ropeDeltas == null ? null : ropeDeltas.clone(); }
+
+    public void ropeDeltas(long[] deltas) { this.ropeDeltas = deltas == null ? null : deltas.clone(); }
+
     /** Positions already cached (the next token's position). */
     public abstract int length();
 

@@ -3,6 +3,7 @@ package io.jswift.models.generate;
 import io.jswift.models.chat.ChatTemplate;
 import io.jswift.models.CausalLm;
 import io.jswift.models.tokenizer.Tokenizer;
+import io.jswift.models.vision.VisionInput;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -81,6 +82,12 @@ public final class GenerationSession {
     /** Generates for all {@code prompts} as one static batch (see {@link TextGenerator}). */
     public List<TextGenerator.Result> generate(List<int[]> prompts, SamplingParams params, TextGenerator.TokenListener listener) {
         return new TextGenerator(model, eosIds, tokenizer).generate(prompts, params, listener);
+    }
+
+    /** As above with the prompts' images (a vision-language model's; null: none). */
+    public List<TextGenerator.Result> generate(List<int[]> prompts, VisionInput images, SamplingParams params,
+                                               TextGenerator.TokenListener listener) {
+        return new TextGenerator(model, eosIds, tokenizer).generate(prompts, images, params, listener);
     }
 
     public CausalLm model() { return model; }

@@ -5,6 +5,7 @@ import io.jswift.models.decoder.DecoderInput;
 import io.jswift.models.CausalLm;
 import io.jswift.models.decoder.KvCache;
 import io.jswift.models.tokenizer.Tokenizer;
+import io.jswift.models.vision.VisionInput;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.Tensor;
@@ -40,8 +41,13 @@ public final class TextGenerator {
     }
 
     public List<Result> generate(List<int[]> prompts, SamplingParams params, TokenListener listener) {
+        return generate(prompts, null, params, listener);
+    }
+
+    /** As above, the prompts' images (for their image tokens, row by row; null: none) going in with the prefill. */
+    public List<Result> generate(List<int[]> prompts, VisionInput images, SamplingParams params, TokenListener listener) {
         List<Result> results = new ArrayList<>();
-        for (SequenceState row : run(prompts, params, listener)) {
+        for (SequenceState row : run(prompts, images, params, listener)) {
             results.add(new Result(row.tokens(), row.finish() == null ? FinishReason.LENGTH : row.finish()));
         }
         return results;
@@ -49,6 +55,11 @@ public final class TextGenerator {
 
     /** As {@link #generate}, returning each row's final state (its sampled ids, eos included: GRPO rollouts). */
     public List<SequenceState> run(List<int[]> prompts, SamplingParams params, TokenListener listener) {
+        return run(prompts, null, params, listener);
+    }
+
+    /** As above with the prompts' images (null: none). */
+    public List<SequenceState> run(List<int[]> prompts, VisionInput images, SamplingParams params, TokenListener listener) {
         if (prompts.isEmpty()) return List.of();
         if (!params.stopStrings().isEmpty() && tokenizer == null) {
             throw new IllegalArgumentException("stop strings need a tokenizer to decode the generated text");
@@ -86,8 +97,9 @@ public final class TextGenerator {
         }
         Device device = model.device(); // ids go where the weights are; only the last row of logits comes back
         try (var scope = GradMode.noGrad()) {
-            float[][] logits = lastLogits(model.forward(new DecoderInput(Tensor.ofLongs(ids, batch, longest),
-                    Tensor.ofLongs(pos, batch, longest), padded ? Tensor.ofInts(seg, batch, longest) : null, cache, false).to(device), 1).value());
+            DecoderInput prefill = new DecoderInput(Tensor.ofLongs(ids, batch, longest), Tensor.ofLongs(pos, batch, longest),
+                    padded ? Tensor.ofInts(seg, batch, longest) : null, cache, false).to(device);
+            float[][] logits = lastLogits((images == null ? model.forward(prefill, 1) : model.forward(prefill, images, 1)).value());
             for (int step = 0; step < params.maxNewTokens(); step++) {
                 long[] next = new long[batch], nextPos = new long[batch];
                 boolean anyRunning = false;

@@ -56,6 +56,7 @@ public final class ModelLoader {
         Map<String, Tensor> weights = new LinkedHashMap<>(arch.layout().toModule(CheckpointDir.load(dir), dir.toString()));
         // tied models reuse the embedding matrix; a stored lm_head copy is redundant (transformers ignores it too)
         if (config instanceof ModelConfig.Decoder d && d.config().tieWordEmbeddings()) weights.remove("lm_head.weight");
+        if (config instanceof ModelConfig.VisionLanguage v && v.config().text().tieWordEmbeddings()) weights.remove("lm_head.weight");
         if (config instanceof ModelConfig.Decoder d && json.optInt("num_nextn_predict_layers", 0) > 0) dropMtpLayers(weights, d.config().numLayers());
         LoadedModel model = arch.assembly().assemble(config, weights.keySet(), null);
         Module m = model.module();

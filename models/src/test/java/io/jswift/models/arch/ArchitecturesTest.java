@@ -35,7 +35,7 @@ class ArchitecturesTest {
         Set<String> seen = new HashSet<>();
         for (Architecture a : Architectures.all()) assertTrue(seen.add(a.hfName()), "listed twice: " + a.hfName());
         assertEquals("LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, MistralForCausalLM, Olmo2ForCausalLM, Glm4ForCausalLM, Phi3ForCausalLM, Gemma2ForCausalLM, "
-                + "Gemma3ForCausalLM, MixtralForCausalLM, Qwen2MoeForCausalLM, Qwen3MoeForCausalLM, Glm4MoeForCausalLM",
+                + "Gemma3ForCausalLM, MixtralForCausalLM, Qwen2MoeForCausalLM, Qwen3MoeForCausalLM, Glm4MoeForCausalLM, Qwen2VLForConditionalGeneration, Qwen2_5_VLForConditionalGeneration",
                 Architectures.supportedCausalLms());
         assertTrue(Architectures.supported().endsWith("ViTModel, ViTForImageClassification"), Architectures.supported());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Architectures.of("GPT2LMHeadModel", dir));

@@ -14,6 +14,7 @@ import io.jswift.train.optim.LrSchedule;
 import io.jswift.train.optim.Optimizer;
 import io.jswift.train.optim.ParamGroup;
 import io.jswift.train.optim.Sgd;
+import io.jswift.train.plot.TrainingPlots;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -73,8 +74,8 @@ public final class TrainingLoop<E> {
                 : new AdamW(groups, args.learningRate(), args.adamBeta1(), args.adamBeta2(), args.adamEpsilon());
         DataOrder order = new DataOrder(train.size(), args.seed());
         List<Map<String, Object>> history = new ArrayList<>();
-        long firstStep = 0;
-        if (args.resumeFromCheckpoint() != null) firstStep = resume(args.resumeFromCheckpoint(), optimizer, order, history, totalSteps);
+        TrainerState resumed = args.resumeFromCheckpoint() == null ? null : resume(args.resumeFromCheckpoint(), optimizer, order, history, totalSteps);
+        long firstStep = resumed == null ? 0 : resumed.globalStep();
 
         Path runDir = RunDirectory.create(args.outputDir());
         new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(runDir.resolve("args.json").toFile(), setup.argsJson());
@@ -90,6 +91,9 @@ public final class TrainingLoop<E> {
         int evalEvery = args.effectiveEvalSteps();
         MetricsWindow metrics = new MetricsWindow();
         try (MetricsLog log = new MetricsLog(runDir.resolve("logging.jsonl"))) {
+            // TRL's num_tokens: the real (attention-mask) tokens of every training micro-batch so far; a resumed run goes
+            // on from its checkpoint's count (TRL restarts it at 0), so the curve continues as the loss curve does.
+            long numTokens = resumed == null ? 0 : resumed.numInputTokensSeen();
             long tokensSinceLog = 0, lastSaved = -1;
             double lossSinceLog = 0;
             int stepsSinceLog = 0;
@@ -109,6 +113,7 @@ public final class TrainingLoop<E> {
                     s.loss().backward();
                     loss += s.loss().value().item();
                     tokensSinceLog += s.tokens();
+                    numTokens += s.tokens();
                     metrics.add(s.metrics());
                 }
                 long done = step + 1;
@@ -128,6 +133,7 @@ public final class TrainingLoop<E> {
                     row.put("lr", optimizer.learningRate());
                     row.put("grad_norm", gradNorm);
                     row.put("tokens_per_s", tokensSinceLog / seconds);
+                    row.put("num_tokens", numTokens);
                     row.putAll(metrics.drain(""));
                     row.put("epoch", order.epoch());
                     log.write(row);
@@ -143,6 +149,7 @@ public final class TrainingLoop<E> {
                     Map<String, Object> row = new LinkedHashMap<>();
                     row.put("step", done);
                     double evalLoss = evaluate(eval, row);
+                    row.put("eval_num_tokens", numTokens); // TRL logs the training count in evaluation rows too
                     row.put("epoch", order.epoch());
                     log.write(row);
                     history.add(row);
@@ -151,10 +158,11 @@ public final class TrainingLoop<E> {
                 if ((args.saveSteps() > 0 && done % args.saveSteps() == 0) || done == totalSteps) {
                     TrainerState state = new TrainerState(done, order.epoch(), totalSteps, args.numTrainEpochs(), args.loggingSteps(),
                             args.saveSteps(), evalEvery, args.perDeviceTrainBatchSize(), args.seed(), order.consumed(),
-                            setup.dropoutRng() == null ? 0 : setup.dropoutRng().offset(), history, datasetCounts);
+                            setup.dropoutRng() == null ? 0 : setup.dropoutRng().offset(), numTokens, history, datasetCounts);
                     Path ckpt = CheckpointWriter.write(runDir, setup.weights(), optimizer, state, done);
                     for (Path gone : CheckpointRotation.enforce(runDir, args.saveTotalLimit())) progress.line("deleted " + gone + " (--save_total_limit)", done);
                     progress.line("saved " + ckpt, done);
+                    for (String warning : TrainingPlots.write(runDir).warnings()) progress.line("warning: " + warning, done);
                     lastSaved = done;
                 }
             }
@@ -190,8 +198,8 @@ public final class TrainingLoop<E> {
         }
     }
 
-    /** Restores weights, optimizer, data position and RNG from a checkpoint; returns the step to continue from. */
-    private long resume(Path ckpt, Optimizer optimizer, DataOrder order, List<Map<String, Object>> history, int totalSteps) throws IOException {
+    /** Restores weights, optimizer, data position and RNG from a checkpoint; returns its state (the step to continue from). */
+    private TrainerState resume(Path ckpt, Optimizer optimizer, DataOrder order, List<Map<String, Object>> history, int totalSteps) throws IOException {
         if (!Files.isDirectory(ckpt)) throw new TrainingException("--resume_from_checkpoint " + ckpt + ": no such directory");
         TrainerState state = TrainerState.read(ckpt);
         if (state.seed() != args.seed()) {
@@ -221,6 +229,6 @@ public final class TrainingLoop<E> {
         order.skipTo(state.examplesConsumed());
         if (setup.dropoutRng() != null) setup.dropoutRng().setOffset(state.rngOffset());
         history.addAll(state.logHistory());
-        return state.globalStep();
+        return state;
     }
 }

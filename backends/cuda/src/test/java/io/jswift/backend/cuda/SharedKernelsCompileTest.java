@@ -3,6 +3,7 @@ package io.jswift.backend.cuda;
 import io.jswift.backend.gpu.KernelSource;
 import io.jswift.backend.gpu.ProgramSource;
 import io.jswift.tensor.DType;
+import io.jswift.tensor.quant.FourBitType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.StringJoiner;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -69,7 +71,18 @@ class SharedKernelsCompileTest {
         p.add(attention("attention_backward.c").type("Q", DType.F32).type("K", DType.F32).type("V", DType.F32).type("O", DType.F32)
                 .type("G", DType.F32).type("L", DType.F32).type("DQ", DType.F32).type("DK", DType.F32).type("DV", DType.F32)
                 .define("BQ_Q", 32).define("BK_Q", 16).define("BQ_K", 16).define("BK_K", 32).build());
+        String nf4 = codes(FourBitType.NF4);
+        p.add(KernelSource.of("quant4bit.c").define("CODES", nf4).type("OUT", DType.BF16).build());
+        p.add(KernelSource.of("quant4bit.c").define("CODES", codes(FourBitType.FP4)).define("NESTED", 1).type("X", DType.F16)
+                .type("Y", DType.F32).define("GROUP", 128).define("ROWS", 4).define("W_BF16", 1).build());
         return p;
+    }
+
+    /** A 4-bit code table as Quant4bit writes it: a C initializer of exact hexadecimal float literals. */
+    private static String codes(FourBitType type) {
+        StringJoiner j = new StringJoiner(", ", "{", "}");
+        for (float v : type.table()) j.add(Float.toHexString(v) + "f");
+        return j.toString();
     }
 
     private static KernelSource attention(String file) {

@@ -143,6 +143,38 @@ class DeviceEndToEndTest {
         for (String p : cpu.names()) assertArrayEquals(cpu.tensor(p).toDoubleArray(), cl.tensor(p).toDoubleArray(), 1e-5, p);
     }
 
+    /**
+     * QLoRA on the device: the base quantized to NF4 at load (double quant) on the host and moved; the step's forward
+     * runs the device's 4-bit GEMV (8 tokens), its input gradients dequantize + GEMM. Same logits and adapter as the CPU's
+     * up to the summation order.
+     */
+    @Test
+    void qloraLogitsAndOneSftStepOnTheDeviceEqualTheCpu() throws Exception {
+        String accel = DeviceTesting.accelerator().toString();
+        String[] quant = {"--quant_method", "bnb", "--quant_bits", "4", "--bnb_4bit_quant_type", "nf4", "--bnb_4bit_use_double_quant", "true"};
+        String[] input = Stream.concat(Stream.of("--model", MODELS.resolve("llama-f32").toString(), "--input_ids", "1,5,9,14,20,7"), Arrays.stream(quant))
+                .toArray(String[]::new);
+        double logitsErr = relL2(logits(accel, input), logits("cpu", input));
+        assertTrue(logitsErr < 1e-5 && logitsErr > 0, "NF4 logits: relative L2 error " + logitsErr);
+
+        Path data = dir.resolve("ids.jsonl");
+        Files.writeString(data, "{\"input_ids\": [1, 5, 9, 14, 20, 7, 100, 3], \"labels\": [-100, -100, -100, 14, 20, 7, 100, 3]}\n");
+        Path[] ckpts = new Path[2];
+        String[] devices = {"cpu", accel};
+        for (int i = 0; i < 2; i++) {
+            Path out = dir.resolve("qlora-" + devices[i].replace(':', '_'));
+            String[] args = Stream.concat(Stream.of("sft", "--model", MODELS.resolve("llama-f32").toString(), "--dataset", data.toString(),
+                    "--output_dir", out.toString(), "--device", devices[i], "--optim", "sgd", "--learning_rate", "0.5", "--lr_scheduler_type",
+                    "constant", "--max_steps", "1", "--lora_rank", "4", "--lora_dropout", "0"), Arrays.stream(quant)).toArray(String[]::new);
+            assertEquals(0, Main.run(args));
+            ckpts[i] = onlyRun(out).resolve("checkpoint-1");
+        }
+        SafetensorsFile cpu = SafetensorsFile.open(ckpts[0].resolve("adapter_model.safetensors"));
+        SafetensorsFile dev = SafetensorsFile.open(ckpts[1].resolve("adapter_model.safetensors"));
+        assertEquals(cpu.names(), dev.names());
+        for (String p : cpu.names()) assertArrayEquals(cpu.tensor(p).toDoubleArray(), dev.tensor(p).toDoubleArray(), 1e-5, p);
+    }
+
     /** Batched greedy generation (left padding: segment ids in the KV cache) reads back one logits row per step. */
     @Test
     void greedyGenerationOnOpenClEqualsTheCpu() throws Exception {

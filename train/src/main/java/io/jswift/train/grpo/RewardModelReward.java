@@ -78,6 +78,8 @@ public final class RewardModelReward implements RewardFunction {
                             + "--rlhf_type rm; a causal LM needs its SEQ_CLS adapter in --reward_adapters)");
         }
         DecoderClassifier model = cls.model();
+        model.requiresGrad(false); // frozen: scored under no-grad, never in the policy's optimizer
+        model.train(false);
         model.to(device);
         Path name = dir.toAbsolutePath().normalize().getFileName();
         return new RewardModelReward(name == null ? dir.toString() : name.toString(), model, Tokenizer.fromDirectory(dir), ChatTemplate.fromDirectory(dir));

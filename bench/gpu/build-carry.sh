@@ -6,7 +6,8 @@
 #   jswift-cli.jar           the CLI with every backend (cuda's PTX inside), as ./jswift runs it
 #   jswift-bench-gpu.jar     io.jswift.bench.GpuBench (jswift's side of the GPU benchmarks)
 #   test/*.jar               JUnit's console launcher and the test classes check.sh runs on the GPU:
-#                            backends/cuda's, the device end-to-end tests of cli, the test classes they use
+#                            backends/cuda's (CudaConformanceTest), backends/opencl's (the PoCL rehearsal), the
+#                            device end-to-end tests of cli, the test classes they use
 #                            (the fixtures stay in the working tree)
 #   MANIFEST                 what was built, from which commit, and the sizes
 # Usage: bench/gpu/build-carry.sh [CARRY_DIR]     (needs JDK 25 and Maven; never installs into ~/.m2;
@@ -27,7 +28,7 @@ rm -rf "$CARRY"
 mkdir -p "$CARRY/test"
 cp cli/target/jswift-cli.jar "$CARRY/"
 (cd bench/target/classes && "$JDK/bin/jar" --create --file "$CARRY/jswift-bench-gpu.jar" io/jswift/bench/GpuBench*.class)
-for m in backends/cuda cli; do
+for m in backends/cuda backends/opencl cli; do
   name="$(basename "$m")"
   "$JDK/bin/jar" --create --file "$CARRY/test/jswift-$name-tests.jar" -C "$m/target/test-classes" .
 done

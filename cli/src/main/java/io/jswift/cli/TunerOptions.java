@@ -1,5 +1,6 @@
 package io.jswift.cli;
 
+import io.jswift.train.run.FreezeArgs;
 import io.jswift.train.run.TunerArgs;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -21,10 +22,18 @@ final class TunerOptions {
     @Option(names = "--use_rslora", arity = "0..1", fallbackValue = "true", defaultValue = "false", description = "Scale by alpha/sqrt(r) (rsLoRA).") boolean useRslora;
     @Option(names = "--target_modules", arity = "1..*", split = ",", defaultValue = "all-linear", description = "all-linear, or names such as q_proj,v_proj.") List<String> targetModules;
 
+    @Option(names = "--freeze_llm", arity = "0..1", fallbackValue = "true", defaultValue = "false",
+            description = "Vision-language models: leave the language model untrained (default false).") boolean freezeLlm;
+    @Option(names = "--freeze_vit", arity = "0..1", fallbackValue = "true", defaultValue = "true",
+            description = "Vision-language models: leave the vision tower untrained (default true).") boolean freezeVit;
+    @Option(names = "--freeze_aligner", arity = "0..1", fallbackValue = "true", defaultValue = "true",
+            description = "Vision-language models: leave the aligner (Qwen2-VL's merger) untrained (default true).") boolean freezeAligner;
+
     @Mixin QuantOptions quant;
 
     /** {@code model} and {@code torchDtype} (may be null) set the default compute dtype of a base quantized at load. */
     TunerArgs toArgs(Path model, String torchDtype) throws IOException {
-        return new TunerArgs(trainType, loraRank, loraAlpha, loraDropout, useRslora, targetModules, quant.resolve(model, torchDtype));
+        return new TunerArgs(trainType, loraRank, loraAlpha, loraDropout, useRslora, targetModules, quant.resolve(model, torchDtype),
+                new FreezeArgs(freezeLlm, freezeVit, freezeAligner));
     }
 }

@@ -17,7 +17,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code sft} and {@code rlhf} runs end with ms-swift's images/ folder: one PNG per scalar of their logging.jsonl. */
+/** {@code sft} and {@code rlhf} (dpo, grpo) runs end with ms-swift's images/ folder: one PNG per scalar of their logging.jsonl. */
 class TrainingPlotsCommandTest {
     @TempDir
     Path dir;
@@ -101,6 +101,24 @@ class TrainingPlotsCommandTest {
         assertEquals(expectedImages(run), images);
         for (String name : List.of("train_loss.png", "train_rewards_margins.png", "train_rewards_accuracies.png", "train_num_tokens.png",
                 "eval_loss.png", "eval_rewards_margins.png", "eval_rewards_accuracies.png")) {
+            assertTrue(images.contains(name), name + " in " + images);
+        }
+    }
+
+    @Test
+    void grpoRunDrawsRewardAndKl() throws Exception {
+        Path data = Files.writeString(dir.resolve("grpo.jsonl"), """
+                {"messages": [{"role": "user", "content": "1+1?"}], "solution": "2"}
+                {"messages": [{"role": "user", "content": "2+2?"}], "solution": "4"}
+                """);
+        Path out = dir.resolve("grpo");
+        assertEquals(0, Main.run("rlhf", "--rlhf_type", "grpo", "--model", TinyModels.llamaWithTinyTokenizer(dir).toString(), "--dataset", data.toString(),
+                "--output_dir", out.toString(), "--num_generations", "2", "--per_device_train_batch_size", "4", "--max_completion_length", "4",
+                "--reward_funcs", "repetition", "--max_steps", "2", "--logging_steps", "1", "--save_steps", "2", "--lora_rank", "4", "--seed", "5"));
+        Path run = onlyRun(out);
+        Set<String> images = images(run);
+        assertEquals(expectedImages(run), images);
+        for (String name : List.of("train_loss.png", "train_reward.png", "train_reward_std.png", "train_rewards_repetition_mean.png", "train_kl.png")) {
             assertTrue(images.contains(name), name + " in " + images);
         }
     }

@@ -124,4 +124,44 @@ class VisionCommandsTest {
         assertEquals(ErrorReporter.EXIT_ERROR, code);
         assertTrue(err.toString().contains("--images: Qwen2ForCausalLM is a text-only model"), err.toString());
     }
+
+    /**
+     * sft on ms-swift image rows (train/src/test/resources/vl-sft, whose loss and gradients VisionSftGoldenTest checks
+     * against transformers): LoRA adapts the language model only and saves PEFT's keys; full training leaves the vision
+     * tower and merger as they were and writes the hub's names; a missing image fails as file:line.
+     */
+    @Test
+    void sftOnImageRowsTrainsTheLanguageModel() throws Exception {
+        Path data = Path.of("../train/src/test/resources/vl-sft/dataset.jsonl").toAbsolutePath().normalize();
+        Path lora = dir.resolve("lora"), full = dir.resolve("full");
+        assertEquals(0, Main.run("sft", "--model", MODEL.toString(), "--dataset", data.toString(), "--output_dir", lora.toString(),
+                "--max_steps", "2", "--save_steps", "0", "--per_device_train_batch_size", "2", "--lora_rank", "4", "--seed", "3"));
+        Path ckpt;
+        try (var runs = Files.list(lora)) { ckpt = runs.findFirst().orElseThrow().resolve("checkpoint-2"); }
+        SafetensorsFile adapter = SafetensorsFile.open(ckpt.resolve("adapter_model.safetensors"));
+        assertEquals(28, adapter.names().size(), adapter.names().toString()); // A and B of 7 linears in 2 layers
+        assertTrue(adapter.names().stream().allMatch(n -> n.startsWith("base_model.model.model.language_model.layers.")), adapter.names().toString());
+        JsonNode targets = JSON.readTree(ckpt.resolve("adapter_config.json").toFile()).get("target_modules");
+        assertTrue(targets.isArray() && targets.size() == 14 && targets.get(0).asText().startsWith("model.language_model."), targets.toString());
+
+        assertEquals(0, Main.run("sft", "--model", MODEL.toString(), "--dataset", data.toString(), "--output_dir", full.toString(),
+                "--train_type", "full", "--max_steps", "1", "--save_steps", "0", "--per_device_train_batch_size", "3", "--seed", "3"));
+        try (var runs = Files.list(full)) { ckpt = runs.findFirst().orElseThrow().resolve("checkpoint-1"); }
+        SafetensorsFile base = SafetensorsFile.open(MODEL.resolve("model.safetensors")), trained = SafetensorsFile.open(ckpt.resolve("model.safetensors"));
+        assertEquals(new java.util.TreeSet<>(base.names()), new java.util.TreeSet<>(trained.names()), "the hub's tensor names");
+        for (String n : base.names()) {
+            boolean same = Arrays.equals(base.tensor(n).toFloatArray(), trained.tensor(n).toFloatArray());
+            if (n.startsWith("visual.")) assertTrue(same, n + " is frozen");
+        }
+        assertTrue(!Arrays.equals(base.tensor("model.layers.0.self_attn.q_proj.weight").toFloatArray(),
+                trained.tensor("model.layers.0.self_attn.q_proj.weight").toFloatArray()), "the language model trains");
+
+        Path bad = dir.resolve("bad.jsonl");
+        Files.writeString(bad, "{\"messages\": [{\"role\": \"user\", \"content\": \"<image>Hi\"}, {\"role\": \"assistant\", \"content\": \"Yo\"}], "
+                + "\"images\": [\"missing.png\"]}\n");
+        StringWriter err = new StringWriter();
+        assertEquals(1, Main.run(new PrintWriter(err, true), "sft", "--model", MODEL.toString(), "--dataset", bad.toString(), "--output_dir",
+                dir.resolve("bad").toString(), "--max_steps", "1"));
+        assertTrue(err.toString().contains(bad + ":1: ") && err.toString().contains("missing.png"), err.toString());
+    }
 }

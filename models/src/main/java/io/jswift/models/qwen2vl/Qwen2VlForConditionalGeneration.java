@@ -15,12 +15,15 @@ import io.jswift.nn.LinearBase;
 import io.jswift.nn.Module;
 import io.jswift.nn.RopeScaling;
 import io.jswift.nn.RotaryEmbedding;
+import io.jswift.nn.lora.LoraLinear;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Qwen2VLForConditionalGeneration and Qwen2_5_VLForConditionalGeneration with transformers 5's module names (what PEFT
@@ -182,12 +185,37 @@ public final class Qwen2VlForConditionalGeneration extends CausalLm {
     @Override
     public KvCache newCache(int batch, int capacity) { return model.newCache(batch, capacity); }
 
-    /** The dotted paths of the language model's linear layers: what ms-swift's all-linear adapts in a VLM (its regex over model.language_model). */
-    public List<String> languageModelLinears() {
+    /**
+     * The parts ms-swift's --freeze_llm / --freeze_vit / --freeze_aligner name (its model_arch for Qwen2-VL: language_model
+     * = model.language_model and lm_head, vision_tower = model.visual, aligner = model.visual.merger; the merger counts
+     * as the aligner only).
+     */
+    public enum Part { LANGUAGE_MODEL, VISION_TOWER, ALIGNER }
+
+    /** The part a parameter or module path belongs to. */
+    public static Part partOf(String path) {
+        if (path.equals("model.visual.merger") || path.startsWith("model.visual.merger.")) return Part.ALIGNER;
+        if (path.equals("model.visual") || path.startsWith("model.visual.")) return Part.VISION_TOWER;
+        return Part.LANGUAGE_MODEL;
+    }
+
+    /**
+     * The dotted paths of the linear layers in {@code parts}, in model order, lm_head excepted (PEFT's all-linear leaves
+     * the output layer out) and the layers inside a LoRA wrapper too: what ms-swift's all-linear regex matches.
+     */
+    public List<String> linears(Set<Part> parts) {
         List<String> out = new ArrayList<>();
-        namedModules().forEach((path, m) -> { if (m instanceof LinearBase && path.startsWith("model.language_model.")) out.add(path); });
+        List<String> wrappers = new ArrayList<>();
+        namedModules().forEach((path, m) -> {
+            if (wrappers.stream().anyMatch(w -> path.startsWith(w + "."))) return;
+            if (m instanceof LoraLinear) wrappers.add(path);
+            if ((m instanceof LinearBase || m instanceof LoraLinear) && !path.equals("lm_head") && parts.contains(partOf(path))) out.add(path);
+        });
         return out;
     }
+
+    /** The language model's linear layers: what ms-swift's all-linear adapts under its default freeze flags. */
+    public List<String> languageModelLinears() { return linears(EnumSet.of(Part.LANGUAGE_MODEL)); }
 
     /** Qwen2VLModel: the {@code model.} level holding {@code visual} and {@code language_model}. */
     static final class Inner extends Module {

@@ -23,21 +23,10 @@ public final class ImageMessages {
      * content split into text and image parts.
      */
     public static List<Map<String, Object>> withTaggedImages(List<Map<String, Object>> messages, List<String> images) {
-        int tags = 0;
-        for (Map<String, Object> m : messages) if (m.get("content") instanceof String s) tags += count(s);
-        if (tags > images.size()) {
-            throw new IllegalArgumentException("the messages hold " + tags + " " + TAG + " tags but " + images.size() + " images are given");
-        }
         List<Map<String, Object>> out = new ArrayList<>();
-        int missing = images.size() - tags;
         int next = 0;
-        for (Map<String, Object> m : messages) {
+        for (Map<String, Object> m : withDefaultTags(messages, images.size())) {
             Map<String, Object> copy = new LinkedHashMap<>(m);
-            if (missing > 0 && !"system".equals(m.get("role"))) {
-                Object content = m.get("content");
-                copy.put("content", TAG.repeat(missing) + (content == null ? "" : content));
-                missing = 0;
-            }
             if (copy.get("content") instanceof String s && s.contains(TAG)) {
                 List<Map<String, Object>> parts = new ArrayList<>();
                 int from = 0;
@@ -51,7 +40,29 @@ public final class ImageMessages {
             }
             out.add(copy);
         }
-        if (missing > 0) throw new IllegalArgumentException(images.size() + " images are given but there is no message to put them in");
+        return out;
+    }
+
+    /**
+     * The messages with one {@code <image>} tag per image: as written when the tags and images are as many; missing tags
+     * put at the start of the first non-system message (ms-swift's Template._add_default_tags); more tags than images fails.
+     */
+    public static List<Map<String, Object>> withDefaultTags(List<Map<String, Object>> messages, int images) {
+        int tags = 0;
+        for (Map<String, Object> m : messages) if (m.get("content") instanceof String s) tags += count(s);
+        if (tags > images) throw new IllegalArgumentException("the messages hold " + tags + " " + TAG + " tags but " + images + " images are given");
+        List<Map<String, Object>> out = new ArrayList<>();
+        int missing = images - tags;
+        for (Map<String, Object> m : messages) {
+            Map<String, Object> copy = new LinkedHashMap<>(m);
+            if (missing > 0 && !"system".equals(m.get("role"))) {
+                Object content = m.get("content");
+                copy.put("content", TAG.repeat(missing) + (content == null ? "" : content));
+                missing = 0;
+            }
+            out.add(copy);
+        }
+        if (missing > 0) throw new IllegalArgumentException(images + " images are given but there is no message to put them in");
         return out;
     }
 

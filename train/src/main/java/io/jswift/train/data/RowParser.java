@@ -11,7 +11,7 @@ import java.util.Map;
  * Detects the format of one row, per row as ms-swift does: messages (OpenAI roles), alpaca
  * (instruction/input/output), query/response/history/system, sharegpt (conversations with from/value),
  * pre-tokenized (input_ids, labels), text, preference (messages + rejected_response, or
- * prompt/chosen/rejected), KTO (messages + label). Throws IllegalArgumentException with the reason.
+ * prompt/chosen/rejected), KTO (messages + label); messages rows may list images ("images", ms-swift's multimodal rows). Throws IllegalArgumentException with the reason.
  */
 public final class RowParser {
     private static final Map<String, String> SHAREGPT_ROLES = Map.of(
@@ -23,13 +23,17 @@ public final class RowParser {
     public static Sample parse(JsonNode row) {
         if (!row.isObject()) throw new IllegalArgumentException("expected a JSON object, got " + kind(row));
         if (row.has("input_ids")) return tokenized(row);
+        List<String> images = images(row);
+        if (!images.isEmpty() && (!row.has("messages") || row.has("rejected_response") || row.has("label"))) {
+            throw new IllegalArgumentException("'images' go with 'messages' rows for jswift sft (preference, KTO and other row formats take no images)");
+        }
         if (row.has("messages")) {
             List<Message> messages = messages(row.get("messages"), "messages");
             if (row.has("rejected_response")) {
                 return preference(messages, text(row, "rejected_response"));
             }
             if (row.has("label")) return kto(messages, row.get("label"));
-            return new Sample.Chat(messages, tag(row));
+            return new Sample.Chat(messages, tag(row), images);
         }
         if (row.has("conversations")) return new Sample.Chat(sharegpt(row.get("conversations")), tag(row));
         if (row.has("chosen") && row.has("rejected")) {
@@ -49,6 +53,21 @@ public final class RowParser {
         row.fieldNames().forEachRemaining(keys::add);
         throw new IllegalArgumentException("unknown row format with keys " + keys + " (expected one of: messages, "
                 + "conversations, instruction/output, query/response, prompt/chosen/rejected, input_ids, text)");
+    }
+
+    /** ms-swift's "images" column: a list of paths / URLs (or {"path": ...} objects, as its datasets also store them). */
+    private static List<String> images(JsonNode row) {
+        JsonNode list = row.get("images");
+        if (list == null || list.isNull()) return List.of();
+        if (list.isTextual()) return List.of(list.asText());
+        if (!list.isArray()) throw new IllegalArgumentException("'images' must be a list of image paths, got " + kind(list));
+        List<String> out = new ArrayList<>();
+        for (JsonNode n : list) {
+            if (n.isTextual()) out.add(n.asText());
+            else if (n.isObject() && n.path("path").isTextual()) out.add(n.get("path").asText());
+            else throw new IllegalArgumentException("'images' must hold image paths (strings or {\"path\": ...}), got " + n);
+        }
+        return out;
     }
 
     private static Sample tokenized(JsonNode row) {

@@ -13,10 +13,20 @@ public sealed interface Sample {
     /**
      * A conversation; by default the loss covers the assistant turns. {@code tag} is the row's optional "tag"
      * (ms-swift's self-cognition rows say "zh" or "en"; it picks the --model_name / --model_author spelling), or null.
+     * {@code images}: ms-swift's "images" column, paths or URLs as written (relative paths are against the dataset
+     * file's directory), each standing for one {@code <image>} tag of the messages.
      */
-    record Chat(List<Message> messages, String tag) implements Sample {
+    record Chat(List<Message> messages, String tag, List<String> images) implements Sample {
+        public Chat {
+            images = images == null ? List.of() : List.copyOf(images);
+        }
+
         public Chat(List<Message> messages) {
             this(messages, null);
+        }
+
+        public Chat(List<Message> messages, String tag) {
+            this(messages, tag, List.of());
         }
     }
 

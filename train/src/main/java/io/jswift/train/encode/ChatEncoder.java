@@ -2,11 +2,13 @@ package io.jswift.train.encode;
 
 import io.jswift.models.chat.ChatTemplate;
 import io.jswift.models.tokenizer.Tokenizer;
+import io.jswift.models.vision.VisionInput;
 import io.jswift.train.data.DatasetException;
 import io.jswift.train.data.LocatedSample;
 import io.jswift.train.data.Message;
 import io.jswift.train.data.Sample;
 
+import java.io.IOException;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -29,7 +31,8 @@ import java.util.Map;
  * <p>All chat-like rows are conversations: messages, alpaca, query/response/history, sharegpt; a preference
  * row trains its chosen reply (ms-swift's sft ignores rejected_response). Pre-tokenized rows pass through.
  * Plain text rows and KTO rows are rejected. Options: a default system prompt for rows without one
- * (--system), and self-cognition placeholders (--model_name / --model_author).
+ * (--system), and self-cognition placeholders (--model_name / --model_author). A vision-language model's rows may list
+ * images (ms-swift's "images" column with {@code <image>} tags): {@link ChatImages}.
  */
 public final class ChatEncoder implements Encoder {
     private final Tokenizer tokenizer;
@@ -37,6 +40,7 @@ public final class ChatEncoder implements Encoder {
     private final LossScale lossScale;
     private final String defaultSystem;
     private final SelfCognition selfCognition;
+    private final ChatImages images; // null: a text-only model
 
     public ChatEncoder(Tokenizer tokenizer, ChatTemplate template, LossScale lossScale) {
         this(tokenizer, template, lossScale, null, null);
@@ -47,6 +51,13 @@ public final class ChatEncoder implements Encoder {
      * @param selfCognition {{NAME}} / {{AUTHOR}} replacements (null: placeholders left as they are)
      */
     public ChatEncoder(Tokenizer tokenizer, ChatTemplate template, LossScale lossScale, String defaultSystem, SelfCognition selfCognition) {
+        this(tokenizer, template, lossScale, defaultSystem, selfCognition, null);
+    }
+
+    /** As above for a vision-language model: rows' images encoded by {@code images} (null: rows with images are refused). */
+    public ChatEncoder(Tokenizer tokenizer, ChatTemplate template, LossScale lossScale, String defaultSystem, SelfCognition selfCognition,
+                       ChatImages images) {
+        this.images = images;
         this.tokenizer = tokenizer;
         this.lossScale = lossScale;
         this.defaultSystem = defaultSystem;
@@ -63,11 +74,11 @@ public final class ChatEncoder implements Encoder {
     public Encoded encode(LocatedSample row) {
         return switch (row.sample()) {
             case Sample.Tokenized t -> TokenizedRows.encode(t);
-            case Sample.Chat c -> conversation(row, c.messages(), c.tag());
+            case Sample.Chat c -> conversation(row, c.messages(), c.tag(), c.images());
             case Sample.Preference p -> {
                 List<Message> chosen = new ArrayList<>(p.prompt());
                 chosen.add(new Message("assistant", p.chosen()));
-                yield conversation(row, chosen, null);
+                yield conversation(row, chosen, null, List.of());
             }
             case Sample.Kto k -> throw new DatasetException(row.file(), row.line(), "a KTO row (with 'label') is for jswift rlhf --rlhf_type kto; "
                     + "jswift sft would learn its undesirable replies too");
@@ -97,11 +108,18 @@ public final class ChatEncoder implements Encoder {
         return out;
     }
 
-    private Encoded conversation(LocatedSample row, List<Message> messages, String tag) {
+    private Encoded conversation(LocatedSample row, List<Message> messages, String tag, List<String> imageRefs) {
         List<ChatTurns.Segment> segments;
+        VisionInput pixels = null;
         try {
-            segments = turns.split(prepare(messages, tag), lossScale);
-        } catch (IllegalArgumentException e) { // the row's own problem, or the template's error message for it
+            List<Message> prepared = prepare(messages, tag);
+            if (!imageRefs.isEmpty()) {
+                if (images == null) throw new IllegalArgumentException("the row has images but the model is text-only (images need Qwen2-VL or Qwen2.5-VL)");
+                prepared = images.withPlaceholders(prepared, imageRefs.size());
+                pixels = images.load(imageRefs, row.file().toAbsolutePath().getParent());
+            }
+            segments = turns.split(prepared, lossScale);
+        } catch (IllegalArgumentException | IOException e) { // the row's own problem (images too), or the template's error message for it
             throw new DatasetException(row.file(), row.line(), e.getMessage());
         }
         List<int[]> pieces = new ArrayList<>(segments.size());
@@ -121,6 +139,11 @@ public final class ChatEncoder implements Encoder {
                 labels[at++] = loss ? id : Encoded.IGNORE;
             }
         }
-        return new Encoded(ids, labels);
+        if (pixels == null) return new Encoded(ids, labels);
+        try {
+            return images.expand(ids, labels, pixels);
+        } catch (IllegalArgumentException e) {
+            throw new DatasetException(row.file(), row.line(), e.getMessage());
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.jswift.train.encode;
 
+import io.jswift.models.vision.VisionInput;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 
@@ -53,6 +54,7 @@ public final class Collator {
             targets += e.targets();
         }
         return new Batch(Tensor.ofLongs(ids, b, t), Tensor.ofLongs(labels, b, t),
-                packed ? Tensor.ofLongs(positions, b, t) : null, packed ? Tensor.ofInts(segments, b, t) : null, tokens, targets);
+                packed ? Tensor.ofLongs(positions, b, t) : null, packed ? Tensor.ofInts(segments, b, t) : null, tokens, targets,
+                VisionInput.concat(rows.stream().map(Encoded::images).toList()));
     }
 }

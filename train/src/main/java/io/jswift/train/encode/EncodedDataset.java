@@ -201,7 +201,12 @@ public final class EncodedDataset {
                 LocatedSample row = source.file.readAt(source.rows.offset(i), source.rows.byteLength(i), source.rows.line(i));
                 Encoded e = encodeOrSkip(row);
                 if (e == null) continue;
-                Optional<Encoded> kept = truncation.apply(e);
+                Optional<Encoded> kept;
+                try {
+                    kept = truncation.apply(e);
+                } catch (IllegalArgumentException ex) {
+                    throw new DatasetException(row.file(), row.line(), ex.getMessage());
+                }
                 if (kept.isEmpty()) {
                     deleted++;
                     continue;

@@ -1,5 +1,7 @@
 package io.jswift.train.encode;
 
+import io.jswift.models.vision.VisionInput;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -74,6 +76,6 @@ public final class Packer {
             }
             at += s.length();
         }
-        return new Encoded(ids, labels, positions, segments);
+        return new Encoded(ids, labels, positions, segments, VisionInput.concat(samples.stream().map(Encoded::images).toList()));
     }
 }

@@ -35,6 +35,11 @@ public record Truncation(int maxLength, Strategy strategy) {
     public Optional<Encoded> apply(Encoded row) {
         if (fits(row)) return Optional.of(row);
         if (row.isPacked()) throw new IllegalArgumentException("truncate samples before packing them");
+        if (row.images() != null && strategy != Strategy.DELETE) {
+            // a cut through or before an image's tokens would leave them out of step with its pixels
+            throw new IllegalArgumentException("a row with images is longer than --max_length " + maxLength + " (" + row.length()
+                    + " tokens) and cannot be cut: use --truncation_strategy delete or a larger --max_length");
+        }
         int from = strategy == Strategy.LEFT ? row.length() - maxLength : 0;
         return switch (strategy) {
             case DELETE -> Optional.empty();

@@ -13,8 +13,8 @@ import java.util.List;
  * ms-swift's {@code images/} folder of a run: one PNG per logged scalar of {@code logging.jsonl} (train_loss.png,
  * train_learning_rate.png, train_grad_norm.png, eval_loss.png, train_rewards_margins.png, ...; see {@link TrainingLog}
  * and {@link CurveChart}). ms-swift draws them from TensorBoard's event file at the end of training; jswift draws
- * them from logging.jsonl at every checkpoint save (the last save is the end of the run), so a long run shows its
- * curves while it trains.
+ * them from logging.jsonl at every checkpoint save (the last save is the end of the run) and when a run stops on an
+ * error, so a long run shows its curves while it trains and a failed one shows where it went wrong.
  *
  * <p>Plotting never stops training: {@link #write} does not throw; what went wrong comes back as warnings.
  */

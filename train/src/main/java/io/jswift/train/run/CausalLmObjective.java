@@ -57,9 +57,9 @@ public final class CausalLmObjective implements Objective<Encoded> {
     public Step forward(List<Encoded> rows, double normalizer) {
         Batch batch = Collator.collate(rows).to(model.device()); // collated on the host, then sent where the model is
         DecoderInput in = batch.decoderInput(gradientCheckpointing);
-        if (routerAuxLossCoef == 0) return new Step(model.causalLmLoss(in, batch.labels(), normalizer), batch.tokens(), Map.of());
+        if (routerAuxLossCoef == 0) return new Step(model.causalLmLoss(in, batch.images(), batch.labels(), normalizer), batch.tokens(), Map.of());
         RouterRecord routers = new RouterRecord();
-        Variable lm = model.causalLmLoss(in.recordingRouters(routers), batch.labels(), normalizer);
+        Variable lm = model.causalLmLoss(in.recordingRouters(routers), batch.images(), batch.labels(), normalizer);
         Variable aux = LoadBalancingLoss.apply(routers.layers(), tokenMask(rows, batch.width()));
         return new Step(Elementwise.add(lm, Elementwise.scale(aux, routerAuxLossCoef)), batch.tokens(), Map.of("aux_loss", aux.value().item()));
     }
@@ -76,7 +76,7 @@ public final class CausalLmObjective implements Objective<Encoded> {
         Batch batch = Collator.collate(rows);
         if (batch.targets() == 0) return new Evaluation(0, 0, Map.of());
         batch = batch.to(model.device());
-        double sum = model.causalLmLoss(batch.decoderInput(false), batch.labels(), 1.0).value().item();
+        double sum = model.causalLmLoss(batch.decoderInput(false), batch.images(), batch.labels(), 1.0).value().item();
         return new Evaluation(sum, batch.targets(), Map.of());
     }
 }

@@ -4,6 +4,7 @@ import io.jswift.models.chat.ChatTemplate;
 import io.jswift.models.CausalLm;
 import io.jswift.models.tokenizer.Tokenizer;
 import io.jswift.train.encode.ChatEncoder;
+import io.jswift.train.encode.ChatImages;
 import io.jswift.train.encode.EncodedDataset;
 import io.jswift.train.encode.Encoder;
 import io.jswift.train.encode.TokenizedOnlyEncoder;
@@ -60,13 +61,17 @@ public final class SftRun {
         TunedModel tuned = TunedModel.load("sft", args, tuner, adapters, out);
         CausalLm model = tuned.model();
         // conversations need the tokenizer and chat template; a directory without them still trains pre-tokenized rows
-        Encoder encoder = hasTokenizer
-                ? new ChatEncoder(Tokenizer.fromDirectory(dir), ChatTemplate.fromDirectory(dir), LossScale.parse(chat.lossScale()), chat.system(),
-                        SelfCognition.of(chat.modelName(), chat.modelAuthor()))
-                : new TokenizedOnlyEncoder(dir);
+        Encoder encoder = hasTokenizer ? chatEncoder(dir, model) : new TokenizedOnlyEncoder(dir);
         EncodedDataset.Splits data = EncodedDataset.load(args.datasets(), args.valDatasets(), encoder, args.datasetOptions(model.config().vocabSize()));
         Map<String, Object> json = argsJson(args, tuner, chat, adapters);
         return TrainingLoop.run(new RunSetup("sft", args, model, tuned.weights(), tuned.rng(), json, out), new CausalLmObjective(model, args.gradientCheckpointing(), args.routerAuxLossCoef()), data);
+    }
+
+    /** The model's chat encoder; a vision-language model's also reads the rows' images. */
+    private ChatEncoder chatEncoder(Path dir, CausalLm model) throws IOException {
+        Tokenizer tokenizer = Tokenizer.fromDirectory(dir);
+        return new ChatEncoder(tokenizer, ChatTemplate.fromDirectory(dir), LossScale.parse(chat.lossScale()), chat.system(),
+                SelfCognition.of(chat.modelName(), chat.modelAuthor()), model.acceptsImages() ? ChatImages.fromDirectory(dir, tokenizer) : null);
     }
 
     /** args.json of a run with a tuner and chat options ({@code sft}, and the start of {@code rlhf}'s). */
@@ -80,6 +85,9 @@ public final class SftRun {
             json.put("use_rslora", tuner.useRslora());
             json.put("target_modules", tuner.targetModules());
         }
+        json.put("freeze_llm", tuner.freeze().freezeLlm());
+        json.put("freeze_vit", tuner.freeze().freezeVit());
+        json.put("freeze_aligner", tuner.freeze().freezeAligner());
         json.put("adapters", adapters == null ? null : adapters.toString());
         json.put("loss_scale", chat.lossScale());
         json.put("system", chat.system());

@@ -61,7 +61,9 @@ public final class TrainingLoop<E> {
     public Path run(ExampleSource<E> train, ExampleSource<E> eval, EncodedDataset.Counts datasetCounts) throws IOException {
         if (train.size() == 0) throw new TrainingException("no training examples left after loading and filtering the dataset");
         int perStep = args.perDeviceTrainBatchSize() * args.gradientAccumulationSteps();
-        int stepsPerEpoch = Math.max(1, (train.size() + perStep - 1) / perStep);
+        int iterations = objective.iterationsPerBatch();
+        if (iterations < 1) throw new IllegalArgumentException("iterations per batch must be >= 1, got " + iterations);
+        int stepsPerEpoch = Math.max(1, (train.size() + perStep - 1) / perStep) * iterations;
         int totalSteps = args.maxSteps() > 0 ? args.maxSteps() : (int) Math.ceil(args.numTrainEpochs() * stepsPerEpoch);
         int warmup = args.warmupSteps() > 0 ? args.warmupSteps() : LrSchedule.warmupFromRatio(args.warmupRatio(), totalSteps);
         LrSchedule schedule = new LrSchedule(LrSchedule.parse(args.lrSchedulerType()), args.learningRate(), warmup, totalSteps);
@@ -90,6 +92,7 @@ public final class TrainingLoop<E> {
         model.train(true);
         int evalEvery = args.effectiveEvalSteps();
         MetricsWindow metrics = new MetricsWindow();
+        boolean unplotted = false; // rows logged since images/ was last drawn
         try (MetricsLog log = new MetricsLog(runDir.resolve("logging.jsonl"))) {
             // TRL's num_tokens: the real (attention-mask) tokens of every training micro-batch so far; a resumed run goes
             // on from its checkpoint's count (TRL restarts it at 0), so the curve continues as the loss curve does.
@@ -98,15 +101,22 @@ public final class TrainingLoop<E> {
             double lossSinceLog = 0;
             int stepsSinceLog = 0;
             long windowStart = System.nanoTime();
+            List<List<E>> micro = null;
             for (long step = firstStep; step < totalSteps; step++) {
                 optimizer.setLearningRate(schedule.learningRate(step));
-                List<List<E>> micro = new ArrayList<>();
-                for (int m = 0; m < args.gradientAccumulationSteps(); m++) {
-                    List<E> rows = new ArrayList<>();
-                    for (int r = 0; r < args.perDeviceTrainBatchSize(); r++) rows.add(train.get(order.next()));
-                    micro.add(rows);
+                int iteration = (int) (step % iterations);
+                if (iteration == 0 || micro == null) {
+                    // resumed inside a cycle of iterations: draw that cycle's rows again (the objective starts it afresh)
+                    if (iteration != 0) order.skipTo(order.consumed() - (long) perStep);
+                    micro = new ArrayList<>();
+                    for (int m = 0; m < args.gradientAccumulationSteps(); m++) {
+                        List<E> rows = new ArrayList<>();
+                        for (int r = 0; r < args.perDeviceTrainBatchSize(); r++) rows.add(train.get(order.next()));
+                        micro.add(rows);
+                    }
+                    iteration = 0;
                 }
-                double normalizer = objective.normalizer(micro);
+                double normalizer = objective.normalizer(micro, iteration);
                 double loss = 0;
                 for (List<E> rows : micro) {
                     Objective.Step s = objective.forward(rows, normalizer);
@@ -137,6 +147,7 @@ public final class TrainingLoop<E> {
                     row.putAll(metrics.drain(""));
                     row.put("epoch", order.epoch());
                     log.write(row);
+                    unplotted = true;
                     history.add(row);
                     progress.line(String.format(Locale.ROOT, "step %d/%d  loss %.4f  lr %.3g  grad_norm %.3f  %.0f tok/s", done, totalSteps,
                             lossSinceLog / stepsSinceLog, optimizer.learningRate(), gradNorm, tokensSinceLog / seconds), done);
@@ -152,6 +163,7 @@ public final class TrainingLoop<E> {
                     row.put("eval_num_tokens", numTokens); // TRL logs the training count in evaluation rows too
                     row.put("epoch", order.epoch());
                     log.write(row);
+                    unplotted = true;
                     history.add(row);
                     progress.line(String.format(Locale.ROOT, "step %d/%d  eval_loss %.4f", done, totalSteps, evalLoss), done);
                 }
@@ -162,13 +174,22 @@ public final class TrainingLoop<E> {
                     Path ckpt = CheckpointWriter.write(runDir, setup.weights(), optimizer, state, done);
                     for (Path gone : CheckpointRotation.enforce(runDir, args.saveTotalLimit())) progress.line("deleted " + gone + " (--save_total_limit)", done);
                     progress.line("saved " + ckpt, done);
-                    for (String warning : TrainingPlots.write(runDir).warnings()) progress.line("warning: " + warning, done);
+                    plot(runDir, progress);
+                    unplotted = false;
                     lastSaved = done;
                 }
             }
             if (lastSaved < 0) progress.message("nothing left to train: the checkpoint is at step " + firstStep + " of " + totalSteps);
+        } finally {
+            // the last step is always saved (and drawn); a run stopped early (a non-finite loss) still gets its curves
+            if (unplotted) plot(runDir, progress);
         }
         return runDir;
+    }
+
+    /** Redraws ms-swift's images/ folder from logging.jsonl; a problem is a warning line, never an error. */
+    private static void plot(Path runDir, ProgressReporter progress) {
+        for (String warning : TrainingPlots.write(runDir).warnings()) progress.message("warning: " + warning);
     }
 
     /**

@@ -65,6 +65,7 @@ public record TunedModel(CausalLm model, TrainedWeights weights, Generator rng, 
         if (tuner.isFull()) {
             DType saveType = args.torchDtype() == null ? checkpointDtype : PretrainingRun.parseDtype(args.torchDtype());
             weights = new FullWeights(model, saveType, dir);
+            VisionLanguageTuning.freezeParts(model, tuner.freeze());
         } else {
             if (adapters != null && !disableDropout) { // the adapter's own config (PEFT's) decides rank, alpha, dropout and targets
                 config = PeftAdapter.load(adapters, model, rng);
@@ -75,7 +76,7 @@ public record TunedModel(CausalLm model, TrainedWeights weights, Generator rng, 
                 PeftAdapter.loadWeights(adapters, model);
                 out.printf(Locale.ROOT, "continuing the adapter in %s%n", adapters);
             } else {
-                config = tuner.loraConfig();
+                config = VisionLanguageTuning.adapterConfig(model, tuner.loraConfig(), tuner.freeze());
                 Architectures.requireAllLinearAsPeft(model, config.allLinear());
                 LoraInjector.inject(model, disableDropout ? withoutDropout(config) : config, rng);
             }

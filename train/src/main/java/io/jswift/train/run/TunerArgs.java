@@ -8,12 +8,19 @@ import java.util.List;
 /**
  * What {@code jswift sft} trains: every weight ({@code full}) or a LoRA / DoRA adapter on the target linear
  * layers (ms-swift's --train_type / --tuner_type with PEFT's hyper-parameters and ms-swift's defaults), optionally
- * on a base quantized to 4 bits as it loads ({@code quantization}, null for none: QLoRA).
+ * on a base quantized to 4 bits as it loads ({@code quantization}, null for none: QLoRA); {@code freeze}: the parts of a
+ * vision-language model left out of training.
  */
 public record TunerArgs(String trainType, int loraRank, double loraAlpha, double loraDropout, boolean useRslora, List<String> targetModules,
-                        QuantConfig4bit quantization) {
+                        QuantConfig4bit quantization, FreezeArgs freeze) {
     public TunerArgs(String trainType, int loraRank, double loraAlpha, double loraDropout, boolean useRslora, List<String> targetModules) {
         this(trainType, loraRank, loraAlpha, loraDropout, useRslora, targetModules, null);
+    }
+
+    /** With ms-swift's default freezing of a vision-language model's parts. */
+    public TunerArgs(String trainType, int loraRank, double loraAlpha, double loraDropout, boolean useRslora, List<String> targetModules,
+                     QuantConfig4bit quantization) {
+        this(trainType, loraRank, loraAlpha, loraDropout, useRslora, targetModules, quantization, FreezeArgs.DEFAULTS);
     }
 
     public TunerArgs {
@@ -22,6 +29,7 @@ public record TunerArgs(String trainType, int loraRank, double loraAlpha, double
             throw new IllegalArgumentException("--train_type must be lora, dora or full, got '" + trainType + "'" + hint);
         }
         targetModules = List.copyOf(targetModules);
+        if (freeze == null) freeze = FreezeArgs.DEFAULTS;
     }
 
     public boolean isFull() { return trainType.equals("full"); }

@@ -2,13 +2,21 @@ package io.jswift.train.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jswift.autograd.ops.Elementwise;
+import io.jswift.models.CausalLm;
+import io.jswift.models.load.LoadedModel;
+import io.jswift.models.load.ModelLoader;
 import io.jswift.train.data.DatasetSpec;
+import io.jswift.train.encode.Encoded;
+import io.jswift.train.encode.EncodedDataset;
+import io.jswift.train.encode.PretrainEncoder;
 import io.jswift.train.plot.Curve;
 import io.jswift.train.plot.TrainingLog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,6 +28,7 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A {@code pt} run leaves ms-swift's images/ folder, drawn from its own logging.jsonl, and logs TRL's num_tokens. */
@@ -29,9 +38,8 @@ class TrainingPlotsRunTest {
     @TempDir
     Path dir;
 
-    @Test
-    void ptRunDrawsItsLogAndCountsTokens() throws Exception {
-        Path data = dir.resolve("rows.jsonl");
+    /** 8 pre-tokenized rows; returns their token count. */
+    private long writeRows(Path data) throws Exception {
         StringBuilder rows = new StringBuilder();
         Random r = new Random(5);
         long datasetTokens = 0;
@@ -43,6 +51,13 @@ class TrainingPlotsRunTest {
             rows.append("]}\n");
         }
         Files.writeString(data, rows);
+        return datasetTokens;
+    }
+
+    @Test
+    void ptRunDrawsItsLogAndCountsTokens() throws Exception {
+        Path data = dir.resolve("rows.jsonl");
+        long datasetTokens = writeRows(data);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         // 8 rows, 2 per step: every 4 steps is one epoch, so num_tokens counts the dataset once per epoch
         TrainArgs args = TrainArgs.builder(MODELS.resolve("qwen3-f32"), List.of(DatasetSpec.parse(data.toString())), dir.resolve("out"))
@@ -70,5 +85,39 @@ class TrainingPlotsRunTest {
             assertEquals(log.get(i).get("lr").asDouble(), lr.values()[i]);
         }
         assertArrayEquals(new double[] {1, 2, 3, 4, 5, 6, 7, 8}, loss.steps());
+    }
+
+    @Test
+    void aRunStoppedByAnErrorStillDrawsWhatItLogged() throws Exception {
+        Path data = dir.resolve("rows.jsonl");
+        writeRows(data);
+        TrainArgs args = TrainArgs.builder(MODELS.resolve("qwen3-f32"), List.of(DatasetSpec.parse(data.toString())), dir.resolve("out"))
+                .learningRate(3e-3).maxSteps(6).perDeviceTrainBatchSize(2).saveSteps(0).loggingSteps(1).seed(11).build();
+        CausalLm model = ((LoadedModel.CausalLm) ModelLoader.load(args.model(), true)).model();
+        EncodedDataset.Splits splits = EncodedDataset.load(args.datasets(), args.valDatasets(), new PretrainEncoder(null),
+                args.datasetOptions(model.config().vocabSize()));
+        CausalLmObjective lm = new CausalLmObjective(model, false);
+        // the third step's loss is NaN: the loop stops there, before its only (final) checkpoint
+        Objective<Encoded> nanAtStep3 = new Objective<>() {
+            int calls;
+            @Override public double normalizer(List<List<Encoded>> micro) { return lm.normalizer(micro); }
+            @Override public Step forward(List<Encoded> rows, double normalizer) {
+                Step s = lm.forward(rows, normalizer);
+                return ++calls < 3 ? s : new Step(Elementwise.scale(s.loss(), Double.NaN), s.tokens(), s.metrics());
+            }
+            @Override public Evaluation evaluate(List<Encoded> rows) { return lm.evaluate(rows); }
+        };
+        RunSetup setup = new RunSetup("pt", args, model, new FullWeights(model, model.config().dtype(), args.model()), null,
+                PretrainingRun.argsJson(args), new PrintStream(OutputStream.nullOutputStream()));
+        TrainingException e = assertThrows(TrainingException.class, () -> TrainingLoop.run(setup, nanAtStep3, splits));
+        assertTrue(e.getMessage().startsWith("step 3: loss is NaN"), e.getMessage());
+        Path run;
+        try (var s = Files.list(dir.resolve("out"))) {
+            run = s.findFirst().orElseThrow();
+        }
+        assertFalse(Files.exists(run.resolve("checkpoint-6")));
+        Curve loss = TrainingLog.read(run.resolve("logging.jsonl")).curves().getFirst();
+        assertArrayEquals(new double[] {1, 2}, loss.steps());
+        assertTrue(Files.size(run.resolve("images/train_loss.png")) > 0, "steps 1 and 2 are drawn although no checkpoint was saved");
     }
 }

@@ -44,7 +44,7 @@ public final class AttentionKernels {
     private AttentionKernels() {}
 
     public static FusedResults.Attention forward(Tensor qIn, Tensor kIn, Tensor vIn, AttentionSpec spec) {
-        AttentionRules.check(qIn, kIn, vIn);
+        AttentionRules.check(qIn, kIn, vIn, spec);
         noSoftcap(spec);
         Tensor q = Contig.of(qIn);
         if (q.size(2) == 1 && !spec.hasSegments() && q.numel() > 0) return decode(q, kIn, vIn, spec);
@@ -201,7 +201,7 @@ public final class AttentionKernels {
 
     public static FusedResults.AttentionGrads backward(Tensor dOutIn, Tensor qIn, Tensor kIn, Tensor vIn, Tensor outIn,
                                                       Tensor lseIn, AttentionSpec spec) {
-        AttentionRules.checkBackward(dOutIn, qIn, kIn, vIn, outIn, lseIn);
+        AttentionRules.checkBackward(dOutIn, qIn, kIn, vIn, outIn, lseIn, spec);
         noSoftcap(spec);
         Tensor dO = Contig.of(dOutIn), q = Contig.of(qIn), k = Contig.of(kIn), v = Contig.of(vIn), o = Contig.of(outIn), l = Contig.of(lseIn);
         AttentionBlocks g = new AttentionBlocks(q, k, spec);
@@ -217,7 +217,7 @@ public final class AttentionKernels {
     /** The backward with a pair's query blocks dealt to {@code slices} units (tests force several on any machine). */
     static FusedResults.AttentionGrads backward(Tensor dOutIn, Tensor qIn, Tensor kIn, Tensor vIn, Tensor outIn,
                                                 Tensor lseIn, AttentionSpec spec, int slicesWanted) {
-        AttentionRules.check(qIn, kIn, vIn);
+        AttentionRules.checkBackward(dOutIn, qIn, kIn, vIn, outIn, lseIn, spec);
         Tensor dO = Contig.of(dOutIn), q = Contig.of(qIn), k = Contig.of(kIn), v = Contig.of(vIn), o = Contig.of(outIn), l = Contig.of(lseIn);
         return backward(dO, q, k, v, o, l, new AttentionBlocks(q, k, spec), slicesWanted);
     }

@@ -9,6 +9,11 @@
 #       Qwen2.5-7B-shaped random models with LAYERS_A and LAYERS_B decoder layers (the full model has 28; writing it
 #       would need ~30 GB of f32 in new-model), QLoRA with gradient checkpointing, one step each: peak RSS of each and
 #       the linear estimate for 28 layers, RSS(A) + (RSS(B) - RSS(A)) / (B - A) * (28 - A).
+#   bench/qlora_bench.sh decode1b
+#       Decode of a Llama-3.2-1B-shaped random model (bf16 checkpoint) vs the same model exported to bnb NF4 (double
+#       quant, bf16 compute) by jswift export, back to back, each through io.jswift.bench.InferenceBench (weights as
+#       stored, 128-token prompt, 32 greedy tokens with the KV cache, best of 3): prefill and decode tok/s, peak RSS.
+#       Needs the bench jar (mvn -q -pl bench -am package -DskipTests).
 #
 # SMOKE=1 shrinks every shape (hidden 256, vocab 4096) to check the pipeline in seconds. WORK (default
 # /tmp/jswift-qlora) holds the models and runs; JSWIFT_JAVA_OPTS passes JVM options as for ./jswift.
@@ -28,6 +33,19 @@ config() {
  "max_position_embeddings": 32768, "rope_theta": 1000000.0, "rms_norm_eps": 1e-06, "hidden_act": "silu",
  "tie_word_embeddings": $tied, "torch_dtype": "bfloat16", "initializer_range": 0.02, "bos_token_id": 151643,
  "eos_token_id": 151643}
+EOF
+}
+
+# config.json of a Llama model: hidden, intermediate, layers, heads, kv heads, vocab (tied embeddings, Llama 3.2's rope)
+config_llama() {
+  local h=$1 i=$2 l=$3 q=$4 kv=$5 v=$6
+  if [ "${SMOKE:-0}" = 1 ]; then h=256; i=768; q=4; kv=2; v=4096; fi
+  cat <<EOF
+{"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": $h, "intermediate_size": $i,
+ "num_hidden_layers": $l, "num_attention_heads": $q, "num_key_value_heads": $kv, "head_dim": $((h / q)), "vocab_size": $v,
+ "max_position_embeddings": 131072, "rope_theta": 500000.0, "rms_norm_eps": 1e-05, "hidden_act": "silu",
+ "tie_word_embeddings": true, "torch_dtype": "bfloat16", "initializer_range": 0.02, "bos_token_id": 128000,
+ "eos_token_id": 128001, "attention_bias": false, "mlp_bias": false}
 EOF
 }
 
@@ -85,8 +103,28 @@ case "${1:-}" in
     printf 'estimate for 28 layers: %.2f GiB peak RSS (%.3f GiB a layer)\n' \
       "$(echo "($ra + ($rb - $ra) / ($b - $a) * (28 - $a)) / 1048576" | bc -l)" "$(echo "($rb - $ra) / ($b - $a) / 1048576" | bc -l)"
     ;;
+  decode1b)
+    dir="$WORK/llama1b-bf16"
+    if [ ! -f "$dir/model.safetensors" ]; then
+      mkdir -p "$dir"
+      config_llama 2048 8192 16 32 8 128256 >"$dir.config.json"
+      "$JSWIFT" new-model --config "$dir.config.json" --output_dir "$dir" >/dev/null
+    fi
+    if [ ! -f "$dir-nf4/model.safetensors" ]; then
+      rm -rf "$dir-nf4"
+      "$JSWIFT" export --model "$dir" --quant_method bnb --quant_bits 4 --bnb_4bit_quant_type nf4 \
+        --bnb_4bit_use_double_quant true --bnb_4bit_compute_dtype bfloat16 --output_dir "$dir-nf4" >/dev/null
+    fi
+    JAVA="$("$ROOT/bin/find-java")/bin/java"
+    for m in "$dir" "$dir-nf4"; do
+      printf '%s: ' "$(basename "$m")"
+      # shellcheck disable=SC2086
+      env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+        ${JSWIFT_JAVA_OPTS:-} -cp "$ROOT/bench/target/benchmarks.jar" io.jswift.bench.InferenceBench "$m" 2>&1 | grep '^jswift'
+    done
+    ;;
   *)
-    sed -n '2,16p' "$0"
+    sed -n '2,22p' "$0"
     exit 2
     ;;
 esac

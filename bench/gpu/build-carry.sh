@@ -6,9 +6,12 @@
 #   jswift-cli.jar           the CLI with every backend (cuda's PTX inside), as ./jswift runs it
 #   jswift-bench-gpu.jar     io.jswift.bench.GpuBench (jswift's side of the GPU benchmarks)
 #   test/*.jar               JUnit's console launcher and the test classes check.sh runs on the GPU:
-#                            backends/cuda's, the device end-to-end tests of cli, the test-jars they use
+#                            backends/cuda's (CudaConformanceTest), backends/opencl's (the PoCL rehearsal), the
+#                            device end-to-end tests of cli, the test classes they use
+#                            (the fixtures stay in the working tree)
 #   MANIFEST                 what was built, from which commit, and the sizes
-# Usage: bench/gpu/build-carry.sh [CARRY_DIR]     (needs JDK 25 and Maven; never installs into ~/.m2)
+# Usage: bench/gpu/build-carry.sh [CARRY_DIR]     (needs JDK 25 and Maven; never installs into ~/.m2;
+#        JSWIFT_CARRY_NO_BUILD=1 packs the jars the last build left instead of building)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CARRY="${1:-$ROOT/.gpu-carry}"
@@ -17,17 +20,22 @@ LIMIT=$((64 * 1024 * 1024))
 JUNIT_CONSOLE=org.junit.platform:junit-platform-console-standalone:1.11.4
 cd "$ROOT"
 
-echo "build-carry: building jars (mvn package -DskipTests: test classes are compiled, not run)"
-JAVA_HOME="$JDK" mvn -q -B -ntp -pl cli,bench -am package -DskipTests
+if [ "${JSWIFT_CARRY_NO_BUILD:-0}" != 1 ]; then
+  echo "build-carry: building jars (mvn package -DskipTests: test classes are compiled, not run)"
+  JAVA_HOME="$JDK" mvn -q -B -ntp -pl cli,bench -am package -DskipTests
+fi
 rm -rf "$CARRY"
 mkdir -p "$CARRY/test"
 cp cli/target/jswift-cli.jar "$CARRY/"
 (cd bench/target/classes && "$JDK/bin/jar" --create --file "$CARRY/jswift-bench-gpu.jar" io/jswift/bench/GpuBench*.class)
-for m in backends/cuda cli; do
+for m in backends/cuda backends/opencl cli; do
   name="$(basename "$m")"
   "$JDK/bin/jar" --create --file "$CARRY/test/jswift-$name-tests.jar" -C "$m/target/test-classes" .
 done
-for t in tensor/target/jswift-tensor-*-tests.jar models/target/jswift-models-*-tests.jar; do cp $t "$CARRY/test/"; done
+cp tensor/target/jswift-tensor-*-tests.jar "$CARRY/test/"
+# models' test classes without their 20 MB of fixture checkpoints: check.sh puts the working tree's
+# models/src/test/resources on the class path instead
+"$JDK/bin/jar" --create --file "$CARRY/test/jswift-models-tests.jar" -C models/target/test-classes io
 # a conformance suite's test-jar, when the build has one (issue 20's backends/conformance)
 for t in backends/*/target/*conformance*-tests.jar backends/*/target/jswift-backend-gpu-*-tests.jar; do
   [ -e "$t" ] && cp "$t" "$CARRY/test/"

@@ -52,12 +52,15 @@ public final class GpuBench {
         Path out = Path.of(args[1]);
         Files.createDirectories(out);
         GpuBench b = new GpuBench(device, out);
-        for (DType dt : List.of(DType.BF16, DType.F32)) {
-            for (int[] mnk : new int[][]{{4096, 4096, 4096}, {8192, 8192, 8192}, {1, 4096, 4096}, {2048, 151936, 896}}) b.gemm(dt, mnk[0], mnk[1], mnk[2]);
-        }
+        // -Djswift.bench.small=1: shapes a CPU OpenCL device finishes in seconds (rehearsing check.sh without a GPU)
+        boolean small = "1".equals(System.getProperty("jswift.bench.small"));
+        int[][] gemms = small ? new int[][]{{256, 256, 256}, {1, 512, 512}}
+                : new int[][]{{4096, 4096, 4096}, {8192, 8192, 8192}, {1, 4096, 4096}, {2048, 151936, 896}};
+        for (DType dt : List.of(DType.BF16, DType.F32)) for (int[] mnk : gemms) b.gemm(dt, mnk[0], mnk[1], mnk[2]);
         // B, Hq, Hkv, T (= S), D
-        for (int[] s : new int[][]{{1, 14, 2, 4096, 64}, {2, 16, 16, 2048, 128}, {4, 32, 8, 1024, 128}}) b.attention(s[0], s[1], s[2], s[3], s[4]);
-        double bandwidth = b.copyBandwidth();
+        int[][] attns = small ? new int[][]{{1, 4, 2, 128, 64}} : new int[][]{{1, 14, 2, 4096, 64}, {2, 16, 16, 2048, 128}, {4, 32, 8, 1024, 128}};
+        for (int[] s : attns) b.attention(s[0], s[1], s[2], s[3], s[4]);
+        double bandwidth = b.copyBandwidth(small ? 1L << 22 : 1L << 28);
         if (args.length > 2) b.decode(Path.of(args[2]), bandwidth);
     }
 
@@ -106,9 +109,8 @@ public final class GpuBench {
                 bsz, hq, hkv, t, d, fwd, both, fwdFlop / fwd / 1e9, bothFlop / both / 1e9));
     }
 
-    /** Device-to-device copy of 1 GiB: bytes read + written per second (the decode's bandwidth reference). */
-    private double copyBandwidth() throws IOException {
-        long n = 1L << 28;
+    /** Device-to-device copy of n floats (1 GiB): bytes read + written per second (the decode's bandwidth reference). */
+    private double copyBandwidth(long n) throws IOException {
         Tensor src = Tensor.zeros(DType.F32, (int) n).to(device), dst = Tensor.zeros(DType.F32, (int) n).to(device);
         backend.copy(src, dst);
         sync(dst);
@@ -120,7 +122,7 @@ public final class GpuBench {
             best = Math.min(best, (System.nanoTime() - t0) / 1e9);
         }
         double bw = 2.0 * n * 4 / best;
-        write(String.format(Locale.ROOT, "{\"bench\": \"copy\", \"gib\": 1, \"gbps\": %.1f}", bw / 1e9));
+        write(String.format(Locale.ROOT, "{\"bench\": \"copy\", \"bytes\": %d, \"gbps\": %.1f}", n * 4, bw / 1e9));
         return bw;
     }
 

@@ -43,11 +43,20 @@ import java.util.stream.Stream;
  * <p>With ADAPTERS &gt; 0, that many random all-linear LoRA adapters of rank RANK are served beside the base model
  * (multi-LoRA), and each concurrency runs twice: every stream on the base model, then stream i on adapter i % ADAPTERS
  * (the issue's multi-LoRA load: 8 adapters across 16 streams), so the two throughputs compare in one process.
- * <pre>java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar \
+ *
+ * <p>With {@code -Dpeer=URL} (an OpenAI-style chat completions endpoint, e.g. Jlama's REST server at
+ * http://127.0.0.1:8080/chat/completions), each concurrency also runs the same prompts against that server, one row
+ * after jswift's: the side-by-side comparison. The peer gets chat requests (the prompt as one user message, max_tokens,
+ * temperature 0, stream) and no ignore_eos (Jlama has none: a stream may end early at EOS); its output tokens are
+ * counted as content events (Jlama sends one per token and no usage), its prompt tokens are not known ("-").
+ * <pre>java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED [-Dpeer=URL] -cp bench/target/benchmarks.jar \
  *     io.jswift.bench.ServeBench MODEL_DIR [1,4,8,16] [PROMPT=128] [OUTPUT=128] [ADAPTERS=0] [RANK=16]</pre>
  */
 public final class ServeBench {
     private record Stream1(double ttft, double[] gaps, int promptTokens, int completionTokens) {}
+
+    /** Where a load goes: jswift's /v1/completions (raw prompts, ignore_eos, exact usage) or a peer's chat completions. */
+    private record Target(URI uri, boolean chat) {}
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
@@ -63,11 +72,14 @@ public final class ServeBench {
         try (OpenAiServer server = new OpenAiServer(session, new ServeConfig("127.0.0.1", 0, List.of(BASE), null, 0,
                 ServeConfig.DEFAULT_MAX_BODY_BYTES, new EngineConfig(maxSeqs, 4 * maxSeqs, maxLen, EngineConfig.DEFAULT_PREFILL_CHUNK)), adapters).start();
              ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            URI uri = URI.create("http://127.0.0.1:" + server.port() + "/v1/completions");
+            Target jswift = new Target(URI.create("http://127.0.0.1:" + server.port() + "/v1/completions"), false);
+            String peerUrl = System.getProperty("peer");
+            Target peer = peerUrl == null ? null : new Target(URI.create(peerUrl), true);
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(pool).build();
             Random random = new Random(1);
-            run(http, uri, List.of(prompt(session, random, promptTokens)), List.of(BASE), 8); // warm-up: JIT, first allocations
-            if (adapters != null) run(http, uri, List.of(prompt(session, random, promptTokens)), List.of(adapters.names().getFirst()), 8);
+            run(http, jswift, List.of(prompt(session, random, promptTokens)), List.of(BASE), 8); // warm-up: JIT, first allocations
+            if (peer != null) run(http, peer, List.of(prompt(session, random, promptTokens)), List.of(BASE), 8);
+            if (adapters != null) run(http, jswift, List.of(prompt(session, random, promptTokens)), List.of(adapters.names().getFirst()), 8);
             System.out.printf(Locale.ROOT, "%-5s %-9s %10s %9s %10s %10s %10s %10s %8s%n", "conc", "model", "out tok/s", "tok/s/str", "ttft p50", "ttft p99", "itl p50", "itl p99", "prompt");
             for (int c : levels) {
                 List<String> prompts = new ArrayList<>();
@@ -77,24 +89,25 @@ public final class ServeBench {
                     base.add(BASE);
                     if (adapters != null) mixed.add(adapters.names().get(i % adapters.names().size()));
                 }
-                report(c, "base", http, uri, prompts, base, output);
-                if (adapters != null) report(c, "lora x" + Math.min(c, adapterCount), http, uri, prompts, mixed, output);
+                report(c, "base", http, jswift, prompts, base, output);
+                if (peer != null) report(c, "peer", http, peer, prompts, base, output);
+                if (adapters != null) report(c, "lora x" + Math.min(c, adapterCount), http, jswift, prompts, mixed, output);
             }
         }
     }
 
     private static final String BASE = "bench";
 
-    private static void report(int c, String label, HttpClient http, URI uri, List<String> prompts, List<String> models, int output) throws Exception {
+    private static void report(int c, String label, HttpClient http, Target target, List<String> prompts, List<String> models, int output) throws Exception {
         long t0 = System.nanoTime();
-        List<Stream1> streams = run(http, uri, prompts, models, output);
+        List<Stream1> streams = run(http, target, prompts, models, output);
         double wall = (System.nanoTime() - t0) / 1e9;
         int tokens = streams.stream().mapToInt(Stream1::completionTokens).sum();
         double[] ttft = streams.stream().mapToDouble(Stream1::ttft).sorted().toArray();
         double[] itl = streams.stream().flatMapToDouble(s -> Arrays.stream(s.gaps())).sorted().toArray();
-        System.out.printf(Locale.ROOT, "%-5d %-9s %10.1f %9.2f %8.1fms %8.1fms %8.1fms %8.1fms %8.0f%n", c, label, tokens / wall, tokens / wall / c,
+        System.out.printf(Locale.ROOT, "%-5d %-9s %10.1f %9.2f %8.1fms %8.1fms %8.1fms %8.1fms %8s%n", c, label, tokens / wall, tokens / wall / c,
                 1e3 * pct(ttft, 50), 1e3 * pct(ttft, 99), 1e3 * pct(itl, 50), 1e3 * pct(itl, 99),
-                streams.stream().mapToInt(Stream1::promptTokens).average().orElse(0));
+                target.chat() ? "-" : String.format(Locale.ROOT, "%.0f", streams.stream().mapToInt(Stream1::promptTokens).average().orElse(0)));
     }
 
     /**
@@ -126,32 +139,44 @@ public final class ServeBench {
         return session.tokenizer().decode(ids, true);
     }
 
+    /** The request body of one stream: a completion for jswift, a chat completion (one user message) for a peer. */
+    private static Map<String, Object> body(Target target, String model, String prompt, int output) {
+        if (target.chat()) return Map.of("model", model, "messages", List.of(Map.of("role", "user", "content", prompt)), "max_tokens", output,
+                "temperature", 0, "stream", true);
+        return Map.of("model", model, "prompt", prompt, "max_tokens", output, "temperature", 0, "ignore_eos", true, "stream", true,
+                "stream_options", Map.of("include_usage", true));
+    }
+
     /** Streams prompt i on model id models[i], all started together. */
-    private static List<Stream1> run(HttpClient http, URI uri, List<String> prompts, List<String> models, int output) throws Exception {
+    private static List<Stream1> run(HttpClient http, Target target, List<String> prompts, List<String> models, int output) throws Exception {
         ObjectMapper json = new ObjectMapper();
         List<Future<Stream1>> futures = new ArrayList<>();
         try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < prompts.size(); i++) {
-                String body = json.writeValueAsString(Map.of("model", models.get(i), "prompt", prompts.get(i), "max_tokens", output, "temperature", 0,
-                        "ignore_eos", true, "stream", true, "stream_options", Map.of("include_usage", true)));
+                String body = json.writeValueAsString(body(target, models.get(i), prompts.get(i), output));
                 futures.add(clients.submit(() -> {
                     long start = System.nanoTime();
-                    HttpResponse<Stream<String>> r = http.send(HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofLines());
-                    if (r.statusCode() != 200) throw new IllegalStateException("HTTP " + r.statusCode());
+                    HttpResponse<Stream<String>> r = http.send(HttpRequest.newBuilder(target.uri()).header("Content-Type", "application/json")
+                            .header("Accept", "text/event-stream").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofLines());
+                    if (r.statusCode() != 200) throw new IllegalStateException(target.uri() + ": HTTP " + r.statusCode());
                     List<Long> times = new ArrayList<>();
                     int[] usage = new int[2];
-                    r.body().filter(l -> l.startsWith("data: ") && !l.equals("data: [DONE]")).forEach(l -> {
+                    // "data: {...}" (jswift, OpenAI) or "data:{...}" (Spring's SseEmitter, Jlama)
+                    r.body().filter(l -> l.startsWith("data:") && !l.substring(5).strip().equals("[DONE]")).forEach(l -> {
                         try {
-                            JsonNode chunk = json.readTree(l.substring(6));
+                            JsonNode chunk = json.readTree(l.substring(5).strip());
                             if (chunk.path("choices").isEmpty() && chunk.hasNonNull("usage")) {
                                 usage[0] = chunk.at("/usage/prompt_tokens").asInt();
                                 usage[1] = chunk.at("/usage/completion_tokens").asInt();
-                            } else times.add(System.nanoTime());
+                            } else if (!target.chat() || !chunk.at("/choices/0/delta/content").asText("").isEmpty()) {
+                                times.add(System.nanoTime());
+                                if (target.chat()) usage[1]++; // a peer's content event per token: its output count
+                            }
                         } catch (IOException e) {
                             throw new IllegalStateException(e);
                         }
                     });
+                    if (times.isEmpty()) throw new IllegalStateException(target.uri() + ": a stream without tokens");
                     double[] gaps = new double[Math.max(0, times.size() - 1)];
                     for (int t = 1; t < times.size(); t++) gaps[t - 1] = (times.get(t) - times.get(t - 1)) / 1e9;
                     return new Stream1((times.get(0) - start) / 1e9, gaps, usage[0], usage[1]);

@@ -21,7 +21,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** `jswift deploy --adapters NAME=DIR` serves a LoRA adapter saved by PEFT under NAME, beside the base model. */
+/** `jswift deploy --adapters NAME=DIR DIR` serves LoRA adapters saved by PEFT under NAME and the folder's name, beside the base model. */
 class DeployAdapterTest {
     @TempDir
     Path dir;
@@ -30,14 +30,16 @@ class DeployAdapterTest {
     void aPeftAdapterIsServedUnderItsName() throws Exception {
         Path model = TinyModels.llamaWithTinyTokenizer(dir);
         Path adapter = Path.of("../models/src/test/resources/adapters/peft-lora-llama").toAbsolutePath().normalize();
-        URI base = InProcessDeploy.start("--model", model.toString(), "--adapters", "my-lora=" + adapter);
+        // the same adapter twice: by NAME=DIR and as a bare DIR (served under its folder name)
+        URI base = InProcessDeploy.start("--model", model.toString(), "--adapters", "my-lora=" + adapter, adapter.toString());
         HttpClient http = HttpClient.newHttpClient();
         ObjectMapper json = new ObjectMapper();
         JsonNode models = json.readTree(http.send(HttpRequest.newBuilder(base.resolve("/v1/models")).build(), HttpResponse.BodyHandlers.ofString()).body());
         assertEquals(model.getFileName().toString(), models.at("/data/0/id").asText());
         assertEquals("my-lora", models.at("/data/1/id").asText());
         assertEquals(model.getFileName().toString(), models.at("/data/1/parent").asText());
-        assertEquals(2, models.get("data").size());
+        assertEquals("peft-lora-llama", models.at("/data/2/id").asText());
+        assertEquals(3, models.get("data").size());
 
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/v1/chat/completions")).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\": \"my-lora\", \"temperature\": 0, \"max_tokens\": 10,"

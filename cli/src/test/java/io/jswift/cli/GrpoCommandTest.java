@@ -89,6 +89,38 @@ class GrpoCommandTest {
     }
 
     @Test
+    void numIterationsReuseEachGenerationBatchAndDynamicSamplingRuns() throws Exception {
+        Path model = TinyModels.llamaWithTinyTokenizer(dir), out = dir.resolve("iter");
+        assertEquals(0, Main.run("rlhf", "--rlhf_type", "grpo", "--model", model.toString(), "--dataset", data().toString(), "--output_dir", out.toString(),
+                "--num_generations", "2", "--per_device_train_batch_size", "4", "--max_completion_length", "4", "--reward_funcs", "repetition",
+                "--num_iterations", "2", "--dynamic_sample", "--max_resample_times", "2", "--max_steps", "2", "--logging_steps", "1", "--save_steps", "0",
+                "--lora_rank", "4", "--seed", "3", "--log_completions", "true"));
+        Path run = onlyRun(out);
+        ObjectMapper json = new ObjectMapper();
+        List<String> log = Files.readAllLines(run.resolve("logging.jsonl"));
+        assertEquals(2, log.size());
+        assertEquals(json.readTree(log.get(0)).get("reward").asDouble(), json.readTree(log.get(1)).get("reward").asDouble(), "both steps train one generation batch");
+        assertEquals(2 * 2, Files.readAllLines(run.resolve("completions.jsonl")).size(), "one generation batch: 2 prompts x 2 completions");
+        JsonNode args = json.readTree(run.resolve("args.json").toFile());
+        assertEquals(2, args.get("num_iterations").asInt());
+        assertTrue(args.get("dynamic_sample").asBoolean());
+        assertEquals(2, args.get("max_resample_times").asInt());
+    }
+
+    @Test
+    void fullTrainingWithBetaComparesWithAFrozenCopyOfTheStartingModel() throws Exception {
+        Path model = TinyModels.llamaWithTinyTokenizer(dir), out = dir.resolve("full");
+        assertEquals(0, Main.run("rlhf", "--rlhf_type", "grpo", "--model", model.toString(), "--dataset", data().toString(), "--output_dir", out.toString(),
+                "--train_type", "full", "--beta", "0.04", "--num_generations", "2", "--per_device_train_batch_size", "4", "--max_completion_length", "4",
+                "--reward_funcs", "repetition", "--max_steps", "2", "--logging_steps", "1", "--save_steps", "0", "--learning_rate", "1e-2", "--seed", "4"));
+        ObjectMapper json = new ObjectMapper();
+        List<String> log = Files.readAllLines(onlyRun(out).resolve("logging.jsonl"));
+        double k1 = json.readTree(log.get(0)).get("kl").asDouble(), k2 = json.readTree(log.get(1)).get("kl").asDouble();
+        assertTrue(k1 < 1e-9, "step 1: the policy is the reference " + k1);
+        assertTrue(k2 > 1e-9, "step 2: the updated policy drifts from the frozen starting model " + k2);
+    }
+
+    @Test
     void badGrpoFlagsFailWithClearMessages() throws Exception {
         Path model = TinyModels.llamaWithTinyTokenizer(dir), out = dir.resolve("out");
         String[] base = {"rlhf", "--rlhf_type", "grpo", "--model", model.toString(), "--dataset", data().toString(), "--output_dir", out.toString()};
@@ -98,7 +130,8 @@ class GrpoCommandTest {
         assertFails("--scale_rewards must be group, batch or none", concat(base, "--scale_rewards", "maybe", "--reward_funcs", "format"));
         assertFails("--ref_adapters gives the KL reference: it needs --beta > 0", concat(base, "--ref_adapters", dir.toString(), "--beta", "0", "--reward_funcs", "format",
                 "--num_generations", "2", "--per_device_train_batch_size", "2"));
-        assertFails("--num_iterations 2 is not available yet", concat(base, "--num_iterations", "2", "--reward_funcs", "format"));
+        assertFails("--num_iterations must be >= 1", concat(base, "--num_iterations", "0", "--reward_funcs", "format"));
+        assertFails("--max_resample_times must be >= 0", concat(base, "--dynamic_sample", "--max_resample_times", "-1", "--reward_funcs", "format"));
     }
 
     private static void assertFails(String message, String[] args) {

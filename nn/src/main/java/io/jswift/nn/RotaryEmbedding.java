@@ -14,7 +14,7 @@ public final class RotaryEmbedding {
     private final double positionScale;
     private final float[] longInvFreq; // [R / 2] LongRoPE's long factors, or null
     private final int longFrom;        // calls whose max position + 1 exceeds this use longInvFreq (LongRoPE)
-    private final float attentionScale; // LongRoPE's attention factor on cos and sin (1 otherwise)
+    private final float attentionScale; // LongRoPE's or YaRN's attention factor on cos and sin (1 otherwise)
 
     public RotaryEmbedding(int dim, double theta, RopeScaling scaling) {
         if (dim <= 0 || dim % 2 != 0) throw new IllegalArgumentException("rotary dim must be even and > 0, got " + dim);
@@ -44,6 +44,17 @@ public final class RotaryEmbedding {
         this.longFrom = longRope.originalMaxPositionEmbeddings();
         this.positionScale = 1.0;
         this.attentionScale = (float) longRope.attentionFactor();
+    }
+
+    /** YaRN tables (DeepSeek-V2/V3): blended inverse frequencies, cos and sin times the attention factor. */
+    public RotaryEmbedding(int dim, double theta, Yarn yarn) {
+        if (dim <= 0 || dim % 2 != 0) throw new IllegalArgumentException("rotary dim must be even and > 0, got " + dim);
+        this.dim = dim;
+        this.invFreq = yarn.inverseFrequencies(dim, theta);
+        this.longInvFreq = null;
+        this.longFrom = Integer.MAX_VALUE;
+        this.positionScale = 1.0;
+        this.attentionScale = (float) yarn.attentionFactor();
     }
 
     /** HF: 1.0 / (ext_factors * base ** (arange(0, dim, 2).float() / dim)), float32 throughout. */

@@ -2,6 +2,8 @@ package io.jswift.models.arch;
 
 import io.jswift.models.CausalLm;
 import io.jswift.models.config.ConfigJson;
+import io.jswift.models.config.DeepseekConfigs;
+import io.jswift.models.config.HunyuanConfigs;
 import io.jswift.models.config.DecoderConfig;
 import io.jswift.models.config.LlamaFlowConfigs;
 import io.jswift.models.config.ModelConfig;
@@ -37,6 +39,8 @@ import java.util.stream.Stream;
 public final class Architectures {
     private static final List<String> ATTENTION_AND_MLP = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
     private static final List<String> ATTENTION = List.of("q_proj", "k_proj", "v_proj", "o_proj");
+    private static final List<String> LATENT_ATTENTION_AND_MLP = List.of("q_proj", "q_a_proj", "q_b_proj", "kv_a_proj_with_mqa", "kv_b_proj",
+            "o_proj", "gate_proj", "up_proj", "down_proj");
     private static final List<String> FUSED_MLP = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_up_proj", "down_proj");
 
     private static final List<Architecture> CAUSAL_LMS = List.of(
@@ -49,12 +53,15 @@ public final class Architectures {
             llamaFlow("Phi3ForCausalLM", LlamaFlowConfigs::phi3, null, List.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj")),
             llamaFlow("Gemma2ForCausalLM", LlamaFlowConfigs::gemma2, null),
             llamaFlow("Gemma3ForCausalLM", LlamaFlowConfigs::gemma3, null),
+            llamaFlow("HunYuanDenseV1ForCausalLM", HunyuanConfigs::hunyuanDense, null),
             moe("MixtralForCausalLM", MoeConfigs::mixtral, null, ExpertLayout.MIXTRAL, ATTENTION),
             moe("Qwen2MoeForCausalLM", MoeConfigs::qwen2Moe, "chatml", ExpertLayout.QWEN2_MOE, List.of("q_proj", "k_proj", "v_proj", "o_proj",
                     "gate_proj", "up_proj", "down_proj", "shared_expert_gate")),
             moe("Qwen3MoeForCausalLM", MoeConfigs::qwen3Moe, "chatml", ExpertLayout.QWEN2_MOE, ATTENTION_AND_MLP),
             moe("Glm4MoeForCausalLM", MoeConfigs::glm4Moe, null, ExpertLayout.QWEN2_MOE, List.of("q_proj", "k_proj", "v_proj", "o_proj",
-                    "gate_proj", "up_proj", "down_proj")));
+                    "gate_proj", "up_proj", "down_proj")),
+            moe("DeepseekV2ForCausalLM", DeepseekConfigs::deepseekV2, null, ExpertLayout.QWEN2_MOE, LATENT_ATTENTION_AND_MLP),
+            moe("DeepseekV3ForCausalLM", DeepseekConfigs::deepseekV3, null, ExpertLayout.QWEN2_MOE, LATENT_ATTENTION_AND_MLP));
 
     private static final List<Architecture> ALL = Stream.of(
             CAUSAL_LMS.stream(),
@@ -99,7 +106,8 @@ public final class Architectures {
      * which jswift's LoRA (linear layers only) does not do.
      */
     private static final Set<String> PEFT_ALL_LINEAR_ADAPTS_EXPERTS = Set.of("MixtralForCausalLM", "Qwen3MoeForCausalLM", "Glm4MoeForCausalLM",
-            "MixtralForSequenceClassification", "Qwen3MoeForSequenceClassification", "Glm4MoeForSequenceClassification");
+            "DeepseekV2ForCausalLM", "DeepseekV3ForCausalLM", "MixtralForSequenceClassification", "Qwen3MoeForSequenceClassification",
+            "Glm4MoeForSequenceClassification", "DeepseekV2ForSequenceClassification", "DeepseekV3ForSequenceClassification");
 
     /** Fails when {@code allLinear} LoRA on {@code model} would not wrap what PEFT's all-linear wraps. */
     public static void requireAllLinearAsPeft(Module model, boolean allLinear) {

@@ -8,9 +8,11 @@ import java.util.List;
  * (transformers' {@code layer_types}: "sliding_attention"); all false when the model has no window. {@code fusedQkv}: one
  * {@code qkv_proj} [(Hq + 2·Hkv)·D, C] whose output splits into q, k, v in that order (Phi-3). {@code scale} multiplies
  * q·k (D^-0.5, Gemma: query_pre_attn_scalar^-0.5); {@code softcap} > 0 caps the scores (Gemma 2), 0: none.
+ * {@code mla}: DeepSeek's multi-head latent attention instead of q/k/v projections (null: none); D is then the head dim
+ * its keys and values are cached with ({@link MlaConfig#cachedHeadDim()}).
  */
 public record AttentionConfig(int numHeads, int numKvHeads, int headDim, boolean qkvBias, boolean oProjBias, QkNorm qkNorm,
-                              int slidingWindow, List<Boolean> slidingLayers, boolean fusedQkv, double scale, double softcap) {
+                              int slidingWindow, List<Boolean> slidingLayers, boolean fusedQkv, double scale, double softcap, MlaConfig mla) {
     public AttentionConfig {
         if (numHeads <= 0 || numKvHeads <= 0 || headDim <= 0) {
             throw new IllegalArgumentException("attention heads and head_dim must be > 0, got " + numHeads + ", " + numKvHeads + ", " + headDim);
@@ -23,6 +25,16 @@ public record AttentionConfig(int numHeads, int numKvHeads, int headDim, boolean
         if (slidingLayers.contains(true) && slidingWindow <= 0) {
             throw new IllegalArgumentException("sliding_window must be > 0 for sliding_attention layers, got " + slidingWindow);
         }
+        if (mla != null && (numKvHeads != numHeads || headDim != mla.cachedHeadDim())) {
+            throw new IllegalArgumentException("latent attention expands one key/value head per query head of " + mla.cachedHeadDim()
+                    + " dims; got " + numKvHeads + " kv heads of " + headDim + " for " + numHeads + " heads");
+        }
+    }
+
+    /** Projected q/k/v attention (no latent attention). */
+    public AttentionConfig(int numHeads, int numKvHeads, int headDim, boolean qkvBias, boolean oProjBias, QkNorm qkNorm,
+                           int slidingWindow, List<Boolean> slidingLayers, boolean fusedQkv, double scale, double softcap) {
+        this(numHeads, numKvHeads, headDim, qkvBias, oProjBias, qkNorm, slidingWindow, slidingLayers, fusedQkv, scale, softcap, null);
     }
 
     /** The window of {@code layer}: keys at most window - 1 positions before the query, or 0 for full causal attention. */

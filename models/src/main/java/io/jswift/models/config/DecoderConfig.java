@@ -22,4 +22,9 @@ public record DecoderConfig(String architecture, int vocabSize, int hiddenSize, 
             throw new IllegalArgumentException("the MoE layer pattern has " + moe.sparseLayers().size() + " entries for " + numLayers + " layers");
         }
     }
+
+    /** Rotated dims per head: the rope share of the head dim, or latent attention's qk_rope_head_dim. */
+    public int rotaryDim() {
+        return attention.mla() != null ? attention.mla().qkRopeHeadDim() : rope.rotaryDim(attention.headDim());
+    }
 }

@@ -11,24 +11,30 @@ import java.util.List;
  * "noaux_tc"): scores = sigmoid(logits); the choice adds the router's {@code e_score_correction_bias} and keeps only
  * the {@code topkGroup} best of {@code nGroup} expert groups (a group's score: the sum of its two best), while the weights
  * are the plain scores of the chosen experts, divided by their sum (+1e-20) when normTopkProb, times
- * {@code routedScaling} (routed_scaling_factor).
+ * {@code routedScaling} (routed_scaling_factor). {@link Scoring#SOFTMAX_GROUP_MAX} (DeepSeek-V2): softmax scores, the
+ * choice limited to the {@code topkGroup} best of {@code nGroup} groups when nGroup > 1 (a group's score: its best
+ * expert; topk_method "group_limited_greedy", "greedy" is one group), weights the chosen scores × routedScaling, never
+ * renormalized; transformers computes no load-balancing loss for it.
  *
  * <p>{@code shared}: experts every token takes (null: none). {@code sparseLayers}: per layer, MoE or dense (Qwen's
  * decoder_sparse_step and mlp_only_layers, GLM's first_k_dense_replace).
  */
 public record MoeConfig(int numExperts, int topK, int expertIntermediate, boolean normTopkProb, Scoring scoring, int nGroup, int topkGroup,
                         double routedScaling, SharedExpert shared, List<Boolean> sparseLayers) {
-    public enum Scoring { SOFTMAX, SIGMOID }
+    public enum Scoring { SOFTMAX, SOFTMAX_GROUP_MAX, SIGMOID }
 
     /**
      * The shared expert(s) of a MoE layer as one gated MLP of {@code intermediate} under the state-dict name {@code name}
      * ({@code shared_expert} in Qwen2-MoE, {@code shared_experts} in GLM-4.5); {@code gated}: its output is scaled by
-     * sigmoid(shared_expert_gate(x)) (Qwen2-MoE).
+     * sigmoid(shared_expert_gate(x)) (Qwen2-MoE); {@code bias}: its projections have biases (DeepSeek-V2's mlp_bias).
      */
-    public record SharedExpert(String name, int intermediate, boolean gated) {
+    public record SharedExpert(String name, int intermediate, boolean gated, boolean bias) {
         public SharedExpert {
             if (intermediate <= 0) throw new IllegalArgumentException("the shared expert's intermediate size must be > 0, got " + intermediate);
         }
+
+        /** Without biases. */
+        public SharedExpert(String name, int intermediate, boolean gated) { this(name, intermediate, gated, false); }
     }
 
     public MoeConfig {
@@ -40,10 +46,11 @@ public record MoeConfig(int numExperts, int topK, int expertIntermediate, boolea
             throw new IllegalArgumentException("n_group must divide the " + numExperts + " experts and 0 < topk_group <= n_group, got n_group "
                     + nGroup + ", topk_group " + topkGroup);
         }
-        if (nGroup > 1 && numExperts / nGroup < 2) throw new IllegalArgumentException("each of the n_group groups needs >= 2 experts (a group scores by its best two)");
+        if (scoring == Scoring.SIGMOID && nGroup > 1 && numExperts / nGroup < 2) throw new IllegalArgumentException("each of the n_group groups needs >= 2 experts (a group scores by its best two)");
         if (topK > topkGroup * (numExperts / nGroup)) {
             throw new IllegalArgumentException("num_experts_per_tok " + topK + " exceeds the experts of the topk_group best groups");
         }
+        if (scoring == Scoring.SOFTMAX_GROUP_MAX && normTopkProb) throw new IllegalArgumentException("DeepSeek-V2's softmax routing never renormalizes");
         if (!(routedScaling > 0)) throw new IllegalArgumentException("routed_scaling_factor must be > 0, got " + routedScaling);
         sparseLayers = List.copyOf(sparseLayers);
     }
@@ -56,9 +63,9 @@ public record MoeConfig(int numExperts, int topK, int expertIntermediate, boolea
     public boolean sparse(int layer) { return sparseLayers.get(layer); }
 
     /**
-     * Whether transformers computes the router load-balancing loss for this router (load_balancing_loss_func on softmax
-     * routers; the GLM-4.5 / DeepSeek-V3 sigmoid routers balance through the correction bias instead, and their causal
-     * LMs compute no auxiliary loss).
+     * Whether transformers computes the router load-balancing loss for this router (load_balancing_loss_func on Mixtral's
+     * and Qwen's softmax routers; the GLM-4.5 / DeepSeek-V3 sigmoid routers balance through the correction bias instead,
+     * and neither their causal LMs nor DeepSeek-V2's compute an auxiliary loss).
      */
     public boolean hasLoadBalancingLoss() { return scoring == Scoring.SOFTMAX; }
 }

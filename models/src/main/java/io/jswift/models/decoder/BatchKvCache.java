@@ -5,13 +5,16 @@ import io.jswift.autograd.ops.Views;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AttentionSpec;
+import io.jswift.tensor.spi.Backend;
+import io.jswift.tensor.spi.PagedKv;
 
 import java.util.List;
 
 /**
  * Row b of the batch is sequence b with its own cache (of any length): every projection of a forward runs on all
- * rows at once (the weights are read once per step), while attention runs row by row over each row's own keys,
- * as vLLM's decode batches do. Rows carry no segments (no padding); positions must be given (they differ per row).
+ * rows at once (the weights are read once per step), while attention reads each row's own keys, as vLLM's decode
+ * batches do: rows of one {@link KvBlockPool} in one {@link Backend#pagedAttention} call through their block tables,
+ * other caches row by row. Rows carry no segments (no padding); positions must be given (they differ per row).
  * The per-row attention is exactly what the row would compute alone, so a greedy sequence does not depend on the
  * batch it decodes in (up to the batched projections' summation order, see the server's tests).
  */
@@ -71,12 +74,37 @@ public final class BatchKvCache extends KvCache {
     Variable attend(int layer, Variable q, Variable k, Variable v, AttentionSpec spec) {
         int b = q.size(0);
         if (b != rows.size()) throw new IllegalArgumentException("batch of " + b + " rows for " + rows.size() + " row caches");
+        KvBlockPool pool = commonPool();
+        if (pool != null) return Variable.constant(pool.backend().pagedAttention(q.value(), paged(pool, layer, k.value(), v.value()), spec));
         Tensor out = q.value().backend().allocate(DType.F32, q.value().shape()); // [B, Hq, T, D]
         for (int r = 0; r < b; r++) {
             Variable row = rows.get(r).attend(layer, Views.narrow(q, 0, r, 1), Views.narrow(k, 0, r, 1), Views.narrow(v, 0, r, 1), spec);
             out.backend().copy(row.value(), out.narrow(0, r, 1));
         }
         return Variable.constant(out);
+    }
+
+    /** The pool every row's blocks come from, or null when a row is not a paged cache (or pools differ). */
+    private KvBlockPool commonPool() {
+        KvBlockPool pool = null;
+        for (KvCache row : rows) {
+            if (!(row instanceof PagedKvCache p) || pool != null && p.pool() != pool) return null;
+            pool = p.pool();
+        }
+        return pool;
+    }
+
+    /** Writes each row's new k, v into its blocks and returns every row's block table for one paged attention call. */
+    private PagedKv paged(KvBlockPool pool, int layer, Tensor k, Tensor v) {
+        int[][] tables = new int[rows.size()][];
+        int[] lengths = new int[rows.size()];
+        for (int r = 0; r < rows.size(); r++) {
+            PagedKvCache row = (PagedKvCache) rows.get(r);
+            row.write(layer, k.narrow(0, r, 1), v.narrow(0, r, 1));
+            tables[r] = row.table();
+            lengths[r] = row.length() + k.size(2);
+        }
+        return new PagedKv(pool.keys(layer), pool.values(layer), tables, lengths);
     }
 
     @Override

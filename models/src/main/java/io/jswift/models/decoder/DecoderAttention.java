@@ -17,11 +17,11 @@ import io.jswift.tensor.spi.AttentionSpec;
 
 /**
  * HF LlamaAttention and its deltas: q/k/v projections (or one fused qkv_proj: Phi-3), optional RMSNorm of q and k (per head: Qwen3; over the whole
- * projection: OLMo 2), RoPE on all or the first R dims of each head (with GLM's interleaved pairs), grouped-query
+ * projection: OLMo 2; per head after RoPE: HunYuan), RoPE on all or the first R dims of each head (with GLM's interleaved pairs), grouped-query
  * scaled-dot-product attention with an optional sliding window (Mistral; Qwen2/3 with use_sliding_window), o_proj.
  * Dims: B batch, T tokens, C hidden, D head dim, R rotary dims.
  */
-final class DecoderAttention extends Module {
+final class DecoderAttention extends Module implements SelfAttention {
     private final int numHeads, numKvHeads, headDim;
     private final int window;           // sliding window of this layer, 0: none
     private final QkNorm qkNorm;
@@ -48,8 +48,9 @@ final class DecoderAttention extends Module {
         registerModule("o_proj", new Linear(numHeads * headDim, hidden, c.oProjBias(), gen));
         int qNormDim = qkNorm == QkNorm.WHOLE ? numHeads * headDim : headDim, kNormDim = qkNorm == QkNorm.WHOLE ? numKvHeads * headDim : headDim;
         boolean unitOffset = config.norm().unitOffset();
-        qNorm = qkNorm != QkNorm.NONE ? registerModule("q_norm", new RMSNorm(qNormDim, config.norm().eps(), unitOffset)) : null;
-        kNorm = qkNorm != QkNorm.NONE ? registerModule("k_norm", new RMSNorm(kNormDim, config.norm().eps(), unitOffset)) : null;
+        boolean afterRope = qkNorm == QkNorm.PER_HEAD_AFTER_ROPE; // HunYuan's names
+        qNorm = qkNorm != QkNorm.NONE ? registerModule(afterRope ? "query_layernorm" : "q_norm", new RMSNorm(qNormDim, config.norm().eps(), unitOffset)) : null;
+        kNorm = qkNorm != QkNorm.NONE ? registerModule(afterRope ? "key_layernorm" : "k_norm", new RMSNorm(kNormDim, config.norm().eps(), unitOffset)) : null;
         pairOrder = config.rope().interleaved() ? pairOrder(headDim, config.rope().rotaryDim(headDim)) : null;
     }
 
@@ -58,7 +59,7 @@ final class DecoderAttention extends Module {
      * that into the usual split-halves rotation; q and k get the same order, so every q·k score is unchanged (v is not
      * reordered), and the fused rope kernel serves both layouts.
      */
-    private static Tensor pairOrder(int d, int r) {
+    static Tensor pairOrder(int d, int r) {
         long[] order = new long[d];
         for (int i = 0; i < r / 2; i++) {
             order[i] = 2L * i;
@@ -68,12 +69,16 @@ final class DecoderAttention extends Module {
         return Tensor.ofLongs(order, d);
     }
 
-    /** x [B, T, C] → [B, T, C]; with a cache, attends over the cached positions plus these T. */
-    Variable forward(Variable x, RotaryEmbedding.Tables rope, AttentionSpec spec, KvCache cache, int layer) {
+    @Override
+    public Variable forward(Variable x, RotaryEmbedding.Tables rope, AttentionSpec spec, KvCache cache, int layer) {
         int b = x.size(0), t = x.size(1);
         Variable[] qkv = project(x);
         Variable q = rotate(heads(qkv[0], b, t, numHeads, qNorm), rope);
         Variable k = rotate(heads(qkv[1], b, t, numKvHeads, kNorm), rope);
+        if (qkNorm == QkNorm.PER_HEAD_AFTER_ROPE) { // HunYuanDenseV1Attention: rope, then query_layernorm / key_layernorm
+            q = qNorm.forward(q);
+            k = kNorm.forward(k);
+        }
         Variable v = heads(qkv[2], b, t, numKvHeads, null);
         AttentionSpec layerSpec = spec.withWindow(window);
         Variable out = cache != null ? cache.attend(layer, q, k, v, layerSpec) : Fused.attention(q, k, v, layerSpec); // [B, Hq, T, D]

@@ -18,13 +18,14 @@ import io.jswift.tensor.spi.AttentionSpec;
  * on a MoE family's sparse layers, a {@link SparseMoeBlock}.
  */
 final class DecoderLayer extends Module {
-    private final DecoderAttention selfAttn;
+    private final SelfAttention selfAttn;  // projected q/k/v, or DeepSeek's latent attention
     private final GatedMlp mlp;            // a dense layer's MLP, or null
     private final SparseMoeBlock sparseMlp; // a MoE layer's, or null
     private final RMSNorm preAttention, postAttention, preMlp, postMlp; // [C] each, or null
 
     DecoderLayer(DecoderConfig c, int layer, Generator gen) {
-        selfAttn = registerModule("self_attn", new DecoderAttention(c, layer, gen));
+        selfAttn = c.attention().mla() != null ? registerModule("self_attn", new LatentAttention(c, layer, gen))
+                : registerModule("self_attn", new DecoderAttention(c, layer, gen));
         if (c.moe() != null && c.moe().sparse(layer)) {
             mlp = null;
             sparseMlp = registerModule("mlp", new SparseMoeBlock(c, gen));

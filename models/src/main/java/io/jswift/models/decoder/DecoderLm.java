@@ -14,8 +14,8 @@ import io.jswift.tensor.Tensor;
 
 /**
  * The Llama-flow decoder (LlamaForCausalLM and the families that are its data flow with small options: Qwen2, Qwen3,
- * Mistral, OLMo 2, GLM-4, Phi-3, Gemma 2, and the MoE families Mixtral, Qwen2-MoE, Qwen3-MoE, whose sparse layers' MLP is a
- * {@link SparseMoeBlock}): {@code model.embed_tokens}, {@code model.layers.N}, {@code model.norm}, {@code lm_head} (absent when
+ * Mistral, OLMo 2, GLM-4, Phi-3, Gemma 2, and the MoE families Mixtral, Qwen2-MoE, Qwen3-MoE, GLM-4.5, DeepSeek-V2/V3, whose
+ * sparse layers' MLP is a {@link SparseMoeBlock}; DeepSeek's attention is a {@link LatentAttention}): {@code model.embed_tokens}, {@code model.layers.N}, {@code model.norm}, {@code lm_head} (absent when
  * tie_word_embeddings: the embedding matrix is reused).
  */
 public final class DecoderLm extends CausalLm {
@@ -31,9 +31,10 @@ public final class DecoderLm extends CausalLm {
         this.model = registerModule("model", new DecoderStack(config, gen));
         if (!config.tieWordEmbeddings()) registerModule("lm_head", new Linear(config.hiddenSize(), config.vocabSize(), false, gen));
         this.head = new LmHead(this, model, config);
-        int rotaryDim = config.rope().rotaryDim(config.attention().headDim());
+        int rotaryDim = config.rotaryDim();
         this.rotary = config.rope().longRope() != null ? new RotaryEmbedding(rotaryDim, config.rope().theta(), config.rope().longRope())
-                : new RotaryEmbedding(rotaryDim, config.rope().theta(), config.rope().scaling());
+                : config.rope().yarn() != null ? new RotaryEmbedding(rotaryDim, config.rope().theta(), config.rope().yarn())
+                : new RotaryEmbedding(rotaryDim, config.rope().base(rotaryDim), config.rope().scaling());
         // Gemma 3: sliding layers rotate with their own base and no scaling
         this.localRotary = config.rope().localTheta() > 0 ? new RotaryEmbedding(rotaryDim, config.rope().localTheta(), RopeScaling.NONE) : null;
     }
@@ -74,6 +75,14 @@ public final class DecoderLm extends CausalLm {
                 throw new IllegalStateException("LongRoPE switches to its long factors past " + rotary.longFrom() + " positions, which this cached"
                         + " decode crosses (" + (last - t + 1) + " cached + " + t + "): the cached keys were rotated with the short factors; re-run the"
                         + " whole sequence without a cache instead");
+            }
+        }
+        if (config.rope().ntkAlpha() > 0) {
+            long last = in.positionIds() != null ? maxPosition(in) : (in.cache() == null ? 0 : in.cache().length()) + t - 1;
+            if (last + 1 > config.rope().maxPositionEmbeddings()) {
+                // HunYuanDenseV1RotaryEmbedding's dynamic_rope_update then recomputes plain dynamic-NTK frequencies (alpha dropped)
+                throw new IllegalArgumentException("positions up to " + last + " exceed max_position_embeddings (" + config.rope().maxPositionEmbeddings()
+                        + ") of the NTK-alpha rope, past which transformers switches to dynamic NTK scaling without alpha; that switch is not supported");
             }
         }
         // what the forward creates goes where the weights are (the inputs must already be there: see Embedding)

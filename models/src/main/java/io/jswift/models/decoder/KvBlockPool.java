@@ -22,13 +22,12 @@ import java.util.Map;
  */
 public final class KvBlockPool {
     private final Tensor[] keys, values; // per layer [blocks, Hkv, blockSize, D]
-    private final int blockSize, blocks, kvHeads, headDim, maxSequence;
+    private final int blockSize, blocks, maxSequence;
     private final Backend backend;
     private final int[] refs;
     private final long[] hashOf;                                          // the prefix hash a block is registered under
     private final int[][] tokensOf;                                       // its tokens: a lookup compares them, so a hash collision cannot share wrong keys
     private final boolean[] registered;
-    private final Tensor gatherKeys, gatherValues;                        // [1, Hkv, maxSequence, D]: one sequence's keys in order
     private final ArrayDeque<Integer> free = new ArrayDeque<>();            // never registered, or evicted
     private final LinkedHashMap<Integer, Boolean> cachedIdle = new LinkedHashMap<>(); // registered, refs 0, oldest first
     private final Map<Long, Integer> byHash = new HashMap<>();
@@ -39,16 +38,12 @@ public final class KvBlockPool {
         this.backend = backend;
         this.blockSize = blockSize;
         this.blocks = blocks;
-        this.kvHeads = kvHeads;
-        this.headDim = headDim;
         this.keys = new Tensor[layers];
         this.values = new Tensor[layers];
         for (int l = 0; l < layers; l++) {
             keys[l] = backend.allocate(DType.F32, blocks, kvHeads, blockSize, headDim);
             values[l] = backend.allocate(DType.F32, blocks, kvHeads, blockSize, headDim);
         }
-        this.gatherKeys = backend.allocate(DType.F32, 1, kvHeads, maxSequence, headDim);
-        this.gatherValues = backend.allocate(DType.F32, 1, kvHeads, maxSequence, headDim);
         this.maxSequence = maxSequence;
         this.refs = new int[blocks];
         this.tokensOf = new int[blocks][];
@@ -135,9 +130,4 @@ public final class KvBlockPool {
     Tensor values(int layer) { return values[layer]; }
 
     Backend backend() { return backend; }
-
-    /** Scratch for one sequence's keys / values in position order (attention runs one row at a time). */
-    Tensor gatherKeys() { return gatherKeys; }
-
-    Tensor gatherValues() { return gatherValues; }
 }

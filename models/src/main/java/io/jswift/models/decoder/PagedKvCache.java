@@ -1,19 +1,19 @@
 package io.jswift.models.decoder;
 
 import io.jswift.autograd.Variable;
-import io.jswift.autograd.ops.Fused;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AttentionSpec;
 import io.jswift.tensor.spi.Backend;
+import io.jswift.tensor.spi.PagedKv;
 
 import java.util.Arrays;
 
 /**
  * One sequence's keys and values in blocks of a {@link KvBlockPool}: a block table maps position p to block
  * table[p / blockSize], slot p % blockSize. Opening a cache for a prompt first takes the pool's cached blocks that
- * hold the same prefix (those positions need no prefill). Attention gathers the sequence's blocks in position order
- * into the pool's scratch and attends over them (a paged attention kernel would read the blocks in place: a later
- * step). Batch 1; several join a decode step through {@link BatchKvCache}. {@link #release()} gives the blocks back.
+ * hold the same prefix (those positions need no prefill). Attention reads the blocks in place through the table
+ * ({@link Backend#pagedAttention}: no per-layer copy of the sequence's keys). Batch 1; several join a decode step
+ * through {@link BatchKvCache}, which attends all of them in one paged call. {@link #release()} gives the blocks back.
  */
 public final class PagedKvCache extends KvCache {
     private final KvBlockPool pool;
@@ -101,26 +101,34 @@ public final class PagedKvCache extends KvCache {
         return null;
     }
 
+    /**
+     * Appends k, v [1, Hkv, T, D] of {@code layer} and attends q over every cached position, reading the blocks in place
+     * through the block table ({@link Backend#pagedAttention}). Inference only: the result carries no gradient.
+     */
     @Override
     Variable attend(int layer, Variable q, Variable k, Variable v, AttentionSpec spec) {
+        write(layer, k.value(), v.value());
+        return Variable.constant(pool.backend().pagedAttention(q.value(), new PagedKv(pool.keys(layer), pool.values(layer),
+                new int[][]{table}, new int[]{length + k.size(2)}), spec));
+    }
+
+    /** Writes the T new positions k, v [1, Hkv, T, D] of {@code layer} into their blocks (taken by segmentsFor). */
+    void write(int layer, Tensor k, Tensor v) {
         int t = k.size(2), bs = pool.blockSize();
         Backend be = pool.backend();
         Tensor keys = pool.keys(layer), values = pool.values(layer);
-        for (int p = length; p < length + t; ) { // write the new positions into their blocks
+        for (int p = length; p < length + t; ) {
             int block = table[p / bs], slot = p % bs, n = Math.min(bs - slot, length + t - p);
-            be.copy(k.value().narrow(2, p - length, n), keys.narrow(0, block, 1).narrow(2, slot, n));
-            be.copy(v.value().narrow(2, p - length, n), values.narrow(0, block, 1).narrow(2, slot, n));
+            be.copy(k.narrow(2, p - length, n), keys.narrow(0, block, 1).narrow(2, slot, n));
+            be.copy(v.narrow(2, p - length, n), values.narrow(0, block, 1).narrow(2, slot, n));
             p += n;
         }
-        int total = length + t;
-        Tensor gk = pool.gatherKeys(), gv = pool.gatherValues();
-        for (int b = 0; b * bs < total; b++) {
-            int n = Math.min(bs, total - b * bs);
-            be.copy(keys.narrow(0, table[b], 1).narrow(2, 0, n), gk.narrow(2, b * bs, n));
-            be.copy(values.narrow(0, table[b], 1).narrow(2, 0, n), gv.narrow(2, b * bs, n));
-        }
-        return Fused.attention(q, Variable.constant(gk.narrow(2, 0, total)), Variable.constant(gv.narrow(2, 0, total)), spec);
     }
+
+    KvBlockPool pool() { return pool; }
+
+    /** The block table (its tail past {@link #blockCount()} unused). */
+    int[] table() { return table; }
 
     @Override
     void advance(int t) { length += t; }

@@ -25,10 +25,11 @@ import io.jswift.tensor.spi.UnaryOp;
  * The sparse MLP of a MoE layer (HF MixtralSparseMoeBlock, Qwen2MoeSparseMoeBlock, Qwen3MoeSparseMoeBlock, Glm4MoeMoE):
  * {@code gate} routes each token to its top-k {@code experts}, whose outputs are summed weighted by the router, plus the
  * shared expert(s) every token takes — Qwen2-MoE's {@code shared_expert}(x) · sigmoid({@code shared_expert_gate}(x)),
- * GLM-4.5's {@code shared_experts}(x).
+ * GLM-4.5's and DeepSeek's {@code shared_experts}(x).
  *
  * <p>Routing as transformers 5 ({@link MoeConfig}): softmax routers take the top-k of softmax(logits) in f32, divided by
- * their sum when norm_topk_prob; sigmoid routers choose by sigmoid(logits) + e_score_correction_bias within the best
+ * their sum when norm_topk_prob (DeepSeek-V2: within the best expert groups, never renormalized, times
+ * routed_scaling_factor); sigmoid routers choose by sigmoid(logits) + e_score_correction_bias within the best
  * expert groups and weigh by the plain sigmoid scores, renormalized (+1e-20) and times routed_scaling_factor. Gradients
  * reach the router only through the chosen weights and the experts only through the rows routed to them; the choice is
  * a constant, as torch.topk's indices are. Dims: N tokens, C hidden, E experts, k top-k, M = N·k.
@@ -45,7 +46,7 @@ final class SparseMoeBlock extends Module {
         experts = registerModule("experts", new MoeExperts(moe.numExperts(), c.hiddenSize(), moe.expertIntermediate(), c.mlp().activation(), gen));
         MoeConfig.SharedExpert shared = moe.shared();
         if (shared != null) {
-            sharedExpert = registerModule(shared.name(), new GatedMlp(c.hiddenSize(), shared.intermediate(), false, c.mlp().activation(), gen));
+            sharedExpert = registerModule(shared.name(), new GatedMlp(c.hiddenSize(), shared.intermediate(), shared.bias(), c.mlp().activation(), gen));
             if (shared.gated()) registerModule("shared_expert_gate", new Linear(c.hiddenSize(), 1, false, gen));
         } else {
             sharedExpert = null;
@@ -60,10 +61,11 @@ final class SparseMoeBlock extends Module {
         Variable logits = gate.logits(flat); // [N, E]
         Variable scores;
         Routing routing;
-        if (moe.scoring() == MoeConfig.Scoring.SOFTMAX) {
+        if (moe.scoring() != MoeConfig.Scoring.SIGMOID) {
             scores = Fused.softmax(logits);
-            routing = Routing.topK(scores.value().toDoubleArray(), tokens, moe.numExperts(), k);
-            if (record != null) record.add(scores, routing);
+            routing = moe.scoring() == MoeConfig.Scoring.SOFTMAX ? Routing.topK(scores.value().toDoubleArray(), tokens, moe.numExperts(), k)
+                    : Routing.groupLimitedTopK(scores.value().toDoubleArray(), tokens, moe.numExperts(), k, moe.nGroup(), moe.topkGroup(), Routing.GroupScore.MAX);
+            if (record != null && moe.hasLoadBalancingLoss()) record.add(scores, routing);
         } else {
             scores = Elementwise.unary(UnaryOp.SIGMOID, logits);
             routing = Routing.groupLimitedTopK(corrected(scores.value().toDoubleArray(), tokens), tokens, moe.numExperts(), k, moe.nGroup(), moe.topkGroup());

@@ -40,7 +40,11 @@ public final class ModelWriter {
      */
     public static void write(Path outDir, Path baseDir, Module model, DType dtype) throws IOException {
         Map<String, Tensor> weights = new LinkedHashMap<>();
-        model.stateDict().forEach((name, t) -> weights.put(name, t.dtype().isFloatingPoint() && t.dtype() != dtype ? t.to(dtype) : t));
+        // buffers keep their dtype: transformers keeps GLM-4.5's e_score_correction_bias in f32 (_keep_in_fp32_modules_strict)
+        model.namedParameters().forEach((name, p) -> {
+            Tensor t = p.value();
+            weights.put(name, t.dtype().isFloatingPoint() && t.dtype() != dtype && !p.isBuffer() ? t.to(dtype) : t);
+        });
         writeTensors(outDir, baseDir, Architectures.layoutOf(model).toCheckpoint(weights), dtype, null);
         if (model instanceof DecoderClassifier classifier) ClassifierConfigJson.rewrite(outDir.resolve("config.json"), classifier);
     }

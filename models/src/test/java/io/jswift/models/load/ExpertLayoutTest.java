@@ -8,6 +8,7 @@ import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.io.SafetensorsFile;
 import io.jswift.tensor.io.SafetensorsWriter;
+import io.jswift.tensor.testing.TensorAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,7 +42,7 @@ class ExpertLayoutTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"mixtral-f32", "qwen2-moe-f32", "qwen3-moe-f32", "glm4-moe-f32"})
+    @ValueSource(strings = {"mixtral-f32", "qwen2-moe-f32", "qwen3-moe-f32", "glm4-moe-f32", "deepseek-v2-f32", "deepseek-v3-f32"})
     void writtenBackAsTransformersWroteIt(String name) throws Exception {
         Path base = fixture(name);
         ModelWriter.write(tmp.resolve("out"), base, load(base), DType.F32);
@@ -67,6 +68,35 @@ class ExpertLayoutTest {
             assertArrayEquals(model.forward(DecoderInput.of(ids)).value().toFloatArray(),
                     load(fused).forward(DecoderInput.of(ids)).value().toFloatArray());
         }
+    }
+
+    /**
+     * Saved as bfloat16, the experts stay bf16 in memory (stacked from the per-expert tensors, not widened) and the grouped
+     * GEMMs read them with f32 activations: logits within bf16 rounding of the f32 model's (Qwen2-MoE's routing margins
+     * are wide enough here for bf16 to choose the same experts).
+     */
+    @Test
+    void bf16CheckpointsRunWithBf16Experts() throws Exception {
+        Path base = fixture("qwen2-moe-f32");
+        CausalLm f32 = load(base);
+        ModelWriter.write(tmp.resolve("bf16"), base, f32, DType.BF16);
+        CausalLm bf16 = load(tmp.resolve("bf16"));
+        assertEquals(DType.BF16, bf16.namedParameters().get("model.layers.2.mlp.experts.gate_up_proj").value().dtype());
+        Tensor ids = Tensor.ofLongs(new long[]{1, 17, 42, 99, 5, 63, 120, 7}, 1, 8);
+        try (var s = GradMode.noGrad()) {
+            double err = TensorAssert.relL2(bf16.forward(DecoderInput.of(ids)).value(), f32.forward(DecoderInput.of(ids)).value());
+            assertTrue(err < 3e-2, "bf16 vs f32 logits rel. L2 error " + err);
+        }
+    }
+
+    /** GLM-4.5's correction bias stays float32 in a bf16 checkpoint, as transformers saves it (_keep_in_fp32_modules_strict). */
+    @Test
+    void theCorrectionBiasStaysFloat32() throws Exception {
+        Path base = fixture("glm4-moe-f32");
+        ModelWriter.write(tmp.resolve("bf16"), base, load(base), DType.BF16);
+        SafetensorsFile saved = SafetensorsFile.open(tmp.resolve("bf16/model.safetensors"));
+        assertEquals(DType.F32, saved.tensor("model.layers.1.mlp.gate.e_score_correction_bias").dtype());
+        assertEquals(DType.BF16, saved.tensor("model.layers.1.mlp.gate.weight").dtype());
     }
 
     @Test

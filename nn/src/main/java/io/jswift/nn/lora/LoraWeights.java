@@ -4,6 +4,8 @@ import io.jswift.tensor.Device;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.BinaryOp;
 
+import java.util.Arrays;
+
 /**
  * One adapter's frozen tensors on one linear layer, as a serving batch uses them: A [R, I], B [O, R], the scaling s
  * and, for DoRA, the per-row factor g = m / ‖W + s·B·A‖ [O] (a constant once nothing trains, computed once here with
@@ -12,11 +14,11 @@ import io.jswift.tensor.spi.BinaryOp;
 public record LoraWeights(Tensor a, Tensor b, double scaling, Tensor doraFactor) {
     public LoraWeights {
         if (a.rank() != 2 || b.rank() != 2 || a.size(0) != b.size(1)) {
-            throw new IllegalArgumentException("LoRA factors must be A [r, in] and B [out, r], got A " + java.util.Arrays.toString(a.shape())
-                    + " and B " + java.util.Arrays.toString(b.shape()));
+            throw new IllegalArgumentException("LoRA factors must be A [r, in] and B [out, r], got A " + Arrays.toString(a.shape())
+                    + " and B " + Arrays.toString(b.shape()));
         }
         if (doraFactor != null && (doraFactor.rank() != 1 || doraFactor.size(0) != b.size(0))) {
-            throw new IllegalArgumentException("the DoRA factor must be [out] = [" + b.size(0) + "], got " + java.util.Arrays.toString(doraFactor.shape()));
+            throw new IllegalArgumentException("the DoRA factor must be [out] = [" + b.size(0) + "], got " + Arrays.toString(doraFactor.shape()));
         }
     }
 

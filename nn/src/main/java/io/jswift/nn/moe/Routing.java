@@ -41,12 +41,25 @@ public record Routing(int tokens, int topK, int numExperts, int[] experts, int[]
         return of(experts, tokens, numExperts, k);
     }
 
-    /**
-     * GLM-4.5 / DeepSeek-V3's group-limited choice: the experts form {@code nGroup} equal groups, a group scores the sum
-     * of its two best {@code scores}, only the {@code topkGroup} best groups stay eligible (the others' scores become
-     * -inf), then the top {@code k} eligible experts.
-     */
+    /** How a group of experts scores for the group-limited choice. */
+    public enum GroupScore {
+        /** GLM-4.5 / DeepSeek-V3 (sigmoid routers): the sum of the group's two best scores. */
+        TOP_TWO_SUM,
+        /** DeepSeek-V2's group_limited_greedy (softmax router): the group's best score. */
+        MAX
+    }
+
+    /** {@link #groupLimitedTopK(double[], int, int, int, int, int, GroupScore)} with groups scored by their best two. */
     public static Routing groupLimitedTopK(double[] scores, int tokens, int numExperts, int k, int nGroup, int topkGroup) {
+        return groupLimitedTopK(scores, tokens, numExperts, k, nGroup, topkGroup, GroupScore.TOP_TWO_SUM);
+    }
+
+    /**
+     * The group-limited choice: the experts form {@code nGroup} equal groups, a group scores by {@code rule}, only the
+     * {@code topkGroup} best groups stay eligible (the others' scores become -inf; DeepSeek-V2 masks with 0, the same
+     * choice for its positive softmax scores), then the top {@code k} eligible experts.
+     */
+    public static Routing groupLimitedTopK(double[] scores, int tokens, int numExperts, int k, int nGroup, int topkGroup, GroupScore rule) {
         if (nGroup == 1) return topK(scores, tokens, numExperts, k);
         int size = numExperts / nGroup;
         double[] masked = scores.clone();
@@ -65,7 +78,7 @@ public record Routing(int tokens, int topK, int numExperts, int[] experts, int[]
                         second = v;
                     }
                 }
-                groupScores[g] = first + second;
+                groupScores[g] = rule == GroupScore.MAX ? first : first + second;
             }
             for (int j = 0; j < topkGroup; j++) {
                 int b = -1;

@@ -7,7 +7,8 @@ import java.util.Arrays;
 /**
  * The checks of {@link Backend#attention} and its backward. Dims: B batch, Hq query heads, Hkv key/value heads
  * (Hq a multiple of Hkv: grouped-query attention), T queries, S keys, D head dim. q [B, Hq, T, D], k and v
- * [B, Hkv, S, D], all floating; segment ids [B or 1, T] and [B or 1, S], integer.
+ * [B, Hkv, S, D], all floating; segment ids [B or 1, T] and [B or 1, S], integer (a batch of 1 is shared by every
+ * sample). The overloads with the {@link AttentionSpec} are the whole check; those without it check the tensors only.
  */
 public final class AttentionRules {
     private AttentionRules() {}
@@ -22,6 +23,24 @@ public final class AttentionRules {
         FusedRules.requireFloating("attention", "q", q);
         FusedRules.requireFloating("attention", "k", k);
         FusedRules.requireFloating("attention", "v", v);
+    }
+
+    /** {@link #check(Tensor, Tensor, Tensor)} and, when the spec has segment ids, {@link #checkSegments} on both. */
+    public static void check(Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
+        check(q, k, v);
+        checkSegments(q, k, spec);
+    }
+
+    /** {@link #checkBackward(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)} and the spec's segment ids. */
+    public static void checkBackward(Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, AttentionSpec spec) {
+        checkBackward(dOut, q, k, v, out, lse);
+        checkSegments(q, k, spec);
+    }
+
+    private static void checkSegments(Tensor q, Tensor k, AttentionSpec spec) {
+        if (!spec.hasSegments()) return;
+        checkSegments("querySegments", spec.querySegments(), q.size(0), q.size(2));
+        checkSegments("keySegments", spec.keySegments(), q.size(0), k.size(2));
     }
 
     /** The forward's checks, and dOut and out shaped like q, logSumExp [B, Hq, T], all floating. */

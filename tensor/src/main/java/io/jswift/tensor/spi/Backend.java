@@ -255,6 +255,17 @@ public interface Backend {
     }
 
     /**
+     * {@link #attention} of q [B, Hq, T, D] over keys and values read from a paged KV cache through block tables
+     * (vLLM's paged attention; inference only: no log-sum-exp, no backward): row b's T queries are its last T of
+     * {@code kv.contextLens()[b]} positions, masked per {@code spec} (causal offset, window, soft-cap; no segments).
+     * Returns [B, Hq, T, D] in q's dtype. The default gathers each row's blocks into a contiguous copy and calls
+     * {@link #attention} (the reference; any backend); a kernel reads the blocks in place.
+     */
+    default Tensor pagedAttention(Tensor q, PagedKv kv, AttentionSpec spec) {
+        return FusedReference.pagedAttention(this, q, kv, spec);
+    }
+
+    /**
      * Cross-entropy of logits [N, V] against integer targets [N]; rows whose target equals
      * {@code ignoreIndex} get loss 0. The caller reduces (HF: mean over the non-ignored rows).
      */

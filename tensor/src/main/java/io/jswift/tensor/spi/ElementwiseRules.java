@@ -8,7 +8,7 @@ import java.util.Arrays;
 
 /**
  * Result dtypes and checks of the elementwise ops ({@link Backend#unary}, {@link Backend#binary},
- * {@link Backend#binaryScalar}, {@link Backend#where}), the one definition every backend follows (PyTorch's
+ * {@link Backend#binaryScalar}, {@link Backend#where}, {@link Backend#copy}), the one definition every backend follows (PyTorch's
  * type promotion, with integer arithmetic exact in 64 bits).
  */
 public final class ElementwiseRules {
@@ -83,6 +83,14 @@ public final class ElementwiseRules {
             if (out.stride(d) == 0 && out.size(d) > 1) {
                 throw new IllegalArgumentException(op + " into a broadcast view (stride 0 in dim " + d + "): its elements overlap");
             }
+        }
+    }
+
+    /** The check of {@link Backend#copy}: equal shapes (any dtypes: the copy converts). */
+    public static void checkCopy(Tensor src, Tensor dst) {
+        if (!Arrays.equals(src.shape(), dst.shape())) {
+            throw new IllegalArgumentException("copy: source shape " + Arrays.toString(src.shape())
+                    + " differs from destination shape " + Arrays.toString(dst.shape()) + " (expand the source to broadcast)");
         }
     }
 }

@@ -88,8 +88,7 @@ public final class FusedReference {
     }
 
     public static FusedResults.NormGrads layerNormBackward(Backend b, Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd, boolean hasBias) {
-        if (mean == null) throw new IllegalArgumentException("layerNormBackward: mean is null");
-        NormRules.checkBackward("layerNormBackward", dy, x, weight, mean, rstd);
+        NormRules.checkLayerNormBackward(dy, x, weight, mean, rstd);
         Tensor x32 = up(b, x), dy32 = up(b, dy);
         Tensor r = perRow(rstd, x32);
         Tensor xhat = b.binary(BinaryOp.MUL, b.binary(BinaryOp.SUB, x32, perRow(mean, x32)), r);
@@ -257,7 +256,7 @@ public final class FusedReference {
     }
 
     public static FusedResults.Attention attention(Backend b, Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
-        AttentionRules.check(q, k, v);
+        AttentionRules.check(q, k, v, spec);
         Tensor q32 = up(b, q);
         int hq = q.size(1);
         Tensor scores = maskedScores(b, q32, repeatKv(up(b, k), hq), spec);
@@ -265,6 +264,17 @@ public final class FusedReference {
         Tensor p = probabilities(b, scores, lse);
         Tensor out = b.matmul(p, repeatKv(up(b, v), hq), false, false);
         return new FusedResults.Attention(b.cast(out, q.dtype()), lse.reshape(q.size(0), hq, q.size(2)));
+    }
+
+    /** Each row's blocks gathered in position order ({@link PagedKv#gather}), then {@link Backend#attention} per row. */
+    public static Tensor pagedAttention(Backend b, Tensor q, PagedKv kv, AttentionSpec spec) {
+        kv.check(q, spec);
+        Tensor out = b.allocate(q.dtype(), q.shape());
+        for (int r = 0; r < kv.rows(); r++) {
+            PagedKv.Row row = kv.gather(b, r);
+            b.copy(b.attention(q.narrow(0, r, 1), row.keys(), row.values(), spec).output(), out.narrow(0, r, 1));
+        }
+        return out;
     }
 
     /** exp(scores - lse), 0 on rows that saw no key (lse = -inf). */
@@ -278,7 +288,7 @@ public final class FusedReference {
 
     public static FusedResults.AttentionGrads attentionBackward(Backend b, Tensor dOut, Tensor q, Tensor k, Tensor v,
                                                         Tensor out, Tensor lse, AttentionSpec spec) {
-        AttentionRules.checkBackward(dOut, q, k, v, out, lse);
+        AttentionRules.checkBackward(dOut, q, k, v, out, lse, spec);
         int hq = q.size(1), hkv = k.size(1);
         Tensor q32 = up(b, q), kRep = repeatKv(up(b, k), hq), vRep = repeatKv(up(b, v), hq), dO = up(b, dOut);
         Tensor capped = scores(b, q32, kRep, spec);

@@ -47,4 +47,10 @@ public final class NormRules {
         requireNumel(op, "mean", mean, n);
         return c;
     }
+
+    /** C, after {@link #checkBackward} with the mean LayerNorm's backward needs. */
+    public static int checkLayerNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd) {
+        if (mean == null) throw new IllegalArgumentException("layerNormBackward: mean is null");
+        return checkBackward("layerNormBackward", dy, x, weight, mean, rstd);
+    }
 }

@@ -29,7 +29,10 @@ public final class DeviceTesting {
         return device(OPENCL.type());
     }
 
-    /** {@code type}:0, or a skipped test when it is unavailable (failed instead in CI for the types CI provides). */
+    /**
+     * {@code type}:0, or a skipped test when it is unavailable (failed instead in CI for the types CI provides, and
+     * with {@code -Djswift.test.device.required=true}, as bench/gpu/check.sh runs the cuda suite).
+     */
     public static Device device(String type) {
         Device d = new Device(type, 0);
         String reason = unavailable(d);
@@ -37,8 +40,7 @@ public final class DeviceTesting {
         if (REQUIRED_IN_CI.contains(type) && "true".equalsIgnoreCase(System.getenv("CI"))) {
             fail(type + " tests must run in CI but: " + reason);
         }
-        assumeTrue(false, type + " unavailable: " + reason);
-        throw new AssertionError("unreachable");
+        return skipOrFail(d, reason);
     }
 
     /** The backend of {@link #device}. */
@@ -56,7 +58,11 @@ public final class DeviceTesting {
         if (spec == null || spec.isBlank()) return openCl();
         Device d = Device.parse(spec);
         String reason = unavailable(d);
-        if (reason == null) return d;
+        return reason == null ? d : skipOrFail(d, reason);
+    }
+
+    /** Fails with -Djswift.test.device.required=true (a GPU check must not pass by skipping), else skips; never returns. */
+    private static Device skipOrFail(Device d, String reason) {
         if (Boolean.getBoolean("jswift.test.device.required")) fail(d + " must be tested but: " + reason);
         assumeTrue(false, d + " unavailable: " + reason);
         throw new AssertionError("unreachable");

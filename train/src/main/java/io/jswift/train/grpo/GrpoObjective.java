@@ -1,5 +1,6 @@
 package io.jswift.train.grpo;
 
+import io.jswift.autograd.GradMode;
 import io.jswift.autograd.Variable;
 import io.jswift.autograd.ops.Elementwise;
 import io.jswift.models.CausalLm;
@@ -13,6 +14,7 @@ import io.jswift.train.run.Objective;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,11 +23,17 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * {@code jswift rlhf --rlhf_type grpo}: one optimizer step of TRL 1.13's GRPOTrainer with num_iterations 1. The
- * loop hands the step's prompts to {@link #normalizer} first: there the whole generation batch is sampled from the
- * current policy ({@link Rollouts}), scored ({@link RewardFunctions}) and turned into advantages; each
- * {@link #forward} then takes the completions of its micro-batch's prompts, their per-token log-probs at the
- * sampling temperature and, with beta > 0, the reference's ({@link GrpoReference}, no gradients).
+ * {@code jswift rlhf --rlhf_type grpo}: one optimizer step of TRL 1.13's GRPOTrainer. The loop hands the step's
+ * prompts to {@link #normalizer} first: there the whole generation batch is sampled from the current policy
+ * ({@link Rollouts}), scored ({@link RewardFunctions}) and turned into advantages; each {@link #forward} then takes
+ * the completions of its micro-batch's prompts, their per-token log-probs at the sampling temperature and, with
+ * beta > 0, the reference's ({@link GrpoReference}, no gradients).
+ * With num_iterations μ > 1 (TRL: generate_every = steps_per_generation × μ) the generation batch trains μ
+ * consecutive optimizer steps: right after sampling, the policy's per-token log-probs of every micro-batch are taken
+ * without gradients (TRL's old_per_token_logps, in the model's training mode as TRL takes them) together with the
+ * reference's, and every iteration's ratio is against those; the logged generation metrics (reward, lengths) repeat
+ * on the reused steps. jswift keeps a prompt's completions in one micro-batch and does not shuffle them across
+ * micro-batches between iterations (TRL's shuffle_sequence_dict only reorders which micro-batch trains first).
  * grpo / bnpo / dr_grpo losses are divided by the accumulation steps, dapo's by the completion tokens of the whole
  * step (TRL's num_items_in_batch with steps_per_generation = gradient_accumulation_steps).
  */
@@ -40,19 +48,43 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
      * @param sampling       max_completion_length, temperature, top_k, top_p, repetition_penalty
      * @param seed           generation g samples with seed + g × 1_000_003 (rows add their index)
      * @param log            receives every scored completion, or null
+     * @param numIterations  μ: optimizer steps on each generation batch (>= 1)
+     * @param dynamic        DAPO's dynamic sampling, or null
      */
     public record Settings(int[] eosIds, Function<int[], String> decoder, RewardFunctions rewards, GrpoLoss loss, Advantages.Scale scale,
-                           int numGenerations, SamplingParams sampling, long seed, boolean checkpointing, Consumer<Scored> log) {}
+                           int numGenerations, SamplingParams sampling, long seed, boolean checkpointing, Consumer<Scored> log, int numIterations,
+                           DynamicSampling dynamic) {
+        public Settings {
+            if (numIterations < 1) throw new IllegalArgumentException("--num_iterations must be >= 1, got " + numIterations);
+        }
+
+        /** num_iterations 1. */
+        public Settings(int[] eosIds, Function<int[], String> decoder, RewardFunctions rewards, GrpoLoss loss, Advantages.Scale scale,
+                        int numGenerations, SamplingParams sampling, long seed, boolean checkpointing, Consumer<Scored> log) {
+            this(eosIds, decoder, rewards, loss, scale, numGenerations, sampling, seed, checkpointing, log, 1, null);
+        }
+    }
+
+    /**
+     * Wall-clock seconds logged beside TRL's metrics (the bench's split; TRL times the same parts in its profiling
+     * context): sampling + scoring of the step's generation batch (dynamic sampling's resamples included), the
+     * generation-time log-probs of num_iterations > 1 (policy and reference, once per generation batch), and the
+     * reference forward of a micro-batch (a mean over the micro-batches, as every metric is).
+     */
+    public static final String GENERATION_SECONDS = "profiling/generation_s", OLD_LOGPS_SECONDS = "profiling/old_logps_s",
+            REFERENCE_SECONDS = "profiling/reference_s";
 
     private final CausalLm policy;
     private final GrpoReference reference;
     private final Settings s;
     private final Deque<MicroBatch> pending = new ArrayDeque<>();
+    private List<MicroBatch> generationBatch;
     private long generations;
     private Map<String, Double> stepMetrics = Map.of();
     private double dapoTokens;
 
-    private record MicroBatch(List<Rollout> rollouts, double[] advantages) {}
+    /** @param old the generation-time policy log-probs (num_iterations > 1) or null; @param ref the reference's, or null (computed in forward) */
+    private record MicroBatch(List<Rollout> rollouts, double[] advantages, double[] old, double[] ref) {}
 
     /** With beta > 0 the reference is the policy with its adapters disabled. */
     public GrpoObjective(CausalLm policy, Settings settings) {
@@ -68,12 +100,77 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
     }
 
     @Override
+    public int iterationsPerBatch() { return s.numIterations(); }
+
+    @Override
     public double normalizer(List<List<GrpoPrompt>> microBatches) {
-        List<GrpoPrompt> prompts = new ArrayList<>();
-        microBatches.forEach(prompts::addAll);
-        List<int[]> ids = prompts.stream().map(GrpoPrompt::promptIds).toList();
+        return normalizer(microBatches, 0);
+    }
+
+    @Override
+    public double normalizer(List<List<GrpoPrompt>> microBatches, int iteration) {
+        if (iteration > 0 && generationBatch != null) {
+            stepMetrics.put(GENERATION_SECONDS, 0.0); // nothing sampled on a reused batch
+            stepMetrics.put(OLD_LOGPS_SECONDS, 0.0);
+            pending.clear();
+            pending.addAll(generationBatch);
+            return normalizerOf(microBatches.size());
+        }
+        List<GrpoPrompt> drawn = new ArrayList<>();
+        microBatches.forEach(drawn::addAll);
         long generation = generations++;
-        List<Rollout> rollouts = Rollouts.sample(policy, s.eosIds(), ids, s.numGenerations(), s.sampling(), s.seed() + generation * 1_000_003L);
+        long started = System.nanoTime();
+        GenerationBatch g = generate(drawn, s.seed() + generation * 1_000_003L);
+        if (s.dynamic() != null) {
+            g = s.dynamic().select(g, s.numGenerations(), s.rewards().functions().size(),
+                    r -> generate(s.dynamic().draw().apply(drawn.size()), s.seed() + generation * 1_000_003L + r * 104_729L));
+        }
+        List<Rollout> rollouts = g.rollouts();
+        double[][] perFunction = g.perFunction();
+        double[] total = g.total();
+        double[] advantages = Advantages.of(total, s.numGenerations(), s.scale());
+        stepMetrics = metrics(rollouts, perFunction, total);
+        stepMetrics.put(GENERATION_SECONDS, (System.nanoTime() - started) / 1e9);
+        long logpsStarted = System.nanoTime();
+        dapoTokens = 0;
+        for (Rollout r : rollouts) dapoTokens += r.completionIds().length;
+        if (s.log() != null) {
+            for (int i = 0; i < rollouts.size(); i++) {
+                Map<String, Double> byName = new LinkedHashMap<>();
+                for (int f = 0; f < perFunction.length; f++) byName.put(s.rewards().names().get(f), perFunction[f][i]);
+                s.log().accept(new Scored(generation, g.prompts().get(rollouts.get(i).prompt()), rollouts.get(i), g.texts().get(i), byName, advantages[i]));
+            }
+        }
+        List<MicroBatch> batches = new ArrayList<>();
+        int start = 0;
+        for (List<GrpoPrompt> micro : microBatches) {
+            int n = micro.size() * s.numGenerations();
+            List<Rollout> part = rollouts.subList(start, start + n);
+            double[] adv = Arrays.copyOfRange(advantages, start, start + n);
+            if (s.numIterations() > 1) {
+                // TRL: old_per_token_logps (and the reference's) once per generation batch, before any update
+                Batch batch = batch(part);
+                double[] old;
+                try (GradMode.Scope ignored = GradMode.noGrad()) {
+                    old = CompletionLogProbs.perToken(policy, batch, false, s.sampling().temperature()).value().toDoubleArray();
+                }
+                batches.add(new MicroBatch(part, adv, old, s.loss().beta() == 0 ? null : reference.perToken(batch, s.sampling().temperature())));
+            } else {
+                batches.add(new MicroBatch(part, adv, null, null));
+            }
+            start += n;
+        }
+        if (s.numIterations() > 1) stepMetrics.put(OLD_LOGPS_SECONDS, (System.nanoTime() - logpsStarted) / 1e9);
+        generationBatch = List.copyOf(batches);
+        pending.clear();
+        pending.addAll(batches);
+        return normalizerOf(microBatches.size());
+    }
+
+    /** Samples {@code numGenerations} completions of each prompt from the current policy and scores them. */
+    private GenerationBatch generate(List<GrpoPrompt> prompts, long seed) {
+        List<int[]> ids = prompts.stream().map(GrpoPrompt::promptIds).toList();
+        List<Rollout> rollouts = Rollouts.sample(policy, s.eosIds(), ids, s.numGenerations(), s.sampling(), seed);
         List<RewardFunction.Sample> samples = new ArrayList<>();
         List<String> texts = new ArrayList<>();
         for (Rollout r : rollouts) {
@@ -87,25 +184,11 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
         for (int i = 0; i < total.length; i++) {
             if (Double.isNaN(total[i])) throw new IllegalStateException("completion " + i + ": every reward function returned NaN (no reward)");
         }
-        double[] advantages = Advantages.of(total, s.numGenerations(), s.scale());
-        stepMetrics = metrics(rollouts, perFunction, total);
-        dapoTokens = 0;
-        for (Rollout r : rollouts) dapoTokens += r.completionIds().length;
-        if (s.log() != null) {
-            for (int i = 0; i < rollouts.size(); i++) {
-                Map<String, Double> byName = new LinkedHashMap<>();
-                for (int f = 0; f < perFunction.length; f++) byName.put(s.rewards().names().get(f), perFunction[f][i]);
-                s.log().accept(new Scored(generation, prompts.get(rollouts.get(i).prompt()), rollouts.get(i), texts.get(i), byName, advantages[i]));
-            }
-        }
-        pending.clear();
-        int start = 0;
-        for (List<GrpoPrompt> micro : microBatches) {
-            int n = micro.size() * s.numGenerations();
-            pending.add(new MicroBatch(rollouts.subList(start, start + n), java.util.Arrays.copyOfRange(advantages, start, start + n)));
-            start += n;
-        }
-        return s.loss().type() == GrpoLoss.Type.DAPO ? 1 : microBatches.size();
+        return new GenerationBatch(prompts, rollouts, texts, perFunction, total);
+    }
+
+    private double normalizerOf(int microBatches) {
+        return s.loss().type() == GrpoLoss.Type.DAPO ? 1 : microBatches;
     }
 
     @Override
@@ -114,7 +197,7 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
         if (micro == null || micro.rollouts().size() != rows.size() * s.numGenerations()) {
             throw new IllegalStateException("forward without the rollouts of its micro-batch (normalizer first)");
         }
-        return step(micro.rollouts(), micro.advantages(), null, normalizer);
+        return step(micro.rollouts(), micro.advantages(), micro.old(), micro.ref(), normalizer);
     }
 
     /**
@@ -123,24 +206,26 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
      * {@code normalizer}; with TRL's metrics.
      */
     public Step step(List<Rollout> rollouts, double[] advantages, double[] old, double normalizer) {
-        List<Encoded> sequences = new ArrayList<>();
+        return step(rollouts, advantages, old, null, normalizer);
+    }
+
+    private Step step(List<Rollout> rollouts, double[] advantages, double[] old, double[] knownRef, double normalizer) {
         int[] offsets = new int[rollouts.size() + 1];
-        for (int i = 0; i < rollouts.size(); i++) {
-            Rollout r = rollouts.get(i);
-            sequences.add(sequence(r));
-            offsets[i + 1] = offsets[i] + r.completionIds().length;
-        }
-        Batch batch = Collator.collate(sequences).to(policy.device());
+        for (int i = 0; i < rollouts.size(); i++) offsets[i + 1] = offsets[i] + rollouts.get(i).completionIds().length;
+        Batch batch = batch(rollouts);
         double temperature = s.sampling().temperature();
         Variable logps = CompletionLogProbs.perToken(policy, batch, s.checkpointing(), temperature);
-        double[] ref = null;
-        if (s.loss().beta() != 0) ref = reference.perToken(batch, temperature);
+        double[] ref = knownRef;
+        long refStarted = System.nanoTime();
+        if (ref == null && s.loss().beta() != 0) ref = reference.perToken(batch, temperature);
+        double refSeconds = (System.nanoTime() - refStarted) / 1e9;
         GrpoLoss.Batch b = new GrpoLoss.Batch(offsets, old, ref, advantages);
         double tokens = dapoTokens;
         Variable l = VectorLoss.apply(x -> s.loss().evaluate(x, b, tokens), logps);
         if (normalizer != 1) l = Elementwise.scale(l, 1.0 / normalizer);
         Map<String, Double> m = new LinkedHashMap<>(stepMetrics);
         m.putAll(s.loss().metrics(logps.value().toDoubleArray(), b));
+        if (s.loss().beta() != 0) m.put(REFERENCE_SECONDS, refSeconds);
         return new Step(l, batch.tokens(), m);
     }
 
@@ -152,6 +237,13 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
     @Override
     public Evaluation evaluate(List<GrpoPrompt> rows) {
         throw new UnsupportedOperationException("grpo has no evaluation yet: drop --val_dataset / --split_dataset_ratio");
+    }
+
+    /** The prompt + completion sequences of {@code rollouts}, collated on the policy's device. */
+    private Batch batch(List<Rollout> rollouts) {
+        List<Encoded> sequences = new ArrayList<>();
+        for (Rollout r : rollouts) sequences.add(sequence(r));
+        return Collator.collate(sequences).to(policy.device());
     }
 
     /** prompt + completion, the completion as labels (the per-token log-probs' targets). */

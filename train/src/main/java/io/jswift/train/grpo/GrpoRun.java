@@ -18,15 +18,16 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * {@code jswift rlhf --rlhf_type grpo}: online RL of a causal LM (LoRA / DoRA or full) on prompt rows with rule
- * rewards and Java plugins, GRPO / DAPO / Dr. GRPO / GSPO as TRL 1.13 computes them with ms-swift's flags. The
+ * rewards, Java plugins and reward models, GRPO / DAPO / Dr. GRPO / GSPO as TRL 1.13 computes them with ms-swift's flags. The
  * reference (beta > 0) is the model with its adapter disabled, also when training continues --adapters, or the
- * base model with --ref_adapters DIR (frozen).
+ * base model with --ref_adapters DIR (frozen); with full training a frozen copy of the starting model.
  * --per_device_train_batch_size counts completions (ms-swift): each micro-batch holds batch / num_generations
  * prompts with all their completions.
  */
@@ -37,16 +38,16 @@ public final class GrpoRun {
      * @param epsilonHigh null: epsilon (TRL)
      * @param scaleRewards group, batch, none (true / false)
      * @param refAdapters  the reference is the base model with this adapter (frozen), not the policy with its adapter disabled; or null
+     * @param dynamicSample    DAPO's dynamic sampling (ms-swift --dynamic_sample), up to maxResampleTimes resamples
      */
     public record Args(int numGenerations, int maxCompletionLength, double temperature, int topK, double topP, double repetitionPenalty,
                        double beta, String lossType, double epsilon, Double epsilonHigh, int numIterations, String scaleRewards,
-                       String importanceSamplingLevel, boolean logCompletions, RewardArgs rewards, Path refAdapters) {
+                       String importanceSamplingLevel, boolean logCompletions, RewardArgs rewards, Path refAdapters,
+                       boolean dynamicSample, int maxResampleTimes) {
         public Args {
             if (numGenerations < 2) throw new IllegalArgumentException("--num_generations must be >= 2 (advantages compare completions of a prompt), got " + numGenerations);
-            if (numIterations != 1) {
-                throw new IllegalArgumentException("--num_iterations " + numIterations + " is not available yet: jswift's grpo run samples a fresh generation batch each step "
-                        + "(num_iterations 1); the loss itself supports old log-probs");
-            }
+            if (numIterations < 1) throw new IllegalArgumentException("--num_iterations must be >= 1, got " + numIterations);
+            if (maxResampleTimes < 0) throw new IllegalArgumentException("--max_resample_times must be >= 0, got " + maxResampleTimes);
             if (!(temperature > 0)) throw new IllegalArgumentException("--temperature must be > 0 for grpo (log-probs are taken at the sampling temperature), got " + temperature);
             loss(maxCompletionLength, beta, lossType, epsilon, epsilonHigh, importanceSamplingLevel);
             Advantages.Scale.parse(scaleRewards);
@@ -81,9 +82,6 @@ public final class GrpoRun {
         }
         if (args.packing()) throw new IllegalArgumentException("--packing does not go with grpo");
         if (grpo.refAdapters() != null && grpo.beta() == 0) throw new IllegalArgumentException("--ref_adapters gives the KL reference: it needs --beta > 0");
-        if (grpo.beta() != 0 && tuner.isFull() && grpo.refAdapters() == null) {
-            throw new IllegalArgumentException("--beta > 0 with --train_type full needs a frozen reference model, not available yet: use LoRA / DoRA or --beta 0");
-        }
         this.args = args;
         this.tuner = tuner;
         this.chat = chat;
@@ -98,7 +96,11 @@ public final class GrpoRun {
         if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
             throw new IllegalArgumentException(dir + " has no tokenizer.json: grpo renders prompts with the model's tokenizer and chat template");
         }
-        RewardFunctions rewards = RewardFunctions.load(grpo.rewards(), grpo.maxCompletionLength(), GrpoRun.class.getClassLoader());
+        List<RewardFunction> rewardModels = new ArrayList<>();
+        for (int i = 0; i < grpo.rewards().rewardModels().size(); i++) {
+            rewardModels.add(RewardModelReward.load(grpo.rewards().rewardModels().get(i), grpo.rewards().rewardAdapter(i), args.targetDevice()));
+        }
+        RewardFunctions rewards = RewardFunctions.load(grpo.rewards(), grpo.maxCompletionLength(), GrpoRun.class.getClassLoader(), rewardModels);
         TunedModel tuned = TunedModel.load("rlhf", args, tuner, adapters, disableDropout, out);
         CausalLm model = tuned.model();
         GenerationSession session = GenerationSession.open(dir, model);
@@ -110,12 +112,17 @@ public final class GrpoRun {
             PeftAdapter.load(grpo.refAdapters(), ref, new Generator(args.seed()));
             ref.to(args.targetDevice());
             reference = GrpoReference.frozen(ref);
+        } else if (grpo.beta() != 0 && tuner.isFull()) {
+            // TRL / ms-swift: full training compares with a frozen copy of the starting model (ref_model)
+            CausalLm ref = TunedModel.causalLm(dir, false, "rlhf");
+            ref.to(args.targetDevice());
+            reference = GrpoReference.frozen(ref);
         } else if (grpo.beta() != 0) {
             reference = GrpoReference.adaptersDisabled(model);
         }
         out.printf("grpo: %d prompts, %d completions each; rewards %s%s%n", prompts.size(), grpo.numGenerations(), rewards.names(),
                 grpo.beta() == 0 ? ", no reference (beta 0)" : grpo.refAdapters() != null ? ", reference: " + dir + " with the adapter " + grpo.refAdapters()
-                        : ", reference: the model with its adapter disabled");
+                        : tuner.isFull() ? ", reference: " + dir + " (frozen)" : ", reference: the model with its adapter disabled");
         Map<String, Object> json = new LinkedHashMap<>(SftRun.argsJson(args, tuner, chat, adapters));
         json.put("rlhf_type", "grpo");
         json.put("num_generations", grpo.numGenerations());
@@ -133,15 +140,20 @@ public final class GrpoRun {
         json.put("importance_sampling_level", grpo.importanceSamplingLevel());
         json.put("reward_funcs", rewards.names());
         json.put("reward_weights", grpo.rewards().rewardWeights());
+        json.put("reward_model", grpo.rewards().rewardModels().stream().map(Path::toString).toList());
+        json.put("reward_adapters", grpo.rewards().rewardAdapters().stream().map(Path::toString).toList());
         json.put("external_plugins", grpo.rewards().externalPlugins().stream().map(Path::toString).toList());
         json.put("log_completions", grpo.logCompletions());
+        json.put("dynamic_sample", grpo.dynamicSample());
+        json.put("max_resample_times", grpo.maxResampleTimes());
         json.put("ref_adapters", grpo.refAdapters() == null ? null : grpo.refAdapters().toString());
         TrainArgs loopArgs = args.withPerDeviceTrainBatchSize(args.perDeviceTrainBatchSize() / grpo.numGenerations());
         RunSetup setup = new RunSetup("rlhf", loopArgs, model, tuned.weights(), tuned.rng(), json, out);
         try (CompletionsLog log = grpo.logCompletions() ? new CompletionsLog(args.outputDir()) : null) {
             GrpoObjective objective = new GrpoObjective(model, reference, new GrpoObjective.Settings(session.eosIds(), ids -> tokenizer.decode(ids, true), rewards,
                     grpo.loss(), Advantages.Scale.parse(grpo.scaleRewards()), grpo.numGenerations(), grpo.sampling(args.seed()), args.seed(),
-                    args.gradientCheckpointing(), log));
+                    args.gradientCheckpointing(), log, grpo.numIterations(),
+                    grpo.dynamicSample() ? new DynamicSampling(grpo.maxResampleTimes(), new ResamplePrompts(prompts, args.seed()), out::println) : null));
             return new TrainingLoop<>(setup, objective).run(ExampleSource.of(prompts), null, null);
         }
     }

@@ -13,9 +13,9 @@ import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 
 /**
- * The reward functions of a GRPO run, in --reward_funcs order, with their weights: ms-swift's built-ins by name and
- * those of --external_plugins jars (ServiceLoader over a class loader of the jars). A plugin may not reuse a
- * built-in name.
+ * The reward functions of a GRPO run, in --reward_funcs order, then the reward models of --reward_model (ms-swift's
+ * order), with their weights: ms-swift's built-ins by name and those of --external_plugins jars (ServiceLoader over a
+ * class loader of the jars). A plugin may not reuse a built-in name.
  */
 public record RewardFunctions(List<RewardFunction> functions, double[] weights) {
     public static final List<String> BUILT_IN = List.of("accuracy", "format", "react_format", "cosine", "repetition", "soft_overlong");
@@ -23,11 +23,22 @@ public record RewardFunctions(List<RewardFunction> functions, double[] weights) 
     public RewardFunctions {
         functions = List.copyOf(functions);
         weights = weights.clone();
-        if (functions.isEmpty()) throw new IllegalArgumentException("grpo needs at least one reward: --reward_funcs NAME ...");
+        if (functions.isEmpty()) throw new IllegalArgumentException("grpo needs at least one reward: --reward_funcs NAME ... and / or --reward_model DIR");
+        if (functions.stream().map(RewardFunction::name).distinct().count() != functions.size()) {
+            throw new IllegalArgumentException("two rewards are named alike " + functions.stream().map(RewardFunction::name).toList()
+                    + ": each names a column of completions.jsonl and rewards/NAME in the logs");
+        }
         if (weights.length != functions.size()) throw new IllegalArgumentException("one weight per reward function");
     }
 
     public static RewardFunctions load(RewardArgs args, int maxCompletionLength, ClassLoader parent) {
+        if (!args.rewardModels().isEmpty()) throw new IllegalArgumentException("the reward models of --reward_model must be loaded and passed in");
+        return load(args, maxCompletionLength, parent, List.of());
+    }
+
+    /** As {@link #load(RewardArgs, int, ClassLoader)}, {@code rewardModels} (loaded from --reward_model) scoring after the functions. */
+    public static RewardFunctions load(RewardArgs args, int maxCompletionLength, ClassLoader parent, List<RewardFunction> rewardModels) {
+        if (rewardModels.size() != args.rewardModels().size()) throw new IllegalArgumentException("one loaded reward model per --reward_model");
         Map<String, RewardFunction> plugins = plugins(args.externalPlugins(), parent);
         List<RewardFunction> out = new ArrayList<>();
         for (String name : args.rewardFuncs()) {
@@ -38,6 +49,7 @@ public record RewardFunctions(List<RewardFunction> functions, double[] weights) 
             }
             out.add(f);
         }
+        out.addAll(rewardModels);
         double[] w = new double[out.size()];
         for (int i = 0; i < w.length; i++) w[i] = args.rewardWeights() == null ? 1.0 : args.rewardWeights().get(i);
         return new RewardFunctions(out, w);

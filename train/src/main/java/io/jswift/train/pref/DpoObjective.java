@@ -14,7 +14,7 @@ import java.util.Map;
  * of 2B sequences, chosen first then rejected (DataCollatorForPreference), the policy's and the reference's
  * completion log-prob sums give the {@link DpoLoss}, a mean over the pairs; HF Trainer divides such a loss by the
  * accumulation steps (TRL sets model_accepts_loss_kwargs = False), hence the normalizer. Metrics as TRL appends them
- * per micro-batch (num_tokens, a running total, is not logged).
+ * per micro-batch (num_tokens, a running total, is logged by the training loop).
  */
 public final class DpoObjective implements PairwiseObjective {
     private final CausalLm policy;

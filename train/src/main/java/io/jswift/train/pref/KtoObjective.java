@@ -17,7 +17,7 @@ import java.util.Map;
  * completion, {@link KtoExample#collateKl}) as the mean over them of policy minus reference log-prob sums, without
  * gradients, clamped at 0; the {@link KtoLoss} is a mean over the rows, which HF Trainer divides by the accumulation
  * steps (TRL sets model_accepts_loss_kwargs = False). Metrics as KTOTrainer appends them, each only when its rows exist
- * (num_tokens, a running total, is not logged).
+ * (num_tokens, a running total, is logged by the training loop).
  */
 public final class KtoObjective implements Objective<KtoExample> {
     private final CausalLm policy;

@@ -15,7 +15,7 @@ import java.util.Map;
  * sequences, chosen first then rejected (its DataCollatorForPreference); the reward of a sequence is the score head
  * at its last non-pad token (transformers' *ForSequenceClassification, with TRL's pad id); the loss is
  * {@link RewardLoss}, a mean over the pairs, which HF Trainer divides by the accumulation steps (TRL sets
- * model_accepts_loss_kwargs = False). Metrics as RewardTrainer appends them (num_tokens, a running total, is not logged).
+ * model_accepts_loss_kwargs = False). Metrics as RewardTrainer appends them (num_tokens, a running total, is logged by the training loop).
  */
 public final class RewardObjective implements PairwiseObjective {
     private final DecoderClassifier model;

@@ -43,7 +43,7 @@ public final class FullWeights implements TrainedWeights {
         Map<String, Tensor> weights = new LinkedHashMap<>(), masters = new LinkedHashMap<>();
         model.namedParameters().forEach((name, p) -> {
             Tensor t = p.value().to(Device.CPU); // saved from a host copy: the cast to the save dtype rounds as on the cpu
-            weights.put(name, t.dtype() == saveType ? t : t.to(saveType));
+            weights.put(name, t.dtype() == saveType || p.isBuffer() ? t : t.to(saveType)); // buffers keep their dtype (see ModelWriter)
             if (p.requiresGrad() && t.dtype() != saveType) masters.put(name, t);
         });
         CheckpointLayout layout = Architectures.layoutOf(model); // MoE experts: one tensor each, as save_pretrained writes them

@@ -18,6 +18,18 @@ public interface Objective<E> {
      */
     double normalizer(List<List<E>> microBatches);
 
+    /**
+     * How many consecutive optimizer steps train on the same drawn micro-batches: 1 for every objective but GRPO
+     * with num_iterations μ > 1 (TRL reuses each generation batch for μ steps, and an epoch has μ times the steps).
+     */
+    default int iterationsPerBatch() { return 1; }
+
+    /**
+     * {@link #normalizer(List)} of the {@code iteration}-th step (0 ≤ iteration &lt; {@link #iterationsPerBatch()}) on
+     * the same drawn micro-batches; 0 when they are freshly drawn (also when a run resumes inside such a cycle).
+     */
+    default double normalizer(List<List<E>> microBatches, int iteration) { return normalizer(microBatches); }
+
     /** The loss of one micro-batch, already divided by {@code normalizer}, ready for backward; with its metrics. */
     Step forward(List<E> rows, double normalizer);
 

@@ -15,10 +15,12 @@ import java.util.Map;
 /**
  * {@code trainer_state.json}: HF Trainer's fields (global_step, epoch, max_steps, log_history, ...) plus what
  * jswift needs to resume exactly: the data position (examples consumed under the seeded order) and the
- * offset of the dropout generator.
+ * offset of the dropout generator. {@code numInputTokensSeen} (HF's num_input_tokens_seen) is the running total
+ * that logging.jsonl logs as TRL's num_tokens.
  */
 record TrainerState(long globalStep, double epoch, long maxSteps, double numTrainEpochs, int loggingSteps, int saveSteps,
                     int evalSteps, int trainBatchSize, long seed, long examplesConsumed, long rngOffset,
+                    long numInputTokensSeen,
                     List<Map<String, Object>> logHistory, io.jswift.train.encode.EncodedDataset.Counts dataset) {
     static final String FILE = "trainer_state.json";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,6 +38,7 @@ record TrainerState(long globalStep, double epoch, long maxSteps, double numTrai
         n.put("seed", seed);
         n.put("examples_consumed", examplesConsumed);
         n.put("rng_offset", rngOffset);
+        n.put("num_input_tokens_seen", numInputTokensSeen);
         if (dataset != null) n.set("dataset", JSON.valueToTree(dataset));
         ArrayNode history = n.putArray("log_history");
         for (Map<String, Object> row : logHistory) history.add(JSON.valueToTree(row));
@@ -62,7 +65,8 @@ record TrainerState(long globalStep, double epoch, long maxSteps, double numTrai
         return new TrainerState(required(n, file, "global_step").asLong(), n.path("epoch").asDouble(), n.path("max_steps").asLong(),
                 n.path("num_train_epochs").asDouble(), n.path("logging_steps").asInt(), n.path("save_steps").asInt(),
                 n.path("eval_steps").asInt(), n.path("train_batch_size").asInt(), required(n, file, "seed").asLong(),
-                required(n, file, "examples_consumed").asLong(), n.path("rng_offset").asLong(), history, null);
+                required(n, file, "examples_consumed").asLong(), n.path("rng_offset").asLong(),
+                n.path("num_input_tokens_seen").asLong(), history, null);
     }
 
     private static JsonNode required(JsonNode n, Path file, String key) {

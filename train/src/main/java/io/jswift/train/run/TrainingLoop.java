@@ -14,6 +14,7 @@ import io.jswift.train.optim.LrSchedule;
 import io.jswift.train.optim.Optimizer;
 import io.jswift.train.optim.ParamGroup;
 import io.jswift.train.optim.Sgd;
+import io.jswift.train.plot.TrainingPlots;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -60,7 +61,9 @@ public final class TrainingLoop<E> {
     public Path run(ExampleSource<E> train, ExampleSource<E> eval, EncodedDataset.Counts datasetCounts) throws IOException {
         if (train.size() == 0) throw new TrainingException("no training examples left after loading and filtering the dataset");
         int perStep = args.perDeviceTrainBatchSize() * args.gradientAccumulationSteps();
-        int stepsPerEpoch = Math.max(1, (train.size() + perStep - 1) / perStep);
+        int iterations = objective.iterationsPerBatch();
+        if (iterations < 1) throw new IllegalArgumentException("iterations per batch must be >= 1, got " + iterations);
+        int stepsPerEpoch = Math.max(1, (train.size() + perStep - 1) / perStep) * iterations;
         int totalSteps = args.maxSteps() > 0 ? args.maxSteps() : (int) Math.ceil(args.numTrainEpochs() * stepsPerEpoch);
         int warmup = args.warmupSteps() > 0 ? args.warmupSteps() : LrSchedule.warmupFromRatio(args.warmupRatio(), totalSteps);
         LrSchedule schedule = new LrSchedule(LrSchedule.parse(args.lrSchedulerType()), args.learningRate(), warmup, totalSteps);
@@ -73,8 +76,8 @@ public final class TrainingLoop<E> {
                 : new AdamW(groups, args.learningRate(), args.adamBeta1(), args.adamBeta2(), args.adamEpsilon());
         DataOrder order = new DataOrder(train.size(), args.seed());
         List<Map<String, Object>> history = new ArrayList<>();
-        long firstStep = 0;
-        if (args.resumeFromCheckpoint() != null) firstStep = resume(args.resumeFromCheckpoint(), optimizer, order, history, totalSteps);
+        TrainerState resumed = args.resumeFromCheckpoint() == null ? null : resume(args.resumeFromCheckpoint(), optimizer, order, history, totalSteps);
+        long firstStep = resumed == null ? 0 : resumed.globalStep();
 
         Path runDir = RunDirectory.create(args.outputDir());
         new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(runDir.resolve("args.json").toFile(), setup.argsJson());
@@ -89,26 +92,38 @@ public final class TrainingLoop<E> {
         model.train(true);
         int evalEvery = args.effectiveEvalSteps();
         MetricsWindow metrics = new MetricsWindow();
+        boolean unplotted = false; // rows logged since images/ was last drawn
         try (MetricsLog log = new MetricsLog(runDir.resolve("logging.jsonl"))) {
+            // TRL's num_tokens: the real (attention-mask) tokens of every training micro-batch so far; a resumed run goes
+            // on from its checkpoint's count (TRL restarts it at 0), so the curve continues as the loss curve does.
+            long numTokens = resumed == null ? 0 : resumed.numInputTokensSeen();
             long tokensSinceLog = 0, lastSaved = -1;
             double lossSinceLog = 0;
             int stepsSinceLog = 0;
             long windowStart = System.nanoTime();
+            List<List<E>> micro = null;
             for (long step = firstStep; step < totalSteps; step++) {
                 optimizer.setLearningRate(schedule.learningRate(step));
-                List<List<E>> micro = new ArrayList<>();
-                for (int m = 0; m < args.gradientAccumulationSteps(); m++) {
-                    List<E> rows = new ArrayList<>();
-                    for (int r = 0; r < args.perDeviceTrainBatchSize(); r++) rows.add(train.get(order.next()));
-                    micro.add(rows);
+                int iteration = (int) (step % iterations);
+                if (iteration == 0 || micro == null) {
+                    // resumed inside a cycle of iterations: draw that cycle's rows again (the objective starts it afresh)
+                    if (iteration != 0) order.skipTo(order.consumed() - (long) perStep);
+                    micro = new ArrayList<>();
+                    for (int m = 0; m < args.gradientAccumulationSteps(); m++) {
+                        List<E> rows = new ArrayList<>();
+                        for (int r = 0; r < args.perDeviceTrainBatchSize(); r++) rows.add(train.get(order.next()));
+                        micro.add(rows);
+                    }
+                    iteration = 0;
                 }
-                double normalizer = objective.normalizer(micro);
+                double normalizer = objective.normalizer(micro, iteration);
                 double loss = 0;
                 for (List<E> rows : micro) {
                     Objective.Step s = objective.forward(rows, normalizer);
                     s.loss().backward();
                     loss += s.loss().value().item();
                     tokensSinceLog += s.tokens();
+                    numTokens += s.tokens();
                     metrics.add(s.metrics());
                 }
                 long done = step + 1;
@@ -128,9 +143,11 @@ public final class TrainingLoop<E> {
                     row.put("lr", optimizer.learningRate());
                     row.put("grad_norm", gradNorm);
                     row.put("tokens_per_s", tokensSinceLog / seconds);
+                    row.put("num_tokens", numTokens);
                     row.putAll(metrics.drain(""));
                     row.put("epoch", order.epoch());
                     log.write(row);
+                    unplotted = true;
                     history.add(row);
                     progress.line(String.format(Locale.ROOT, "step %d/%d  loss %.4f  lr %.3g  grad_norm %.3f  %.0f tok/s", done, totalSteps,
                             lossSinceLog / stepsSinceLog, optimizer.learningRate(), gradNorm, tokensSinceLog / seconds), done);
@@ -143,24 +160,36 @@ public final class TrainingLoop<E> {
                     Map<String, Object> row = new LinkedHashMap<>();
                     row.put("step", done);
                     double evalLoss = evaluate(eval, row);
+                    row.put("eval_num_tokens", numTokens); // TRL logs the training count in evaluation rows too
                     row.put("epoch", order.epoch());
                     log.write(row);
+                    unplotted = true;
                     history.add(row);
                     progress.line(String.format(Locale.ROOT, "step %d/%d  eval_loss %.4f", done, totalSteps, evalLoss), done);
                 }
                 if ((args.saveSteps() > 0 && done % args.saveSteps() == 0) || done == totalSteps) {
                     TrainerState state = new TrainerState(done, order.epoch(), totalSteps, args.numTrainEpochs(), args.loggingSteps(),
                             args.saveSteps(), evalEvery, args.perDeviceTrainBatchSize(), args.seed(), order.consumed(),
-                            setup.dropoutRng() == null ? 0 : setup.dropoutRng().offset(), history, datasetCounts);
+                            setup.dropoutRng() == null ? 0 : setup.dropoutRng().offset(), numTokens, history, datasetCounts);
                     Path ckpt = CheckpointWriter.write(runDir, setup.weights(), optimizer, state, done);
                     for (Path gone : CheckpointRotation.enforce(runDir, args.saveTotalLimit())) progress.line("deleted " + gone + " (--save_total_limit)", done);
                     progress.line("saved " + ckpt, done);
+                    plot(runDir, progress);
+                    unplotted = false;
                     lastSaved = done;
                 }
             }
             if (lastSaved < 0) progress.message("nothing left to train: the checkpoint is at step " + firstStep + " of " + totalSteps);
+        } finally {
+            // the last step is always saved (and drawn); a run stopped early (a non-finite loss) still gets its curves
+            if (unplotted) plot(runDir, progress);
         }
         return runDir;
+    }
+
+    /** Redraws ms-swift's images/ folder from logging.jsonl; a problem is a warning line, never an error. */
+    private static void plot(Path runDir, ProgressReporter progress) {
+        for (String warning : TrainingPlots.write(runDir).warnings()) progress.message("warning: " + warning);
     }
 
     /**
@@ -190,8 +219,8 @@ public final class TrainingLoop<E> {
         }
     }
 
-    /** Restores weights, optimizer, data position and RNG from a checkpoint; returns the step to continue from. */
-    private long resume(Path ckpt, Optimizer optimizer, DataOrder order, List<Map<String, Object>> history, int totalSteps) throws IOException {
+    /** Restores weights, optimizer, data position and RNG from a checkpoint; returns its state (the step to continue from). */
+    private TrainerState resume(Path ckpt, Optimizer optimizer, DataOrder order, List<Map<String, Object>> history, int totalSteps) throws IOException {
         if (!Files.isDirectory(ckpt)) throw new TrainingException("--resume_from_checkpoint " + ckpt + ": no such directory");
         TrainerState state = TrainerState.read(ckpt);
         if (state.seed() != args.seed()) {
@@ -221,6 +250,6 @@ public final class TrainingLoop<E> {
         order.skipTo(state.examplesConsumed());
         if (setup.dropoutRng() != null) setup.dropoutRng().setOffset(state.rngOffset());
         history.addAll(state.logHistory());
-        return state.globalStep();
+        return state;
     }
 }

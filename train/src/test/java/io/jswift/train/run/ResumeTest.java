@@ -75,6 +75,7 @@ class ResumeTest {
             assertEquals(x.get("loss").asDouble(), y.get("loss").asDouble(), 1e-5 * x.get("loss").asDouble(), "loss at step " + x.get("step"));
             assertEquals(x.get("lr").asDouble(), y.get("lr").asDouble(), 1e-15);
             assertEquals(x.get("grad_norm").asDouble(), y.get("grad_norm").asDouble(), 1e-5 * x.get("grad_norm").asDouble());
+            assertEquals(x.get("num_tokens").asLong(), y.get("num_tokens").asLong(), "num_tokens goes on from the checkpoint's count");
         }
         String weights = model.endsWith("bf16") ? FullWeights.MASTER_FILE : "model.safetensors"; // bf16 would hide or magnify differences
         SafetensorsFile w1 = SafetensorsFile.open(full.resolve("checkpoint-8/" + weights));

@@ -149,8 +149,28 @@ public abstract class AttentionCases {
     }
 
     @Test
+    void segmentIdsOfOneRowAreSharedByTheBatch() {
+        // ids [1, len] apply to every sample (AttentionRules), as the same ids repeated [B, len] do
+        Case c = new Case("shared segments", 3, 2, 1, 9, 9, 16, true, Mask.PACKED, DType.F32, false);
+        Tensor q = input(1, c, 2, 9), k = input(2, c, 1, 9), v = input(3, c, 1, 9), dOut = random(4, DType.F32, 3, 2, 9, 16);
+        long[] ids = {0, 0, 0, 1, 1, 2, 2, 2, 2}, repeated = new long[3 * 9];
+        for (int b = 0; b < 3; b++) System.arraycopy(ids, 0, repeated, b * 9, 9);
+        Tensor one = Tensor.ofLongs(ids, 1, 9), all = Tensor.ofLongs(repeated, 3, 9);
+        AttentionSpec shared = new AttentionSpec(0.25, true, one, one), each = new AttentionSpec(0.25, true, all, all);
+        FusedResults.Attention expected = FusedReference.attention(cpu, q, k, v, each);
+        FusedResults.AttentionGrads want = FusedReference.attentionBackward(cpu, dOut, q, k, v, expected.output(), expected.logSumExp(), each);
+        Tensor qd = t.put(q), kd = t.put(k), vd = t.put(v);
+        FusedResults.Attention actual = dev.attention(qd, kd, vd, shared);
+        FusedResults.AttentionGrads got = dev.attentionBackward(t.put(dOut), qd, kd, vd, actual.output(), actual.logSumExp(), shared);
+        t.same("shared segments output", expected.output(), actual.output(), Tolerance.accumulated(DType.F32));
+        t.same("shared segments lse", expected.logSumExp(), actual.logSumExp(), Tolerance.accumulated(DType.F32));
+        t.same("shared segments dq", want.dq(), got.dq(), Tolerance.gradient(DType.F32));
+        t.same("shared segments dk", want.dk(), got.dk(), Tolerance.gradient(DType.F32));
+        t.same("shared segments dv", want.dv(), got.dv(), Tolerance.gradient(DType.F32));
+    }
+
+    @Test
     void segmentIdsOfTheWrongShapeFailClearly() {
-        KnownGaps.skipOnCpu(t, KnownGaps.CPU_FUSED_ARGUMENT_CHECKS);
         Tensor q = t.put(random(5, DType.F32, 1, 2, 4, 8)), k = t.put(random(2, DType.F32, 1, 2, 4, 8));
         Tensor seg = Tensor.ofLongs(new long[]{0, 0, 1}, 1, 3);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> dev.attention(q, k, k, new AttentionSpec(0.3, true, seg, seg)));

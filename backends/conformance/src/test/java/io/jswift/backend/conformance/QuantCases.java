@@ -4,6 +4,9 @@ import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.quant.Blockwise4bit;
 import io.jswift.tensor.quant.FourBitType;
+import io.jswift.tensor.quant.QuantState4bit;
+import io.jswift.tensor.quant.QuantStateTensors;
+import io.jswift.tensor.quant.Weight4bit;
 import io.jswift.tensor.spi.Backend;
 import io.jswift.tensor.spi.QuantReference;
 import org.junit.jupiter.api.Test;
@@ -11,6 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.Arrays;
+import java.util.Map;
 
 import static io.jswift.tensor.testing.RandomTensors.random;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * bitsandbytes 4-bit weights: dequantize4bit and matmul4bit (the decode GEMV and small-M GEMM) against the reference
- * compositions on the CPU, NF4 and FP4, full and partial blocks, odd element counts, f32 / bf16 / f16.
+ * compositions on the CPU, NF4 and FP4, full and partial blocks, odd element counts, f32 / bf16 / f16; and the
+ * same ops over a weight as stored ({@link Weight4bit}: plain or double-quantized absmax, x · Wᵀ and dy · W).
  * Dims: M rows of x, N output features, K input features.
  */
 public abstract class QuantCases {
@@ -76,6 +81,63 @@ public abstract class QuantCases {
         Tensor x = random(7, DType.F32, 2, 37);
         t.same("matmul4bit odd K", QuantReference.matmul4bit(cpu, x, odd[0], odd[1], type, 64, new int[]{9, 37}, DType.BF16),
                 dev.matmul4bit(t.put(x), t.put(odd[0]), t.put(odd[1]), type, 64, new int[]{9, 37}, DType.BF16), new Tolerance(1e-4, 1e-5));
+    }
+
+    /** A random [n, k] weight as a bnb checkpoint stores it (blocks of 64; nested: the absmax double quantized). */
+    private static Weight4bit stored(long seed, FourBitType type, boolean nested, int n, int k) {
+        QuantState4bit.Quantized q = QuantState4bit.quantize(random(seed, DType.F32, n, k).toFloatArray(), new int[]{n, k}, DType.F32, type, nested);
+        Map<String, Tensor> t = QuantStateTensors.toTensors("weight", q);
+        QuantState4bit.Nested ns = q.state().nested();
+        Weight4bit.Absmax absmax = ns == null ? new Weight4bit.Plain(t.get("weight.absmax"))
+                : new Weight4bit.Nested(t.get("weight.absmax"), t.get("weight.nested_absmax"), t.get("weight.nested_quant_map"), ns.blocksize(), ns.offset());
+        return new Weight4bit(t.get("weight"), absmax, type, q.state().blocksize(), new int[]{n, k});
+    }
+
+    private Weight4bit onDevice(Weight4bit w) {
+        Weight4bit.Absmax absmax = switch (w.absmax()) {
+            case Weight4bit.Plain p -> new Weight4bit.Plain(t.put(p.values()));
+            case Weight4bit.Nested n -> new Weight4bit.Nested(t.put(n.codes()), t.put(n.absmax2()), t.put(n.code()), n.blocksize(), n.offset());
+        };
+        return new Weight4bit(t.put(w.packed()), absmax, w.type(), w.blocksize(), w.shape());
+    }
+
+    @ParameterizedTest
+    @EnumSource(FourBitType.class)
+    void storedWeightsDequantizeAsTheReference(FourBitType type) {
+        for (boolean nested : new boolean[]{false, true}) {
+            // 300 blocks of 64: the nested absmax spans two of its 256-block groups; 5x37 ends in a partial block
+            for (int[] nk : new int[][]{{150, 128}, {5, 37}}) {
+                Weight4bit w = stored(nk[0] + 7L * nk[1], type, nested, nk[0], nk[1]);
+                for (DType dt : new DType[]{DType.F32, DType.BF16, DType.F16}) {
+                    // bit for bit: the nested absmax too is code · absmax2 and + offset, each rounded (no fused multiply-add)
+                    t.same("dequantize4bit stored " + type + (nested ? " nested " : " plain ") + dt + " " + Arrays.toString(nk),
+                            QuantReference.dequantize4bit(cpu, w, dt), dev.dequantize4bit(onDevice(w), dt), Tolerance.EXACT);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(FourBitType.class)
+    void storedWeightsMultiplyBothWaysAsTheReference(FourBitType type) {
+        int n = 72, k = 320;
+        for (boolean nested : new boolean[]{false, true}) {
+            Weight4bit w = stored(n + (nested ? 1 : 0), type, nested, n, k), wd = onDevice(w);
+            for (DType dt : new DType[]{DType.F32, DType.BF16, DType.F16}) {
+                Tolerance tol = dt == DType.F32 ? new Tolerance(1e-4, 1e-5) : new Tolerance(1e-4, dt == DType.BF16 ? 1e-2 : 1e-3);
+                // 1 and 5 rows: the decode GEMV (up to 8 rows); 9 and 40: dequantize + GEMM
+                for (int m : new int[]{1, 5, 9, 40}) {
+                    Tensor x = random(m * 3L, dt, m, k), dy = random(m * 3L + 1, dt, m, n);
+                    String what = type + (nested ? " nested " : " plain ") + dt + " M=" + m;
+                    t.same("matmul4bit x·Wᵀ " + what, QuantReference.matmul4bit(cpu, x, w, true, dt), dev.matmul4bit(t.put(x), wd, true, dt), tol);
+                    t.same("matmul4bit dy·W " + what, QuantReference.matmul4bit(cpu, dy, w, false, dt), dev.matmul4bit(t.put(dy), wd, false, dt), tol);
+                }
+            }
+            // f32 activations with a bf16 weight (a bf16 compute dtype over an f32 input): each weight rounded to bf16
+            Tensor x = random(11, DType.F32, 3, k);
+            t.same("matmul4bit f32 x, bf16 W " + type, QuantReference.matmul4bit(cpu, x, w, true, DType.BF16),
+                    dev.matmul4bit(t.put(x), wd, true, DType.BF16), new Tolerance(1e-4, 1e-5));
+        }
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.jswift.tensor.spi.AdamWConfig;
 import io.jswift.tensor.spi.AttentionSpec;
 import io.jswift.tensor.spi.Backend;
 import io.jswift.tensor.spi.FusedResults;
+import io.jswift.tensor.spi.PagedKv;
 import io.jswift.tensor.spi.QuantReference;
 import io.jswift.tensor.spi.BinaryOp;
 import io.jswift.tensor.spi.RandomSpec;
@@ -226,6 +227,12 @@ public final class CpuBackend implements Backend {
     public FusedResults.AttentionGrads attentionBackward(Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, AttentionSpec spec) {
         return allF32(dOut, q, k, v, out) && !spec.hasSoftcap() ? AttentionKernels.backward(dOut, q, k, v, out, lse, spec)
                 : Backend.super.attentionBackward(dOut, q, k, v, out, lse, spec);
+    }
+
+    @Override
+    public Tensor pagedAttention(Tensor q, PagedKv kv, AttentionSpec spec) {
+        Tensor out = AttentionKernels.pagedDecode(q, kv, spec); // decode rows read in place; prefill chunks: gather, then the tiled kernel
+        return out != null ? out : Backend.super.pagedAttention(q, kv, spec);
     }
 
     @Override

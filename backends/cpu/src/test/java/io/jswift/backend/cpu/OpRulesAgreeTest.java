@@ -44,6 +44,14 @@ class OpRulesAgreeTest {
         Tensor noHeads = random(7, 1, 0, 4, 8);
         sameRefusal("attention Hkv = 0", () -> cpu.attention(q, noHeads, noHeads, spec), () -> FusedReference.attention(cpu, q, noHeads, noHeads, spec));
 
+        Tensor ids = Tensor.ofLongs(new long[]{0, 0, 1}, 1, 3);
+        AttentionSpec badIds = new AttentionSpec(0.3, true, ids, ids);
+        Tensor kv = random(14, 1, 3, 4, 8);
+        sameRefusal("attention segment ids shape", () -> cpu.attention(q, kv, kv, badIds), () -> FusedReference.attention(cpu, q, kv, kv, badIds));
+        Tensor floatIds = Tensor.of(new float[]{0, 0, 1, 1}, 1, 4);
+        AttentionSpec floatSpec = new AttentionSpec(0.3, true, floatIds, floatIds);
+        sameRefusal("attention float segment ids", () -> cpu.attention(q, kv, kv, floatSpec), () -> FusedReference.attention(cpu, q, kv, kv, floatSpec));
+
         Tensor logits = random(8, 3, 5);
         Tensor floatTargets = Tensor.of(new float[]{1, 2, 3}, 3);
         sameRefusal("cross-entropy float targets", () -> cpu.crossEntropy(logits, floatTargets, -100),
@@ -54,6 +62,9 @@ class OpRulesAgreeTest {
 
         Tensor w = random(9, 7);
         sameRefusal("rmsNorm weight size", () -> cpu.rmsNorm(x, w, 1e-6), () -> FusedReference.rmsNorm(cpu, x, w, 1e-6));
+        Tensor rstd = random(15, 2, 3, 4);
+        sameRefusal("layerNorm backward without mean", () -> cpu.layerNormBackward(x, x, null, null, rstd, false),
+                () -> FusedReference.layerNormBackward(cpu, x, x, null, null, rstd, false));
         Tensor ints = Tensor.ofLongs(new long[]{1, 2, 3}, 3);
         sameRefusal("layerNorm integer x", () -> cpu.layerNorm(ints, null, null, 1e-5), () -> FusedReference.layerNorm(cpu, ints, null, null, 1e-5));
         sameRefusal("softmax scalar", () -> cpu.softmax(Tensor.scalar(DType.F32, 1)), () -> FusedReference.softmax(cpu, Tensor.scalar(DType.F32, 1)));

@@ -59,23 +59,25 @@ final class Cublas implements AutoCloseable {
 
     static boolean available() { return load() instanceof Api; }
 
-    /** Whether cuBLAS multiplies operands of these dtypes (both the same; the product in that dtype). */
-    static boolean supports(DType a, DType b) {
-        return a == b && (a == DType.F32 || a == DType.BF16 || a == DType.F16 || a == DType.F64);
+    /** Whether cuBLAS writes a product of {@code ab} operands as {@code c}: the same dtype, or f32 for bf16/f16 (cublasGemmEx's table). */
+    static boolean supports(DType ab, DType c) {
+        boolean operands = ab == DType.F32 || ab == DType.BF16 || ab == DType.F16 || ab == DType.F64;
+        return operands && (c == ab || (c == DType.F32 && (ab == DType.BF16 || ab == DType.F16)));
+    }
+
+    /** {@link #gemm(GemmPlan, DType, DType, long, long, long, boolean)} with C in the operands' dtype. */
+    void gemm(GemmPlan plan, DType dtype, long a, long b, long c, boolean accumulate) {
+        gemm(plan, dtype, dtype, a, b, c, accumulate);
     }
 
     /**
-     * C = A·B (beta 0) or C += A·B (accumulate) per {@code plan}; a, b, c are device addresses of element 0 of
-     * the first batch. Enqueued on the handle's stream.
+     * C = A·B (beta 0) or C += A·B (accumulate) per {@code plan}, A and B of {@code dtype}, C of {@code cType}
+     * ({@link #supports(DType, DType)}); a, b, c are device addresses of element 0 of the first batch. Enqueued on
+     * the handle's stream.
      */
-    void gemm(GemmPlan plan, DType dtype, long a, long b, long c, boolean accumulate) {
-        int type = switch (dtype) {
-            case F32 -> CUDA_R_32F;
-            case BF16 -> CUDA_R_16BF;
-            case F16 -> CUDA_R_16F;
-            case F64 -> CUDA_R_64F;
-            default -> throw new IllegalArgumentException("cuBLAS GEMM has no " + dtype + " path");
-        };
+    void gemm(GemmPlan plan, DType dtype, DType cType, long a, long b, long c, boolean accumulate) {
+        if (!supports(dtype, cType)) throw new IllegalArgumentException("cuBLAS GEMM has no " + dtype + " x " + dtype + " -> " + cType + " path");
+        int type = cudaType(dtype), ctype = cudaType(cType);
         boolean f64 = dtype == DType.F64;
         int compute = f64 ? COMPUTE_64F : dtype == DType.F32 && tf32 ? COMPUTE_32F_FAST_TF32 : COMPUTE_32F;
         MemorySegment alpha = f64 ? one64 : one32, beta = accumulate ? alpha : f64 ? zero64 : zero32;
@@ -86,16 +88,26 @@ final class Cublas implements AutoCloseable {
         try {
             if (plan.batch() == 1) {
                 s = (int) x.gemmEx().invokeExact(handle, plan.transa(), plan.transb(), plan.m(), plan.n(), plan.k(), alpha,
-                        pa, type, (int) plan.lda(), pb, type, (int) plan.ldb(), beta, pc, type, (int) plan.ldc(), compute, GEMM_DEFAULT);
+                        pa, type, (int) plan.lda(), pb, type, (int) plan.ldb(), beta, pc, ctype, (int) plan.ldc(), compute, GEMM_DEFAULT);
             } else {
                 s = (int) x.gemmStridedBatchedEx().invokeExact(handle, plan.transa(), plan.transb(), plan.m(), plan.n(), plan.k(),
                         alpha, pa, type, (int) plan.lda(), plan.strideA(), pb, type, (int) plan.ldb(), plan.strideB(), beta,
-                        pc, type, (int) plan.ldc(), plan.strideC(), plan.batch(), compute, GEMM_DEFAULT);
+                        pc, ctype, (int) plan.ldc(), plan.strideC(), plan.batch(), compute, GEMM_DEFAULT);
             }
         } catch (Throwable t) {
             throw new IllegalStateException("cuBLAS GEMM call failed", t);
         }
         status(s, plan.batch() == 1 ? "cublasGemmEx" : "cublasGemmStridedBatchedEx");
+    }
+
+    private static int cudaType(DType dtype) {
+        return switch (dtype) {
+            case F32 -> CUDA_R_32F;
+            case BF16 -> CUDA_R_16BF;
+            case F16 -> CUDA_R_16F;
+            case F64 -> CUDA_R_64F;
+            default -> throw new IllegalArgumentException("cuBLAS GEMM has no " + dtype + " path");
+        };
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.jswift.backend.cuda;
 
+import io.jswift.backend.gpu.FastPaths;
+import io.jswift.backend.gpu.GpuBackend;
 import io.jswift.tensor.spi.Backend;
 import io.jswift.tensor.spi.BackendProvider;
 
@@ -7,7 +9,9 @@ import java.util.stream.Collectors;
 
 /**
  * Registers the CUDA backend: device {@code cuda:N} is the N-th usable CUDA device (compute capability 8.0 or
- * newer). Without a usable device it reports why (see {@link CudaProbe}) and opening fails with that reason.
+ * newer), run by {@link GpuBackend} over a {@link CudaDriver} with CUDA's fast paths (cuBLAS GEMM, tensor-core
+ * flash attention, fused AdamW) tried before the portable kernels. Without a usable device it reports why (see
+ * {@link CudaProbe}) and opening fails with that reason.
  */
 public final class CudaBackendProvider implements BackendProvider {
     @Override
@@ -34,8 +38,12 @@ public final class CudaBackendProvider implements BackendProvider {
             throw new IllegalArgumentException("no device cuda:" + index + ": found "
                     + p.usable().stream().map(CudaProbe.Gpu::describe).collect(Collectors.joining(", ")));
         }
-        // CudaDriver (the Driver of backends/gpu) runs the ops; until that layer is merged no Backend exists to open
-        throw new IllegalStateException("cuda:" + index + " (" + p.usable().get(index).describe()
-                + ") is usable, but this build has no CUDA Backend yet: it arrives with backends/gpu's GpuBackend");
+        CudaDriver driver = new CudaDriver(index, p.usable().get(index), p.driverVersion(), PtxManifest.load());
+        return new GpuBackend(driver, fastPaths(driver));
+    }
+
+    /** cuBLAS GEMM, tensor-core flash attention and the fused AdamW before the portable kernels. */
+    static FastPaths fastPaths(CudaDriver driver) {
+        return new FastPaths(new CublasMatmul(driver), new FlashAttentionPath(driver), new FusedAdamWPath(driver));
     }
 }

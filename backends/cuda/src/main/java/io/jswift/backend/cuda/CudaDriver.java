@@ -97,6 +97,7 @@ final class CudaDriver implements Driver {
     private final PtxManifest ptx;
     private final String nvrtcArch;
     private final String prelude;
+    private final PtxCache ptxCache = PtxCache.fromEnvironment();
     private final Map<String, Module> jarModules = new ConcurrentHashMap<>();
     private final List<Module> loaded = new CopyOnWriteArrayList<>();
     private volatile Cublas cublas;
@@ -229,7 +230,11 @@ final class CudaDriver implements Driver {
     public Program compile(ProgramSource source) {
         String text = source.text(prelude);
         byte[] image = PrebuiltPrograms.ptx(text);
-        if (image == null) image = Nvrtc.compile(source.name(), text, nvrtcArch);
+        if (image == null) image = ptxCache.get(text, nvrtcArch);
+        if (image == null) {
+            image = Nvrtc.compile(source.name(), text, nvrtcArch);
+            ptxCache.put(text, nvrtcArch, image);
+        }
         return load(source.name(), image);
     }
 

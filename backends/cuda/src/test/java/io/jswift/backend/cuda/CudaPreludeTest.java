@@ -69,7 +69,7 @@ class CudaPreludeTest {
                     BARRIER();
                     STORE_F16(h2, i, t[0]);
                     ATOMIC_MIN_I32(mn, (i32) l);
-                    out[outOffset + strided_offset(i, 2, &meta, 0, 2)] = (float) float_to_bf16(x);
+                    out[outOffset + i * meta.w[2]] = (float) float_to_bf16(x);
                 }
                 """;
         ProgramSource src = new ProgramSource("every_word.cl", List.of(new ProgramSource.Define("TILE", "64"),

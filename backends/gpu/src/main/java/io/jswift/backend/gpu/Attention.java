@@ -40,7 +40,7 @@ final class Attention {
     private record Segments(Tensor q, long qStride, Tensor k, long kStride, int present) {}
 
     FusedResults.Attention forward(Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
-        AttentionRules.check(q, k, v);
+        AttentionRules.check(q, k, v, spec);
         onDevice(q, k, v);
         int bsz = q.size(0), hq = q.size(1), t = q.size(2), d = q.size(3), hkv = k.size(1), s = k.size(2);
         DType real = q.dtype() == DType.F64 ? DType.F64 : DType.F32;
@@ -60,7 +60,7 @@ final class Attention {
     }
 
     FusedResults.AttentionGrads backward(Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, AttentionSpec spec) {
-        AttentionRules.checkBackward(dOut, q, k, v, out, lse);
+        AttentionRules.checkBackward(dOut, q, k, v, out, lse, spec);
         onDevice(dOut, q, k, v, out, lse);
         int bsz = q.size(0), hq = q.size(1), t = q.size(2), d = q.size(3), hkv = k.size(1), s = k.size(2);
         DType real = q.dtype() == DType.F64 ? DType.F64 : DType.F32;
@@ -146,13 +146,12 @@ final class Attention {
             Tensor none = GpuTensors.zeros(dev, DType.I64, 1); // never read: the kernels test hasSeg first
             return new Segments(none, 0, none, 0, 0);
         }
-        Tensor qs = segment("querySegments", spec.querySegments(), bsz, t), ks = segment("keySegments", spec.keySegments(), bsz, s);
+        Tensor qs = segment(spec.querySegments()), ks = segment(spec.keySegments());
         return new Segments(qs, qs.size(0) == 1 ? 0 : t, ks, ks.size(0) == 1 ? 0 : s, 1);
     }
 
-    /** Segment ids [B or 1, len] as dense I64 on the device; host ids (the decoder builds them there) are uploaded. */
-    private Tensor segment(String name, Tensor seg, int bsz, int len) {
-        AttentionRules.checkSegments(name, seg, bsz, len);
+    /** Segment ids [B or 1, len] (checked by AttentionRules) as dense I64 on the device; host ids (the decoder builds them there) are uploaded. */
+    private Tensor segment(Tensor seg) {
         Tensor onDevice = seg.device().equals(Device.CPU) ? Copies.fromHost(dev, seg) : seg;
         return GpuTensors.dense(dev, onDevice, DType.I64);
     }

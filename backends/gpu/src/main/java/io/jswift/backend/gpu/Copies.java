@@ -2,9 +2,9 @@ package io.jswift.backend.gpu;
 
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.ElementwiseRules;
 
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 
 /** Copies and conversions on the device, fills, and transfers between host and device memory. */
 final class Copies {
@@ -12,10 +12,7 @@ final class Copies {
 
     /** dst[i] = cast(src[i]); equal shapes, both on the device, either may be a strided view. */
     static void copy(GpuDevice dev, Tensor src, Tensor dst) {
-        if (!Arrays.equals(src.shape(), dst.shape())) {
-            throw new IllegalArgumentException("copy: source shape " + Arrays.toString(src.shape())
-                    + " differs from destination shape " + Arrays.toString(dst.shape()));
-        }
+        ElementwiseRules.checkCopy(src, dst);
         GpuStorage s = dev.storage(src), d = dev.storage(dst);
         long n = src.numel();
         if (n == 0) return;

@@ -3,6 +3,7 @@ package io.jswift.backend.gpu;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Shapes;
 import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.MatmulRules;
 import io.jswift.tensor.spi.MatmulShapes;
 
 import java.util.Arrays;
@@ -31,30 +32,15 @@ final class Gemm {
 
     Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB) {
         int[] shape = MatmulShapes.productShape(a, b, transA, transB);
-        Tensor out = GpuTensors.empty(dev, resultType(a, b), shape);
+        Tensor out = GpuTensors.empty(dev, MatmulRules.resultType(a, b), shape);
         run(a, b, transA, transB, out);
         return out;
     }
 
     void matmulInto(Tensor a, Tensor b, boolean transA, boolean transB, Tensor out) {
-        int[] shape = MatmulShapes.productShape(a, b, transA, transB);
-        DType acc = resultType(a, b) == DType.F64 ? DType.F64 : DType.F32;
-        if (!Arrays.equals(out.shape(), shape) || !out.isContiguous() || out.dtype() != acc) {
-            throw new IllegalArgumentException("matmul out must be a contiguous " + acc + Arrays.toString(shape) + " tensor, got " + out);
-        }
+        MatmulRules.checkInto(a, b, transA, transB, out);
         dev.storage(out);
         run(a, b, transA, transB, out);
-    }
-
-    /** The result dtype: DType.promote of the operands, which must be floating point (as the CPU backend). */
-    private static DType resultType(Tensor a, Tensor b) {
-        for (Tensor t : new Tensor[]{a, b}) {
-            DType type = t.dtype();
-            if (type != DType.F32 && type != DType.BF16 && type != DType.F16 && type != DType.F64) {
-                throw new IllegalArgumentException("matmul operands must be F32, BF16, F16 or F64, got " + type);
-            }
-        }
-        return DType.promote(a.dtype(), b.dtype());
     }
 
     private void run(Tensor a, Tensor b, boolean transA, boolean transB, Tensor out) {
@@ -67,7 +53,7 @@ final class Gemm {
         if (fast != null && fast.matmul(dev, a, b, transA, transB, out)) return;
 
         Operand opA = Operand.of(a, transA), opB = Operand.of(b, transB);
-        boolean f64 = resultType(a, b) == DType.F64;
+        boolean f64 = MatmulRules.resultType(a, b) == DType.F64;
         boolean wide = opA.extent() > Integer.MAX_VALUE || opB.extent() > Integer.MAX_VALUE;
         Supplier<KernelSource> source = () -> KernelSource.of("gemm.c")
                 .type("A", a.dtype()).type("B", b.dtype()).type("C", out.dtype())

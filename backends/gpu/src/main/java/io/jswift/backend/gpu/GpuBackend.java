@@ -5,6 +5,8 @@ import io.jswift.tensor.DType;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
+import io.jswift.tensor.quant.FourBitType;
+import io.jswift.tensor.quant.Weight4bit;
 import io.jswift.tensor.spi.AdamWConfig;
 import io.jswift.tensor.spi.AttentionRules;
 import io.jswift.tensor.spi.AttentionSpec;
@@ -12,6 +14,7 @@ import io.jswift.tensor.spi.Backend;
 import io.jswift.tensor.spi.BinaryOp;
 import io.jswift.tensor.spi.FusedResults;
 import io.jswift.tensor.spi.FusedRules;
+import io.jswift.tensor.spi.QuantReference;
 import io.jswift.tensor.spi.RandomSpec;
 import io.jswift.tensor.spi.ReduceOp;
 import io.jswift.tensor.spi.UnaryOp;
@@ -21,7 +24,7 @@ import java.util.List;
 /**
  * The device backend of every GPU API, written once over a {@link Driver}: the OpenCL and CUDA backends are this
  * class around their driver. It only dispatches; each op family has its own class and kernel file (copies,
- * elementwise, reductions, indexing, gemm, norms, softmax, rope, silu-mul, cross-entropy, AdamW, attention).
+ * elementwise, reductions, indexing, gemm, norms, softmax, rope, silu-mul, cross-entropy, AdamW, attention, 4-bit weights).
  */
 public final class GpuBackend implements Backend {
     private final GpuDevice dev;
@@ -36,6 +39,7 @@ public final class GpuBackend implements Backend {
     private final CrossEntropy crossEntropy;
     private final AdamW adamw;
     private final Attention attention;
+    private final Quant4bit quant4bit;
 
     private final FastPaths fast;
 
@@ -59,6 +63,7 @@ public final class GpuBackend implements Backend {
         this.crossEntropy = new CrossEntropy(dev);
         this.adamw = new AdamW(dev);
         this.attention = new Attention(dev);
+        this.quant4bit = new Quant4bit(dev, gemm);
     }
 
     /** The opened device: its driver, info and buffer pool. */
@@ -131,6 +136,45 @@ public final class GpuBackend implements Backend {
     @Override
     public void matmul(Tensor a, Tensor b, boolean transA, boolean transB, Tensor out) { gemm.matmulInto(a, b, transA, transB, out); }
 
+    // ------------------------------------------------------------------ 4-bit weights (bitsandbytes)
+
+    // (a dtype the kernels do not take goes to the reference from the overload it came in by: the references of the
+    // Weight4bit ops call the plain ones and back)
+    @Override
+    public Tensor dequantize4bit(Tensor packed, Tensor absmax, FourBitType type, int blocksize, int[] shape, DType dtype) {
+        QuantReference.checkDequantize4bit(packed, absmax, blocksize, shape, dtype);
+        if (!Quant4bit.supports(dtype)) return Backend.super.dequantize4bit(packed, absmax, type, blocksize, shape, dtype);
+        return quant4bit.dequantize(new Weight4bit(packed, new Weight4bit.Plain(absmax), type, blocksize,
+                shapeOf2d(shape)), dtype).reshape(shape);
+    }
+
+    @Override
+    public Tensor dequantize4bit(Weight4bit w, DType dtype) {
+        return Quant4bit.supports(dtype) ? quant4bit.dequantize(w, dtype) : Backend.super.dequantize4bit(w, dtype);
+    }
+
+    @Override
+    public Tensor matmul4bit(Tensor x, Tensor packed, Tensor absmax, FourBitType type, int blocksize, int[] shape, DType weightDtype) {
+        QuantReference.checkMatmul4bit(x, shape);
+        QuantReference.checkDequantize4bit(packed, absmax, blocksize, shape, weightDtype);
+        if (!Quant4bit.supports(weightDtype)) return Backend.super.matmul4bit(x, packed, absmax, type, blocksize, shape, weightDtype);
+        return quant4bit.matmul(x, new Weight4bit(packed, new Weight4bit.Plain(absmax), type, blocksize, shape), true, weightDtype);
+    }
+
+    @Override
+    public Tensor matmul4bit(Tensor x, Weight4bit w, boolean transW, DType weightDtype) {
+        QuantReference.checkMatmul4bit(x, w, transW);
+        QuantReference.checkWeight4bit(w, weightDtype);
+        return Quant4bit.supports(weightDtype) ? quant4bit.matmul(x, w, transW, weightDtype) : Backend.super.matmul4bit(x, w, transW, weightDtype);
+    }
+
+    /** Any shape as the 2-D [1, n] a Weight4bit holds (dequantize decodes the flat element order either way). */
+    private static int[] shapeOf2d(int[] shape) {
+        long n = 1;
+        for (int d : shape) n *= d;
+        return new int[]{1, Math.toIntExact(n)};
+    }
+
     // ------------------------------------------------------------------ indexing
 
     @Override
@@ -195,7 +239,7 @@ public final class GpuBackend implements Backend {
     public FusedResults.Attention attention(Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
         if (spec.hasWindow() || spec.hasSoftcap()) return Backend.super.attention(q, k, v, spec);
         if (fast.attention() != null) {
-            AttentionRules.check(q, k, v);
+            AttentionRules.check(q, k, v, spec);
             FusedResults.Attention r = fast.attention().forward(dev, q, k, v, spec);
             if (r != null) return r;
         }
@@ -206,7 +250,7 @@ public final class GpuBackend implements Backend {
     public FusedResults.AttentionGrads attentionBackward(Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, AttentionSpec spec) {
         if (spec.hasWindow() || spec.hasSoftcap()) return Backend.super.attentionBackward(dOut, q, k, v, out, lse, spec);
         if (fast.attention() != null) {
-            AttentionRules.checkBackward(dOut, q, k, v, out, lse);
+            AttentionRules.checkBackward(dOut, q, k, v, out, lse, spec);
             FusedResults.AttentionGrads r = fast.attention().backward(dev, dOut, q, k, v, out, lse, spec);
             if (r != null) return r;
         }

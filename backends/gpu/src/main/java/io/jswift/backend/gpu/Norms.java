@@ -48,7 +48,7 @@ final class Norms {
     }
 
     FusedResults.NormGrads layerNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd, boolean hasBias) {
-        if (mean == null) throw new IllegalArgumentException("layerNormBackward: mean is null");
+        NormRules.checkLayerNormBackward(dy, x, weight, mean, rstd);
         return backward("layerNormBackward", dy, x, weight, mean, rstd, hasBias);
     }
 

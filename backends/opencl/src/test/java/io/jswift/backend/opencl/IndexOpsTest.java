@@ -11,7 +11,6 @@ import java.util.Random;
 import static io.jswift.backend.opencl.OpenClTesting.DEVICE;
 import static io.jswift.backend.opencl.OpenClTesting.assertSameAsCpu;
 import static io.jswift.tensor.testing.RandomTensors.random;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -115,13 +114,6 @@ class IndexOpsTest {
             double tol = c[0] == DType.BF16 ? 1e-2 : c[0] == DType.F32 ? 1e-6 : 0;
             assertSameAsCpu(base, dD.transpose(0, 2), tol, tol);
         }
-    }
-
-    @Test
-    void groupByTargetKeepsRowOrder() {
-        long[] plan = ClIndex.groupByTarget(new long[]{4, 1, 4, 0, 1, 4});
-        // targets 0, 1, 4; starts 0, 1, 3, 6; rows
-        assertArrayEquals(new long[]{0, 1, 4, 0, 1, 3, 6, 3, 1, 4, 0, 2, 5}, plan);
     }
 
     @Test

@@ -26,6 +26,8 @@ final class AttentionBlocks {
     final boolean causal;
     final float scale;
     private final long[] qSeg, kSeg;
+    /** Where sample b's segment ids start in qSeg / kSeg: 0 for ids [1, len] shared by the batch. */
+    private final int qSegStride, kSegStride;
 
     AttentionBlocks(Tensor q, Tensor k, AttentionSpec spec) {
         b = q.size(0);
@@ -44,6 +46,8 @@ final class AttentionBlocks {
         scale = (float) spec.scale();
         qSeg = spec.hasSegments() ? spec.querySegments().toLongArray() : null;
         kSeg = spec.hasSegments() ? spec.keySegments().toLongArray() : null;
+        qSegStride = spec.hasSegments() && spec.querySegments().size(0) > 1 ? t : 0;
+        kSegStride = spec.hasSegments() && spec.keySegments().size(0) > 1 ? s : 0;
     }
 
     static int roundTo(int x, int multiple) {
@@ -85,7 +89,7 @@ final class AttentionBlocks {
     /** The per-key masks: query i sees key j (causal bound aside) when in the window and in its segment. */
     boolean sees(int batch, int i, int j) {
         if (window > 0 && i + offset - j >= window) return false;
-        return qSeg == null || qSeg[batch * t + i] == kSeg[batch * s + j];
+        return qSeg == null || qSeg[batch * qSegStride + i] == kSeg[batch * kSegStride + j];
     }
 
     /**

@@ -7,6 +7,7 @@ import io.jswift.tensor.HostAccess;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AttentionSpec;
 import io.jswift.tensor.spi.FusedResults;
+import io.jswift.tensor.spi.PagedKv;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -43,7 +44,7 @@ public final class AttentionKernels {
     private AttentionKernels() {}
 
     public static FusedResults.Attention forward(Tensor qIn, Tensor kIn, Tensor vIn, AttentionSpec spec) {
-        AttentionRules.check(qIn, kIn, vIn);
+        AttentionRules.check(qIn, kIn, vIn, spec);
         noSoftcap(spec);
         Tensor q = Contig.of(qIn);
         if (q.size(2) == 1 && !spec.hasSegments() && q.numel() > 0) return decode(q, kIn, vIn, spec);
@@ -111,6 +112,19 @@ public final class AttentionKernels {
             AttentionBlocks.writeRows(w.o, 0, rows, d, dp, os, ((long) bh * g.t + q0) * d);
         });
         return new FusedResults.Attention(out, lse);
+    }
+
+    /**
+     * Paged attention (see Backend#pagedAttention) of one query per row, the row's last position, read in place from the
+     * blocks; null when this kernel does not cover the call (several queries per row, soft-capping, non-f32 data, or
+     * blocks whose rows are not contiguous per head), which the caller answers with the reference composition.
+     */
+    public static Tensor pagedDecode(Tensor q, PagedKv kv, AttentionSpec spec) {
+        kv.check(q, spec);
+        Tensor keys = kv.keyBlocks(), values = kv.valueBlocks();
+        if (q.size(2) != 1 || spec.hasSoftcap() || !Contig.f32(q, keys, values) || Contig.headRows(keys) != keys
+                || Contig.headRows(values) != values) return null;
+        return DecodeAttention.forwardPaged(Contig.of(q), kv, spec.window(), (float) spec.scale());
     }
 
     /** One query, the last position: it sees every key, or with a window exactly the last W of them. */
@@ -187,7 +201,7 @@ public final class AttentionKernels {
 
     public static FusedResults.AttentionGrads backward(Tensor dOutIn, Tensor qIn, Tensor kIn, Tensor vIn, Tensor outIn,
                                                       Tensor lseIn, AttentionSpec spec) {
-        AttentionRules.checkBackward(dOutIn, qIn, kIn, vIn, outIn, lseIn);
+        AttentionRules.checkBackward(dOutIn, qIn, kIn, vIn, outIn, lseIn, spec);
         noSoftcap(spec);
         Tensor dO = Contig.of(dOutIn), q = Contig.of(qIn), k = Contig.of(kIn), v = Contig.of(vIn), o = Contig.of(outIn), l = Contig.of(lseIn);
         AttentionBlocks g = new AttentionBlocks(q, k, spec);
@@ -203,7 +217,7 @@ public final class AttentionKernels {
     /** The backward with a pair's query blocks dealt to {@code slices} units (tests force several on any machine). */
     static FusedResults.AttentionGrads backward(Tensor dOutIn, Tensor qIn, Tensor kIn, Tensor vIn, Tensor outIn,
                                                 Tensor lseIn, AttentionSpec spec, int slicesWanted) {
-        AttentionRules.check(qIn, kIn, vIn);
+        AttentionRules.checkBackward(dOutIn, qIn, kIn, vIn, outIn, lseIn, spec);
         Tensor dO = Contig.of(dOutIn), q = Contig.of(qIn), k = Contig.of(kIn), v = Contig.of(vIn), o = Contig.of(outIn), l = Contig.of(lseIn);
         return backward(dO, q, k, v, o, l, new AttentionBlocks(q, k, spec), slicesWanted);
     }

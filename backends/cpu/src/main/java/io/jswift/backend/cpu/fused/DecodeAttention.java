@@ -2,9 +2,9 @@ package io.jswift.backend.cpu.fused;
 
 import io.jswift.backend.cpu.Parallel;
 import io.jswift.tensor.DType;
-import io.jswift.tensor.HostAccess;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.FusedResults;
+import io.jswift.tensor.spi.PagedKv;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -15,7 +15,9 @@ import java.lang.foreign.MemorySegment;
  * the KV cache: scores K·q, a softmax, and Σ p·V per head, in plain vector loops. The tiled kernel of
  * {@link AttentionKernels} pads the query block to {@link AttentionBlocks#BQ} rows and packs K and V first,
  * 64 times the arithmetic for one query plus a copy of the cache per layer and token. A single query at the
- * last position sees every key, causal or not; segment masks take the tiled kernel.
+ * last position sees every key, causal or not; segment masks take the tiled kernel. The same loops serve paged
+ * attention: key rows are addressed through a block table ({@link HeadRows}) rather than from one start, so serving
+ * reads a paged KV cache in place instead of gathering it per layer and step.
  * <p>
  * The loops: the query heads of one kv head (GQA group) together, so the cache is read once per group; scores four
  * keys at a time (the query chunk loaded once for four rows, four independent sums, so neither the FMA latency nor
@@ -33,46 +35,118 @@ final class DecodeAttention {
 
     /** q [B, Hq, 1, D] contiguous; k, v [B, Hkv, S, D] with contiguous rows per head ({@link Contig#headRows}). */
     static FusedResults.Attention forward(Tensor q, Tensor k, Tensor v, float scale) {
-        int b = q.size(0), hq = q.size(1), d = q.size(3), hkv = k.size(1), s = k.size(2), group = hq / hkv;
+        int b = q.size(0), hq = q.size(1), d = q.size(3), hkv = k.size(1), s = k.size(2);
         Tensor out = Tensor.zeros(DType.F32, b, hq, 1, d), lse = Tensor.zeros(DType.F32, b, hq, 1);
-        MemorySegment qs = q.hostSegment(), ks = k.hostSegment(), vs = v.hostSegment(), os = out.hostSegment(), ls = lse.hostSegment();
-        // one task per (batch, kv head), its group's query heads together so that every K and V row is read from
-        // memory once for all of them (one task per query head re-read its kv head's cache for every query of the
-        // group: 1.2-1.8x slower at S = 160..8192); the group is split into parts only when kv heads are fewer than cores
-        int pairs = b * hkv, parts = Math.min(group, Math.max(1, (Parallel.threads() + pairs - 1) / pairs));
-        Parallel.range(pairs * parts, 1, (from, to) -> {
-            for (int task = from; task < to; task++) {
-                int pair = task / parts, part = task % parts, batch = pair / hkv, kvHead = pair % hkv;
-                int g0 = group * part / parts, nq = group * (part + 1) / parts - g0;
-                int head0 = batch * hq + kvHead * group + g0; // first query head (row of q, out and lse)
-                if (s == 0) { // no key: output 0, lse -inf (as the tiled kernel)
-                    for (int i = 0; i < nq; i++) Vec.set(ls, head0 + i, Float.NEGATIVE_INFINITY);
-                    continue;
-                }
-                float[][] queries = new float[nq][d], scores = new float[nq][s];
-                float[] max = new float[nq], inv = new float[nq], total = new float[nq];
-                for (int i = 0; i < nq; i++) {
-                    long qOff = q.offset() + (long) (head0 + i) * d;
-                    for (int x = 0; x < d; x++) queries[i][x] = Vec.get(qs, qOff + x) * scale;
-                }
-                scores(queries, ks, Contig.headOffset(k, batch, kvHead), s, d, scores);
-                for (int i = 0; i < nq; i++) {
-                    max[i] = max(scores[i], s);
-                    total[i] = expInPlace(scores[i], s, max[i]);
-                    inv[i] = 1 / total[i];
-                }
-                weightedValues(scores, vs, Contig.headOffset(v, batch, kvHead), s, d, inv, os, (long) head0 * d);
-                for (int i = 0; i < nq; i++) Vec.set(ls, head0 + i, (float) (Math.log(total[i]) + max[i]));
-            }
-        });
+        forEachGroup(b, hq, hkv, (batch, kvHead, head0, nq) -> attendGroup(q, head0, nq, scale, s,
+                HeadRows.contiguous(Contig.headOffset(k, batch, kvHead), d), k.hostSegment(),
+                HeadRows.contiguous(Contig.headOffset(v, batch, kvHead), d), v.hostSegment(), out, lse));
         return new FusedResults.Attention(out, lse);
     }
 
-    /** scores[i][j] = Σ_x queries[i][x]·K[j, x] for the S rows of K from element {@code kOff}; keys outer, queries inner. */
-    private static void scores(float[][] queries, MemorySegment ks, long kOff, int s, int d, float[][] scores) {
+    /**
+     * Paged attention of one query per row (its last position) read in place from the blocks of {@code kv} through
+     * each row's block table (vLLM's paged attention): the same loops as {@link #forward} over row addresses from the
+     * table, so the result is bit for bit that of gathering the blocks first. q [B, Hq, 1, D] contiguous; the blocks
+     * [N, Hkv, blockSize, D] contiguous; a sliding {@code window} > 0 keeps each row's last {@code window} keys.
+     */
+    static Tensor forwardPaged(Tensor q, PagedKv kv, int window, float scale) {
+        int b = q.size(0), hq = q.size(1), d = q.size(3), hkv = kv.kvHeads(), bs = kv.blockSize();
+        Tensor keys = kv.keyBlocks(), values = kv.valueBlocks();
+        Tensor out = Tensor.zeros(DType.F32, b, hq, 1, d);
+        forEachGroup(b, hq, hkv, (batch, kvHead, head0, nq) -> {
+            int len = kv.contextLens()[batch], keep = window > 0 ? Math.min(len, window) : len;
+            int[] table = kv.blockTables()[batch];
+            attendGroup(q, head0, nq, scale, keep, HeadRows.paged(keys, table, kvHead, bs, len - keep), keys.hostSegment(),
+                    HeadRows.paged(values, table, kvHead, bs, len - keep), values.hostSegment(), out, null);
+        });
+        return out;
+    }
+
+    /** The query heads head0 .. head0 + nq of one kv head of one batch row (a GQA group or part of one). */
+    private interface GroupTask {
+        void run(int batch, int kvHead, int head0, int nq);
+    }
+
+    /**
+     * One task per (batch, kv head), its group's query heads together so that every K and V row is read from memory
+     * once for all of them (one task per query head re-read its kv head's cache for every query of the group: 1.2-1.8x
+     * slower at S = 160..8192); the group is split into parts only when kv heads are fewer than cores.
+     */
+    private static void forEachGroup(int b, int hq, int hkv, GroupTask task) {
+        int group = hq / hkv, pairs = b * hkv, parts = Math.min(group, Math.max(1, (Parallel.threads() + pairs - 1) / pairs));
+        Parallel.range(pairs * parts, 1, (from, to) -> {
+            for (int t = from; t < to; t++) {
+                int pair = t / parts, part = t % parts, batch = pair / hkv, kvHead = pair % hkv;
+                int g0 = group * part / parts, nq = group * (part + 1) / parts - g0;
+                task.run(batch, kvHead, batch * hq + kvHead * group + g0, nq);
+            }
+        });
+    }
+
+    /**
+     * Softmax attention of query heads head0 .. head0 + nq (rows of q, out and lse) over the s keys and values at
+     * {@code k} / {@code v}; writes their outputs and, when {@code lse} is given, their log-sum-exps.
+     */
+    private static void attendGroup(Tensor q, int head0, int nq, float scale, int s, HeadRows k, MemorySegment ks, HeadRows v,
+                                    MemorySegment vs, Tensor out, Tensor lse) {
+        int d = q.size(3);
+        if (s == 0) { // no key: output 0, lse -inf (as the tiled kernel)
+            if (lse != null) for (int i = 0; i < nq; i++) Vec.set(lse.hostSegment(), head0 + i, Float.NEGATIVE_INFINITY);
+            return;
+        }
+        MemorySegment qs = q.hostSegment();
+        float[][] queries = new float[nq][d], scores = new float[nq][s];
+        float[] max = new float[nq], inv = new float[nq], total = new float[nq];
+        for (int i = 0; i < nq; i++) {
+            long qOff = q.offset() + (long) (head0 + i) * d;
+            for (int x = 0; x < d; x++) queries[i][x] = Vec.get(qs, qOff + x) * scale;
+        }
+        scores(queries, ks, k.rows(s), s, d, scores);
+        for (int i = 0; i < nq; i++) {
+            max[i] = max(scores[i], s);
+            total[i] = expInPlace(scores[i], s, max[i]);
+            inv[i] = 1 / total[i];
+        }
+        weightedValues(scores, vs, v.rows(s), s, d, inv, out.hostSegment(), (long) head0 * d);
+        if (lse != null) for (int i = 0; i < nq; i++) Vec.set(lse.hostSegment(), head0 + i, (float) (Math.log(total[i]) + max[i]));
+    }
+
+    /**
+     * Where key (or value) j of one (batch, kv head) starts, in elements: rows of D floats, {@code blockSize} of them
+     * contiguous from each of {@code blockStarts}, key j being row {@code first + j} (a window skips the first ones).
+     * A contiguous head is one block.
+     */
+    private record HeadRows(long[] blockStarts, int blockSize, int first, int d) {
+        static HeadRows contiguous(long start, int d) {
+            return new HeadRows(new long[]{start}, Integer.MAX_VALUE, 0, d);
+        }
+
+        static HeadRows paged(Tensor blocks, int[] table, int kvHead, int blockSize, int first) {
+            long[] starts = new long[table.length];
+            for (int i = 0; i < table.length; i++) starts[i] = blocks.offset() + (long) table[i] * blocks.stride(0) + (long) kvHead * blocks.stride(1);
+            return new HeadRows(starts, blockSize, first, blocks.size(3));
+        }
+
+        /** The start of each of the first s rows (one pass, no division per row: the loops index this array). */
+        long[] rows(int s) {
+            long[] r = new long[s];
+            int block = first / blockSize, slot = first % blockSize;
+            for (int j = 0; j < s; j++) {
+                r[j] = blockStarts[block] + (long) slot * d;
+                if (++slot == blockSize) {
+                    slot = 0;
+                    block++;
+                }
+            }
+            return r;
+        }
+    }
+
+    /** scores[i][j] = Σ_x queries[i][x]·K[j, x] for the S rows of K starting at kRows[j]; keys outer, queries inner. */
+    private static void scores(float[][] queries, MemorySegment ks, long[] kRows, int s, int d, float[][] scores) {
         int full = Vec.F.loopBound(d), j = 0;
         for (; j + 4 <= s; j += 4) {
-            long r0 = kOff + (long) j * d, r1 = r0 + d, r2 = r1 + d, r3 = r2 + d;
+            long r0 = kRows[j], r1 = kRows[j + 1], r2 = kRows[j + 2], r3 = kRows[j + 3];
             for (int i = 0; i < queries.length; i++) {
                 float[] query = queries[i], out = scores[i];
                 FloatVector a0 = FloatVector.zero(Vec.F), a1 = a0, a2 = a0, a3 = a0;
@@ -100,7 +174,7 @@ final class DecodeAttention {
             }
         }
         for (; j < s; j++) {
-            long row = kOff + (long) j * d;
+            long row = kRows[j];
             for (int i = 0; i < queries.length; i++) {
                 float[] query = queries[i];
                 FloatVector acc = FloatVector.zero(Vec.F);
@@ -143,12 +217,12 @@ final class DecodeAttention {
      * out_i[x] = inv[i] · Σ_j p[i][j]·V[j, x] for each query i, written at element {@code oOff + i·d} of {@code os}:
      * blocks of keys outer, queries inner, so each block of V rows is read once for the whole group.
      */
-    private static void weightedValues(float[][] p, MemorySegment vs, long vOff, int s, int d, float[] inv, MemorySegment os, long oOff) {
+    private static void weightedValues(float[][] p, MemorySegment vs, long[] vRows, int s, int d, float[] inv, MemorySegment os, long oOff) {
         int full = Vec.F.loopBound(d), nq = p.length;
         for (int x = 0; x < nq * d; x++) Vec.set(os, oOff + x, 0);
         for (int j0 = 0; j0 < s; j0 += KEY_BLOCK) {
             int j1 = Math.min(s, j0 + KEY_BLOCK);
-            for (int i = 0; i < nq; i++) accumulateBlock(p[i], j0, j1, vs, vOff, d, full, os, oOff + (long) i * d);
+            for (int i = 0; i < nq; i++) accumulateBlock(p[i], j0, j1, vs, vRows, d, full, os, oOff + (long) i * d);
         }
         for (int i = 0; i < nq; i++) {
             long o = oOff + (long) i * d;
@@ -162,24 +236,23 @@ final class DecodeAttention {
      * out[x] += Σ_{j in [j0, j1)} p[j]·V[j, x], each D-chunk of out accumulated in four registers (keys j mod 4): with
      * two, the chains of dependent FMAs bounded the loop at half an FMA per cycle, and Σ p·V was 2/3 of the profile.
      */
-    private static void accumulateBlock(float[] p, int j0, int j1, MemorySegment vs, long vOff, int d, int full, MemorySegment os, long o) {
+    private static void accumulateBlock(float[] p, int j0, int j1, MemorySegment vs, long[] rows, int d, int full, MemorySegment os, long o) {
         int x = 0;
         for (; x < full; x += Vec.L) {
             FloatVector a0 = Vec.load(os, o + x), a1 = FloatVector.zero(Vec.F), a2 = a1, a3 = a1;
-            long row = vOff + (long) j0 * d + x;
             int j = j0;
-            for (; j + 4 <= j1; j += 4, row += 4L * d) {
-                a0 = Vec.load(vs, row).fma(FloatVector.broadcast(Vec.F, p[j]), a0);
-                a1 = Vec.load(vs, row + d).fma(FloatVector.broadcast(Vec.F, p[j + 1]), a1);
-                a2 = Vec.load(vs, row + 2L * d).fma(FloatVector.broadcast(Vec.F, p[j + 2]), a2);
-                a3 = Vec.load(vs, row + 3L * d).fma(FloatVector.broadcast(Vec.F, p[j + 3]), a3);
+            for (; j + 4 <= j1; j += 4) {
+                a0 = Vec.load(vs, rows[j] + x).fma(FloatVector.broadcast(Vec.F, p[j]), a0);
+                a1 = Vec.load(vs, rows[j + 1] + x).fma(FloatVector.broadcast(Vec.F, p[j + 1]), a1);
+                a2 = Vec.load(vs, rows[j + 2] + x).fma(FloatVector.broadcast(Vec.F, p[j + 2]), a2);
+                a3 = Vec.load(vs, rows[j + 3] + x).fma(FloatVector.broadcast(Vec.F, p[j + 3]), a3);
             }
-            for (; j < j1; j++, row += d) a0 = Vec.load(vs, row).fma(FloatVector.broadcast(Vec.F, p[j]), a0);
+            for (; j < j1; j++) a0 = Vec.load(vs, rows[j] + x).fma(FloatVector.broadcast(Vec.F, p[j]), a0);
             Vec.store(a0.add(a1).add(a2.add(a3)), os, o + x);
         }
         for (; x < d; x++) {
             float acc = Vec.get(os, o + x);
-            for (int j = j0; j < j1; j++) acc += p[j] * Vec.get(vs, vOff + (long) j * d + x);
+            for (int j = j0; j < j1; j++) acc += p[j] * Vec.get(vs, rows[j] + x);
             Vec.set(os, o + x, acc);
         }
     }

@@ -143,8 +143,7 @@ public final class NormKernels {
     }
 
     public static FusedResults.NormGrads layerNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd, boolean hasBias) {
-        if (mean == null) throw new IllegalArgumentException("layerNormBackward: mean is null");
-        NormRules.checkBackward("layerNormBackward", dy, x, weight, mean, rstd);
+        NormRules.checkLayerNormBackward(dy, x, weight, mean, rstd);
         if (!fast(x, dy, weight, mean, rstd) || dy.dtype() != DType.F32) {
             return NormGeneric.layerNormBackward(dy, x, weight, mean, rstd, hasBias);
         }

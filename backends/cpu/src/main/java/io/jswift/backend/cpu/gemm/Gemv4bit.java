@@ -21,9 +21,9 @@ import java.nio.ByteOrder;
  * <p>A 32-byte load is one chunk of 64 weights, read as 8 int lanes of 8 nibbles each: lane l holds weights
  * 8l..8l+7, and its nibble p (bits 4p..4p+3) is weight 8l + (p ^ 1) (bnb puts the first weight of a byte in the
  * high nibble). So a shift by 4p gives 8 weights at once, with no widening of bytes, if the activations are first
- * permuted to match ({@link #permute}: once per call, K floats). A nibble is looked up in the 16-entry code table as
- * two 8-entry halves held in registers (AVX2's single-register vpermd; the 16-lane two-vector select needs AVX-512)
- * and a blend on its bit 3. Each weight row's chunk sum is scaled by its block's absmax once (f32 weights), or, for
+ * permuted to match ({@link #permute}: once per call, K floats). A nibble is looked up in the 16-entry code table held
+ * in two registers: one two-vector select with AVX-512, or with AVX2 a select in each 8-entry half (single-register
+ * vpermd) and a blend on its bit 3 ({@link #lookup}). Each weight row's chunk sum is scaled by its block's absmax once (f32 weights), or, for
  * bf16 weights, the two table halves are scaled by the absmax and rounded to bf16 once a chunk, so each weight is
  * bf16(code · absmax) exactly as the dequantized tensor holds it. Up to four rows of x share each decoded vector.
  * Absmax come plain or double quantized ({@link BlockScales}: the 8-bit codes decoded per block, never expanded).
@@ -37,6 +37,19 @@ public final class Gemv4bit {
     private static final int BYTES = CHUNK / 2;
     /** Rows of x up to which the GEMV runs (in passes of four); more take {@link Gemm4bit}. */
     static final int MAX_ROWS = 8;
+    /**
+     * Whether a code is looked up with one two-vector select of the 16-entry table (AVX-512: a single vpermt2d on 8
+     * lanes) instead of two one-vector selects and a blend (AVX2, where the two-vector select is lowered to more
+     * and measured 1.6-3.5x slower, docs/BENCHMARKS.md). {@code -Djswift.gemv4bit.lookup=halves|two} overrides the
+     * choice by the preferred vector size, to time both on one machine.
+     */
+    static final boolean TWO_TABLE_SELECT = switch (System.getProperty("jswift.gemv4bit.lookup", "auto")) {
+        case "two" -> true;
+        case "halves" -> false;
+        case "auto" -> IntVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
+        default -> throw new IllegalArgumentException("-Djswift.gemv4bit.lookup must be auto, two or halves, got "
+                + System.getProperty("jswift.gemv4bit.lookup"));
+    };
 
     private Gemv4bit() {}
 
@@ -190,12 +203,22 @@ public final class Gemv4bit {
     }
 
     /**
-     * table[idx & 15] from the halves lo = table[0..7], hi = table[8..15]: selectFrom reads idx & 7 (vpermd), and
-     * bit 3 picks the half (tested as "is zero", one compare, where "not zero" cost another instruction).
+     * table[idx & 15] from the halves lo = table[0..7], hi = table[8..15]. With AVX-512 ({@link #TWO_TABLE_SELECT})
+     * one two-vector select reads all 16 entries (vpermt2d); with AVX2 selectFrom reads idx & 7 (vpermd) in each
+     * half, and bit 3 picks the half (tested as "is zero", one compare, where "not zero" cost another instruction).
      */
     private static FloatVector lookup(IntVector idx, IntVector lo, IntVector hi) {
+        return TWO_TABLE_SELECT ? lookupTwoTables(idx, lo, hi) : lookupHalves(idx, lo, hi);
+    }
+
+    static FloatVector lookupHalves(IntVector idx, IntVector lo, IntVector hi) {
         VectorMask<Integer> lower = idx.and(8).compare(VectorOperators.EQ, 0);
         return idx.selectFrom(hi).blend(idx.selectFrom(lo), lower).reinterpretAsFloats();
+    }
+
+    /** selectFrom(lo, hi) wraps each index to [0, 16), so the nibble needs no mask. */
+    static FloatVector lookupTwoTables(IntVector idx, IntVector lo, IntVector hi) {
+        return idx.selectFrom(lo, hi).reinterpretAsFloats();
     }
 
     /** Round to nearest even at bf16 precision, kept as floats (Half.floatToBf16 for finite values, lane-wise). */

@@ -8,6 +8,7 @@ import io.jswift.tensor.DType;
 import io.jswift.tensor.ElementOrder;
 import io.jswift.tensor.Shapes;
 import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.MatmulRules;
 
 import java.util.Arrays;
 
@@ -16,8 +17,8 @@ public final class Matmul {
     private Matmul() {}
 
     public static Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB) {
-        DType type = DType.promote(a.dtype(), b.dtype());
-        Tensor out = Tensor.zeros(type == DType.F64 ? DType.F64 : DType.F32, productShape(a, b, transA, transB));
+        DType type = MatmulRules.resultType(a, b);
+        Tensor out = Tensor.zeros(MatmulRules.accumulatorType(a, b), productShape(a, b, transA, transB));
         into(a, b, transA, transB, out);
         return type == out.dtype() ? out : out.to(type);
     }
@@ -29,15 +30,11 @@ public final class Matmul {
 
     /** As {@link #into}, adding to {@code out} when {@code accumulate} (addmm_ with beta = 1). */
     public static void into(Tensor a, Tensor b, boolean transA, boolean transB, Tensor out, boolean accumulate) {
-        int[] outShape = productShape(a, b, transA, transB);
+        int[] outShape = MatmulRules.checkInto(a, b, transA, transB, out);
         int m = outShape[outShape.length - 2], n = outShape[outShape.length - 1];
         int k = transA ? a.size(-2) : a.size(-1);
         int[] batch = Arrays.copyOf(outShape, outShape.length - 2);
-        boolean f64 = DType.promote(a.dtype(), b.dtype()) == DType.F64;
-        if (!Arrays.equals(out.shape(), outShape) || !out.isContiguous() || out.dtype() != (f64 ? DType.F64 : DType.F32)) {
-            throw new IllegalArgumentException("matmul out must be a contiguous " + (f64 ? "F64" : "F32") + Arrays.toString(outShape)
-                    + " tensor, got " + out);
-        }
+        boolean f64 = out.dtype() == DType.F64;
         long batches = Shapes.numel(batch);
         if (batches == 0 || m == 0 || n == 0) return;
         long[] strideA = batchStrides(a, batch), strideB = batchStrides(b, batch);

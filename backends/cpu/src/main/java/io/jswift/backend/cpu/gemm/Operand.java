@@ -3,6 +3,7 @@ package io.jswift.backend.cpu.gemm;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Half;
 import io.jswift.tensor.HostAccess;
+import io.jswift.tensor.spi.MatmulRules;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
@@ -13,9 +14,7 @@ import java.nio.ByteOrder;
  */
 public record Operand(MemorySegment segment, DType type, long offset, long rowStride, long colStride) {
     public Operand {
-        if (type != DType.F32 && type != DType.BF16 && type != DType.F16 && type != DType.F64) {
-            throw new IllegalArgumentException("matmul operands must be F32, BF16, F16 or F64, got " + type);
-        }
+        MatmulRules.checkOperand(type);
     }
 
     /**

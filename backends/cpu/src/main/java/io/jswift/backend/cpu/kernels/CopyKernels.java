@@ -5,10 +5,10 @@ import io.jswift.tensor.DType;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.HostAccess;
 import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.ElementwiseRules;
 import io.jswift.tensor.spi.RandomSpec;
 
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 
 /** Strided copy with dtype conversion, fill, arange and random fills on host tensors. */
 public final class CopyKernels {
@@ -18,10 +18,7 @@ public final class CopyKernels {
 
     /** dst[i] = convert(src[i]); shapes must match exactly. */
     public static void copy(Tensor src, Tensor dst) {
-        if (!Arrays.equals(src.shape(), dst.shape())) {
-            throw new IllegalArgumentException("copy: source shape " + Arrays.toString(src.shape())
-                    + " differs from destination shape " + Arrays.toString(dst.shape()) + " (expand the source to broadcast)");
-        }
+        ElementwiseRules.checkCopy(src, dst);
         if (src.numel() == 0) return;
         MemorySegment s = src.hostSegment(), d = dst.hostSegment();
         DType st = src.dtype(), dt = dst.dtype();

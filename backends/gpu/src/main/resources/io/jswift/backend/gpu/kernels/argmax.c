@@ -12,7 +12,7 @@ KERNEL void argmax_each(GLOBAL const X_T* x, i64 xOffset, GLOBAL i64* out, const
                           int kr, i64 n, i64 step, i64 outputs) {
     i64 o = GID(0);
     if (o >= outputs) return;
-    i64 base = xOffset + strided_offset(o, kr, meta, 0, kr);
+    i64 base = xOffset + strided_offset(o, kr, &meta, 0, kr);
     CMP best = (CMP) X_LOAD(x, base);
     i64 at = 0;
     for (i64 i = 1; i < n && !IS_NAN(best); i++) {
@@ -41,7 +41,7 @@ KERNEL void argmax_part(GLOBAL const X_T* x, i64 xOffset, GLOBAL i64* out, const
     SHARED i64 indices[GROUP];
     i64 o = GROUP_ID(0);
     int lid = LID(0), size = LOCAL_SIZE(0);
-    i64 base = xOffset + strided_offset(o, kr, meta, 0, kr);
+    i64 base = xOffset + strided_offset(o, kr, &meta, 0, kr);
     CMP bv = 0;
     i64 bi = -1;
     for (i64 i = lid; i < n; i += size) {

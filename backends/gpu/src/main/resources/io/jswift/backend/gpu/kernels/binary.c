@@ -36,7 +36,7 @@ DEVICE_FN R b_pow(R a, R b) { return pow(a, b); }
 KERNEL void binary_scalar(GLOBAL const A_T* a, idx_t aOffset, R b, GLOBAL OUT_T* out, const Meta meta, int rank, idx_t n) {
     idx_t i = GID(0);
     if (i >= n) return;
-    R va = (R) A_LOAD(a, aOffset + strided_offset(i, rank, meta, 0, rank));
+    R va = (R) A_LOAD(a, aOffset + strided_offset(i, rank, &meta, 0, rank));
     OUT_STORE(out, i, OP(va, b));
 }
 #else
@@ -44,8 +44,8 @@ KERNEL void binary(GLOBAL const A_T* a, idx_t aOffset, GLOBAL const B_T* b, idx_
                    const Meta meta, int rank, idx_t n) {
     idx_t i = GID(0);
     if (i >= n) return;
-    R va = (R) A_LOAD(a, aOffset + strided_offset(i, rank, meta, 0, rank));
-    R vb = (R) B_LOAD(b, bOffset + strided_offset(i, rank, meta, 0, 2 * rank));
+    R va = (R) A_LOAD(a, aOffset + strided_offset(i, rank, &meta, 0, rank));
+    R vb = (R) B_LOAD(b, bOffset + strided_offset(i, rank, &meta, 0, 2 * rank));
     OUT_STORE(out, i, OP(va, vb));
 }
 #endif

@@ -17,15 +17,15 @@ DEVICE_FN u16 float_to_bf16(float f) {
     return (u16) (u >> 16);
 }
 
-// Element offset of row-major index idx in a tensor of `rank` dims whose shape is m.w[shapeAt ..] and strides
-// m.w[stridesAt ..]. m is by value: helpers are inlined, so the kernel's parameter is read in place.
-DEVICE_FN idx_t strided_offset(idx_t idx, int rank, const Meta m, int shapeAt, int stridesAt) {
+// Element offset of row-major index idx in a tensor of `rank` dims whose shape is m->w[shapeAt ..] and strides
+// m->w[stridesAt ..]; m points at the kernel's by-value Meta parameter (&meta).
+DEVICE_FN idx_t strided_offset(idx_t idx, int rank, const Meta* m, int shapeAt, int stridesAt) {
     idx_t off = 0;
     for (int d = rank - 1; d >= 0; d--) {
-        idx_t s = m.w[shapeAt + d];
+        idx_t s = m->w[shapeAt + d];
         idx_t c = idx % s;
         idx /= s;
-        off += c * m.w[stridesAt + d];
+        off += c * m->w[stridesAt + d];
     }
     return off;
 }

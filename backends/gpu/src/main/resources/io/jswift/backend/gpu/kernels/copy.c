@@ -4,8 +4,8 @@ KERNEL void copy_strided(GLOBAL const SRC_T* src, idx_t srcOffset, GLOBAL DST_T*
                          const Meta meta, int rank, idx_t n) {
     idx_t i = GID(0);
     if (i >= n) return;
-    idx_t s = srcOffset + strided_offset(i, rank, meta, 0, rank);
-    idx_t d = dstOffset + strided_offset(i, rank, meta, 0, 2 * rank);
+    idx_t s = srcOffset + strided_offset(i, rank, &meta, 0, rank);
+    idx_t d = dstOffset + strided_offset(i, rank, &meta, 0, 2 * rank);
     DST_STORE(dst, d, SRC_LOAD(src, s));
 }
 

@@ -30,8 +30,8 @@ KERNEL void BOUNDS(RN, RM) gemm_tiled(GLOBAL const A_T* a, i64 aOff, GLOBAL cons
     const int tid = tm * RN + tn;
     const int m0 = GROUP_ID(1) * TM, n0 = GROUP_ID(0) * TN;
     const i64 z = z0 + GROUP_ID(2);
-    a += aOff + strided_offset(z, batchRank, meta, 0, batchRank);
-    b += bOff + strided_offset(z, batchRank, meta, 0, 2 * batchRank);
+    a += aOff + strided_offset(z, batchRank, &meta, 0, batchRank);
+    b += bOff + strided_offset(z, batchRank, &meta, 0, 2 * batchRank);
     c += cOff + z * (i64) M * N;
 
     REAL acc[WM][WN];
@@ -106,8 +106,8 @@ KERNEL void gemv_small_m(GLOBAL const A_T* a, i64 aOff, GLOBAL const B_T* b, i64
     const int slice = bAlongN ? LID(1) : LID(0);
     const int n = GROUP_ID(0) * cols + col;
     const i64 z = z0 + GROUP_ID(2);
-    a += aOff + strided_offset(z, batchRank, meta, 0, batchRank);
-    b += bOff + strided_offset(z, batchRank, meta, 0, 2 * batchRank);
+    a += aOff + strided_offset(z, batchRank, &meta, 0, batchRank);
+    b += bOff + strided_offset(z, batchRank, &meta, 0, 2 * batchRank);
     c += cOff + z * (i64) M * N;
 
     REAL acc[GEMV_ROWS];

@@ -33,7 +33,7 @@
 #define FINISH(v, count) (v)
 #endif
 
-DEVICE_FN i64 reduced_offset(i64 r, int kr, int rr, const Meta meta) {
+DEVICE_FN i64 reduced_offset(i64 r, int kr, int rr, const Meta* meta) {
     return strided_offset(r, rr, meta, 2 * kr, 2 * kr + rr);
 }
 
@@ -43,9 +43,9 @@ KERNEL void reduce_each(GLOBAL const X_T* x, i64 xOffset, GLOBAL OUT_T* out, con
                           int kr, int rr, i64 count, i64 outputs) {
     i64 o = GID(0);
     if (o >= outputs) return;
-    i64 base = xOffset + strided_offset(o, kr, meta, 0, kr);
+    i64 base = xOffset + strided_offset(o, kr, &meta, 0, kr);
     ACC s = IDENT, c = 0;
-    for (i64 r = 0; r < count; r++) ACCUMULATE(s, c, (ACC) X_LOAD(x, base + reduced_offset(r, kr, rr, meta)));
+    for (i64 r = 0; r < count; r++) ACCUMULATE(s, c, (ACC) X_LOAD(x, base + reduced_offset(r, kr, rr, &meta)));
     OUT_STORE(out, o, FINISH(TOTAL(s, c), count));
 }
 
@@ -58,10 +58,10 @@ KERNEL void reduce_part(GLOBAL const X_T* x, i64 xOffset, GLOBAL OUT_T* out, GLO
     i64 g = GROUP_ID(0);
     i64 o = g / parts, p = g % parts;
     int lid = LID(0), size = LOCAL_SIZE(0);
-    i64 base = xOffset + strided_offset(o, kr, meta, 0, kr);
+    i64 base = xOffset + strided_offset(o, kr, &meta, 0, kr);
     i64 from = p * chunk, to = count < from + chunk ? count : from + chunk;
     ACC s = IDENT, c = 0;
-    for (i64 r = from + lid; r < to; r += size) ACCUMULATE(s, c, (ACC) X_LOAD(x, base + reduced_offset(r, kr, rr, meta)));
+    for (i64 r = from + lid; r < to; r += size) ACCUMULATE(s, c, (ACC) X_LOAD(x, base + reduced_offset(r, kr, rr, &meta)));
     scratch[lid] = TOTAL(s, c);
     BARRIER();
     for (int h = size / 2; h > 0; h >>= 1) {

@@ -42,6 +42,6 @@ DEVICE_FN R u_erf(R x) { return erf(x); }
 KERNEL void unary(GLOBAL const X_T* x, idx_t xOffset, GLOBAL OUT_T* out, const Meta meta, int rank, idx_t n) {
     idx_t i = GID(0);
     if (i >= n) return;
-    R v = (R) X_LOAD(x, xOffset + strided_offset(i, rank, meta, 0, rank));
+    R v = (R) X_LOAD(x, xOffset + strided_offset(i, rank, &meta, 0, rank));
     OUT_STORE(out, i, OP(v));
 }

@@ -1,0 +1,107 @@
+package io.jswift.models.decoder;
+
+import io.jswift.autograd.Variable;
+import io.jswift.autograd.ops.Fused;
+import io.jswift.autograd.ops.Views;
+import io.jswift.models.config.AttentionConfig;
+import io.jswift.models.config.DecoderConfig;
+import io.jswift.models.config.MlaConfig;
+import io.jswift.nn.Linear;
+import io.jswift.nn.LinearLayer;
+import io.jswift.nn.Module;
+import io.jswift.nn.RMSNorm;
+import io.jswift.nn.RotaryEmbedding;
+import io.jswift.tensor.Generator;
+import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.AttentionSpec;
+
+import java.util.List;
+
+/**
+ * DeepSeek's multi-head latent attention (HF DeepseekV2Attention / DeepseekV3Attention, {@link MlaConfig}):
+ * <pre>
+ *   q = q_proj(x)  or  q_b_proj(q_a_layernorm(q_a_proj(x)))            [B, T, H·(N + R)] → heads: q_nope [N] | q_rot [R]
+ *   kv_a_proj_with_mqa(x) = latent [L] | k_rot [R] (one rotary key for all heads)
+ *   kv_b_proj(kv_a_layernorm(latent)) → per head k_nope [N] | v [V]
+ *   k = k_nope | rope(k_rot), q = q_nope | rope(q_rot), softmax(q·k · scale) v → o_proj
+ * </pre>
+ * The rotary parts turn interleaved pairs (V2's complex product, V3's rope_interleave): gathering their even dims first
+ * turns that into the split-halves rotation of the fused rope kernel, applied to q and k alike, so q·k is unchanged.
+ * q_a_layernorm and kv_a_layernorm use eps 1e-6 whatever rms_norm_eps says (transformers builds them with the default).
+ * The attention runs with head dim max(N + R, V), the shorter side zero-padded ({@link MlaConfig#cachedHeadDim()}).
+ *
+ * <p>KV cache: this caches the expanded per-head keys and values (H heads of max(N + R, V)), not the compressed latent
+ * (L + R per position) transformers 5 caches and re-expands every step: the same numbers, far more memory per position
+ * for real DeepSeek sizes (H = 128), but the cache and the fused attention stay the ones every other family uses.
+ * Dims: B batch, T tokens, C hidden, H heads, N qk_nope_head_dim, R qk_rope_head_dim, V v_head_dim, L kv_lora_rank.
+ */
+final class LatentAttention extends Module implements SelfAttention {
+    private static final double LATENT_NORM_EPS = 1e-6; // DeepseekV2RMSNorm / DeepseekV3RMSNorm's default
+
+    private final MlaConfig mla;
+    private final int numHeads, headDim; // headDim: the padded attention head, max(N + R, V)
+    private final RMSNorm qANorm;        // [q_lora_rank] or null
+    private final RMSNorm kvANorm;       // [L]
+    private final Tensor pairOrder;      // [R] I64 even dims first, or null (V3 with rope_interleave false)
+
+    LatentAttention(DecoderConfig config, int layer, Generator gen) {
+        AttentionConfig c = config.attention();
+        mla = c.mla();
+        numHeads = c.numHeads();
+        headDim = c.headDim();
+        int hidden = config.hiddenSize(), qk = mla.qkHeadDim();
+        if (mla.qLoraRank() == 0) {
+            registerModule("q_proj", new Linear(hidden, numHeads * qk, false, gen));
+            qANorm = null;
+        } else {
+            registerModule("q_a_proj", new Linear(hidden, mla.qLoraRank(), mla.bias(), gen));
+            qANorm = registerModule("q_a_layernorm", new RMSNorm(mla.qLoraRank(), LATENT_NORM_EPS));
+            registerModule("q_b_proj", new Linear(mla.qLoraRank(), numHeads * qk, false, gen));
+        }
+        registerModule("kv_a_proj_with_mqa", new Linear(hidden, mla.kvLoraRank() + mla.qkRopeHeadDim(), mla.bias(), gen));
+        kvANorm = registerModule("kv_a_layernorm", new RMSNorm(mla.kvLoraRank(), LATENT_NORM_EPS));
+        registerModule("kv_b_proj", new Linear(mla.kvLoraRank(), numHeads * (mla.qkNopeHeadDim() + mla.vHeadDim()), false, gen));
+        registerModule("o_proj", new Linear(numHeads * mla.vHeadDim(), hidden, mla.bias(), gen));
+        pairOrder = mla.interleavedRope() ? DecoderAttention.pairOrder(mla.qkRopeHeadDim(), mla.qkRopeHeadDim()) : null;
+    }
+
+    @Override
+    public Variable forward(Variable x, RotaryEmbedding.Tables rope, AttentionSpec spec, KvCache cache, int layer) {
+        int b = x.size(0), t = x.size(1), nope = mla.qkNopeHeadDim(), r = mla.qkRopeHeadDim(), v = mla.vHeadDim();
+        Variable qFlat = qANorm == null ? LinearLayer.child(this, "q_proj").forward(x)
+                : LinearLayer.child(this, "q_b_proj").forward(qANorm.forward(LinearLayer.child(this, "q_a_proj").forward(x)));
+        Variable q = Views.transpose(Views.reshape(qFlat, b, t, numHeads, mla.qkHeadDim()), 1, 2); // [B, H, T, N + R]
+        Variable qRot = rotate(Views.narrow(q, 3, nope, r), rope);
+
+        Variable compressed = LinearLayer.child(this, "kv_a_proj_with_mqa").forward(x);           // [B, T, L + R]
+        Variable latent = kvANorm.forward(Views.narrow(compressed, 2, 0, mla.kvLoraRank()));
+        Variable kRot = rotate(Views.reshape(Views.narrow(compressed, 2, mla.kvLoraRank(), r), b, 1, t, r), rope); // [B, 1, T, R]
+        Variable kv = Views.transpose(Views.reshape(LinearLayer.child(this, "kv_b_proj").forward(latent), b, t, numHeads, nope + v), 1, 2);
+        Variable values = Views.narrow(kv, 3, nope, v);                                              // [B, H, T, V]
+
+        Variable keys = Views.concat(List.of(Views.narrow(kv, 3, 0, nope), Views.expand(kRot, b, numHeads, t, r)), 3);
+        Variable queries = nope == 0 ? qRot : Views.concat(List.of(Views.narrow(q, 3, 0, nope), qRot), 3);
+        queries = padded(queries);
+        keys = padded(keys);
+        values = padded(values);
+        Variable out = cache != null ? cache.attend(layer, queries, keys, values, spec) : Fused.attention(queries, keys, values, spec);
+        if (v < headDim) out = Views.narrow(out, 3, 0, v);
+        Variable merged = Views.reshape(Views.transpose(out, 1, 2), b, t, numHeads * v);
+        return LinearLayer.child(this, "o_proj").forward(merged);
+    }
+
+    /** [B, h, T, R] rotated (after the pair gather when interleaved); the tables are [T, R] or [B, T, R]. */
+    private Variable rotate(Variable x, RotaryEmbedding.Tables rope) {
+        if (pairOrder != null) x = Views.indexSelect(x, 3, pairOrder.to(x.value().device()));
+        return Fused.rope(x, rope.cos(), rope.sin());
+    }
+
+    /** [B, H, T, d] zero-padded to the attention head dim. */
+    private Variable padded(Variable x) {
+        int d = x.size(3);
+        if (d == headDim) return x;
+        int[] s = x.shape();
+        Tensor zeros = Tensor.zeros(x.value().dtype(), s[0], s[1], s[2], headDim - d).to(x.value().device());
+        return Views.concat(List.of(x, Variable.constant(zeros)), 3);
+    }
+}

@@ -1,0 +1,91 @@
+package io.jswift.models.decoder;
+
+import io.jswift.autograd.GradMode;
+import io.jswift.models.CausalLm;
+import io.jswift.models.load.LoadedModel;
+import io.jswift.models.load.ModelLoader;
+import io.jswift.tensor.Tensor;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+/**
+ * DeepSeek's latent attention in the serving caches (its expanded, zero-padded keys and values): a paged cache and a
+ * batched step over per-sequence caches of different lengths give what one dense cache per sequence gives.
+ */
+class LatentAttentionCacheTest {
+    private static CausalLm load(String name) throws Exception {
+        Path dir = Path.of(LatentAttentionCacheTest.class.getResource("/models/" + name + "/config.json").toURI()).getParent();
+        return ((LoadedModel.CausalLm) ModelLoader.load(dir, false)).model();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"deepseek-v2-f32", "deepseek-v3-f32"})
+    void pagedAndBatchedDecodeEqualTheDenseCache(String name) throws Exception {
+        CausalLm m = load(name);
+        List<long[]> prompts = List.of(new long[]{5, 17, 99, 3, 42, 8, 77}, new long[]{11, 12}, new long[]{120, 4, 66, 9});
+        int steps = 3;
+        try (var g = GradMode.noGrad()) {
+            List<float[][]> alone = new ArrayList<>();
+            for (long[] p : prompts) {
+                KvCache c = m.newCache(1, p.length + steps);
+                float[][] rows = new float[steps + 1][];
+                rows[0] = last(m.forward(new DecoderInput(Tensor.ofLongs(p, 1, p.length), null, null, c, false), 1).value(), 0);
+                for (int s = 0; s < steps; s++) {
+                    rows[s + 1] = last(m.forward(new DecoderInput(Tensor.ofLongs(new long[]{argmax(rows[s])}, 1, 1), null, null, c, false), 1).value(), 0);
+                }
+                alone.add(rows);
+            }
+            // paged: the first prompt in blocks of 3
+            KvBlockPool pool = KvBlockPool.forModel(m, 8, 3, 16);
+            PagedKvCache paged = PagedKvCache.open(pool, toInts(prompts.get(0)), 16);
+            float[] logits = last(m.forward(new DecoderInput(Tensor.ofLongs(prompts.get(0), 1, 7), null, null, paged, false), 1).value(), 0);
+            assertArrayEquals(alone.get(0)[0], logits, 1e-5f, name + " paged prefill");
+            for (int s = 0; s < steps; s++) {
+                logits = last(m.forward(new DecoderInput(Tensor.ofLongs(new long[]{argmax(logits)}, 1, 1), null, null, paged, false), 1).value(), 0);
+                assertArrayEquals(alone.get(0)[s + 1], logits, 1e-5f, name + " paged step " + s);
+            }
+            paged.release();
+            // batched: each row prefilled into its own cache, then one forward per step over all rows
+            List<KvCache> caches = new ArrayList<>();
+            long[] next = new long[prompts.size()], position = new long[prompts.size()];
+            for (int r = 0; r < prompts.size(); r++) {
+                long[] p = prompts.get(r);
+                caches.add(m.newCache(1, p.length + steps));
+                next[r] = argmax(last(m.forward(new DecoderInput(Tensor.ofLongs(p, 1, p.length), null, null, caches.get(r), false), 1).value(), 0));
+                position[r] = p.length;
+            }
+            BatchKvCache batch = new BatchKvCache(caches);
+            for (int s = 0; s < steps; s++) {
+                Tensor out = m.forward(new DecoderInput(Tensor.ofLongs(next, next.length, 1), Tensor.ofLongs(position, position.length, 1), null, batch, false), 1).value();
+                for (int r = 0; r < next.length; r++) {
+                    float[] row = last(out, r);
+                    assertArrayEquals(alone.get(r)[s + 1], row, 1e-5f, name + " batched row " + r + " step " + s);
+                    next[r] = argmax(row);
+                    position[r]++;
+                }
+            }
+        }
+    }
+
+    private static int[] toInts(long[] p) {
+        int[] out = new int[p.length];
+        for (int i = 0; i < p.length; i++) out[i] = (int) p[i];
+        return out;
+    }
+
+    private static float[] last(Tensor logits, int row) {
+        return logits.select(0, row).select(0, logits.size(1) - 1).toFloatArray();
+    }
+
+    private static int argmax(float[] x) {
+        int best = 0;
+        for (int i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
+        return best;
+    }
+}

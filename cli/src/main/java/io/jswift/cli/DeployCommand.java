@@ -42,6 +42,8 @@ final class DeployCommand implements Callable<Integer> {
             description = "KV-cache blocks (the bound on KV memory; 0: room for max_num_seqs sequences of max_model_len, at most 2 GiB).") int kvBlocks;
     @Option(names = "--max_new_tokens", description = "Reply length when a request gives no max_tokens (default: what max_model_len leaves).") Integer maxNewTokens;
     @Option(names = "--device", defaultValue = "cpu", description = DeviceOption.DESCRIPTION) String device;
+    @Option(names = "--allowed_local_media_path", description = "Directory whose image files chat requests may name (paths, file:// URLs); "
+            + "default: none, images come as data: URLs (vLLM's --allowed-local-media-path).") Path allowedLocalMediaPath;
     @Mixin QuantOptions quant;
     @Option(names = "--verbose", description = "Print stack traces on errors.") boolean verbose;
 
@@ -59,7 +61,8 @@ final class DeployCommand implements Callable<Integer> {
         }
         String id = servedModelName != null ? servedModelName : model.toAbsolutePath().normalize().getFileName().toString();
         ServeConfig config = new ServeConfig(host, port, List.of(id), apiKey, maxNewTokens == null ? 0 : maxNewTokens,
-                ServeConfig.DEFAULT_MAX_BODY_BYTES, new EngineConfig(maxNumSeqs, maxWaiting, maxLen, maxNumBatchedTokens, blockSize, kvBlocks));
+                ServeConfig.DEFAULT_MAX_BODY_BYTES, new EngineConfig(maxNumSeqs, maxWaiting, maxLen, maxNumBatchedTokens, blockSize, kvBlocks),
+                allowedLocalMediaPath);
         OpenAiServer server = new OpenAiServer(GenerationSession.open(model, lm), config, loras).start();
         // SIGTERM / Ctrl-C: stop taking requests, let running and queued ones finish, then exit
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

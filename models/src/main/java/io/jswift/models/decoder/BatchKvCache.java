@@ -32,6 +32,30 @@ public final class BatchKvCache extends KvCache {
         throw new IllegalStateException("the rows of a BatchKvCache have their own lengths: pass position ids");
     }
 
+    /**
+     * Row r's M-RoPE delta is its own cache's (set by its prefill; 0 for a row without one): each sequence of the batch
+     * keeps the offset its images gave it. Null when no row has any.
+     */
+    @Override
+    public long[] ropeDeltas() {
+        long[] out = new long[rows.size()];
+        boolean any = false;
+        for (int r = 0; r < out.length; r++) {
+            long[] d = rows.get(r).ropeDeltas();
+            if (d == null) continue;
+            if (d.length != 1) throw new IllegalStateException("row cache " + r + " holds " + d.length + " rope deltas, one expected");
+            out[r] = d[0];
+            any = true;
+        }
+        return any ? out : null;
+    }
+
+    /** A batch is a decode step: its rows' deltas were set by their own prefills. */
+    @Override
+    public void ropeDeltas(long[] deltas) {
+        throw new IllegalStateException("a BatchKvCache decodes: rope deltas come from each row's prefill");
+    }
+
     @Override
     public int capacity() {
         return rows.stream().mapToInt(KvCache::capacity).min().orElseThrow();

@@ -3,7 +3,10 @@ package io.jswift.models.generate;
 import io.jswift.models.chat.ChatTemplate;
 import io.jswift.models.CausalLm;
 import io.jswift.models.tokenizer.Tokenizer;
+import io.jswift.models.vision.Qwen2VlPrompts;
 import io.jswift.models.vision.VisionInput;
+import io.jswift.models.vision.image.Qwen2VlImageConfig;
+import io.jswift.models.vision.image.Qwen2VlImageProcessor;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,8 +27,16 @@ public final class GenerationSession {
     private final ChatTemplate template;
     private final GenerationConfig config;
     private final int[] eosIds;
+    private final Qwen2VlImageProcessor imageProcessor; // null: the model reads no images
 
     public GenerationSession(CausalLm model, Tokenizer tokenizer, ChatTemplate template, GenerationConfig config) {
+        this(model, tokenizer, template, config, null);
+    }
+
+    /** As above; {@code imageProcessor} encodes the images of a vision-language model's prompts (null: none). */
+    public GenerationSession(CausalLm model, Tokenizer tokenizer, ChatTemplate template, GenerationConfig config,
+                             Qwen2VlImageProcessor imageProcessor) {
+        this.imageProcessor = imageProcessor;
         this.model = model;
         this.tokenizer = tokenizer;
         this.template = template;
@@ -36,7 +47,7 @@ public final class GenerationSession {
     /** Tokenizer, chat template and generation_config.json of {@code modelDir}, for {@code model} loaded from there. */
     public static GenerationSession open(Path modelDir, CausalLm model) throws IOException {
         return new GenerationSession(model, Tokenizer.fromDirectory(modelDir), ChatTemplate.fromDirectory(modelDir),
-                GenerationConfig.read(modelDir));
+                GenerationConfig.read(modelDir), model.acceptsImages() ? new Qwen2VlImageProcessor(Qwen2VlImageConfig.fromDirectory(modelDir)) : null);
     }
 
     /** Any of these ends a reply: the tokenizer's eos, config.json's and generation_config.json's eos_token_id. */
@@ -57,6 +68,18 @@ public final class GenerationSession {
     public int[] chatPrompt(List<Map<String, Object>> messages, List<Map<String, Object>> tools) {
         // the template writes the special tokens (bos, role markers) itself, as HF's apply_chat_template(tokenize=True)
         return tokenizer.encode(template.render(messages, true, tools, null), false);
+    }
+
+    /** Whether prompts may hold images (a vision-language model opened with its processor settings). */
+    public boolean acceptsImages() { return imageProcessor != null; }
+
+    /**
+     * A chat prompt whose messages hold image parts, as Qwen2VLProcessor encodes it (generation prompt added): ids with
+     * each image's pads expanded, and the images; relative image paths resolve against {@code baseDir}.
+     */
+    public Qwen2VlPrompts.Encoded imagePrompt(List<Map<String, Object>> messages, List<Map<String, Object>> tools, Path baseDir) throws IOException {
+        if (imageProcessor == null) throw new IllegalArgumentException(model.config().architecture() + " reads no images");
+        return new Qwen2VlPrompts(tokenizer, template, imageProcessor).encode(messages, true, tools, baseDir);
     }
 
     /** Prompt ids of raw text (no template), with the tokenizer's special tokens as HF and vLLM's completions API. */

@@ -5,6 +5,7 @@ import io.jswift.autograd.ops.Views;
 import io.jswift.models.CausalLm;
 import io.jswift.models.config.DecoderConfig;
 import io.jswift.models.config.Qwen2VlConfig;
+import io.jswift.models.decoder.BatchKvCache;
 import io.jswift.models.decoder.DecoderInput;
 import io.jswift.models.decoder.DecoderStack;
 import io.jswift.models.decoder.KvCache;
@@ -102,7 +103,8 @@ public final class Qwen2VlForConditionalGeneration extends CausalLm {
         long[] ids = in.inputIds().to(Device.CPU).toLongArray();
         int imageTokens = 0;
         for (long id : ids) if (id == config.imageTokenId()) imageTokens++;
-        boolean prefill = in.cache() == null || in.cache().length() == 0;
+        // a batch of per-sequence caches (the server's decode step) is never a prefill, and has no single length
+        boolean prefill = in.cache() == null || (!(in.cache() instanceof BatchKvCache) && in.cache().length() == 0);
         if (images != null && !prefill) throw new IllegalArgumentException("images go with the prefill, not with a cached decode step");
         if (imageTokens > 0 && prefill && images == null) {
             throw new IllegalArgumentException("the input holds " + imageTokens + " image tokens (id " + config.imageTokenId() + ") but no images were given");

@@ -56,7 +56,7 @@ final class JobRunner {
                 @Override public void onCancelled() { events.add(new Event(index, null, null)); }
             };
             seqs.add(new SequenceRequest(job.prompt(), job.params().withSeed(job.params().seed() + i), job.topLogprobs(), job.ignoreEos(),
-                    listener, job.adapter()));
+                    listener, job.adapter(), job.images()));
         }
         List<SequenceHandle> handles;
         try {

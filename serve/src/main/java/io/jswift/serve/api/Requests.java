@@ -6,7 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jswift.models.generate.GenerationSession;
 import io.jswift.models.generate.SamplingParams;
+import io.jswift.models.vision.ImageMessages;
+import io.jswift.models.vision.Qwen2VlPrompts;
+import io.jswift.models.vision.VisionInput;
 
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,13 +31,26 @@ final class Requests {
      */
     static GenerationJob chat(ObjectNode body, GenerationSession session, ServeConfig config, List<String> adapters) {
         String model = model(body, config, adapters);
-        List<Map<String, Object>> messages = messages(body);
+        List<Map<String, Object>> messages = messages(body, session.acceptsImages());
         ToolFields.Tools tools = ToolFields.parse(body);
         int[] prompt;
-        try {
-            prompt = session.chatPrompt(messages, tools.forTemplate());
-        } catch (RuntimeException e) {
-            throw ApiError.invalid("messages", "the model's chat template cannot render these messages: " + e.getMessage());
+        VisionInput images = null;
+        List<String> imageRefs = ImageMessages.references(messages);
+        if (!imageRefs.isEmpty()) {
+            for (String ref : imageRefs) checkImageSource(ref, config.allowedLocalMediaPath());
+            try {
+                Qwen2VlPrompts.Encoded encoded = session.imagePrompt(messages, tools.forTemplate(), config.allowedLocalMediaPath());
+                prompt = encoded.ids();
+                images = encoded.images();
+            } catch (IOException | RuntimeException e) {
+                throw ApiError.invalid("messages", "cannot read the messages' images: " + e.getMessage());
+            }
+        } else {
+            try {
+                prompt = session.chatPrompt(messages, tools.forTemplate());
+            } catch (RuntimeException e) {
+                throw ApiError.invalid("messages", "the model's chat template cannot render these messages: " + e.getMessage());
+            }
         }
         boolean[] streaming = SamplingFields.streaming(body);
         Boolean logprobs = Fields.bool(body, "logprobs");
@@ -41,7 +60,32 @@ final class Requests {
         int n = SamplingFields.n(body, config);
         SamplingParams params = SamplingFields.parse(body, true, session, prompt.length, config);
         return new GenerationJob(model, adapter(model, adapters), prompt, params, n, streaming[0], streaming[1], topLogprobs, ignoreEos(body),
-                tools.parseCalls(), tools.parallel());
+                tools.parseCalls(), tools.parallel(), images);
+    }
+
+    /**
+     * An image URL a request may use: a data URL always; a file path or file:// URL only inside the server's
+     * --allowed_local_media_path (vLLM's rule: no request reads the server's files otherwise); remote URLs never.
+     */
+    private static void checkImageSource(String ref, Path allowed) {
+        if (ref.startsWith("data:")) return;
+        if (ref.startsWith("http://") || ref.startsWith("https://")) {
+            throw ApiError.invalid("messages", "image URL " + ref + ": remote images are not fetched by this server; send a data: URL");
+        }
+        if (allowed == null) {
+            throw ApiError.invalid("messages", "image '" + ref + "': local image files are refused (start the server with "
+                    + "--allowed_local_media_path DIR to allow the files under DIR); send a data: URL");
+        }
+        Path path;
+        try {
+            path = ref.startsWith("file:") ? Path.of(URI.create(ref)) : Path.of(ref);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.invalid("messages", "image '" + ref + "' is not a valid path or file URL: " + e.getMessage());
+        }
+        path = allowed.resolve(path).normalize();
+        if (!path.startsWith(allowed)) {
+            throw ApiError.invalid("messages", "image '" + ref + "' is outside --allowed_local_media_path " + allowed);
+        }
     }
 
     /** Completions: the prompt is raw text (no chat template), tokenized with the tokenizer's special tokens. */
@@ -64,7 +108,7 @@ final class Requests {
         int n = SamplingFields.n(body, config);
         SamplingParams params = SamplingFields.parse(body, false, session, prompt.length, config);
         return new GenerationJob(model, adapter(model, adapters), prompt, params, n, streaming[0], streaming[1],
-                logprobs == null ? -1 : (int) (long) logprobs, ignoreEos(body), false, true);
+                logprobs == null ? -1 : (int) (long) logprobs, ignoreEos(body), false, true, null);
     }
 
     private static boolean ignoreEos(ObjectNode body) {
@@ -89,8 +133,11 @@ final class Requests {
         return adapters.contains(model) ? model : null;
     }
 
-    /** OpenAI messages as the template sees them; content parts of type text are joined (vLLM joins them with newlines). */
-    private static List<Map<String, Object>> messages(ObjectNode body) {
+    /**
+     * OpenAI messages as the template sees them; content parts of type text are joined (vLLM joins them with newlines),
+     * unless the message also holds images (a model that reads them): then the parts stay for the template.
+     */
+    private static List<Map<String, Object>> messages(ObjectNode body, boolean images) {
         JsonNode m = body.get("messages");
         if (m == null || m.isNull()) throw new ApiError(400, "invalid_request_error", "missing_required_parameter", "messages", "'messages' is required");
         if (!m.isArray() || m.isEmpty()) throw ApiError.invalid("messages", "'messages' must be a non-empty array of message objects");
@@ -102,7 +149,7 @@ final class Requests {
             JsonNode role = o.get("role");
             if (role == null || !role.isTextual()) throw ApiError.invalid(where + ".role", "'" + where + ".role' must be a string");
             Map<String, Object> message = new LinkedHashMap<>(Json.MAPPER.convertValue(o, MAP));
-            message.put("content", content(o.get("content"), where + ".content"));
+            message.put("content", content(o.get("content"), where + ".content", images));
             if (o.has("tool_calls") && !o.get("tool_calls").isNull()) {
                 message.put("tool_calls", toolCalls(o.get("tool_calls"), where + ".tool_calls"));
                 // OpenAI clients send content null beside tool calls; templates test or search it as a string (Qwen3: '</think>' in content)
@@ -116,10 +163,21 @@ final class Requests {
         return out;
     }
 
-    private static String content(JsonNode c, String where) {
+    private static Object content(JsonNode c, String where, boolean images) {
         if (c == null || c.isNull()) return null;
         if (c.isTextual()) return c.asText();
         if (!c.isArray()) throw ApiError.invalid(where, "'" + where + "' must be a string or an array of content parts");
+        boolean hasImage = false;
+        for (JsonNode part : c) hasImage |= isImage(part);
+        if (hasImage && !images) throw ApiError.invalid(where, "'" + where + "' holds an image, but this model reads text only");
+        if (hasImage) {
+            for (JsonNode part : c) {
+                if (!isImage(part) && !(part.path("type").asText("").equals("text") && part.path("text").isTextual())) {
+                    throw ApiError.invalid(where, "'" + where + "' may hold text and image_url parts, got " + part);
+                }
+            }
+            return Json.MAPPER.convertValue(c, new TypeReference<List<Map<String, Object>>>() {});
+        }
         StringBuilder text = new StringBuilder();
         for (JsonNode part : c) {
             String type = part.path("type").asText("");
@@ -130,6 +188,12 @@ final class Requests {
             text.append(part.get("text").asText());
         }
         return text.toString();
+    }
+
+    /** An image content part: {"type": "image_url", "image_url": {"url": ...}} (OpenAI) or {"type": "image", "image": ...}. */
+    private static boolean isImage(JsonNode part) {
+        String type = part.path("type").asText("");
+        return type.equals("image_url") || type.equals("image");
     }
 
     /**

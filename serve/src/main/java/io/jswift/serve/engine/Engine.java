@@ -12,6 +12,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -281,12 +282,15 @@ public final class Engine implements AutoCloseable {
         while (budget > 0 && !prefilling.isEmpty()) {
             RunningSequence s = prefilling.getFirst();
             if (s.cache == null) { // the pool's blocks of a shared prompt prefix need no prefill
-                s.cache = PagedKvCache.open(pool, s.request.prompt(), s.request.prompt().length + s.request.params().maxNewTokens(),
-                        prefixNamespace(s.adapter));
+                // the image pads of different images are the same tokens: a prompt with images shares no blocks (a namespace of its own)
+                long namespace = s.request.images() == null ? prefixNamespace(s.adapter) : imageNamespace.incrementAndGet() * IMAGE_NAMESPACE_STRIDE;
+                s.cache = PagedKvCache.open(pool, s.request.prompt(), s.request.prompt().length + s.request.params().maxNewTokens(), namespace);
                 s.prefilled = s.cache.length();
                 if (s.prefilled > 0) observer.prefixCacheHit(s.prefilled);
             }
-            int n = Math.min(budget, s.request.prompt().length - s.prefilled);
+            // a prompt with images is prefilled whole: its M-RoPE positions and image features need all of it
+            int left = s.request.prompt().length - s.prefilled;
+            int n = s.request.images() == null ? Math.min(budget, left) : left;
             float[] logits;
             try {
                 logits = runner.prefill(s, n);
@@ -347,6 +351,10 @@ public final class Engine implements AutoCloseable {
 
     /** Prefix blocks are shared within one adapter only: a distinct chain-hash seed per adapter, 0 for the base model. */
     private static long prefixNamespace(int adapter) { return (adapter + 1L) * 0x9E3779B97F4A7C15L; }
+
+    /** Namespaces of prompts with images: one each, never an adapter's (those are multiples of another odd constant). */
+    private static final long IMAGE_NAMESPACE_STRIDE = 0xC2B2AE3D27D4EB4FL;
+    private final AtomicLong imageNamespace = new AtomicLong();
 
     /** Blocks the admitted sequences may still allocate (their reservation beyond what they hold). */
     private int outstandingBlocks() {

@@ -4,6 +4,7 @@ import io.jswift.models.CausalLm;
 import io.jswift.models.decoder.BatchKvCache;
 import io.jswift.models.decoder.DecoderInput;
 import io.jswift.models.decoder.KvCache;
+import io.jswift.models.vision.VisionInput;
 import io.jswift.nn.lora.MultiLora;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.Tensor;
@@ -31,7 +32,9 @@ final class ModelRunner {
 
     /**
      * Appends the next {@code n} prompt tokens of {@code s} to its (open) cache, positions continuing from the cache's
-     * length; returns the logits after the chunk's last token (the next-token logits once the whole prompt is in).
+     * length; returns the logits after the chunk's last token (the next-token logits once the whole prompt is in). A
+     * prompt with images goes in whole, in one call (the engine sees to it): the model places the image features and
+     * sets the cache's M-RoPE delta from the whole prompt.
      */
     float[] prefill(RunningSequence s, int n) {
         int[] prompt = s.request.prompt();
@@ -39,7 +42,9 @@ final class ModelRunner {
         for (int i = 0; i < n; i++) ids[i] = prompt[s.prefilled + i];
         Tensor logits;
         try (var r = route(new int[]{s.adapter})) {
-            logits = model.forward(new DecoderInput(Tensor.ofLongs(ids, 1, n), null, null, s.cache, false).to(model.device()), 1).value();
+            DecoderInput in = new DecoderInput(Tensor.ofLongs(ids, 1, n), null, null, s.cache, false).to(model.device());
+            VisionInput images = s.request.images();
+            logits = (images == null ? model.forward(in, 1) : model.forward(in, images.to(model.device()), 1)).value();
         }
         s.prefilled += n;
         s.cache.registerPrompt(prompt, s.prefilled); // its full blocks can now serve later prompts with this prefix

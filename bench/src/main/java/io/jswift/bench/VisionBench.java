@@ -1,0 +1,83 @@
+package io.jswift.bench;
+
+import io.jswift.autograd.GradMode;
+import io.jswift.models.decoder.DecoderInput;
+import io.jswift.models.load.LoadedModel;
+import io.jswift.models.load.ModelLoader;
+import io.jswift.models.qwen2vl.Qwen2VlForConditionalGeneration;
+import io.jswift.models.vision.VisionInput;
+import io.jswift.models.vision.image.ImageLoader;
+import io.jswift.models.vision.image.Qwen2VlImageConfig;
+import io.jswift.models.vision.image.Qwen2VlImageProcessor;
+import io.jswift.tensor.Tensor;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * jswift's side of the vision-language benchmark (bench/peers/transformers_qwen2vl.py is transformers'; both on a model
+ * made by bench/peers/make_qwen2vl_2b.py): vision encode time of image448.png (read, processed, vision tower +
+ * merger) and prefill tokens/s of one prompt of 64 text tokens around the image's tokens (the forward includes the
+ * vision encode, as transformers' does); best of 3 after a warm-up, weights in their checkpoint dtype.
+ * <pre>/tmp/hf/bin/python bench/peers/make_qwen2vl_2b.py /tmp/qwen2vl-2b
+ * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar \
+ *     io.jswift.bench.VisionBench /tmp/qwen2vl-2b
+ * /tmp/hf/bin/python bench/peers/transformers_qwen2vl.py /tmp/qwen2vl-2b</pre>
+ */
+public final class VisionBench {
+    private static final int REPEATS = 3;
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        LoadedModel loaded = ModelLoader.load(dir, false);
+        if (!(loaded instanceof LoadedModel.CausalLm lm) || !(lm.model() instanceof Qwen2VlForConditionalGeneration model)) {
+            throw new IllegalArgumentException(dir + " is not a Qwen2-VL model (make one with bench/peers/make_qwen2vl_2b.py)");
+        }
+        model.train(false);
+        Qwen2VlImageProcessor processor = new Qwen2VlImageProcessor(Qwen2VlImageConfig.fromDirectory(dir));
+        Path image = dir.resolve("image448.png");
+        try (var noGrad = GradMode.noGrad()) {
+            encode(model, processor, image); // warm-up
+            double bestEncode = Double.MAX_VALUE;
+            VisionInput images = null;
+            for (int i = 0; i < REPEATS; i++) {
+                long t0 = System.nanoTime();
+                images = encode(model, processor, image);
+                bestEncode = Math.min(bestEncode, (System.nanoTime() - t0) / 1e9);
+            }
+            Tensor ids = prompt(model, images);
+            double bestPrefill = Double.MAX_VALUE;
+            for (int i = 0; i < REPEATS + 1; i++) {
+                long t0 = System.nanoTime();
+                model.forward(DecoderInput.of(ids), images, 1).value().toFloatArray();
+                if (i > 0) bestPrefill = Math.min(bestPrefill, (System.nanoTime() - t0) / 1e9);
+            }
+            int t = ids.size(1);
+            System.out.printf(Locale.ROOT, "jswift vision encode 448x448: %.1f ms; prefill %d tokens (image included): %.1f tok/s (%.0f ms)%n",
+                    bestEncode * 1000, t, t / bestPrefill, bestPrefill * 1000);
+        }
+    }
+
+    /** The image read, processed and through the vision tower and merger; returns the processed input. */
+    private static VisionInput encode(Qwen2VlForConditionalGeneration model, Qwen2VlImageProcessor processor, Path image) throws Exception {
+        VisionInput images = VisionInput.of(processor.preprocess(List.of(ImageLoader.read(image))));
+        model.visual().forward(images).value().toFloatArray();
+        return images;
+    }
+
+    /** bos, 32 text tokens, the image's placeholder run, 30 text tokens (the same ids as the transformers script). */
+    private static Tensor prompt(Qwen2VlForConditionalGeneration model, VisionInput images) {
+        var c = model.vlConfig();
+        int n = (int) (images.grids().get(0).patches() / 4);
+        List<Long> ids = new ArrayList<>();
+        ids.add(256L);
+        for (int i = 0; i < 32; i++) ids.add(100L + i % 50);
+        ids.add((long) c.visionStartTokenId());
+        for (int i = 0; i < n; i++) ids.add((long) c.imageTokenId());
+        ids.add((long) c.visionEndTokenId());
+        for (int i = 0; i < 30; i++) ids.add(100L + i % 50);
+        return Tensor.ofLongs(ids.stream().mapToLong(Long::longValue).toArray(), 1, ids.size());
+    }
+}

@@ -35,19 +35,6 @@ public final class ModelLoader {
      * as they load (transformers' {@code load_in_4bit}: all but lm_head and the last module), one weight at a time from
      * the memory-mapped checkpoint. A directory already in bnb-4bit format keeps its own quantization (as transformers).
      */
-    /**
-     * Multi-token-prediction layers (GLM-4.5's num_nextn_predict_layers) are stored after the decoder's own as
-     * model.layers.L, L+1, ...: transformers skips them (_keys_to_ignore_on_load_unexpected), and so does jswift.
-     */
-    private static void dropMtpLayers(Map<String, Tensor> weights, int layers) {
-        weights.keySet().removeIf(name -> {
-            if (!name.startsWith("model.layers.")) return false;
-            String rest = name.substring("model.layers.".length());
-            int dot = rest.indexOf('.');
-            return dot > 0 && rest.substring(0, dot).chars().allMatch(Character::isDigit) && Integer.parseInt(rest.substring(0, dot)) >= layers;
-        });
-    }
-
     public static LoadedModel load(Path dir, boolean trainable, QuantConfig4bit quantize) throws IOException {
         if (!Files.isDirectory(dir)) throw new IOException(dir + " is not a directory (expected a Hugging Face model directory)");
         ConfigJson json = ConfigJson.read(dir.resolve("config.json"));
@@ -79,5 +66,18 @@ public final class ModelLoader {
         if (trainable) m.requiresGrad(true);
         m.train(false);
         return model;
+    }
+
+    /**
+     * Multi-token-prediction layers (GLM-4.5's num_nextn_predict_layers) are stored after the decoder's own as
+     * model.layers.L, L+1, ...: transformers skips them (_keys_to_ignore_on_load_unexpected), and so does jswift.
+     */
+    private static void dropMtpLayers(Map<String, Tensor> weights, int layers) {
+        weights.keySet().removeIf(name -> {
+            if (!name.startsWith("model.layers.")) return false;
+            String rest = name.substring("model.layers.".length());
+            int dot = rest.indexOf('.');
+            return dot > 0 && rest.substring(0, dot).chars().allMatch(Character::isDigit) && Integer.parseInt(rest.substring(0, dot)) >= layers;
+        });
     }
 }

@@ -1,12 +1,10 @@
 package io.jswift.train.pref;
 
 import io.jswift.train.data.DatasetException;
-import io.jswift.train.data.DatasetFile;
 import io.jswift.train.data.DatasetSpec;
 import io.jswift.train.data.LocatedSample;
 import io.jswift.train.encode.Encoded;
 import io.jswift.train.encode.EncodedDataset;
-import io.jswift.train.encode.RowSelection;
 import io.jswift.train.encode.Truncation;
 import io.jswift.train.run.ExampleSource;
 
@@ -34,37 +32,13 @@ public record PreferenceDataset(List<PreferencePair> pairs, EncodedDataset.Count
     }
 
     public static Splits load(List<DatasetSpec> train, List<DatasetSpec> validation, PreferenceEncoder encoder, EncodedDataset.Options options) {
-        if (train.isEmpty()) throw new IllegalArgumentException("--dataset is required");
-        if (!validation.isEmpty() && options.splitDatasetRatio() > 0) throw new IllegalArgumentException("give --val_dataset or --split_dataset_ratio, not both");
         Builder trainPairs = new Builder(encoder, options), validationPairs = new Builder(encoder, options);
-        for (int k = 0; k < train.size(); k++) {
-            DatasetSpec spec = train.get(k);
-            List<LocatedSample> rows = read(spec, options, trainPairs);
-            RowSelection.Split split = RowSelection.split(rows.size(), spec.sampleCount(), options.splitDatasetRatio(), options.seed() + k, spec.file().toString());
-            for (int i : split.train()) trainPairs.add(rows.get(i));
-            for (int i : split.validation()) validationPairs.add(rows.get(i));
-        }
-        for (int k = 0; k < validation.size(); k++) {
-            DatasetSpec spec = validation.get(k);
-            List<LocatedSample> rows = read(spec, options, validationPairs);
-            for (int i : RowSelection.split(rows.size(), spec.sampleCount(), 0, options.seed() + train.size() + k, spec.file().toString()).train()) {
-                validationPairs.add(rows.get(i));
-            }
-        }
+        PreferenceRows.distribute(train, validation, options, trainPairs, validationPairs);
         PreferenceDataset v = validationPairs.pairs.isEmpty() && validationPairs.seen == 0 ? null : validationPairs.build("validation");
         return new Splits(trainPairs.build("training"), v);
     }
 
-    private static List<LocatedSample> read(DatasetSpec spec, EncodedDataset.Options options, Builder counts) {
-        DatasetFile file = new DatasetFile(spec.file(), options.skipBadRows());
-        List<LocatedSample> rows = new ArrayList<>();
-        file.forEach(rows::add);
-        counts.bad += file.skipped();
-        if (rows.isEmpty()) throw new DatasetException(spec.file(), 0, "no usable rows");
-        return rows;
-    }
-
-    private static final class Builder {
+    private static final class Builder implements PreferenceRows.Sink {
         final PreferenceEncoder encoder;
         final EncodedDataset.Options options;
         final Truncation truncation;
@@ -77,13 +51,19 @@ public record PreferenceDataset(List<PreferencePair> pairs, EncodedDataset.Count
             this.truncation = new Truncation(options.maxLength(), options.truncation());
         }
 
-        void add(LocatedSample row) {
+        @Override
+        public void countBad(long rows) {
+            bad += rows;
+        }
+
+        @Override
+        public void add(LocatedSample row) {
             seen++;
             PreferencePair pair;
             try {
                 pair = encoder.encode(row);
-                checkVocabulary(row, pair.chosen());
-                checkVocabulary(row, pair.rejected());
+                PreferenceRows.checkVocabulary(row, pair.chosen(), options.vocabSize());
+                PreferenceRows.checkVocabulary(row, pair.rejected(), options.vocabSize());
             } catch (DatasetException e) {
                 if (!options.skipBadRows()) throw new DatasetException(e.file(), e.line(), e.reason() + " (use --skip_bad_rows to skip such rows)");
                 bad++;
@@ -102,14 +82,6 @@ public record PreferenceDataset(List<PreferencePair> pairs, EncodedDataset.Count
             PreferencePair kept = new PreferencePair(chosen.get(), rejected.get());
             pairs.add(kept);
             tokens += kept.tokens();
-        }
-
-        private void checkVocabulary(LocatedSample row, Encoded e) {
-            int v = options.vocabSize();
-            if (v <= 0) return;
-            for (int id : e.inputIds()) {
-                if (id < 0 || id >= v) throw new DatasetException(row.file(), row.line(), "token id " + id + " is outside the vocabulary [0, " + v + ")");
-            }
         }
 
         PreferenceDataset build(String what) {

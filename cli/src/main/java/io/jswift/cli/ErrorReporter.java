@@ -36,6 +36,31 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler {
         return EXIT_USAGE;
     }
 
+    /**
+     * Out of memory: one line naming the limit that was hit and how to raise it (the {@code jswift} script passes
+     * {@code JSWIFT_JAVA_OPTS} to the JVM), instead of the JVM's bare stack trace. The failed allocation is unreachable by
+     * now, so printing this does not need the memory that ran out.
+     */
+    static int onOutOfMemory(OutOfMemoryError e, PrintWriter err, String... args) {
+        err.println(commandName(args) + ": error: " + outOfMemoryMessage(e, Runtime.getRuntime().maxMemory()));
+        if (Arrays.asList(args).contains("--verbose")) e.printStackTrace(err);
+        err.flush();
+        return EXIT_ERROR;
+    }
+
+    static String outOfMemoryMessage(OutOfMemoryError e, long maxHeapBytes) {
+        String what = e.getMessage() == null || e.getMessage().isBlank() ? "OutOfMemoryError" : e.getMessage();
+        return String.format(java.util.Locale.ROOT, "out of memory (%s; this JVM may use at most %.1f GiB of heap): "
+                + "raise the limit with JSWIFT_JAVA_OPTS=-Xmx<size>, e.g. JSWIFT_JAVA_OPTS=-Xmx16g, or use a smaller model, "
+                + "batch or --max_length", what, maxHeapBytes / (double) (1L << 30));
+    }
+
+    /** The subcommand (the first argument that is not an option) as the other error lines name it, else "jswift". */
+    private static String commandName(String... args) {
+        for (String a : args) if (!a.startsWith("-")) return a;
+        return "jswift";
+    }
+
     /** The exception's message, or its type when it has none; causes are appended when they add information. */
     static String describe(Throwable e) {
         StringBuilder sb = new StringBuilder(message(e));

@@ -42,7 +42,12 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         cli.setErr(err);
         cli.setExecutionExceptionHandler(new ErrorReporter());
         cli.setParameterExceptionHandler(ErrorReporter::onBadArguments);
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli hands only Exceptions to the handler; an Error would end the JVM with a bare stack trace
+            return ErrorReporter.onOutOfMemory(e, err, args);
+        }
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -37,4 +37,19 @@ class MainTest {
         assertEquals("cannot load model: config.json: missing key 'hidden_size'", ErrorReporter.describe(e));
         assertEquals("NullPointerException", ErrorReporter.describe(new NullPointerException()));
     }
+
+    @Test
+    void outOfMemoryIsOneLineSayingHowToRaiseTheHeap() {
+        StringWriter out = new StringWriter();
+        int code = ErrorReporter.onOutOfMemory(new OutOfMemoryError("Java heap space"), new PrintWriter(out, true),
+                "new-model", "--config", "c.json", "--output_dir", "m");
+        assertEquals(ErrorReporter.EXIT_ERROR, code);
+        String[] lines = out.toString().lines().toArray(String[]::new);
+        assertEquals(1, lines.length, out.toString());
+        assertTrue(lines[0].startsWith("new-model: error: out of memory (Java heap space; this JVM may use at most "), lines[0]);
+        assertTrue(lines[0].contains("JSWIFT_JAVA_OPTS=-Xmx"), lines[0]);
+        assertEquals("out of memory (Java heap space; this JVM may use at most 6.0 GiB of heap): raise the limit with "
+                        + "JSWIFT_JAVA_OPTS=-Xmx<size>, e.g. JSWIFT_JAVA_OPTS=-Xmx16g, or use a smaller model, batch or --max_length",
+                ErrorReporter.outOfMemoryMessage(new OutOfMemoryError("Java heap space"), 6L << 30));
+    }
 }

@@ -7,6 +7,7 @@ import io.jswift.models.config.AttentionConfig;
 import io.jswift.models.config.DecoderConfig;
 import io.jswift.models.config.QkNorm;
 import io.jswift.nn.Init;
+import io.jswift.nn.InitializesOwnParameters;
 import io.jswift.nn.Linear;
 import io.jswift.nn.LinearLayer;
 import io.jswift.nn.Module;
@@ -17,6 +18,8 @@ import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AttentionSpec;
 
+import java.util.List;
+
 /**
  * HF LlamaAttention and its deltas: q/k/v projections (or one fused qkv_proj: Phi-3), optional RMSNorm of q and k (per head: Qwen3; over the whole
  * projection: OLMo 2; per head after RoPE: HunYuan), RoPE on all or the first R dims of each head (with GLM's interleaved pairs), grouped-query
@@ -24,7 +27,7 @@ import io.jswift.tensor.spi.AttentionSpec;
  * per-head {@code sinks} logits in the softmax, o_proj.
  * Dims: B batch, T tokens, C hidden, D head dim, R rotary dims.
  */
-final class DecoderAttention extends Module implements SelfAttention {
+final class DecoderAttention extends Module implements SelfAttention, InitializesOwnParameters {
     private final int numHeads, numKvHeads, headDim;
     private final int window;           // sliding window of this layer, 0: none
     private final QkNorm qkNorm;
@@ -57,6 +60,14 @@ final class DecoderAttention extends Module implements SelfAttention {
         kNorm = qkNorm != QkNorm.NONE ? registerModule(afterRope ? "key_layernorm" : "k_norm", new RMSNorm(kNormDim, config.norm().eps(), unitOffset)) : null;
         pairOrder = config.rope().interleaved() ? pairOrder(headDim, config.rope().rotaryDim(headDim)) : null;
         sinks = c.sinks() ? registerParameter("sinks", new Parameter(Init.kaimingUniform(gen, numHeads, numHeads))) : null;
+    }
+
+    /** GptOssPreTrainedModel._init_weights: sinks ~ N(0, initializer_range); no other own parameter. */
+    @Override
+    public List<Parameter> initialize(double range, Generator gen) {
+        if (sinks == null) return List.of();
+        sinks.setValue(Init.normal(gen, 0, range, sinks.shape()));
+        return List.of(sinks);
     }
 
     /**

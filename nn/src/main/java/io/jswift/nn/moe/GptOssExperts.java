@@ -10,6 +10,8 @@ import io.jswift.nn.Parameter;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
 
+import java.util.List;
+
 /**
  * transformers' GptOssExperts, under its state-dict names: {@code gate_up_proj} [E, C, 2I] used as x·W, whose gate and
  * up are the even and odd columns (gate_up[..., ::2], gate_up[..., 1::2]), {@code gate_up_proj_bias} [E, 2I],
@@ -19,10 +21,8 @@ import io.jswift.tensor.Tensor;
  */
 public final class GptOssExperts extends Module implements RoutedExperts {
     private final Parameter gateUp, gateUpBias, down, downBias;
-    private final int intermediate;
 
     public GptOssExperts(int numExperts, int hidden, int intermediate, Generator gen) {
-        this.intermediate = intermediate;
         gateUp = registerParameter("gate_up_proj", new Parameter(Init.kaimingUniform(gen, hidden, numExperts, hidden, 2 * intermediate)));
         gateUpBias = registerParameter("gate_up_proj_bias", new Parameter(Init.kaimingUniform(gen, hidden, numExperts, 2 * intermediate)));
         down = registerParameter("down_proj", new Parameter(Init.kaimingUniform(gen, intermediate, numExperts, intermediate, hidden)));
@@ -31,15 +31,19 @@ public final class GptOssExperts extends Module implements RoutedExperts {
 
     @Override
     public Variable forward(Variable rows, int[] counts) {
+        return forward(rows, gateUp.variable(), gateUpBias.variable(), down.variable(), downBias.variable(), counts);
+    }
+
+    /** The experts of these tensors (shapes as the fields') on rows [M, C] grouped by expert → [M, C]. */
+    static Variable forward(Variable rows, Variable gateUp, Variable gateUpBias, Variable down, Variable downBias, int[] counts) {
         Tensor expertOfRow = expertOfRow(counts).to(rows.value().device());
-        int m = rows.size(0);
-        Variable both = Elementwise.add(Grouped.matmul(rows, gateUp.variable(), counts),
-                Views.indexSelect(gateUpBias.variable(), 0, expertOfRow));                       // [M, 2I]
+        int m = rows.size(0), intermediate = down.size(1);
+        Variable both = Elementwise.add(Grouped.matmul(rows, gateUp, counts), Views.indexSelect(gateUpBias, 0, expertOfRow)); // [M, 2I]
         Variable pairs = Views.reshape(both, m, intermediate, 2);                                 // (gate, up) interleaved
         Variable gate = Views.reshape(Views.narrow(pairs, 2, 0, 1), m, intermediate);
         Variable up = Views.reshape(Views.narrow(pairs, 2, 1, 1), m, intermediate);
         Variable gated = ClampedSwiGlu.apply(gate, up);                                          // [M, I]
-        return Elementwise.add(Grouped.matmul(gated, down.variable(), counts), Views.indexSelect(downBias.variable(), 0, expertOfRow));
+        return Elementwise.add(Grouped.matmul(gated, down, counts), Views.indexSelect(downBias, 0, expertOfRow));
     }
 
     /** [M] I64: the expert of each grouped row. */
@@ -53,4 +57,10 @@ public final class GptOssExperts extends Module implements RoutedExperts {
     }
 
     public int numExperts() { return gateUp.shape()[0]; }
+
+    /** gate_up_proj and down_proj. */
+    public List<Parameter> weights() { return List.of(gateUp, down); }
+
+    /** gate_up_proj_bias and down_proj_bias. */
+    public List<Parameter> biases() { return List.of(gateUpBias, downBias); }
 }

@@ -43,4 +43,7 @@ public final class TopKRouter extends Module {
     public Variable logits(Variable x) { return LinearAlgebra.linear(x, weight.variable(), bias == null ? null : bias.variable()); }
 
     public Parameter weight() { return weight; }
+
+    /** The logit bias [E] (GPT-OSS), or null. */
+    public Parameter bias() { return bias; }
 }

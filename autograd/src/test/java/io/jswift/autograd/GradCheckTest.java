@@ -167,6 +167,22 @@ class GradCheckTest {
     }
 
     @Test
+    void attentionWithSinks() {
+        // GPT-OSS: one learned logit per head joins each row's softmax; gradients reach q, k, v and the sinks [Hq]
+        AttentionSpec causal = new AttentionSpec(0.5, true, null, null);
+        assertGrad(in -> Fused.attention(in[0], in[1], in[2], in[3], causal), rand(23, 2, 4, 3, 4), rand(24, 2, 2, 5, 4), rand(25, 2, 2, 5, 4),
+                rand(26, 4));
+        // window 2 shorter than the 6 keys, T = 7 > S = 6 (the first query sees no key: its gradient stays 0)
+        AttentionSpec window = new AttentionSpec(0.7, true, null, null, 2);
+        assertGrad(in -> Fused.attention(in[0], in[1], in[2], in[3], window), rand(27, 1, 2, 7, 3), rand(28, 1, 1, 6, 3), rand(29, 1, 1, 6, 3),
+                rand(30, 2));
+        Tensor seg = Tensor.ofInts(new int[]{0, 0, 0, 1, 1, 1}, 1, 6);
+        AttentionSpec packed = new AttentionSpec(0.4, true, seg, seg, 3);
+        assertGrad(in -> Fused.attention(in[0], in[1], in[2], in[3], packed), rand(31, 1, 2, 6, 3), rand(32, 1, 1, 6, 3), rand(33, 1, 1, 6, 3),
+                rand(34, 2));
+    }
+
+    @Test
     void crossEntropyMeanOverValidTargets() {
         Tensor targets = Tensor.ofLongs(new long[]{3, -100, 0, 6, -100}, 5);
         assertGrad(in -> Losses.crossEntropy(in[0], targets, Losses.IGNORE_INDEX), rand(1, 5, 7));

@@ -44,6 +44,30 @@ class GroupedOpsTest {
         }
     }
 
+    /** GPT-OSS's layout x @ W[e] (weight [E, K, O]): groups of 2, 0 and 5 rows; x [7, 4], weight [3, 4, 6]. */
+    @Test
+    void groupedMatmulGradientsAndValues() {
+        int[] counts = {2, 0, 5};
+        assertGrad(in -> Grouped.matmul(in[0], in[1], counts), rand(11, 7, 4), rand(12, 3, 4, 6));
+        Tensor x = rand(13, 7, 4), w = rand(14, 3, 4, 6);
+        double[] y = Grouped.matmul(Variable.constant(x), Variable.constant(w), counts).value().toDoubleArray();
+        double[] xs = x.toDoubleArray(), ws = w.toDoubleArray();
+        int off = 0;
+        for (int e = 0; e < counts.length; e++) {
+            for (int r = off; r < off + counts[e]; r++) {
+                for (int o = 0; o < 6; o++) {
+                    double want = 0;
+                    for (int k = 0; k < 4; k++) want += xs[r * 4 + k] * ws[(e * 4 + k) * 6 + o];
+                    assertTrue(Math.abs(want - y[r * 6 + o]) < 1e-12, "row " + r + " out " + o);
+                }
+            }
+            off += counts[e];
+        }
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> Grouped.matmul(Variable.constant(x), Variable.constant(rand(15, 3, 6, 4)), counts));
+        assertTrue(bad.getMessage().contains("weight [E, K, O]"), bad.getMessage());
+    }
+
     @Test
     void groupSizesMustCoverTheRows() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -1,5 +1,6 @@
 package io.jswift.nn;
 
+import io.jswift.nn.moe.GptOssExperts;
 import io.jswift.nn.moe.MoeExperts;
 import io.jswift.nn.moe.TopKRouter;
 import io.jswift.tensor.Generator;
@@ -15,7 +16,7 @@ import java.util.Set;
 /**
  * transformers' {@code PreTrainedModel._init_weights} for the layers jswift's decoders are made of:
  * Linear and Embedding weights ~ N(0, initializer_range), Linear biases 0, RMSNorm weights 1, MoE experts and routers
- * ~ N(0, initializer_range). Parameters
+ * ~ N(0, initializer_range) (GPT-OSS: expert biases 0, router bias normal, attention sinks normal). Parameters
  * are drawn in registration order from one seeded generator (same seed, same weights). A parameter of any
  * other layer type is an error, so no weight is ever left uninitialized (or meta).
  */
@@ -36,10 +37,16 @@ public final class HfInit {
                     set(x.gateUpProj(), Init.normal(gen, 0, initializerRange, x.gateUpProj().shape()), done);
                     set(x.downProj(), Init.normal(gen, 0, initializerRange, x.downProj().shape()), done);
                 }
+                case GptOssExperts x -> { // GptOssPreTrainedModel._init_weights: normal_ weights, zero biases
+                    for (Parameter p : x.weights()) set(p, Init.normal(gen, 0, initializerRange, p.shape()), done);
+                    for (Parameter p : x.biases()) set(p, Init.constant(0, p.shape()), done);
+                }
                 case TopKRouter r -> {
                     set(r.weight(), Init.normal(gen, 0, initializerRange, r.weight().shape()), done);
+                    if (r.bias() != null) set(r.bias(), Init.normal(gen, 0, initializerRange, r.bias().shape()), done); // GptOssTopKRouter
                     if (r.correctionBias() != null) set(r.correctionBias(), Init.constant(0, r.correctionBias().shape()), done);
                 }
+                case InitializesOwnParameters o -> done.addAll(o.initialize(initializerRange, gen));
                 default -> { }
             }
         }

@@ -6,6 +6,7 @@ import io.jswift.autograd.Function;
 import io.jswift.autograd.Variable;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AttentionSpec;
+import io.jswift.tensor.spi.FusedReference;
 import io.jswift.tensor.spi.FusedResults;
 
 /**
@@ -42,6 +43,14 @@ public final class Fused {
     /** Grouped-query scaled-dot-product attention: q [B, Hq, T, D], k/v [B, Hkv, S, D] → [B, Hq, T, D]. */
     public static Variable attention(Variable q, Variable k, Variable v, AttentionSpec spec) {
         return Autograd.apply(new Attention(spec), q, k, v);
+    }
+
+    /**
+     * {@link #attention} with GPT-OSS's learned per-head sink logits {@code sinks} [Hq] in every row's softmax
+     * (AttentionSpec#sinks; the spec's own sinks are replaced by these).
+     */
+    public static Variable attention(Variable q, Variable k, Variable v, Variable sinks, AttentionSpec spec) {
+        return Autograd.apply(new Attention(spec), q, k, v, sinks);
     }
 
     record RmsNorm(double eps) implements Function {
@@ -126,16 +135,22 @@ public final class Fused {
 
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
-            FusedResults.Attention r = in[0].backend().attention(in[0], in[1], in[2], spec);
-            ctx.save(in[0], in[1], in[2], r.output(), r.logSumExp());
+            AttentionSpec s = in.length > 3 ? spec.withSinks(in[3]) : spec;
+            FusedResults.Attention r = in[0].backend().attention(in[0], in[1], in[2], s);
+            if (in.length > 3) ctx.save(in[0], in[1], in[2], r.output(), r.logSumExp(), in[3]);
+            else ctx.save(in[0], in[1], in[2], r.output(), r.logSumExp());
             return r.output();
         }
 
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
+            boolean sinks = ctx.inputCount() > 3;
+            AttentionSpec s = sinks ? spec.withSinks(ctx.saved(5)) : spec;
             FusedResults.AttentionGrads d = ctx.backend().attentionBackward(g, ctx.saved(0), ctx.saved(1), ctx.saved(2),
-                    ctx.saved(3), ctx.saved(4), spec);
-            return new Tensor[]{d.dq(), d.dk(), d.dv()};
+                    ctx.saved(3), ctx.saved(4), s);
+            if (!sinks) return new Tensor[]{d.dq(), d.dk(), d.dv()};
+            Tensor dSinks = ctx.needsInputGrad(3) ? FusedReference.attentionSinksBackward(ctx.backend(), g, ctx.saved(3), ctx.saved(4), ctx.saved(5)) : null;
+            return new Tensor[]{d.dq(), d.dk(), d.dv(), dSinks};
         }
     }
 }

@@ -24,7 +24,15 @@ public final class Grouped {
      * ({@code weight} [E, O, K], transformers 5's fused expert layout) → [M, O]. No bias (MoE experts have none).
      */
     public static Variable linear(Variable x, Variable weight, int[] counts) {
-        return Autograd.apply(new GroupedLinear(counts.clone()), x, weight);
+        return Autograd.apply(new GroupedLinear(counts.clone(), true), x, weight);
+    }
+
+    /**
+     * Grouped matmul: rows {@code [off_e, off_e + counts[e])} of {@code x} [M, K] times {@code weight[e]} ({@code weight}
+     * [E, K, O], GPT-OSS's expert layout: x @ W) → [M, O].
+     */
+    public static Variable matmul(Variable x, Variable weight, int[] counts) {
+        return Autograd.apply(new GroupedLinear(counts.clone(), false), x, weight);
     }
 
     /**
@@ -36,21 +44,22 @@ public final class Grouped {
     }
 
     /**
-     * y[rows of e] = x[rows of e]·W[e]ᵀ; dx[rows of e] = dy[rows of e]·W[e]; dW[e] = dy[rows of e]ᵀ·x[rows of e]
-     * (zero for an expert no row picked: torch's gradient of an unused slice).
+     * {@code transposed} (W[e] [O, K]): y[rows of e] = x[rows of e]·W[e]ᵀ; dx[rows of e] = dy[rows of e]·W[e];
+     * dW[e] = dy[rows of e]ᵀ·x[rows of e]. Else (W[e] [K, O]): y = x·W[e]; dx = dy·W[e]ᵀ; dW[e] = x[rows of e]ᵀ·dy[rows of e].
+     * dW[e] is zero for an expert no row picked (torch's gradient of an unused slice).
      */
-    record GroupedLinear(int[] counts) implements Function {
+    record GroupedLinear(int[] counts, boolean transposed) implements Function {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             Tensor x = in[0], w = in[1];
             check(x, w);
             ctx.save(x, w);
             Backend be = x.backend();
-            Tensor y = be.allocate(DType.promote(x.dtype(), w.dtype()), x.size(0), w.size(1));
+            Tensor y = be.allocate(DType.promote(x.dtype(), w.dtype()), x.size(0), w.size(transposed ? 1 : 2));
             int off = 0;
             for (int e = 0; e < counts.length; e++) {
                 int c = counts[e];
-                if (c > 0) be.matmul(x.narrow(0, off, c), w.select(0, e), false, true, y.narrow(0, off, c));
+                if (c > 0) be.matmul(x.narrow(0, off, c), w.select(0, e), false, transposed, y.narrow(0, off, c));
                 off += c;
             }
             return y;
@@ -71,8 +80,11 @@ public final class Grouped {
                 int c = counts[e];
                 if (c > 0) {
                     Tensor ge = g.narrow(0, off, c);
-                    if (dx != null) be.matmul(ge, w.select(0, e), false, false, dx.narrow(0, off, c));
-                    if (dw != null) be.matmul(ge, x.narrow(0, off, c), true, false, dw.select(0, e));
+                    if (dx != null) be.matmul(ge, w.select(0, e), false, !transposed, dx.narrow(0, off, c));
+                    if (dw != null) {
+                        if (transposed) be.matmul(ge, x.narrow(0, off, c), true, false, dw.select(0, e));
+                        else be.matmul(x.narrow(0, off, c), ge, true, false, dw.select(0, e));
+                    }
                 }
                 off += c;
             }
@@ -80,8 +92,8 @@ public final class Grouped {
         }
 
         private void check(Tensor x, Tensor w) {
-            if (x.rank() != 2 || w.rank() != 3 || w.size(2) != x.size(1) || w.size(0) != counts.length) {
-                throw new IllegalArgumentException("grouped linear: x [M, K] and weight [E, O, K] with E = " + counts.length
+            if (x.rank() != 2 || w.rank() != 3 || w.size(transposed ? 2 : 1) != x.size(1) || w.size(0) != counts.length) {
+                throw new IllegalArgumentException("grouped linear: x [M, K] and weight " + (transposed ? "[E, O, K]" : "[E, K, O]") + " with E = " + counts.length
                         + " groups, got " + Arrays.toString(x.shape()) + " and " + Arrays.toString(w.shape()));
             }
             long total = 0;

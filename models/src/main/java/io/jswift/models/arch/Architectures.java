@@ -3,6 +3,7 @@ package io.jswift.models.arch;
 import io.jswift.models.CausalLm;
 import io.jswift.models.config.ConfigJson;
 import io.jswift.models.config.DeepseekConfigs;
+import io.jswift.models.config.GptOssConfigs;
 import io.jswift.models.config.HunyuanConfigs;
 import io.jswift.models.config.DecoderConfig;
 import io.jswift.models.config.LlamaFlowConfigs;
@@ -61,7 +62,10 @@ public final class Architectures {
             moe("Glm4MoeForCausalLM", MoeConfigs::glm4Moe, null, ExpertLayout.QWEN2_MOE, List.of("q_proj", "k_proj", "v_proj", "o_proj",
                     "gate_proj", "up_proj", "down_proj")),
             moe("DeepseekV2ForCausalLM", DeepseekConfigs::deepseekV2, null, ExpertLayout.QWEN2_MOE, LATENT_ATTENTION_AND_MLP),
-            moe("DeepseekV3ForCausalLM", DeepseekConfigs::deepseekV3, null, ExpertLayout.QWEN2_MOE, LATENT_ATTENTION_AND_MLP));
+            moe("DeepseekV3ForCausalLM", DeepseekConfigs::deepseekV3, null, ExpertLayout.QWEN2_MOE, LATENT_ATTENTION_AND_MLP),
+            // GPT-OSS's experts are stored as transformers names them (gate_up_proj [E, C, 2I], ...): field paths, no layout;
+            // all-linear: the attention projections only (the router and the experts are no nn.Linear)
+            llamaFlow("GptOssForCausalLM", GptOssConfigs::gptOss, null, ATTENTION));
 
     private static final List<Architecture> ALL = Stream.of(
             CAUSAL_LMS.stream(),

@@ -22,12 +22,14 @@ final class TemplateSyntax {
     }
 
     /**
-     * Jinja's {@code {{-}, {@code -}}}, {@code {%-}, {@code -%}} remove all whitespace on that side; Jinjava
-     * ignores the marker on expressions, so the whitespace is removed here, in the source, for all four.
+     * Jinja's {@code {{-}, {@code -}}}, {@code {%-}, {@code -%}}, {@code {#-}, {@code -#}} remove all whitespace on
+     * that side; Jinjava ignores the marker on expressions and comments, so the whitespace is removed here, in the
+     * source, for all six (GPT-OSS's template separates its sections by {@code {#- ... #}} comments).
      */
     static String stripWhitespaceControl(String t) {
         return t.replaceAll("\\s*\\{\\{-", "{{").replaceAll("-}}\\s*", "}}")
-                .replaceAll("\\s*\\{%-", "{%").replaceAll("-%}\\s*", "%}");
+                .replaceAll("\\s*\\{%-", "{%").replaceAll("-%}\\s*", "%}")
+                .replaceAll("\\s*\\{#-", "{#").replaceAll("-#}\\s*", "#}");
     }
 
     /** RECEIVER.method(ARGS) → (RECEIVER|py_method(ARGS)) for Python str methods, innermost calls first. */

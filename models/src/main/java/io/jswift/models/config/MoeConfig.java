@@ -16,12 +16,24 @@ import java.util.List;
  * expert; topk_method "group_limited_greedy", "greedy" is one group), weights the chosen scores × routedScaling, never
  * renormalized; transformers computes no load-balancing loss for it.
  *
+ * <p>{@link Scoring#TOPK_SOFTMAX} (GPT-OSS's GptOssTopKRouter): the router has a bias; the top-k of the raw logits are
+ * chosen and their weights are softmax over those k logits alone (so they sum to 1; never renormalized again).
+ * {@code expertMlp}: what each expert computes ({@link ExpertMlp}).
+ *
  * <p>{@code shared}: experts every token takes (null: none). {@code sparseLayers}: per layer, MoE or dense (Qwen's
  * decoder_sparse_step and mlp_only_layers, GLM's first_k_dense_replace).
  */
 public record MoeConfig(int numExperts, int topK, int expertIntermediate, boolean normTopkProb, Scoring scoring, int nGroup, int topkGroup,
-                        double routedScaling, SharedExpert shared, List<Boolean> sparseLayers) {
-    public enum Scoring { SOFTMAX, SOFTMAX_GROUP_MAX, SIGMOID }
+                        double routedScaling, SharedExpert shared, List<Boolean> sparseLayers, ExpertMlp expertMlp) {
+    public enum Scoring { SOFTMAX, SOFTMAX_GROUP_MAX, SIGMOID, TOPK_SOFTMAX }
+
+    /**
+     * {@link #GATED}: down(act(gate(x)) · up(x)) with the config's activation, no biases, stored [E, 2I, C] gate rows
+     * first (transformers 5's MixtralExperts and its kin). {@link #GPT_OSS}: GptOssExperts — biased projections stored
+     * for x·W ([E, C, 2I] with gate and up in interleaved columns, [E, I, C]) and the clamped SwiGLU
+     * (up + 1) · g · sigmoid(1.702 · g), g = min(gate, 7), up clamped to [-7, 7].
+     */
+    public enum ExpertMlp { GATED, GPT_OSS }
 
     /**
      * The shared expert(s) of a MoE layer as one gated MLP of {@code intermediate} under the state-dict name {@code name}
@@ -53,6 +65,15 @@ public record MoeConfig(int numExperts, int topK, int expertIntermediate, boolea
         if (scoring == Scoring.SOFTMAX_GROUP_MAX && normTopkProb) throw new IllegalArgumentException("DeepSeek-V2's softmax routing never renormalizes");
         if (!(routedScaling > 0)) throw new IllegalArgumentException("routed_scaling_factor must be > 0, got " + routedScaling);
         sparseLayers = List.copyOf(sparseLayers);
+        if (scoring == Scoring.TOPK_SOFTMAX && (normTopkProb || nGroup != 1 || routedScaling != 1)) {
+            throw new IllegalArgumentException("GPT-OSS's top-k softmax router neither renormalizes, groups nor scales");
+        }
+    }
+
+    /** Gated-MLP experts. */
+    public MoeConfig(int numExperts, int topK, int expertIntermediate, boolean normTopkProb, Scoring scoring, int nGroup, int topkGroup,
+                     double routedScaling, SharedExpert shared, List<Boolean> sparseLayers) {
+        this(numExperts, topK, expertIntermediate, normTopkProb, scoring, nGroup, topkGroup, routedScaling, shared, sparseLayers, ExpertMlp.GATED);
     }
 
     /** A softmax router, ungrouped and unscaled, with no shared expert unless given: Mixtral and Qwen MoE. */
@@ -63,9 +84,10 @@ public record MoeConfig(int numExperts, int topK, int expertIntermediate, boolea
     public boolean sparse(int layer) { return sparseLayers.get(layer); }
 
     /**
-     * Whether transformers computes the router load-balancing loss for this router (load_balancing_loss_func on Mixtral's
-     * and Qwen's softmax routers; the GLM-4.5 / DeepSeek-V3 sigmoid routers balance through the correction bias instead,
-     * and neither their causal LMs nor DeepSeek-V2's compute an auxiliary loss).
+     * Whether transformers computes the router load-balancing loss for this router (load_balancing_loss_func on Mixtral's,
+     * Qwen's and GPT-OSS's routers — GPT-OSS's from softmax over all E biased logits; the GLM-4.5 / DeepSeek-V3 sigmoid
+     * routers balance through the correction bias instead, and neither their causal LMs nor DeepSeek-V2's compute an
+     * auxiliary loss).
      */
-    public boolean hasLoadBalancingLoss() { return scoring == Scoring.SOFTMAX; }
+    public boolean hasLoadBalancingLoss() { return scoring == Scoring.SOFTMAX || scoring == Scoring.TOPK_SOFTMAX; }
 }

@@ -6,28 +6,35 @@ import io.jswift.autograd.ops.Views;
 import io.jswift.models.config.AttentionConfig;
 import io.jswift.models.config.DecoderConfig;
 import io.jswift.models.config.QkNorm;
+import io.jswift.nn.Init;
+import io.jswift.nn.InitializesOwnParameters;
 import io.jswift.nn.Linear;
 import io.jswift.nn.LinearLayer;
 import io.jswift.nn.Module;
+import io.jswift.nn.Parameter;
 import io.jswift.nn.RMSNorm;
 import io.jswift.nn.RotaryEmbedding;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AttentionSpec;
 
+import java.util.List;
+
 /**
  * HF LlamaAttention and its deltas: q/k/v projections (or one fused qkv_proj: Phi-3), optional RMSNorm of q and k (per head: Qwen3; over the whole
  * projection: OLMo 2; per head after RoPE: HunYuan), RoPE on all or the first R dims of each head (with GLM's interleaved pairs), grouped-query
- * scaled-dot-product attention with an optional sliding window (Mistral; Qwen2/3 with use_sliding_window), o_proj.
+ * scaled-dot-product attention with an optional sliding window (Mistral; Qwen2/3 with use_sliding_window) and GPT-OSS's
+ * per-head {@code sinks} logits in the softmax, o_proj.
  * Dims: B batch, T tokens, C hidden, D head dim, R rotary dims.
  */
-final class DecoderAttention extends Module implements SelfAttention {
+final class DecoderAttention extends Module implements SelfAttention, InitializesOwnParameters {
     private final int numHeads, numKvHeads, headDim;
     private final int window;           // sliding window of this layer, 0: none
     private final QkNorm qkNorm;
     private final RMSNorm qNorm, kNorm; // [D] or [H·D], or null
     private final Tensor pairOrder;     // [D] I64: interleaved pairs (2i, 2i+1) of the rotary dims moved to (i, i + R/2); or null
     private final boolean fusedQkv;
+    private final Parameter sinks;      // [Hq] GPT-OSS's sink logits, or null
 
     DecoderAttention(DecoderConfig config, int layer, Generator gen) {
         AttentionConfig c = config.attention();
@@ -52,6 +59,15 @@ final class DecoderAttention extends Module implements SelfAttention {
         qNorm = qkNorm != QkNorm.NONE ? registerModule(afterRope ? "query_layernorm" : "q_norm", new RMSNorm(qNormDim, config.norm().eps(), unitOffset)) : null;
         kNorm = qkNorm != QkNorm.NONE ? registerModule(afterRope ? "key_layernorm" : "k_norm", new RMSNorm(kNormDim, config.norm().eps(), unitOffset)) : null;
         pairOrder = config.rope().interleaved() ? pairOrder(headDim, config.rope().rotaryDim(headDim)) : null;
+        sinks = c.sinks() ? registerParameter("sinks", new Parameter(Init.kaimingUniform(gen, numHeads, numHeads))) : null;
+    }
+
+    /** GptOssPreTrainedModel._init_weights: sinks ~ N(0, initializer_range); no other own parameter. */
+    @Override
+    public List<Parameter> initialize(double range, Generator gen) {
+        if (sinks == null) return List.of();
+        sinks.setValue(Init.normal(gen, 0, range, sinks.shape()));
+        return List.of(sinks);
     }
 
     /**
@@ -81,7 +97,9 @@ final class DecoderAttention extends Module implements SelfAttention {
         }
         Variable v = heads(qkv[2], b, t, numKvHeads, null);
         AttentionSpec layerSpec = spec.withWindow(window);
-        Variable out = cache != null ? cache.attend(layer, q, k, v, layerSpec) : Fused.attention(q, k, v, layerSpec); // [B, Hq, T, D]
+        Variable out; // [B, Hq, T, D]
+        if (sinks == null) out = cache != null ? cache.attend(layer, q, k, v, layerSpec) : Fused.attention(q, k, v, layerSpec);
+        else out = cache != null ? cache.attend(layer, q, k, v, layerSpec.withSinks(sinks.value())) : Fused.attention(q, k, v, sinks.variable(), layerSpec);
         Variable merged = Views.reshape(Views.transpose(out, 1, 2), b, t, numHeads * headDim);
         return LinearLayer.child(this, "o_proj").forward(merged);
     }

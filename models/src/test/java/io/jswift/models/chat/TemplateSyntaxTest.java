@@ -18,6 +18,9 @@ class TemplateSyntaxTest {
         assertEquals("{% set ns = namespace(a=(true), b=(messages|length - 1)) %}",
                 TemplateSyntax.toJinjava("{% set ns = namespace(a=true, b=messages|length - 1) %}"));
         assertEquals("x{{ 'y' }}z", TemplateSyntax.toJinjava("x\n   {{- 'y' -}}  \n z"));
+        assertEquals("a{# c #}b", TemplateSyntax.toJinjava("a \n\n{#- c -#}\n b"));
+        // rendered as Jinja2: comments with whitespace control leave no blank lines (GPT-OSS's section comments)
+        assertEquals("ab", new ChatTemplate("{{- 'a' }}\n\n{#- section #}\n{%- if true %}b{% endif %}", Map.of()).render(List.of(), false, null, null));
     }
 
     @Test

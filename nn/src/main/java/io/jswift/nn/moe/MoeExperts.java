@@ -17,7 +17,7 @@ import io.jswift.tensor.Generator;
  * [E, C, I]. Rows arrive grouped by expert, so each projection is one grouped GEMM ({@link Grouped#linear}).
  * Dims: E experts, C hidden, I expert intermediate, M grouped rows.
  */
-public final class MoeExperts extends Module {
+public final class MoeExperts extends Module implements RoutedExperts {
     private final Parameter gateUp; // [E, 2I, C]
     private final Parameter down;   // [E, C, I]
     private final Activation activation;
@@ -31,6 +31,7 @@ public final class MoeExperts extends Module {
     }
 
     /** rows [M, C] sorted by expert, {@code counts[e]} rows for expert e → [M, C] (unweighted expert outputs). */
+    @Override
     public Variable forward(Variable rows, int[] counts) {
         Variable both = Grouped.linear(rows, gateUp.variable(), counts); // [M, 2I]
         Variable gate = Views.narrow(both, 1, 0, intermediate), up = Views.narrow(both, 1, intermediate, intermediate);

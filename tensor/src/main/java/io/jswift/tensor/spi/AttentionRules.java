@@ -25,7 +25,7 @@ public final class AttentionRules {
         FusedRules.requireFloating("attention", "v", v);
     }
 
-    /** {@link #check(Tensor, Tensor, Tensor)} and, when the spec has segment ids, {@link #checkSegments} on both. */
+    /** {@link #check(Tensor, Tensor, Tensor)} and, when the spec has them, the segment ids ({@link #checkSegments}) and the sinks ([Hq]). */
     public static void check(Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
         check(q, k, v);
         checkSegments(q, k, spec);
@@ -38,6 +38,9 @@ public final class AttentionRules {
     }
 
     private static void checkSegments(Tensor q, Tensor k, AttentionSpec spec) {
+        if (spec.hasSinks() && spec.sinks().size(0) != q.size(1)) {
+            throw new IllegalArgumentException("attention: sinks must be [Hq] = [" + q.size(1) + "], got " + Arrays.toString(spec.sinks().shape()));
+        }
         if (!spec.hasSegments()) return;
         checkSegments("querySegments", spec.querySegments(), q.size(0), q.size(2));
         checkSegments("keySegments", spec.keySegments(), q.size(0), k.size(2));

@@ -2,6 +2,8 @@ package io.jswift.tensor.spi;
 
 import io.jswift.tensor.Tensor;
 
+import java.util.Arrays;
+
 /**
  * How scores are masked in scaled-dot-product attention.
  *
@@ -10,12 +12,15 @@ import io.jswift.tensor.Tensor;
  * A sliding {@code window} > 0 (causal only) further hides keys {@code window} or more positions back:
  * query i sees key j iff {@code i + (S - T) - j < window}, transformers' {@code kv_idx > q_idx - sliding_window}
  * (masking_utils.sliding_window_overlay); 0 means no window. A {@code softcap} > 0 (Gemma 2) bounds the scaled scores
- * before masking: s ← softcap · tanh(s / softcap); 0 means none.
+ * before masking: s ← softcap · tanh(s / softcap); 0 means none. {@code sinks} [Hq] (GPT-OSS's learned per-head logits,
+ * or null) join each row's softmax as one more logit with no value: p_j = exp(s_j) / (Σ_j' exp(s_j') + exp(sink_h)), so
+ * the stored log-sum-exp is logaddexp(lse over the keys, sink_h) and a row that sees no key still outputs 0
+ * (transformers' GptOss eager_attention_forward: the sink column is never masked and is dropped after the softmax).
  * With segments, query i of sample b may see key j only if {@code querySegments[b, i] == keySegments[b, j]}:
  * packed samples stay isolated, and left padding is a segment of its own. Both segment tensors are
  * integer ([B, T] and [B, S]) or both null. A query row that may see no key gets output 0.
  */
-public record AttentionSpec(double scale, boolean causal, Tensor querySegments, Tensor keySegments, int window, double softcap) {
+public record AttentionSpec(double scale, boolean causal, Tensor querySegments, Tensor keySegments, int window, double softcap, Tensor sinks) {
     public AttentionSpec {
         if ((querySegments == null) != (keySegments == null)) {
             throw new IllegalArgumentException("querySegments and keySegments must both be given or both be null");
@@ -23,6 +28,14 @@ public record AttentionSpec(double scale, boolean causal, Tensor querySegments, 
         if (window < 0) throw new IllegalArgumentException("sliding window must be >= 0 (0: none), got " + window);
         if (window > 0 && !causal) throw new IllegalArgumentException("a sliding window needs causal attention");
         if (!(softcap >= 0)) throw new IllegalArgumentException("attention soft-cap must be >= 0 (0: none), got " + softcap);
+        if (sinks != null && (sinks.rank() != 1 || !sinks.dtype().isFloatingPoint())) {
+            throw new IllegalArgumentException("attention sinks must be a floating [Hq] tensor, got " + sinks.dtype() + " " + Arrays.toString(sinks.shape()));
+        }
+    }
+
+    /** Without sinks. */
+    public AttentionSpec(double scale, boolean causal, Tensor querySegments, Tensor keySegments, int window, double softcap) {
+        this(scale, causal, querySegments, keySegments, window, softcap, null);
     }
 
     /** With a sliding window (0: none), without soft-capping. */
@@ -40,12 +53,17 @@ public record AttentionSpec(double scale, boolean causal, Tensor querySegments, 
     }
 
     /** The same masks with sliding window {@code w} (0: none). */
-    public AttentionSpec withWindow(int w) { return new AttentionSpec(scale, causal, querySegments, keySegments, w, softcap); }
+    public AttentionSpec withWindow(int w) { return new AttentionSpec(scale, causal, querySegments, keySegments, w, softcap, sinks); }
+
+    /** The same masks with per-head sink logits {@code s} [Hq] (null: none). */
+    public AttentionSpec withSinks(Tensor s) { return new AttentionSpec(scale, causal, querySegments, keySegments, window, softcap, s); }
 
     /** The same masks with score scale {@code s} and soft-cap {@code cap} (0: none). */
-    public AttentionSpec withScores(double s, double cap) { return new AttentionSpec(s, causal, querySegments, keySegments, window, cap); }
+    public AttentionSpec withScores(double s, double cap) { return new AttentionSpec(s, causal, querySegments, keySegments, window, cap, sinks); }
 
     public boolean hasSoftcap() { return softcap > 0; }
+
+    public boolean hasSinks() { return sinks != null; }
 
     public boolean hasSegments() { return querySegments != null; }
 

@@ -4,6 +4,7 @@ import io.jswift.tensor.DType;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.Tensor;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -260,10 +261,39 @@ public final class FusedReference {
         Tensor q32 = up(b, q);
         int hq = q.size(1);
         Tensor scores = maskedScores(b, q32, repeatKv(up(b, k), hq), spec);
-        Tensor lse = logSumExp(b, scores);                                      // [B, Hq, T, 1]
+        Tensor lse = withSinks(b, logSumExp(b, scores), spec);                  // [B, Hq, T, 1]
         Tensor p = probabilities(b, scores, lse);
         Tensor out = b.matmul(p, repeatKv(up(b, v), hq), false, false);
         return new FusedResults.Attention(b.cast(out, q.dtype()), lse.reshape(q.size(0), hq, q.size(2)));
+    }
+
+    /**
+     * GPT-OSS's sinks: the log-sum-exp over the keys [B, Hq, T, 1] joined by each head's sink logit, logaddexp(lse,
+     * sink_h) (a row that sees no key gets sink_h, and its probabilities stay 0); unchanged without sinks.
+     */
+    private static Tensor withSinks(Backend b, Tensor lse, AttentionSpec spec) {
+        if (!spec.hasSinks()) return lse;
+        Tensor sink = b.cast(onBackend(b, spec.sinks()), lse.dtype()).reshape(1, lse.size(1), 1, 1);
+        Tensor m = b.binary(BinaryOp.MAX, lse, sink);
+        Tensor sum = b.binary(BinaryOp.ADD, b.unary(UnaryOp.EXP, b.binary(BinaryOp.SUB, lse, m)), b.unary(UnaryOp.EXP, b.binary(BinaryOp.SUB, sink, m)));
+        return b.binary(BinaryOp.ADD, m, b.unary(UnaryOp.LOG, sum));
+    }
+
+    /**
+     * The gradient of the sink logits [Hq] (any backend; the attention backward itself is unchanged, since the saved
+     * log-sum-exp already holds the sinks): the sink is a softmax column with no value, so dsink_h = -Σ_{b,i}
+     * p_sink · (dO_i·O_i) with p_sink = exp(sink_h - lse_i).
+     */
+    public static Tensor attentionSinksBackward(Backend b, Tensor dOut, Tensor out, Tensor lse, Tensor sinks) {
+        int hq = out.size(1);
+        if (sinks.rank() != 1 || sinks.size(0) != hq) {
+            throw new IllegalArgumentException("attention sinks must be [" + hq + "], got " + Arrays.toString(sinks.shape()));
+        }
+        Tensor rowDot = b.reduce(ReduceOp.SUM, b.binary(BinaryOp.MUL, up(b, dOut), up(b, out)), lastDim(), false); // [B, Hq, T]
+        Tensor l = b.cast(lse, rowDot.dtype());
+        Tensor pSink = b.unary(UnaryOp.EXP, b.binary(BinaryOp.SUB, b.cast(onBackend(b, sinks), l.dtype()).reshape(1, hq, 1), l));
+        Tensor d = b.reduce(ReduceOp.SUM, b.binary(BinaryOp.MUL, pSink, rowDot), new int[]{0, 2}, false);         // [Hq]
+        return b.cast(b.unary(UnaryOp.NEG, d), sinks.dtype());
     }
 
     /** Each row's blocks gathered in position order ({@link PagedKv#gather}), then {@link Backend#attention} per row. */

@@ -231,9 +231,14 @@ public final class NaiveFused {
 
     /**
      * Causal with offset S - T, a sliding window (0: none) and equal segments ([B, T] / [B, S], or null), scores
-     * soft-capped by {@code softcap} (0: none); see AttentionSpec.
+     * soft-capped by {@code softcap} (0: none); {@code sinks} [Hq]: one more softmax logit per head with no value (null:
+     * none); see AttentionSpec.
      */
-    public record AttentionMask(double scale, boolean causal, long[] querySegments, long[] keySegments, int window, double softcap) {
+    public record AttentionMask(double scale, boolean causal, long[] querySegments, long[] keySegments, int window, double softcap, double[] sinks) {
+        public AttentionMask(double scale, boolean causal, long[] querySegments, long[] keySegments, int window, double softcap) {
+            this(scale, causal, querySegments, keySegments, window, softcap, null);
+        }
+
         public AttentionMask(double scale, boolean causal, long[] querySegments, long[] keySegments) {
             this(scale, causal, querySegments, keySegments, 0, 0);
         }
@@ -282,6 +287,7 @@ public final class NaiveFused {
             scores[j] = m.cap(dot * m.scale());
         }
         double lse = logSumExp(scores, 0, a.s());
+        if (m.sinks() != null) lse = logSumExp(new double[]{lse, m.sinks()[h]}, 0, 2); // the sink: one more term of the denominator
         double[] p = new double[a.s() + 1];
         for (int j = 0; j < a.s(); j++) p[j] = lse == Double.NEGATIVE_INFINITY ? 0 : Math.exp(scores[j] - lse);
         p[a.s()] = lse; // last slot carries the log-sum-exp
@@ -305,6 +311,23 @@ public final class NaiveFused {
             }
         }
         return new Attention(out, lse);
+    }
+
+    /** The sinks' gradient [Hq]: the sink column's probability exp(sink_h - lse) times -(dO·O) of each row, summed. */
+    public static double[] attentionSinksBackward(double[] dOut, double[] q, double[] k, double[] v, AttentionShape a, AttentionMask m) {
+        Attention f = attention(q, k, v, a, m);
+        double[] ds = new double[a.hq()];
+        for (int bi = 0; bi < a.b(); bi++) {
+            for (int h = 0; h < a.hq(); h++) {
+                for (int i = 0; i < a.t(); i++) {
+                    int row = (bi * a.hq() + h) * a.t() + i;
+                    double dot = 0;
+                    for (int x = 0; x < a.d(); x++) dot += dOut[row * a.d() + x] * f.out()[row * a.d() + x];
+                    ds[h] -= Math.exp(m.sinks()[h] - f.lse()[row]) * dot;
+                }
+            }
+        }
+        return ds;
     }
 
     /** dv = Pᵀ·dO, dP = dO·vᵀ, dS = P ∘ (dP - rowsum(P ∘ dP)), dq = scale·dS·k, dk = scale·dSᵀ·q; dk/dv summed over the GQA group. */

@@ -13,6 +13,7 @@ import io.jswift.train.encode.Encoded;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * {@code pt} and {@code sft}: HF's causal-LM loss. Every micro-batch's summed loss is divided by the target count
@@ -24,7 +25,8 @@ import java.util.Map;
  * ms-swift's trainer makes the model compute: it sets the model's router_aux_loss_coef to the flag (default 0, so a
  * config.json's own coefficient never applies) and output_router_logits when the flag is > 0; the model then adds
  * coef · aux to each micro-batch's loss as it is, not divided by the accumulation steps. A dense model, and a MoE model
- * whose transformers class computes no such loss (GLM-4.5's sigmoid router), ignores the flag, as ms-swift then does. Evaluation reports the language-model loss alone.
+ * whose transformers class computes no such loss (GLM-4.5, DeepSeek-V2/V3), ignores the flag, as ms-swift then silently
+ * does; here a one-line warning says so. Evaluation reports the language-model loss alone.
  */
 public final class CausalLmObjective implements Objective<Encoded> {
     private final CausalLm model;
@@ -36,14 +38,28 @@ public final class CausalLmObjective implements Objective<Encoded> {
     }
 
     public CausalLmObjective(CausalLm model, boolean gradientCheckpointing, double routerAuxLossCoef) {
+        this(model, gradientCheckpointing, routerAuxLossCoef, w -> {});
+    }
+
+    /** {@code warnings}: told once, in one line, when {@code routerAuxLossCoef} > 0 has no effect on this model. */
+    public CausalLmObjective(CausalLm model, boolean gradientCheckpointing, double routerAuxLossCoef, Consumer<String> warnings) {
         this.model = model;
         this.gradientCheckpointing = gradientCheckpointing;
-        this.routerAuxLossCoef = model.config().moe() == null || !model.config().moe().hasLoadBalancingLoss() ? 0 : routerAuxLossCoef;
+        boolean applies = model.config().moe() != null && model.config().moe().hasLoadBalancingLoss();
+        this.routerAuxLossCoef = applies ? routerAuxLossCoef : 0;
+        if (routerAuxLossCoef > 0 && !applies) warnings.accept(ignoredAuxLoss(model.config().architecture(), model.config().moe() != null, routerAuxLossCoef));
         if (this.routerAuxLossCoef > 0 && gradientCheckpointing) {
             // the recomputed layers run in backward: their router outputs would come too late for the loss
             throw new IllegalArgumentException("--router_aux_loss_coef > 0 cannot be combined with --gradient_checkpointing on a MoE model: "
                     + "set one of them off");
         }
+    }
+
+    /** The one-line notice that the flag changes nothing: no experts, or a MoE class without transformers' aux loss. */
+    static String ignoredAuxLoss(String architecture, boolean moe, double coef) {
+        return "--router_aux_loss_coef " + coef + " has no effect on " + architecture + ": "
+                + (moe ? "transformers computes no router load-balancing loss for it (its router balances through e_score_correction_bias or not at all)"
+                : "it has no experts");
     }
 
     @Override

@@ -43,7 +43,7 @@ public final class PretrainingRun {
                 args.datasetOptions(model.config().vocabSize()));
         DType saveType = args.torchDtype() == null ? model.config().dtype() : parseDtype(args.torchDtype());
         RunSetup setup = new RunSetup("pt", args, model, new FullWeights(model, saveType, args.model()), null, argsJson(args), out);
-        return TrainingLoop.run(setup, new CausalLmObjective(model, args.gradientCheckpointing(), args.routerAuxLossCoef()), data);
+        return TrainingLoop.run(setup, new CausalLmObjective(model, args.gradientCheckpointing(), args.routerAuxLossCoef(), w -> out.println("warning: " + w)), data);
     }
 
     /** args.json: every field of the run's settings under its ms-swift / HF flag name. */

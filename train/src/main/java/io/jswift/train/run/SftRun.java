@@ -64,7 +64,7 @@ public final class SftRun {
         Encoder encoder = hasTokenizer ? chatEncoder(dir, model) : new TokenizedOnlyEncoder(dir);
         EncodedDataset.Splits data = EncodedDataset.load(args.datasets(), args.valDatasets(), encoder, args.datasetOptions(model.config().vocabSize()));
         Map<String, Object> json = argsJson(args, tuner, chat, adapters);
-        return TrainingLoop.run(new RunSetup("sft", args, model, tuned.weights(), tuned.rng(), json, out), new CausalLmObjective(model, args.gradientCheckpointing(), args.routerAuxLossCoef()), data);
+        return TrainingLoop.run(new RunSetup("sft", args, model, tuned.weights(), tuned.rng(), json, out), new CausalLmObjective(model, args.gradientCheckpointing(), args.routerAuxLossCoef(), w -> out.println("warning: " + w)), data);
     }
 
     /** The model's chat encoder; a vision-language model's also reads the rows' images. */

@@ -28,7 +28,8 @@ import static io.jswift.backend.cpu.fused.TileGemm.V;
  * (TileGemm), an online softmax per query (running max m and sum l, the output rescaled when m grows) and
  * P·V as a second product; key blocks past the causal bound are never touched, tiles the bound cuts through
  * are computed in bands, and only tiles exist, never a [T, S] matrix. The forward saves the log-sum-exp
- * m + log l (-inf, with output 0, for rows that see no key), as FusedReference does.
+ * m + log l (-inf, with output 0, for rows that see no key), as FusedReference does; GPT-OSS's sinks then rescale each
+ * row and join its log-sum-exp ({@link AttentionSinks}), and the backward needs nothing more (it reads that lse).
  * The backward recomputes P = exp(S - lse) per tile, D_i = dO_i·O_i, dS = P ∘ (dP - D)·scale, and
  * accumulates dV += Pᵀ·dO, dK += dSᵀ·Q (summed over the GQA group) and dQ += dS·K as tile products.
  * Work splits over (batch, head, query block) forward and over (batch, kv head[, slice of query blocks])
@@ -47,7 +48,12 @@ public final class AttentionKernels {
         AttentionRules.check(qIn, kIn, vIn, spec);
         noSoftcap(spec);
         Tensor q = Contig.of(qIn);
-        if (q.size(2) == 1 && !spec.hasSegments() && q.numel() > 0) return decode(q, kIn, vIn, spec);
+        if (q.size(2) == 1 && !spec.hasSegments() && q.numel() > 0) return AttentionSinks.apply(decode(q, kIn, vIn, spec), spec);
+        return AttentionSinks.apply(tiled(q, kIn, vIn, spec), spec);
+    }
+
+    /** The tiled forward (any number of queries), without sinks. */
+    private static FusedResults.Attention tiled(Tensor q, Tensor kIn, Tensor vIn, AttentionSpec spec) {
         Tensor k = Contig.headRows(kIn), v = Contig.headRows(vIn);
         AttentionBlocks g = new AttentionBlocks(q, k, spec);
         int d = g.d, dp = g.dp;
@@ -116,13 +122,13 @@ public final class AttentionKernels {
 
     /**
      * Paged attention (see Backend#pagedAttention) of one query per row, the row's last position, read in place from the
-     * blocks; null when this kernel does not cover the call (several queries per row, soft-capping, non-f32 data, or
+     * blocks; null when this kernel does not cover the call (several queries per row, soft-capping, sinks, non-f32 data, or
      * blocks whose rows are not contiguous per head), which the caller answers with the reference composition.
      */
     public static Tensor pagedDecode(Tensor q, PagedKv kv, AttentionSpec spec) {
         kv.check(q, spec);
         Tensor keys = kv.keyBlocks(), values = kv.valueBlocks();
-        if (q.size(2) != 1 || spec.hasSoftcap() || !Contig.f32(q, keys, values) || Contig.headRows(keys) != keys
+        if (q.size(2) != 1 || spec.hasSoftcap() || spec.hasSinks() || !Contig.f32(q, keys, values) || Contig.headRows(keys) != keys
                 || Contig.headRows(values) != values) return null;
         return DecodeAttention.forwardPaged(Contig.of(q), kv, spec.window(), (float) spec.scale());
     }

@@ -145,6 +145,40 @@ class AttentionKernelsTest {
         assertThrows(IllegalArgumentException.class, () -> AttentionKernels.forward(q, k, v, spec), "the kernel refuses what it cannot do");
     }
 
+    /**
+     * GPT-OSS's sinks (one learned logit per head in every row's softmax) on the tiled and decode kernels: output, lse and
+     * the q/k/v gradients against the float64 oracle, the sinks' gradient (FusedReference.attentionSinksBackward on the
+     * kernel's results) too; with windows shorter than the keys, packed segments, and T > S rows that see no key.
+     */
+    @ParameterizedTest(name = "T={0} S={1} W={2} segments={3}")
+    @CsvSource({"1, 9, 0, false", "1, 70, 5, false", "7, 7, 0, false", "17, 40, 16, true", "65, 65, 3, false", "20, 12, 0, false", "130, 130, 0, true"})
+    void sinksMatchTheFloat64Oracle(int t, int s, int window, boolean segmented) {
+        int b = segmented ? 2 : 1, hq = 4, hkv = 2, d = 16;
+        Tensor q = input(51, true, b, hq, t, d), k = input(52, false, b, hkv, s, d), v = input(53, false, b, hkv, s, d);
+        Tensor dOut = input(54, false, b, hq, t, d);
+        double[] sinks = {0.5, -1.0, 2.0, 3.5}; // large enough to take a visible share of each row
+        long[] qSeg = segmented ? segments(b, t, s - t) : null, kSeg = segmented ? segments(b, s, 0) : null;
+        AttentionSpec spec = new AttentionSpec(0.25, true, segmented ? Tensor.ofLongs(qSeg, b, t) : null,
+                segmented ? Tensor.ofLongs(kSeg, b, s) : null, window, 0, Tensor.of(sinks, hq).to(io.jswift.tensor.DType.F32));
+        NaiveFused.AttentionShape shape = new NaiveFused.AttentionShape(b, hq, hkv, t, s, d);
+        NaiveFused.AttentionMask mask = new NaiveFused.AttentionMask(0.25, true, qSeg, kSeg, window, 0, sinks);
+        double[] qs = q.toDoubleArray(), ks = k.toDoubleArray(), vs = v.toDoubleArray();
+        FusedResults.Attention got = AttentionKernels.forward(q, k, v, spec);
+        NaiveFused.Attention want = NaiveFused.attention(qs, ks, vs, shape, mask);
+        assertClose(want.out(), got.output(), FWD_TOL, FWD_TOL, "sinks out");
+        assertClose(want.lse(), got.logSumExp(), FWD_TOL, FWD_TOL, "sinks lse");
+        FusedResults.AttentionGrads g = AttentionKernels.backward(dOut, q, k, v, got.output(), got.logSumExp(), spec);
+        NaiveFused.AttentionGrads gw = NaiveFused.attentionBackward(dOut.toDoubleArray(), qs, ks, vs, shape, mask);
+        assertClose(gw.dq(), g.dq(), BWD_TOL, BWD_TOL, "sinks dq");
+        assertClose(gw.dk(), g.dk(), BWD_TOL, BWD_TOL, "sinks dk");
+        assertClose(gw.dv(), g.dv(), BWD_TOL, BWD_TOL, "sinks dv");
+        Tensor dSinks = FusedReference.attentionSinksBackward(FusedTesting.KERNELS, dOut, got.output(), got.logSumExp(), spec.sinks());
+        assertClose(NaiveFused.attentionSinksBackward(dOut.toDoubleArray(), qs, ks, vs, shape, mask), dSinks, BWD_TOL, BWD_TOL, "dsinks");
+        FusedResults.Attention ref = FusedReference.attention(FusedTesting.KERNELS, q, k, v, spec);
+        assertClose(want.out(), ref.output(), FWD_TOL, FWD_TOL, "reference out");
+        assertClose(want.lse(), ref.logSumExp(), FWD_TOL, FWD_TOL, "reference lse");
+    }
+
     /** Position p (shifted by {@code shift}, the causal offset for queries) of sample b: segments of 3, 20, then the rest. */
     private static long[] segments(int b, int n, int shift) {
         long[] ids = new long[b * n];

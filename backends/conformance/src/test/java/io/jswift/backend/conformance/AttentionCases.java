@@ -67,11 +67,23 @@ public abstract class AttentionCases {
                 new Case("sliding window 4, decode T=1 of S=40", 2, 2, 1, 1, 40, 16, true, Mask.NONE, DType.F32, false, 4, 0),
                 new Case("sliding window 5, packed, prefix T=9 of S=37", 2, 2, 2, 9, 37, 8, true, Mask.PACKED, DType.F32, false, 5, 0),
                 new Case("soft-cap 5 (Gemma 2), GQA 2", 1, 4, 2, 37, 37, 16, true, Mask.NONE, DType.F32, true, 0, 5),
+                // windows shorter than the sequence over several key / query tiles (whole tiles skipped), with GQA and segments
+                new Case("sliding window 7 < T=70, GQA 2, packed", 2, 4, 2, 70, 70, 16, true, Mask.PACKED, DType.F32, false, 7, 0),
+                new Case("sliding window 40 < T=130, transposed", 1, 2, 1, 130, 130, 16, true, Mask.NONE, DType.F32, true, 40, 0),
+                new Case("sliding window 3, GQA 2, left padding, prefix T=5 of S=37", 2, 4, 2, 5, 37, 8, true, Mask.LEFT_PAD, DType.F32, false, 3, 0),
+                // soft-caps small enough to bend most scores (the backward's 1 - tanh² factor matters)
+                new Case("soft-cap 1.5, non-causal, GQA 4, T=9 of S=13", 1, 4, 1, 9, 13, 16, false, Mask.NONE, DType.F32, false, 0, 1.5),
+                new Case("soft-cap 2 and window 9, GQA 2, left padding, T=70", 2, 4, 2, 70, 70, 16, true, Mask.LEFT_PAD, DType.F32, true, 9, 2),
+                new Case("soft-cap 1.5 and window 6, decode T=1 of S=40", 2, 4, 2, 1, 40, 32, true, Mask.NONE, DType.F32, false, 6, 1.5),
                 new Case("bf16, GQA 2, packed, transposed", 1, 4, 2, 37, 37, 64, true, Mask.PACKED, DType.BF16, true),
                 new Case("bf16, sliding window 6", 1, 2, 1, 21, 21, 16, true, Mask.NONE, DType.BF16, false, 6, 0),
+                new Case("bf16, soft-cap 3 and window 10, GQA 2, packed, transposed", 1, 4, 2, 37, 37, 64, true, Mask.PACKED, DType.BF16, true, 10, 3),
+                new Case("f16, soft-cap 2, GQA 2, left padding, T=21", 2, 4, 2, 21, 21, 32, true, Mask.LEFT_PAD, DType.F16, false, 0, 2),
+                new Case("f16, sliding window 5, GQA 2, packed, T=37", 1, 4, 2, 37, 37, 16, true, Mask.PACKED, DType.F16, true, 5, 0),
                 new Case("f16, non-causal", 1, 2, 1, 5, 9, 16, false, Mask.NONE, DType.F16, false),
                 new Case("f16, GQA 2, left padding, T=37", 2, 4, 2, 37, 37, 32, true, Mask.LEFT_PAD, DType.F16, true),
-                new Case("f64, GQA 4, D=24, left padding", 1, 4, 1, 37, 37, 24, true, Mask.LEFT_PAD, DType.F64, false));
+                new Case("f64, GQA 4, D=24, left padding", 1, 4, 1, 37, 37, 24, true, Mask.LEFT_PAD, DType.F64, false),
+                new Case("f64, soft-cap 1.5 and window 5, GQA 2", 1, 4, 2, 37, 37, 24, true, Mask.NONE, DType.F64, false, 5, 1.5));
     }
 
     @ParameterizedTest(name = "{0}")

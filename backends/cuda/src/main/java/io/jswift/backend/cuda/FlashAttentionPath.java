@@ -51,8 +51,12 @@ final class FlashAttentionPath implements FastPaths.Attention {
         return new FusedResults.AttentionGrads(dq, dk, dv);
     }
 
-    /** One bf16/f16 dtype over all operands, each non-empty with its head dim contiguous. */
-    private static boolean covered(AttentionSpec spec, Tensor... ts) {
+    /**
+     * One bf16/f16 dtype over all operands, each non-empty with its head dim contiguous, and no soft-cap (the
+     * tensor-core kernels have none: such calls take the portable kernels, which do). Sliding windows are covered:
+     * {@link #mask} hands them to the kernels.
+     */
+    static boolean covered(AttentionSpec spec, Tensor... ts) {
         DType dtype = ts[0].dtype();
         if (spec.hasSoftcap() || spec.hasSinks() || (dtype != DType.BF16 && dtype != DType.F16)) return false;
         for (Tensor t : ts) {
@@ -71,7 +75,8 @@ final class FlashAttentionPath implements FastPaths.Attention {
         return new CudaFlashAttention.Shape(q.size(0), q.size(1), k.size(1), q.size(2), k.size(2), q.size(3));
     }
 
-    private static CudaFlashAttention.Mask mask(GpuDevice dev, AttentionSpec spec, int b, int t, int s) {
+    /** The spec's masks for the kernels; {@code dev} is used only to upload segment ids. */
+    static CudaFlashAttention.Mask mask(GpuDevice dev, AttentionSpec spec, int b, int t, int s) {
         CudaFlashAttention.Segments seg = null;
         if (spec.hasSegments()) {
             Tensor qs = segments(dev, "querySegments", spec.querySegments(), b, t), ks = segments(dev, "keySegments", spec.keySegments(), b, s);

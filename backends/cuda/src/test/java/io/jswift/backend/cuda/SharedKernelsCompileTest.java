@@ -71,6 +71,10 @@ class SharedKernelsCompileTest {
         p.add(attention("attention_backward.c").type("Q", DType.F32).type("K", DType.F32).type("V", DType.F32).type("O", DType.F32)
                 .type("G", DType.F32).type("L", DType.F32).type("DQ", DType.F32).type("DK", DType.F32).type("DV", DType.F32)
                 .define("BQ_Q", 32).define("BK_Q", 16).define("BQ_K", 16).define("BK_K", 32).build());
+        // f64 compute (tanh of the soft-cap on double)
+        p.add(attention("attention_backward.c", DType.F64).type("Q", DType.F64).type("K", DType.F64).type("V", DType.F64).type("O", DType.F64)
+                .type("G", DType.F16).type("L", DType.F64).type("DQ", DType.F64).type("DK", DType.F64).type("DV", DType.F64)
+                .define("BQ_Q", 16).define("BK_Q", 16).define("BQ_K", 16).define("BK_K", 16).build());
         String nf4 = codes(FourBitType.NF4);
         p.add(KernelSource.of("quant4bit.c").define("CODES", nf4).type("OUT", DType.BF16).build());
         p.add(KernelSource.of("quant4bit.c").define("CODES", codes(FourBitType.FP4)).define("NESTED", 1).type("X", DType.F16)
@@ -86,7 +90,11 @@ class SharedKernelsCompileTest {
     }
 
     private static KernelSource attention(String file) {
-        return KernelSource.of(file).real("REAL", DType.F32).define("D", 64).define("LD", 65).define("TPR", 8).define("DPT", 8);
+        return attention(file, DType.F32);
+    }
+
+    private static KernelSource attention(String file, DType real) {
+        return KernelSource.of(file).include("attention.h").real("REAL", real).define("D", 64).define("LD", 65).define("TPR", 8).define("DPT", 8);
     }
 
     @Test

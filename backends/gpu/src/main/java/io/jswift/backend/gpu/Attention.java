@@ -12,8 +12,9 @@ import java.util.function.ToIntFunction;
 import java.util.function.ToLongFunction;
 
 /**
- * Scaled-dot-product attention as flash attention kernels (attention_forward.c, attention_backward.c): tiled,
- * online softmax, causal tile skipping, grouped-query heads and segment masks, never a [T, S] score matrix.
+ * Scaled-dot-product attention as flash attention kernels (attention_forward.c, attention_backward.c, with the masks
+ * of attention.h): tiled, online softmax, grouped-query heads, causal and sliding-window masks with tile skipping,
+ * segment masks and soft-capped scores (AttentionSpec's semantics, as the CPU), never a [T, S] score matrix.
  * Inputs may be strided views (their layouts go to the kernels) of any floating dtype (bf16/f16 converted
  * in-kernel); compute is f32, f64 for F64 queries. Outputs follow the reference composition: output and
  * gradients in their input's dtype, log-sum-exp f32 (f64), -inf on a row that sees no key.
@@ -55,7 +56,7 @@ final class Attention {
         long[] meta = concat(layout(q), layout(k), layout(v));
         dev.launch(src, "attn_forward", new Dim3(ceilDiv(t, tl.bq()), hq, bsz), Dim3.of(wg),
                 q, k, v, out, lse, seg.q(), seg.qStride(), seg.k(), seg.kStride(), meta, t, s, hq, hq / hkv,
-                scale(spec, real), spec.causal() ? 1 : 0, seg.present());
+                scale(spec, real), spec.causal() ? 1 : 0, seg.present(), spec.window(), softcap(spec, real));
         return new FusedResults.Attention(out, lse);
     }
 
@@ -79,23 +80,23 @@ final class Attention {
         long[] meta = concat(layout(q), layout(k), layout(v), layout(out), layout(dOut), lseLayout);
         long rows = (long) bsz * hq * t;
         Launches.elements(dev, src, "attn_delta", rows, dOut, out, delta, meta, hq, t, rows);
-        Object scale = scale(spec, real);
+        Object scale = scale(spec, real), softcap = softcap(spec, real);
         int causal = spec.causal() ? 1 : 0, group = hq / hkv;
         int wgq = tq.bq() * TPR;
         dev.launch(src, "attn_backward_dq", new Dim3(ceilDiv(t, tq.bq()), hq, bsz), Dim3.of(wgq),
                 q, k, v, dOut, lse, delta, dq, seg.q(), seg.qStride(), seg.k(), seg.kStride(), meta, t, s, hq, group,
-                scale, causal, seg.present());
+                scale, causal, seg.present(), spec.window(), softcap);
         int wgk = tk.bk() * TPR;
         dev.launch(src, "attn_backward_dkdv", new Dim3(ceilDiv(s, tk.bk()), hkv, bsz), Dim3.of(wgk),
                 q, k, v, dOut, lse, delta, dk, dv, seg.q(), seg.qStride(), seg.k(), seg.kStride(), meta, t, s, hq, group,
-                scale, causal, seg.present());
+                scale, causal, seg.present(), spec.window(), softcap);
         return new FusedResults.AttentionGrads(dq, dk, dv);
     }
 
     // ------------------------------------------------------------------ launch parameters
 
     private static KernelSource common(KernelSource src, int d, DType real) {
-        return src.real("REAL", real).define("D", d).define("LD", d + 1).define("TPR", TPR)
+        return src.include("attention.h").real("REAL", real).define("D", d).define("LD", d + 1).define("TPR", TPR)
                 .define("DPT", Math.max(1, ceilDiv(d, TPR)));
     }
 
@@ -119,6 +120,11 @@ final class Attention {
 
     private static Object scale(AttentionSpec spec, DType real) {
         return real == DType.F64 ? (Object) spec.scale() : (Object) (float) spec.scale();
+    }
+
+    /** The soft-cap (0: none) in the compute type. */
+    private static Object softcap(AttentionSpec spec, DType real) {
+        return real == DType.F64 ? (Object) spec.softcap() : (Object) (float) spec.softcap();
     }
 
     /** {offset, stride b, stride h, stride t, stride d} of a [B, H, T, D] tensor. */

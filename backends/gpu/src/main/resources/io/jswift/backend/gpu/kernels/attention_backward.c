@@ -6,9 +6,8 @@
 // threads own query rows), BQ_K / BK_K the dk/dv kernel's (its threads own key rows). Every loop that holds
 // a barrier has bounds that are uniform across the work-group.
 
-#define NEG_INF ((REAL) -INFINITY)
-
-#define AT(m, b, h, t, d) ((m)[0] + (i64) (b) * (m)[1] + (i64) (h) * (m)[2] + (i64) (t) * (m)[3] + (i64) (d) * (m)[4])
+// Layouts (AT), masks and the soft-cap are attention.h's (included before this file). With a soft-cap c the scores
+// are capped = c * tanh(s / c), P = exp(capped - lse), and dS gains the factor 1 - (capped / c)².
 
 // lse layout l = {offset, stride b, stride h, stride t}.
 #define AT3(l, b, h, t) ((l)[0] + (i64) (b) * (l)[1] + (i64) (h) * (l)[2] + (i64) (t) * (l)[3])
@@ -39,7 +38,8 @@ KERNEL void attn_backward_dq(GLOBAL const Q_T* q, GLOBAL const K_T* k, GLOBAL co
                                GLOBAL const G_T* g, GLOBAL const L_T* lse, GLOBAL const REAL* delta,
                                GLOBAL DQ_T* dq,
                                GLOBAL const i64* qseg, i64 qsb, GLOBAL const i64* kseg, i64 ksb,
-                               const Meta meta, int T, int S, int HQ, int GROUP, REAL scale, int causal, int hasSeg) {
+                               const Meta meta, int T, int S, int HQ, int GROUP, REAL scale, int causal, int hasSeg,
+                               int window, REAL softcap) {
     SHARED REAL qs[BQ_Q * LD];
     SHARED REAL gs[BQ_Q * LD];
     SHARED REAL ks[BK_Q * LD];
@@ -70,7 +70,7 @@ KERNEL void attn_backward_dq(GLOBAL const Q_T* q, GLOBAL const K_T* k, GLOBAL co
     REAL acc[DPT];
     for (int c = 0; c < DPT; c++) acc[c] = 0;
     const int kend = causal ? min(max(q0 + BQ_Q + off, 0), S) : S;
-    for (int k0 = 0; k0 < kend; k0 += BK_Q) {
+    for (int k0 = attn_first_key(q0, off, causal, window, BK_Q); k0 < kend; k0 += BK_Q) {
         BARRIER();
         for (int x = lid; x < BK_Q * D; x += wg) {
             int jj = x / D, dd = x % D, j = k0 + jj;
@@ -83,14 +83,15 @@ KERNEL void attn_backward_dq(GLOBAL const Q_T* q, GLOBAL const K_T* k, GLOBAL co
         for (int c = 0; c < BK_Q / TPR; c++) {
             int jj = lane + c * TPR, j = k0 + jj;
             REAL dsij = 0;
-            if (live && j < S && (!causal || j <= i + off) && (!hasSeg || ksg[jj] == mySeg)) {
+            if (live && j < S && attn_visible(i, j, off, causal, window) && (!hasSeg || ksg[jj] == mySeg)) {
                 REAL qk = 0, gv = 0;
                 for (int d = 0; d < D; d++) {
                     qk += qs[r * LD + d] * ks[jj * LD + d];
                     gv += gs[r * LD + d] * vs[jj * LD + d];
                 }
-                REAL p = exp(qk * scale - rowLse);
-                dsij = p * (gv - rowDelta) * scale;
+                REAL capped = attn_cap(qk * scale, softcap);
+                REAL p = exp(capped - rowLse);
+                dsij = p * (gv - rowDelta) * attn_cap_grad(capped, softcap) * scale;
             }
             ds[r * BK_Q + jj] = dsij;
         }
@@ -119,7 +120,8 @@ KERNEL void attn_backward_dkdv(GLOBAL const Q_T* q, GLOBAL const K_T* k, GLOBAL 
                                  GLOBAL const G_T* g, GLOBAL const L_T* lse, GLOBAL const REAL* delta,
                                  GLOBAL DK_T* dk, GLOBAL DV_T* dv,
                                  GLOBAL const i64* qseg, i64 qsb, GLOBAL const i64* kseg, i64 ksb,
-                                 const Meta meta, int T, int S, int HQ, int GROUP, REAL scale, int causal, int hasSeg) {
+                                 const Meta meta, int T, int S, int HQ, int GROUP, REAL scale, int causal, int hasSeg,
+                               int window, REAL softcap) {
     SHARED REAL ks[BK_K * LD];
     SHARED REAL vs[BK_K * LD];
     SHARED REAL qs[BQ_K * LD];
@@ -149,11 +151,13 @@ KERNEL void attn_backward_dkdv(GLOBAL const Q_T* q, GLOBAL const K_T* k, GLOBAL 
 
     REAL accK[DPT], accV[DPT];
     for (int c = 0; c < DPT; c++) { accK[c] = 0; accV[c] = 0; }
-    // causal: key j is seen by queries i >= j - off, so query tiles wholly before k0 - off are skipped
+    // causal: key j is seen by queries i >= j - off, so query tiles wholly before k0 - off are skipped; a sliding
+    // window also ends the loop after the last query whose window reaches the tile
     const int qstart = causal ? max(0, k0 - off) / BQ_K * BQ_K : 0;
+    const int qend = attn_query_end(k0, BK_K, off, T, causal, window);
     for (int grp = 0; grp < GROUP; grp++) {
         const int h = kvh * GROUP + grp;
-        for (int q0 = qstart; q0 < T; q0 += BQ_K) {
+        for (int q0 = qstart; q0 < qend; q0 += BQ_K) {
             BARRIER();
             for (int x = lid; x < BQ_K * D; x += wg) {
                 int ii = x / D, dd = x % D;
@@ -172,14 +176,15 @@ KERNEL void attn_backward_dkdv(GLOBAL const Q_T* q, GLOBAL const K_T* k, GLOBAL 
             for (int c = 0; c < BQ_K / TPR; c++) {
                 int ii = lane + c * TPR, i = q0 + ii;
                 REAL p = 0, dsij = 0;
-                if (j < S && i < T && ls[ii] != NEG_INF && (!causal || j <= i + off) && (!hasSeg || qsg[ii] == mySeg)) {
+                if (j < S && i < T && ls[ii] != NEG_INF && attn_visible(i, j, off, causal, window) && (!hasSeg || qsg[ii] == mySeg)) {
                     REAL qk = 0, gv = 0;
                     for (int d = 0; d < D; d++) {
                         qk += qs[ii * LD + d] * ks[jr * LD + d];
                         gv += gs[ii * LD + d] * vs[jr * LD + d];
                     }
-                    p = exp(qk * scale - ls[ii]);
-                    dsij = p * (gv - dl[ii]) * scale;
+                    REAL capped = attn_cap(qk * scale, softcap);
+                    p = exp(capped - ls[ii]);
+                    dsij = p * (gv - dl[ii]) * attn_cap_grad(capped, softcap) * scale;
                 }
                 ps[jr * BQ_K + ii] = p;
                 ds[jr * BQ_K + ii] = dsij;

@@ -1,5 +1,6 @@
 // Flash attention forward (FlashAttention-2, Dao 2023): one work-group per (query tile, query head, batch);
 // K/V tiles staged in shared memory, softmax online (running max m and sum l), the [T, S] scores never exist.
+// Masks: causal, sliding window, segments; scores optionally soft-capped (attention.h, AttentionSpec).
 // Dims: B batch, HQ query heads, GROUP = HQ / HKV query heads per kv head, T queries, S keys, D head dim.
 // Compile-time: D, LD (local row stride D + 1: rows read down a column fall in distinct banks), BQ and BK
 // (query / key tile rows), TPR (threads per query row), DPT (= ceil(D / TPR) head-dim columns per thread),
@@ -7,17 +8,15 @@
 // and accumulates output columns lane, lane + TPR, ... Every loop that holds a barrier has bounds that are
 // uniform across the work-group.
 
-#define NEG_INF ((REAL) -INFINITY)
-
-// Element offset of [b, h, t, d] in a tensor whose layout is m = {offset, stride b, stride h, stride t, stride d}.
-#define AT(m, b, h, t, d) ((m)[0] + (i64) (b) * (m)[1] + (i64) (h) * (m)[2] + (i64) (t) * (m)[3] + (i64) (d) * (m)[4])
+// The masks and the soft-cap are attention.h's (included before this file).
 
 // meta = layouts of q, k, v (5 longs each); out is contiguous [B, HQ, T, D], lse contiguous [B, HQ, T].
 // qseg [B or 1, T] and kseg [B or 1, S] are dense longs with batch strides qsb / ksb (used when hasSeg).
 KERNEL void attn_forward(GLOBAL const Q_T* q, GLOBAL const K_T* k, GLOBAL const V_T* v,
                            GLOBAL O_T* out, GLOBAL LSE_T* lse,
                            GLOBAL const i64* qseg, i64 qsb, GLOBAL const i64* kseg, i64 ksb,
-                           const Meta meta, int T, int S, int HQ, int GROUP, REAL scale, int causal, int hasSeg) {
+                           const Meta meta, int T, int S, int HQ, int GROUP, REAL scale, int causal, int hasSeg,
+                           int window, REAL softcap) {
     SHARED REAL qs[BQ * LD];
     SHARED REAL ks[BK * LD];
     SHARED REAL vs[BK * LD];
@@ -40,9 +39,10 @@ KERNEL void attn_forward(GLOBAL const Q_T* q, GLOBAL const K_T* k, GLOBAL const 
     REAL acc[DPT];
     for (int c = 0; c < DPT; c++) acc[c] = 0;
 
-    // causal: keys past the last row's horizon are masked for the whole tile, so the loop stops there
+    // causal: keys past the last row's horizon are masked for the whole tile, so the loop stops there; a sliding
+    // window also starts it at the first row's window
     const int kend = causal ? min(max(q0 + BQ + off, 0), S) : S;
-    for (int k0 = 0; k0 < kend; k0 += BK) {
+    for (int k0 = attn_first_key(q0, off, causal, window, BK); k0 < kend; k0 += BK) {
         BARRIER();  // the previous tile has been consumed
         for (int x = lid; x < BK * D; x += BQ * TPR) {
             int jj = x / D, dd = x % D, j = k0 + jj;
@@ -55,10 +55,10 @@ KERNEL void attn_forward(GLOBAL const Q_T* q, GLOBAL const K_T* k, GLOBAL const 
         for (int c = 0; c < BK / TPR; c++) {
             int jj = lane + c * TPR, j = k0 + jj;
             REAL s = NEG_INF;
-            if (i < T && j < S && (!causal || j <= i + off) && (!hasSeg || ksg[jj] == mySeg)) {
+            if (i < T && j < S && attn_visible(i, j, off, causal, window) && (!hasSeg || ksg[jj] == mySeg)) {
                 REAL dot = 0;
                 for (int d = 0; d < D; d++) dot += qs[r * LD + d] * ks[jj * LD + d];
-                s = dot * scale;
+                s = attn_cap(dot * scale, softcap);
             }
             sc[r * BK + jj] = s;
         }

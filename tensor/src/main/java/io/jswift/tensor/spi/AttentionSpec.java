@@ -13,9 +13,14 @@ import io.jswift.tensor.Tensor;
  * before masking: s ← softcap · tanh(s / softcap); 0 means none.
  * With segments, query i of sample b may see key j only if {@code querySegments[b, i] == keySegments[b, j]}:
  * packed samples stay isolated, and left padding is a segment of its own. Both segment tensors are
- * integer ([B, T] and [B, S]) or both null. A query row that may see no key gets output 0.
+ * integer ([B, T] and [B, S]) or both null. With {@code sharedPrefix} (segments required), a key of segment 0 is also
+ * visible to the queries of every other segment, within the causal bound and the window: a prompt packed once before
+ * several completions, each of which sees the prompt and itself but not the others (the completions of a preference
+ * pair; a completion's positions restart after the prompt, which only the position ids, not this mask, express).
+ * A query row that may see no key gets output 0.
  */
-public record AttentionSpec(double scale, boolean causal, Tensor querySegments, Tensor keySegments, int window, double softcap) {
+public record AttentionSpec(double scale, boolean causal, Tensor querySegments, Tensor keySegments, int window, double softcap,
+                            boolean sharedPrefix) {
     public AttentionSpec {
         if ((querySegments == null) != (keySegments == null)) {
             throw new IllegalArgumentException("querySegments and keySegments must both be given or both be null");
@@ -23,6 +28,12 @@ public record AttentionSpec(double scale, boolean causal, Tensor querySegments, 
         if (window < 0) throw new IllegalArgumentException("sliding window must be >= 0 (0: none), got " + window);
         if (window > 0 && !causal) throw new IllegalArgumentException("a sliding window needs causal attention");
         if (!(softcap >= 0)) throw new IllegalArgumentException("attention soft-cap must be >= 0 (0: none), got " + softcap);
+        if (sharedPrefix && querySegments == null) throw new IllegalArgumentException("a shared prefix needs segment ids (the prefix is segment 0)");
+    }
+
+    /** Without a shared prefix. */
+    public AttentionSpec(double scale, boolean causal, Tensor querySegments, Tensor keySegments, int window, double softcap) {
+        this(scale, causal, querySegments, keySegments, window, softcap, false);
     }
 
     /** With a sliding window (0: none), without soft-capping. */
@@ -40,16 +51,24 @@ public record AttentionSpec(double scale, boolean causal, Tensor querySegments, 
     }
 
     /** The same masks with sliding window {@code w} (0: none). */
-    public AttentionSpec withWindow(int w) { return new AttentionSpec(scale, causal, querySegments, keySegments, w, softcap); }
+    public AttentionSpec withWindow(int w) { return new AttentionSpec(scale, causal, querySegments, keySegments, w, softcap, sharedPrefix); }
 
     /** The same masks with score scale {@code s} and soft-cap {@code cap} (0: none). */
-    public AttentionSpec withScores(double s, double cap) { return new AttentionSpec(s, causal, querySegments, keySegments, window, cap); }
+    public AttentionSpec withScores(double s, double cap) { return new AttentionSpec(s, causal, querySegments, keySegments, window, cap, sharedPrefix); }
 
     public boolean hasSoftcap() { return softcap > 0; }
 
     public boolean hasSegments() { return querySegments != null; }
 
     public boolean hasWindow() { return window > 0; }
+
+    /**
+     * Whether a query of segment {@code querySegment} sees a key of segment {@code keySegment} (positions aside): the
+     * same segment, or, with a shared prefix, a key of segment 0. The one statement of the segment rule.
+     */
+    public boolean segmentSees(long querySegment, long keySegment) {
+        return querySegment == keySegment || (sharedPrefix && keySegment == 0);
+    }
 
     /**
      * Whether query i sees key j by position (causal bound and window; segments aside), for T queries and S keys:

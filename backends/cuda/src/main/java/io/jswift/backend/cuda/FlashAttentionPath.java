@@ -51,10 +51,10 @@ final class FlashAttentionPath implements FastPaths.Attention {
         return new FusedResults.AttentionGrads(dq, dk, dv);
     }
 
-    /** One bf16/f16 dtype over all operands, each non-empty with its head dim contiguous. */
+    /** No soft-cap nor shared prefix, one bf16/f16 dtype over all operands, each non-empty with its head dim contiguous. */
     private static boolean covered(AttentionSpec spec, Tensor... ts) {
         DType dtype = ts[0].dtype();
-        if (spec.hasSoftcap() || (dtype != DType.BF16 && dtype != DType.F16)) return false;
+        if (spec.hasSoftcap() || spec.sharedPrefix() || (dtype != DType.BF16 && dtype != DType.F16)) return false;
         for (Tensor t : ts) {
             // empty operands (no queries or no keys) stay with the portable kernels, which define their results
             if (t.dtype() != dtype || t.stride(3) != 1 || t.numel() == 0) return false;

@@ -234,10 +234,10 @@ public final class GpuBackend implements Backend {
     @Override
     public Tensor logSoftmaxBackward(Tensor dy, Tensor y) { return softmax.backward(dy, y, true); }
 
-    // The attention kernels have no sliding window nor soft-capping yet: those calls take the reference composition on the device.
+    // The attention kernels have no sliding window, soft-capping nor shared prefix yet: those calls take the reference composition on the device.
     @Override
     public FusedResults.Attention attention(Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
-        if (spec.hasWindow() || spec.hasSoftcap()) return Backend.super.attention(q, k, v, spec);
+        if (spec.hasWindow() || spec.hasSoftcap() || spec.sharedPrefix()) return Backend.super.attention(q, k, v, spec);
         if (fast.attention() != null) {
             AttentionRules.check(q, k, v, spec);
             FusedResults.Attention r = fast.attention().forward(dev, q, k, v, spec);
@@ -248,7 +248,7 @@ public final class GpuBackend implements Backend {
 
     @Override
     public FusedResults.AttentionGrads attentionBackward(Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, AttentionSpec spec) {
-        if (spec.hasWindow() || spec.hasSoftcap()) return Backend.super.attentionBackward(dOut, q, k, v, out, lse, spec);
+        if (spec.hasWindow() || spec.hasSoftcap() || spec.sharedPrefix()) return Backend.super.attentionBackward(dOut, q, k, v, out, lse, spec);
         if (fast.attention() != null) {
             AttentionRules.checkBackward(dOut, q, k, v, out, lse, spec);
             FusedResults.AttentionGrads r = fast.attention().backward(dev, dOut, q, k, v, out, lse, spec);

@@ -148,6 +148,14 @@ class GradCheckTest {
     }
 
     @Test
+    void attentionWithSharedPrefix() {
+        // [prompt 0 0 | completion 1 1 | completion 2 2 | padding 3]: both completions see the prompt, not each other
+        Tensor seg = Tensor.ofInts(new int[]{0, 0, 1, 1, 2, 2, 3, 0, 1, 2, 2, 2, 3, 3}, 2, 7);
+        AttentionSpec shared = new AttentionSpec(0.4, true, seg, seg, 0, 0, true);
+        assertGrad(in -> Fused.attention(in[0], in[1], in[2], shared), rand(23, 2, 4, 7, 3), rand(24, 2, 2, 7, 3), rand(25, 2, 2, 7, 3));
+    }
+
+    @Test
     void attentionWithSlidingWindow() {
         // T=4 queries at positions 3..6 of S=7 keys, window 3: each sees itself and the two keys before it
         AttentionSpec window = new AttentionSpec(0.5, true, null, null, 3);

@@ -63,6 +63,13 @@ public abstract class CausalLm extends Module {
     }
 
     /**
+     * Whether {@link DecoderInput#sharedPrefix()} inputs give each completion exactly the hidden states it has alone after
+     * the prompt: true only where every token mixing is attention whose mask follows the segments (no sliding window,
+     * which counts positions in the packed row, no recurrent or convolutional layer, no image tokens).
+     */
+    public boolean sharesPrefixes() { return false; }
+
+    /**
      * The logits [..., V] of final hidden states [..., C]: the LM head and whatever the model applies after it
      * (Gemma 2's final soft-cap), exactly as {@link #forward} computes them.
      */

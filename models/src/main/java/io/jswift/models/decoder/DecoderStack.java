@@ -53,7 +53,8 @@ public final class DecoderStack extends Module {
         Tensor querySegments = in.segmentIds();
         Tensor keySegments = in.cache() != null ? in.cache().segmentsFor(querySegments, t) : querySegments;
         if (keySegments != null && querySegments == null) querySegments = Tensor.zeros(DType.I32, b, t).to(device);
-        AttentionSpec spec = new AttentionSpec(config.attention().scale(), true, querySegments, keySegments, 0, config.attention().softcap());
+        AttentionSpec spec = new AttentionSpec(config.attention().scale(), true, querySegments, keySegments, 0, config.attention().softcap(),
+                in.sharedPrefix());
         if (in.routers() != null && in.checkpoint() && in.cache() == null) {
             // the recomputed layers run in backward: their router outputs would come too late for the loss
             throw new IllegalArgumentException("the router load-balancing loss (--router_aux_loss_coef > 0) cannot be combined with "

@@ -98,6 +98,8 @@ public final class Qwen2VlForConditionalGeneration extends CausalLm {
 
     @Override
     public Variable hiddenStates(DecoderInput in, VisionInput images) {
+        // M-RoPE positions come from the token layout (image grids), not from a packed row's position ids
+        if (in.sharedPrefix()) throw new IllegalArgumentException(config().architecture() + " takes no shared-prefix rows (sharesPrefixes() is false)");
         int b = in.inputIds().size(0), t = in.inputIds().size(1);
         Device device = model.embedTokens().weight().device();
         long[] ids = in.inputIds().to(Device.CPU).toLongArray();

@@ -18,9 +18,14 @@ import java.util.Arrays;
  * (transformers' GptOss eager_attention_forward: the sink column is never masked and is dropped after the softmax).
  * With segments, query i of sample b may see key j only if {@code querySegments[b, i] == keySegments[b, j]}:
  * packed samples stay isolated, and left padding is a segment of its own. Both segment tensors are
- * integer ([B, T] and [B, S]) or both null. A query row that may see no key gets output 0.
+ * integer ([B, T] and [B, S]) or both null. With {@code sharedPrefix} (segments required), a key of segment 0 is also
+ * visible to the queries of every other segment, within the causal bound and the window: a prompt packed once before
+ * several completions, each of which sees the prompt and itself but not the others (the completions of a preference
+ * pair; a completion's positions restart after the prompt, which only the position ids, not this mask, express).
+ * A query row that may see no key gets output 0.
  */
-public record AttentionSpec(double scale, boolean causal, Tensor querySegments, Tensor keySegments, int window, double softcap, Tensor sinks) {
+public record AttentionSpec(double scale, boolean causal, Tensor querySegments, Tensor keySegments, int window, double softcap,
+                            Tensor sinks, boolean sharedPrefix) {
     public AttentionSpec {
         if ((querySegments == null) != (keySegments == null)) {
             throw new IllegalArgumentException("querySegments and keySegments must both be given or both be null");
@@ -31,11 +36,23 @@ public record AttentionSpec(double scale, boolean causal, Tensor querySegments, 
         if (sinks != null && (sinks.rank() != 1 || !sinks.dtype().isFloatingPoint())) {
             throw new IllegalArgumentException("attention sinks must be a floating [Hq] tensor, got " + sinks.dtype() + " " + Arrays.toString(sinks.shape()));
         }
+        if (sharedPrefix && querySegments == null) throw new IllegalArgumentException("a shared prefix needs segment ids (the prefix is segment 0)");
     }
 
-    /** Without sinks. */
+    /** With sinks (null: none), without a shared prefix. */
+    public AttentionSpec(double scale, boolean causal, Tensor querySegments, Tensor keySegments, int window, double softcap, Tensor sinks) {
+        this(scale, causal, querySegments, keySegments, window, softcap, sinks, false);
+    }
+
+    /** With or without a shared prefix, without sinks. */
+    public AttentionSpec(double scale, boolean causal, Tensor querySegments, Tensor keySegments, int window, double softcap,
+                         boolean sharedPrefix) {
+        this(scale, causal, querySegments, keySegments, window, softcap, null, sharedPrefix);
+    }
+
+    /** Without sinks nor a shared prefix. */
     public AttentionSpec(double scale, boolean causal, Tensor querySegments, Tensor keySegments, int window, double softcap) {
-        this(scale, causal, querySegments, keySegments, window, softcap, null);
+        this(scale, causal, querySegments, keySegments, window, softcap, null, false);
     }
 
     /** With a sliding window (0: none), without soft-capping. */
@@ -53,13 +70,13 @@ public record AttentionSpec(double scale, boolean causal, Tensor querySegments, 
     }
 
     /** The same masks with sliding window {@code w} (0: none). */
-    public AttentionSpec withWindow(int w) { return new AttentionSpec(scale, causal, querySegments, keySegments, w, softcap, sinks); }
+    public AttentionSpec withWindow(int w) { return new AttentionSpec(scale, causal, querySegments, keySegments, w, softcap, sinks, sharedPrefix); }
 
     /** The same masks with per-head sink logits {@code s} [Hq] (null: none). */
-    public AttentionSpec withSinks(Tensor s) { return new AttentionSpec(scale, causal, querySegments, keySegments, window, softcap, s); }
+    public AttentionSpec withSinks(Tensor s) { return new AttentionSpec(scale, causal, querySegments, keySegments, window, softcap, s, sharedPrefix); }
 
     /** The same masks with score scale {@code s} and soft-cap {@code cap} (0: none). */
-    public AttentionSpec withScores(double s, double cap) { return new AttentionSpec(s, causal, querySegments, keySegments, window, cap, sinks); }
+    public AttentionSpec withScores(double s, double cap) { return new AttentionSpec(s, causal, querySegments, keySegments, window, cap, sinks, sharedPrefix); }
 
     public boolean hasSoftcap() { return softcap > 0; }
 
@@ -68,6 +85,14 @@ public record AttentionSpec(double scale, boolean causal, Tensor querySegments, 
     public boolean hasSegments() { return querySegments != null; }
 
     public boolean hasWindow() { return window > 0; }
+
+    /**
+     * Whether a query of segment {@code querySegment} sees a key of segment {@code keySegment} (positions aside): the
+     * same segment, or, with a shared prefix, a key of segment 0. The one statement of the segment rule.
+     */
+    public boolean segmentSees(long querySegment, long keySegment) {
+        return querySegment == keySegment || (sharedPrefix && keySegment == 0);
+    }
 
     /**
      * Whether query i sees key j by position (causal bound and window; segments aside), for T queries and S keys:

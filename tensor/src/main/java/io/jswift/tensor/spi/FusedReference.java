@@ -211,7 +211,7 @@ public final class FusedReference {
         return b.reduce(ReduceOp.SUM, g.reshape(bsz, hkv, hq / hkv, s, d), new int[]{2}, false);
     }
 
-    /** Boolean mask [B or 1, 1, T, S]: causal with offset S - T, within the sliding window, and equal segments. */
+    /** Boolean mask [B or 1, 1, T, S]: causal with offset S - T, within the sliding window, and segments that see each other. */
     private static Tensor allowed(Backend b, int t, int s, AttentionSpec spec) {
         Tensor mask = null;
         if (spec.causal()) {
@@ -227,6 +227,10 @@ public final class FusedReference {
             // segment ids may be host tensors (the decoder builds them there), as the device kernels accept
             Tensor qs = onBackend(b, spec.querySegments()), ks = onBackend(b, spec.keySegments());
             Tensor same = b.binary(BinaryOp.EQ, qs.reshape(qs.size(0), 1, t, 1), ks.reshape(ks.size(0), 1, 1, s));
+            if (spec.sharedPrefix()) { // AttentionSpec.segmentSees: a key of segment 0 is visible to every segment
+                Tensor prefix = b.binaryScalar(BinaryOp.EQ, ks, 0).reshape(ks.size(0), 1, 1, s);
+                same = b.where(same, same, prefix);
+            }
             mask = mask == null ? same : b.where(mask, same, mask);
         }
         return mask;

@@ -50,9 +50,28 @@ public record CompletionLogProbs(Variable sums, long[] counts, int[] tokenRow, T
 
     /** Runs the model on {@code batch} (already on the model's device) and reads the completion log-probs. */
     public static CompletionLogProbs of(CausalLm model, Batch batch, boolean checkpoint, boolean withStats) {
-        return of(model, batch, new Options(checkpoint, withStats, null, null));
+        return of(model, ScoredTokens.of(batch), checkpoint, withStats);
     }
 
+    /**
+     * Runs the model on {@code scored}'s input (already on the model's device) and reads the log-probs of its scored
+     * tokens: only their hidden rows go through the LM head.
+     */
+    public static CompletionLogProbs of(CausalLm model, ScoredTokens scored, boolean checkpoint, boolean withStats) {
+        Variable hidden = model.hiddenStates(scored.input(checkpoint));
+        int s = scored.sequences(), n = scored.count(), c = hidden.size(2);
+        int[] tokenRow = scored.sequenceOf();
+        float[] member = new float[s * n]; // [S, N]: 1 where token k counts for sequence r
+        for (int k = 0; k < n; k++) member[tokenRow[k] * n + k] = 1f;
+        Tensor idx = Tensor.ofLongs(scored.hiddenRows(), n).to(hidden.value().device());
+        Variable rows = Views.indexSelect(Views.reshape(hidden, scored.rows() * scored.width(), c), 0, idx); // [N, C]
+        Tensor target = Tensor.ofLongs(scored.targets(), n).to(hidden.value().device());
+        TokenStats stats = withStats ? new TokenStats(n) : null;
+        Variable logps = Views.reshape(tokenLogProbs(model, rows, target, stats, 1), n, 1); // [N, 1]
+        return new CompletionLogProbs(groupSums(member, s, n, logps), scored.counts(), tokenRow.clone(), stats, null, null, null);
+    }
+
+    /** With {@code options} (CPO's / ORPO's mean logits over positions, ORPO's wider label set need the [S, T] rows of a batch). */
     public static CompletionLogProbs of(CausalLm model, Batch batch, Options options) {
         Variable hidden = model.hiddenStates(batch.decoderInput(options.checkpoint()));
         int s = batch.rows(), t = batch.width(), c = hidden.size(2);

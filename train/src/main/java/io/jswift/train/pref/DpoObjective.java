@@ -3,7 +3,6 @@ package io.jswift.train.pref;
 import io.jswift.autograd.Variable;
 import io.jswift.autograd.ops.TokenStats;
 import io.jswift.models.CausalLm;
-import io.jswift.train.encode.Batch;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,7 +10,8 @@ import java.util.Map;
 
 /**
  * {@code jswift rlhf --rlhf_type dpo}: TRL 1.13 DPOTrainer's step. A micro-batch of B pairs is collated as one batch
- * of 2B sequences, chosen first then rejected (DataCollatorForPreference), the policy's and the reference's
+ * of 2B sequences, chosen first then rejected (DataCollatorForPreference) — computed as one row per pair whose prompt
+ * both replies share ({@link SharedPrefixRows}), the same log-probs for less work — the policy's and the reference's
  * completion log-prob sums give the {@link DpoLoss}, a mean over the pairs; HF Trainer divides such a loss by the
  * accumulation steps (TRL sets model_accepts_loss_kwargs = False), hence the normalizer. Metrics as TRL appends them
  * per micro-batch (num_tokens, a running total, is logged by the training loop).
@@ -31,7 +31,7 @@ public final class DpoObjective implements PairwiseObjective {
 
     @Override
     public Step forward(List<PreferencePair> rows, double normalizer) {
-        Batch batch = PreferencePair.collate(rows).to(policy.device());
+        ScoredTokens batch = collate(rows);
         CompletionLogProbs policyLogps = CompletionLogProbs.of(policy, batch, gradientCheckpointing, true);
         double[] ref = reference.logProbs(batch);
         Variable l = PairwiseObjective.perStep(VectorLoss.apply(x -> loss.evaluate(x, ref, policyLogps.counts()), policyLogps.sums()), normalizer);
@@ -40,12 +40,21 @@ public final class DpoObjective implements PairwiseObjective {
 
     @Override
     public Evaluation evaluate(List<PreferencePair> rows) {
-        Batch batch = PreferencePair.collate(rows).to(policy.device());
+        ScoredTokens batch = collate(rows);
         CompletionLogProbs policyLogps = CompletionLogProbs.of(policy, batch, false, true);
         double[] ref = reference.logProbs(batch);
         double value = loss.evaluate(policyLogps.sums().value().toDoubleArray(), ref, policyLogps.counts()).loss();
         // HF's evaluation loop repeats a batch's mean loss once per example: eval_loss is the mean over examples
         return new Evaluation(value * rows.size(), rows.size(), metrics(policyLogps, ref));
+    }
+
+    /**
+     * The pairs on the policy's device: one row per pair with its prompt computed once ({@link SharedPrefixRows}) when
+     * both models allow it, else TRL's concatenated batch of chosen and rejected rows. Same log-probs either way.
+     */
+    private ScoredTokens collate(List<PreferencePair> rows) {
+        boolean shared = policy.sharesPrefixes() && reference.sharesPrefixes();
+        return (shared ? SharedPrefixRows.collate(rows) : ScoredTokens.of(PreferencePair.collate(rows))).to(policy.device());
     }
 
     /** TRL's logged values for one micro-batch, in the order DPOTrainer appends them. */

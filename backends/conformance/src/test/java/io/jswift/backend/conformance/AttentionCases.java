@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Scaled-dot-product attention forward and backward against the reference composition on the CPU: prefill, decode and
- * prefix shapes, GQA, causal or not, sliding windows, soft-capping, segment masks (packing, left padding), rows that see
+ * prefix shapes, GQA, causal or not, sliding windows, soft-capping, segment masks (packing, left padding, a prompt shared
+ * by the completions packed after it), rows that see
  * no key, transposed inputs, expanded gradients. Dims: B batch, Hq / Hkv heads, T queries, S keys, D head dim.
  */
 public abstract class AttentionCases {
@@ -37,7 +38,7 @@ public abstract class AttentionCases {
         this.cpu = target.cpu();
     }
 
-    enum Mask { NONE, PACKED, LEFT_PAD, MASKED_ROW }
+    enum Mask { NONE, PACKED, LEFT_PAD, MASKED_ROW, SHARED_PREFIX }
 
     record Case(String name, int b, int hq, int hkv, int t, int s, int d, boolean causal, Mask mask, DType dtype,
                 boolean strided, int window, double softcap) {
@@ -61,6 +62,8 @@ public abstract class AttentionCases {
                 new Case("causal T=7 > S=3: first rows see no key", 1, 2, 1, 7, 3, 8, true, Mask.NONE, DType.F32, false),
                 new Case("packed samples", 2, 2, 1, 37, 37, 16, true, Mask.PACKED, DType.F32, false),
                 new Case("left padding, prefix T=5 of S=37", 2, 2, 2, 5, 37, 8, true, Mask.LEFT_PAD, DType.F32, false),
+                new Case("shared prefix, GQA 2, T=37", 2, 4, 2, 37, 37, 16, true, Mask.SHARED_PREFIX, DType.F32, true),
+                new Case("shared prefix, T=130, D=64", 1, 2, 1, 130, 130, 64, true, Mask.SHARED_PREFIX, DType.F32, false),
                 new Case("left padding, T=130", 2, 2, 1, 130, 130, 16, true, Mask.LEFT_PAD, DType.F32, true),
                 new Case("a row that sees no key", 1, 2, 1, 5, 9, 8, false, Mask.MASKED_ROW, DType.F32, false),
                 new Case("sliding window 8, GQA 2, T=37", 1, 4, 2, 37, 37, 16, true, Mask.NONE, DType.F32, false, 8, 0),
@@ -83,7 +86,8 @@ public abstract class AttentionCases {
                 new Case("f16, non-causal", 1, 2, 1, 5, 9, 16, false, Mask.NONE, DType.F16, false),
                 new Case("f16, GQA 2, left padding, T=37", 2, 4, 2, 37, 37, 32, true, Mask.LEFT_PAD, DType.F16, true),
                 new Case("f64, GQA 4, D=24, left padding", 1, 4, 1, 37, 37, 24, true, Mask.LEFT_PAD, DType.F64, false),
-                new Case("f64, soft-cap 1.5 and window 5, GQA 2", 1, 4, 2, 37, 37, 24, true, Mask.NONE, DType.F64, false, 5, 1.5));
+                new Case("f64, soft-cap 1.5 and window 5, GQA 2", 1, 4, 2, 37, 37, 24, true, Mask.NONE, DType.F64, false, 5, 1.5),
+                new Case("bf16, shared prefix", 2, 2, 1, 21, 21, 16, true, Mask.SHARED_PREFIX, DType.BF16, false));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -232,6 +236,8 @@ public abstract class AttentionCases {
                 ks[b * c.s() + j] = switch (c.mask()) {
                     case PACKED -> j < (c.s() / 3 + b) ? 0 : j < (2 * c.s() / 3 + b) ? 1 : 2;  // three samples, per-batch cuts
                     case LEFT_PAD -> j < (3 + 7 * b) % c.s() ? 0 : 1;                        // padding is a segment of its own
+                    // prompt (0), two completions that see it (1, 2), right padding (3)
+                    case SHARED_PREFIX -> j < c.s() / 2 - b ? 0 : j < 3 * c.s() / 4 ? 1 : j < c.s() - 2 ? 2 : 3;
                     default -> 1;
                 };
             }
@@ -241,6 +247,6 @@ public abstract class AttentionCases {
         }
         // the decoder builds its segment ids on the host as I32; device kernels upload and widen them
         return new AttentionSpec(scale, c.causal(), Tensor.ofLongs(qs, c.b(), c.t()).to(DType.I32), Tensor.ofLongs(ks, c.b(), c.s()),
-                c.window(), c.softcap());
+                c.window(), c.softcap(), c.mask() == Mask.SHARED_PREFIX);
     }
 }

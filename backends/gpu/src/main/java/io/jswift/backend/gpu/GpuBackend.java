@@ -235,10 +235,10 @@ public final class GpuBackend implements Backend {
     public Tensor logSoftmaxBackward(Tensor dy, Tensor y) { return softmax.backward(dy, y, true); }
 
     // The portable kernels cover every AttentionSpec mask and the soft-cap; a fast path declines what it does not cover.
-    // Sinks (GPT-OSS) have no device kernel yet: those calls take the reference composition on the device.
+    // Sinks (GPT-OSS) and the shared prefix (DPO) have no device kernel yet: those calls take the reference composition on the device.
     @Override
     public FusedResults.Attention attention(Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
-        if (spec.hasSinks()) return Backend.super.attention(q, k, v, spec);
+        if (spec.hasSinks() || spec.sharedPrefix()) return Backend.super.attention(q, k, v, spec);
         if (fast.attention() != null) {
             AttentionRules.check(q, k, v, spec);
             FusedResults.Attention r = fast.attention().forward(dev, q, k, v, spec);
@@ -249,7 +249,7 @@ public final class GpuBackend implements Backend {
 
     @Override
     public FusedResults.AttentionGrads attentionBackward(Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, AttentionSpec spec) {
-        if (spec.hasSinks()) return Backend.super.attentionBackward(dOut, q, k, v, out, lse, spec);
+        if (spec.hasSinks() || spec.sharedPrefix()) return Backend.super.attentionBackward(dOut, q, k, v, out, lse, spec);
         if (fast.attention() != null) {
             AttentionRules.checkBackward(dOut, q, k, v, out, lse, spec);
             FusedResults.AttentionGrads r = fast.attention().backward(dev, dOut, q, k, v, out, lse, spec);

@@ -12,7 +12,7 @@ import java.util.Arrays;
  * of BQ rows, keys into blocks of BK; the last blocks and the head dim D are zero-padded (keys to Sp, D to Dp,
  * a multiple of the vector length) so every tile product is full-sized and padded keys score exactly 0
  * before masking. Masks (AttentionSpec): causal query i sees keys j <= i + S - T, within a sliding window
- * also i + S - T - j < W, and segments must match. The causal bound cuts tiles off whole or in bands; the window
+ * also i + S - T - j < W, and segments must match (or, with a shared prefix, the key be of segment 0). The causal bound cuts tiles off whole or in bands; the window
  * and segments are masked key by key ({@link #masksEach()}), and key blocks wholly before the window are skipped.
  * Dims: B batch, Hq/Hkv heads, T queries, S keys, D head dim.
  */
@@ -25,6 +25,8 @@ final class AttentionBlocks {
     final int b, hq, hkv, t, s, d, group, dp, sp, qBlocks, offset, window;
     final boolean causal;
     final float scale;
+    /** The segment rule ({@link AttentionSpec#segmentSees}). */
+    private final AttentionSpec spec;
     private final long[] qSeg, kSeg;
     /** Where sample b's segment ids start in qSeg / kSeg: 0 for ids [1, len] shared by the batch. */
     private final int qSegStride, kSegStride;
@@ -44,6 +46,7 @@ final class AttentionBlocks {
         causal = spec.causal();
         window = spec.window();
         scale = (float) spec.scale();
+        this.spec = spec;
         qSeg = spec.hasSegments() ? spec.querySegments().toLongArray() : null;
         kSeg = spec.hasSegments() ? spec.keySegments().toLongArray() : null;
         qSegStride = spec.hasSegments() && spec.querySegments().size(0) > 1 ? t : 0;
@@ -89,7 +92,7 @@ final class AttentionBlocks {
     /** The per-key masks: query i sees key j (causal bound aside) when in the window and in its segment. */
     boolean sees(int batch, int i, int j) {
         if (window > 0 && i + offset - j >= window) return false;
-        return qSeg == null || qSeg[batch * qSegStride + i] == kSeg[batch * kSegStride + j];
+        return qSeg == null || spec.segmentSees(qSeg[batch * qSegStride + i], kSeg[batch * kSegStride + j]);
     }
 
     /**

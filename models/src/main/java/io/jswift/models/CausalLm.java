@@ -4,6 +4,7 @@ import io.jswift.autograd.Variable;
 import io.jswift.models.config.DecoderConfig;
 import io.jswift.models.decoder.DecoderInput;
 import io.jswift.models.decoder.KvCache;
+import io.jswift.models.vision.PromptImages;
 import io.jswift.models.vision.VisionInput;
 import io.jswift.nn.Module;
 import io.jswift.tensor.DType;
@@ -54,6 +55,25 @@ public abstract class CausalLm extends Module {
     public Variable hiddenStates(DecoderInput in, VisionInput images) {
         refuseImages(images);
         return hiddenStates(in);
+    }
+
+    /**
+     * Encodes the images of {@code prompt} [T] once (the vision tower, and the M-RoPE positions of the whole prompt) so
+     * that it can be prefilled in chunks with {@link #forwardChunk}; text-only models refuse.
+     */
+    public PromptImages encodeImages(long[] prompt, VisionInput images) {
+        refuseImages(images);
+        throw new IllegalArgumentException("no images to encode");
+    }
+
+    /**
+     * A prefill chunk of a prompt with images: {@code in} holds prompt tokens [from, from + T) of the prompt that
+     * {@code images} encoded (batch 1, its cache holding the first {@code from}); as {@link #forward(DecoderInput,
+     * VisionInput, int)} over the whole prompt would compute these positions, with the chunk's image features and
+     * positions sliced from {@code images}. Text-only models refuse.
+     */
+    public Variable forwardChunk(DecoderInput in, PromptImages images, int from, int logitsToKeep) {
+        throw new IllegalArgumentException(config().architecture() + " is a text-only model and takes no images");
     }
 
     private void refuseImages(VisionInput images) {

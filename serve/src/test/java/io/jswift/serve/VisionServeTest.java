@@ -1,6 +1,7 @@
 package io.jswift.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -30,7 +31,8 @@ import java.util.concurrent.CompletableFuture;
  * deploy with Qwen2-VL: chat requests with image_url parts (data: URLs, and file paths inside
  * --allowed_local_media_path) get the greedy replies transformers generates for the same conversations
  * (tools/fixtures/qwen2vl_model_fixtures.py, greedy.chat.N), also when both decode in one batch, each row with its own
- * M-RoPE delta; local files outside the allowed directory, remote URLs and images for a text model are 400s.
+ * M-RoPE delta; local files outside the allowed directory (symbolic links resolved), remote URLs and images for a text
+ * model are 400s.
  */
 class VisionServeTest {
     private static final Path RES = Path.of("../models/src/test/resources").toAbsolutePath().normalize();
@@ -121,6 +123,34 @@ class VisionServeTest {
             r = post(server, outside);
             assertEquals(400, r.statusCode());
             assertTrue(r.body().contains("missing.png"), r.body());
+
+            // a symbolic link inside the allowed directory that points outside it is refused (its real path is checked,
+            // as vLLM resolves the file path), as a path and as a file:// URL; a link to a file inside it is followed
+            Path outsideDir = Files.createTempDirectory("vl-outside");
+            Path secret = Files.copy(RES.resolve("images/grid28x42.png"), outsideDir.resolve("secret.png"));
+            Path link = Files.createSymbolicLink(media.resolve("images/link.png"), secret);
+            Files.createSymbolicLink(media.resolve("escape"), outsideDir);
+            for (String url : new String[]{"images/link.png", link.toUri().toString(), "escape/secret.png", media.resolve("escape/secret.png").toUri().toString()}) {
+                ((ObjectNode) outside.get("messages").get(0).get("content").get(0).get("image_url")).put("url", url);
+                r = post(server, outside);
+                assertEquals(400, r.statusCode(), url + ": " + r.body());
+                JsonNode error = JSON.readTree(r.body()).get("error");
+                assertEquals("invalid_request_error", error.get("type").asText(), r.body());
+                assertEquals("messages", error.get("param").asText(), r.body());
+                assertTrue(error.get("message").asText().contains("outside --allowed_local_media_path"), r.body());
+                assertTrue(error.get("message").asText().contains("symbolic link"), r.body());
+            }
+            Files.createSymbolicLink(media.resolve("images/inner.png"), media.resolve("images/grid28x42.png"));
+            ObjectNode inner = request(1, false);
+            JsonNode firstImage = null;
+            for (JsonNode m : inner.get("messages")) {
+                if (m.get("content").isArray()) for (JsonNode part : m.get("content")) {
+                    if (firstImage == null && part.has("image_url") && part.get("image_url").get("url").asText().endsWith("grid28x42.png")) firstImage = part;
+                }
+            }
+            assertNotNull(firstImage, "conversation 1 shows grid28x42.png");
+            ((ObjectNode) firstImage.get("image_url")).put("url", "images/inner.png");
+            assertEquals(expected(tokenizer, 1), reply(post(server, inner)), "a link to a file inside the directory");
         }
     }
 

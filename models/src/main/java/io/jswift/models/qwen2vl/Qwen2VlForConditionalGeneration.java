@@ -10,6 +10,7 @@ import io.jswift.models.decoder.DecoderInput;
 import io.jswift.models.decoder.DecoderStack;
 import io.jswift.models.decoder.KvCache;
 import io.jswift.models.decoder.LmHead;
+import io.jswift.models.vision.PromptImages;
 import io.jswift.models.vision.VisionInput;
 import io.jswift.nn.Linear;
 import io.jswift.nn.LinearBase;
@@ -124,6 +125,43 @@ public final class Qwen2VlForConditionalGeneration extends CausalLm {
         }
         RotaryEmbedding.Tables rope = tables(positions, b, t).to(device);
         return model.forward(x, rope, rope, in);
+    }
+
+    @Override
+    public PromptImages encodeImages(long[] prompt, VisionInput images) {
+        int imageTokens = 0;
+        for (long id : prompt) if (id == config.imageTokenId()) imageTokens++;
+        Variable features = visual.forward(images);
+        if (features.size(0) != imageTokens) {
+            throw new IllegalArgumentException("Image features and image tokens do not match: " + imageTokens + " image tokens, "
+                    + features.size(0) + " features from the images");
+        }
+        MropeIndex index = MropeIndex.of(prompt, null, 1, prompt.length, config.imageTokenId(), images.grids(), config.vision().spatialMergeSize());
+        return new PromptImages(prompt.clone(), features, index.positions(), index.deltas()[0]);
+    }
+
+    /**
+     * A chunk of a prompt with images (see CausalLm#forwardChunk): the chunk's image tokens take the next rows of the
+     * prompt's features (those before it went in with earlier chunks), its tokens the prompt's M-RoPE positions, and the
+     * cache the prompt's rope delta, so the chunks together compute what one prefill of the whole prompt does.
+     */
+    @Override
+    public Variable forwardChunk(DecoderInput in, PromptImages images, int from, int logitsToKeep) {
+        if (logitsToKeep < 0) throw new IllegalArgumentException("logitsToKeep must be >= 0, got " + logitsToKeep);
+        if (in.inputIds().size(0) != 1 || in.cache() == null || in.cache().length() != from) {
+            throw new IllegalArgumentException("a prefill chunk is one sequence's tokens [from, from + T) after the " + from + " its cache holds");
+        }
+        int t = in.inputIds().size(1);
+        long[] ids = in.inputIds().to(Device.CPU).toLongArray();
+        if (!images.matches(ids, from)) throw new IllegalArgumentException("the chunk's tokens are not the encoded prompt's tokens [" + from + ", " + (from + t) + ")");
+        int first = images.imageTokensBefore(from, config.imageTokenId()), count = images.imageTokensBefore(from + t, config.imageTokenId()) - first;
+        Variable x = model.embedTokens().forward(in.inputIds());
+        if (count > 0) x = scatterImages(x, Views.narrow(images.features(), 0, first, count), ids, count);
+        in.cache().ropeDeltas(new long[]{images.ropeDelta()});
+        RotaryEmbedding.Tables rope = tables(images.positions(from, t), 1, t).to(model.embedTokens().weight().device());
+        Variable h = model.forward(x, rope, rope, in);
+        if (logitsToKeep > 0 && logitsToKeep < t) h = Views.narrow(h, 1, t - logitsToKeep, logitsToKeep);
+        return head.logits(h);
     }
 
     /** The token embeddings [B, T, C] with the image features [N, C] in place of the N image tokens, in order. */

@@ -12,6 +12,8 @@ import io.jswift.models.vision.VisionInput;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.FileSystemNotFoundException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -66,6 +68,9 @@ final class Requests {
     /**
      * An image URL a request may use: a data URL always; a file path or file:// URL only inside the server's
      * --allowed_local_media_path (vLLM's rule: no request reads the server's files otherwise); remote URLs never.
+     * As vLLM's MediaConnector, the file's path is resolved with its symbolic links followed (Path.resolve() there,
+     * toRealPath here) and must lie under the allowed directory (itself a real path, see ServeConfig): a link inside
+     * the directory that points outside it is refused, not followed. A relative path is taken from the directory.
      */
     private static void checkImageSource(String ref, Path allowed) {
         if (ref.startsWith("data:")) return;
@@ -79,12 +84,24 @@ final class Requests {
         Path path;
         try {
             path = ref.startsWith("file:") ? Path.of(URI.create(ref)) : Path.of(ref);
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | FileSystemNotFoundException e) {
             throw ApiError.invalid("messages", "image '" + ref + "' is not a valid path or file URL: " + e.getMessage());
         }
         path = allowed.resolve(path).normalize();
         if (!path.startsWith(allowed)) {
             throw ApiError.invalid("messages", "image '" + ref + "' is outside --allowed_local_media_path " + allowed);
+        }
+        Path real;
+        try {
+            real = path.toRealPath();
+        } catch (NoSuchFileException e) {
+            throw ApiError.invalid("messages", "image '" + ref + "': no such file " + path);
+        } catch (IOException e) {
+            throw ApiError.invalid("messages", "image '" + ref + "' cannot be read: " + e.getMessage());
+        }
+        if (!real.startsWith(allowed) || real.equals(allowed)) {
+            throw ApiError.invalid("messages", "image '" + ref + "' resolves (through a symbolic link) to " + real
+                    + ", outside --allowed_local_media_path " + allowed);
         }
     }
 

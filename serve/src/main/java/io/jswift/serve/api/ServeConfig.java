@@ -2,6 +2,7 @@ package io.jswift.serve.api;
 
 import io.jswift.serve.engine.EngineConfig;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -11,7 +12,8 @@ import java.util.List;
  * first is reported first by /v1/models); apiKey null: no key needed; maxNewTokens 0: unset (a reply may use what
  * max_model_len leaves); maxBodyBytes: larger request bodies get 413; engine: batch, queue and length limits;
  * allowedLocalMediaPath: the directory whose image files requests may name (file paths / file:// URLs; vLLM's
- * --allowed-local-media-path), null: none (a request reads no file of the server's).
+ * --allowed-local-media-path; kept as its real path, symbolic links resolved), null: none (a request reads no file of
+ * the server's).
  */
 public record ServeConfig(String host, int port, List<String> modelIds, String apiKey, int maxNewTokens, int maxBodyBytes,
                           EngineConfig engine, Path allowedLocalMediaPath) {
@@ -31,7 +33,11 @@ public record ServeConfig(String host, int port, List<String> modelIds, String a
         if (apiKey != null && apiKey.isEmpty()) throw new IllegalArgumentException("--api_key must not be empty");
         if (allowedLocalMediaPath != null) {
             if (!Files.isDirectory(allowedLocalMediaPath)) throw new IllegalArgumentException("--allowed_local_media_path " + allowedLocalMediaPath + " is not a directory");
-            allowedLocalMediaPath = allowedLocalMediaPath.toAbsolutePath().normalize();
+            try { // its real path: a file is allowed when its own real path lies under it (Requests.checkImageSource)
+                allowedLocalMediaPath = allowedLocalMediaPath.toRealPath();
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--allowed_local_media_path " + allowedLocalMediaPath + " cannot be resolved: " + e.getMessage(), e);
+            }
         }
     }
 }

@@ -12,7 +12,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -31,7 +30,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Multi-LoRA: with {@link MultiLora} adapters on the model, each sequence names its adapter (or none) and sequences of
  * different adapters share one decode step (S-LoRA / Punica: the base product once for the batch, the low-rank products
  * per adapter's rows; see {@link ModelRunner#decode}). Prompt prefix blocks are shared only between sequences of the
- * same adapter, whose keys and values they are.
+ * same adapter, whose keys and values they are, and between prompts with images only when the images are the same
+ * ({@link ImageKey}). A prompt with images is prefilled in chunks as well: its images are encoded once, then each chunk
+ * takes the features of its own image tokens and its slice of the prompt's M-RoPE positions.
  */
 public final class Engine implements AutoCloseable {
     private final GenerationSession session;
@@ -97,7 +98,9 @@ public final class Engine implements AutoCloseable {
                 throw new IllegalArgumentException("prompt (" + r.prompt().length + " tokens) + max new tokens (" + r.params().maxNewTokens()
                         + ") exceed max_model_len " + config.maxModelLen());
             }
-            seqs.add(new RunningSequence(r, session.newSequence(r.prompt(), r.params(), r.topLogprobs(), r.ignoreEos()), adapterIndex(r.adapter()), now));
+            int adapter = adapterIndex(r.adapter());
+            long namespace = r.images() == null ? prefixNamespace(adapter) : ImageKey.namespace(prefixNamespace(adapter), r.images());
+            seqs.add(new RunningSequence(r, session.newSequence(r.prompt(), r.params(), r.topLogprobs(), r.ignoreEos()), adapter, namespace, now));
         }
         lock.lock();
         try {
@@ -282,15 +285,12 @@ public final class Engine implements AutoCloseable {
         while (budget > 0 && !prefilling.isEmpty()) {
             RunningSequence s = prefilling.getFirst();
             if (s.cache == null) { // the pool's blocks of a shared prompt prefix need no prefill
-                // the image pads of different images are the same tokens: a prompt with images shares no blocks (a namespace of its own)
-                long namespace = s.request.images() == null ? prefixNamespace(s.adapter) : imageNamespace.incrementAndGet() * IMAGE_NAMESPACE_STRIDE;
-                s.cache = PagedKvCache.open(pool, s.request.prompt(), s.request.prompt().length + s.request.params().maxNewTokens(), namespace);
+                s.cache = PagedKvCache.open(pool, s.request.prompt(), s.request.prompt().length + s.request.params().maxNewTokens(), s.prefixNamespace);
                 s.prefilled = s.cache.length();
                 if (s.prefilled > 0) observer.prefixCacheHit(s.prefilled);
             }
-            // a prompt with images is prefilled whole: its M-RoPE positions and image features need all of it
-            int left = s.request.prompt().length - s.prefilled;
-            int n = s.request.images() == null ? Math.min(budget, left) : left;
+            // a prompt with images chunks as text does: its images are encoded once, each chunk takes its slice (ModelRunner)
+            int n = Math.min(budget, s.request.prompt().length - s.prefilled);
             float[] logits;
             try {
                 logits = runner.prefill(s, n);
@@ -302,6 +302,7 @@ public final class Engine implements AutoCloseable {
             budget -= n;
             observer.prefilled(n);
             if (s.prefilled == s.request.prompt().length) {
+                s.encoded = null; // the vision features are not needed once the prompt is in
                 prefilling.removeFirst();
                 running.add(s);
                 emit(s, logits);
@@ -351,10 +352,6 @@ public final class Engine implements AutoCloseable {
 
     /** Prefix blocks are shared within one adapter only: a distinct chain-hash seed per adapter, 0 for the base model. */
     private static long prefixNamespace(int adapter) { return (adapter + 1L) * 0x9E3779B97F4A7C15L; }
-
-    /** Namespaces of prompts with images: one each, never an adapter's (those are multiples of another odd constant). */
-    private static final long IMAGE_NAMESPACE_STRIDE = 0xC2B2AE3D27D4EB4FL;
-    private final AtomicLong imageNamespace = new AtomicLong();
 
     /** Blocks the admitted sequences may still allocate (their reservation beyond what they hold). */
     private int outstandingBlocks() {

@@ -33,8 +33,8 @@ final class ModelRunner {
     /**
      * Appends the next {@code n} prompt tokens of {@code s} to its (open) cache, positions continuing from the cache's
      * length; returns the logits after the chunk's last token (the next-token logits once the whole prompt is in). A
-     * prompt with images goes in whole, in one call (the engine sees to it): the model places the image features and
-     * sets the cache's M-RoPE delta from the whole prompt.
+     * prompt with images has them encoded at its first chunk (the vision tower once, the whole prompt's M-RoPE
+     * positions), kept with the sequence; each chunk then places the features of its own image tokens.
      */
     float[] prefill(RunningSequence s, int n) {
         int[] prompt = s.request.prompt();
@@ -44,11 +44,22 @@ final class ModelRunner {
         try (var r = route(new int[]{s.adapter})) {
             DecoderInput in = new DecoderInput(Tensor.ofLongs(ids, 1, n), null, null, s.cache, false).to(model.device());
             VisionInput images = s.request.images();
-            logits = (images == null ? model.forward(in, 1) : model.forward(in, images.to(model.device()), 1)).value();
+            if (images == null) {
+                logits = model.forward(in, 1).value();
+            } else {
+                if (s.encoded == null) s.encoded = model.encodeImages(longs(prompt), images.to(model.device()));
+                logits = model.forwardChunk(in, s.encoded, s.prefilled, 1).value();
+            }
         }
         s.prefilled += n;
-        s.cache.registerPrompt(prompt, s.prefilled); // its full blocks can now serve later prompts with this prefix
+        s.cache.registerPrompt(prompt, s.prefilled); // its full blocks can now serve later prompts with this prefix (and images)
         return lastRows(logits)[0];
+    }
+
+    private static long[] longs(int[] ids) {
+        long[] out = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) out[i] = ids[i];
+        return out;
     }
 
     /**

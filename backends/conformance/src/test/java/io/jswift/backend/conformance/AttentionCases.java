@@ -160,20 +160,21 @@ public abstract class AttentionCases {
     /**
      * Backend#pagedAttention (a default method: a backend without a kernel gathers each row's blocks and runs its own
      * attention) over ragged rows whose blocks are scattered and partly shared in a pool on the device: decode (T = 1,
-     * plain and with a sliding window) and a prefill chunk (T = 3), against the reference on the CPU.
+     * plain, with a sliding window, soft-capped as Gemma 2) and prefill chunks (T = 3 and 4: causal within the chunk after
+     * the row's earlier positions, plain, windowed, soft-capped), against the reference on the CPU.
      */
-    @ParameterizedTest(name = "T={0} window={1}")
-    @CsvSource({"1, 0", "1, 5", "3, 0"})
-    void pagedAttentionOverScatteredBlocks(int queries, int window) {
+    @ParameterizedTest(name = "T={0} window={1} softcap={2}")
+    @CsvSource({"1, 0, 0", "1, 5, 0", "1, 0, 1.5", "3, 0, 0", "4, 3, 0", "4, 0, 1.5", "3, 6, 2"})
+    void pagedAttentionOverScatteredBlocks(int queries, int window, double softcap) {
         int hq = 4, hkv = 2, d = 16, bs = 4, blocks = 12;
         int[][] tables = {{7, 2, 9}, {3}, {7, 0, 11, 5, 1}};  // row 2 shares row 0's first block
         int[] lengths = {10, 4, 17};
         Tensor keys = random(11, DType.F32, blocks, hkv, bs, d), values = random(12, DType.F32, blocks, hkv, bs, d);
         Tensor q = random(13, DType.F32, tables.length, hq, queries, d);
-        AttentionSpec spec = new AttentionSpec(1 / Math.sqrt(d), true, null, null, window);
+        AttentionSpec spec = new AttentionSpec(1 / Math.sqrt(d), true, null, null, window, softcap);
         Tensor expected = FusedReference.pagedAttention(cpu, q, new PagedKv(keys, values, tables, lengths), spec);
         Tensor actual = dev.pagedAttention(t.put(q), new PagedKv(t.put(keys), t.put(values), tables, lengths), spec);
-        t.same("paged attention T=" + queries + " window=" + window, expected, actual, Tolerance.accumulated(DType.F32));
+        t.same("paged attention T=" + queries + " window=" + window + " softcap=" + softcap, expected, actual, Tolerance.accumulated(DType.F32));
     }
 
     @Test

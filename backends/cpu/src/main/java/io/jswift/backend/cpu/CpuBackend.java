@@ -231,7 +231,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor pagedAttention(Tensor q, PagedKv kv, AttentionSpec spec) {
-        Tensor out = AttentionKernels.pagedDecode(q, kv, spec); // decode rows read in place; prefill chunks: gather, then the tiled kernel
+        Tensor out = AttentionKernels.paged(q, kv, spec); // decode rows and prefill chunks read the blocks in place
         return out != null ? out : Backend.super.pagedAttention(q, kv, spec);
     }
 

@@ -27,17 +27,24 @@ final class AttentionBlocks {
     final float scale;
     /** The segment rule ({@link AttentionSpec#segmentSees}). */
     private final AttentionSpec spec;
+    /** Soft-cap of the scaled scores (Gemma 2), 0 for none: only the forward of paged attention applies it. */
+    final float softcap;
     private final long[] qSeg, kSeg;
     /** Where sample b's segment ids start in qSeg / kSeg: 0 for ids [1, len] shared by the batch. */
     private final int qSegStride, kSegStride;
 
     AttentionBlocks(Tensor q, Tensor k, AttentionSpec spec) {
-        b = q.size(0);
-        hq = q.size(1);
-        t = q.size(2);
-        d = q.size(3);
-        hkv = k.size(1);
-        s = k.size(2);
+        this(q.size(0), q.size(1), k.size(1), q.size(2), k.size(2), q.size(3), spec);
+    }
+
+    /** The geometry of B samples of Hq query heads, T queries, Hkv kv heads of S keys, head dim D. */
+    AttentionBlocks(int b, int hq, int hkv, int t, int s, int d, AttentionSpec spec) {
+        this.b = b;
+        this.hq = hq;
+        this.t = t;
+        this.d = d;
+        this.hkv = hkv;
+        this.s = s;
         group = hq / hkv;
         dp = roundTo(d, TileGemm.V);
         sp = roundTo(s, BK);
@@ -47,6 +54,7 @@ final class AttentionBlocks {
         window = spec.window();
         scale = (float) spec.scale();
         this.spec = spec;
+        softcap = (float) spec.softcap();
         qSeg = spec.hasSegments() ? spec.querySegments().toLongArray() : null;
         kSeg = spec.hasSegments() ? spec.keySegments().toLongArray() : null;
         qSegStride = spec.hasSegments() && spec.querySegments().size(0) > 1 ? t : 0;
@@ -131,6 +139,24 @@ final class AttentionBlocks {
         float[] out = new float[d * np], row = new float[d];
         for (int i = 0; i < n; i++) {
             MemorySegment.copy(seg, HostAccess.F32, (off + (long) i * d) * 4, row, 0, d);
+            int base = (i / block) * d * block + i % block;
+            for (int x = 0; x < d; x++) out[base + x * block] = row[x];
+        }
+        return out;
+    }
+
+    /** The rows at element offsets {@code starts} of seg (a paged head, {@link HeadRows}) → [np, dp] zero-padded. */
+    static float[] rows(MemorySegment seg, long[] starts, int d, int np, int dp) {
+        float[] out = new float[np * dp];
+        for (int i = 0; i < starts.length; i++) MemorySegment.copy(seg, HostAccess.F32, starts[i] * 4, out, i * dp, d);
+        return out;
+    }
+
+    /** The rows at element offsets {@code starts} of seg, transposed per block as {@link #transposedBlocks(MemorySegment, long, int, int, int, int)}. */
+    static float[] transposedBlocks(MemorySegment seg, long[] starts, int d, int np, int block) {
+        float[] out = new float[d * np], row = new float[d];
+        for (int i = 0; i < starts.length; i++) {
+            MemorySegment.copy(seg, HostAccess.F32, starts[i] * 4, row, 0, d);
             int base = (i / block) * d * block + i % block;
             for (int x = 0; x < d; x++) out[base + x * block] = row[x];
         }

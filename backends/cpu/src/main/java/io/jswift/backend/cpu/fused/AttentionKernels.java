@@ -59,8 +59,6 @@ public final class AttentionKernels {
         int d = g.d, dp = g.dp;
         Tensor out = Tensor.zeros(DType.F32, g.b, g.hq, g.t, d), lse = Tensor.zeros(DType.F32, g.b, g.hq, g.t);
         if (lse.numel() == 0) return new FusedResults.Attention(out, lse);
-        MemorySegment qs = q.hostSegment(), os = out.hostSegment(), ls = lse.hostSegment();
-        long qo = q.offset();
         float[][] kt = new float[g.b * g.hkv][], vp = new float[g.b * g.hkv][];
         Parallel.range(g.b * g.hkv, 1, (from, to) -> {
             for (int kv = from; kv < to; kv++) {
@@ -69,6 +67,19 @@ public final class AttentionKernels {
                 vp[kv] = AttentionBlocks.rows(v.hostSegment(), Contig.headOffset(v, batch, head), g.s, d, g.sp, dp);
             }
         });
+        tiles(q, g, kt, vp, out, lse);
+        return new FusedResults.Attention(out, lse);
+    }
+
+    /**
+     * The tiled forward over packed keys and values: kt / vp [B·Hkv] hold each kv head's keys as block transposes and
+     * its values as padded rows; q [B, Hq, T, D] contiguous; writes out [B, Hq, T, D] and lse [B, Hq, T] (contiguous
+     * views, possibly at an offset). Soft-capping ({@link AttentionBlocks#softcap}) is applied to the scaled scores.
+     */
+    private static void tiles(Tensor q, AttentionBlocks g, float[][] kt, float[][] vp, Tensor out, Tensor lse) {
+        int d = g.d, dp = g.dp;
+        MemorySegment qs = q.hostSegment(), os = out.hostSegment(), ls = lse.hostSegment();
+        long qo = q.offset(), oo = out.offset(), lo = lse.offset();
         int heads = g.b * g.hq;
         // Later query blocks see more keys: hand them out first so the cores finish together.
         dynamic(heads * g.qBlocks, () -> new ForwardScratch(d, dp), (task, w) -> {
@@ -109,28 +120,56 @@ public final class AttentionKernels {
                 long row = (long) bh * g.t + q0 + r;
                 if (w.sum[r] == 0) { // no visible key: output 0, lse -inf
                     Arrays.fill(w.o, r * dp, (r + 1) * dp, 0);
-                    Vec.set(ls, row, Float.NEGATIVE_INFINITY);
+                    Vec.set(ls, lo + row, Float.NEGATIVE_INFINITY);
                     continue;
                 }
                 scaleRow(w.o, r * dp, dp, 1 / w.sum[r]);
-                Vec.set(ls, row, (float) (Math.log(w.sum[r]) + w.max[r]));
+                Vec.set(ls, lo + row, (float) (Math.log(w.sum[r]) + w.max[r]));
             }
-            AttentionBlocks.writeRows(w.o, 0, rows, d, dp, os, ((long) bh * g.t + q0) * d);
+            AttentionBlocks.writeRows(w.o, 0, rows, d, dp, os, oo + ((long) bh * g.t + q0) * d);
         });
-        return new FusedResults.Attention(out, lse);
     }
 
     /**
-     * Paged attention (see Backend#pagedAttention) of one query per row, the row's last position, read in place from the
-     * blocks; null when this kernel does not cover the call (several queries per row, soft-capping, sinks, non-f32 data, or
-     * blocks whose rows are not contiguous per head), which the caller answers with the reference composition.
+     * Paged attention (see Backend#pagedAttention) read in place from the blocks through each row's block table; null
+     * when this kernel does not cover the call (sinks, non-f32 data, or blocks whose rows are not contiguous per head), which
+     * the caller answers with the reference composition. One query per row (decode) takes the decode loops; a prefill
+     * chunk (T > 1: causal within the chunk, after the row's earlier positions) takes the tiled kernel with its key and
+     * value panels packed straight from the blocks, row by row. Both give the floats of attention over the gathered
+     * copy (the same loops over the same values); soft-capped scores (Gemma 2), which the gathered path leaves to the
+     * reference composition, are capped in the kernels' own score loops (forward only: serving has no backward).
      */
-    public static Tensor pagedDecode(Tensor q, PagedKv kv, AttentionSpec spec) {
+    public static Tensor paged(Tensor q, PagedKv kv, AttentionSpec spec) {
         kv.check(q, spec);
         Tensor keys = kv.keyBlocks(), values = kv.valueBlocks();
-        if (q.size(2) != 1 || spec.hasSoftcap() || spec.hasSinks() || !Contig.f32(q, keys, values) || Contig.headRows(keys) != keys
-                || Contig.headRows(values) != values) return null;
-        return DecodeAttention.forwardPaged(Contig.of(q), kv, spec.window(), (float) spec.scale());
+        if (spec.hasSinks() || !Contig.f32(q, keys, values) || Contig.headRows(keys) != keys || Contig.headRows(values) != values) return null;
+        if (q.size(2) == 1) return DecodeAttention.forwardPaged(Contig.of(q), kv, spec.window(), (float) spec.scale(), (float) spec.softcap());
+        return pagedChunks(Contig.of(q), kv, spec);
+    }
+
+    /**
+     * T > 1 queries per row, the row's last T positions: per row, its kv heads' keys and values packed from the blocks
+     * (the panels the tiled forward packs from a contiguous cache anyway, so paging costs no extra copy), then the tiles.
+     */
+    private static Tensor pagedChunks(Tensor q, PagedKv kv, AttentionSpec spec) {
+        int rows = kv.rows(), hq = q.size(1), t = q.size(2), d = q.size(3), hkv = kv.kvHeads(), bs = kv.blockSize();
+        Tensor keys = kv.keyBlocks(), values = kv.valueBlocks();
+        Tensor out = Tensor.zeros(DType.F32, rows, hq, t, d), lse = Tensor.zeros(DType.F32, rows, hq, t);
+        if (out.numel() == 0) return out;
+        for (int r = 0; r < rows; r++) {
+            int len = kv.contextLens()[r];
+            int[] table = kv.blockTables()[r];
+            AttentionBlocks g = new AttentionBlocks(1, hq, hkv, t, len, d, spec);
+            float[][] kt = new float[hkv][], vp = new float[hkv][];
+            Parallel.range(hkv, 1, (from, to) -> {
+                for (int h = from; h < to; h++) {
+                    kt[h] = AttentionBlocks.transposedBlocks(keys.hostSegment(), HeadRows.paged(keys, table, h, bs, 0).rows(len), d, g.sp, BK);
+                    vp[h] = AttentionBlocks.rows(values.hostSegment(), HeadRows.paged(values, table, h, bs, 0).rows(len), d, g.sp, g.dp);
+                }
+            });
+            tiles(q.narrow(0, r, 1), g, kt, vp, out.narrow(0, r, 1), lse.narrow(0, r, 1));
+        }
+        return out;
     }
 
     /** One query, the last position: it sees every key, or with a window exactly the last W of them. */
@@ -164,13 +203,13 @@ public final class AttentionKernels {
         if (g.causal) end = Math.max(0, Math.min(keys, first + V - 1 + g.offset - k0 + 1)); // rows beyond: no lane sees them
         FloatVector query = FloatVector.broadcast(S, (float) first).add(IOTA);
         FloatVector rowMax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        boolean capped = g.softcap > 0;
         for (int j = 0, at = c; j < end; j++, at += BQ) {
             FloatVector x = FloatVector.fromArray(S, p, at);
+            if (capped) x = x.div(g.softcap).lanewise(VectorOperators.TANH).mul(g.softcap); // Gemma 2: before masking
             int need = k0 + j - g.offset;                  // causal: a query sees key k0 + j iff query >= need
-            if (g.causal && need > first) {
-                x = x.blend(Float.NEGATIVE_INFINITY, query.lt((float) need));
-                x.intoArray(p, at);
-            }
+            if (g.causal && need > first) x = x.blend(Float.NEGATIVE_INFINITY, query.lt((float) need));
+            if (capped || g.causal && need > first) x.intoArray(p, at);
             rowMax = rowMax.max(x);
         }
         if (g.masksEach()) {

@@ -39,7 +39,7 @@ final class DecodeAttention {
         Tensor out = Tensor.zeros(DType.F32, b, hq, 1, d), lse = Tensor.zeros(DType.F32, b, hq, 1);
         forEachGroup(b, hq, hkv, (batch, kvHead, head0, nq) -> attendGroup(q, head0, nq, scale, s,
                 HeadRows.contiguous(Contig.headOffset(k, batch, kvHead), d), k.hostSegment(),
-                HeadRows.contiguous(Contig.headOffset(v, batch, kvHead), d), v.hostSegment(), out, lse));
+                HeadRows.contiguous(Contig.headOffset(v, batch, kvHead), d), v.hostSegment(), out, lse, 0));
         return new FusedResults.Attention(out, lse);
     }
 
@@ -47,9 +47,10 @@ final class DecodeAttention {
      * Paged attention of one query per row (its last position) read in place from the blocks of {@code kv} through
      * each row's block table (vLLM's paged attention): the same loops as {@link #forward} over row addresses from the
      * table, so the result is bit for bit that of gathering the blocks first. q [B, Hq, 1, D] contiguous; the blocks
-     * [N, Hkv, blockSize, D] contiguous; a sliding {@code window} > 0 keeps each row's last {@code window} keys.
+     * [N, Hkv, blockSize, D] contiguous; a sliding {@code window} > 0 keeps each row's last {@code window} keys; a
+     * {@code softcap} > 0 bounds the scaled scores (Gemma 2).
      */
-    static Tensor forwardPaged(Tensor q, PagedKv kv, int window, float scale) {
+    static Tensor forwardPaged(Tensor q, PagedKv kv, int window, float scale, float softcap) {
         int b = q.size(0), hq = q.size(1), d = q.size(3), hkv = kv.kvHeads(), bs = kv.blockSize();
         Tensor keys = kv.keyBlocks(), values = kv.valueBlocks();
         Tensor out = Tensor.zeros(DType.F32, b, hq, 1, d);
@@ -57,7 +58,7 @@ final class DecodeAttention {
             int len = kv.contextLens()[batch], keep = window > 0 ? Math.min(len, window) : len;
             int[] table = kv.blockTables()[batch];
             attendGroup(q, head0, nq, scale, keep, HeadRows.paged(keys, table, kvHead, bs, len - keep), keys.hostSegment(),
-                    HeadRows.paged(values, table, kvHead, bs, len - keep), values.hostSegment(), out, null);
+                    HeadRows.paged(values, table, kvHead, bs, len - keep), values.hostSegment(), out, null, softcap);
         });
         return out;
     }
@@ -88,7 +89,7 @@ final class DecodeAttention {
      * {@code k} / {@code v}; writes their outputs and, when {@code lse} is given, their log-sum-exps.
      */
     private static void attendGroup(Tensor q, int head0, int nq, float scale, int s, HeadRows k, MemorySegment ks, HeadRows v,
-                                    MemorySegment vs, Tensor out, Tensor lse) {
+                                    MemorySegment vs, Tensor out, Tensor lse, float softcap) {
         int d = q.size(3);
         if (s == 0) { // no key: output 0, lse -inf (as the tiled kernel)
             if (lse != null) for (int i = 0; i < nq; i++) Vec.set(lse.hostSegment(), head0 + i, Float.NEGATIVE_INFINITY);
@@ -102,6 +103,7 @@ final class DecodeAttention {
             for (int x = 0; x < d; x++) queries[i][x] = Vec.get(qs, qOff + x) * scale;
         }
         scores(queries, ks, k.rows(s), s, d, scores);
+        if (softcap > 0) for (float[] row : scores) softcap(row, s, softcap);
         for (int i = 0; i < nq; i++) {
             max[i] = max(scores[i], s);
             total[i] = expInPlace(scores[i], s, max[i]);
@@ -109,37 +111,6 @@ final class DecodeAttention {
         }
         weightedValues(scores, vs, v.rows(s), s, d, inv, out.hostSegment(), (long) head0 * d);
         if (lse != null) for (int i = 0; i < nq; i++) Vec.set(lse.hostSegment(), head0 + i, (float) (Math.log(total[i]) + max[i]));
-    }
-
-    /**
-     * Where key (or value) j of one (batch, kv head) starts, in elements: rows of D floats, {@code blockSize} of them
-     * contiguous from each of {@code blockStarts}, key j being row {@code first + j} (a window skips the first ones).
-     * A contiguous head is one block.
-     */
-    private record HeadRows(long[] blockStarts, int blockSize, int first, int d) {
-        static HeadRows contiguous(long start, int d) {
-            return new HeadRows(new long[]{start}, Integer.MAX_VALUE, 0, d);
-        }
-
-        static HeadRows paged(Tensor blocks, int[] table, int kvHead, int blockSize, int first) {
-            long[] starts = new long[table.length];
-            for (int i = 0; i < table.length; i++) starts[i] = blocks.offset() + (long) table[i] * blocks.stride(0) + (long) kvHead * blocks.stride(1);
-            return new HeadRows(starts, blockSize, first, blocks.size(3));
-        }
-
-        /** The start of each of the first s rows (one pass, no division per row: the loops index this array). */
-        long[] rows(int s) {
-            long[] r = new long[s];
-            int block = first / blockSize, slot = first % blockSize;
-            for (int j = 0; j < s; j++) {
-                r[j] = blockStarts[block] + (long) slot * d;
-                if (++slot == blockSize) {
-                    slot = 0;
-                    block++;
-                }
-            }
-            return r;
-        }
     }
 
     /** scores[i][j] = Σ_x queries[i][x]·K[j, x] for the S rows of K starting at kRows[j]; keys outer, queries inner. */
@@ -185,6 +156,13 @@ final class DecodeAttention {
                 scores[i][j] = dot;
             }
         }
+    }
+
+    /** a[i] = cap·tanh(a[i] / cap) over the first n scaled scores (Gemma 2's attention soft-cap). */
+    private static void softcap(float[] a, int n, float cap) {
+        int i = 0, bound = Vec.F.loopBound(n);
+        for (; i < bound; i += Vec.L) FloatVector.fromArray(Vec.F, a, i).div(cap).lanewise(VectorOperators.TANH).mul(cap).intoArray(a, i);
+        for (; i < n; i++) a[i] = (float) (cap * Math.tanh(a[i] / cap));
     }
 
     private static float max(float[] a, int n) {

@@ -3,6 +3,7 @@ package io.jswift.backend.cpu.fused;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AttentionSpec;
+import io.jswift.tensor.spi.FusedReference;
 import io.jswift.tensor.spi.PagedKv;
 import io.jswift.tensor.testing.NaiveFused;
 import org.junit.jupiter.api.Test;
@@ -12,16 +13,18 @@ import org.junit.jupiter.params.provider.CsvSource;
 import static io.jswift.tensor.testing.RandomTensors.random;
 import static io.jswift.tensor.testing.TensorAssert.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Paged attention over ragged rows whose blocks lie scattered (and partly shared) in a pool: the CPU's in-place decode
- * kernel and the reference composition (gather, then attention) against float64 loops over the gathered keys, and the
- * kernel bit for bit equal to attention over the gathered copy (the path it replaces).
+ * Paged attention over ragged rows whose blocks lie scattered (and partly shared) in a pool: the CPU's in-place kernels
+ * (decode and prefill chunks, soft-capped or not) and the reference composition (gather, then attention) against
+ * float64 loops over the gathered keys, and the kernels bit for bit equal to attention over the gathered copy (the
+ * path they replace).
  */
 class PagedAttentionTest {
-    private static final double TOL = 2e-5;
+    private static final double TOL = 2e-5, ULP = 1e-6;
     private static final int BLOCKS = 23;
     /** Rows of different lengths: one position, a block edge, one past it, many blocks. */
     private static final int[] LENGTHS = {1, 16, 17, 5, 70};
@@ -30,7 +33,8 @@ class PagedAttentionTest {
     @CsvSource({
             "1, 4, 2, 16, 16, 0, 0", "1, 8, 8, 64, 4, 0, 0", "1, 14, 2, 80, 16, 0, 0", "1, 6, 3, 8, 1, 0, 0",
             "1, 4, 2, 16, 8, 5, 0", "1, 4, 1, 32, 16, 16, 0", "1, 4, 2, 16, 16, 0, 1.5",
-            "3, 4, 2, 16, 4, 0, 0", "1, 4, 2, 17, 5, 0, 0", "3, 4, 2, 16, 16, 4, 1.5"})
+            "3, 4, 2, 16, 4, 0, 0", "1, 4, 2, 17, 5, 0, 0", "3, 4, 2, 16, 16, 4, 1.5", "1, 4, 2, 16, 4, 5, 2",
+            "16, 8, 2, 32, 16, 0, 0", "70, 4, 1, 64, 16, 0, 0", "17, 6, 3, 24, 5, 9, 0", "17, 4, 2, 16, 4, 0, 1.5", "70, 4, 2, 16, 16, 33, 2"})
     void kernelAndReferenceMatchTheFloat64Oracle(int t, int hq, int hkv, int d, int blockSize, int window, double softcap) {
         Case c = new Case(t, hq, hkv, d, blockSize, new AttentionSpec(1 / Math.sqrt(d), true, null, null, window, softcap));
         Tensor kernel = FusedTesting.KERNELS.pagedAttention(c.q, c.kv, c.spec), reference = FusedTesting.REFERENCE.pagedAttention(c.q, c.kv, c.spec);
@@ -55,6 +59,35 @@ class PagedAttentionTest {
             Tensor copied = FusedTesting.KERNELS.attention(c.q.narrow(0, r, 1), row.keys(), row.values(), c.spec).output();
             assertArrayEquals(copied.toFloatArray(), paged.narrow(0, r, 1).toFloatArray(), "row " + r);
         }
+    }
+
+    /**
+     * A prefill chunk (T > 1: causal within the chunk, after the row's earlier positions) packs the tiled kernel's panels
+     * straight from the blocks: the same loops over the same floats as the tiled kernel over the gathered copy (the path
+     * it replaces). Equal within an ulp rather than bit for bit: the vector EXP of an interpreted and a C2-compiled loop
+     * may differ in the last bit, so the same call repeated differs that much while the JIT warms up.
+     */
+    @ParameterizedTest(name = "T={0} Hq={1} Hkv={2} D={3} blockSize={4} window={5}")
+    @CsvSource({"2, 4, 2, 16, 16, 0", "16, 8, 2, 64, 4, 0", "70, 4, 4, 80, 16, 0", "17, 6, 3, 24, 5, 9", "5, 14, 2, 8, 1, 3"})
+    void prefillChunkEqualsAttentionOverTheGatheredCopy(int t, int hq, int hkv, int d, int blockSize, int window) {
+        Case c = new Case(t, hq, hkv, d, blockSize, new AttentionSpec(1 / Math.sqrt(d), true, null, null, window));
+        Tensor paged = AttentionKernels.paged(c.q, c.kv, c.spec);
+        assertNotNull(paged, "the CPU kernel covers prefill chunks (no gather)");
+        for (int r = 0; r < LENGTHS.length; r++) {
+            PagedKv.Row row = c.kv.gather(FusedTesting.KERNELS, r);
+            Tensor copied = FusedTesting.KERNELS.attention(c.q.narrow(0, r, 1), row.keys(), row.values(), c.spec).output();
+            assertClose(copied.toDoubleArray(), paged.narrow(0, r, 1), ULP, ULP, "row " + r);
+        }
+    }
+
+    /** Soft-capped scores (Gemma 2) stay in the kernels, decode and prefill alike (the gathered path took the reference). */
+    @ParameterizedTest(name = "T={0}")
+    @CsvSource({"1", "9"})
+    void softcappedCallsStayInTheKernel(int t) {
+        Case c = new Case(t, 4, 2, 16, 4, new AttentionSpec(0.25, true, null, null, 0, 1.5));
+        Tensor paged = AttentionKernels.paged(c.q, c.kv, c.spec);
+        assertNotNull(paged);
+        assertClose(FusedReference.pagedAttention(FusedTesting.KERNELS, c.q, c.kv, c.spec).toDoubleArray(), paged, TOL, TOL, "soft-capped T=" + t);
     }
 
     @Test

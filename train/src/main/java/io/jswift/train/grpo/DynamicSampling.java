@@ -14,10 +14,10 @@ import java.util.function.IntFunction;
  * batch trains unchanged (ms-swift, with a warning). One difference: ms-swift's loop samples its last resample without
  * looking at it; here every resample's groups count.
  *
- * @param draw     n → the next n prompts for a resample
+ * @param draw     the next n prompts for a resample (its position is checkpointed)
  * @param warnings where the "not filled" warning goes
  */
-public record DynamicSampling(int maxResampleTimes, IntFunction<List<GrpoPrompt>> draw, Consumer<String> warnings) {
+public record DynamicSampling(int maxResampleTimes, ResamplePrompts draw, Consumer<String> warnings) {
     public DynamicSampling {
         if (maxResampleTimes < 0) throw new IllegalArgumentException("--max_resample_times must be >= 0, got " + maxResampleTimes);
     }

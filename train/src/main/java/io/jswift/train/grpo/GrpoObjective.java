@@ -14,11 +14,12 @@ import io.jswift.train.run.Objective;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -28,12 +29,14 @@ import java.util.function.Function;
  * ({@link Rollouts}), scored ({@link RewardFunctions}) and turned into advantages; each {@link #forward} then takes
  * the completions of its micro-batch's prompts, their per-token log-probs at the sampling temperature and, with
  * beta > 0, the reference's ({@link GrpoReference}, no gradients).
+ * Right after scoring, the completions are shuffled as one batch and cut into the step's micro-batches (TRL's
+ * shuffle_sequence_dict + split_tensor_dict; seeded, see {@link #shuffle}), so a micro-batch mixes prompts.
  * With num_iterations μ > 1 (TRL: generate_every = steps_per_generation × μ) the generation batch trains μ
- * consecutive optimizer steps: right after sampling, the policy's per-token log-probs of every micro-batch are taken
+ * consecutive optimizer steps on the same slices in the same order (TRL shuffles once per generation, not between
+ * iterations): right after sampling, the policy's per-token log-probs of every micro-batch are taken
  * without gradients (TRL's old_per_token_logps, in the model's training mode as TRL takes them) together with the
- * reference's, and every iteration's ratio is against those; the logged generation metrics (reward, lengths) repeat
- * on the reused steps. jswift keeps a prompt's completions in one micro-batch and does not shuffle them across
- * micro-batches between iterations (TRL's shuffle_sequence_dict only reorders which micro-batch trains first).
+ * reference's, and every iteration's ratio is against those. The generation metrics (reward, lengths, ...) are logged
+ * once per generation batch, with the step that sampled it (TRL appends them in _generate_and_score_completions only).
  * grpo / bnpo / dr_grpo losses are divided by the accumulation steps, dapo's by the completion tokens of the whole
  * step (TRL's num_items_in_batch with steps_per_generation = gradient_accumulation_steps).
  */
@@ -71,6 +74,9 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
      * generation-time log-probs of num_iterations > 1 (policy and reference, once per generation batch), and the
      * reference forward of a micro-batch (a mean over the micro-batches, as every metric is).
      */
+    /** Keys of {@link #state()} in trainer_state.json's objective_state. */
+    static final String GENERATIONS = "grpo_generations", RESAMPLED = "grpo_resample_prompts_drawn";
+
     public static final String GENERATION_SECONDS = "profiling/generation_s", OLD_LOGPS_SECONDS = "profiling/old_logps_s",
             REFERENCE_SECONDS = "profiling/reference_s";
 
@@ -80,7 +86,10 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
     private final Deque<MicroBatch> pending = new ArrayDeque<>();
     private List<MicroBatch> generationBatch;
     private long generations;
-    private Map<String, Double> stepMetrics = Map.of();
+    private int lastIteration;
+    private Map<String, Long> cycleStart;
+    /** The generation batch's metrics, logged with the first micro-batch of the step that sampled it, then null. */
+    private Map<String, Double> generationMetrics;
     private double dapoTokens;
 
     /** @param old the generation-time policy log-probs (num_iterations > 1) or null; @param ref the reference's, or null (computed in forward) */
@@ -109,13 +118,17 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
 
     @Override
     public double normalizer(List<List<GrpoPrompt>> microBatches, int iteration) {
+        lastIteration = iteration;
         if (iteration > 0 && generationBatch != null) {
-            stepMetrics.put(GENERATION_SECONDS, 0.0); // nothing sampled on a reused batch
-            stepMetrics.put(OLD_LOGPS_SECONDS, 0.0);
+            // TRL 1.13 (_prepare_inputs): a reused step trains the buffered slices in the order they were split; nothing
+            // is sampled, so none of _generate_and_score_completions' metrics are appended (a log line of reused steps only
+            // has the loss's metrics)
+            generationMetrics = null;
             pending.clear();
             pending.addAll(generationBatch);
             return normalizerOf(microBatches.size());
         }
+        cycleStart = currentState();
         List<GrpoPrompt> drawn = new ArrayList<>();
         microBatches.forEach(drawn::addAll);
         long generation = generations++;
@@ -129,8 +142,8 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
         double[][] perFunction = g.perFunction();
         double[] total = g.total();
         double[] advantages = Advantages.of(total, s.numGenerations(), s.scale());
-        stepMetrics = metrics(rollouts, perFunction, total);
-        stepMetrics.put(GENERATION_SECONDS, (System.nanoTime() - started) / 1e9);
+        Map<String, Double> metrics = metrics(rollouts, perFunction, total);
+        metrics.put(GENERATION_SECONDS, (System.nanoTime() - started) / 1e9);
         long logpsStarted = System.nanoTime();
         dapoTokens = 0;
         for (Rollout r : rollouts) dapoTokens += r.completionIds().length;
@@ -141,12 +154,18 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
                 s.log().accept(new Scored(generation, g.prompts().get(rollouts.get(i).prompt()), rollouts.get(i), g.texts().get(i), byName, advantages[i]));
             }
         }
+        // TRL's shuffle_sequence_dict then split_tensor_dict: the scored completions are permuted as one batch (each
+        // completion on its own, so a micro-batch mixes prompts) and cut into equal consecutive slices, one per micro-batch
+        int per = rollouts.size() / microBatches.size();
+        int[] order = shuffle(rollouts.size(), s.seed() + generation * 1_000_003L);
         List<MicroBatch> batches = new ArrayList<>();
-        int start = 0;
-        for (List<GrpoPrompt> micro : microBatches) {
-            int n = micro.size() * s.numGenerations();
-            List<Rollout> part = rollouts.subList(start, start + n);
-            double[] adv = Arrays.copyOfRange(advantages, start, start + n);
+        for (int m = 0; m < microBatches.size(); m++) {
+            List<Rollout> part = new ArrayList<>(per);
+            double[] adv = new double[per];
+            for (int k = 0; k < per; k++) {
+                part.add(rollouts.get(order[m * per + k]));
+                adv[k] = advantages[order[m * per + k]];
+            }
             if (s.numIterations() > 1) {
                 // TRL: old_per_token_logps (and the reference's) once per generation batch, before any update
                 Batch batch = batch(part);
@@ -158,13 +177,50 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
             } else {
                 batches.add(new MicroBatch(part, adv, null, null));
             }
-            start += n;
         }
-        if (s.numIterations() > 1) stepMetrics.put(OLD_LOGPS_SECONDS, (System.nanoTime() - logpsStarted) / 1e9);
+        if (s.numIterations() > 1) metrics.put(OLD_LOGPS_SECONDS, (System.nanoTime() - logpsStarted) / 1e9);
+        generationMetrics = metrics;
         generationBatch = List.copyOf(batches);
         pending.clear();
         pending.addAll(batches);
         return normalizerOf(microBatches.size());
+    }
+
+    /**
+     * The order the completions of a generation batch are split into micro-batches in: a seeded uniform permutation
+     * of [0, n) (TRL draws it with torch.randperm from the global generator; here from the run's seed and the
+     * generation's index, so a resumed run draws the same one).
+     */
+    static int[] shuffle(int n, long seed) {
+        List<Integer> order = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) order.add(i);
+        Collections.shuffle(order, new Random(seed ^ 0x2545F4914F6CDD1DL));
+        return order.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * What a resumed run needs to go on exactly: generation batches sampled so far (the index that seeds sampling and
+     * the shuffle) and, with dynamic sampling, the prompts its resample stream has handed out. Taken after a step that
+     * leaves a num_iterations cycle unfinished, it is the state before that cycle's generation: the resumed run draws
+     * the cycle's prompts again and generates it anew (TRL: _buffered_inputs is None after a resume).
+     */
+    @Override
+    public Map<String, Long> state() {
+        return lastIteration + 1 < s.numIterations() && cycleStart != null ? cycleStart : currentState();
+    }
+
+    @Override
+    public void restore(Map<String, Long> state) {
+        generations = state.getOrDefault(GENERATIONS, 0L);
+        if (s.dynamic() != null) s.dynamic().draw().skipTo(state.getOrDefault(RESAMPLED, 0L));
+        generationBatch = null;
+    }
+
+    private Map<String, Long> currentState() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put(GENERATIONS, generations);
+        if (s.dynamic() != null) m.put(RESAMPLED, s.dynamic().draw().consumed());
+        return m;
     }
 
     /** Samples {@code numGenerations} completions of each prompt from the current policy and scores them. */
@@ -223,7 +279,12 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
         double tokens = dapoTokens;
         Variable l = VectorLoss.apply(x -> s.loss().evaluate(x, b, tokens), logps);
         if (normalizer != 1) l = Elementwise.scale(l, 1.0 / normalizer);
-        Map<String, Double> m = new LinkedHashMap<>(stepMetrics);
+        Map<String, Double> m = new LinkedHashMap<>();
+        if (generationMetrics != null) {
+            // TRL appends a generation's metrics once (its log takes the mean over the appended values, per key)
+            m.putAll(generationMetrics);
+            generationMetrics = null;
+        }
         m.putAll(s.loss().metrics(logps.value().toDoubleArray(), b));
         if (s.loss().beta() != 0) m.put(REFERENCE_SECONDS, refSeconds);
         return new Step(l, batch.tokens(), m);

@@ -30,6 +30,15 @@ public interface Objective<E> {
      */
     default double normalizer(List<List<E>> microBatches, int iteration) { return normalizer(microBatches); }
 
+    /**
+     * What the objective carries from step to step that a resumed run must get back to continue exactly (e.g. GRPO's
+     * generation count and resample stream), saved in trainer_state.json as objective_state; empty when stateless.
+     */
+    default Map<String, Long> state() { return Map.of(); }
+
+    /** Restores {@link #state()} from a checkpoint (an older checkpoint without it gives an empty map). */
+    default void restore(Map<String, Long> state) {}
+
     /** The loss of one micro-batch, already divided by {@code normalizer}, ready for backward; with its metrics. */
     Step forward(List<E> rows, double normalizer);
 

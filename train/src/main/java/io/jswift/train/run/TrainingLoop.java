@@ -32,7 +32,8 @@ import java.util.Map;
  * {@link Objective}'s. A non-finite loss or gradient norm stops the run before the optimizer step, naming the step.
  *
  * <p>Resume restores the weights (full or adapter), the optimizer state, the step (hence the LR schedule), the
- * data position and the dropout generator's offset, so a resumed run continues the same loss curve.
+ * data position, the dropout generator's offset and the objective's own {@link Objective#state()}, so a resumed run
+ * continues the same loss curve.
  */
 public final class TrainingLoop<E> {
     private final RunSetup setup;
@@ -170,7 +171,7 @@ public final class TrainingLoop<E> {
                 if ((args.saveSteps() > 0 && done % args.saveSteps() == 0) || done == totalSteps) {
                     TrainerState state = new TrainerState(done, order.epoch(), totalSteps, args.numTrainEpochs(), args.loggingSteps(),
                             args.saveSteps(), evalEvery, args.perDeviceTrainBatchSize(), args.seed(), order.consumed(),
-                            setup.dropoutRng() == null ? 0 : setup.dropoutRng().offset(), numTokens, history, datasetCounts);
+                            setup.dropoutRng() == null ? 0 : setup.dropoutRng().offset(), numTokens, objective.state(), history, datasetCounts);
                     Path ckpt = CheckpointWriter.write(runDir, setup.weights(), optimizer, state, done);
                     for (Path gone : CheckpointRotation.enforce(runDir, args.saveTotalLimit())) progress.line("deleted " + gone + " (--save_total_limit)", done);
                     progress.line("saved " + ckpt, done);
@@ -249,6 +250,7 @@ public final class TrainingLoop<E> {
         }
         order.skipTo(state.examplesConsumed());
         if (setup.dropoutRng() != null) setup.dropoutRng().setOffset(state.rngOffset());
+        objective.restore(state.objectiveState());
         history.addAll(state.logHistory());
         return state;
     }

@@ -40,6 +40,11 @@ class DynamicSamplingTest {
         return new GenerationBatch(prompts, rollouts, texts, new double[][]{rewards.clone(), rewards.clone()}, rewards);
     }
 
+    /** A resample stream the test does not draw from (select's resample argument stands in for it). */
+    private static ResamplePrompts unused() {
+        return new ResamplePrompts(List.of(new GrpoPrompt(List.of(Map.of("role", "user", "content", "x")), new int[]{1}, Map.of())), 0);
+    }
+
     private static List<String> names(GenerationBatch b) {
         return b.prompts().stream().map(p -> (String) p.messages().getFirst().get("content")).toList();
     }
@@ -49,7 +54,7 @@ class DynamicSamplingTest {
         GenerationBatch first = batch("a", 1, 1, 0, 1, 2, 2);
         List<GenerationBatch> resamples = List.of(batch("b", 0, 0, 3, 1, 5, 5), batch("c", 1, 2, 4, 4, 0, 9));
         List<Integer> asked = new ArrayList<>();
-        GenerationBatch out = new DynamicSampling(3, n -> List.of(), w -> { throw new AssertionError(w); })
+        GenerationBatch out = new DynamicSampling(3, unused(), w -> { throw new AssertionError(w); })
                 .select(first, G, 2, r -> { asked.add(r); return resamples.get(r - 1); });
         assertEquals(List.of(1, 2), asked, "resampled until the batch was full");
         assertEquals(List.of("a.1", "b.1", "c.0"), names(out), "informative groups in order, the first batch's worth (c.2 is left)");
@@ -63,7 +68,7 @@ class DynamicSamplingTest {
     @Test
     void aBatchWithoutConstantGroupsIsKeptAsItIs() {
         GenerationBatch first = batch("a", 1, 0, 0, 1);
-        assertSame(first, new DynamicSampling(3, n -> List.of(), w -> {}).select(first, G, 2, r -> { throw new AssertionError("no resample"); }));
+        assertSame(first, new DynamicSampling(3, unused(), w -> {}).select(first, G, 2, r -> { throw new AssertionError("no resample"); }));
     }
 
     @Test
@@ -71,12 +76,12 @@ class DynamicSamplingTest {
         GenerationBatch first = batch("a", 1, 1, 0, 1);
         List<String> warnings = new ArrayList<>();
         List<Integer> asked = new ArrayList<>();
-        GenerationBatch out = new DynamicSampling(2, n -> List.of(), warnings::add).select(first, G, 2, r -> { asked.add(r); return batch("r" + r, 3, 3, 2, 2); });
+        GenerationBatch out = new DynamicSampling(2, unused(), warnings::add).select(first, G, 2, r -> { asked.add(r); return batch("r" + r, 3, 3, 2, 2); });
         assertSame(first, out);
         assertEquals(List.of(1, 2), asked, "--max_resample_times resamples");
         assertEquals(1, warnings.size());
         assertTrue(warnings.getFirst().contains("after 2 resamples"), warnings.getFirst());
-        new DynamicSampling(0, n -> List.of(), w -> {}).select(first, G, 2, r -> { throw new AssertionError("max_resample_times 0: no resample"); });
+        new DynamicSampling(0, unused(), w -> {}).select(first, G, 2, r -> { throw new AssertionError("max_resample_times 0: no resample"); });
     }
 
     @Test

@@ -90,15 +90,30 @@ class GrpoIterationsTest {
 
         double n0 = objective.normalizer(micro, 0);
         assertEquals(8, logged.size());
-        List<Rollout> first = logged.subList(0, 4).stream().map(GrpoObjective.Scored::rollout).toList();
-        double[] adv = logged.subList(0, 4).stream().mapToDouble(GrpoObjective.Scored::advantage).toArray();
+        // TRL's shuffle_sequence_dict + split_tensor_dict: micro-batch 0 holds the first half of a seeded permutation
+        int[] order = GrpoObjective.shuffle(8, 5);
+        List<Rollout> first = new ArrayList<>();
+        double[] adv = new double[4];
+        for (int k = 0; k < 4; k++) {
+            first.add(logged.get(order[k]).rollout());
+            adv[k] = logged.get(order[k]).advantage();
+        }
+        assertTrue(first.stream().anyMatch(r -> r.prompt() == 0) && first.stream().anyMatch(r -> r.prompt() == 1),
+                "the shuffle mixes the prompts' completions across micro-batches (else this seed could not tell it from no shuffle)");
         double[] old = logps(policy, first);
+        GrpoObjective plain = new GrpoObjective(policy, settings(loss, null, 1));
+        double wantFirst = plain.step(first, adv, null, n0).loss().value().item();
+        double unshuffled = plain.step(logged.subList(0, 4).stream().map(GrpoObjective.Scored::rollout).toList(),
+                logged.subList(0, 4).stream().mapToDouble(GrpoObjective.Scored::advantage).toArray(), null, n0).loss().value().item();
+        assertTrue(Math.abs(unshuffled - wantFirst) > 1e-4, "the first slice in sampling order trains another loss: " + unshuffled + " vs " + wantFirst);
         Map<String, Parameter> trainable = new LinkedHashMap<>();
         policy.namedParameters().forEach((n, p) -> { if (p.requiresGrad()) trainable.put(n, p); });
         Sgd sgd = new Sgd(ParamGroup.decayMatricesOnly(trainable, 0), 2.0, 0);
         for (List<GrpoPrompt> rows : micro) {
             Objective.Step s = objective.forward(rows, n0);
+            if (rows == micro.getFirst()) assertEquals(wantFirst, s.loss().value().item(), 2e-6, "micro-batch 0 trains the permutation's first slice");
             assertEquals(0.0, s.metrics().get("clip_ratio/region_mean"), "iteration 0: the policy is the old policy, every ratio 1");
+            assertEquals(rows == micro.getFirst(), s.metrics().containsKey("reward"), "generation metrics come once, with the first micro-batch");
             s.loss().backward();
         }
         sgd.step();
@@ -108,11 +123,12 @@ class GrpoIterationsTest {
         assertEquals(n0, n1);
         assertEquals(8, logged.size(), "iteration 1 reuses the generation batch: nothing sampled");
         Objective.Step reused = objective.forward(micro.get(0), n1);
+        assertTrue(!reused.metrics().containsKey("reward") && !reused.metrics().containsKey("completions/mean_length"),
+                "a reused step logs no generation metrics (TRL appends them when it generates): " + reused.metrics().keySet());
         reused.loss().backward();
         Map<String, float[]> got = grads(policy);
         sgd.zeroGrad();
 
-        GrpoObjective plain = new GrpoObjective(policy, settings(loss, null, 1));
         Objective.Step want = plain.step(first, adv, old, n1);
         want.loss().backward();
         Map<String, float[]> wantGrads = grads(policy);
@@ -147,7 +163,15 @@ class GrpoIterationsTest {
         assertEquals(4, lines.size(), "one epoch has num_iterations × 2 steps");
         assertEquals(2 * 2 * 4, log.size(), "two generation batches of 2 prompts × 4 completions");
         JsonNode s1 = json.readTree(lines.get(0)), s2 = json.readTree(lines.get(1)), s3 = json.readTree(lines.get(2));
-        assertEquals(s1.get("reward").asDouble(), s2.get("reward").asDouble(), "steps 1 and 2 train on one generation batch");
+        // TRL logs a generation batch's metrics with the step that sampled it: step 2 reuses step 1's batch and logs only the loss's
+        double firstReward = log.subList(0, 8).stream().mapToDouble(c -> c.rewards().get("low_ids")).average().orElseThrow();
+        assertEquals(firstReward, s1.get("reward").asDouble(), 1e-12, "step 1's reward: the mean over its generation batch");
+        for (String key : List.of("reward", "reward_std", "rewards/low_ids/mean", "completions/mean_length", GrpoObjective.GENERATION_SECONDS)) {
+            assertTrue(s1.has(key), key + " in " + s1);
+            assertTrue(!s2.has(key), key + " not logged again on the reused step 2: " + s2);
+            assertTrue(s3.has(key), key + " in " + s3);
+        }
+        assertTrue(s2.has("loss") && s2.has("clip_ratio/region_mean"), s2.toString());
         assertEquals(1.0, json.readTree(lines.get(3)).get("epoch").asDouble(), 1e-12, "each prompt drawn once in the epoch");
         assertTrue(s3.get("epoch").asDouble() > s2.get("epoch").asDouble());
 
@@ -155,6 +179,9 @@ class GrpoIterationsTest {
         List<GrpoObjective.Scored> resumed = new ArrayList<>();
         run(resumed, run.resolve("checkpoint-1"), "resumed");
         assertEquals(2 * 2 * 4, resumed.size(), "the cycle of step 2 is generated again, then the second cycle");
-        for (int i = 0; i < 16; i++) assertEquals(log.get(i).prompt().messages(), resumed.get(i).prompt().messages(), "completion " + i + "'s prompt");
+        for (int i = 0; i < 16; i++) {
+            assertEquals(log.get(i).prompt().messages(), resumed.get(i).prompt().messages(), "completion " + i + "'s prompt");
+            assertEquals(log.get(i).generation(), resumed.get(i).generation(), "completion " + i + ": the cycle keeps its generation index (its seeds)");
+        }
     }
 }

@@ -7,13 +7,15 @@ import io.jswift.autograd.Variable;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.Backend;
+import io.jswift.tensor.spi.MatmulRules;
 
 import java.util.Arrays;
 
 /**
  * Ops on rows grouped by expert, the Mixture-of-Experts data flow: the (token, slot) pairs a router picked are sorted
  * by expert, so each expert's rows are one contiguous block and each expert runs one GEMM (no per-token loop), and the
- * results are added back to their tokens. Built from the backend's matmul and index_add, forward and backward.
+ * results are added back to their tokens. Built from the backend's grouped matmul ({@link Backend#groupedMatmul}, one
+ * call for all experts, which the CPU spreads across cores expert by expert) and index_add, forward and backward.
  * Dims: M grouped rows (tokens · top-k), E experts, N tokens, K in features, O out features.
  */
 public final class Grouped {
@@ -55,38 +57,28 @@ public final class Grouped {
             check(x, w);
             ctx.save(x, w);
             Backend be = x.backend();
-            Tensor y = be.allocate(DType.promote(x.dtype(), w.dtype()), x.size(0), w.size(transposed ? 1 : 2));
-            int off = 0;
-            for (int e = 0; e < counts.length; e++) {
-                int c = counts[e];
-                if (c > 0) be.matmul(x.narrow(0, off, c), w.select(0, e), false, transposed, y.narrow(0, off, c));
-                off += c;
-            }
-            return y;
+            Tensor y = be.allocate(MatmulRules.accumulatorType(x, w), x.size(0), w.size(transposed ? 1 : 2));
+            be.groupedMatmul(x, w, counts, transposed, y);
+            DType type = MatmulRules.resultType(x, w);
+            return y.dtype() == type ? y : be.cast(y, type);
         }
 
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
             Backend be = ctx.backend();
             Tensor x = ctx.saved(0), w = ctx.saved(1);
-            Tensor dx = ctx.needsInputGrad(0) ? be.allocate(g.dtype(), x.shape()) : null;
-            Tensor dw = null;
-            if (ctx.needsInputGrad(1)) {
-                dw = be.allocate(g.dtype(), w.shape());
-                be.fill(dw, 0);
+            Tensor dx = null, dw = null;
+            if (ctx.needsInputGrad(0)) {
+                dx = be.allocate(MatmulRules.accumulatorType(g, w), x.shape());
+                be.groupedMatmul(g, w, counts, !transposed, dx);
+                if (dx.dtype() != x.dtype() && x.dtype().isFloatingPoint()) dx = be.cast(dx, x.dtype());
             }
-            int off = 0;
-            for (int e = 0; e < counts.length; e++) {
-                int c = counts[e];
-                if (c > 0) {
-                    Tensor ge = g.narrow(0, off, c);
-                    if (dx != null) be.matmul(ge, w.select(0, e), false, !transposed, dx.narrow(0, off, c));
-                    if (dw != null) {
-                        if (transposed) be.matmul(ge, x.narrow(0, off, c), true, false, dw.select(0, e));
-                        else be.matmul(x.narrow(0, off, c), ge, true, false, dw.select(0, e));
-                    }
-                }
-                off += c;
+            if (ctx.needsInputGrad(1)) {
+                dw = be.allocate(MatmulRules.accumulatorType(g, x), w.shape());
+                // zero for an expert no row picked; W[e] [K, O] takes x[rows of e]ᵀ·dy[rows of e], the same product with the roles swapped
+                if (transposed) be.groupedWeightGrad(g, x, counts, dw);
+                else be.groupedWeightGrad(x, g, counts, dw);
+                if (dw.dtype() != w.dtype() && w.dtype().isFloatingPoint()) dw = be.cast(dw, w.dtype());
             }
             return new Tensor[]{dx, dw};
         }

@@ -121,6 +121,26 @@ public interface Backend {
         binaryInto(BinaryOp.ADD, out, matmul(a, b, transA, transB), out);
     }
 
+    // ------------------------------------------------------------------ grouped (MoE experts)
+
+    /**
+     * Grouped matmul, the MoE experts' data flow: rows {@code [off_e, off_e + counts[e])} of {@code x} [M, K] times
+     * {@code w[e]ᵀ} ({@code transW}: w [E, N, K], transformers 5's fused expert layout) or {@code w[e]} (w [E, K, N]),
+     * written into the same rows of {@code out} [M, N] (contiguous, F32 or F64 as {@link #matmul(Tensor, Tensor,
+     * boolean, boolean, Tensor)}'s out). The default runs one matmul per group ({@link GroupedReference}).
+     */
+    default void groupedMatmul(Tensor x, Tensor w, int[] counts, boolean transW, Tensor out) {
+        GroupedReference.matmul(this, x, w, counts, transW, out);
+    }
+
+    /**
+     * The grouped weight gradient: {@code dw[e] = dy[rows of e]ᵀ · x[rows of e]} for dy [M, N] and x [M, K] into
+     * {@code dw} [E, N, K] (contiguous), zero for a group of no rows (torch's gradient of an unused slice).
+     */
+    default void groupedWeightGrad(Tensor dy, Tensor x, int[] counts, Tensor dw) {
+        GroupedReference.weightGrad(this, dy, x, counts, dw);
+    }
+
     // ------------------------------------------------------------------ indexing
 
     /** Rows of {@code x} along {@code dim} picked by a 1-D I32/I64 {@code index}; embedding lookup is dim 0. */

@@ -43,6 +43,11 @@ public abstract class BackendConformance {
     }
 
     @Nested
+    class GroupedMatmul extends GroupedCases {
+        GroupedMatmul() { super(target); }
+    }
+
+    @Nested
     class Indexing extends IndexCases {
         Indexing() { super(target); }
     }

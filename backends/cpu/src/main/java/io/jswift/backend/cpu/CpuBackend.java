@@ -28,6 +28,7 @@ import io.jswift.backend.cpu.fused.SiluMulKernels;
 import io.jswift.backend.cpu.fused.SoftmaxKernels;
 import io.jswift.backend.cpu.gemm.Gemm4bit;
 import io.jswift.backend.cpu.gemm.Gemv4bit;
+import io.jswift.backend.cpu.gemm.GroupedGemm;
 import io.jswift.backend.cpu.gemm.Matmul;
 import io.jswift.backend.cpu.kernels.CopyKernels;
 import io.jswift.backend.cpu.kernels.ElementwiseKernels;
@@ -104,6 +105,12 @@ public final class CpuBackend implements Backend {
     public void matmulAccumulate(Tensor a, Tensor b, boolean transA, boolean transB, Tensor out) { Matmul.into(a, b, transA, transB, out, true); }
 
     // ------------------------------------------------------------------ indexing
+
+    @Override
+    public void groupedMatmul(Tensor x, Tensor w, int[] counts, boolean transW, Tensor out) { GroupedGemm.matmul(x, w, counts, transW, out); }
+
+    @Override
+    public void groupedWeightGrad(Tensor dy, Tensor x, int[] counts, Tensor dw) { GroupedGemm.weightGrad(dy, x, counts, dw); }
 
     @Override
     public Tensor indexSelect(Tensor x, int dim, Tensor index) { return IndexKernels.indexSelect(x, dim, index); }

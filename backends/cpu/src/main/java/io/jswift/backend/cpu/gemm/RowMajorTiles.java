@@ -1,0 +1,109 @@
+package io.jswift.backend.cpu.gemm;
+
+import io.jswift.tensor.HostAccess;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * C = A·B for a few rows of A and a row-major f32 B [K, N] read where it lies — the MoE input gradient
+ * dX_e = dY_e · W_e of an expert's handful of rows against its [O, K] weight. The blocked GEMM copies all of B into
+ * packed panels per product, which for 8-30 rows costs about as much as the arithmetic (a third of a 128-expert
+ * backward went to packing). Here only A (rows × K, small) is packed into 4-row panels; B is walked in blocks of
+ * {@link #KB} rows × {@link #JB} columns (128 KiB, L2-resident) and, within a block, in strips two vectors wide that
+ * stay in L1 while every 4-row panel of A passes over them. C accumulates across the K blocks.
+ */
+final class RowMajorTiles {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int V = S.length();
+    private static final int NR = 2 * V, MR = 4;
+    private static final int KB = 256, JB = 128;
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+
+    private RowMajorTiles() {}
+
+    /** Whether B is a row-major f32 matrix this kernel reads in place. */
+    static boolean supports(Operand b) {
+        return b.colStride() == 1 && b.type() == io.jswift.tensor.DType.F32;
+    }
+
+    /** C[m, n] = A[m, k]·B[k, n], or C += A·B when {@code accumulate}; B {@link #supports supported}. */
+    static void multiply(int m, int n, int k, Operand a, Operand b, MemorySegment c, long cOff, long ldc, boolean accumulate) {
+        int panels = (m + MR - 1) / MR;
+        float[] packed = new float[panels * MR * k];
+        Packing.packA(a, 0, m, 0, k, packed, MR);
+        float[] tile = new float[MR * NR];
+        MemorySegment seg = b.segment();
+        long ldb = b.rowStride();
+        int nv = n / NR * NR;
+        for (int jb = 0; jb < nv; jb += JB) {
+            int jEnd = Math.min(nv, jb + JB);
+            for (int pb = 0; pb < k; pb += KB) {
+                int kb = Math.min(KB, k - pb);
+                boolean add = accumulate || pb > 0;
+                for (int j = jb; j < jEnd; j += NR) {
+                    long bAt = (b.offset() + (long) pb * ldb + j) * 4;
+                    for (int p = 0; p < panels; p++) {
+                        tile4(kb, packed, p * MR * k + pb * MR, seg, bAt, ldb * 4, tile);
+                        store(tile, c, cOff + (long) p * MR * ldc + j, ldc, Math.min(MR, m - p * MR), add);
+                    }
+                }
+            }
+        }
+        for (int j = nv; j < n; j++) { // columns past the last whole strip
+            for (int i = 0; i < m; i++) {
+                float s = 0;
+                for (int p = 0; p < k; p++) s += a.get(i, p) * b.get(p, j);
+                long at = cOff + i * ldc + j;
+                c.setAtIndex(HostAccess.F32, at, accumulate ? c.getAtIndex(HostAccess.F32, at) + s : s);
+            }
+        }
+    }
+
+    /**
+     * tile [4][NR] = the 4-row panel of A at {@code ai} (k-major, 4 values per k) times {@code kb} rows of a strip of B
+     * starting at byte {@code bAt}, rows {@code ldbBytes} apart. Only the B loads touch a segment, the accumulators
+     * stay in registers (as {@link MicroKernel}'s 4-row tile).
+     */
+    private static void tile4(int kb, float[] a, int ai, MemorySegment b, long bAt, long ldbBytes, float[] tile) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z;
+        for (int p = 0; p < kb; p++, ai += MR, bAt += ldbBytes) {
+            FloatVector b0 = FloatVector.fromMemorySegment(S, b, bAt, NATIVE);
+            FloatVector b1 = FloatVector.fromMemorySegment(S, b, bAt + 4L * V, NATIVE);
+            FloatVector a0 = FloatVector.broadcast(S, a[ai]);
+            c0_0 = b0.fma(a0, c0_0);
+            c0_1 = b1.fma(a0, c0_1);
+            FloatVector a1 = FloatVector.broadcast(S, a[ai + 1]);
+            c1_0 = b0.fma(a1, c1_0);
+            c1_1 = b1.fma(a1, c1_1);
+            FloatVector a2 = FloatVector.broadcast(S, a[ai + 2]);
+            c2_0 = b0.fma(a2, c2_0);
+            c2_1 = b1.fma(a2, c2_1);
+            FloatVector a3 = FloatVector.broadcast(S, a[ai + 3]);
+            c3_0 = b0.fma(a3, c3_0);
+            c3_1 = b1.fma(a3, c3_1);
+        }
+        c0_0.intoArray(tile, 0);
+        c0_1.intoArray(tile, V);
+        c1_0.intoArray(tile, NR);
+        c1_1.intoArray(tile, NR + V);
+        c2_0.intoArray(tile, 2 * NR);
+        c2_1.intoArray(tile, 2 * NR + V);
+        c3_0.intoArray(tile, 3 * NR);
+        c3_1.intoArray(tile, 3 * NR + V);
+    }
+
+    /** The first {@code rows} rows of the tile into C (NR columns each), added to C when {@code add}. */
+    private static void store(float[] tile, MemorySegment c, long at, long ldc, int rows, boolean add) {
+        for (int r = 0; r < rows; r++, at += ldc) {
+            for (int j = 0; j < NR; j += V) {
+                FloatVector t = FloatVector.fromArray(S, tile, r * NR + j);
+                if (add) t = t.add(FloatVector.fromMemorySegment(S, c, (at + j) * 4, NATIVE));
+                t.intoMemorySegment(c, (at + j) * 4, NATIVE);
+            }
+        }
+    }
+}

@@ -8,10 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jswift.autograd.Variable;
 import io.jswift.models.CausalLm;
 import io.jswift.models.chat.ChatTemplate;
+import io.jswift.models.config.Qwen2VlConfig;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
+import io.jswift.models.qwen2vl.MropeIndex;
+import io.jswift.models.qwen2vl.Qwen2VlForConditionalGeneration;
 import io.jswift.models.tokenizer.Tokenizer;
 import io.jswift.nn.Parameter;
 import io.jswift.tensor.Tensor;
@@ -34,6 +38,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -41,7 +46,8 @@ import java.util.Map;
  * {@code jswift sft} on ms-swift multimodal rows (messages with {@code <image>} tags + "images") for Qwen2-VL and
  * Qwen2.5-VL against transformers (tools/fixtures/qwen2vl_sft_fixtures.py, train/src/test/resources/vl-sft): the rows'
  * ids and labels as ms-swift's qwen2_vl template encodes them, the batch's loss and language-model gradients with the
- * vision tower and merger frozen (ms-swift's defaults), the same loss from the rows packed into one, and the rows'
+ * vision tower and merger frozen (ms-swift's defaults), the same loss and gradients from the rows packed into one (M-RoPE
+ * positions restarting per sample, as ms-swift's packing_row), and the rows'
  * errors located as file:line.
  */
 class VisionSftGoldenTest {
@@ -103,12 +109,56 @@ class VisionSftGoldenTest {
             if (n.startsWith("model.visual.")) assertNull(p.grad(), n + " is frozen (freeze_vit / freeze_aligner)");
         });
 
-        // --packing: the three samples in one row (positions and M-RoPE indices restart per sample) give the same loss
+        // --packing: the three samples in one row give the same loss and the same gradients (transformers' unpacked ones)
         Encoded packed = Packer.pack(rows);
-        CausalLm fresh = ((LoadedModel.CausalLm) ModelLoader.load(dir, false)).model();
+        CausalLm fresh = ((LoadedModel.CausalLm) ModelLoader.load(dir, true)).model();
+        VisionLanguageTuning.freezeParts(fresh, FreezeArgs.DEFAULTS);
         CausalLmObjective packedObjective = new CausalLmObjective(fresh, false);
-        double packedLoss = packedObjective.forward(List.of(packed), packedObjective.normalizer(List.of(List.of(packed)))).loss().value().item();
-        assertEquals(loss, packedLoss, 1e-4 * loss, "packed loss");
+        double packedNormalizer = packedObjective.normalizer(List.of(List.of(packed)));
+        assertEquals(normalizer, packedNormalizer, "packing keeps every sample's targets");
+        Variable packedLoss = packedObjective.forward(List.of(packed), packedNormalizer).loss();
+        assertEquals(loss, packedLoss.value().item(), 1e-4 * loss, "packed loss");
+        packedLoss.backward();
+        Map<String, Parameter> packedParams = fresh.namedParameters();
+        for (String key : exp.names()) {
+            if (!key.startsWith("grad.")) continue;
+            double err = relL2(packedParams.get(key.substring("grad.".length())).grad(), exp.tensor(key));
+            assertTrue(err < 1e-4, "packed " + key + " rel. L2 error " + err);
+        }
+        assertMropeRestartsPerSample(rows, packed, ((Qwen2VlForConditionalGeneration) lm).vlConfig());
+    }
+
+    /**
+     * ms-swift's Qwen2VLTemplate.packing_row runs get_rope_index on each sample alone and concatenates the results: the
+     * packed row's M-RoPE positions (from its segment ids) are the samples' own, each starting again at 0.
+     */
+    private static void assertMropeRestartsPerSample(List<Encoded> rows, Encoded packed, Qwen2VlConfig c) {
+        int merge = c.vision().spatialMergeSize();
+        List<long[]> alone = new ArrayList<>();
+        for (Encoded e : rows) {
+            long[] ids = longs(e.inputIds());
+            alone.add(MropeIndex.of(ids, null, 1, ids.length, c.imageTokenId(), e.images().grids(), merge).positions());
+        }
+        long[] ids = longs(packed.inputIds());
+        long[] together = MropeIndex.of(ids, packed.segmentIds(), 1, ids.length, c.imageTokenId(), packed.images().grids(), merge).positions();
+        int t = ids.length, at = 0;
+        for (long[] one : alone) {
+            int n = one.length / 3;
+            for (int axis = 0; axis < 3; axis++) {
+                long[] expected = Arrays.copyOfRange(one, axis * n, (axis + 1) * n);
+                long[] actual = Arrays.copyOfRange(together, axis * t + at, axis * t + at + n);
+                assertArrayEquals(expected, actual, "M-RoPE axis " + axis + " of the sample at packed token " + at);
+                assertEquals(0, actual[0], "each packed sample starts at position 0");
+            }
+            at += n;
+        }
+        assertEquals(t, at);
+    }
+
+    private static long[] longs(int[] v) {
+        long[] out = new long[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = v[i];
+        return out;
     }
 
     @Test

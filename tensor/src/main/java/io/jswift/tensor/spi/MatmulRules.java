@@ -13,9 +13,14 @@ import java.util.Arrays;
 public final class MatmulRules {
     private MatmulRules() {}
 
+    /** Whether {@code type} is a matmul operand type. */
+    public static boolean isOperand(DType type) {
+        return type == DType.F32 || type == DType.BF16 || type == DType.F16 || type == DType.F64;
+    }
+
     /** Throws unless {@code type} is a matmul operand type. */
     public static void checkOperand(DType type) {
-        if (type != DType.F32 && type != DType.BF16 && type != DType.F16 && type != DType.F64) {
+        if (!isOperand(type)) {
             throw new IllegalArgumentException("matmul operands must be F32, BF16, F16 or F64, got " + type);
         }
     }
@@ -29,7 +34,12 @@ public final class MatmulRules {
 
     /** The dtype of an {@code out} tensor (and of the kernels' accumulation): F64 for F64 products, else F32. */
     public static DType accumulatorType(Tensor a, Tensor b) {
-        return resultType(a, b) == DType.F64 ? DType.F64 : DType.F32;
+        return accumulatorType(resultType(a, b));
+    }
+
+    /** The accumulator dtype of a product of dtype {@code product}: F64 for F64, else F32. */
+    public static DType accumulatorType(DType product) {
+        return product == DType.F64 ? DType.F64 : DType.F32;
     }
 
     /** The product's shape, after checking that {@code out} is a contiguous tensor of it in {@link #accumulatorType}. */

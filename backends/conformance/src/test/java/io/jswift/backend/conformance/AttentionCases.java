@@ -4,6 +4,7 @@ import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AttentionSpec;
 import io.jswift.tensor.spi.Backend;
+import io.jswift.tensor.spi.BinaryOp;
 import io.jswift.tensor.spi.FusedReference;
 import io.jswift.tensor.spi.FusedResults;
 import io.jswift.tensor.spi.PagedKv;
@@ -159,22 +160,28 @@ public abstract class AttentionCases {
 
     /**
      * Backend#pagedAttention (a default method: a backend without a kernel gathers each row's blocks and runs its own
-     * attention) over ragged rows whose blocks are scattered and partly shared in a pool on the device: decode (T = 1,
-     * plain, with a sliding window, soft-capped as Gemma 2) and prefill chunks (T = 3 and 4: causal within the chunk after
-     * the row's earlier positions, plain, windowed, soft-capped), against the reference on the CPU.
+     * attention; the GPU backends read decode rows in place) over ragged rows whose blocks are scattered and partly
+     * shared in a pool on the device: decode (T = 1: plain, sliding window, soft-cap, GQA 4, rows longer than a tile of
+     * the GPU kernel (a window then skips whole tiles), bf16 / f16 / f64 blocks) and prefill chunks (T = 3, 4: causal within the chunk after the row's earlier positions), against the reference on the CPU.
      */
-    @ParameterizedTest(name = "T={0} window={1} softcap={2}")
-    @CsvSource({"1, 0, 0", "1, 5, 0", "1, 0, 1.5", "3, 0, 0", "4, 3, 0", "4, 0, 1.5", "3, 6, 2"})
-    void pagedAttentionOverScatteredBlocks(int queries, int window, double softcap) {
-        int hq = 4, hkv = 2, d = 16, bs = 4, blocks = 12;
+    @ParameterizedTest(name = "T={0} window={1} softcap={2} {3} Hq={4} spans tiles={5}")
+    @CsvSource({"1, 0, 0, F32, 4, false", "1, 5, 0, F32, 4, false", "3, 0, 0, F32, 4, false", "1, 6, 1.5, F32, 8, false",
+            "1, 0, 0, F32, 2, true", "1, 20, 2, F32, 4, true", "1, 0, 0, BF16, 4, true", "1, 3, 2, F16, 8, false",
+            "1, 7, 1.5, F64, 4, false", "3, 4, 2, F32, 4, false",
+            "4, 3, 0, F32, 4, false", "4, 0, 1.5, F32, 4, false"})
+    void pagedAttentionOverScatteredBlocks(int queries, int window, double softcap, DType dtype, int hq, boolean spansTiles) {
+        int hkv = 2, d = 16, bs = spansTiles ? 32 : 4, blocks = 12;
         int[][] tables = {{7, 2, 9}, {3}, {7, 0, 11, 5, 1}};  // row 2 shares row 0's first block
-        int[] lengths = {10, 4, 17};
-        Tensor keys = random(11, DType.F32, blocks, hkv, bs, d), values = random(12, DType.F32, blocks, hkv, bs, d);
-        Tensor q = random(13, DType.F32, tables.length, hq, queries, d);
+        int[] lengths = spansTiles ? new int[]{90, 9, 150} : new int[]{10, 4, 17};  // 150: past one 128-key tile
+        Tensor keys = random(11, dtype, blocks, hkv, bs, d), values = random(12, dtype, blocks, hkv, bs, d);
+        // block 1 holds row 2's keys past the first 128: larger ones raise the running max there (the output rescales)
+        if (spansTiles) cpu.copy(cpu.binaryScalar(BinaryOp.MUL, keys.narrow(0, 1, 1), 4), keys.narrow(0, 1, 1));
+        Tensor q = random(13, dtype, tables.length, hq, queries, d);
         AttentionSpec spec = new AttentionSpec(1 / Math.sqrt(d), true, null, null, window, softcap);
         Tensor expected = FusedReference.pagedAttention(cpu, q, new PagedKv(keys, values, tables, lengths), spec);
         Tensor actual = dev.pagedAttention(t.put(q), new PagedKv(t.put(keys), t.put(values), tables, lengths), spec);
-        t.same("paged attention T=" + queries + " window=" + window + " softcap=" + softcap, expected, actual, Tolerance.accumulated(DType.F32));
+        t.same("paged attention T=" + queries + " window=" + window + " softcap=" + softcap + " " + dtype + " Hq=" + hq,
+                expected, actual, Tolerance.accumulated(dtype));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.jswift.backend.cuda;
 
 import io.jswift.tensor.DType;
+import io.jswift.tensor.spi.MatmulRules;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -61,8 +62,8 @@ final class Cublas implements AutoCloseable {
 
     /** Whether cuBLAS writes a product of {@code ab} operands as {@code c}: the same dtype, or f32 for bf16/f16 (cublasGemmEx's table). */
     static boolean supports(DType ab, DType c) {
-        boolean operands = ab == DType.F32 || ab == DType.BF16 || ab == DType.F16 || ab == DType.F64;
-        return operands && (c == ab || (c == DType.F32 && (ab == DType.BF16 || ab == DType.F16)));
+        // the matmul rules' operand types, C the product's dtype or its accumulator (matmul-into)
+        return MatmulRules.isOperand(ab) && (c == ab || c == MatmulRules.accumulatorType(ab));
     }
 
     /** {@link #gemm(GemmPlan, DType, DType, long, long, long, boolean)} with C in the operands' dtype. */

@@ -75,6 +75,10 @@ class SharedKernelsCompileTest {
         p.add(attention("attention_backward.c", DType.F64).type("Q", DType.F64).type("K", DType.F64).type("V", DType.F64).type("O", DType.F64)
                 .type("G", DType.F16).type("L", DType.F64).type("DQ", DType.F64).type("DK", DType.F64).type("DV", DType.F64)
                 .define("BQ_Q", 16).define("BK_Q", 16).define("BQ_K", 16).define("BK_K", 16).build());
+        p.add(KernelSource.of("attention_paged.c").include("attention.h").real("REAL", DType.F32).type("Q", DType.BF16).type("K", DType.BF16)
+                .type("V", DType.BF16).type("O", DType.BF16).define("D", 128).define("WG", 128).define("DPT", 1).build());
+        p.add(KernelSource.of("attention_paged.c").include("attention.h").real("REAL", DType.F64).type("Q", DType.F64).type("K", DType.F16)
+                .type("V", DType.F32).type("O", DType.F64).define("D", 80).define("WG", 64).define("DPT", 2).build());
         String nf4 = codes(FourBitType.NF4);
         p.add(KernelSource.of("quant4bit.c").define("CODES", nf4).type("OUT", DType.BF16).build());
         p.add(KernelSource.of("quant4bit.c").define("CODES", codes(FourBitType.FP4)).define("NESTED", 1).type("X", DType.F16)

@@ -34,6 +34,15 @@ final class Attention {
         this.dev = dev;
     }
 
+    /**
+     * Whether the kernels read every component of {@code spec}: it equals its rebuild from the components they do
+     * (scale, causal, segments, window, soft-cap). A component added to AttentionSpec later is left at its default in
+     * the rebuild, so a call that sets it differs and takes the reference composition instead of being ignored here.
+     */
+    static boolean covers(AttentionSpec spec) {
+        return spec.equals(new AttentionSpec(spec.scale(), spec.causal(), spec.querySegments(), spec.keySegments(), spec.window(), spec.softcap()));
+    }
+
     /** Tile rows: {@code bq} queries, {@code bk} keys. */
     private record Tiles(int bq, int bk) {}
 

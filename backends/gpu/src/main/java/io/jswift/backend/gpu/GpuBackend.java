@@ -14,6 +14,7 @@ import io.jswift.tensor.spi.Backend;
 import io.jswift.tensor.spi.BinaryOp;
 import io.jswift.tensor.spi.FusedResults;
 import io.jswift.tensor.spi.FusedRules;
+import io.jswift.tensor.spi.PagedKv;
 import io.jswift.tensor.spi.QuantReference;
 import io.jswift.tensor.spi.RandomSpec;
 import io.jswift.tensor.spi.ReduceOp;
@@ -39,6 +40,7 @@ public final class GpuBackend implements Backend {
     private final CrossEntropy crossEntropy;
     private final AdamW adamw;
     private final Attention attention;
+    private final PagedAttention paged;
     private final Quant4bit quant4bit;
 
     private final FastPaths fast;
@@ -63,6 +65,7 @@ public final class GpuBackend implements Backend {
         this.crossEntropy = new CrossEntropy(dev);
         this.adamw = new AdamW(dev);
         this.attention = new Attention(dev);
+        this.paged = new PagedAttention(dev);
         this.quant4bit = new Quant4bit(dev, gemm);
     }
 
@@ -235,10 +238,10 @@ public final class GpuBackend implements Backend {
     public Tensor logSoftmaxBackward(Tensor dy, Tensor y) { return softmax.backward(dy, y, true); }
 
     // The portable kernels cover every AttentionSpec mask and the soft-cap; a fast path declines what it does not cover.
-    // Sinks (GPT-OSS) and the shared prefix (DPO) have no device kernel yet: those calls take the reference composition on the device.
+    // A spec component they do not know (Attention.covers) takes the reference composition rather than being ignored.
     @Override
     public FusedResults.Attention attention(Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
-        if (spec.hasSinks() || spec.sharedPrefix()) return Backend.super.attention(q, k, v, spec);
+        if (!Attention.covers(spec)) return Backend.super.attention(q, k, v, spec);
         if (fast.attention() != null) {
             AttentionRules.check(q, k, v, spec);
             FusedResults.Attention r = fast.attention().forward(dev, q, k, v, spec);
@@ -249,13 +252,21 @@ public final class GpuBackend implements Backend {
 
     @Override
     public FusedResults.AttentionGrads attentionBackward(Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, AttentionSpec spec) {
-        if (spec.hasSinks() || spec.sharedPrefix()) return Backend.super.attentionBackward(dOut, q, k, v, out, lse, spec);
+        if (!Attention.covers(spec)) return Backend.super.attentionBackward(dOut, q, k, v, out, lse, spec);
         if (fast.attention() != null) {
             AttentionRules.checkBackward(dOut, q, k, v, out, lse, spec);
             FusedResults.AttentionGrads r = fast.attention().backward(dev, dOut, q, k, v, out, lse, spec);
             if (r != null) return r;
         }
         return attention.backward(dOut, q, k, v, out, lse, spec);
+    }
+
+    // Decode rows read their blocks in place (PagedAttention); prefill chunks gather, then run the attention kernels.
+    @Override
+    public Tensor pagedAttention(Tensor q, PagedKv kv, AttentionSpec spec) {
+        kv.check(q, spec);
+        if (!PagedAttention.covers(q) || !Attention.covers(spec)) return Backend.super.pagedAttention(q, kv, spec);
+        return paged.decode(q, kv, spec);
     }
 
     @Override

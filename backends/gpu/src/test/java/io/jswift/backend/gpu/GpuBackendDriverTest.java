@@ -6,6 +6,7 @@ import io.jswift.tensor.spi.AdamWConfig;
 import io.jswift.tensor.spi.AttentionSpec;
 import io.jswift.tensor.spi.BinaryOp;
 import io.jswift.tensor.spi.FusedResults;
+import io.jswift.tensor.spi.PagedKv;
 import org.junit.jupiter.api.Test;
 
 import java.lang.ref.Reference;
@@ -99,6 +100,51 @@ class GpuBackendDriverTest {
         gpu.attention(q, k, k, AttentionSpec.causal(8));
         assertEquals(1, seen.size());
         assertEquals(List.of("attn_forward"), driver.launches, "declined: the portable kernel ran");
+    }
+
+    @Test
+    void windowedAndSoftCappedAttentionRunTheKernelsNotTheReference() {
+        List<AttentionSpec> seen = new ArrayList<>();
+        FastPaths.Attention declining = new FastPaths.Attention() {
+            @Override
+            public FusedResults.Attention forward(GpuDevice dev, Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
+                seen.add(spec);
+                return null;
+            }
+
+            @Override
+            public FusedResults.AttentionGrads backward(GpuDevice dev, Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, AttentionSpec spec) {
+                seen.add(spec);
+                return null;
+            }
+        };
+        GpuBackend gpu = new GpuBackend(driver, new FastPaths(null, declining, null));
+        Tensor q = gpu.fromHost(random(1, DType.F32, 1, 4, 6, 8)), k = gpu.fromHost(random(2, DType.F32, 1, 2, 6, 8));
+        AttentionSpec spec = AttentionSpec.causal(8).withWindow(3).withScores(0.3, 2.5);
+        driver.launches.clear();
+        FusedResults.Attention r = gpu.attention(q, k, k, spec);
+        gpu.attentionBackward(q, q, k, k, r.output(), r.logSumExp(), spec);
+        assertEquals(List.of(spec, spec), seen, "the fast path is offered the call (and may decline it)");
+        assertEquals(List.of("attn_forward", "attn_delta", "attn_backward_dq", "attn_backward_dkdv"), driver.launches,
+                "the flash kernels only: no reference composition");
+        assertTrue(Attention.covers(spec) && Attention.covers(AttentionSpec.causal(8))
+                && Attention.covers(new AttentionSpec(0.3, true, Tensor.ofLongs(new long[]{0, 1}, 1, 2), Tensor.ofLongs(new long[]{0, 1}, 1, 2), 1, 1)));
+    }
+
+    @Test
+    void pagedDecodeReadsTheBlocksInPlaceAndPrefillGathers() {
+        GpuBackend gpu = new GpuBackend(driver);
+        Tensor keys = gpu.fromHost(random(1, DType.F32, 5, 2, 4, 8));
+        PagedKv kv = new PagedKv(keys, keys, new int[][]{{3, 1}, {4}}, new int[]{6, 3});
+        AttentionSpec spec = AttentionSpec.causal(8).withWindow(4).withScores(0.3, 2.5);
+        driver.launches.clear();
+        Tensor out = gpu.pagedAttention(gpu.fromHost(random(2, DType.F32, 2, 4, 1, 8)), kv, spec);
+        assertArrayEquals(new int[]{2, 4, 1, 8}, out.shape());
+        assertEquals(List.of("attn_paged_decode"), driver.launches, "decode: one kernel over the blocks, no gathered copy");
+        driver.launches.clear();
+        gpu.pagedAttention(gpu.fromHost(random(3, DType.F32, 2, 4, 3, 8)), kv, spec);
+        assertTrue(driver.launches.contains("attn_forward") && !driver.launches.contains("attn_paged_decode"),
+                "prefill chunks gather, then attend " + driver.launches);
     }
 
     @Test

@@ -146,18 +146,49 @@ public abstract class AttentionCases {
      * attention) over ragged rows whose blocks are scattered and partly shared in a pool on the device: decode (T = 1,
      * plain and with a sliding window) and a prefill chunk (T = 3), against the reference on the CPU.
      */
-    @ParameterizedTest(name = "T={0} window={1}")
-    @CsvSource({"1, 0", "1, 5", "3, 0"})
-    void pagedAttentionOverScatteredBlocks(int queries, int window) {
+    /**
+     * GPT-OSS's sinks (AttentionSpec#sinks, held on the device): output, lse, the q/k/v gradients and the sinks' own
+     * (FusedReference#attentionSinksBackward on the device's results), with packed samples and a window.
+     */
+    @ParameterizedTest(name = "window={0}")
+    @CsvSource({"0", "5"})
+    void sinksOnTheDevice(int window) {
+        Case c = new Case("sinks", 2, 4, 2, 9, 37, 16, true, Mask.PACKED, DType.F32, false, window, 0);
+        Tensor q = input(1, c, 4, 9), k = input(2, c, 2, 37), v = input(3, c, 2, 37), dOut = random(4, DType.F32, 2, 4, 9, 16);
+        Tensor sinks = SINKS.to(DType.F32);
+        AttentionSpec host = spec(c).withSinks(sinks), device = spec(c).withSinks(t.put(sinks));
+        FusedResults.Attention expected = FusedReference.attention(cpu, q, k, v, host);
+        FusedResults.AttentionGrads want = FusedReference.attentionBackward(cpu, dOut, q, k, v, expected.output(), expected.logSumExp(), host);
+        Tensor wantSinks = FusedReference.attentionSinksBackward(cpu, dOut, expected.output(), expected.logSumExp(), sinks);
+        Tensor qd = t.put(q), kd = t.put(k), vd = t.put(v), dOutD = t.put(dOut);
+        FusedResults.Attention actual = dev.attention(qd, kd, vd, device);
+        FusedResults.AttentionGrads got = dev.attentionBackward(dOutD, qd, kd, vd, actual.output(), actual.logSumExp(), device);
+        t.same("sinks output", expected.output(), actual.output(), Tolerance.accumulated(DType.F32));
+        t.same("sinks lse", expected.logSumExp(), actual.logSumExp(), Tolerance.accumulated(DType.F32));
+        t.same("sinks dq", want.dq(), got.dq(), Tolerance.gradient(DType.F32));
+        t.same("sinks dk", want.dk(), got.dk(), Tolerance.gradient(DType.F32));
+        t.same("sinks dv", want.dv(), got.dv(), Tolerance.gradient(DType.F32));
+        t.same("dsinks", wantSinks, FusedReference.attentionSinksBackward(dev, dOutD, actual.output(), actual.logSumExp(), t.put(sinks)),
+                Tolerance.gradient(DType.F32));
+    }
+
+    /** Per-head sink logits large enough to take a visible share of every softmax. */
+    private static final Tensor SINKS = Tensor.of(new double[]{0.5, -1.0, 2.0, 3.5}, 4);
+
+    @ParameterizedTest(name = "T={0} window={1} sinks={2}")
+    @CsvSource({"1, 0, false", "1, 5, false", "3, 0, false", "1, 5, true", "3, 0, true"})
+    void pagedAttentionOverScatteredBlocks(int queries, int window, boolean withSinks) {
         int hq = 4, hkv = 2, d = 16, bs = 4, blocks = 12;
         int[][] tables = {{7, 2, 9}, {3}, {7, 0, 11, 5, 1}};  // row 2 shares row 0's first block
         int[] lengths = {10, 4, 17};
         Tensor keys = random(11, DType.F32, blocks, hkv, bs, d), values = random(12, DType.F32, blocks, hkv, bs, d);
         Tensor q = random(13, DType.F32, tables.length, hq, queries, d);
         AttentionSpec spec = new AttentionSpec(1 / Math.sqrt(d), true, null, null, window);
-        Tensor expected = FusedReference.pagedAttention(cpu, q, new PagedKv(keys, values, tables, lengths), spec);
-        Tensor actual = dev.pagedAttention(t.put(q), new PagedKv(t.put(keys), t.put(values), tables, lengths), spec);
-        t.same("paged attention T=" + queries + " window=" + window, expected, actual, Tolerance.accumulated(DType.F32));
+        Tensor sinks = SINKS.to(DType.F32);
+        Tensor expected = FusedReference.pagedAttention(cpu, q, new PagedKv(keys, values, tables, lengths), withSinks ? spec.withSinks(sinks) : spec);
+        Tensor actual = dev.pagedAttention(t.put(q), new PagedKv(t.put(keys), t.put(values), tables, lengths),
+                withSinks ? spec.withSinks(t.put(sinks)) : spec);
+        t.same("paged attention T=" + queries + " window=" + window + " sinks=" + withSinks, expected, actual, Tolerance.accumulated(DType.F32));
     }
 
     @Test

@@ -7,6 +7,8 @@ import io.jswift.models.load.ModelLoader;
 import io.jswift.models.testing.TinyChatModels;
 import io.jswift.tensor.Tensor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.Arrays;
 import java.util.List;
@@ -18,7 +20,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /** Paged keys and values give the dense cache's logits; full prompt blocks are shared by a later prompt with that prefix. */
 class PagedKvCacheTest {
     private static CausalLm model() throws Exception {
-        return ((LoadedModel.CausalLm) ModelLoader.load(TinyChatModels.checkpoint("qwen3-f32"), false)).model();
+        return model("qwen3-f32");
+    }
+
+    private static CausalLm model(String name) throws Exception {
+        return ((LoadedModel.CausalLm) ModelLoader.load(TinyChatModels.checkpoint(name), false)).model();
     }
 
     /** Logits after the prompt and after each of {@code steps} greedy tokens (the first {@code skip} prompt tokens already cached). */
@@ -31,9 +37,11 @@ class PagedKvCacheTest {
         return out;
     }
 
-    @Test
-    void pagedDecodeEqualsDenseAndBlocksComeBack() throws Exception {
-        CausalLm m = model();
+    /** gpt-oss-f32: attention sinks and a sliding layer (window 4) that the 13 positions pass, read from the blocks. */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen3-f32", "gpt-oss-f32"})
+    void pagedDecodeEqualsDenseAndBlocksComeBack(String name) throws Exception {
+        CausalLm m = model(name);
         int[] prompt = {5, 17, 99, 3, 42, 8, 77};
         float[][] dense = run(m, m.newCache(1, 20), prompt, 0, 6);
         KvBlockPool pool = KvBlockPool.forModel(m, 8, 3, 32);

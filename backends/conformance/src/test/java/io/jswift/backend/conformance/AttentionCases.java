@@ -159,17 +159,48 @@ public abstract class AttentionCases {
     }
 
     /**
+     * GPT-OSS's sinks (AttentionSpec#sinks, held on the device): output, lse, the q/k/v gradients and the sinks' own
+     * (FusedReference#attentionSinksBackward on the device's results), with packed samples and a window.
+     */
+    @ParameterizedTest(name = "window={0}")
+    @CsvSource({"0", "5"})
+    void sinksOnTheDevice(int window) {
+        Case c = new Case("sinks", 2, 4, 2, 9, 37, 16, true, Mask.PACKED, DType.F32, false, window, 0);
+        Tensor q = input(1, c, 4, 9), k = input(2, c, 2, 37), v = input(3, c, 2, 37), dOut = random(4, DType.F32, 2, 4, 9, 16);
+        Tensor sinks = SINKS.to(DType.F32);
+        AttentionSpec host = spec(c).withSinks(sinks), device = spec(c).withSinks(t.put(sinks));
+        FusedResults.Attention expected = FusedReference.attention(cpu, q, k, v, host);
+        FusedResults.AttentionGrads want = FusedReference.attentionBackward(cpu, dOut, q, k, v, expected.output(), expected.logSumExp(), host);
+        Tensor wantSinks = FusedReference.attentionSinksBackward(cpu, dOut, expected.output(), expected.logSumExp(), sinks);
+        Tensor qd = t.put(q), kd = t.put(k), vd = t.put(v), dOutD = t.put(dOut);
+        FusedResults.Attention actual = dev.attention(qd, kd, vd, device);
+        FusedResults.AttentionGrads got = dev.attentionBackward(dOutD, qd, kd, vd, actual.output(), actual.logSumExp(), device);
+        t.same("sinks output", expected.output(), actual.output(), Tolerance.accumulated(DType.F32));
+        t.same("sinks lse", expected.logSumExp(), actual.logSumExp(), Tolerance.accumulated(DType.F32));
+        t.same("sinks dq", want.dq(), got.dq(), Tolerance.gradient(DType.F32));
+        t.same("sinks dk", want.dk(), got.dk(), Tolerance.gradient(DType.F32));
+        t.same("sinks dv", want.dv(), got.dv(), Tolerance.gradient(DType.F32));
+        t.same("dsinks", wantSinks, FusedReference.attentionSinksBackward(dev, dOutD, actual.output(), actual.logSumExp(), t.put(sinks)),
+                Tolerance.gradient(DType.F32));
+    }
+
+    /** Per-head sink logits large enough to take a visible share of every softmax. */
+    private static final Tensor SINKS = Tensor.of(new double[]{0.5, -1.0, 2.0, 3.5}, 4);
+
+    /**
      * Backend#pagedAttention (a default method: a backend without a kernel gathers each row's blocks and runs its own
      * attention; the GPU backends read decode rows in place) over ragged rows whose blocks are scattered and partly
      * shared in a pool on the device: decode (T = 1: plain, sliding window, soft-cap, GQA 4, rows longer than a tile of
-     * the GPU kernel (a window then skips whole tiles), bf16 / f16 / f64 blocks) and prefill chunks (T = 3, 4: causal within the chunk after the row's earlier positions), against the reference on the CPU.
+     * the GPU kernel (a window then skips whole tiles), bf16 / f16 / f64 blocks) and prefill chunks (T = 3, 4: causal within the chunk after the row's earlier positions), against the reference on the CPU; with GPT-OSS's sinks (held on the device) as well.
      */
-    @ParameterizedTest(name = "T={0} window={1} softcap={2} {3} Hq={4} spans tiles={5}")
-    @CsvSource({"1, 0, 0, F32, 4, false", "1, 5, 0, F32, 4, false", "3, 0, 0, F32, 4, false", "1, 6, 1.5, F32, 8, false",
-            "1, 0, 0, F32, 2, true", "1, 20, 2, F32, 4, true", "1, 0, 0, BF16, 4, true", "1, 3, 2, F16, 8, false",
-            "1, 7, 1.5, F64, 4, false", "3, 4, 2, F32, 4, false",
-            "4, 3, 0, F32, 4, false", "4, 0, 1.5, F32, 4, false"})
-    void pagedAttentionOverScatteredBlocks(int queries, int window, double softcap, DType dtype, int hq, boolean spansTiles) {
+    @ParameterizedTest(name = "T={0} window={1} softcap={2} {3} Hq={4} spans tiles={5} sinks={6}")
+    @CsvSource({"1, 0, 0, F32, 4, false, false", "1, 5, 0, F32, 4, false, false", "3, 0, 0, F32, 4, false, false", "1, 6, 1.5, F32, 8, false, false",
+            "1, 0, 0, F32, 2, true, false", "1, 20, 2, F32, 4, true, false", "1, 0, 0, BF16, 4, true, false", "1, 3, 2, F16, 8, false, false",
+            "1, 7, 1.5, F64, 4, false, false", "3, 4, 2, F32, 4, false, false",
+            "4, 3, 0, F32, 4, false, false", "4, 0, 1.5, F32, 4, false, false",
+            "1, 5, 0, F32, 4, false, true", "3, 0, 0, F32, 4, false, true"})
+    void pagedAttentionOverScatteredBlocks(int queries, int window, double softcap, DType dtype, int hq, boolean spansTiles,
+                                          boolean withSinks) {
         int hkv = 2, d = 16, bs = spansTiles ? 32 : 4, blocks = 12;
         int[][] tables = {{7, 2, 9}, {3}, {7, 0, 11, 5, 1}};  // row 2 shares row 0's first block
         int[] lengths = spansTiles ? new int[]{90, 9, 150} : new int[]{10, 4, 17};  // 150: past one 128-key tile
@@ -178,9 +209,11 @@ public abstract class AttentionCases {
         if (spansTiles) cpu.copy(cpu.binaryScalar(BinaryOp.MUL, keys.narrow(0, 1, 1), 4), keys.narrow(0, 1, 1));
         Tensor q = random(13, dtype, tables.length, hq, queries, d);
         AttentionSpec spec = new AttentionSpec(1 / Math.sqrt(d), true, null, null, window, softcap);
-        Tensor expected = FusedReference.pagedAttention(cpu, q, new PagedKv(keys, values, tables, lengths), spec);
-        Tensor actual = dev.pagedAttention(t.put(q), new PagedKv(t.put(keys), t.put(values), tables, lengths), spec);
-        t.same("paged attention T=" + queries + " window=" + window + " softcap=" + softcap + " " + dtype + " Hq=" + hq,
+        Tensor sinks = SINKS.to(dtype);  // [4]: the sink rows have Hq = 4
+        Tensor expected = FusedReference.pagedAttention(cpu, q, new PagedKv(keys, values, tables, lengths), withSinks ? spec.withSinks(sinks) : spec);
+        Tensor actual = dev.pagedAttention(t.put(q), new PagedKv(t.put(keys), t.put(values), tables, lengths),
+                withSinks ? spec.withSinks(t.put(sinks)) : spec);
+        t.same("paged attention T=" + queries + " window=" + window + " softcap=" + softcap + " " + dtype + " Hq=" + hq + " sinks=" + withSinks,
                 expected, actual, Tolerance.accumulated(dtype));
     }
 

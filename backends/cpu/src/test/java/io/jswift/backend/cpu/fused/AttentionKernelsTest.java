@@ -1,5 +1,6 @@
 package io.jswift.backend.cpu.fused;
 
+import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AttentionSpec;
 import io.jswift.tensor.spi.FusedReference;
@@ -159,7 +160,7 @@ class AttentionKernelsTest {
         double[] sinks = {0.5, -1.0, 2.0, 3.5}; // large enough to take a visible share of each row
         long[] qSeg = segmented ? segments(b, t, s - t) : null, kSeg = segmented ? segments(b, s, 0) : null;
         AttentionSpec spec = new AttentionSpec(0.25, true, segmented ? Tensor.ofLongs(qSeg, b, t) : null,
-                segmented ? Tensor.ofLongs(kSeg, b, s) : null, window, 0, Tensor.of(sinks, hq).to(io.jswift.tensor.DType.F32));
+                segmented ? Tensor.ofLongs(kSeg, b, s) : null, window, 0, Tensor.of(sinks, hq).to(DType.F32));
         NaiveFused.AttentionShape shape = new NaiveFused.AttentionShape(b, hq, hkv, t, s, d);
         NaiveFused.AttentionMask mask = new NaiveFused.AttentionMask(0.25, true, qSeg, kSeg, window, 0, sinks);
         double[] qs = q.toDoubleArray(), ks = k.toDoubleArray(), vs = v.toDoubleArray();

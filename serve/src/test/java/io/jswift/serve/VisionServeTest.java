@@ -109,6 +109,10 @@ class VisionServeTest {
             for (int n = 0; n < 2; n++) assertEquals(expected(tokenizer, n), reply(replies.get(n).get()), "conversation " + n);
             // alone (a batch of one) the same again
             assertEquals(expected(tokenizer, 1), reply(post(server, request(1, true))));
+            // 1 + 2 + 2 images through the vision tower, each request's once
+            String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(metrics.contains("\njswift_images_encoded_total 5\n"), metrics);
 
             ObjectNode outside = request(0, true);
             ((ObjectNode) outside.get("messages").get(0).get("content").get(0).get("image_url")).put("url", "../secret.png");

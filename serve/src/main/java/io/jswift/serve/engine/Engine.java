@@ -62,7 +62,7 @@ public final class Engine implements AutoCloseable {
         this.config = config;
         this.observer = observer;
         this.adapters = adapters;
-        this.runner = new ModelRunner(session.model(), adapters);
+        this.runner = new ModelRunner(session.model(), adapters, observer);
         var a = session.model().config().attention();
         long bytesPerBlock = 2L * session.model().config().numLayers() * a.numKvHeads() * a.headDim() * config.blockSize() * Float.BYTES;
         int blocks = config.poolBlocks(bytesPerBlock);
@@ -302,12 +302,24 @@ public final class Engine implements AutoCloseable {
             budget -= n;
             observer.prefilled(n);
             if (s.prefilled == s.request.prompt().length) {
-                s.encoded = null; // the vision features are not needed once the prompt is in
+                handOverImages(s);
                 prefilling.removeFirst();
                 running.add(s);
                 emit(s, logits);
             }
         }
+    }
+
+    /**
+     * A sequence whose prompt is in gives its encoded images to the waiting choices of the same request (the same images
+     * and prompt: vLLM's encoder cache within a request) and drops them: the vision tower runs once per request.
+     */
+    private void handOverImages(RunningSequence s) {
+        if (s.encoded == null) return;
+        for (RunningSequence o : prefilling) {
+            if (o != s && o.encoded == null && o.request.images() == s.request.images() && o.request.prompt() == s.request.prompt()) o.encoded = s.encoded;
+        }
+        s.encoded = null;
     }
 
     private void decodeStep() {

@@ -11,6 +11,9 @@ public interface EngineObserver {
     /** A new sequence found {@code tokens} of its prompt in the KV pool's shared blocks. */
     default void prefixCacheHit(int tokens) {}
 
+    /** The vision tower encoded the images of a prompt ({@code images} of them; once per request, its n choices share it). */
+    default void imagesEncoded(int images) {}
+
     EngineObserver NONE = new EngineObserver() {
         @Override public void prefilled(int promptTokens) {}
         @Override public void tokenGenerated(long sinceSubmitNanos, long sincePreviousTokenNanos, boolean first) {}

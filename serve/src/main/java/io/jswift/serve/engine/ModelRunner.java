@@ -24,10 +24,12 @@ import java.util.List;
 final class ModelRunner {
     private final CausalLm model;
     private final MultiLora adapters; // null: the base model only
+    private final EngineObserver observer;
 
-    ModelRunner(CausalLm model, MultiLora adapters) {
+    ModelRunner(CausalLm model, MultiLora adapters, EngineObserver observer) {
         this.model = model;
         this.adapters = adapters;
+        this.observer = observer;
     }
 
     /**
@@ -47,7 +49,10 @@ final class ModelRunner {
             if (images == null) {
                 logits = model.forward(in, 1).value();
             } else {
-                if (s.encoded == null) s.encoded = model.encodeImages(longs(prompt), images.to(model.device()));
+                if (s.encoded == null) {
+                    s.encoded = model.encodeImages(longs(prompt), images.to(model.device()));
+                    observer.imagesEncoded(images.grids().size());
+                }
                 logits = model.forwardChunk(in, s.encoded, s.prefilled, 1).value();
             }
         }

@@ -19,6 +19,7 @@ public final class ServerMetrics implements EngineObserver {
     private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
     private final LongAdder promptTokens = new LongAdder(), generationTokens = new LongAdder();
     private final LongAdder finished = new LongAdder(), cancelled = new LongAdder(), prefixHits = new LongAdder();
+    private final LongAdder imagesEncoded = new LongAdder();
     private final Histogram timeToFirstToken = new Histogram(LATENCY_BOUNDS), interTokenLatency = new Histogram(LATENCY_BOUNDS);
 
     /** Counts one HTTP answer. */
@@ -38,6 +39,9 @@ public final class ServerMetrics implements EngineObserver {
 
     @Override
     public void prefixCacheHit(int tokens) { prefixHits.add(tokens); }
+
+    @Override
+    public void imagesEncoded(int images) { imagesEncoded.add(images); }
 
     @Override
     public void sequenceEnded(boolean wasCancelled) {
@@ -64,6 +68,7 @@ public final class ServerMetrics implements EngineObserver {
         gauge(out, "jswift_kv_cache_blocks_used", "KV blocks held by running sequences (shared prefix blocks once).", engine.kvBlocksUsed());
         gauge(out, "jswift_kv_cache_blocks_total", "KV blocks in the pool.", engine.kvBlocksTotal());
         counter(out, "jswift_prefix_cache_hit_tokens_total", "Prompt tokens found in shared KV blocks (not prefilled again).", prefixHits.sum());
+        counter(out, "jswift_images_encoded_total", "Images run through the vision tower (once per request, its choices share them).", imagesEncoded.sum());
         timeToFirstToken.write(out, "jswift_time_to_first_token_seconds", "Time from a request's arrival to its first token.");
         interTokenLatency.write(out, "jswift_inter_token_latency_seconds", "Time between two tokens of a sequence.");
         return out.toString();

@@ -83,7 +83,8 @@ class ImagePromptEngineTest {
     }
 
     private static final class Hits implements EngineObserver {
-        final AtomicInteger tokens = new AtomicInteger(), chunks = new AtomicInteger();
+        final AtomicInteger tokens = new AtomicInteger(), chunks = new AtomicInteger(), encodes = new AtomicInteger();
+        @Override public void imagesEncoded(int images) { encodes.incrementAndGet(); }
         @Override public void prefilled(int promptTokens) { chunks.incrementAndGet(); }
         @Override public void tokenGenerated(long a, long b, boolean first) {}
         @Override public void sequenceEnded(boolean cancelled) {}
@@ -140,6 +141,32 @@ class ImagePromptEngineTest {
             assertEquals(28, hits.tokens.get(), "seven full blocks of 4 of the 31-token prompt come from the pool");
             assertArrayEquals(a.tokens(), again.tokens());
             for (int i = 0; i < a.logprobs.size(); i++) assertEquals(a.logprobs.get(i), again.logprobs.get(i), 1e-4);
+        }
+    }
+
+    /** The n choices of one request: the vision tower runs once, the later choice takes the first's features and blocks. */
+    @Test
+    void theChoicesOfOneRequestEncodeTheImagesOnce() throws Exception {
+        GenerationSession session = session();
+        SafetensorsFile exp = expected();
+        int[] prompt = prompt(exp);
+        VisionInput images = images(exp, 1);
+        Hits hits = new Hits();
+        try (Engine engine = new Engine(session, new EngineConfig(2, 2, 128, 6, 4, 0), hits)) {
+            engine.start();
+            Collector a = new Collector(), b = new Collector();
+            engine.pause(); // both admitted in one step
+            engine.submit(List.of(new SequenceRequest(prompt, SamplingParams.greedy(6), 1, true, a, null, images),
+                    new SequenceRequest(prompt, SamplingParams.greedy(6), 1, true, b, null, images)));
+            engine.resume();
+            a.done.get(120, TimeUnit.SECONDS);
+            b.done.get(120, TimeUnit.SECONDS);
+            assertEquals(1, hits.encodes.get(), "vision tower runs for the request");
+            assertEquals(28, hits.tokens.get(), "the second choice found the first's prompt blocks");
+            assertArrayEquals(a.tokens(), b.tokens());
+            Collector c = run(engine, prompt, images(exp, 1)); // another request: its own encoding
+            assertEquals(2, hits.encodes.get());
+            assertArrayEquals(a.tokens(), c.tokens());
         }
     }
 

@@ -83,6 +83,19 @@ class MultimodalTargetRegexTest {
         }
     }
 
+    /** A PEFT adapter whose target_modules is a regex (another than ms-swift's), loaded and saved again, keeps it. */
+    @Test
+    void aLoadedRegexAdapterIsSavedWithItsRegex() throws Exception {
+        Path peft = Qwen2VlGoldenTest.fixture("qwen2-vl-f32").resolve("lora");
+        String regex = PeftAdapterConfig.read(peft.resolve(PeftAdapterConfig.FILE)).targetRegex();
+        Qwen2VlForConditionalGeneration model = Qwen2VlGoldenTest.load("qwen2-vl-f32");
+        LoraConfig config = PeftAdapter.load(peft, model);
+        assertEquals(new TreeSet<>(LoraInjector.find(model).keySet()), new TreeSet<>(PeftAdapterConfig.regexTargets(model, regex)),
+                "after injection the regex selects the LoRA wrappers, not the layers inside them");
+        PeftAdapter.save(tmp, model, config, "qwen2-vl-f32", regex);
+        assertEquals(regex, JSON.readTree(tmp.resolve(PeftAdapterConfig.FILE).toFile()).get("target_modules").asText());
+    }
+
     @Test
     void aRegexThatMissesAnAdapterIsNotSaved() throws Exception {
         Qwen2VlForConditionalGeneration model = Qwen2VlGoldenTest.load("qwen2-vl-f32");

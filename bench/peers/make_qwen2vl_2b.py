@@ -34,6 +34,7 @@ torch.manual_seed(0)
 with torch.device("meta"):
     model = Qwen2VLForConditionalGeneration(config)
 model = model.to_empty(device="cpu").to(torch.bfloat16)
+model.tie_weights()  # to_empty gives lm_head its own storage: tie it again, as the 2B (tie_word_embeddings) is
 with torch.no_grad():
     for n, p in model.named_parameters():
         p.copy_(torch.ones_like(p) if "norm" in n or "ln_q" in n else torch.randn_like(p) * 0.02)

@@ -127,7 +127,7 @@ class VisionCommandsTest {
 
     /**
      * sft on ms-swift image rows (train/src/test/resources/vl-sft, whose loss and gradients VisionSftGoldenTest checks
-     * against transformers): LoRA adapts the language model only and saves PEFT's keys; full training leaves the vision
+     * against transformers): LoRA adapts the language model only and saves PEFT's keys with ms-swift's target_modules regex; full training leaves the vision
      * tower and merger as they were and writes the hub's names; a missing image fails as file:line.
      */
     @Test
@@ -142,7 +142,8 @@ class VisionCommandsTest {
         assertEquals(28, adapter.names().size(), adapter.names().toString()); // A and B of 7 linears in 2 layers
         assertTrue(adapter.names().stream().allMatch(n -> n.startsWith("base_model.model.model.language_model.layers.")), adapter.names().toString());
         JsonNode targets = JSON.readTree(ckpt.resolve("adapter_config.json").toFile()).get("target_modules");
-        assertTrue(targets.isArray() && targets.size() == 14 && targets.get(0).asText().startsWith("model.language_model."), targets.toString());
+        // ms-swift's get_multimodal_target_regex for the default freeze flags (the language model's linears only)
+        assertEquals("^(model\\.language_model(?=\\.).*\\.(down_proj|gate_proj|k_proj|o_proj|q_proj|up_proj|v_proj))$", targets.asText());
 
         assertEquals(0, Main.run("sft", "--model", MODEL.toString(), "--dataset", data.toString(), "--output_dir", full.toString(),
                 "--train_type", "full", "--max_steps", "1", "--save_steps", "0", "--per_device_train_batch_size", "3", "--seed", "3"));

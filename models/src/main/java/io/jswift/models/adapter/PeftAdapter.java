@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,8 +46,24 @@ public final class PeftAdapter {
      * needed; weights are f32 as trained. {@code baseModelNameOrPath} goes to base_model_name_or_path.
      */
     public static void save(Path dir, Module model, LoraConfig config, String baseModelNameOrPath) throws IOException {
+        save(dir, model, config, baseModelNameOrPath, null);
+    }
+
+    /**
+     * As {@link #save(Path, Module, LoraConfig, String)}, with {@code target_modules} written as {@code targetRegex}
+     * when it is not null (ms-swift's regex for all-linear on a vision-language model); the regex must select exactly
+     * the adapted layers, so that PEFT loads the adapter onto the same modules.
+     */
+    public static void save(Path dir, Module model, LoraConfig config, String baseModelNameOrPath, String targetRegex) throws IOException {
         Map<String, LoraLinear> adapters = LoraInjector.find(model);
         if (adapters.isEmpty()) throw new IllegalArgumentException("the model has no LoRA adapters to save");
+        if (targetRegex != null) {
+            List<String> selected = PeftAdapterConfig.regexTargets(model, targetRegex);
+            if (!new HashSet<>(selected).equals(adapters.keySet())) {
+                throw new IllegalArgumentException("target_modules \"" + targetRegex + "\" selects " + selected.size() + " layers (" + selected
+                        + ") but the model's adapters are on " + adapters.keySet());
+            }
+        }
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (var e : adapters.entrySet()) {
             LoraConfig own = e.getValue().config();
@@ -64,7 +81,8 @@ public final class PeftAdapter {
         if (model instanceof DecoderClassifier) {
             PeftAdapterConfig.write(dir.resolve(PeftAdapterConfig.FILE), config, baseModelNameOrPath, "SEQ_CLS", PeftAdapterConfig.SEQ_CLS_MODULES_TO_SAVE);
         } else {
-            PeftAdapterConfig.write(dir.resolve(PeftAdapterConfig.FILE), config, baseModelNameOrPath, model instanceof CausalLm ? "CAUSAL_LM" : null);
+            PeftAdapterConfig.write(dir.resolve(PeftAdapterConfig.FILE), config, baseModelNameOrPath, model instanceof CausalLm ? "CAUSAL_LM" : null,
+                    List.of(), targetRegex);
         }
     }
 

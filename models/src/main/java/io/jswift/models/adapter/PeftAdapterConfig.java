@@ -9,6 +9,7 @@ import io.jswift.models.config.HfJsonWriter;
 import io.jswift.nn.LinearBase;
 import io.jswift.nn.Module;
 import io.jswift.nn.lora.LoraConfig;
+import io.jswift.nn.lora.LoraLinear;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -129,26 +130,38 @@ public record PeftAdapterConfig(Path file, int r, double alpha, double dropout, 
         return new IllegalArgumentException(file + ": '" + key + "' = " + value + " is not supported by jswift: " + hint);
     }
 
-    /**
-     * The LoRA configuration for {@code model}; a regular-expression target becomes the list of linear-layer paths
-     * it fully matches (PEFT: re.fullmatch on the module path).
-     */
     /** Whether the adapter carries a sequence classifier's score head (PEFT's SEQ_CLS task). */
     public boolean savesScore() { return modulesToSave.contains("score"); }
 
+    /**
+     * The LoRA configuration for {@code model}; a regular-expression target becomes the list of linear-layer paths
+     * it fully matches ({@link #regexTargets}).
+     */
     public LoraConfig toLoraConfig(Module model) {
         List<String> targets = targetModules;
         if (targetRegex != null) {
-            Pattern p = Pattern.compile(targetRegex);
-            targets = new ArrayList<>();
-            for (var e : model.namedModules().entrySet()) {
-                if (e.getValue() instanceof LinearBase && p.matcher(e.getKey()).matches()) targets.add(e.getKey());
-            }
+            targets = regexTargets(model, targetRegex);
             if (targets.isEmpty()) {
                 throw new IllegalArgumentException(file + ": 'target_modules' \"" + targetRegex + "\" matches no linear layer of the model");
             }
         }
         return new LoraConfig(r, alpha, dropout, useRslora, useDora, targets);
+    }
+
+    /**
+     * PEFT's rule for a string target_modules (check_target_module_exists: re.fullmatch on each module path): the
+     * paths of the linear layers of {@code model} (or of its LoRA wrappers, whose insides are not looked at) that
+     * {@code regex} fully matches, in model order.
+     */
+    public static List<String> regexTargets(Module model, String regex) {
+        Pattern p = Pattern.compile(regex);
+        List<String> out = new ArrayList<>(), wrappers = new ArrayList<>();
+        model.namedModules().forEach((path, m) -> {
+            if (path.isEmpty() || wrappers.stream().anyMatch(w -> path.startsWith(w + "."))) return;
+            if (m instanceof LoraLinear) wrappers.add(path);
+            if ((m instanceof LinearBase || m instanceof LoraLinear) && p.matcher(path).matches()) out.add(path);
+        });
+        return out;
     }
 
     /**
@@ -161,6 +174,15 @@ public record PeftAdapterConfig(Path file, int r, double alpha, double dropout, 
 
     /** As {@link #write(Path, LoraConfig, String, String)} with PEFT's modules_to_save (null in the file when empty). */
     public static void write(Path file, LoraConfig config, String baseModelNameOrPath, String taskType, List<String> modulesToSave) throws IOException {
+        write(file, config, baseModelNameOrPath, taskType, modulesToSave, null);
+    }
+
+    /**
+     * As {@link #write(Path, LoraConfig, String, String, List)}; a non-null {@code targetRegex} is written as
+     * target_modules (PEFT's regex form, as ms-swift writes all-linear for a vision-language model) instead of the list.
+     */
+    public static void write(Path file, LoraConfig config, String baseModelNameOrPath, String taskType, List<String> modulesToSave,
+                             String targetRegex) throws IOException {
         ObjectMapper json = new ObjectMapper();
         TreeMap<String, Object> fields = new TreeMap<>();
         fields.put("alpha_pattern", json.createObjectNode());
@@ -191,7 +213,9 @@ public record PeftAdapterConfig(Path file, int r, double alpha, double dropout, 
         fields.put("r", config.r());
         fields.put("rank_pattern", json.createObjectNode());
         fields.put("revision", null);
-        if (config.allLinear()) {
+        if (targetRegex != null) {
+            fields.put("target_modules", targetRegex);
+        } else if (config.allLinear()) {
             fields.put("target_modules", LoraConfig.ALL_LINEAR);
         } else {
             ArrayNode list = json.createArrayNode();

@@ -12,17 +12,24 @@ import java.nio.file.Path;
 public final class AdapterWeights implements TrainedWeights {
     private final Module model;
     private final LoraConfig config;
+    private final String targetRegex;
     private final Path baseModel;
 
     public AdapterWeights(Module model, LoraConfig config, Path baseModel) {
+        this(model, config, null, baseModel);
+    }
+
+    /** {@code targetRegex}: the target_modules regex to save (a vision-language model's all-linear), or null. */
+    public AdapterWeights(Module model, LoraConfig config, String targetRegex, Path baseModel) {
         this.model = model;
         this.config = config;
+        this.targetRegex = targetRegex;
         this.baseModel = baseModel;
     }
 
     @Override
     public void write(Path dir) throws IOException {
-        PeftAdapter.save(dir, model, config, baseModel.toAbsolutePath().normalize().toString());
+        PeftAdapter.save(dir, model, config, baseModel.toAbsolutePath().normalize().toString(), targetRegex);
     }
 
     @Override

@@ -62,11 +62,13 @@ public record TunedModel(CausalLm model, TrainedWeights weights, Generator rng, 
         Path dir = args.model();
         TrainedWeights weights;
         LoraConfig config = null;
+        String targetRegex = null; // a regex target_modules to save (ms-swift's for a VLM), kept from a continued adapter
         if (tuner.isFull()) {
             DType saveType = args.torchDtype() == null ? checkpointDtype : PretrainingRun.parseDtype(args.torchDtype());
             weights = new FullWeights(model, saveType, dir);
             VisionLanguageTuning.freezeParts(model, tuner.freeze());
         } else {
+            if (adapters != null) targetRegex = PeftAdapterConfig.read(adapters.resolve(PeftAdapterConfig.FILE)).targetRegex();
             if (adapters != null && !disableDropout) { // the adapter's own config (PEFT's) decides rank, alpha, dropout and targets
                 config = PeftAdapter.load(adapters, model, rng);
                 out.printf(Locale.ROOT, "continuing the adapter in %s%n", adapters);
@@ -76,7 +78,9 @@ public record TunedModel(CausalLm model, TrainedWeights weights, Generator rng, 
                 PeftAdapter.loadWeights(adapters, model);
                 out.printf(Locale.ROOT, "continuing the adapter in %s%n", adapters);
             } else {
-                config = VisionLanguageTuning.adapterConfig(model, tuner.loraConfig(), tuner.freeze());
+                VisionLanguageTuning.NewAdapter adapter = VisionLanguageTuning.adapterConfig(model, tuner.loraConfig(), tuner.freeze());
+                config = adapter.config();
+                targetRegex = adapter.targetRegex();
                 Architectures.requireAllLinearAsPeft(model, config.allLinear());
                 LoraInjector.inject(model, disableDropout ? withoutDropout(config) : config, rng);
             }
@@ -84,7 +88,7 @@ public record TunedModel(CausalLm model, TrainedWeights weights, Generator rng, 
                     LoraInjector.find(model).size(), config.r(), fmt(config.alpha()),
                     disableDropout && config.dropout() > 0 ? "0 (disable_dropout; " + fmt(config.dropout()) + " saved)" : fmt(config.dropout()),
                     config.useRslora() ? ", rsLoRA" : "");
-            weights = new AdapterWeights(model, config, dir);
+            weights = new AdapterWeights(model, config, targetRegex, dir);
         }
         return new Tuning(weights, config);
     }

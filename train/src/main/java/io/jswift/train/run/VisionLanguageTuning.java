@@ -1,5 +1,7 @@
 package io.jswift.train.run;
 
+import io.jswift.models.adapter.PeftAdapterConfig;
+import io.jswift.models.qwen2vl.MultimodalTargetRegex;
 import io.jswift.models.qwen2vl.Qwen2VlForConditionalGeneration;
 import io.jswift.models.qwen2vl.Qwen2VlForConditionalGeneration.Part;
 import io.jswift.nn.Module;
@@ -11,8 +13,9 @@ import java.util.Set;
 
 /**
  * ms-swift's freeze flags on a vision-language model ({@link FreezeArgs}): the parts a full run trains, and what
- * all-linear adapts (ms-swift turns all-linear into a regex over the unfrozen parts' linear layers; here it becomes
- * the list of those layers' paths, which PEFT loads to the same modules). Text models pass through unchanged.
+ * all-linear adapts: as ms-swift, a regex over the unfrozen parts' linear layers ({@link MultimodalTargetRegex}), which
+ * the adapter_config.json keeps as its target_modules and which picks the layers to wrap by PEFT's full-match rule.
+ * Text models pass through unchanged.
  */
 final class VisionLanguageTuning {
     private VisionLanguageTuning() {}
@@ -26,12 +29,19 @@ final class VisionLanguageTuning {
         return parts;
     }
 
-    /** A new adapter's configuration: all-linear on a vision-language model names the unfrozen parts' linear layers. */
-    static LoraConfig adapterConfig(Module model, LoraConfig config, FreezeArgs freeze) {
-        if (!(model instanceof Qwen2VlForConditionalGeneration vl) || !config.allLinear()) return config;
-        List<String> targets = vl.linears(trained(freeze));
+    /**
+     * A new adapter: its configuration (the layer paths to wrap) and the target_modules regex to save, null where the
+     * saved config keeps the list or all-linear.
+     */
+    record NewAdapter(LoraConfig config, String targetRegex) {}
+
+    /** A new adapter's configuration: all-linear on a vision-language model becomes ms-swift's regex over the unfrozen parts. */
+    static NewAdapter adapterConfig(Module model, LoraConfig config, FreezeArgs freeze) {
+        if (!(model instanceof Qwen2VlForConditionalGeneration vl) || !config.allLinear()) return new NewAdapter(config, null);
+        String regex = MultimodalTargetRegex.of(vl, trained(freeze));
+        List<String> targets = PeftAdapterConfig.regexTargets(vl, regex);
         if (targets.isEmpty()) throw new IllegalArgumentException("--target_modules all-linear: the unfrozen parts have no linear layer");
-        return new LoraConfig(config.r(), config.alpha(), config.dropout(), config.useRslora(), config.useDora(), targets);
+        return new NewAdapter(new LoraConfig(config.r(), config.alpha(), config.dropout(), config.useRslora(), config.useDora(), targets), regex);
     }
 
     /** Full training: freezes every parameter of the frozen parts (the model was loaded trainable). */

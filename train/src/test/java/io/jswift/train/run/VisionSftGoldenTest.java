@@ -169,10 +169,10 @@ class VisionSftGoldenTest {
                 p.requiresGrad(), n));
         CausalLm lora = ((LoadedModel.CausalLm) ModelLoader.load(model("qwen2_5-vl-f32"), false)).model();
         var all = new io.jswift.nn.lora.LoraConfig(4, 8, 0, false, false, List.of("all-linear"));
-        List<String> defaults = VisionLanguageTuning.adapterConfig(lora, all, FreezeArgs.DEFAULTS).targetModules();
+        List<String> defaults = VisionLanguageTuning.adapterConfig(lora, all, FreezeArgs.DEFAULTS).config().targetModules();
         assertTrue(defaults.stream().allMatch(p -> p.startsWith("model.language_model.")), defaults.toString());
         assertEquals(14, defaults.size(), "7 linear layers in each of 2 decoder layers");
-        List<String> withAligner = VisionLanguageTuning.adapterConfig(lora, all, new FreezeArgs(false, true, false)).targetModules();
+        List<String> withAligner = VisionLanguageTuning.adapterConfig(lora, all, new FreezeArgs(false, true, false)).config().targetModules();
         assertTrue(withAligner.containsAll(defaults) && withAligner.stream().anyMatch(p -> p.startsWith("model.visual.merger.")), withAligner.toString());
         assertTrue(withAligner.stream().noneMatch(p -> p.startsWith("model.visual.blocks.")), "the tower stays frozen");
     }

@@ -27,7 +27,7 @@ import java.util.function.Function;
  * {@code jswift rlhf --rlhf_type grpo}: one optimizer step of TRL 1.13's GRPOTrainer. The loop hands the step's
  * prompts to {@link #normalizer} first: there the whole generation batch is sampled from the current policy
  * ({@link Rollouts}), scored ({@link RewardFunctions}) and turned into advantages; each {@link #forward} then takes
- * the completions of its micro-batch's prompts, their per-token log-probs at the sampling temperature and, with
+ * its micro-batch's slice of those completions, their per-token log-probs at the sampling temperature and, with
  * beta > 0, the reference's ({@link GrpoReference}, no gradients).
  * Right after scoring, the completions are shuffled as one batch and cut into the step's micro-batches (TRL's
  * shuffle_sequence_dict + split_tensor_dict; seeded, see {@link #shuffle}), so a micro-batch mixes prompts.

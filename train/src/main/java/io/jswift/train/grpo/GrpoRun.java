@@ -78,7 +78,7 @@ public final class GrpoRun {
     public GrpoRun(TrainArgs args, TunerArgs tuner, SftRun.ChatArgs chat, Args grpo, Path adapters, boolean disableDropout, PrintStream out) {
         if (args.perDeviceTrainBatchSize() % grpo.numGenerations() != 0) {
             throw new IllegalArgumentException("--per_device_train_batch_size " + args.perDeviceTrainBatchSize() + " counts completions: it must be a multiple of --num_generations "
-                    + grpo.numGenerations() + " (jswift keeps a prompt's completions in one micro-batch)");
+                    + grpo.numGenerations() + " (jswift draws whole prompts for each micro-batch, then shuffles their completions across the step's micro-batches)");
         }
         if ((!args.valDatasets().isEmpty() || args.splitDatasetRatio() > 0) && args.perDeviceEvalBatchSize() % grpo.numGenerations() != 0) {
             // TRL 1.13 (GRPOConfig): the eval batch holds whole groups of num_generations completions

@@ -41,15 +41,16 @@ final class GrpoOptions {
     @Option(names = "--soft_max_length", description = "soft_overlong: length at which the reward reaches -1 (default --max_completion_length).") Integer softMaxLength;
     @Option(names = "--soft_cache_length", description = "soft_overlong: length of the linear penalty zone before --soft_max_length (required for soft_overlong).") Integer softCacheLength;
 
-    @Option(names = "--ref_adapters", description = "grpo: the KL reference is the base model with this LoRA / DoRA adapter (default: the model with its adapter disabled).") Path refAdapters;
+    @Option(names = "--ref_adapters", description = "grpo: the KL reference is the base model (or --ref_model) with this LoRA / DoRA adapter (default: the model with its adapter disabled).") Path refAdapters;
 
-    GrpoRun.Args toArgs(Double beta, String lossType) {
+    /** @param refModel rlhf's --ref_model (null: none) */
+    GrpoRun.Args toArgs(Double beta, String lossType, Path refModel) {
         RewardArgs rewards = new RewardArgs(rewardFuncs == null ? List.of() : rewardFuncs, rewardWeights, externalPlugins == null ? List.of() : externalPlugins,
                 cosineMinLenValueWrong, cosineMaxLenValueWrong, cosineMinLenValueCorrect, cosineMaxLenValueCorrect, cosineMaxLen, repetitionNGrams,
                 repetitionMaxPenalty, softMaxLength, softCacheLength, rewardModels == null ? List.of() : rewardModels,
                 rewardAdapters == null ? List.of() : rewardAdapters);
         return new GrpoRun.Args(numGenerations, maxCompletionLength, temperature, topK, topP, repetitionPenalty, beta == null ? 0.04 : beta,
-                lossType == null ? "grpo" : lossType, epsilon, epsilonHigh, numIterations, scaleRewards, importanceSamplingLevel, logCompletions, rewards, refAdapters,
+                lossType == null ? "grpo" : lossType, epsilon, epsilonHigh, numIterations, scaleRewards, importanceSamplingLevel, logCompletions, rewards, refModel, refAdapters,
                 dynamicSample, maxResampleTimes);
     }
 }

@@ -31,7 +31,7 @@ final class RlhfCommand implements Callable<Integer> {
     @Option(names = "--center_rewards_coefficient", description = "rm: adds this x mean((r_chosen + r_rejected)^2), centring the rewards on 0 (default: none).")
     Double centerRewardsCoefficient;
     @Option(names = "--ref_model", description = "Reference model directory for --train_type full (default: a frozen copy of --model). "
-            + "With LoRA / DoRA the reference is the model with its adapter disabled.") Path refModel;
+            + "With LoRA / DoRA the reference is the model with its adapter disabled; grpo also takes --ref_model with LoRA / DoRA.") Path refModel;
     @Option(names = "--disable_dropout", arity = "0..1", fallbackValue = "true", defaultValue = "true",
             description = "Train without dropout, LoRA's included (TRL's preference trainers' default: true).") boolean disableDropout;
     @Option(names = "--adapters", description = "Continue training this LoRA / DoRA adapter (PEFT format); dpo's reference is then a frozen copy of it "
@@ -43,7 +43,7 @@ final class RlhfCommand implements Callable<Integer> {
         TunerArgs tuner = tunerOptions.toArgs(training.model, training.torchDtype);
         if ("grpo".equals(rlhfType)) {
             TrainArgs args = training.toArgs(tuner.isFull() ? 1e-5 : 1e-4);
-            Path run = new GrpoRun(args, tuner, chat.toArgs("last_round"), grpo.toArgs(beta, lossType), adapters, disableDropout, System.out).run();
+            Path run = new GrpoRun(args, tuner, chat.toArgs("last_round"), grpo.toArgs(beta, lossType, refModel), adapters, disableDropout, System.out).run();
             System.out.println("done: " + run);
             TrainingOptions.printChatHint(run, tuner, training.model);
             return 0;

@@ -88,6 +88,88 @@ class GrpoCommandTest {
         assertTrue(kBase > 1e-6, "kl to the base model " + kBase);
     }
 
+    /**
+     * --ref_model: the reference is that model's log-probs. Pointing at the base model it equals the default reference
+     * (the LoRA policy with its adapter disabled) step for step; another model of the same vocabulary gives another KL;
+     * one of another vocabulary is refused. The policy continues PEFT's LoRA of the tiny Llama (non-zero B), so it
+     * differs from the base from the first step and the KL term alone moves it.
+     */
+    @Test
+    void refModelIsTheKlReference() throws Exception {
+        Path model = TinyModels.llamaWithTinyTokenizer(dir), data = data();
+        Path adapter = Path.of("../models/src/test/resources/adapters/peft-lora-llama").toAbsolutePath().normalize();
+        String[] common = {"rlhf", "--rlhf_type", "grpo", "--model", model.toString(), "--dataset", data.toString(), "--num_generations", "2",
+                "--per_device_train_batch_size", "4", "--max_completion_length", "4", "--reward_funcs", "repetition", "--logging_steps", "1", "--seed", "9",
+                "--max_steps", "2", "--save_steps", "0", "--adapters", adapter.toString(), "--learning_rate", "5e-2"};
+        assertEquals(0, Main.run(concat(common, "--output_dir", dir.resolve("default").toString(), "--beta", "0.1")));
+        assertEquals(0, Main.run(concat(common, "--output_dir", dir.resolve("base").toString(), "--beta", "0.1", "--ref_model", model.toString())));
+        Path other = TinyModels.MODELS.resolve("qwen2-f32");
+        assertEquals(0, Main.run(concat(common, "--output_dir", dir.resolve("other").toString(), "--beta", "0.1", "--ref_model", other.toString())));
+        ObjectMapper json = new ObjectMapper();
+        List<String> a = Files.readAllLines(onlyRun(dir.resolve("default")).resolve("logging.jsonl"));
+        List<String> b = Files.readAllLines(onlyRun(dir.resolve("base")).resolve("logging.jsonl"));
+        List<String> c = Files.readAllLines(onlyRun(dir.resolve("other")).resolve("logging.jsonl"));
+        for (int i = 0; i < 2; i++) {
+            JsonNode want = json.readTree(a.get(i)), got = json.readTree(b.get(i));
+            for (String key : List.of("loss", "grad_norm", "kl", "reward")) {
+                assertEquals(want.get(key).asDouble(), got.get(key).asDouble(), 1e-6 * (1 + Math.abs(want.get(key).asDouble())), "step " + (i + 1) + " " + key);
+            }
+        }
+        double kDefault = json.readTree(a.getFirst()).get("kl").asDouble();
+        assertTrue(kDefault > 1e-6 && json.readTree(a.getFirst()).get("grad_norm").asDouble() > 0, "the continued adapter is not the base: " + a.getFirst());
+        double kOther = json.readTree(c.getFirst()).get("kl").asDouble();
+        assertTrue(Math.abs(kOther - kDefault) > 1e-3, "another reference model, another KL: " + kOther + " vs " + kDefault);
+        assertEquals(other.toString(), json.readTree(onlyRun(dir.resolve("other")).resolve("args.json").toFile()).get("ref_model").asText());
+        assertFails("has a vocabulary of 272 but the model 128", concat(common, "--output_dir", dir.resolve("x").toString(), "--beta", "0.1", "--ref_model",
+                TinyModels.MODELS.resolve("qwen2-vl-f32").toString()));
+        assertFails("--ref_model gives the KL reference: it needs --beta > 0", concat(common, "--output_dir", dir.resolve("y").toString(), "--ref_model",
+                model.toString(), "--beta", "0"));
+    }
+
+    /**
+     * --val_dataset / --split_dataset_ratio with --eval_steps: every evaluation samples and scores the eval prompts and
+     * logs TRL's eval keys (eval_loss, eval_reward, eval_rewards/NAME/mean, eval_completions/..., eval_kl); the eval batch
+     * counts completions and must hold whole groups.
+     */
+    @Test
+    void evaluationSamplesTheEvalPromptsAndLogsTrlsEvalKeys() throws Exception {
+        Path model = TinyModels.llamaWithTinyTokenizer(dir), val = dir.resolve("val.jsonl");
+        Files.writeString(val, """
+                {"messages": [{"role": "user", "content": "3+3?"}], "solution": "6"}
+                {"messages": [{"role": "user", "content": "4+4?"}], "solution": "8"}
+                {"messages": [{"role": "user", "content": "5+5?"}], "solution": "10"}
+                """);
+        String[] common = {"rlhf", "--rlhf_type", "grpo", "--model", model.toString(), "--dataset", data().toString(), "--num_generations", "2",
+                "--per_device_train_batch_size", "4", "--max_completion_length", "4", "--reward_funcs", "repetition", "--logging_steps", "1", "--seed", "5",
+                "--max_steps", "2", "--save_steps", "0", "--lora_rank", "4"};
+        Path out = dir.resolve("eval");
+        assertEquals(0, Main.run(concat(common, "--output_dir", out.toString(), "--val_dataset", val.toString(), "--eval_steps", "1",
+                "--per_device_eval_batch_size", "4")));
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> evals = new ArrayList<>();
+        for (String line : Files.readAllLines(onlyRun(out).resolve("logging.jsonl"))) {
+            JsonNode row = json.readTree(line);
+            if (row.has("eval_loss")) evals.add(row);
+        }
+        assertEquals(2, evals.size(), "evaluated after steps 1 and 2");
+        for (String key : List.of("eval_loss", "eval_reward", "eval_reward_std", "eval_rewards/repetition/mean", "eval_rewards/repetition/std",
+                "eval_frac_reward_zero_std", "eval_completions/mean_length", "eval_completions/clipped_ratio", "eval_kl", "eval_clip_ratio/region_mean",
+                "eval_num_tokens")) {
+            assertTrue(evals.getFirst().has(key), key + " in " + evals.getFirst());
+            assertTrue(Double.isFinite(evals.getFirst().get(key).asDouble()), key);
+        }
+        double length = evals.getFirst().get("eval_completions/mean_length").asDouble();
+        assertTrue(length >= 1 && length <= 4, "completions of 1..4 tokens: " + length);
+
+        Path split = dir.resolve("split");
+        assertEquals(0, Main.run(concat(common, "--output_dir", split.toString(), "--split_dataset_ratio", "0.5", "--eval_steps", "2",
+                "--per_device_eval_batch_size", "2")));
+        long rows = Files.readAllLines(onlyRun(split).resolve("logging.jsonl")).stream().filter(l -> l.contains("eval_reward")).count();
+        assertEquals(1, rows, "one evaluation, at step 2, on the row set aside");
+        assertFails("--per_device_eval_batch_size 3 counts completions: it must be a multiple of --num_generations 2",
+                concat(common, "--output_dir", dir.resolve("x").toString(), "--val_dataset", val.toString(), "--per_device_eval_batch_size", "3"));
+    }
+
     @Test
     void numIterationsReuseEachGenerationBatchAndDynamicSamplingRuns() throws Exception {
         Path model = TinyModels.llamaWithTinyTokenizer(dir), out = dir.resolve("iter");

@@ -27,7 +27,7 @@ import java.util.function.Function;
  * {@code jswift rlhf --rlhf_type grpo}: one optimizer step of TRL 1.13's GRPOTrainer. The loop hands the step's
  * prompts to {@link #normalizer} first: there the whole generation batch is sampled from the current policy
  * ({@link Rollouts}), scored ({@link RewardFunctions}) and turned into advantages; each {@link #forward} then takes
- * the completions of its micro-batch's prompts, their per-token log-probs at the sampling temperature and, with
+ * its micro-batch's slice of those completions, their per-token log-probs at the sampling temperature and, with
  * beta > 0, the reference's ({@link GrpoReference}, no gradients).
  * Right after scoring, the completions are shuffled as one batch and cut into the step's micro-batches (TRL's
  * shuffle_sequence_dict + split_tensor_dict; seeded, see {@link #shuffle}), so a micro-batch mixes prompts.
@@ -75,7 +75,7 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
      * reference forward of a micro-batch (a mean over the micro-batches, as every metric is).
      */
     /** Keys of {@link #state()} in trainer_state.json's objective_state. */
-    static final String GENERATIONS = "grpo_generations", RESAMPLED = "grpo_resample_prompts_drawn";
+    static final String GENERATIONS = "grpo_generations", RESAMPLED = "grpo_resample_prompts_drawn", EVAL_BATCHES = "grpo_eval_batches";
 
     public static final String GENERATION_SECONDS = "profiling/generation_s", OLD_LOGPS_SECONDS = "profiling/old_logps_s",
             REFERENCE_SECONDS = "profiling/reference_s";
@@ -86,6 +86,7 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
     private final Deque<MicroBatch> pending = new ArrayDeque<>();
     private List<MicroBatch> generationBatch;
     private long generations;
+    private long evalBatches;
     private int lastIteration;
     private Map<String, Long> cycleStart;
     /** The generation batch's metrics, logged with the first micro-batch of the step that sampled it, then null. */
@@ -206,12 +207,18 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
      */
     @Override
     public Map<String, Long> state() {
-        return lastIteration + 1 < s.numIterations() && cycleStart != null ? cycleStart : currentState();
+        if (lastIteration + 1 < s.numIterations() && cycleStart != null) {
+            Map<String, Long> m = new LinkedHashMap<>(cycleStart);
+            m.put(EVAL_BATCHES, evalBatches); // evaluations are not redone
+            return m;
+        }
+        return currentState();
     }
 
     @Override
     public void restore(Map<String, Long> state) {
         generations = state.getOrDefault(GENERATIONS, 0L);
+        evalBatches = state.getOrDefault(EVAL_BATCHES, 0L);
         if (s.dynamic() != null) s.dynamic().draw().skipTo(state.getOrDefault(RESAMPLED, 0L));
         generationBatch = null;
     }
@@ -219,6 +226,7 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
     private Map<String, Long> currentState() {
         Map<String, Long> m = new LinkedHashMap<>();
         m.put(GENERATIONS, generations);
+        m.put(EVAL_BATCHES, evalBatches);
         if (s.dynamic() != null) m.put(RESAMPLED, s.dynamic().draw().consumed());
         return m;
     }
@@ -253,7 +261,7 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
         if (micro == null || micro.rollouts().size() != rows.size() * s.numGenerations()) {
             throw new IllegalStateException("forward without the rollouts of its micro-batch (normalizer first)");
         }
-        return step(micro.rollouts(), micro.advantages(), micro.old(), micro.ref(), normalizer);
+        return step(micro.rollouts(), micro.advantages(), micro.old(), micro.ref(), normalizer, dapoTokens);
     }
 
     /**
@@ -262,10 +270,11 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
      * {@code normalizer}; with TRL's metrics.
      */
     public Step step(List<Rollout> rollouts, double[] advantages, double[] old, double normalizer) {
-        return step(rollouts, advantages, old, null, normalizer);
+        return step(rollouts, advantages, old, null, normalizer, dapoTokens);
     }
 
-    private Step step(List<Rollout> rollouts, double[] advantages, double[] old, double[] knownRef, double normalizer) {
+    /** @param tokens the completion tokens the dapo loss divides by */
+    private Step step(List<Rollout> rollouts, double[] advantages, double[] old, double[] knownRef, double normalizer, double tokens) {
         int[] offsets = new int[rollouts.size() + 1];
         for (int i = 0; i < rollouts.size(); i++) offsets[i + 1] = offsets[i] + rollouts.get(i).completionIds().length;
         Batch batch = batch(rollouts);
@@ -276,7 +285,6 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
         if (ref == null && s.loss().beta() != 0) ref = reference.perToken(batch, temperature);
         double refSeconds = (System.nanoTime() - refStarted) / 1e9;
         GrpoLoss.Batch b = new GrpoLoss.Batch(offsets, old, ref, advantages);
-        double tokens = dapoTokens;
         Variable l = VectorLoss.apply(x -> s.loss().evaluate(x, b, tokens), logps);
         if (normalizer != 1) l = Elementwise.scale(l, 1.0 / normalizer);
         Map<String, Double> m = new LinkedHashMap<>();
@@ -295,9 +303,26 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
         this.dapoTokens = tokens;
     }
 
+    /**
+     * TRL 1.13's evaluation of one batch of prompts (_prepare_inputs in eval mode, then prediction_step): completions
+     * sampled afresh from the policy as it is (the loop has turned dropout off), scored and turned into advantages
+     * within the batch — no buffering, no reuse, no dynamic sampling, nothing in completions.jsonl — and the loss taken
+     * without gradients with the policy as its own old policy (ratio 1) and no accumulation division (dapo: over the
+     * batch's completion tokens). eval_loss is the completion-weighted mean over the batches (HF's evaluation loop);
+     * the generation and loss metrics are logged with an eval_ prefix (TRL's log in eval mode). Each evaluation batch
+     * samples with its own seed, counted in {@link #state()}.
+     */
     @Override
     public Evaluation evaluate(List<GrpoPrompt> rows) {
-        throw new UnsupportedOperationException("grpo has no evaluation yet: drop --val_dataset / --split_dataset_ratio");
+        GenerationBatch g = generate(rows, (s.seed() ^ 0x6A09E667F3BCC909L) + evalBatches++ * 1_000_003L);
+        double[] advantages = Advantages.of(g.total(), s.numGenerations(), s.scale());
+        double tokens = 0;
+        for (Rollout r : g.rollouts()) tokens += r.completionIds().length;
+        Step step = step(g.rollouts(), advantages, null, null, 1, tokens);
+        Map<String, Double> m = metrics(g.rollouts(), g.perFunction(), g.total());
+        step.metrics().forEach((k, v) -> { if (!k.startsWith("profiling/")) m.put(k, v); });
+        int n = g.rollouts().size();
+        return new Evaluation(step.loss().value().item() * n, n, m);
     }
 
     /** The prompt + completion sequences of {@code rollouts}, collated on the policy's device. */

@@ -26,8 +26,9 @@ import java.util.Map;
 /**
  * {@code jswift rlhf --rlhf_type grpo}: online RL of a causal LM (LoRA / DoRA or full) on prompt rows with rule
  * rewards, Java plugins and reward models, GRPO / DAPO / Dr. GRPO / GSPO as TRL 1.13 computes them with ms-swift's flags. The
- * reference (beta > 0) is the model with its adapter disabled, also when training continues --adapters, or the
- * base model with --ref_adapters DIR (frozen); with full training a frozen copy of the starting model.
+ * reference (beta > 0) is the model with its adapter disabled, also when training continues --adapters; with
+ * --ref_model DIR that model (frozen, LoRA or full); with full training and no --ref_model a frozen copy of the
+ * starting model; --ref_adapters DIR is applied to whichever model the reference is loaded from.
  * --per_device_train_batch_size counts completions (ms-swift): each micro-batch holds batch / num_generations
  * prompts with all their completions.
  */
@@ -37,12 +38,14 @@ public final class GrpoRun {
      *
      * @param epsilonHigh null: epsilon (TRL)
      * @param scaleRewards group, batch, none (true / false)
-     * @param refAdapters  the reference is the base model with this adapter (frozen), not the policy with its adapter disabled; or null
+     * @param refModel     the reference model directory (--ref_model, frozen; LoRA and full training alike), or null: the policy with
+     *                     its adapter disabled (LoRA) or a frozen copy of --model (full)
+     * @param refAdapters  an adapter applied to the reference (the base model, or --ref_model), frozen; or null
      * @param dynamicSample    DAPO's dynamic sampling (ms-swift --dynamic_sample), up to maxResampleTimes resamples
      */
     public record Args(int numGenerations, int maxCompletionLength, double temperature, int topK, double topP, double repetitionPenalty,
                        double beta, String lossType, double epsilon, Double epsilonHigh, int numIterations, String scaleRewards,
-                       String importanceSamplingLevel, boolean logCompletions, RewardArgs rewards, Path refAdapters,
+                       String importanceSamplingLevel, boolean logCompletions, RewardArgs rewards, Path refModel, Path refAdapters,
                        boolean dynamicSample, int maxResampleTimes) {
         public Args {
             if (numGenerations < 2) throw new IllegalArgumentException("--num_generations must be >= 2 (advantages compare completions of a prompt), got " + numGenerations);
@@ -75,13 +78,16 @@ public final class GrpoRun {
     public GrpoRun(TrainArgs args, TunerArgs tuner, SftRun.ChatArgs chat, Args grpo, Path adapters, boolean disableDropout, PrintStream out) {
         if (args.perDeviceTrainBatchSize() % grpo.numGenerations() != 0) {
             throw new IllegalArgumentException("--per_device_train_batch_size " + args.perDeviceTrainBatchSize() + " counts completions: it must be a multiple of --num_generations "
-                    + grpo.numGenerations() + " (jswift keeps a prompt's completions in one micro-batch)");
+                    + grpo.numGenerations() + " (jswift draws whole prompts for each micro-batch, then shuffles their completions across the step's micro-batches)");
         }
-        if (!args.valDatasets().isEmpty() || args.splitDatasetRatio() > 0) {
-            throw new IllegalArgumentException("grpo has no evaluation yet: drop --val_dataset / --split_dataset_ratio");
+        if ((!args.valDatasets().isEmpty() || args.splitDatasetRatio() > 0) && args.perDeviceEvalBatchSize() % grpo.numGenerations() != 0) {
+            // TRL 1.13 (GRPOConfig): the eval batch holds whole groups of num_generations completions
+            throw new IllegalArgumentException("--per_device_eval_batch_size " + args.perDeviceEvalBatchSize() + " counts completions: it must be a multiple of --num_generations "
+                    + grpo.numGenerations() + " for evaluation (each eval prompt's completions are scored as one group)");
         }
         if (args.packing()) throw new IllegalArgumentException("--packing does not go with grpo");
         if (grpo.refAdapters() != null && grpo.beta() == 0) throw new IllegalArgumentException("--ref_adapters gives the KL reference: it needs --beta > 0");
+        if (grpo.refModel() != null && grpo.beta() == 0) throw new IllegalArgumentException("--ref_model gives the KL reference: it needs --beta > 0");
         this.args = args;
         this.tuner = tuner;
         this.chat = chat;
@@ -105,24 +111,24 @@ public final class GrpoRun {
         CausalLm model = tuned.model();
         GenerationSession session = GenerationSession.open(dir, model);
         Tokenizer tokenizer = Tokenizer.fromDirectory(dir);
-        List<GrpoPrompt> prompts = GrpoDataset.load(args.datasets(), chat.system(), m -> session.chatPrompt(m, null));
+        GrpoDataset.Splits data = GrpoDataset.load(args.datasets(), args.valDatasets(), args.splitDatasetRatio(), args.seed(), chat.system(),
+                m -> session.chatPrompt(m, null));
+        List<GrpoPrompt> prompts = data.train();
         GrpoReference reference = null;
-        if (grpo.refAdapters() != null) {
-            CausalLm ref = TunedModel.causalLm(dir, false, "rlhf");
-            PeftAdapter.load(grpo.refAdapters(), ref, new Generator(args.seed()));
-            ref.to(args.targetDevice());
-            reference = GrpoReference.frozen(ref);
-        } else if (grpo.beta() != 0 && tuner.isFull()) {
-            // TRL / ms-swift: full training compares with a frozen copy of the starting model (ref_model)
-            CausalLm ref = TunedModel.causalLm(dir, false, "rlhf");
+        Path refDir = grpo.refModel() == null ? dir : grpo.refModel();
+        if (grpo.beta() != 0 && (grpo.refModel() != null || grpo.refAdapters() != null || tuner.isFull())) {
+            // ms-swift passes --ref_model to the trainer, which scores with it when given (LoRA too); TRL / ms-swift
+            // full training without it compares with a frozen copy of the starting model
+            CausalLm ref = TunedModel.reference(refDir, model);
+            if (grpo.refAdapters() != null) PeftAdapter.load(grpo.refAdapters(), ref, new Generator(args.seed()));
             ref.to(args.targetDevice());
             reference = GrpoReference.frozen(ref);
         } else if (grpo.beta() != 0) {
             reference = GrpoReference.adaptersDisabled(model);
         }
         out.printf("grpo: %d prompts, %d completions each; rewards %s%s%n", prompts.size(), grpo.numGenerations(), rewards.names(),
-                grpo.beta() == 0 ? ", no reference (beta 0)" : grpo.refAdapters() != null ? ", reference: " + dir + " with the adapter " + grpo.refAdapters()
-                        : tuner.isFull() ? ", reference: " + dir + " (frozen)" : ", reference: the model with its adapter disabled");
+                grpo.beta() == 0 ? ", no reference (beta 0)" : grpo.refAdapters() != null ? ", reference: " + refDir + " with the adapter " + grpo.refAdapters()
+                        : reference != null && (tuner.isFull() || grpo.refModel() != null) ? ", reference: " + refDir + " (frozen)" : ", reference: the model with its adapter disabled");
         Map<String, Object> json = new LinkedHashMap<>(SftRun.argsJson(args, tuner, chat, adapters));
         json.put("rlhf_type", "grpo");
         json.put("num_generations", grpo.numGenerations());
@@ -146,15 +152,18 @@ public final class GrpoRun {
         json.put("log_completions", grpo.logCompletions());
         json.put("dynamic_sample", grpo.dynamicSample());
         json.put("max_resample_times", grpo.maxResampleTimes());
+        json.put("ref_model", grpo.refModel() == null ? null : grpo.refModel().toString());
         json.put("ref_adapters", grpo.refAdapters() == null ? null : grpo.refAdapters().toString());
-        TrainArgs loopArgs = args.withPerDeviceTrainBatchSize(args.perDeviceTrainBatchSize() / grpo.numGenerations());
+        // the loop draws prompts: a batch of completions is batch / num_generations prompts (eval batches too)
+        TrainArgs loopArgs = args.withPerDeviceBatchSizes(args.perDeviceTrainBatchSize() / grpo.numGenerations(),
+                Math.max(1, args.perDeviceEvalBatchSize() / grpo.numGenerations()));
         RunSetup setup = new RunSetup("rlhf", loopArgs, model, tuned.weights(), tuned.rng(), json, out);
         try (CompletionsLog log = grpo.logCompletions() ? new CompletionsLog(args.outputDir()) : null) {
             GrpoObjective objective = new GrpoObjective(model, reference, new GrpoObjective.Settings(session.eosIds(), ids -> tokenizer.decode(ids, true), rewards,
                     grpo.loss(), Advantages.Scale.parse(grpo.scaleRewards()), grpo.numGenerations(), grpo.sampling(args.seed()), args.seed(),
                     args.gradientCheckpointing(), log, grpo.numIterations(),
                     grpo.dynamicSample() ? new DynamicSampling(grpo.maxResampleTimes(), new ResamplePrompts(prompts, args.seed()), out::println) : null));
-            return new TrainingLoop<>(setup, objective).run(ExampleSource.of(prompts), null, null);
+            return new TrainingLoop<>(setup, objective).run(ExampleSource.of(prompts), data.validation() == null ? null : ExampleSource.of(data.validation()), null);
         }
     }
 }

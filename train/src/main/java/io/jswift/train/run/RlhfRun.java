@@ -193,11 +193,7 @@ public final class RlhfRun {
             out.println("no reference model (" + rlhf.rlhfType() + " is reference-free)");
         } else if (tuner.isFull()) {
             Path refDir = rlhf.refModel() == null ? dir : rlhf.refModel();
-            CausalLm ref = TunedModel.causalLm(refDir, false, "rlhf");
-            if (ref.config().vocabSize() != model.config().vocabSize()) {
-                throw new IllegalArgumentException("--ref_model " + refDir + " has a vocabulary of " + ref.config().vocabSize() + " but the model "
-                        + model.config().vocabSize() + ": the reference must share the tokenizer");
-            }
+            CausalLm ref = TunedModel.reference(refDir, model);
             ref.to(args.targetDevice());
             reference = Reference.frozen(ref);
             out.printf(Locale.ROOT, "reference: %s (frozen)%n", refDir);

@@ -65,10 +65,10 @@ public record TrainArgs(
         return evalSteps > 0 ? evalSteps : saveSteps > 0 ? saveSteps : loggingSteps;
     }
 
-    /** The same arguments with another per-device train batch size (GRPO hands the loop prompts, not completions). */
-    public TrainArgs withPerDeviceTrainBatchSize(int v) {
+    /** The same arguments with other per-device train and eval batch sizes (GRPO hands the loop prompts, not completions). */
+    public TrainArgs withPerDeviceBatchSizes(int train, int eval) {
         return new TrainArgs(model, datasets, outputDir, optim, learningRate, lrSchedulerType, warmupRatio, warmupSteps, weightDecay, maxGradNorm,
-                maxSteps, numTrainEpochs, v, perDeviceEvalBatchSize, gradientAccumulationSteps, maxLength, torchDtype, seed, saveSteps,
+                maxSteps, numTrainEpochs, train, eval, gradientAccumulationSteps, maxLength, torchDtype, seed, saveSteps,
                 saveTotalLimit, evalSteps, loggingSteps, gradientCheckpointing, adamBeta1, adamBeta2, adamEpsilon, momentum, skipBadRows,
                 resumeFromCheckpoint, truncationStrategy, packing, valDatasets, splitDatasetRatio, device, routerAuxLossCoef);
     }

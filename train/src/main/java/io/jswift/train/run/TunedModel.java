@@ -97,6 +97,20 @@ public record TunedModel(CausalLm model, TrainedWeights weights, Generator rng, 
         return new LoraConfig(c.r(), c.alpha(), 0, c.useRslora(), c.useDora(), c.targetModules());
     }
 
+    /**
+     * A frozen reference model of rlhf (TRL's ref_model): {@code dir} (--ref_model, or --model for a copy of the
+     * starting weights) loaded without gradients, on the host (an adapter may be added before it moves to the device).
+     * It must share the policy's vocabulary: the reference scores the policy's token ids.
+     */
+    public static CausalLm reference(Path dir, CausalLm policy) throws IOException {
+        CausalLm ref = causalLm(dir, false, "rlhf");
+        if (ref.config().vocabSize() != policy.config().vocabSize()) {
+            throw new IllegalArgumentException("--ref_model " + dir + " has a vocabulary of " + ref.config().vocabSize() + " but the model "
+                    + policy.config().vocabSize() + ": the reference must share the tokenizer");
+        }
+        return ref;
+    }
+
     /** The causal LM in {@code dir}, its weights trainable or frozen; a clear error for any other kind of model. */
     public static CausalLm causalLm(Path dir, boolean trainable, String command) throws IOException {
         return causalLm(dir, trainable, null, command);

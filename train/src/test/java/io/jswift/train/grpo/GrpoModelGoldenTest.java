@@ -12,6 +12,7 @@ import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.io.SafetensorsFile;
 import io.jswift.train.run.Objective;
+import io.jswift.train.run.TunedModel;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -36,6 +37,20 @@ class GrpoModelGoldenTest {
     @ParameterizedTest
     @ValueSource(strings = {"grpo_token_beta", "dapo_sequence_beta", "bnpo_token_nobeta", "dr_grpo_token_old"})
     void lossMetricsAndLoraGradientsEqualTrl(String name) throws Exception {
+        check(name, false);
+    }
+
+    /**
+     * --ref_model pointing at the base model: a separate frozen copy (TunedModel.reference, the path rlhf dpo loads its
+     * --ref_model with) gives TRL's reference, which for a PEFT policy is the model with its adapter disabled.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"grpo_token_beta", "dapo_sequence_beta"})
+    void aRefModelAtTheBaseGivesTrlsReference(String name) throws Exception {
+        check(name, true);
+    }
+
+    private void check(String name, boolean refModel) throws Exception {
         Path dir = DIR.resolve(name);
         JsonNode c = new ObjectMapper().readTree(dir.resolve("case.json").toFile());
         CausalLm policy = ((LoadedModel.CausalLm) ModelLoader.load(BASE, false)).model();
@@ -46,8 +61,9 @@ class GrpoModelGoldenTest {
         GrpoLoss loss = new GrpoLoss(GrpoLoss.Type.parse(c.get("loss_type").asText()), beta, c.get("epsilon").asDouble(), c.get("epsilon_high").asDouble(),
                 GrpoLoss.parseSequenceLevel(c.get("importance_sampling_level").asText()), c.get("max_completion_length").asInt());
         SamplingParams sampling = new SamplingParams(8, c.get("temperature").asDouble(), 0, 1, 1, 0, List.of());
-        GrpoObjective objective = new GrpoObjective(policy, new GrpoObjective.Settings(new int[]{2}, ids -> "", null, loss, Advantages.Scale.GROUP, 2,
-                sampling, 0, false, null));
+        GrpoObjective.Settings settings = new GrpoObjective.Settings(new int[]{2}, ids -> "", null, loss, Advantages.Scale.GROUP, 2, sampling, 0, false, null);
+        GrpoObjective objective = refModel ? new GrpoObjective(policy, GrpoReference.frozen(TunedModel.reference(BASE, policy)), settings)
+                : new GrpoObjective(policy, settings);
         List<Rollout> rollouts = new ArrayList<>();
         JsonNode completions = c.get("completions");
         int tokens = 0;

@@ -68,6 +68,44 @@ class GroupedOpsTest {
         assertTrue(bad.getMessage().contains("weight [E, K, O]"), bad.getMessage());
     }
 
+    /** The fused experts' SwiGLU MLP in float64: groups of 3, 0 and 4 rows; x [7, 5], gate_up [3, 8, 5], down [3, 5, 4]. */
+    @Test
+    void groupedSiluMlpGradients() {
+        int[] counts = {3, 0, 4};
+        assertGrad(in -> Grouped.siluMlp(in[0], in[1], in[2], counts), rand(11, 7, 5), rand(12, 3, 8, 5), rand(13, 3, 5, 4));
+    }
+
+    /**
+     * The fused op in f32 (the CPU's one-task-per-expert kernel) equals grouped linear → silu·up → grouped linear,
+     * values and all three gradients, on uneven groups: empty experts, 1-4 rows (GEMV), a few rows (dot / broadcast
+     * tiles), more than 96 rows (the blocked GEMM), and odd sizes (vector tails).
+     */
+    @Test
+    void groupedSiluMlpEqualsTheComposition() {
+        int[] counts = {0, 2, 17, 0, 5, 100, 1, 9};
+        int m = java.util.Arrays.stream(counts).sum(), c = 37, inter = 21, e = counts.length;
+        Tensor x = rand(21, m, c).to(io.jswift.tensor.DType.F32), gu = rand(22, e, 2 * inter, c).to(io.jswift.tensor.DType.F32);
+        Tensor down = rand(23, e, c, inter).to(io.jswift.tensor.DType.F32), dy = rand(24, m, c).to(io.jswift.tensor.DType.F32);
+        Variable[] fused = {Variable.leaf(x, true), Variable.leaf(gu, true), Variable.leaf(down, true)};
+        Variable[] comp = {Variable.leaf(x, true), Variable.leaf(gu, true), Variable.leaf(down, true)};
+        Variable yf = Grouped.siluMlp(fused[0], fused[1], fused[2], counts);
+        Variable both = Grouped.linear(comp[0], comp[1], counts);
+        Variable yc = Grouped.linear(io.jswift.autograd.ops.Fused.siluMul(Views.narrow(both, 1, 0, inter), Views.narrow(both, 1, inter, inter)), comp[2], counts);
+        assertClose(yc.value(), yf.value(), "output");
+        yf.backward(dy, false);
+        yc.backward(dy, false);
+        String[] names = {"d rows", "d gate_up_proj", "d down_proj"};
+        for (int i = 0; i < 3; i++) assertClose(comp[i].grad(), fused[i].grad(), names[i]);
+    }
+
+    private static void assertClose(Tensor expected, Tensor actual, String what) {
+        assertArrayEquals(expected.shape(), actual.shape(), what);
+        double[] a = expected.toDoubleArray(), b = actual.toDoubleArray();
+        for (int i = 0; i < a.length; i++) {
+            assertTrue(Math.abs(a[i] - b[i]) <= 1e-4 + 1e-4 * Math.abs(a[i]), what + " at " + i + ": " + a[i] + " vs " + b[i]);
+        }
+    }
+
     @Test
     void groupSizesMustCoverTheRows() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

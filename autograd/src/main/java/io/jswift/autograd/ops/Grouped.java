@@ -7,6 +7,7 @@ import io.jswift.autograd.Variable;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.Backend;
+import io.jswift.tensor.spi.FusedResults;
 import io.jswift.tensor.spi.MatmulRules;
 
 import java.util.Arrays;
@@ -35,6 +36,16 @@ public final class Grouped {
      */
     public static Variable matmul(Variable x, Variable weight, int[] counts) {
         return Autograd.apply(new GroupedLinear(counts.clone(), false), x, weight);
+    }
+
+    /**
+     * The experts' SwiGLU MLP on rows grouped by expert ({@code counts[e]} rows for expert e), one node forward and
+     * backward: {@code (silu(x·gate[e]ᵀ)·(x·up[e]ᵀ))·down[e]ᵀ} with {@code gateUp} [E, 2I, C] (gate rows first) and
+     * {@code down} [E, C, I] → [M, C]. Equal to {@link #linear} → narrow → siluMul → {@link #linear}, in one call of
+     * the backend ({@link Backend#groupedSiluMlp}) that the CPU runs as one task per expert.
+     */
+    public static Variable siluMlp(Variable rows, Variable gateUp, Variable down, int[] counts) {
+        return Autograd.apply(new GroupedSiluMlp(counts.clone()), rows, gateUp, down);
     }
 
     /**
@@ -96,6 +107,32 @@ public final class Grouped {
             if (total != x.size(0)) {
                 throw new IllegalArgumentException("grouped linear: group sizes sum to " + total + ", x has " + x.size(0) + " rows");
             }
+        }
+    }
+
+    /** Forward saves h = x·gateUp[e]ᵀ [M, 2I]; the backward recomputes the activation from it. */
+    record GroupedSiluMlp(int[] counts) implements Function {
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            Tensor x = in[0], gateUp = in[1], down = in[2];
+            FusedResults.GroupedMlp r = x.backend().groupedSiluMlp(x, gateUp, down, counts);
+            ctx.save(x, gateUp, down, r.gateUp());
+            DType type = DType.promote(MatmulRules.resultType(x, gateUp), down.dtype());
+            return r.output().dtype() == type ? r.output() : x.backend().cast(r.output(), type);
+        }
+
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            Backend be = ctx.backend();
+            Tensor x = ctx.saved(0), gateUp = ctx.saved(1), down = ctx.saved(2);
+            FusedResults.GroupedMlpGrads d = be.groupedSiluMlpBackward(g, x, gateUp, down, ctx.saved(3), counts);
+            return new Tensor[]{ctx.needsInputGrad(0) ? as(be, d.dInput(), x) : null, ctx.needsInputGrad(1) ? as(be, d.dGateUp(), gateUp) : null,
+                    ctx.needsInputGrad(2) ? as(be, d.dDown(), down) : null};
+        }
+
+        /** A gradient in its input's floating dtype. */
+        private static Tensor as(Backend be, Tensor grad, Tensor input) {
+            return grad.dtype() == input.dtype() || !input.dtype().isFloatingPoint() ? grad : be.cast(grad, input.dtype());
         }
     }
 

@@ -2,7 +2,6 @@ package io.jswift.nn.moe;
 
 import io.jswift.autograd.Variable;
 import io.jswift.autograd.ops.Elementwise;
-import io.jswift.autograd.ops.Fused;
 import io.jswift.autograd.ops.Grouped;
 import io.jswift.autograd.ops.Views;
 import io.jswift.nn.Activation;
@@ -14,7 +13,8 @@ import io.jswift.tensor.Generator;
 /**
  * The routed experts of a MoE block as transformers 5 stores them (MixtralExperts, Qwen2MoeExperts): every expert a
  * gated MLP, fused into 3-D weights — {@code gate_up_proj} [E, 2I, C] (gate rows first, then up) and {@code down_proj}
- * [E, C, I]. Rows arrive grouped by expert, so each projection is one grouped GEMM ({@link Grouped#linear}).
+ * [E, C, I]. Rows arrive grouped by expert, so each projection is one grouped GEMM ({@link Grouped#linear}); with silu
+ * (every MoE family here) the whole MLP is one grouped op ({@link Grouped#siluMlp}).
  * Dims: E experts, C hidden, I expert intermediate, M grouped rows.
  */
 public final class MoeExperts extends Module implements RoutedExperts {
@@ -33,9 +33,10 @@ public final class MoeExperts extends Module implements RoutedExperts {
     /** rows [M, C] sorted by expert, {@code counts[e]} rows for expert e → [M, C] (unweighted expert outputs). */
     @Override
     public Variable forward(Variable rows, int[] counts) {
+        if (activation == Activation.SILU) return Grouped.siluMlp(rows, gateUp.variable(), down.variable(), counts); // one node, one task per expert
         Variable both = Grouped.linear(rows, gateUp.variable(), counts); // [M, 2I]
         Variable gate = Views.narrow(both, 1, 0, intermediate), up = Views.narrow(both, 1, intermediate, intermediate);
-        Variable gated = activation == Activation.SILU ? Fused.siluMul(gate, up) : Elementwise.mul(activation.apply(gate), up);
+        Variable gated = Elementwise.mul(activation.apply(gate), up);
         return Grouped.linear(gated, down.variable(), counts);
     }
 

@@ -141,6 +141,21 @@ public interface Backend {
         GroupedReference.weightGrad(this, dy, x, counts, dw);
     }
 
+    /**
+     * The MoE experts' gated MLP with silu on grouped rows (transformers 5's MixtralExperts / Qwen3MoeExperts): for the
+     * rows of expert e, h = x·gateUp[e]ᵀ [M, 2I] (gate columns first, then up) and y = (silu(h_gate)·h_up)·down[e]ᵀ
+     * [M, C]; gateUp [E, 2I, C], down [E, C, I]. Returns y and h in the accumulator dtype (F32, F64 for F64 inputs).
+     * The default composes {@link #groupedMatmul} and {@link #siluMul} ({@link GroupedReference}).
+     */
+    default FusedResults.GroupedMlp groupedSiluMlp(Tensor x, Tensor gateUp, Tensor down, int[] counts) {
+        return GroupedReference.siluMlp(this, x, gateUp, down, counts);
+    }
+
+    /** The backward of {@link #groupedSiluMlp} given dy [M, C] and its saved h; gradients in the accumulator dtype. */
+    default FusedResults.GroupedMlpGrads groupedSiluMlpBackward(Tensor dy, Tensor x, Tensor gateUp, Tensor down, Tensor h, int[] counts) {
+        return GroupedReference.siluMlpBackward(this, dy, x, gateUp, down, h, counts);
+    }
+
     // ------------------------------------------------------------------ indexing
 
     /** Rows of {@code x} along {@code dim} picked by a 1-D I32/I64 {@code index}; embedding lookup is dim 0. */

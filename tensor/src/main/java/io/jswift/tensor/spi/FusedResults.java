@@ -26,4 +26,10 @@ public final class FusedResults {
 
     /** Per-row cross-entropy loss [N] (0 where the target is ignored) and log-sum-exp of each row [N]. */
     public record CrossEntropy(Tensor losses, Tensor logSumExp) {}
+
+    /** The experts' SwiGLU MLP on grouped rows: output [M, C] and the gate/up projection [M, 2I] its backward reads. */
+    public record GroupedMlp(Tensor output, Tensor gateUp) {}
+
+    /** Gradients of the experts' SwiGLU MLP: rows [M, C], gate_up_proj [E, 2I, C], down_proj [E, C, I]. */
+    public record GroupedMlpGrads(Tensor dInput, Tensor dGateUp, Tensor dDown) {}
 }

@@ -29,6 +29,7 @@ import io.jswift.backend.cpu.fused.SoftmaxKernels;
 import io.jswift.backend.cpu.gemm.Gemm4bit;
 import io.jswift.backend.cpu.gemm.Gemv4bit;
 import io.jswift.backend.cpu.gemm.GroupedGemm;
+import io.jswift.backend.cpu.gemm.GroupedMlpKernels;
 import io.jswift.backend.cpu.gemm.Matmul;
 import io.jswift.backend.cpu.kernels.CopyKernels;
 import io.jswift.backend.cpu.kernels.ElementwiseKernels;
@@ -111,6 +112,16 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void groupedWeightGrad(Tensor dy, Tensor x, int[] counts, Tensor dw) { GroupedGemm.weightGrad(dy, x, counts, dw); }
+
+    @Override
+    public FusedResults.GroupedMlp groupedSiluMlp(Tensor x, Tensor gateUp, Tensor down, int[] counts) {
+        return GroupedMlpKernels.forward(this, x, gateUp, down, counts);
+    }
+
+    @Override
+    public FusedResults.GroupedMlpGrads groupedSiluMlpBackward(Tensor dy, Tensor x, Tensor gateUp, Tensor down, Tensor h, int[] counts) {
+        return GroupedMlpKernels.backward(this, dy, x, gateUp, down, h, counts);
+    }
 
     @Override
     public Tensor indexSelect(Tensor x, int dim, Tensor index) { return IndexKernels.indexSelect(x, dim, index); }

@@ -74,6 +74,47 @@ public final class SiluMulKernels {
         return new Tensor[]{dg, du};
     }
 
+    /**
+     * silu(gate)·up for {@code rows} f32 rows of a fused gate/up projection h (row r: gate at {@code h + r·2n},
+     * up n after it) into out (row r at {@code out + r·n}), on the calling thread: the MoE experts' activation,
+     * run inside the expert's task.
+     */
+    public static void forwardRows(MemorySegment hs, long h, MemorySegment os, long out, int rows, int n) {
+        for (int r = 0; r < rows; r++, h += 2L * n, out += n) {
+            int i = 0;
+            for (; i + Vec.L <= n; i += Vec.L) {
+                FloatVector gv = Vec.load(hs, h + i);
+                Vec.store(gv.mul(sigmoid(gv)).mul(Vec.load(hs, h + n + i)), os, out + i);
+            }
+            for (; i < n; i++) {
+                float g = Vec.get(hs, h + i);
+                Vec.set(os, out + i, (float) (g / (1 + Math.exp(-g))) * Vec.get(hs, h + n + i));
+            }
+        }
+    }
+
+    /**
+     * The backward of {@link #forwardRows}: from dGated (row r at {@code dy + r·n}) and h, dh = [dGate | dUp] (row r
+     * at {@code dh + r·2n}).
+     */
+    public static void backwardRows(MemorySegment ds, long dy, MemorySegment hs, long h, MemorySegment dhs, long dh, int rows, int n) {
+        for (int r = 0; r < rows; r++, dy += n, h += 2L * n, dh += 2L * n) {
+            int i = 0;
+            for (; i + Vec.L <= n; i += Vec.L) {
+                FloatVector dv = Vec.load(ds, dy + i), gv = Vec.load(hs, h + i), uv = Vec.load(hs, h + n + i);
+                FloatVector s = sigmoid(gv);
+                FloatVector dsilu = s.mul(gv.mul(s.neg().add(1f)).add(1f));
+                Vec.store(dv.mul(uv).mul(dsilu), dhs, dh + i);
+                Vec.store(dv.mul(gv).mul(s), dhs, dh + n + i);
+            }
+            for (; i < n; i++) {
+                double d = Vec.get(ds, dy + i), g = Vec.get(hs, h + i), u = Vec.get(hs, h + n + i), s = 1 / (1 + Math.exp(-g));
+                Vec.set(dhs, dh + i, (float) (d * u * s * (1 + g * (1 - s))));
+                Vec.set(dhs, dh + n + i, (float) (d * g * s));
+            }
+        }
+    }
+
     private static FloatVector sigmoid(FloatVector g) {
         return FloatVector.broadcast(Vec.F, 1f).div(g.neg().lanewise(VectorOperators.EXP).add(1f));
     }

@@ -39,12 +39,7 @@ public final class GroupedGemm {
             long wo = w.offset() + e * w.stride(0);
             Operand b = transW ? new Operand(w.hostSegment(), w.dtype(), wo, w.stride(2), w.stride(1))
                     : new Operand(w.hostSegment(), w.dtype(), wo, w.stride(1), w.stride(2));
-            long co = out.offset() + (long) offsets[e] * n;
-            MemorySegment c = out.hostSegment();
-            if (out.dtype() == DType.F64) Gemm.dgemm(m, n, k, a, b, c, co, n, false);
-            else if (m > 4 && m < BIG && transW && b.isWeightRows()) RowDotTiles.multiply(m, n, k, a, b, c, co, n, false);
-            else if (m > 4 && m < BIG && !transW && RowMajorTiles.supports(b)) RowMajorTiles.multiply(m, n, k, a, b, c, co, n, false);
-            else Gemm.sgemm(m, n, k, a, b, c, co, n, false);
+            product(m, n, k, a, b, out.hostSegment(), out.offset() + (long) offsets[e] * n, n, out.dtype() == DType.F64);
         };
         run(counts, body);
     }
@@ -65,8 +60,7 @@ public final class GroupedGemm {
             long row = dy.offset() + (long) offsets[e] * dy.stride(0);
             Operand a = new Operand(dy.hostSegment(), dy.dtype(), row, dy.stride(1), dy.stride(0)); // dy[rows of e]ᵀ
             Operand b = rows(x, offsets[e]);
-            if (dw.dtype() == DType.F64) Gemm.dgemm(n, k, m, a, b, c, co, k, false);
-            else Gemm.sgemm(n, k, m, a, b, c, co, k, false); // m = 0: zeros (an unused expert)
+            product(n, k, m, a, b, c, co, k, dw.dtype() == DType.F64); // m = 0: zeros (an unused expert)
         };
         Parallel.dynamic(counts.length, 1, (from, to) -> {
             for (int e = from; e < to; e++) if (counts[e] < BIG) body.run(e);
@@ -74,14 +68,27 @@ public final class GroupedGemm {
         for (int e = 0; e < counts.length; e++) if (counts[e] >= BIG) body.run(e);
     }
 
+    /**
+     * C[m, n] = A·B on the kernel the shape wants, for one expert (nested parallel calls run on the calling core):
+     * x·Wᵀ as dot tiles, a few rows times a row-major f32 B as broadcast tiles, else the blocked GEMM (GEMV up to 4
+     * rows); C in f64 when {@code f64}, else f32.
+     */
+    static void product(int m, int n, int k, Operand a, Operand b, MemorySegment c, long co, long ldc, boolean f64) {
+        boolean few = m > 4 && m < BIG && k > 0;
+        if (f64) Gemm.dgemm(m, n, k, a, b, c, co, ldc, false);
+        else if (few && b.isWeightRows()) RowDotTiles.multiply(m, n, k, a, b, c, co, ldc, false);
+        else if (few && RowMajorTiles.supports(b)) RowMajorTiles.multiply(m, n, k, a, b, c, co, ldc, false);
+        else Gemm.sgemm(m, n, k, a, b, c, co, ldc, false);
+    }
+
     /** One expert's product. */
     @FunctionalInterface
-    private interface Expert {
+    interface Expert {
         void run(int e);
     }
 
     /** The experts of few rows spread across cores, one expert per core at a time; then the big ones one by one. */
-    private static void run(int[] counts, Expert body) {
+    static void run(int[] counts, Expert body) {
         int active = 0;
         for (int cnt : counts) if (cnt > 0 && cnt < BIG) active++;
         int[] small = new int[active];
@@ -92,14 +99,14 @@ public final class GroupedGemm {
         for (int e = 0; e < counts.length; e++) if (counts[e] >= BIG) body.run(e);
     }
 
-    private static int[] offsets(int[] counts) {
+    static int[] offsets(int[] counts) {
         int[] off = new int[counts.length];
         for (int e = 1; e < counts.length; e++) off[e] = off[e - 1] + counts[e - 1];
         return off;
     }
 
     /** The block of rows of {@code t} [M, K] from row {@code first} as an operand. */
-    private static Operand rows(Tensor t, int first) {
+    static Operand rows(Tensor t, int first) {
         return new Operand(t.hostSegment(), t.dtype(), t.offset() + (long) first * t.stride(0), t.stride(0), t.stride(1));
     }
 }

@@ -12,14 +12,18 @@ import java.nio.ByteOrder;
  * dX_e = dY_e · W_e of an expert's handful of rows against its [O, K] weight. The blocked GEMM copies all of B into
  * packed panels per product, which for 8-30 rows costs about as much as the arithmetic (a third of a 128-expert
  * backward went to packing). Here only A (rows × K, small) is packed into 4-row panels; B is walked in blocks of
- * {@link #KB} rows × {@link #JB} columns (128 KiB, L2-resident) and, within a block, in strips two vectors wide that
- * stay in L1 while every 4-row panel of A passes over them. C accumulates across the K blocks.
+ * {@link #KB} rows across its whole width (L2-resident) and, within a block, in strips two vectors wide that stay in
+ * L1 while every 4-row panel of A passes over them. C accumulates across the K blocks.
  */
 final class RowMajorTiles {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int V = S.length();
     private static final int NR = 2 * V, MR = 4;
-    private static final int KB = 256, JB = 128;
+    // KB rows of B per block: each row of a weight of 1024 f32 columns lies on its own 4 KiB page, and a strip pass
+    // over more rows than the L1 TLB holds (64 entries on Zen 3) missed it on every load — with 256 rows the dX
+    // products ran at half the forward's rate (MoeQuick profile). The block spans B's whole width (48 x 1024 f32 =
+    // 192 KiB, L2), so each strip comes into L1 once for all panels of A.
+    private static final int KB = Integer.getInteger("jswift.grouped.kb", 48);
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     private RowMajorTiles() {}
@@ -38,17 +42,14 @@ final class RowMajorTiles {
         MemorySegment seg = b.segment();
         long ldb = b.rowStride();
         int nv = n / NR * NR;
-        for (int jb = 0; jb < nv; jb += JB) {
-            int jEnd = Math.min(nv, jb + JB);
-            for (int pb = 0; pb < k; pb += KB) {
-                int kb = Math.min(KB, k - pb);
-                boolean add = accumulate || pb > 0;
-                for (int j = jb; j < jEnd; j += NR) {
-                    long bAt = (b.offset() + (long) pb * ldb + j) * 4;
-                    for (int p = 0; p < panels; p++) {
-                        tile4(kb, packed, p * MR * k + pb * MR, seg, bAt, ldb * 4, tile);
-                        store(tile, c, cOff + (long) p * MR * ldc + j, ldc, Math.min(MR, m - p * MR), add);
-                    }
+        for (int pb = 0; pb < k; pb += KB) {
+            int kb = Math.min(KB, k - pb);
+            boolean add = accumulate || pb > 0;
+            for (int j = 0; j < nv; j += NR) {
+                long bAt = (b.offset() + (long) pb * ldb + j) * 4;
+                for (int p = 0; p < panels; p++) {
+                    tile4(kb, packed, p * MR * k + pb * MR, seg, bAt, ldb * 4, tile);
+                    store(tile, c, cOff + (long) p * MR * ldc + j, ldc, Math.min(MR, m - p * MR), add);
                 }
             }
         }

@@ -1,9 +1,13 @@
 package io.jswift.nn;
 
+import io.jswift.nn.deltanet.CausalConv1d;
+import io.jswift.nn.deltanet.GatedDeltaNet;
+import io.jswift.nn.deltanet.GatedRmsNorm;
 import io.jswift.nn.moe.MoeExperts;
 import io.jswift.nn.moe.TopKRouter;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.UnaryOp;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -15,7 +19,8 @@ import java.util.Set;
 /**
  * transformers' {@code PreTrainedModel._init_weights} for the layers jswift's decoders are made of:
  * Linear and Embedding weights ~ N(0, initializer_range), Linear biases 0, RMSNorm weights 1, MoE experts and routers
- * ~ N(0, initializer_range). Parameters
+ * ~ N(0, initializer_range), Gated DeltaNet's conv1d ~ N(0, initializer_range), dt_bias 1, A_log log(U(0.01, 16)) and
+ * gated norm 1. Parameters
  * are drawn in registration order from one seeded generator (same seed, same weights). A parameter of any
  * other layer type is an error, so no weight is ever left uninitialized (or meta).
  */
@@ -40,6 +45,13 @@ public final class HfInit {
                     set(r.weight(), Init.normal(gen, 0, initializerRange, r.weight().shape()), done);
                     if (r.correctionBias() != null) set(r.correctionBias(), Init.constant(0, r.correctionBias().shape()), done);
                 }
+                case GatedDeltaNet d -> { // Qwen3NextPreTrainedModel._init_weights: dt_bias 1, A_log = log(U(0.01, 16))
+                    set(d.dtBias(), Init.constant(1, d.dtBias().shape()), done);
+                    Tensor a = Init.uniform(gen, 0.01, 16, d.aLog().shape());
+                    set(d.aLog(), a.backend().unary(UnaryOp.LOG, a), done);
+                }
+                case CausalConv1d c -> set(c.weight(), Init.normal(gen, 0, initializerRange, c.weight().shape()), done); // as nn.Conv1d
+                case GatedRmsNorm n -> set(n.weight(), Init.constant(1, n.weight().shape()), done);
                 default -> { }
             }
         }

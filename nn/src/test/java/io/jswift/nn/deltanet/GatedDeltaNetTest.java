@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The Gated DeltaNet block in float64: finite-difference gradients of the delta rule, the causal conv and the whole
- * block (input and every weight), a float64 loop written from the recurrence's definition as the forward's oracle,
+ * block (input and every weight), a float64 loop written from the recurrence's definition as the forward's oracle, the
+ * chunked form equal to the token loop,
  * incremental calls carrying the state equal to one call, and segment resets equal to separate sequences.
  */
 class GatedDeltaNetTest {
@@ -52,13 +53,52 @@ class GatedDeltaNetTest {
         int b = 2, t = 5, h = 2, dk = 3, dv = 4;
         Tensor state = random(r, 0.5, 0, b, h, dk, dv);
         Tensor keep = Tensor.of(new float[]{1, 1, 0, 1, 1, 1, 1, 1, 1, 0}, b, t);
-        assertGrad(v -> GatedDeltaRule.apply(v[0], v[1], v[2], v[3], v[4], state, keep).output(),
+        assertGrad(v -> GatedDeltaRule.recurrent(v[0], v[1], v[2], v[3], v[4], state, keep).output(),
                 random(r, 1, 0, b, t, h, dk), random(r, 1, 0, b, t, h, dk), random(r, 1, 0, b, t, h, dv),
                 uniform(r, -1.5, -0.05, b, t, h), uniform(r, 0.1, 0.9, b, t, h));
         // the final state (what decoding carries on) too, from a zero start
-        assertGrad(v -> GatedDeltaRule.apply(v[0], v[1], v[2], v[3], v[4], null, null).state(),
+        assertGrad(v -> GatedDeltaRule.recurrent(v[0], v[1], v[2], v[3], v[4], null, null).state(),
                 random(r, 1, 0, b, t, h, dk), random(r, 1, 0, b, t, h, dk), random(r, 1, 0, b, t, h, dv),
                 uniform(r, -1.5, -0.05, b, t, h), uniform(r, 0.1, 0.9, b, t, h));
+    }
+
+    /** The chunked form (chunks of 4 over 10 tokens: two full chunks and a padded one) against finite differences. */
+    @Test
+    void chunkedGradientsMatchFiniteDifferences() {
+        Random r = new Random(11);
+        int b = 1, t = 10, h = 2, dk = 3, dv = 2;
+        Tensor state = random(r, 0.5, 0, b, h, dk, dv);
+        assertGrad(v -> GatedDeltaRule.chunked(v[0], v[1], v[2], v[3], v[4], state, 4).output(),
+                random(r, 1, 0, b, t, h, dk), random(r, 1, 0, b, t, h, dk), random(r, 1, 0, b, t, h, dv),
+                uniform(r, -1.5, -0.05, b, t, h), uniform(r, 0.1, 0.9, b, t, h));
+        assertGrad(v -> GatedDeltaRule.chunked(v[0], v[1], v[2], v[3], v[4], null, 4).state(),
+                random(r, 1, 0, b, t, h, dk), random(r, 1, 0, b, t, h, dk), random(r, 1, 0, b, t, h, dv),
+                uniform(r, -1.5, -0.05, b, t, h), uniform(r, 0.1, 0.9, b, t, h));
+    }
+
+    /** Chunks of any size (padded tails included) give the token loop's outputs and final state. */
+    @Test
+    void chunkedEqualsRecurrent() {
+        Random r = new Random(12);
+        int b = 2, t = 23, h = 3, dk = 4, dv = 5;
+        Variable q = Variable.constant(random(r, 1, 0, b, t, h, dk)), k = Variable.constant(random(r, 1, 0, b, t, h, dk));
+        Variable v = Variable.constant(random(r, 1, 0, b, t, h, dv)), g = Variable.constant(uniform(r, -3, -0.01, b, t, h));
+        Variable beta = Variable.constant(uniform(r, 0.05, 0.95, b, t, h));
+        Tensor state = random(r, 0.5, 0, b, h, dk, dv);
+        try (var s = GradMode.noGrad()) {
+            GatedDeltaRule.Result want = GatedDeltaRule.recurrent(q, k, v, g, beta, state, null);
+            for (int chunk : new int[]{1, 4, 8, 16, 23, 64}) {
+                GatedDeltaRule.Result got = GatedDeltaRule.chunked(q, k, v, g, beta, state, chunk);
+                assertClose(want.output().value(), got.output().value(), 1e-10, "output, chunk " + chunk);
+                assertClose(want.state().value(), got.state().value(), 1e-10, "state, chunk " + chunk);
+            }
+        }
+    }
+
+    private static void assertClose(Tensor want, Tensor got, double tol, String what) {
+        double[] a = want.contiguous().toDoubleArray(), c = got.contiguous().toDoubleArray();
+        assertTrue(a.length == c.length, what + ": sizes " + a.length + " vs " + c.length);
+        for (int i = 0; i < a.length; i++) assertTrue(Math.abs(a[i] - c[i]) <= tol * (1 + Math.abs(a[i])), what + " element " + i + ": " + c[i] + " vs " + a[i]);
     }
 
     /** The recurrence as transformers' torch_recurrent_gated_delta_rule states it, one head at a time in double. */
@@ -70,7 +110,7 @@ class GatedDeltaNetTest {
         Tensor g = uniform(r, -1, -0.1, b, t, h), beta = uniform(r, 0.1, 0.9, b, t, h);
         double[] out;
         try (var s = GradMode.noGrad()) {
-            out = GatedDeltaRule.apply(Variable.constant(q), Variable.constant(k), Variable.constant(v), Variable.constant(g), Variable.constant(beta),
+            out = GatedDeltaRule.recurrent(Variable.constant(q), Variable.constant(k), Variable.constant(v), Variable.constant(g), Variable.constant(beta),
                     null, null).output().value().contiguous().toDoubleArray();
         }
         double max = 0;
@@ -128,8 +168,9 @@ class GatedDeltaNetTest {
         Random r = new Random(4);
         Tensor x = random(r, 1, 0, 2, 4, 5);
         Tensor segments = Tensor.ofInts(new int[]{0, 0, 1, 1, 3, 3, 3, 3}, 2, 4);
-        assertGrad(v -> net.forward(v[0], null, segments), x.contiguous());
+        assertGrad(v -> net.forward(v[0], null, segments), x.contiguous());             // token by token (resets)
         assertWeightGradients(net, () -> net.forward(Variable.constant(x), null, segments));
+        assertWeightGradients(net, () -> net.forward(Variable.constant(x), null, null)); // in chunks
     }
 
     /** d(sum(out · R))/dw of every weight against central differences. */

@@ -2,7 +2,6 @@ package io.jswift.models.arch;
 
 import io.jswift.autograd.GradMode;
 import io.jswift.models.CausalLm;
-import io.jswift.models.config.ConfigJson;
 import io.jswift.models.config.DecoderConfig;
 import io.jswift.models.config.ModelConfig;
 import io.jswift.models.decoder.DecoderInit;
@@ -10,8 +9,13 @@ import io.jswift.models.decoder.DecoderInput;
 import io.jswift.models.decoder.KvBlockPool;
 import io.jswift.models.generate.SamplingParams;
 import io.jswift.models.generate.TextGenerator;
+import io.jswift.models.load.LoadedModel;
+import io.jswift.models.load.ModelLoader;
+import io.jswift.models.load.ModelWriter;
+import io.jswift.tensor.DType;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
+import io.jswift.tensor.io.SafetensorsFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -152,5 +156,24 @@ class Qwen3NextTest {
         assertEquals(0.0, p.get("model.layers.2.input_layernorm.weight").value().toDoubleArray()[0]);
         assertEquals(1.0, p.get("model.layers.0.linear_attn.norm.weight").value().toDoubleArray()[0]);
         assertFalse(p.get("model.layers.0.linear_attn.conv1d.weight").value().isMeta());
+    }
+
+    /**
+     * Saved as bfloat16, the frozen weights stay bf16 and compute as their f32 values do, as transformers computes
+     * A_log.float().exp() and the norms' (1 + weight.float()): the same logits as the same rounded weights widened to f32.
+     */
+    @Test
+    void bf16WeightsComputeAsTheirF32Values() throws Exception {
+        Path base = FamilyGoldenTest.fixture(FIXTURE);
+        ModelWriter.write(dir.resolve("bf16"), base, FamilyGoldenTest.load(FIXTURE, false), DType.BF16);
+        CausalLm half = ((LoadedModel.CausalLm) ModelLoader.load(dir.resolve("bf16"), false)).model();
+        CausalLm wide = ((LoadedModel.CausalLm) ModelLoader.load(dir.resolve("bf16"), false)).model();
+        assertEquals(DType.BF16, half.namedParameters().get("model.layers.0.linear_attn.A_log").value().dtype());
+        for (var p : wide.namedParameters().values()) p.setValue(p.value().to(DType.F32));
+        Tensor ids = SafetensorsFile.open(base.resolve("expected.safetensors")).tensor("input_ids");
+        try (var s = GradMode.noGrad()) {
+            double err = relL2(half.forward(DecoderInput.of(ids)).value(), wide.forward(DecoderInput.of(ids)).value());
+            assertTrue(err < 1e-5, "bf16 vs widened logits rel. L2 error " + err);
+        }
     }
 }

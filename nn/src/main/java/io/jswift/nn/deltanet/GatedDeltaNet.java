@@ -9,6 +9,7 @@ import io.jswift.nn.Linear;
 import io.jswift.nn.LinearLayer;
 import io.jswift.nn.Module;
 import io.jswift.nn.Parameter;
+import io.jswift.tensor.DType;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
@@ -102,13 +103,22 @@ public final class GatedDeltaNet extends Module {
             k = Views.indexSelect(k, 2, index);
         }
         // g = -exp(A_log) · softplus(a + dt_bias), in f32 (transformers casts A_log and a to float)
-        Variable g = Elementwise.mul(Elementwise.unary(UnaryOp.NEG, Elementwise.unary(UnaryOp.EXP, aLog.variable())),
+        Variable g = Elementwise.mul(Elementwise.unary(UnaryOp.NEG, Elementwise.unary(UnaryOp.EXP, widened(aLog))),
                 softplus(Elementwise.add(a, dtBias.variable())));
         GatedDeltaRule.Result rule = GatedDeltaRule.apply(q, k, v, g, beta, state == null ? null : state.recurrent(),
                 masks == null ? null : masks.keep());
         if (state != null) state.update(conv1d.nextWindow(window, mixed.value()), rule.state().value());
         Variable o = norm.forward(rule.output(), z); // [B, T, Hv, Dv]
         return LinearLayer.child(this, "out_proj").forward(Views.reshape(o, b, t, vDims));
+    }
+
+    /**
+     * A bf16 / f16 parameter as f32 (transformers: A_log.float().exp(), so that exp is not rounded to the half type). Such
+     * a parameter is frozen (trainable ones are f32 master weights), so a constant copy loses no gradient.
+     */
+    private static Variable widened(Parameter p) {
+        DType t = p.value().dtype();
+        return t == DType.BF16 || t == DType.F16 ? Variable.constant(p.value().to(DType.F32)) : p.variable();
     }
 
     /** torch's softplus log(1 + exp(x)) in the overflow-free form max(x, 0) + log(1 + exp(-|x|)). */

@@ -16,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -109,6 +110,18 @@ class DeployCommandTest {
         assertTrue(run("deploy", "--model", model.toString(), "--adapters", "a=" + dir, "a=" + dir).contains("two adapters are named 'a'"));
         String notAnAdapter = run("deploy", "--model", model.toString(), "--adapters", "a=" + model);
         assertTrue(notAnAdapter.contains("adapter_config.json"), notAnAdapter);
+    }
+
+    /** Qwen3-Next's linear-attention layers keep a per-sequence recurrent state the paged KV cache does not hold: refused in one line. */
+    @Test
+    void qwen3NextIsRefusedWithOneLine() throws Exception {
+        Path model = TinyModels.llamaWithTinyTokenizer(dir);
+        for (String f : List.of("config.json", "model.safetensors")) {
+            Files.copy(TinyModels.MODELS.resolve("qwen3-next-f32").resolve(f), model.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+        }
+        String err = run("deploy", "--model", model.toString(), "--port", "0").lines().findFirst().orElse("");
+        assertEquals("deploy: error: Qwen3NextForCausalLM is not supported by the server yet: its linear-attention (Gated DeltaNet) layers keep a"
+                + " recurrent state per sequence, which the paged KV cache does not hold; use jswift infer for this model", err);
     }
 
     private static String run(String... args) {

@@ -100,4 +100,37 @@ class MoeTrainingCommandTest {
         assertNotEquals(0, code);
         assertTrue(err.toString().contains("--target_modules all-linear on MixtralForCausalLM: PEFT also adapts the experts"), err.toString());
     }
+
+    /**
+     * `jswift pt` on Qwen3-Next (tools/fixtures/make_qwen3next_models.py, 70 tokens: two chunks of the delta rule): one SGD
+     * step moves every weight by -lr × transformers' gradient; the experts are written back one tensor each, mtp.* not at all.
+     */
+    @Test
+    void qwen3NextSgdStepEqualsTransformers() throws Exception {
+        Path model = MODELS.resolve("qwen3-next-f32");
+        SafetensorsFile expected = SafetensorsFile.open(model.resolve("expected.safetensors"));
+        Path data = dir.resolve("q3n.jsonl");
+        Files.writeString(data, "{\"input_ids\": " + Arrays.toString(expected.tensor("input_ids").toLongArray()) + "}\n");
+        Path out = dir.resolve("q3n");
+        double lr = 0.1;
+        assertEquals(0, Main.run("pt", "--model", model.toString(), "--dataset", data.toString(), "--output_dir", out.toString(),
+                "--optim", "sgd", "--learning_rate", Double.toString(lr), "--lr_scheduler_type", "constant", "--weight_decay", "0",
+                "--max_grad_norm", "0", "--max_steps", "1", "--logging_steps", "1"));
+        SafetensorsFile base = SafetensorsFile.open(model.resolve("model.safetensors"));
+        SafetensorsFile trained = SafetensorsFile.open(onlyRun(out).resolve("checkpoint-1/model.safetensors"));
+        assertEquals(base.names().stream().filter(n -> !n.startsWith("mtp.")).count(), trained.names().size());
+        int compared = 0;
+        for (String p : trained.names()) {
+            if (!expected.contains("grad." + p)) { // per-expert tensors; the golden gradients are the fused parameters'
+                assertTrue(p.contains(".mlp.experts."), p);
+                continue;
+            }
+            double[] w0 = base.tensor(p).toDoubleArray(), w1 = trained.tensor(p).toDoubleArray(), g = expected.tensor("grad." + p).toDoubleArray();
+            double maxStep = 0;
+            for (double v : g) maxStep = Math.max(maxStep, Math.abs(lr * v));
+            for (int i = 0; i < w0.length; i++) assertEquals(w0[i] - lr * g[i], w1[i], 1e-6 + 2e-4 * maxStep, p + "[" + i + "]");
+            compared++;
+        }
+        assertTrue(compared > 40, "compared " + compared);
+    }
 }

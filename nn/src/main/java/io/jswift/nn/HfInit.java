@@ -1,10 +1,14 @@
 package io.jswift.nn;
 
 import io.jswift.nn.moe.GptOssExperts;
+import io.jswift.nn.deltanet.CausalConv1d;
+import io.jswift.nn.deltanet.GatedDeltaNet;
+import io.jswift.nn.deltanet.GatedRmsNorm;
 import io.jswift.nn.moe.MoeExperts;
 import io.jswift.nn.moe.TopKRouter;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.UnaryOp;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,7 +20,8 @@ import java.util.Set;
 /**
  * transformers' {@code PreTrainedModel._init_weights} for the layers jswift's decoders are made of:
  * Linear and Embedding weights ~ N(0, initializer_range), Linear biases 0, RMSNorm weights 1, MoE experts and routers
- * ~ N(0, initializer_range) (GPT-OSS: expert biases 0, router bias normal, attention sinks normal). Parameters
+ * ~ N(0, initializer_range) (GPT-OSS: expert biases 0, router bias normal, attention sinks normal), Gated DeltaNet's
+ * conv1d ~ N(0, initializer_range), dt_bias 1, A_log log(U(0.01, 16)) and gated norm 1. Parameters
  * are drawn in registration order from one seeded generator (same seed, same weights). A parameter of any
  * other layer type is an error, so no weight is ever left uninitialized (or meta).
  */
@@ -47,6 +52,13 @@ public final class HfInit {
                     if (r.correctionBias() != null) set(r.correctionBias(), Init.constant(0, r.correctionBias().shape()), done);
                 }
                 case InitializesOwnParameters o -> done.addAll(o.initialize(initializerRange, gen));
+                case GatedDeltaNet d -> { // Qwen3NextPreTrainedModel._init_weights: dt_bias 1, A_log = log(U(0.01, 16))
+                    set(d.dtBias(), Init.constant(1, d.dtBias().shape()), done);
+                    Tensor a = Init.uniform(gen, 0.01, 16, d.aLog().shape());
+                    set(d.aLog(), a.backend().unary(UnaryOp.LOG, a), done);
+                }
+                case CausalConv1d c -> set(c.weight(), Init.normal(gen, 0, initializerRange, c.weight().shape()), done); // as nn.Conv1d
+                case GatedRmsNorm n -> set(n.weight(), Init.constant(1, n.weight().shape()), done);
                 default -> { }
             }
         }

@@ -10,6 +10,7 @@ import io.jswift.models.config.LlamaFlowConfigs;
 import io.jswift.models.config.ModelConfig;
 import io.jswift.models.config.MoeConfigs;
 import io.jswift.models.config.Qwen2VlConfig;
+import io.jswift.models.config.Qwen3NextConfigs;
 import io.jswift.models.config.VitConfig;
 import io.jswift.models.decoder.DecoderClassifier;
 import io.jswift.models.decoder.DecoderLm;
@@ -61,6 +62,8 @@ public final class Architectures {
             moe("Qwen3MoeForCausalLM", MoeConfigs::qwen3Moe, "chatml", ExpertLayout.QWEN2_MOE, ATTENTION_AND_MLP),
             moe("Glm4MoeForCausalLM", MoeConfigs::glm4Moe, null, ExpertLayout.QWEN2_MOE, List.of("q_proj", "k_proj", "v_proj", "o_proj",
                     "gate_proj", "up_proj", "down_proj")),
+            moe("Qwen3NextForCausalLM", Qwen3NextConfigs::qwen3Next, "chatml", ExpertLayout.QWEN2_MOE, List.of("q_proj", "k_proj", "v_proj", "o_proj",
+                    "in_proj_qkvz", "in_proj_ba", "out_proj", "gate_proj", "up_proj", "down_proj", "shared_expert_gate")),
             moe("DeepseekV2ForCausalLM", DeepseekConfigs::deepseekV2, null, ExpertLayout.QWEN2_MOE, LATENT_ATTENTION_AND_MLP),
             moe("DeepseekV3ForCausalLM", DeepseekConfigs::deepseekV3, null, ExpertLayout.QWEN2_MOE, LATENT_ATTENTION_AND_MLP),
             // GPT-OSS's experts are stored as transformers names them (gate_up_proj [E, C, 2I], ...): field paths, no layout;
@@ -110,8 +113,9 @@ public final class Architectures {
      * which jswift's LoRA (linear layers only) does not do.
      */
     private static final Set<String> PEFT_ALL_LINEAR_ADAPTS_EXPERTS = Set.of("MixtralForCausalLM", "Qwen3MoeForCausalLM", "Glm4MoeForCausalLM",
-            "DeepseekV2ForCausalLM", "DeepseekV3ForCausalLM", "MixtralForSequenceClassification", "Qwen3MoeForSequenceClassification",
-            "Glm4MoeForSequenceClassification", "DeepseekV2ForSequenceClassification", "DeepseekV3ForSequenceClassification");
+            "DeepseekV2ForCausalLM", "DeepseekV3ForCausalLM", "Qwen3NextForCausalLM", "MixtralForSequenceClassification",
+            "Qwen3MoeForSequenceClassification", "Glm4MoeForSequenceClassification", "DeepseekV2ForSequenceClassification",
+            "DeepseekV3ForSequenceClassification", "Qwen3NextForSequenceClassification");
 
     /** Fails when {@code allLinear} LoRA on {@code model} would not wrap what PEFT's all-linear wraps. */
     public static void requireAllLinearAsPeft(Module model, boolean allLinear) {

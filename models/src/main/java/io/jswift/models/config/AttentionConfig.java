@@ -10,11 +10,12 @@ import java.util.List;
  * q·k (D^-0.5, Gemma: query_pre_attn_scalar^-0.5); {@code softcap} > 0 caps the scores (Gemma 2), 0: none.
  * {@code mla}: DeepSeek's multi-head latent attention instead of q/k/v projections (null: none); D is then the head dim
  * its keys and values are cached with ({@link MlaConfig#cachedHeadDim()}). {@code sinks}: a learned logit per query head
- * in every softmax (GPT-OSS, AttentionSpec#sinks).
+ * in every softmax (GPT-OSS, AttentionSpec#sinks). {@code outputGate} (Qwen3-Next): q_proj also yields a
+ * gate per head ([Hq, 2D]: each head's query then its gate), and the attention output is multiplied by sigmoid(gate) before o_proj.
  */
 public record AttentionConfig(int numHeads, int numKvHeads, int headDim, boolean qkvBias, boolean oProjBias, QkNorm qkNorm,
                               int slidingWindow, List<Boolean> slidingLayers, boolean fusedQkv, double scale, double softcap, MlaConfig mla,
-                              boolean sinks) {
+                              boolean sinks, boolean outputGate) {
     public AttentionConfig {
         if (numHeads <= 0 || numKvHeads <= 0 || headDim <= 0) {
             throw new IllegalArgumentException("attention heads and head_dim must be > 0, got " + numHeads + ", " + numKvHeads + ", " + headDim);
@@ -27,6 +28,7 @@ public record AttentionConfig(int numHeads, int numKvHeads, int headDim, boolean
         if (slidingLayers.contains(true) && slidingWindow <= 0) {
             throw new IllegalArgumentException("sliding_window must be > 0 for sliding_attention layers, got " + slidingWindow);
         }
+        if (mla != null && outputGate) throw new IllegalArgumentException("latent attention has no output gate");
         if (mla != null && (numKvHeads != numHeads || headDim != mla.cachedHeadDim())) {
             throw new IllegalArgumentException("latent attention expands one key/value head per query head of " + mla.cachedHeadDim()
                     + " dims; got " + numKvHeads + " kv heads of " + headDim + " for " + numHeads + " heads");
@@ -34,15 +36,20 @@ public record AttentionConfig(int numHeads, int numKvHeads, int headDim, boolean
         if (sinks && mla != null) throw new IllegalArgumentException("attention sinks are not defined for latent attention");
     }
 
-    /** Without sinks. */
+    /** Without sinks nor an output gate. */
     public AttentionConfig(int numHeads, int numKvHeads, int headDim, boolean qkvBias, boolean oProjBias, QkNorm qkNorm,
                            int slidingWindow, List<Boolean> slidingLayers, boolean fusedQkv, double scale, double softcap, MlaConfig mla) {
-        this(numHeads, numKvHeads, headDim, qkvBias, oProjBias, qkNorm, slidingWindow, slidingLayers, fusedQkv, scale, softcap, mla, false);
+        this(numHeads, numKvHeads, headDim, qkvBias, oProjBias, qkNorm, slidingWindow, slidingLayers, fusedQkv, scale, softcap, mla, false, false);
     }
 
     /** This attention with GPT-OSS's learned per-head sink logits ({@code self_attn.sinks} [Hq]). */
     public AttentionConfig withSinks() {
-        return new AttentionConfig(numHeads, numKvHeads, headDim, qkvBias, oProjBias, qkNorm, slidingWindow, slidingLayers, fusedQkv, scale, softcap, mla, true);
+        return new AttentionConfig(numHeads, numKvHeads, headDim, qkvBias, oProjBias, qkNorm, slidingWindow, slidingLayers, fusedQkv, scale, softcap, mla, true, outputGate);
+    }
+
+    /** This attention with Qwen3-Next's output gate. */
+    public AttentionConfig withOutputGate() {
+        return new AttentionConfig(numHeads, numKvHeads, headDim, qkvBias, oProjBias, qkNorm, slidingWindow, slidingLayers, fusedQkv, scale, softcap, mla, sinks, true);
     }
 
     /** Projected q/k/v attention (no latent attention). */

@@ -94,7 +94,12 @@ public final class MoeConfigs {
     }
 
     /** Qwen MoE layers: sparse unless listed in mlp_only_layers or off the decoder_sparse_step grid; null when no layer is. */
-    private static MoeConfig qwenMoe(ConfigJson c, int layers, int numExperts, int topK, int intermediate, MoeConfig.SharedExpert shared) {
+    static MoeConfig qwenMoe(ConfigJson c, int layers, int numExperts, int topK, int intermediate, MoeConfig.SharedExpert shared) {
+        return qwenMoe(c, layers, numExperts, topK, intermediate, shared, false);
+    }
+
+    /** {@code normByDefault}: norm_topk_prob when the config does not say (Qwen3-Next: true). */
+    static MoeConfig qwenMoe(ConfigJson c, int layers, int numExperts, int topK, int intermediate, MoeConfig.SharedExpert shared, boolean normByDefault) {
         int step = c.optInt("decoder_sparse_step", 1);
         if (step <= 0) throw new IllegalArgumentException(c.file() + ": 'decoder_sparse_step' must be > 0, got " + step);
         Set<Integer> mlpOnly = new HashSet<>();
@@ -103,6 +108,6 @@ public final class MoeConfigs {
         for (int i = 0; i < layers; i++) sparse.add(!mlpOnly.contains(i) && numExperts > 0 && (i + 1) % step == 0);
         if (!sparse.contains(true)) return null;
         return MoeConfig.softmax(numExperts, c.optInt("num_experts_per_tok", topK), c.optInt("moe_intermediate_size", intermediate),
-                c.optBool("norm_topk_prob", false), shared, sparse);
+                c.optBool("norm_topk_prob", normByDefault), shared, sparse);
     }
 }

@@ -1,6 +1,7 @@
 package io.jswift.models.decoder;
 
 import io.jswift.autograd.Variable;
+import io.jswift.autograd.ops.Elementwise;
 import io.jswift.autograd.ops.Fused;
 import io.jswift.autograd.ops.Views;
 import io.jswift.models.config.AttentionConfig;
@@ -17,6 +18,7 @@ import io.jswift.nn.RotaryEmbedding;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AttentionSpec;
+import io.jswift.tensor.spi.UnaryOp;
 
 import java.util.List;
 
@@ -24,7 +26,8 @@ import java.util.List;
  * HF LlamaAttention and its deltas: q/k/v projections (or one fused qkv_proj: Phi-3), optional RMSNorm of q and k (per head: Qwen3; over the whole
  * projection: OLMo 2; per head after RoPE: HunYuan), RoPE on all or the first R dims of each head (with GLM's interleaved pairs), grouped-query
  * scaled-dot-product attention with an optional sliding window (Mistral; Qwen2/3 with use_sliding_window) and GPT-OSS's
- * per-head {@code sinks} logits in the softmax, o_proj.
+ * per-head {@code sinks} logits in the softmax, an optional sigmoid output gate that q_proj yields with the queries
+ * (Qwen3-Next), o_proj.
  * Dims: B batch, T tokens, C hidden, D head dim, R rotary dims.
  */
 final class DecoderAttention extends Module implements SelfAttention, InitializesOwnParameters {
@@ -35,6 +38,7 @@ final class DecoderAttention extends Module implements SelfAttention, Initialize
     private final Tensor pairOrder;     // [D] I64: interleaved pairs (2i, 2i+1) of the rotary dims moved to (i, i + R/2); or null
     private final boolean fusedQkv;
     private final Parameter sinks;      // [Hq] GPT-OSS's sink logits, or null
+    private final boolean outputGate;   // Qwen3-Next: q_proj yields [Hq, 2D] (query, gate) and the output is scaled by sigmoid(gate)
 
     DecoderAttention(DecoderConfig config, int layer, Generator gen) {
         AttentionConfig c = config.attention();
@@ -45,10 +49,11 @@ final class DecoderAttention extends Module implements SelfAttention, Initialize
         window = c.windowOf(layer);
         qkNorm = c.qkNorm();
         fusedQkv = c.fusedQkv();
+        outputGate = c.outputGate();
         if (fusedQkv) {
             registerModule("qkv_proj", new Linear(hidden, (numHeads + 2 * numKvHeads) * headDim, c.qkvBias(), gen));
         } else {
-            registerModule("q_proj", new Linear(hidden, numHeads * headDim, c.qkvBias(), gen));
+            registerModule("q_proj", new Linear(hidden, numHeads * headDim * (outputGate ? 2 : 1), c.qkvBias(), gen));
             registerModule("k_proj", new Linear(hidden, numKvHeads * headDim, c.qkvBias(), gen));
             registerModule("v_proj", new Linear(hidden, numKvHeads * headDim, c.qkvBias(), gen));
         }
@@ -89,6 +94,12 @@ final class DecoderAttention extends Module implements SelfAttention, Initialize
     public Variable forward(Variable x, RotaryEmbedding.Tables rope, AttentionSpec spec, KvCache cache, int layer) {
         int b = x.size(0), t = x.size(1);
         Variable[] qkv = project(x);
+        Variable gate = null;
+        if (outputGate) { // Qwen3NextAttention: view(..., Hq, 2D).chunk(2, -1): each head's query, then its gate
+            Variable both = Views.reshape(qkv[0], b, t, numHeads, 2 * headDim);
+            qkv[0] = Views.reshape(Views.narrow(both, 3, 0, headDim), b, t, numHeads * headDim);
+            gate = Views.reshape(Views.narrow(both, 3, headDim, headDim), b, t, numHeads * headDim);
+        }
         Variable q = rotate(heads(qkv[0], b, t, numHeads, qNorm), rope);
         Variable k = rotate(heads(qkv[1], b, t, numKvHeads, kNorm), rope);
         if (qkNorm == QkNorm.PER_HEAD_AFTER_ROPE) { // HunYuanDenseV1Attention: rope, then query_layernorm / key_layernorm
@@ -101,6 +112,7 @@ final class DecoderAttention extends Module implements SelfAttention, Initialize
         if (sinks == null) out = cache != null ? cache.attend(layer, q, k, v, layerSpec) : Fused.attention(q, k, v, layerSpec);
         else out = cache != null ? cache.attend(layer, q, k, v, layerSpec.withSinks(sinks.value())) : Fused.attention(q, k, v, sinks.variable(), layerSpec);
         Variable merged = Views.reshape(Views.transpose(out, 1, 2), b, t, numHeads * headDim);
+        if (gate != null) merged = Elementwise.mul(merged, Elementwise.unary(UnaryOp.SIGMOID, gate));
         return LinearLayer.child(this, "o_proj").forward(merged);
     }
 

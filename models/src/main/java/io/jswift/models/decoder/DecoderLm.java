@@ -64,15 +64,18 @@ public final class DecoderLm extends CausalLm {
         return head.loss(hiddenStates(in), labels, numItemsInBatch);
     }
 
-    /** Every layer attends through the segment mask; a sliding window counts packed-row distances, not positions. */
+    /**
+     * Every layer attends through the segment mask; a sliding window counts packed-row distances, not positions, and a
+     * Gated DeltaNet layer (Qwen3-Next) carries its state along the row, so the rejected reply would see the chosen one.
+     */
     @Override
-    public boolean sharesPrefixes() { return !config.attention().slidingLayers().contains(true); }
+    public boolean sharesPrefixes() { return !config.attention().slidingLayers().contains(true) && config.linearAttention() == null; }
 
     @Override
     public Variable hiddenStates(DecoderInput in) {
         int t = in.inputIds().size(1);
         if (in.sharedPrefix() && !sharesPrefixes()) {
-            throw new IllegalArgumentException(config.architecture() + " has sliding-window layers: a shared prefix would change what they see");
+            throw new IllegalArgumentException(config.architecture() + " has sliding-window or linear-attention layers: a shared prefix would change what they see");
         }
         if (in.cache() != null && rotary.longFrom() != Integer.MAX_VALUE) {
             // positions already cached: a batch of per-sequence caches has no single length, its rows' positions tell

@@ -2,27 +2,42 @@ package io.jswift.models.decoder;
 
 import io.jswift.autograd.Variable;
 import io.jswift.autograd.ops.Fused;
+import io.jswift.nn.deltanet.DeltaNetState;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AttentionSpec;
 import io.jswift.tensor.spi.Backend;
 
+import java.util.function.IntPredicate;
+
 /**
  * Keys and values of past positions for incremental decoding: per layer [B, Hkv, capacity, D] buffers
- * filled position by position; attention reads the first {@link #length()} positions as views.
+ * filled position by position; attention reads the first {@link #length()} positions as views. A linear-attention
+ * layer (Gated DeltaNet) keeps its conv window and recurrent state here instead.
  */
 public final class DenseKvCache extends KvCache {
-    private final Tensor[] keys, values; // per layer [B, Hkv, capacity, D]
+    private final Tensor[] keys, values; // per layer [B, Hkv, capacity, D]; null for a linear-attention layer
+    private final DeltaNetState[] deltaNet; // per layer: a linear-attention layer's state, else null
     private final Tensor keySegments;    // [B, capacity] I32 on the cache's device: segment of each cached position
     private final int capacity;
     private int length;
     private boolean segmented;           // true once any call passed segment ids (left padding)
 
     public DenseKvCache(Backend backend, int layers, int batch, int kvHeads, int headDim, int capacity) {
+        this(backend, layers, batch, kvHeads, headDim, capacity, l -> false);
+    }
+
+    /** {@code linear}: which layers are linear attention (a recurrent state instead of keys and values). */
+    public DenseKvCache(Backend backend, int layers, int batch, int kvHeads, int headDim, int capacity, IntPredicate linear) {
         this.keys = new Tensor[layers];
         this.values = new Tensor[layers];
+        this.deltaNet = new DeltaNetState[layers];
         this.capacity = capacity;
         for (int l = 0; l < layers; l++) {
+            if (linear.test(l)) {
+                deltaNet[l] = new DeltaNetState();
+                continue;
+            }
             keys[l] = backend.allocate(DType.F32, batch, kvHeads, capacity, headDim);
             values[l] = backend.allocate(DType.F32, batch, kvHeads, capacity, headDim);
         }
@@ -72,4 +87,10 @@ public final class DenseKvCache extends KvCache {
 
     @Override
     void advance(int t) { length += t; }
+
+    @Override
+    DeltaNetState deltaNetState(int layer) {
+        if (deltaNet[layer] == null) throw new IllegalStateException("layer " + layer + " is no linear-attention layer");
+        return deltaNet[layer];
+    }
 }

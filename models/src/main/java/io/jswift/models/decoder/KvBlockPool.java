@@ -54,6 +54,10 @@ public final class KvBlockPool {
 
     /** A pool for {@code model}'s layers and heads, on its device. */
     public static KvBlockPool forModel(CausalLm model, int blocks, int blockSize, int maxSequence) {
+        if (model.config().linearAttention() != null) {
+            throw new IllegalArgumentException(model.config().architecture() + " is not supported by the server yet: its linear-attention (Gated DeltaNet)"
+                    + " layers keep a recurrent state per sequence, which the paged KV cache does not hold; use jswift infer for this model");
+        }
         var a = model.config().attention();
         return new KvBlockPool(Backends.forDevice(model.device()), model.config().numLayers(), a.numKvHeads(), a.headDim(), blocks,
                 blockSize, maxSequence);

@@ -1,6 +1,7 @@
 package io.jswift.models.decoder;
 
 import io.jswift.autograd.Variable;
+import io.jswift.nn.deltanet.DeltaNetState;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AttentionSpec;
 
@@ -40,4 +41,13 @@ public abstract sealed class KvCache permits DenseKvCache, BatchKvCache, PagedKv
 
     /** Called once per forward after every layer appended its T positions. */
     abstract void advance(int t);
+
+    /**
+     * The conv window and recurrent state of linear-attention {@code layer} (Qwen3-Next's Gated DeltaNet), which it
+     * reads and updates. Only {@link DenseKvCache} holds them: the server's per-sequence caches keep keys and values only.
+     */
+    DeltaNetState deltaNetState(int layer) {
+        throw new IllegalStateException(getClass().getSimpleName() + " holds keys and values only, not the recurrent state of linear-attention layers "
+                + "(Gated DeltaNet, Qwen3-Next)");
+    }
 }

@@ -45,6 +45,9 @@ public final class ModelLoader {
         if (config instanceof ModelConfig.Decoder d && d.config().tieWordEmbeddings()) weights.remove("lm_head.weight");
         if (config instanceof ModelConfig.VisionLanguage v && v.config().text().tieWordEmbeddings()) weights.remove("lm_head.weight");
         if (config instanceof ModelConfig.Decoder d && json.optInt("num_nextn_predict_layers", 0) > 0) dropMtpLayers(weights, d.config().numLayers());
+        // Qwen3-Next checkpoints carry a multi-token-prediction module under mtp.*, which transformers skips on load
+        // (Qwen3NextPreTrainedModel._keys_to_ignore_on_load_unexpected = [r"^mtp.*"]) and jswift too
+        if (arch.hfName().startsWith("Qwen3Next")) weights.keySet().removeIf(name -> name.startsWith("mtp."));
         LoadedModel model = arch.assembly().assemble(config, weights.keySet(), null);
         Module m = model.module();
         m.requiresGrad(false);

@@ -35,7 +35,7 @@ class ArchitecturesTest {
         Set<String> seen = new HashSet<>();
         for (Architecture a : Architectures.all()) assertTrue(seen.add(a.hfName()), "listed twice: " + a.hfName());
         assertEquals("LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, MistralForCausalLM, Olmo2ForCausalLM, Glm4ForCausalLM, Phi3ForCausalLM, Gemma2ForCausalLM, "
-                + "Gemma3ForCausalLM, HunYuanDenseV1ForCausalLM, MixtralForCausalLM, Qwen2MoeForCausalLM, Qwen3MoeForCausalLM, Glm4MoeForCausalLM, DeepseekV2ForCausalLM, DeepseekV3ForCausalLM, GptOssForCausalLM, Qwen2VLForConditionalGeneration, Qwen2_5_VLForConditionalGeneration",
+                + "Gemma3ForCausalLM, HunYuanDenseV1ForCausalLM, MixtralForCausalLM, Qwen2MoeForCausalLM, Qwen3MoeForCausalLM, Glm4MoeForCausalLM, Qwen3NextForCausalLM, DeepseekV2ForCausalLM, DeepseekV3ForCausalLM, GptOssForCausalLM, Qwen2VLForConditionalGeneration, Qwen2_5_VLForConditionalGeneration",
                 Architectures.supportedCausalLms());
         assertTrue(Architectures.supported().endsWith("ViTModel, ViTForImageClassification"), Architectures.supported());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Architectures.of("GPT2LMHeadModel", dir));
@@ -47,7 +47,8 @@ class ArchitecturesTest {
     @CsvSource({"llama-f32, LlamaForCausalLM", "qwen2-f32, Qwen2ForCausalLM", "qwen3-f32, Qwen3ForCausalLM", "mistral-f32, MistralForCausalLM",
             "olmo2-f32, Olmo2ForCausalLM", "glm4-f32, Glm4ForCausalLM", "phi3-f32, Phi3ForCausalLM", "gemma2-f32, Gemma2ForCausalLM",
             "gemma3-f32, Gemma3ForCausalLM", "mixtral-f32, MixtralForCausalLM", "qwen2-moe-f32, Qwen2MoeForCausalLM", "qwen3-moe-f32, Qwen3MoeForCausalLM",
-            "glm4-moe-f32, Glm4MoeForCausalLM", "hunyuan-dense-f32, HunYuanDenseV1ForCausalLM", "gpt-oss-f32, GptOssForCausalLM"})
+            "glm4-moe-f32, Glm4MoeForCausalLM", "hunyuan-dense-f32, HunYuanDenseV1ForCausalLM", "gpt-oss-f32, GptOssForCausalLM",
+            "qwen3-next-f32, Qwen3NextForCausalLM"})
     void allLinearTargetsAreWhatLoraWraps(String fixture, String arch) throws Exception {
         CausalLm model = FamilyGoldenTest.load(fixture, false);
         assertEquals(arch, model.config().architecture());

@@ -43,7 +43,8 @@ class FamilyGoldenTest {
                 "hunyuan-dense-f32", // tools/fixtures/make_hunyuan_models.py
                 "mixtral-f32", "qwen2-moe-f32", "qwen3-moe-f32", "glm4-moe-f32", // the MoE families: tools/fixtures/make_moe_models.py
                 "deepseek-v2-f32", "deepseek-v3-f32", // tools/fixtures/make_deepseek_models.py
-                "gpt-oss-f32"); // tools/fixtures/make_gpt_oss_models.py
+                "gpt-oss-f32", // tools/fixtures/make_gpt_oss_models.py
+                "qwen3-next-f32"); // tools/fixtures/make_qwen3next_models.py
     }
 
     static Path fixture(String name) throws Exception {

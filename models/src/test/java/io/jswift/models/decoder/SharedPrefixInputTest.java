@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@link DecoderInput#sharedPrefix()}: one row [prompt | A | B | padding] (segments 0, 1, 2, 3; A's and B's positions
  * both start after the prompt) gives the prompt's and A's hidden states of [prompt | A] alone and B's of [prompt | B]
- * alone, for dense, MoE and latent-attention (MLA) decoders; models with sliding-window layers refuse it.
+ * alone, for dense, MoE and latent-attention (MLA) decoders; models with sliding-window or linear-attention layers refuse it.
  */
 class SharedPrefixInputTest {
     private static final long[] PROMPT = {5, 17, 99, 3, 42, 8, 77}, A = {11, 12, 13}, B = {120, 4, 66, 9, 31};
@@ -51,14 +51,16 @@ class SharedPrefixInputTest {
         }
     }
 
-    @Test
-    void slidingWindowModelsRefuseASharedPrefix() throws Exception {
-        CausalLm m = load("gemma3-f32");
+    /** Gemma 3's windows count packed-row distances; Qwen3-Next's Gated DeltaNet state runs along the whole row. */
+    @ParameterizedTest
+    @ValueSource(strings = {"gemma3-f32", "qwen3-next-f32"})
+    void slidingWindowAndLinearAttentionModelsRefuseASharedPrefix(String name) throws Exception {
+        CausalLm m = load(name);
         assertFalse(m.sharesPrefixes());
         Tensor ids = Tensor.ofLongs(new long[]{5, 6, 7}, 1, 3);
         DecoderInput in = new DecoderInput(ids, Tensor.ofLongs(new long[]{0, 1, 1}, 1, 3), Tensor.ofInts(new int[]{0, 1, 2}, 1, 3), null, false, null, true);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.hiddenStates(in));
-        assertTrue(e.getMessage().contains("sliding-window"), e.getMessage());
+        assertTrue(e.getMessage().contains("sliding-window or linear-attention layers"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new DecoderInput(ids, null, null, null, false, null, true), "needs segment and position ids");
     }
 

@@ -101,9 +101,12 @@ class RlhfCommandTest {
         ckpt.add("--gradient_checkpointing");
         assertEquals(0, Main.run(rlhf(model, data, dir.resolve("ckpt"), ckpt.toArray(String[]::new))));
         List<JsonNode> a = log(onlyRun(dir.resolve("plain"))), b = log(onlyRun(dir.resolve("ckpt")));
+        // 1e-4: two runs of one JVM differ in the last bits where the JIT tier of a Vector API kernel differs (see
+        // dropoutIsDisabledByDefault), and learning rate 1e-2 grows that to ~2e-5 by step 2 (seen in CI); a recomputation
+        // that saw other inputs would be off by far more
         for (int i = 0; i < 3; i++) {
-            assertEquals(a.get(i).get("loss").asDouble(), b.get(i).get("loss").asDouble(), 1e-5, "step " + (i + 1));
-            assertEquals(a.get(i).get("rewards/margins").asDouble(), b.get(i).get("rewards/margins").asDouble(), 1e-5, "step " + (i + 1));
+            assertEquals(a.get(i).get("loss").asDouble(), b.get(i).get("loss").asDouble(), 1e-4, "step " + (i + 1));
+            assertEquals(a.get(i).get("rewards/margins").asDouble(), b.get(i).get("rewards/margins").asDouble(), 1e-4, "step " + (i + 1));
         }
     }
 
@@ -135,10 +138,10 @@ class RlhfCommandTest {
         assertEquals(0, Main.run(rlhf(model, data, dir.resolve("without"), without.toArray(String[]::new))));
         assertEquals(0, Main.run(rlhf(model, data, dir.resolve("on"), on.toArray(String[]::new))));
         List<JsonNode> a = log(onlyRun(dir.resolve("with"))), b = log(onlyRun(dir.resolve("without"))), c = log(onlyRun(dir.resolve("on")));
-        // 1e-5, not bit equality: the Vector API's lanewise EXP and reduceLanes(ADD) give different last bits before and
-        // after C2 compiles a kernel, so two identical runs in one JVM can differ by ~1e-6 when the JIT timing shifts
-        // (seen under load); dropout 0.3 moves the loss by far more
-        for (int i = 0; i < 3; i++) assertEquals(b.get(i).get("loss").asDouble(), a.get(i).get("loss").asDouble(), 1e-5, "step " + (i + 1));
+        // 1e-4, not bit equality: the Vector API's lanewise EXP and reduceLanes(ADD) give different last bits before and
+        // after C2 compiles a kernel, so two identical runs in one JVM can differ by ~1e-6 when the JIT timing shifts,
+        // grown by learning rate 1e-2 over the steps (seen under load); dropout 0.3 moves the loss by far more
+        for (int i = 0; i < 3; i++) assertEquals(b.get(i).get("loss").asDouble(), a.get(i).get("loss").asDouble(), 1e-4, "step " + (i + 1));
         assertNotEquals(b.get(2).get("loss").asDouble(), c.get(2).get("loss").asDouble(), "--disable_dropout false keeps lora_dropout");
         JsonNode config = new ObjectMapper().readTree(onlyRun(dir.resolve("with")).resolve("checkpoint-3/adapter_config.json").toFile());
         assertEquals(0.3, config.get("lora_dropout").asDouble(), 1e-12);

@@ -2,22 +2,15 @@ package io.jswift.models.arch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.jswift.autograd.Variable;
-import io.jswift.autograd.ops.Elementwise;
-import io.jswift.autograd.ops.Losses;
 import io.jswift.models.CausalLm;
 import io.jswift.models.config.DecoderConfig;
 import io.jswift.models.config.ModelConfig;
 import io.jswift.models.config.MoeConfig;
 import io.jswift.models.decoder.DecoderInit;
-import io.jswift.models.decoder.DecoderInput;
 import io.jswift.models.load.ModelWriter;
 import io.jswift.nn.Parameter;
-import io.jswift.nn.moe.LoadBalancingLoss;
-import io.jswift.nn.moe.RouterRecord;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Generator;
-import io.jswift.tensor.Tensor;
 import io.jswift.tensor.io.SafetensorsFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
-import static io.jswift.tensor.testing.TensorAssert.relL2;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -107,23 +99,7 @@ class GptOssTest {
     /** load_balancing_loss_func on GPT-OSS's routers (softmax over all E biased logits), padding excluded: loss and gradients. */
     @Test
     void routerAuxLossMatchesTransformers() throws Exception {
-        CausalLm model = FamilyGoldenTest.load(NAME, true);
-        SafetensorsFile exp = SafetensorsFile.open(FamilyGoldenTest.fixture(NAME).resolve("aux_expected.safetensors"));
-        Tensor ids = exp.tensor("input_ids"), labels = exp.tensor("labels");
-        double coef = exp.tensor("aux_coef").item();
-        RouterRecord routers = new RouterRecord();
-        double items = Losses.countValid(labels.narrow(1, 1, labels.size(1) - 1), Losses.IGNORE_INDEX);
-        Variable ce = model.causalLmLoss(DecoderInput.of(ids).recordingRouters(routers), labels, items);
-        assertEquals(2, routers.layers().size());
-        Variable aux = LoadBalancingLoss.apply(routers.layers(), exp.tensor("attention_mask").toDoubleArray());
-        assertEquals(exp.tensor("aux_loss").item(), aux.value().item(), 1e-5 * exp.tensor("aux_loss").item(), "aux loss");
-        Variable total = Elementwise.add(ce, Elementwise.scale(aux, coef));
-        assertEquals(exp.tensor("loss").item(), total.value().item(), 1e-5 * exp.tensor("loss").item(), "CE + coef · aux");
-        total.backward();
-        for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
-            double err = relL2(e.getValue().grad(), exp.tensor("grad." + e.getKey()));
-            assertTrue(err < 1e-4, "grad of " + e.getKey() + " rel. L2 error " + err);
-        }
+        MoeAuxLossTest.assertMatchesTransformers(NAME, 2, "every layer's router");
     }
 
     /** PEFT 0.21's all-linear on the fixture (peft_all_linear.json): q/k/v/o only, no target_parameters — jswift's list, not refused. */

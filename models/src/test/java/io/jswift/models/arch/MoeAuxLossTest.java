@@ -27,15 +27,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MoeAuxLossTest {
     @Test
     void auxLossAndGradientsMatchTransformers() throws Exception {
-        CausalLm model = FamilyGoldenTest.load("qwen2-moe-f32", true);
-        SafetensorsFile exp = SafetensorsFile.open(FamilyGoldenTest.fixture("qwen2-moe-f32").resolve("aux_expected.safetensors"));
+        assertMatchesTransformers("qwen2-moe-f32", 2, "the two sparse layers' routers (layer 1 is dense)");
+    }
+
+    /**
+     * The fixture's aux_expected.safetensors (written by its family's fixture script from load_balancing_loss_func):
+     * {@code routerLayers} routers recorded, the aux loss, CE + coef · aux, and every weight's gradient of that total.
+     */
+    static void assertMatchesTransformers(String fixture, int routerLayers, String routersWhy) throws Exception {
+        CausalLm model = FamilyGoldenTest.load(fixture, true);
+        SafetensorsFile exp = SafetensorsFile.open(FamilyGoldenTest.fixture(fixture).resolve("aux_expected.safetensors"));
         Tensor ids = exp.tensor("input_ids"), labels = exp.tensor("labels");
         double[] mask = exp.tensor("attention_mask").toDoubleArray();
         double coef = exp.tensor("aux_coef").item();
         RouterRecord routers = new RouterRecord();
         double items = Losses.countValid(labels.narrow(1, 1, labels.size(1) - 1), Losses.IGNORE_INDEX);
         Variable ce = model.causalLmLoss(DecoderInput.of(ids).recordingRouters(routers), labels, items);
-        assertEquals(2, routers.layers().size(), "the two sparse layers' routers (layer 1 is dense)");
+        assertEquals(routerLayers, routers.layers().size(), routersWhy);
         Variable aux = LoadBalancingLoss.apply(routers.layers(), mask);
         assertEquals(exp.tensor("aux_loss").item(), aux.value().item(), 1e-5 * exp.tensor("aux_loss").item(), "aux loss");
         Variable total = Elementwise.add(ce, Elementwise.scale(aux, coef));

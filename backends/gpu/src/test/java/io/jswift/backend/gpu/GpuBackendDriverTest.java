@@ -79,18 +79,7 @@ class GpuBackendDriverTest {
     @Test
     void fastAttentionSeesCheckedArgumentsAndMayDecline() {
         List<AttentionSpec> seen = new ArrayList<>();
-        FastPaths.Attention declining = new FastPaths.Attention() {
-            @Override
-            public FusedResults.Attention forward(GpuDevice dev, Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
-                seen.add(spec);
-                return null;
-            }
-
-            @Override
-            public FusedResults.AttentionGrads backward(GpuDevice dev, Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, AttentionSpec spec) {
-                return null;
-            }
-        };
+        FastPaths.Attention declining = decliningAttention(seen);
         GpuBackend gpu = new GpuBackend(driver, new FastPaths(null, declining, null));
         Tensor q = gpu.fromHost(random(1, DType.F32, 1, 2, 4, 8)), k = gpu.fromHost(random(2, DType.F32, 1, 2, 4, 8));
         Tensor badIds = Tensor.ofLongs(new long[]{0, 0, 1}, 1, 3);
@@ -105,19 +94,7 @@ class GpuBackendDriverTest {
     @Test
     void windowedAndSoftCappedAttentionRunTheKernelsNotTheReference() {
         List<AttentionSpec> seen = new ArrayList<>();
-        FastPaths.Attention declining = new FastPaths.Attention() {
-            @Override
-            public FusedResults.Attention forward(GpuDevice dev, Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
-                seen.add(spec);
-                return null;
-            }
-
-            @Override
-            public FusedResults.AttentionGrads backward(GpuDevice dev, Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, AttentionSpec spec) {
-                seen.add(spec);
-                return null;
-            }
-        };
+        FastPaths.Attention declining = decliningAttention(seen);
         GpuBackend gpu = new GpuBackend(driver, new FastPaths(null, declining, null));
         Tensor q = gpu.fromHost(random(1, DType.F32, 1, 4, 6, 8)), k = gpu.fromHost(random(2, DType.F32, 1, 2, 6, 8));
         AttentionSpec spec = AttentionSpec.causal(8).withWindow(3).withScores(0.3, 2.5);
@@ -159,5 +136,22 @@ class GpuBackendDriverTest {
         assertTrue(driver.launches.stream().noneMatch(k -> k.startsWith("adamw")), driver.launches.toString());
         assertThrows(IllegalArgumentException.class, () -> gpu.adamwStep(p, g, m, gpu.allocate(DType.F32, 15), new AdamWConfig(1e-3, 0.9, 0.999, 1e-8, 0.01), 1));
         assertEquals(1, calls[0], "mismatched moments are refused before the fast path");
+    }
+
+    /** A fast attention path that records each spec it is offered (forward and backward) and declines every call. */
+    private static FastPaths.Attention decliningAttention(List<AttentionSpec> seen) {
+        return new FastPaths.Attention() {
+            @Override
+            public FusedResults.Attention forward(GpuDevice dev, Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
+                seen.add(spec);
+                return null;
+            }
+
+            @Override
+            public FusedResults.AttentionGrads backward(GpuDevice dev, Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, AttentionSpec spec) {
+                seen.add(spec);
+                return null;
+            }
+        };
     }
 }

@@ -23,17 +23,19 @@ import java.util.Locale;
  * jswift's side of the vision-language benchmark (bench/peers/transformers_qwen2vl.py is transformers'; both on a model
  * made by bench/peers/make_qwen2vl_2b.py): vision encode time of image448.png (read, processed, vision tower +
  * merger) and prefill tokens/s of one prompt of 64 text tokens around the image's tokens (the forward includes the
- * vision encode, as transformers' does); best of 3 after a warm-up, weights in their checkpoint dtype.
+ * vision encode, as transformers' does); best of 3 (or the optional second argument) after a warm-up, weights in their
+ * checkpoint dtype. Each timing is also printed as it is taken, so a slow peer still shows partial results.
  * <pre>/tmp/hf/bin/python bench/peers/make_qwen2vl_2b.py /tmp/qwen2vl-2b
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar \
  *     io.jswift.bench.VisionBench /tmp/qwen2vl-2b
  * /tmp/hf/bin/python bench/peers/transformers_qwen2vl.py /tmp/qwen2vl-2b</pre>
  */
 public final class VisionBench {
-    private static final int REPEATS = 3;
+    private static final int DEFAULT_REPEATS = 3;
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
+        int repeats = args.length > 1 ? Integer.parseInt(args[1]) : DEFAULT_REPEATS;
         LoadedModel loaded = ModelLoader.load(dir, false);
         if (!(loaded instanceof LoadedModel.CausalLm lm) || !(lm.model() instanceof Qwen2VlForConditionalGeneration model)) {
             throw new IllegalArgumentException(dir + " is not a Qwen2-VL model (make one with bench/peers/make_qwen2vl_2b.py)");
@@ -44,17 +46,20 @@ public final class VisionBench {
         try (var noGrad = GradMode.noGrad()) {
             encode(model, processor, image); // warm-up
             Encode best = null;
-            for (int i = 0; i < REPEATS; i++) {
+            for (int i = 0; i < repeats; i++) {
                 Encode e = encode(model, processor, image);
+                System.out.printf(Locale.ROOT, "  encode %d: %.1f ms (process CPU time %.0f ms)%n", i + 1, e.wallMs(), e.cpuMs());
                 if (best == null || e.wallMs() < best.wallMs()) best = e;
             }
             VisionInput images = best.images();
             Tensor ids = prompt(model, images);
             double bestPrefill = Double.MAX_VALUE;
-            for (int i = 0; i < REPEATS + 1; i++) {
+            for (int i = 0; i < repeats + 1; i++) {
                 long t0 = System.nanoTime();
                 model.forward(DecoderInput.of(ids), images, 1).value().toFloatArray();
-                if (i > 0) bestPrefill = Math.min(bestPrefill, (System.nanoTime() - t0) / 1e9);
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                System.out.printf(Locale.ROOT, "  prefill %d%s: %.0f ms%n", i, i == 0 ? " (warm-up)" : "", seconds * 1000);
+                if (i > 0) bestPrefill = Math.min(bestPrefill, seconds);
             }
             int t = ids.size(1);
             System.out.printf(Locale.ROOT, "jswift vision encode 448x448: %.1f ms (read + process %.1f ms, tower + merger %.1f ms; process CPU time %.0f ms); "

@@ -8,8 +8,8 @@ import java.util.List;
  * (transformers' {@code layer_types}: "sliding_attention"); all false when the model has no window. {@code fusedQkv}: one
  * {@code qkv_proj} [(Hq + 2·Hkv)·D, C] whose output splits into q, k, v in that order (Phi-3). {@code scale} multiplies
  * q·k (D^-0.5, Gemma: query_pre_attn_scalar^-0.5); {@code softcap} > 0 caps the scores (Gemma 2), 0: none.
- * {@code mla}: DeepSeek's multi-head latent attention instead of q/k/v projections (null: none); D is then the head dim
- * its keys and values are cached with ({@link MlaConfig#cachedHeadDim()}). {@code sinks}: a learned logit per query head
+ * {@code mla}: DeepSeek's multi-head latent attention instead of q/k/v projections (null: none); D is then its query and
+ * key head ({@link MlaConfig#qkHeadDim()}), and values have their own ({@link #valueHeadDim()}). {@code sinks}: a learned logit per query head
  * in every softmax (GPT-OSS, AttentionSpec#sinks). {@code outputGate} (Qwen3-Next): q_proj also yields a
  * gate per head ([Hq, 2D]: each head's query then its gate), and the attention output is multiplied by sigmoid(gate) before o_proj.
  */
@@ -29,8 +29,8 @@ public record AttentionConfig(int numHeads, int numKvHeads, int headDim, boolean
             throw new IllegalArgumentException("sliding_window must be > 0 for sliding_attention layers, got " + slidingWindow);
         }
         if (mla != null && outputGate) throw new IllegalArgumentException("latent attention has no output gate");
-        if (mla != null && (numKvHeads != numHeads || headDim != mla.cachedHeadDim())) {
-            throw new IllegalArgumentException("latent attention expands one key/value head per query head of " + mla.cachedHeadDim()
+        if (mla != null && (numKvHeads != numHeads || headDim != mla.qkHeadDim())) {
+            throw new IllegalArgumentException("latent attention expands one key/value head per query head of " + mla.qkHeadDim()
                     + " dims; got " + numKvHeads + " kv heads of " + headDim + " for " + numHeads + " heads");
         }
         if (sinks && mla != null) throw new IllegalArgumentException("attention sinks are not defined for latent attention");
@@ -41,6 +41,9 @@ public record AttentionConfig(int numHeads, int numKvHeads, int headDim, boolean
                            int slidingWindow, List<Boolean> slidingLayers, boolean fusedQkv, double scale, double softcap, MlaConfig mla) {
         this(numHeads, numKvHeads, headDim, qkvBias, oProjBias, qkNorm, slidingWindow, slidingLayers, fusedQkv, scale, softcap, mla, false, false);
     }
+
+    /** The head dim of values and of the attention output: v_head_dim with latent attention, else {@link #headDim()}. */
+    public int valueHeadDim() { return mla != null ? mla.vHeadDim() : headDim; }
 
     /** This attention with GPT-OSS's learned per-head sink logits ({@code self_attn.sinks} [Hq]). */
     public AttentionConfig withSinks() {

@@ -36,7 +36,7 @@ public final class DeepseekConfigs {
                     c.optInt("qk_nope_head_dim", 128), c.optInt("qk_rope_head_dim", 64), c.optInt("v_head_dim", 128),
                     c.optBool("attention_bias", false), !v3 || c.optBool("rope_interleave", true));
             double scale = d.rope().attentionScaleFactor() / Math.sqrt(mla.qkHeadDim()); // yarn_apply_mscale
-            AttentionConfig attention = new AttentionConfig(heads, heads, mla.cachedHeadDim(), false, false, QkNorm.NONE, 0,
+            AttentionConfig attention = new AttentionConfig(heads, heads, mla.qkHeadDim(), false, false, QkNorm.NONE, 0,
                     Collections.nCopies(d.numLayers(), false), false, scale, 0, mla);
             // DeepseekV3MLP has no biases whatever mlp_bias says; DeepseekV2MLP follows it
             MlpConfig mlp = v3 ? new MlpConfig(d.mlp().intermediateSize(), d.mlp().activation(), false, false) : d.mlp();

@@ -20,10 +20,4 @@ public record MlaConfig(int qLoraRank, int kvLoraRank, int qkNopeHeadDim, int qk
 
     /** A query / key head: qk_nope_head_dim + qk_rope_head_dim (transformers' qk_head_dim). */
     public int qkHeadDim() { return qkNopeHeadDim + qkRopeHeadDim; }
-
-    /**
-     * The head dim of the fused attention and of the KV cache: the larger of the query/key and value heads, the other
-     * zero-padded (zeros add nothing to q·k, and padded value dims are cut from the output).
-     */
-    public int cachedHeadDim() { return Math.max(qkHeadDim(), vHeadDim); }
 }

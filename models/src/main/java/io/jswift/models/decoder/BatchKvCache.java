@@ -76,7 +76,7 @@ public final class BatchKvCache extends KvCache {
         if (b != rows.size()) throw new IllegalArgumentException("batch of " + b + " rows for " + rows.size() + " row caches");
         KvBlockPool pool = commonPool();
         if (pool != null) return Variable.constant(pool.backend().pagedAttention(q.value(), paged(pool, layer, k.value(), v.value()), spec));
-        Tensor out = q.value().backend().allocate(DType.F32, q.value().shape()); // [B, Hq, T, D]
+        Tensor out = q.value().backend().allocate(DType.F32, b, q.size(1), q.size(2), v.size(3)); // [B, Hq, T, Dv]
         for (int r = 0; r < b; r++) {
             Variable row = rows.get(r).attend(layer, Views.narrow(q, 0, r, 1), Views.narrow(k, 0, r, 1), Views.narrow(v, 0, r, 1), spec);
             out.backend().copy(row.value(), out.narrow(0, r, 1));

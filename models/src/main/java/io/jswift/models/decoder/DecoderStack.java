@@ -79,6 +79,6 @@ public final class DecoderStack extends Module {
     /** A KV cache for this stack's layers, on the weights' device. */
     public KvCache newCache(int batch, int capacity) {
         return new DenseKvCache(embedTokens.weight().value().backend(), config.numLayers(), batch, config.attention().numKvHeads(),
-                config.attention().headDim(), capacity, config::linearAttention);
+                config.attention().headDim(), config.attention().valueHeadDim(), capacity, config::linearAttention);
     }
 }

@@ -11,12 +11,13 @@ import io.jswift.tensor.spi.Backend;
 import java.util.function.IntPredicate;
 
 /**
- * Keys and values of past positions for incremental decoding: per layer [B, Hkv, capacity, D] buffers
+ * Keys and values of past positions for incremental decoding: per layer [B, Hkv, capacity, D] and [B, Hkv, capacity, Dv]
+ * buffers (Dv ≠ D: DeepSeek's latent attention)
  * filled position by position; attention reads the first {@link #length()} positions as views. A linear-attention
  * layer (Gated DeltaNet) keeps its conv window and recurrent state here instead.
  */
 public final class DenseKvCache extends KvCache {
-    private final Tensor[] keys, values; // per layer [B, Hkv, capacity, D]; null for a linear-attention layer
+    private final Tensor[] keys, values; // per layer [B, Hkv, capacity, D] and [.., Dv]; null for a linear-attention layer
     private final DeltaNetState[] deltaNet; // per layer: a linear-attention layer's state, else null
     private final Tensor keySegments;    // [B, capacity] I32 on the cache's device: segment of each cached position
     private final int capacity;
@@ -29,6 +30,11 @@ public final class DenseKvCache extends KvCache {
 
     /** {@code linear}: which layers are linear attention (a recurrent state instead of keys and values). */
     public DenseKvCache(Backend backend, int layers, int batch, int kvHeads, int headDim, int capacity, IntPredicate linear) {
+        this(backend, layers, batch, kvHeads, headDim, headDim, capacity, linear);
+    }
+
+    /** Keys of {@code headDim}, values of {@code valueHeadDim}; {@code linear} as above. */
+    public DenseKvCache(Backend backend, int layers, int batch, int kvHeads, int headDim, int valueHeadDim, int capacity, IntPredicate linear) {
         this.keys = new Tensor[layers];
         this.values = new Tensor[layers];
         this.deltaNet = new DeltaNetState[layers];
@@ -39,7 +45,7 @@ public final class DenseKvCache extends KvCache {
                 continue;
             }
             keys[l] = backend.allocate(DType.F32, batch, kvHeads, capacity, headDim);
-            values[l] = backend.allocate(DType.F32, batch, kvHeads, capacity, headDim);
+            values[l] = backend.allocate(DType.F32, batch, kvHeads, capacity, valueHeadDim);
         }
         this.keySegments = backend.allocate(DType.I32, batch, capacity);
     }

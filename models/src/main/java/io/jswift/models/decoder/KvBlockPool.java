@@ -14,14 +14,14 @@ import java.util.Map;
 
 /**
  * The memory of a paged KV cache (vLLM's PagedAttention, Kwon et al. 2023): per layer one [blocks, Hkv, blockSize, D]
- * buffer, handed out a block at a time to {@link PagedKvCache}s, so that KV memory is bounded by the pool and not by
+ * buffer of keys and one [.., Dv] of values (Dv ≠ D: DeepSeek's latent attention), handed out a block at a time to {@link PagedKvCache}s, so that KV memory is bounded by the pool and not by
  * max_model_len per sequence. Full blocks of prompts are registered under the hash of all tokens up to their end
  * (a chain, as vLLM's automatic prefix caching): a later prompt with the same prefix shares them (reference counts);
  * a block nobody holds stays cached until its memory is needed (least recently released first). Not thread-safe:
  * the engine's scheduler thread owns it.
  */
 public final class KvBlockPool {
-    private final Tensor[] keys, values; // per layer [blocks, Hkv, blockSize, D]
+    private final Tensor[] keys, values; // per layer [blocks, Hkv, blockSize, D] and [.., Dv]
     private final int blockSize, blocks, maxSequence;
     private final Backend backend;
     private final int[] refs;
@@ -34,6 +34,11 @@ public final class KvBlockPool {
 
     /** maxSequence: the longest sequence (prompt + reply) a cache from this pool may hold. */
     public KvBlockPool(Backend backend, int layers, int kvHeads, int headDim, int blocks, int blockSize, int maxSequence) {
+        this(backend, layers, kvHeads, headDim, headDim, blocks, blockSize, maxSequence);
+    }
+
+    /** Keys of {@code headDim}, values of {@code valueHeadDim}; maxSequence as above. */
+    public KvBlockPool(Backend backend, int layers, int kvHeads, int headDim, int valueHeadDim, int blocks, int blockSize, int maxSequence) {
         if (blocks < 1 || blockSize < 1) throw new IllegalArgumentException("a KV pool needs >= 1 block of >= 1 token, got " + blocks + " x " + blockSize);
         this.backend = backend;
         this.blockSize = blockSize;
@@ -42,7 +47,7 @@ public final class KvBlockPool {
         this.values = new Tensor[layers];
         for (int l = 0; l < layers; l++) {
             keys[l] = backend.allocate(DType.F32, blocks, kvHeads, blockSize, headDim);
-            values[l] = backend.allocate(DType.F32, blocks, kvHeads, blockSize, headDim);
+            values[l] = backend.allocate(DType.F32, blocks, kvHeads, blockSize, valueHeadDim);
         }
         this.maxSequence = maxSequence;
         this.refs = new int[blocks];
@@ -59,8 +64,8 @@ public final class KvBlockPool {
                     + " layers keep a recurrent state per sequence, which the paged KV cache does not hold; use jswift infer for this model");
         }
         var a = model.config().attention();
-        return new KvBlockPool(Backends.forDevice(model.device()), model.config().numLayers(), a.numKvHeads(), a.headDim(), blocks,
-                blockSize, maxSequence);
+        return new KvBlockPool(Backends.forDevice(model.device()), model.config().numLayers(), a.numKvHeads(), a.headDim(), a.valueHeadDim(),
+                blocks, blockSize, maxSequence);
     }
 
     public int maxSequence() { return maxSequence; }

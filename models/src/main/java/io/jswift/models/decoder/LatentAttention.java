@@ -28,18 +28,19 @@ import java.util.List;
  * The rotary parts turn interleaved pairs (V2's complex product, V3's rope_interleave): gathering their even dims first
  * turns that into the split-halves rotation of the fused rope kernel, applied to q and k alike, so q·k is unchanged.
  * q_a_layernorm and kv_a_layernorm use eps 1e-6 whatever rms_norm_eps says (transformers builds them with the default).
- * The attention runs with head dim max(N + R, V), the shorter side zero-padded ({@link MlaConfig#cachedHeadDim()}).
+ * The fused attention takes the query/key heads of N + R and the value heads of V as they are (AttentionRules: the
+ * output has v's head dim), so no head is zero-padded to the longer of the two.
  *
- * <p>KV cache: this caches the expanded per-head keys and values (H heads of max(N + R, V)), not the compressed latent
- * (L + R per position) transformers 5 caches and re-expands every step: the same numbers, far more memory per position
- * for real DeepSeek sizes (H = 128), but the cache and the fused attention stay the ones every other family uses.
+ * <p>KV cache: this caches the expanded per-head keys (N + R) and values (V), not the compressed latent (L + R per
+ * position) transformers 5 caches and re-expands every step: the same numbers, more memory per position for real
+ * DeepSeek sizes (H = 128), but the cache and the fused attention stay the ones every other family uses.
  * Dims: B batch, T tokens, C hidden, H heads, N qk_nope_head_dim, R qk_rope_head_dim, V v_head_dim, L kv_lora_rank.
  */
 final class LatentAttention extends Module implements SelfAttention {
     private static final double LATENT_NORM_EPS = 1e-6; // DeepseekV2RMSNorm / DeepseekV3RMSNorm's default
 
     private final MlaConfig mla;
-    private final int numHeads, headDim; // headDim: the padded attention head, max(N + R, V)
+    private final int numHeads;
     private final RMSNorm qANorm;        // [q_lora_rank] or null
     private final RMSNorm kvANorm;       // [L]
     private final Tensor pairOrder;      // [R] I64 even dims first, or null (V3 with rope_interleave false)
@@ -48,7 +49,6 @@ final class LatentAttention extends Module implements SelfAttention {
         AttentionConfig c = config.attention();
         mla = c.mla();
         numHeads = c.numHeads();
-        headDim = c.headDim();
         int hidden = config.hiddenSize(), qk = mla.qkHeadDim();
         if (mla.qLoraRank() == 0) {
             registerModule("q_proj", new Linear(hidden, numHeads * qk, false, gen));
@@ -81,11 +81,8 @@ final class LatentAttention extends Module implements SelfAttention {
 
         Variable keys = Views.concat(List.of(Views.narrow(kv, 3, 0, nope), Views.expand(kRot, b, numHeads, t, r)), 3);
         Variable queries = nope == 0 ? qRot : Views.concat(List.of(Views.narrow(q, 3, 0, nope), qRot), 3);
-        queries = padded(queries);
-        keys = padded(keys);
-        values = padded(values);
+        // [B, H, T, V]
         Variable out = cache != null ? cache.attend(layer, queries, keys, values, spec) : Fused.attention(queries, keys, values, spec);
-        if (v < headDim) out = Views.narrow(out, 3, 0, v);
         Variable merged = Views.reshape(Views.transpose(out, 1, 2), b, t, numHeads * v);
         return LinearLayer.child(this, "o_proj").forward(merged);
     }
@@ -94,14 +91,5 @@ final class LatentAttention extends Module implements SelfAttention {
     private Variable rotate(Variable x, RotaryEmbedding.Tables rope) {
         if (pairOrder != null) x = Views.indexSelect(x, 3, pairOrder.to(x.value().device()));
         return Fused.rope(x, rope.cos(), rope.sin());
-    }
-
-    /** [B, H, T, d] zero-padded to the attention head dim. */
-    private Variable padded(Variable x) {
-        int d = x.size(3);
-        if (d == headDim) return x;
-        int[] s = x.shape();
-        Tensor zeros = Tensor.zeros(x.value().dtype(), s[0], s[1], s[2], headDim - d).to(x.value().device());
-        return Views.concat(List.of(x, Variable.constant(zeros)), 3);
     }
 }

@@ -2,8 +2,10 @@ package io.jswift.models.decoder;
 
 import io.jswift.autograd.GradMode;
 import io.jswift.models.CausalLm;
+import io.jswift.models.config.MlaConfig;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
+import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -13,9 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 /**
- * DeepSeek's latent attention in the serving caches (its expanded, zero-padded keys and values): a paged cache and a
+ * DeepSeek's latent attention in the serving caches (its expanded keys of N + R dims and values of V, unpadded): a paged cache and a
  * batched step over per-sequence caches of different lengths give what one dense cache per sequence gives.
  */
 class LatentAttentionCacheTest {
@@ -71,6 +74,22 @@ class LatentAttentionCacheTest {
                 }
             }
         }
+    }
+
+    /** No zero padding: keys of qk_nope + qk_rope dims and values of v_head_dim (V2's fixture: 16 / 24, V3's: 24 / 16). */
+    @ParameterizedTest
+    @ValueSource(strings = {"deepseek-v2-f32", "deepseek-v3-f32"})
+    void cachesHoldKeysAndValuesOfTheirOwnHeadDims(String name) throws Exception {
+        CausalLm m = load(name);
+        MlaConfig mla = m.config().attention().mla();
+        int h = m.config().attention().numHeads(), qk = mla.qkHeadDim(), v = mla.vHeadDim();
+        assertNotEquals(qk, v, name + ": the fixture must have v_head_dim != qk_head_dim");
+        Tensor[] kv = ((DenseKvCache) m.newCache(1, 4)).append(0, Tensor.zeros(DType.F32, 1, h, 1, qk), Tensor.zeros(DType.F32, 1, h, 1, v));
+        assertArrayEquals(new int[]{1, h, 1, qk}, kv[0].shape());
+        assertArrayEquals(new int[]{1, h, 1, v}, kv[1].shape());
+        KvBlockPool pool = KvBlockPool.forModel(m, 2, 3, 6);
+        assertArrayEquals(new int[]{2, h, 3, qk}, pool.keys(0).shape());
+        assertArrayEquals(new int[]{2, h, 3, v}, pool.values(0).shape());
     }
 
     private static int[] toInts(long[] p) {

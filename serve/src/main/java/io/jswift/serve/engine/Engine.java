@@ -64,7 +64,7 @@ public final class Engine implements AutoCloseable {
         this.adapters = adapters;
         this.runner = new ModelRunner(session.model(), adapters, observer);
         var a = session.model().config().attention();
-        long bytesPerBlock = 2L * session.model().config().numLayers() * a.numKvHeads() * a.headDim() * config.blockSize() * Float.BYTES;
+        long bytesPerBlock = (long) session.model().config().numLayers() * a.numKvHeads() * (a.headDim() + a.valueHeadDim()) * config.blockSize() * Float.BYTES;
         int blocks = config.poolBlocks(bytesPerBlock);
         // no sequence is longer than the pool: the gather scratch needs no more
         this.pool = KvBlockPool.forModel(session.model(), blocks, config.blockSize(), Math.min(config.maxModelLen(), blocks * config.blockSize()));

@@ -84,6 +84,16 @@ public final class BatchKvCache extends KvCache {
         return Variable.constant(out);
     }
 
+    /** Latent when its rows are (a batch's rows come from one model's {@code newCache}, so they agree). */
+    @Override
+    boolean latent() {
+        boolean first = rows.getFirst().latent();
+        for (KvCache row : rows) {
+            if (row.latent() != first) throw new IllegalStateException("a batch mixes latent (DeepSeek MLA) and expanded row caches");
+        }
+        return first;
+    }
+
     /** The pool every row's blocks come from, or null when a row is not a paged cache (or pools differ). */
     private KvBlockPool commonPool() {
         KvBlockPool pool = null;

@@ -59,6 +59,9 @@ final class DecoderLayer extends Module {
 
     private static Variable apply(RMSNorm norm, Variable x) { return norm == null ? x : norm.forward(x); }
 
+    /** Whether this layer is DeepSeek's latent attention able to attend over a compressed latent cache (LatentAttention#absorbs). */
+    boolean absorbsLatent() { return selfAttn instanceof LatentAttention l && l.absorbs(); }
+
     /** {@code routers}: where a MoE layer records its router output (the load-balancing loss), or null. */
     Variable forward(Variable x, RotaryEmbedding.Tables rope, AttentionSpec spec, KvCache cache, int layer, RouterRecord routers) {
         Variable normed = apply(preAttention, x);

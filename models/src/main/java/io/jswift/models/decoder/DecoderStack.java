@@ -3,6 +3,7 @@ package io.jswift.models.decoder;
 import io.jswift.autograd.Checkpoint;
 import io.jswift.autograd.Variable;
 import io.jswift.models.config.DecoderConfig;
+import io.jswift.models.config.MlaConfig;
 import io.jswift.nn.DrawsRandom;
 import io.jswift.nn.Embedding;
 import io.jswift.nn.Module;
@@ -76,8 +77,15 @@ public final class DecoderStack extends Module {
         return norm.forward(x);
     }
 
-    /** A KV cache for this stack's layers, on the weights' device. */
+    /**
+     * A KV cache for this stack's layers, on the weights' device: DeepSeek's compressed latent when every layer is latent
+     * attention that can absorb its up-projection ({@link LatentAttention#absorbs()}), else expanded keys and values.
+     */
     public KvCache newCache(int batch, int capacity) {
+        MlaConfig mla = config.attention().mla();
+        if (mla != null && layers.asList().stream().allMatch(DecoderLayer::absorbsLatent)) {
+            return DenseKvCache.latent(embedTokens.weight().value().backend(), config.numLayers(), batch, mla.kvLoraRank(), mla.qkRopeHeadDim(), capacity);
+        }
         return new DenseKvCache(embedTokens.weight().value().backend(), config.numLayers(), batch, config.attention().numKvHeads(),
                 config.attention().headDim(), config.attention().valueHeadDim(), capacity, config::linearAttention);
     }

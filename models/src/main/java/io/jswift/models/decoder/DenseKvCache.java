@@ -21,6 +21,7 @@ public final class DenseKvCache extends KvCache {
     private final DeltaNetState[] deltaNet; // per layer: a linear-attention layer's state, else null
     private final Tensor keySegments;    // [B, capacity] I32 on the cache's device: segment of each cached position
     private final int capacity;
+    private final boolean latent;        // DeepSeek's latent per position (KvCache#latent): values are the keys' first Dv dims
     private int length;
     private boolean segmented;           // true once any call passed segment ids (left padding)
 
@@ -35,6 +36,21 @@ public final class DenseKvCache extends KvCache {
 
     /** Keys of {@code headDim}, values of {@code valueHeadDim}; {@code linear} as above. */
     public DenseKvCache(Backend backend, int layers, int batch, int kvHeads, int headDim, int valueHeadDim, int capacity, IntPredicate linear) {
+        this(backend, layers, batch, kvHeads, headDim, valueHeadDim, capacity, linear, false);
+    }
+
+    /**
+     * DeepSeek's compressed KV cache (vLLM's MLA cache): per layer and position one [kv_lora_rank + qk_rope_head_dim]
+     * key, the normed latent then the rotated rotary key, whose first kv_lora_rank dims are read as the value (a view,
+     * stored once): (L + R) floats per position instead of H · (N + R + V).
+     */
+    static DenseKvCache latent(Backend backend, int layers, int batch, int kvLoraRank, int ropeDim, int capacity) {
+        return new DenseKvCache(backend, layers, batch, 1, kvLoraRank + ropeDim, kvLoraRank, capacity, l -> false, true);
+    }
+
+    private DenseKvCache(Backend backend, int layers, int batch, int kvHeads, int headDim, int valueHeadDim, int capacity, IntPredicate linear,
+                         boolean latent) {
+        this.latent = latent;
         this.keys = new Tensor[layers];
         this.values = new Tensor[layers];
         this.deltaNet = new DeltaNetState[layers];
@@ -45,7 +61,7 @@ public final class DenseKvCache extends KvCache {
                 continue;
             }
             keys[l] = backend.allocate(DType.F32, batch, kvHeads, capacity, headDim);
-            values[l] = backend.allocate(DType.F32, batch, kvHeads, capacity, valueHeadDim);
+            values[l] = latent ? keys[l].narrow(3, 0, valueHeadDim) : backend.allocate(DType.F32, batch, kvHeads, capacity, valueHeadDim);
         }
         this.keySegments = backend.allocate(DType.I32, batch, capacity);
     }
@@ -87,12 +103,15 @@ public final class DenseKvCache extends KvCache {
         }
         Backend b = k.backend();
         b.copy(k, keys[layer].narrow(2, length, t));
-        b.copy(v, values[layer].narrow(2, length, t));
+        if (!latent) b.copy(v, values[layer].narrow(2, length, t)); // latent: v is k's first dims, already written
         return new Tensor[]{keys[layer].narrow(2, 0, length + t), values[layer].narrow(2, 0, length + t)};
     }
 
     @Override
     void advance(int t) { length += t; }
+
+    @Override
+    boolean latent() { return latent; }
 
     @Override
     DeltaNetState deltaNetState(int layer) {

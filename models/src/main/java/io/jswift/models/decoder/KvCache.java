@@ -43,6 +43,13 @@ public abstract sealed class KvCache permits DenseKvCache, BatchKvCache, PagedKv
     abstract void advance(int t);
 
     /**
+     * Whether this cache holds DeepSeek's compressed latent per position (one kv head: the normed latent and the rotary
+     * key part as the key, the latent as the value) rather than expanded per-head keys and values: the latent attention
+     * layers then attend with the up-projection absorbed ({@link LatentAttention}). False unless made so.
+     */
+    boolean latent() { return false; }
+
+    /**
      * The conv window and recurrent state of linear-attention {@code layer} (Qwen3-Next's Gated DeltaNet), which it
      * reads and updates. Only {@link DenseKvCache} holds them: the server's per-sequence caches keep keys and values only.
      */

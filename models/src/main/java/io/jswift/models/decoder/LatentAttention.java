@@ -2,6 +2,7 @@ package io.jswift.models.decoder;
 
 import io.jswift.autograd.Variable;
 import io.jswift.autograd.ops.Fused;
+import io.jswift.autograd.ops.LinearAlgebra;
 import io.jswift.autograd.ops.Views;
 import io.jswift.models.config.AttentionConfig;
 import io.jswift.models.config.DecoderConfig;
@@ -31,9 +32,14 @@ import java.util.List;
  * The fused attention takes the query/key heads of N + R and the value heads of V as they are (AttentionRules: the
  * output has v's head dim), so no head is zero-padded to the longer of the two.
  *
- * <p>KV cache: this caches the expanded per-head keys (N + R) and values (V), not the compressed latent (L + R per
- * position) transformers 5 caches and re-expands every step: the same numbers, more memory per position for real
- * DeepSeek sizes (H = 128), but the cache and the fused attention stay the ones every other family uses.
+ * <p>KV cache: a latent cache ({@link KvCache#latent()}, what {@code newCache} makes) holds per position only the
+ * normed latent and the rotated rotary key (L + R floats, as vLLM's MLA cache; transformers 5 caches the latent too but
+ * re-expands it every step), and attention absorbs the up-projection (DeepSeek-V2 §2.1.2): with kv_b_proj's per-head
+ * blocks W_UK [N, L] and W_UV [V, L], q_nope·k_nope = (q_nope·W_UK)·latent and Σ p·v = W_UV·(Σ p·latent), so the heads
+ * attend as one kv head, queries [q_nope·W_UK | q_rot] of L + R against keys [latent | k_rot], values the latent, and
+ * each head's output [L] is multiplied by its W_UVᵀ. Prefill through such a cache runs the same way (more FLOPs than
+ * the expanded form at T > 1: vLLM expands for prefill). The server's paged pool and a kv_b_proj behind an adapter
+ * (LoRA, 4-bit: no plain weight to absorb) keep the expanded per-head keys (N + R) and values (V), unpadded.
  * Dims: B batch, T tokens, C hidden, H heads, N qk_nope_head_dim, R qk_rope_head_dim, V v_head_dim, L kv_lora_rank.
  */
 final class LatentAttention extends Module implements SelfAttention {
@@ -76,6 +82,7 @@ final class LatentAttention extends Module implements SelfAttention {
         Variable compressed = LinearLayer.child(this, "kv_a_proj_with_mqa").forward(x);           // [B, T, L + R]
         Variable latent = kvANorm.forward(Views.narrow(compressed, 2, 0, mla.kvLoraRank()));
         Variable kRot = rotate(Views.reshape(Views.narrow(compressed, 2, mla.kvLoraRank(), r), b, 1, t, r), rope); // [B, 1, T, R]
+        if (cache != null && cache.latent()) return absorbed(q, qRot, latent, kRot, spec, cache, layer);
         Variable kv = Views.transpose(Views.reshape(LinearLayer.child(this, "kv_b_proj").forward(latent), b, t, numHeads, nope + v), 1, 2);
         Variable values = Views.narrow(kv, 3, nope, v);                                              // [B, H, T, V]
 
@@ -83,6 +90,35 @@ final class LatentAttention extends Module implements SelfAttention {
         Variable queries = nope == 0 ? qRot : Views.concat(List.of(Views.narrow(q, 3, 0, nope), qRot), 3);
         // [B, H, T, V]
         Variable out = cache != null ? cache.attend(layer, queries, keys, values, spec) : Fused.attention(queries, keys, values, spec);
+        Variable merged = Views.reshape(Views.transpose(out, 1, 2), b, t, numHeads * v);
+        return LinearLayer.child(this, "o_proj").forward(merged);
+    }
+
+    /** Whether kv_b_proj is a plain Linear, whose weight the latent-cache path absorbs (an adapter has no such weight). */
+    boolean absorbs() {
+        return children().get("kv_b_proj") instanceof Linear;
+    }
+
+    /**
+     * Attention over a latent cache with the up-projection absorbed (see the class comment): q [B, H, T, N + R] with its
+     * rotated part qRot [B, H, T, R], latent [B, T, L], kRot [B, 1, T, R] → o_proj of the [B, T, H·V] heads.
+     */
+    private Variable absorbed(Variable q, Variable qRot, Variable latent, Variable kRot, AttentionSpec spec, KvCache cache, int layer) {
+        if (!absorbs()) {
+            throw new IllegalStateException("a latent KV cache needs a plain kv_b_proj to absorb; an adapter was attached to it after the cache was made");
+        }
+        int b = q.size(0), t = q.size(2), nope = mla.qkNopeHeadDim(), v = mla.vHeadDim(), rank = mla.kvLoraRank();
+        Variable w = ((Linear) children().get("kv_b_proj")).weight().variable();                     // [H·(N + V), L]
+        if (w.value().dtype() != q.value().dtype()) w = Variable.constant(w.value().backend().cast(w.value(), q.value().dtype()));
+        Variable perHead = Views.reshape(w, numHeads, nope + v, rank);
+        Variable qLatent = nope == 0                                                                   // q_nope·W_UK [B, H, T, L]
+                ? Variable.constant(Tensor.zeros(q.value().dtype(), b, numHeads, t, rank).to(q.value().device()))
+                : LinearAlgebra.matmul(Views.narrow(q, 3, 0, nope), Views.narrow(perHead, 1, 0, nope), false, false);
+        Variable latentHead = Views.reshape(latent, b, 1, t, rank);
+        Variable queries = Views.concat(List.of(qLatent, qRot), 3);                                   // [B, H, T, L + R]
+        Variable keys = Views.concat(List.of(latentHead, kRot), 3);                                   // [B, 1, T, L + R]
+        Variable outLatent = cache.attend(layer, queries, keys, latentHead, spec);                    // [B, H, T, L]
+        Variable out = LinearAlgebra.matmul(outLatent, Views.narrow(perHead, 1, nope, v), false, true); // ·W_UVᵀ [B, H, T, V]
         Variable merged = Views.reshape(Views.transpose(out, 1, 2), b, t, numHeads * v);
         return LinearLayer.child(this, "o_proj").forward(merged);
     }

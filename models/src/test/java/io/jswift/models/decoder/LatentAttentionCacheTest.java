@@ -5,6 +5,7 @@ import io.jswift.models.CausalLm;
 import io.jswift.models.config.MlaConfig;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
+import io.jswift.tensor.Backends;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -13,9 +14,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * DeepSeek's latent attention in the serving caches (its expanded keys of N + R dims and values of V, unpadded): a paged cache and a
@@ -76,20 +79,52 @@ class LatentAttentionCacheTest {
         }
     }
 
-    /** No zero padding: keys of qk_nope + qk_rope dims and values of v_head_dim (V2's fixture: 16 / 24, V3's: 24 / 16). */
+    /**
+     * No zero padding: the server's pool holds expanded keys of qk_nope + qk_rope dims and values of v_head_dim (V2's
+     * fixture: 16 / 24, V3's: 24 / 16); the dense cache of newCache holds the compressed latent, L + R per position with
+     * the value a view of the key's first L dims.
+     */
     @ParameterizedTest
     @ValueSource(strings = {"deepseek-v2-f32", "deepseek-v3-f32"})
-    void cachesHoldKeysAndValuesOfTheirOwnHeadDims(String name) throws Exception {
+    void cachesHoldTheirOwnHeadDims(String name) throws Exception {
         CausalLm m = load(name);
         MlaConfig mla = m.config().attention().mla();
-        int h = m.config().attention().numHeads(), qk = mla.qkHeadDim(), v = mla.vHeadDim();
+        int h = m.config().attention().numHeads(), qk = mla.qkHeadDim(), v = mla.vHeadDim(), rank = mla.kvLoraRank(), r = mla.qkRopeHeadDim();
         assertNotEquals(qk, v, name + ": the fixture must have v_head_dim != qk_head_dim");
-        Tensor[] kv = ((DenseKvCache) m.newCache(1, 4)).append(0, Tensor.zeros(DType.F32, 1, h, 1, qk), Tensor.zeros(DType.F32, 1, h, 1, v));
-        assertArrayEquals(new int[]{1, h, 1, qk}, kv[0].shape());
-        assertArrayEquals(new int[]{1, h, 1, v}, kv[1].shape());
+        KvCache cache = m.newCache(1, 4);
+        assertTrue(cache.latent(), "newCache of a DeepSeek model holds the latent");
+        Tensor key = Tensor.of(IntStream.range(0, rank + r).asDoubleStream().toArray(), 1, 1, 1, rank + r).to(DType.F32);
+        Tensor[] kv = ((DenseKvCache) cache).append(0, key, key.narrow(3, 0, rank));
+        assertArrayEquals(new int[]{1, 1, 1, rank + r}, kv[0].shape());
+        assertArrayEquals(new int[]{1, 1, 1, rank}, kv[1].shape());
+        assertArrayEquals(key.narrow(3, 0, rank).contiguous().toFloatArray(), kv[1].contiguous().toFloatArray());
         KvBlockPool pool = KvBlockPool.forModel(m, 2, 3, 6);
         assertArrayEquals(new int[]{2, h, 3, qk}, pool.keys(0).shape());
         assertArrayEquals(new int[]{2, h, 3, v}, pool.values(0).shape());
+    }
+
+    /**
+     * The absorbed attention over the latent cache (q·W_UK against the latent, W_UV after attention) gives the logits of
+     * the expanded per-head cache: a prefill, a chunk of two tokens, then single-token steps.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"deepseek-v2-f32", "deepseek-v3-f32"})
+    void latentCacheDecodesAsTheExpandedCache(String name) throws Exception {
+        CausalLm m = load(name);
+        var a = m.config().attention();
+        long[] prompt = {5, 17, 99, 3, 42, 8, 77};
+        try (var g = GradMode.noGrad()) {
+            KvCache latent = m.newCache(1, 16);
+            KvCache expanded = new DenseKvCache(Backends.forDevice(m.device()), m.config().numLayers(), 1, a.numKvHeads(), a.headDim(),
+                    a.valueHeadDim(), 16, l -> false);
+            assertTrue(latent.latent() && !expanded.latent());
+            List<long[]> inputs = List.of(prompt, new long[]{11, 12}, new long[]{120}, new long[]{4}, new long[]{66});
+            for (long[] ids : inputs) {
+                Tensor want = m.forward(new DecoderInput(Tensor.ofLongs(ids, 1, ids.length), null, null, expanded, false), ids.length).value();
+                Tensor got = m.forward(new DecoderInput(Tensor.ofLongs(ids, 1, ids.length), null, null, latent, false), ids.length).value();
+                assertArrayEquals(want.contiguous().toFloatArray(), got.contiguous().toFloatArray(), 2e-5f, name + " after " + ids.length + " tokens");
+            }
+        }
     }
 
     private static int[] toInts(long[] p) {

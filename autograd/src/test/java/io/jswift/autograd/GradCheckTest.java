@@ -191,6 +191,21 @@ class GradCheckTest {
     }
 
     @Test
+    void attentionWithValueHeadDimOtherThanQueryKey() {
+        // DeepSeek's latent attention: q, k of D = 3, v and the output of Dv = 5 (and Dv = 2 < D), GQA, causal with offset
+        AttentionSpec causal = new AttentionSpec(0.5, true, null, null);
+        assertGrad(in -> Fused.attention(in[0], in[1], in[2], causal), rand(41, 2, 4, 3, 3), rand(42, 2, 2, 5, 3), rand(43, 2, 2, 5, 5));
+        AttentionSpec window = new AttentionSpec(0.7, true, null, null, 2);
+        assertGrad(in -> Fused.attention(in[0], in[1], in[2], window), rand(44, 1, 2, 6, 4), rand(45, 1, 1, 6, 4), rand(46, 1, 1, 6, 2));
+        Tensor seg = Tensor.ofInts(new int[]{0, 0, 0, 1, 1, 1}, 1, 6);
+        AttentionSpec packed = new AttentionSpec(0.4, true, seg, seg, 3);
+        assertGrad(in -> Fused.attention(in[0], in[1], in[2], in[3], packed), rand(47, 1, 2, 6, 3), rand(48, 1, 1, 6, 3), rand(49, 1, 1, 6, 5),
+                rand(50, 2));
+        AttentionSpec full = new AttentionSpec(0.3, false, null, null);
+        assertGrad(in -> Fused.attention(in[0], in[1], in[2], full), rand(51, 1, 2, 4, 3), rand(52, 1, 2, 6, 3), rand(53, 1, 2, 6, 4));
+    }
+
+    @Test
     void crossEntropyMeanOverValidTargets() {
         Tensor targets = Tensor.ofLongs(new long[]{3, -100, 0, 6, -100}, 5);
         assertGrad(in -> Losses.crossEntropy(in[0], targets, Losses.IGNORE_INDEX), rand(1, 5, 7));

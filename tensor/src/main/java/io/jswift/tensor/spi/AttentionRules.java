@@ -6,8 +6,9 @@ import java.util.Arrays;
 
 /**
  * The checks of {@link Backend#attention} and its backward. Dims: B batch, Hq query heads, Hkv key/value heads
- * (Hq a multiple of Hkv: grouped-query attention), T queries, S keys, D head dim. q [B, Hq, T, D], k and v
- * [B, Hkv, S, D], all floating; segment ids [B or 1, T] and [B or 1, S], integer (a batch of 1 is shared by every
+ * (Hq a multiple of Hkv: grouped-query attention), T queries, S keys, D head dim of queries and keys, Dv head dim of
+ * values and of the output (Dv ≠ D in DeepSeek's latent attention: 128 against 192). q [B, Hq, T, D], k [B, Hkv, S, D],
+ * v [B, Hkv, S, Dv], all floating; the output [B, Hq, T, Dv]; segment ids [B or 1, T] and [B or 1, S], integer (a batch of 1 is shared by every
  * sample). The overloads with the {@link AttentionSpec} are the whole check; those without it check the tensors only.
  */
 public final class AttentionRules {
@@ -15,9 +16,9 @@ public final class AttentionRules {
 
     public static void check(Tensor q, Tensor k, Tensor v) {
         if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4 || k.size(0) != q.size(0) || v.size(0) != q.size(0)
-                || k.size(3) != q.size(3) || v.size(3) != q.size(3) || k.size(1) != v.size(1) || k.size(2) != v.size(2)
+                || k.size(3) != q.size(3) || k.size(1) != v.size(1) || k.size(2) != v.size(2)
                 || k.size(1) == 0 || q.size(1) % k.size(1) != 0) {
-            throw new IllegalArgumentException("attention expects q [B, Hq, T, D] and k, v [B, Hkv, S, D] with Hq a multiple of Hkv; got q "
+            throw new IllegalArgumentException("attention expects q [B, Hq, T, D], k [B, Hkv, S, D] and v [B, Hkv, S, Dv] with Hq a multiple of Hkv; got q "
                     + Arrays.toString(q.shape()) + ", k " + Arrays.toString(k.shape()) + ", v " + Arrays.toString(v.shape()));
         }
         FusedRules.requireFloating("attention", "q", q);
@@ -46,12 +47,18 @@ public final class AttentionRules {
         checkSegments("keySegments", spec.keySegments(), q.size(0), k.size(2));
     }
 
-    /** The forward's checks, and dOut and out shaped like q, logSumExp [B, Hq, T], all floating. */
+    /** The output shape [B, Hq, T, Dv]: q's with v's head dim. */
+    public static int[] outputShape(Tensor q, Tensor v) {
+        return new int[]{q.size(0), q.size(1), q.size(2), v.size(3)};
+    }
+
+    /** The forward's checks, and dOut and out shaped like the output ({@link #outputShape}), logSumExp [B, Hq, T], all floating. */
     public static void checkBackward(Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse) {
         check(q, k, v);
-        if (!Arrays.equals(dOut.shape(), q.shape()) || !Arrays.equals(out.shape(), q.shape())
+        int[] shape = outputShape(q, v);
+        if (!Arrays.equals(dOut.shape(), shape) || !Arrays.equals(out.shape(), shape)
                 || !Arrays.equals(lse.shape(), new int[]{q.size(0), q.size(1), q.size(2)})) {
-            throw new IllegalArgumentException("attention backward expects dOut and out shaped like q " + Arrays.toString(q.shape())
+            throw new IllegalArgumentException("attention backward expects dOut and out shaped like the output " + Arrays.toString(shape)
                     + " and logSumExp [B, Hq, T]; got dOut " + Arrays.toString(dOut.shape()) + ", out "
                     + Arrays.toString(out.shape()) + ", logSumExp " + Arrays.toString(lse.shape()));
         }

@@ -295,7 +295,8 @@ public interface Backend {
 
     /**
      * Scaled-dot-product attention softmax(q·kᵀ·scale + mask)·v with grouped-query heads: q [B, Hq, T, D],
-     * k and v [B, Hkv, S, D], Hq a multiple of Hkv (query head h uses key/value head h / (Hq / Hkv)).
+     * k [B, Hkv, S, D], v [B, Hkv, S, Dv] (Dv may differ from D: DeepSeek's latent attention), output [B, Hq, T, Dv],
+     * Hq a multiple of Hkv (query head h uses key/value head h / (Hq / Hkv)); the checks are {@link AttentionRules}'.
      * Masking per {@link AttentionSpec}.
      */
     default FusedResults.Attention attention(Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
@@ -311,7 +312,7 @@ public interface Backend {
      * {@link #attention} of q [B, Hq, T, D] over keys and values read from a paged KV cache through block tables
      * (vLLM's paged attention; inference only: no log-sum-exp, no backward): row b's T queries are its last T of
      * {@code kv.contextLens()[b]} positions, masked per {@code spec} (causal offset, window, soft-cap; no segments).
-     * Returns [B, Hq, T, D] in q's dtype. The default gathers each row's blocks into a contiguous copy and calls
+     * Returns [B, Hq, T, Dv] (the value blocks' head dim) in q's dtype. The default gathers each row's blocks into a contiguous copy and calls
      * {@link #attention} (the reference; any backend); a kernel reads the blocks in place.
      */
     default Tensor pagedAttention(Tensor q, PagedKv kv, AttentionSpec spec) {

@@ -198,7 +198,7 @@ public final class FusedReference {
 
     // ------------------------------------------------------------------ attention
 
-    /** k/v [B, Hkv, S, D] repeated to [B, Hq, S, D] (HF repeat_kv). */
+    /** k/v [B, Hkv, S, D or Dv] repeated to [B, Hq, S, D or Dv] (HF repeat_kv). */
     private static Tensor repeatKv(Tensor kv, int hq) {
         int bsz = kv.size(0), hkv = kv.size(1), s = kv.size(2), d = kv.size(3);
         if (hq % hkv != 0) throw new IllegalArgumentException("query heads " + hq + " are not a multiple of key/value heads " + hkv);
@@ -303,7 +303,7 @@ public final class FusedReference {
     /** Each row's blocks gathered in position order ({@link PagedKv#gather}), then {@link Backend#attention} per row. */
     public static Tensor pagedAttention(Backend b, Tensor q, PagedKv kv, AttentionSpec spec) {
         kv.check(q, spec);
-        Tensor out = b.allocate(q.dtype(), q.shape());
+        Tensor out = b.allocate(q.dtype(), q.size(0), q.size(1), q.size(2), kv.valueHeadDim());
         for (int r = 0; r < kv.rows(); r++) {
             PagedKv.Row row = kv.gather(b, r);
             b.copy(b.attention(q.narrow(0, r, 1), row.keys(), row.values(), spec).output(), out.narrow(0, r, 1));

@@ -6,15 +6,15 @@ import java.util.Arrays;
 
 /**
  * Keys and values of a batch of sequences in a paged KV cache (vLLM's PagedAttention, Kwon et al. 2023), as
- * {@link Backend#pagedAttention} reads them: {@code keyBlocks} and {@code valueBlocks} [N, Hkv, blockSize, D] hold N
- * blocks; row b of the batch has {@code contextLens[b]} positions, position p in block {@code blockTables[b][p / blockSize]}
+ * {@link Backend#pagedAttention} reads them: {@code keyBlocks} [N, Hkv, blockSize, D] and {@code valueBlocks} [N, Hkv, blockSize, Dv] hold
+ * N blocks (Dv ≠ D for DeepSeek's latent attention, {@link AttentionRules}); row b of the batch has {@code contextLens[b]} positions, position p in block {@code blockTables[b][p / blockSize]}
  * at slot {@code p % blockSize}. A table may be longer than its row needs (its tail is ignored); blocks may be shared
  * by several rows (a common prompt prefix). The tables are host arrays: the scheduler owns them.
  */
 public record PagedKv(Tensor keyBlocks, Tensor valueBlocks, int[][] blockTables, int[] contextLens) {
     public PagedKv {
-        if (keyBlocks.rank() != 4 || !Arrays.equals(keyBlocks.shape(), valueBlocks.shape())) {
-            throw new IllegalArgumentException("paged attention expects key and value blocks of one shape [N, Hkv, blockSize, D], got keys "
+        if (keyBlocks.rank() != 4 || valueBlocks.rank() != 4 || !Arrays.equals(Arrays.copyOf(keyBlocks.shape(), 3), Arrays.copyOf(valueBlocks.shape(), 3))) {
+            throw new IllegalArgumentException("paged attention expects key and value blocks [N, Hkv, blockSize, D] and [N, Hkv, blockSize, Dv], got keys "
                     + Arrays.toString(keyBlocks.shape()) + " and values " + Arrays.toString(valueBlocks.shape()));
         }
         if (blockTables.length != contextLens.length) {
@@ -43,13 +43,17 @@ public record PagedKv(Tensor keyBlocks, Tensor valueBlocks, int[][] blockTables,
 
     public int kvHeads() { return keyBlocks.size(1); }
 
+    /** The head dim of queries and keys. */
     public int headDim() { return keyBlocks.size(3); }
+
+    /** The head dim of values and of the output. */
+    public int valueHeadDim() { return valueBlocks.size(3); }
 
     /** Rows of the batch. */
     public int rows() { return contextLens.length; }
 
     /**
-     * The checks of {@link Backend#pagedAttention}: q [B, Hq, T, D] with B this batch's rows, Hq a multiple of Hkv,
+     * The checks of {@link Backend#pagedAttention}: q [B, Hq, T, D] (the output [B, Hq, T, Dv]) with B this batch's rows, Hq a multiple of Hkv,
      * every row with at least T positions (its queries are its last T), no segment ids (rows are unpadded sequences).
      */
     public void check(Tensor q, AttentionSpec spec) {
@@ -68,12 +72,12 @@ public record PagedKv(Tensor keyBlocks, Tensor valueBlocks, int[][] blockTables,
     }
 
     /**
-     * Row r's keys and values gathered in position order into new [1, Hkv, contextLens[r], D] tensors on {@code b}:
+     * Row r's keys and values gathered in position order into new [1, Hkv, contextLens[r], D or Dv] tensors on {@code b}:
      * the copy that the reference composition attends over (a paged kernel reads the blocks in place instead).
      */
     public Row gather(Backend b, int r) {
         int len = contextLens[r], bs = blockSize();
-        Tensor k = b.allocate(keyBlocks.dtype(), 1, kvHeads(), len, headDim()), v = b.allocate(valueBlocks.dtype(), 1, kvHeads(), len, headDim());
+        Tensor k = b.allocate(keyBlocks.dtype(), 1, kvHeads(), len, headDim()), v = b.allocate(valueBlocks.dtype(), 1, kvHeads(), len, valueHeadDim());
         for (int i = 0; i * bs < len; i++) {
             int n = Math.min(bs, len - i * bs), block = blockTables[r][i];
             b.copy(keyBlocks.narrow(0, block, 1).narrow(2, 0, n), k.narrow(2, i * bs, n));
@@ -82,6 +86,6 @@ public record PagedKv(Tensor keyBlocks, Tensor valueBlocks, int[][] blockTables,
         return new Row(k, v);
     }
 
-    /** One row's keys and values [1, Hkv, S, D] in position order. */
+    /** One row's keys [1, Hkv, S, D] and values [1, Hkv, S, Dv] in position order. */
     public record Row(Tensor keys, Tensor values) {}
 }

@@ -226,8 +226,13 @@ public final class NaiveFused {
 
     // ------------------------------------------------------------------ attention (softmax(q·kᵀ·scale + mask)·v, GQA)
 
-    /** q [B, Hq, T, D], k and v [B, Hkv, S, D]; query head h reads kv head h / (Hq / Hkv). */
-    public record AttentionShape(int b, int hq, int hkv, int t, int s, int d) {}
+    /** q [B, Hq, T, D], k [B, Hkv, S, D], v [B, Hkv, S, Dv] (output [B, Hq, T, Dv]); query head h reads kv head h / (Hq / Hkv). */
+    public record AttentionShape(int b, int hq, int hkv, int t, int s, int d, int dv) {
+        /** Values of the query/key head dim. */
+        public AttentionShape(int b, int hq, int hkv, int t, int s, int d) {
+            this(b, hq, hkv, t, s, d, d);
+        }
+    }
 
     /**
      * Causal with offset S - T, a sliding window (0: none) and equal segments ([B, T] / [B, S], or null), scores
@@ -260,7 +265,7 @@ public final class NaiveFused {
         }
     }
 
-    /** Output [B, Hq, T, D] (0 for rows that see no key) and log-sum-exp [B, Hq, T] (-inf for those rows). */
+    /** Output [B, Hq, T, Dv] (0 for rows that see no key) and log-sum-exp [B, Hq, T] (-inf for those rows). */
     public record Attention(double[] out, double[] lse) {}
 
     public record AttentionGrads(double[] dq, double[] dk, double[] dv) {}
@@ -295,7 +300,7 @@ public final class NaiveFused {
     }
 
     public static Attention attention(double[] q, double[] k, double[] v, AttentionShape a, AttentionMask m) {
-        int d = a.d();
+        int d = a.dv();
         double[] out = new double[a.b() * a.hq() * a.t() * d], lse = new double[a.b() * a.hq() * a.t()];
         for (int bi = 0; bi < a.b(); bi++) {
             for (int h = 0; h < a.hq(); h++) {
@@ -322,7 +327,7 @@ public final class NaiveFused {
                 for (int i = 0; i < a.t(); i++) {
                     int row = (bi * a.hq() + h) * a.t() + i;
                     double dot = 0;
-                    for (int x = 0; x < a.d(); x++) dot += dOut[row * a.d() + x] * f.out()[row * a.d() + x];
+                    for (int x = 0; x < a.dv(); x++) dot += dOut[row * a.dv() + x] * f.out()[row * a.dv() + x];
                     ds[h] -= Math.exp(m.sinks()[h] - f.lse()[row]) * dot;
                 }
             }
@@ -332,26 +337,26 @@ public final class NaiveFused {
 
     /** dv = Pᵀ·dO, dP = dO·vᵀ, dS = P ∘ (dP - rowsum(P ∘ dP)), dq = scale·dS·k, dk = scale·dSᵀ·q; dk/dv summed over the GQA group. */
     public static AttentionGrads attentionBackward(double[] dOut, double[] q, double[] k, double[] v, AttentionShape a, AttentionMask m) {
-        int d = a.d();
+        int d = a.d(), dvh = a.dv();
         double[] dq = new double[q.length], dk = new double[k.length], dv = new double[v.length];
         for (int bi = 0; bi < a.b(); bi++) {
             for (int h = 0; h < a.hq(); h++) {
                 int kvh = h / (a.hq() / a.hkv());
                 for (int i = 0; i < a.t(); i++) {
-                    int row = ((bi * a.hq() + h) * a.t() + i) * d;
+                    int rowIndex = (bi * a.hq() + h) * a.t() + i, row = rowIndex * d, outRow = rowIndex * dvh;
                     double[] p = probabilities(q, k, a, m, bi, h, i);
                     double[] dp = new double[a.s()];
                     double rowDot = 0;
                     for (int j = 0; j < a.s(); j++) {
-                        int kv = (((bi * a.hkv() + kvh) * a.s()) + j) * d;
-                        for (int x = 0; x < d; x++) dp[j] += dOut[row + x] * v[kv + x];
+                        int kvv = (((bi * a.hkv() + kvh) * a.s()) + j) * dvh;
+                        for (int x = 0; x < dvh; x++) dp[j] += dOut[outRow + x] * v[kvv + x];
                         rowDot += p[j] * dp[j];
                     }
                     for (int j = 0; j < a.s(); j++) {
-                        int kv = (((bi * a.hkv() + kvh) * a.s()) + j) * d;
+                        int kv = (((bi * a.hkv() + kvh) * a.s()) + j) * d, kvv = (((bi * a.hkv() + kvh) * a.s()) + j) * dvh;
                         double ds = p[j] * (dp[j] - rowDot) * m.scale() * (p[j] == 0 ? 1 : m.capSlope(capped(q, k, a, m, bi, h, i, j)));
+                        for (int x = 0; x < dvh; x++) dv[kvv + x] += p[j] * dOut[outRow + x];
                         for (int x = 0; x < d; x++) {
-                            dv[kv + x] += p[j] * dOut[row + x];
                             dq[row + x] += ds * k[kv + x];
                             dk[kv + x] += ds * q[row + x];
                         }

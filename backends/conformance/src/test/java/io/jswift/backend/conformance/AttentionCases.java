@@ -23,8 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Scaled-dot-product attention forward and backward against the reference composition on the CPU: prefill, decode and
  * prefix shapes, GQA, causal or not, sliding windows, soft-capping, segment masks (packing, left padding, a prompt shared
- * by the completions packed after it), rows that see
- * no key, transposed inputs, expanded gradients. Dims: B batch, Hq / Hkv heads, T queries, S keys, D head dim.
+ * by the completions packed after it), GPT-OSS's sinks, values of another head dim than q/k (DeepSeek's latent
+ * attention), rows that see no key, transposed inputs, expanded gradients. Dims: B batch, Hq / Hkv heads, T queries,
+ * S keys, D head dim of q and k, Dv of v and the output.
  */
 public abstract class AttentionCases {
     /** Which query row {@link Mask#MASKED_ROW} hides from every key. */
@@ -41,10 +42,21 @@ public abstract class AttentionCases {
 
     enum Mask { NONE, PACKED, LEFT_PAD, MASKED_ROW, SHARED_PREFIX }
 
+    /** {@code dv}: the values' head dim; {@code sinks}: with per-head sink logits ({@link #sinks(int, DType)}). */
     record Case(String name, int b, int hq, int hkv, int t, int s, int d, boolean causal, Mask mask, DType dtype,
-                boolean strided, int window, double softcap) {
+                boolean strided, int window, double softcap, int dv, boolean sinks) {
+        Case(String name, int b, int hq, int hkv, int t, int s, int d, boolean causal, Mask mask, DType dtype,
+             boolean strided, int window, double softcap) {
+            this(name, b, hq, hkv, t, s, d, causal, mask, dtype, strided, window, softcap, d, false);
+        }
+
         Case(String name, int b, int hq, int hkv, int t, int s, int d, boolean causal, Mask mask, DType dtype, boolean strided) {
             this(name, b, hq, hkv, t, s, d, causal, mask, dtype, strided, 0, 0);
+        }
+
+        /** This case named {@code n}, with values of head dim {@code valueDim} and sinks or not. */
+        Case with(String n, int valueDim, boolean withSinks) {
+            return new Case(n, b, hq, hkv, t, s, d, causal, mask, dtype, strided, window, softcap, valueDim, withSinks);
         }
 
         @Override
@@ -88,22 +100,46 @@ public abstract class AttentionCases {
                 new Case("f16, GQA 2, left padding, T=37", 2, 4, 2, 37, 37, 32, true, Mask.LEFT_PAD, DType.F16, true),
                 new Case("f64, GQA 4, D=24, left padding", 1, 4, 1, 37, 37, 24, true, Mask.LEFT_PAD, DType.F64, false),
                 new Case("f64, soft-cap 1.5 and window 5, GQA 2", 1, 4, 2, 37, 37, 24, true, Mask.NONE, DType.F64, false, 5, 1.5),
-                new Case("bf16, shared prefix", 2, 2, 1, 21, 21, 16, true, Mask.SHARED_PREFIX, DType.BF16, false));
+                new Case("bf16, shared prefix", 2, 2, 1, 21, 21, 16, true, Mask.SHARED_PREFIX, DType.BF16, false),
+                // DeepSeek's latent attention: values (and the output) of another head dim than q and k
+                new Case("", 1, 4, 2, 37, 37, 24, true, Mask.NONE, DType.F32, false).with("Dv=8 < D=24, GQA 2, T=37", 8, false),
+                new Case("", 1, 4, 1, 9, 13, 16, false, Mask.NONE, DType.F32, true).with("Dv=40 > D=16, non-causal, GQA 4, transposed", 40, false),
+                new Case("", 2, 4, 2, 70, 70, 24, true, Mask.PACKED, DType.F32, false, 7, 0).with("Dv=16 < D=24, window 7 < T=70, packed", 16, false),
+                new Case("", 2, 4, 2, 1, 40, 24, true, Mask.NONE, DType.F32, false, 6, 0).with("Dv=8 < D=24, window 6, decode T=1 of S=40", 8, false),
+                new Case("", 1, 2, 1, 130, 130, 48, true, Mask.LEFT_PAD, DType.F32, true).with("Dv=32 < D=48, T=130, left padding", 32, false),
+                new Case("", 1, 4, 2, 37, 37, 48, true, Mask.PACKED, DType.BF16, true).with("bf16, Dv=32 < D=48, packed, transposed", 32, false),
+                new Case("", 1, 4, 2, 21, 21, 24, true, Mask.NONE, DType.F64, false, 5, 1.5).with("f64, Dv=16 < D=24, soft-cap 1.5, window 5", 16, false),
+                // GPT-OSS's sinks on the device kernels (the backward reads the joined lse; the sinks' gradient is checked too)
+                new Case("", 1, 4, 2, 37, 37, 16, true, Mask.NONE, DType.F32, true).with("sinks, GQA 2, T=37, transposed", 16, true),
+                new Case("", 2, 4, 2, 70, 70, 16, true, Mask.PACKED, DType.F32, false, 7, 0).with("sinks, window 7 < T=70, packed", 16, true),
+                new Case("", 2, 4, 2, 5, 37, 8, true, Mask.LEFT_PAD, DType.F32, false, 3, 0).with("sinks, window 3, left padding, prefix T=5 of S=37", 8, true),
+                new Case("", 2, 4, 2, 1, 40, 64, true, Mask.NONE, DType.F32, false, 4, 0).with("sinks, window 4, decode T=1 of S=40", 64, true),
+                new Case("", 1, 4, 2, 7, 3, 8, true, Mask.NONE, DType.F32, false).with("sinks, causal T=7 > S=3: rows that see no key", 8, true),
+                new Case("", 1, 4, 1, 9, 13, 16, false, Mask.NONE, DType.F32, false, 0, 1.5).with("sinks, soft-cap 1.5, non-causal", 16, true),
+                new Case("", 1, 4, 2, 37, 37, 64, true, Mask.PACKED, DType.BF16, true, 10, 0).with("sinks, bf16, window 10, packed, transposed", 64, true),
+                new Case("", 1, 4, 2, 37, 37, 24, true, Mask.LEFT_PAD, DType.F64, false).with("sinks, f64, left padding", 24, true),
+                new Case("", 2, 4, 2, 37, 37, 24, true, Mask.PACKED, DType.F32, false, 6, 0).with("sinks and Dv=8 < D=24, window 6, packed", 8, true));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void forwardAndBackward(Case c) {
-        Tensor q = input(1, c, c.hq(), c.t()), k = input(2, c, c.hkv(), c.s()), v = input(3, c, c.hkv(), c.s());
-        Tensor dOut = random(4, c.dtype(), c.b(), c.hq(), c.t(), c.d());
-        AttentionSpec spec = spec(c);
+        Tensor q = input(1, c, c.hq(), c.t()), k = input(2, c, c.hkv(), c.s()), v = input(3, c, c.hkv(), c.s(), c.dv());
+        Tensor dOut = random(4, c.dtype(), c.b(), c.hq(), c.t(), c.dv());
+        Tensor sinks = c.sinks() ? sinks(c.hq(), c.dtype()) : null;
+        AttentionSpec spec = spec(c).withSinks(sinks), onDev = spec(c).withSinks(sinks == null ? null : t.put(sinks)); // sinks held on the device
 
         FusedResults.Attention expected = FusedReference.attention(cpu, q, k, v, spec);
         FusedResults.AttentionGrads expectedGrads = FusedReference.attentionBackward(cpu, dOut, q, k, v, expected.output(), expected.logSumExp(), spec);
 
-        Tensor qd = onDevice(q, c), kd = onDevice(k, c), vd = onDevice(v, c);
-        FusedResults.Attention actual = dev.attention(qd, kd, vd, spec);
-        FusedResults.AttentionGrads grads = dev.attentionBackward(t.put(dOut), qd, kd, vd, actual.output(), actual.logSumExp(), spec);
+        Tensor qd = onDevice(q, c), kd = onDevice(k, c), vd = onDevice(v, c), dOutD = t.put(dOut);
+        FusedResults.Attention actual = dev.attention(qd, kd, vd, onDev);
+        FusedResults.AttentionGrads grads = dev.attentionBackward(dOutD, qd, kd, vd, actual.output(), actual.logSumExp(), onDev);
+        if (c.sinks()) {
+            Tensor want = FusedReference.attentionSinksBackward(cpu, dOut, expected.output(), expected.logSumExp(), sinks);
+            t.same(c + " dsinks", want, FusedReference.attentionSinksBackward(dev, dOutD, actual.output(), actual.logSumExp(), t.put(sinks)),
+                    Tolerance.gradient(c.dtype()));
+        }
 
         t.same(c + " output", expected.output(), actual.output(), Tolerance.accumulated(c.dtype()));
         // the log-sum-exp is computed in f32 (f64) from the same rounded inputs
@@ -187,33 +223,41 @@ public abstract class AttentionCases {
     /** Per-head sink logits large enough to take a visible share of every softmax. */
     private static final Tensor SINKS = Tensor.of(new double[]{0.5, -1.0, 2.0, 3.5}, 4);
 
+    /** {@link #SINKS}' values repeated over {@code hq} heads, in {@code dtype}. */
+    private static Tensor sinks(int hq, DType dtype) {
+        double[] base = SINKS.toDoubleArray(), s = new double[hq];
+        for (int h = 0; h < hq; h++) s[h] = base[h % base.length];
+        return Tensor.of(s, hq).to(dtype);
+    }
+
     /**
      * Backend#pagedAttention (a default method: a backend without a kernel gathers each row's blocks and runs its own
      * attention; the GPU backends read decode rows in place) over ragged rows whose blocks are scattered and partly
      * shared in a pool on the device: decode (T = 1: plain, sliding window, soft-cap, GQA 4, rows longer than a tile of
      * the GPU kernel (a window then skips whole tiles), bf16 / f16 / f64 blocks) and prefill chunks (T = 3, 4: causal within the chunk after the row's earlier positions), against the reference on the CPU; with GPT-OSS's sinks (held on the device) as well.
      */
-    @ParameterizedTest(name = "T={0} window={1} softcap={2} {3} Hq={4} spans tiles={5} sinks={6}")
-    @CsvSource({"1, 0, 0, F32, 4, false, false", "1, 5, 0, F32, 4, false, false", "3, 0, 0, F32, 4, false, false", "1, 6, 1.5, F32, 8, false, false",
-            "1, 0, 0, F32, 2, true, false", "1, 20, 2, F32, 4, true, false", "1, 0, 0, BF16, 4, true, false", "1, 3, 2, F16, 8, false, false",
-            "1, 7, 1.5, F64, 4, false, false", "3, 4, 2, F32, 4, false, false",
-            "4, 3, 0, F32, 4, false, false", "4, 0, 1.5, F32, 4, false, false",
-            "1, 5, 0, F32, 4, false, true", "3, 0, 0, F32, 4, false, true"})
+    @ParameterizedTest(name = "T={0} window={1} softcap={2} {3} Hq={4} spans tiles={5} sinks={6} Dv={7}")
+    @CsvSource({"1, 0, 0, F32, 4, false, false, 16", "1, 5, 0, F32, 4, false, false, 16", "3, 0, 0, F32, 4, false, false, 16",
+            "1, 6, 1.5, F32, 8, false, false, 16", "1, 0, 0, F32, 2, true, false, 16", "1, 20, 2, F32, 4, true, false, 16",
+            "1, 0, 0, BF16, 4, true, false, 16", "1, 3, 2, F16, 8, false, false, 16", "1, 7, 1.5, F64, 4, false, false, 16",
+            "3, 4, 2, F32, 4, false, false, 16", "4, 3, 0, F32, 4, false, false, 16", "4, 0, 1.5, F32, 4, false, false, 16",
+            "1, 5, 0, F32, 4, false, true, 16", "3, 0, 0, F32, 4, false, true, 16", "1, 20, 0, F32, 4, true, true, 16",
+            "1, 0, 0, F32, 4, false, false, 8", "1, 5, 0, F32, 8, true, true, 24", "3, 0, 0, F32, 4, false, false, 8"})
     void pagedAttentionOverScatteredBlocks(int queries, int window, double softcap, DType dtype, int hq, boolean spansTiles,
-                                          boolean withSinks) {
+                                          boolean withSinks, int dv) {
         int hkv = 2, d = 16, bs = spansTiles ? 32 : 4, blocks = 12;
         int[][] tables = {{7, 2, 9}, {3}, {7, 0, 11, 5, 1}};  // row 2 shares row 0's first block
         int[] lengths = spansTiles ? new int[]{90, 9, 150} : new int[]{10, 4, 17};  // 150: past one 128-key tile
-        Tensor keys = random(11, dtype, blocks, hkv, bs, d), values = random(12, dtype, blocks, hkv, bs, d);
+        Tensor keys = random(11, dtype, blocks, hkv, bs, d), values = random(12, dtype, blocks, hkv, bs, dv);
         // block 1 holds row 2's keys past the first 128: larger ones raise the running max there (the output rescales)
         if (spansTiles) cpu.copy(cpu.binaryScalar(BinaryOp.MUL, keys.narrow(0, 1, 1), 4), keys.narrow(0, 1, 1));
         Tensor q = random(13, dtype, tables.length, hq, queries, d);
         AttentionSpec spec = new AttentionSpec(1 / Math.sqrt(d), true, null, null, window, softcap);
-        Tensor sinks = SINKS.to(dtype);  // [4]: the sink rows have Hq = 4
+        Tensor sinks = sinks(hq, dtype);
         Tensor expected = FusedReference.pagedAttention(cpu, q, new PagedKv(keys, values, tables, lengths), withSinks ? spec.withSinks(sinks) : spec);
         Tensor actual = dev.pagedAttention(t.put(q), new PagedKv(t.put(keys), t.put(values), tables, lengths),
                 withSinks ? spec.withSinks(t.put(sinks)) : spec);
-        t.same("paged attention T=" + queries + " window=" + window + " softcap=" + softcap + " " + dtype + " Hq=" + hq + " sinks=" + withSinks,
+        t.same("paged attention T=" + queries + " window=" + window + " softcap=" + softcap + " " + dtype + " Hq=" + hq + " sinks=" + withSinks + " Dv=" + dv,
                 expected, actual, Tolerance.accumulated(dtype));
     }
 
@@ -259,8 +303,13 @@ public abstract class AttentionCases {
 
     /** [B, H, len, D]; a transposed view of [B, len, H, D] when the case is strided (as q/k/v after the projections). */
     private static Tensor input(long seed, Case c, int heads, int len) {
-        if (!c.strided()) return random(seed, c.dtype(), c.b(), heads, len, c.d());
-        return random(seed, c.dtype(), c.b(), len, heads, c.d()).transpose(1, 2);
+        return input(seed, c, heads, len, c.d());
+    }
+
+    /** {@link #input(long, Case, int, int)} of head dim {@code d}. */
+    private static Tensor input(long seed, Case c, int heads, int len, int d) {
+        if (!c.strided()) return random(seed, c.dtype(), c.b(), heads, len, d);
+        return random(seed, c.dtype(), c.b(), len, heads, d).transpose(1, 2);
     }
 
     /** The same view on the device: the base moves, the transpose is redone there. */

@@ -52,13 +52,15 @@ final class FlashAttentionPath implements FastPaths.Attention {
     }
 
     /**
-     * One bf16/f16 dtype over all operands, each non-empty with its head dim contiguous, and no soft-cap, sinks nor shared prefix (the
-     * tensor-core kernels have none: such calls take the portable kernels, which do). Sliding windows are covered:
+     * One bf16/f16 dtype over all operands, each non-empty with its head dim contiguous, v's head dim that of q (ts[0] is
+     * q, ts[2] v), and no soft-cap, sinks nor shared prefix (the tensor-core kernels have none: such calls take the
+     * portable kernels, which do). Sliding windows are covered:
      * {@link #mask} hands them to the kernels.
      */
     static boolean covered(AttentionSpec spec, Tensor... ts) {
         DType dtype = ts[0].dtype();
         if (spec.hasSoftcap() || spec.hasSinks() || spec.sharedPrefix() || (dtype != DType.BF16 && dtype != DType.F16)) return false;
+        if (ts[2].size(3) != ts[0].size(3)) return false; // DeepSeek's latent attention (Dv != D): the portable kernels do it
         for (Tensor t : ts) {
             // empty operands (no queries or no keys) stay with the portable kernels, which define their results
             if (t.dtype() != dtype || t.stride(3) != 1 || t.numel() == 0) return false;

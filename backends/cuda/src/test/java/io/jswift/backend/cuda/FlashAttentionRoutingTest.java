@@ -49,5 +49,7 @@ class FlashAttentionRoutingTest {
         assertFalse(FlashAttentionPath.covered(AttentionSpec.causal(64), q32, kv32, kv32));
         assertFalse(FlashAttentionPath.covered(AttentionSpec.causal(64), Q, KV.to(DType.F16), KV));
         assertFalse(FlashAttentionPath.covered(AttentionSpec.causal(64), Tensor.zeros(DType.BF16, 1, 4, 0, 64), KV, KV));
+        // DeepSeek's latent attention (values of 32 against q/k of 64) takes the portable kernels, which have a DV
+        assertFalse(FlashAttentionPath.covered(AttentionSpec.causal(64), Q, KV, Tensor.zeros(DType.BF16, 1, 2, 16, 32)));
     }
 }

@@ -75,10 +75,16 @@ class SharedKernelsCompileTest {
         p.add(attention("attention_backward.c", DType.F64).type("Q", DType.F64).type("K", DType.F64).type("V", DType.F64).type("O", DType.F64)
                 .type("G", DType.F16).type("L", DType.F64).type("DQ", DType.F64).type("DK", DType.F64).type("DV", DType.F64)
                 .define("BQ_Q", 16).define("BK_Q", 16).define("BQ_K", 16).define("BK_K", 16).build());
+        // DeepSeek's latent attention: values of another head dim (192 / 128) than queries and keys
+        p.add(attention("attention_forward.c", DType.F32, 192, 128).type("Q", DType.BF16).type("K", DType.BF16).type("V", DType.BF16)
+                .type("O", DType.BF16).type("LSE", DType.F32).define("BQ", 16).define("BK", 16).build());
+        p.add(attention("attention_backward.c", DType.F32, 192, 128).type("Q", DType.F32).type("K", DType.F32).type("V", DType.F32)
+                .type("O", DType.F32).type("G", DType.F32).type("L", DType.F32).type("DQ", DType.F32).type("DK", DType.F32).type("DV", DType.F32)
+                .define("BQ_Q", 8).define("BK_Q", 8).define("BQ_K", 8).define("BK_K", 8).build());
         p.add(KernelSource.of("attention_paged.c").include("attention.h").real("REAL", DType.F32).type("Q", DType.BF16).type("K", DType.BF16)
-                .type("V", DType.BF16).type("O", DType.BF16).define("D", 128).define("WG", 128).define("DPT", 1).build());
+                .type("V", DType.BF16).type("O", DType.BF16).define("D", 128).define("DV", 128).define("WG", 128).define("DPTV", 1).build());
         p.add(KernelSource.of("attention_paged.c").include("attention.h").real("REAL", DType.F64).type("Q", DType.F64).type("K", DType.F16)
-                .type("V", DType.F32).type("O", DType.F64).define("D", 80).define("WG", 64).define("DPT", 2).build());
+                .type("V", DType.F32).type("O", DType.F64).define("D", 80).define("DV", 72).define("WG", 64).define("DPTV", 2).build());
         String nf4 = codes(FourBitType.NF4);
         p.add(KernelSource.of("quant4bit.c").define("CODES", nf4).type("OUT", DType.BF16).build());
         p.add(KernelSource.of("quant4bit.c").define("CODES", codes(FourBitType.FP4)).define("NESTED", 1).type("X", DType.F16)
@@ -98,7 +104,13 @@ class SharedKernelsCompileTest {
     }
 
     private static KernelSource attention(String file, DType real) {
-        return KernelSource.of(file).include("attention.h").real("REAL", real).define("D", 64).define("LD", 65).define("TPR", 8).define("DPT", 8);
+        return attention(file, real, 64, 64);
+    }
+
+    /** The defines Attention sets for head dims {@code d} (q, k) and {@code dv} (v). */
+    private static KernelSource attention(String file, DType real, int d, int dv) {
+        return KernelSource.of(file).include("attention.h").real("REAL", real).define("D", d).define("LD", d + 1).define("TPR", 8)
+                .define("DPT", (d + 7) / 8).define("DV", dv).define("LDV", dv + 1).define("DPTV", (dv + 7) / 8);
     }
 
     @Test

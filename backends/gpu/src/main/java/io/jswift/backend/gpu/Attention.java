@@ -14,11 +14,12 @@ import java.util.function.ToLongFunction;
 /**
  * Scaled-dot-product attention as flash attention kernels (attention_forward.c, attention_backward.c, with the masks
  * of attention.h): tiled, online softmax, grouped-query heads, causal and sliding-window masks with tile skipping,
- * segment masks and soft-capped scores (AttentionSpec's semantics, as the CPU), never a [T, S] score matrix.
+ * segment masks, soft-capped scores and per-head sink logits (AttentionSpec's semantics, as the CPU), never a [T, S]
+ * score matrix; values may have a head dim Dv other than the queries' and keys' D (DeepSeek's latent attention).
  * Inputs may be strided views (their layouts go to the kernels) of any floating dtype (bf16/f16 converted
  * in-kernel); compute is f32, f64 for F64 queries. Outputs follow the reference composition: output and
  * gradients in their input's dtype, log-sum-exp f32 (f64), -inf on a row that sees no key.
- * Dims: B batch, Hq/Hkv heads, T queries, S keys, D head dim.
+ * Dims: B batch, Hq/Hkv heads, T queries, S keys, D head dim of q and k, Dv of v and the output.
  */
 final class Attention {
     /** Threads per owned tile row: they split the keys of a row's scores and the head dim of its output. */
@@ -36,11 +37,20 @@ final class Attention {
 
     /**
      * Whether the kernels read every component of {@code spec}: it equals its rebuild from the components they do
-     * (scale, causal, segments, window, soft-cap). A component added to AttentionSpec later is left at its default in
-     * the rebuild, so a call that sets it differs and takes the reference composition instead of being ignored here.
+     * (scale, causal, segments, window, soft-cap, sinks). A component added to AttentionSpec later (or the shared prefix,
+     * which they do not read) is left at its default in the rebuild, so a call that sets it differs and takes the
+     * reference composition instead of being ignored here.
      */
     static boolean covers(AttentionSpec spec) {
-        return spec.equals(new AttentionSpec(spec.scale(), spec.causal(), spec.querySegments(), spec.keySegments(), spec.window(), spec.softcap()));
+        return spec.equals(new AttentionSpec(spec.scale(), spec.causal(), spec.querySegments(), spec.keySegments(), spec.window(), spec.softcap(),
+                spec.sinks()));
+    }
+
+    /** The sink logits [Hq] as dense {@code real} on the device (host sinks are uploaded), or a placeholder the kernels never read. */
+    static Tensor sinks(GpuDevice dev, AttentionSpec spec, DType real) {
+        if (!spec.hasSinks()) return GpuTensors.zeros(dev, real, 1);
+        Tensor s = spec.sinks().device().equals(Device.CPU) ? Copies.fromHost(dev, spec.sinks()) : spec.sinks();
+        return GpuTensors.dense(dev, s, real);
     }
 
     /** Tile rows: {@code bq} queries, {@code bk} keys. */
@@ -52,36 +62,39 @@ final class Attention {
     FusedResults.Attention forward(Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
         AttentionRules.check(q, k, v, spec);
         onDevice(q, k, v);
-        int bsz = q.size(0), hq = q.size(1), t = q.size(2), d = q.size(3), hkv = k.size(1), s = k.size(2);
+        int bsz = q.size(0), hq = q.size(1), t = q.size(2), d = q.size(3), dv = v.size(3), hkv = k.size(1), s = k.size(2);
         DType real = q.dtype() == DType.F64 ? DType.F64 : DType.F32;
         Segments seg = segments(spec, bsz, t, s);
-        Tensor out = GpuTensors.empty(dev, q.dtype(), bsz, hq, t, d), lse = GpuTensors.empty(dev, real, bsz, hq, t);
+        Tensor out = GpuTensors.empty(dev, q.dtype(), bsz, hq, t, dv), lse = GpuTensors.empty(dev, real, bsz, hq, t);
         int esz = real.byteSize();
-        Tiles tl = tiles("forward", d, esz, x -> (long) (x.bq() * (d + 1) + 2L * x.bk() * (d + 1) + (long) x.bq() * x.bk()) * esz + 8L * x.bk(), Tiles::bq, t);
-        ProgramSource src = common(KernelSource.of("attention_forward.c"), d, real)
+        Tiles tl = tiles("forward", headDims(d, dv), esz,
+                x -> (long) (x.bq() * (d + 1) + x.bk() * (d + 1L) + x.bk() * (dv + 1L) + (long) x.bq() * x.bk()) * esz + 8L * x.bk(), Tiles::bq, t);
+        ProgramSource src = common(KernelSource.of("attention_forward.c"), d, dv, real)
                 .type("Q", q.dtype()).type("K", k.dtype()).type("V", v.dtype()).type("O", q.dtype()).type("LSE", real)
                 .define("BQ", tl.bq()).define("BK", tl.bk()).build();
         int wg = tl.bq() * TPR;
         long[] meta = concat(layout(q), layout(k), layout(v));
         dev.launch(src, "attn_forward", new Dim3(ceilDiv(t, tl.bq()), hq, bsz), Dim3.of(wg),
                 q, k, v, out, lse, seg.q(), seg.qStride(), seg.k(), seg.kStride(), meta, t, s, hq, hq / hkv,
-                scale(spec, real), spec.causal() ? 1 : 0, seg.present(), spec.window(), softcap(spec, real));
+                scale(spec, real), spec.causal() ? 1 : 0, seg.present(), spec.window(), softcap(spec, real),
+                sinks(dev, spec, real), spec.hasSinks() ? 1 : 0);
         return new FusedResults.Attention(out, lse);
     }
 
     FusedResults.AttentionGrads backward(Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, AttentionSpec spec) {
         AttentionRules.checkBackward(dOut, q, k, v, out, lse, spec);
         onDevice(dOut, q, k, v, out, lse);
-        int bsz = q.size(0), hq = q.size(1), t = q.size(2), d = q.size(3), hkv = k.size(1), s = k.size(2);
+        int bsz = q.size(0), hq = q.size(1), t = q.size(2), d = q.size(3), dv = v.size(3), hkv = k.size(1), s = k.size(2);
         DType real = q.dtype() == DType.F64 ? DType.F64 : DType.F32;
         Segments seg = segments(spec, bsz, t, s);
         Tensor dq = GpuTensors.empty(dev, q.dtype(), q.shape()), dk = GpuTensors.empty(dev, k.dtype(), k.shape());
-        Tensor dv = GpuTensors.empty(dev, v.dtype(), v.shape()), delta = GpuTensors.empty(dev, real, bsz, hq, t);
+        Tensor dV = GpuTensors.empty(dev, v.dtype(), v.shape()), delta = GpuTensors.empty(dev, real, bsz, hq, t);
         int esz = real.byteSize();
-        long ld = d + 1;
-        Tiles tq = tiles("backward (dq)", d, esz, x -> (2 * x.bq() * ld + 2 * x.bk() * ld + (long) x.bq() * x.bk()) * esz + 8L * x.bk(), Tiles::bq, t);
-        Tiles tk = tiles("backward (dk, dv)", d, esz, x -> (2 * x.bk() * ld + 2 * x.bq() * ld + 2L * x.bk() * x.bq() + 2L * x.bq()) * esz + 8L * x.bq(), Tiles::bk, s);
-        ProgramSource src = common(KernelSource.of("attention_backward.c"), d, real)
+        long rowsBoth = d + 1 + dv + 1; // a row of each of the two operand pairs (q or k: D, dOut or v: Dv) plus padding
+        Tiles tq = tiles("backward (dq)", headDims(d, dv), esz, x -> ((x.bq() + x.bk()) * rowsBoth + (long) x.bq() * x.bk()) * esz + 8L * x.bk(), Tiles::bq, t);
+        Tiles tk = tiles("backward (dk, dv)", headDims(d, dv), esz,
+                x -> ((x.bk() + x.bq()) * rowsBoth + 2L * x.bk() * x.bq() + 2L * x.bq()) * esz + 8L * x.bq(), Tiles::bk, s);
+        ProgramSource src = common(KernelSource.of("attention_backward.c"), d, dv, real)
                 .type("Q", q.dtype()).type("K", k.dtype()).type("V", v.dtype()).type("O", out.dtype()).type("G", dOut.dtype())
                 .type("L", lse.dtype()).type("DQ", q.dtype()).type("DK", k.dtype()).type("DV", v.dtype())
                 .define("BQ_Q", tq.bq()).define("BK_Q", tq.bk()).define("BQ_K", tk.bq()).define("BK_K", tk.bk()).build();
@@ -97,16 +110,16 @@ final class Attention {
                 scale, causal, seg.present(), spec.window(), softcap);
         int wgk = tk.bk() * TPR;
         dev.launch(src, "attn_backward_dkdv", new Dim3(ceilDiv(s, tk.bk()), hkv, bsz), Dim3.of(wgk),
-                q, k, v, dOut, lse, delta, dk, dv, seg.q(), seg.qStride(), seg.k(), seg.kStride(), meta, t, s, hq, group,
+                q, k, v, dOut, lse, delta, dk, dV, seg.q(), seg.qStride(), seg.k(), seg.kStride(), meta, t, s, hq, group,
                 scale, causal, seg.present(), spec.window(), softcap);
-        return new FusedResults.AttentionGrads(dq, dk, dv);
+        return new FusedResults.AttentionGrads(dq, dk, dV);
     }
 
     // ------------------------------------------------------------------ launch parameters
 
-    private static KernelSource common(KernelSource src, int d, DType real) {
+    private static KernelSource common(KernelSource src, int d, int dv, DType real) {
         return src.include("attention.h").real("REAL", real).define("D", d).define("LD", d + 1).define("TPR", TPR)
-                .define("DPT", Math.max(1, ceilDiv(d, TPR)));
+                .define("DPT", Math.max(1, ceilDiv(d, TPR))).define("DV", dv).define("LDV", dv + 1).define("DPTV", Math.max(1, ceilDiv(dv, TPR)));
     }
 
     /**
@@ -114,7 +127,7 @@ final class Attention {
      * times {@link #TPR}) the device accepts, with no more owned rows than {@code length} needs (decode: T = 1
      * would leave most of a 32-row work-group idle).
      */
-    private Tiles tiles(String kernel, int d, int esz, ToLongFunction<Tiles> bytes, ToIntFunction<Tiles> ownedRows, int length) {
+    private Tiles tiles(String kernel, String headDims, int esz, ToLongFunction<Tiles> bytes, ToIntFunction<Tiles> ownedRows, int length) {
         long budget = Math.min(dev.info().sharedMemBytes(), LOCAL_CAP);
         int needed = Math.max(8, Integer.highestOneBit(Math.max(1, length - 1)) << 1);
         for (int[] c : TILES) {
@@ -123,8 +136,13 @@ final class Attention {
             if (owned > needed || bytes.applyAsLong(t) > budget || (long) owned * TPR > dev.info().maxThreadsPerBlock()) continue;
             return t;
         }
-        throw new UnsupportedOperationException("attention " + kernel + ": head dim " + d + " in " + (esz == 8 ? "f64" : "f32")
+        throw new UnsupportedOperationException("attention " + kernel + ": " + headDims + " in " + (esz == 8 ? "f64" : "f32")
                 + " needs more local memory than " + dev.info() + " has (" + budget + " bytes usable)");
+    }
+
+    /** "head dim D", or "head dims D (q, k) and Dv (v)" when they differ: for the error of {@link #tiles}. */
+    private static String headDims(int d, int dv) {
+        return d == dv ? "head dim " + d : "head dims " + d + " (q, k) and " + dv + " (v)";
     }
 
     private static Object scale(AttentionSpec spec, DType real) {

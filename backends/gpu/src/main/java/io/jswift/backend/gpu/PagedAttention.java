@@ -9,8 +9,8 @@ import io.jswift.tensor.spi.PagedKv;
  * {@link io.jswift.tensor.spi.Backend#pagedAttention} for decode (one query per row) as one kernel
  * (attention_paged.c) that reads the rows' keys and values in place through their block tables; the block tables and
  * context lengths (host arrays: the scheduler owns them) are uploaded per call as small i32 tensors. Masks and
- * soft-cap as {@link Attention}; output in q's dtype, computed in f32 (f64 when an operand is F64).
- * Dims: B rows, Hq/Hkv heads, D head dim, N blocks of blockSize positions.
+ * soft-cap and sinks as {@link Attention}; output in q's dtype, computed in f32 (f64 when an operand is F64).
+ * Dims: B rows, Hq/Hkv heads, D head dim of q and k, Dv of v and the output, N blocks of blockSize positions.
  */
 final class PagedAttention {
     /** Threads per work-group: one key each per tile, then a split of the head dim. */
@@ -33,8 +33,8 @@ final class PagedAttention {
         dev.storage(q);
         dev.storage(keys);
         dev.storage(values);
-        int bsz = q.size(0), hq = q.size(1), d = q.size(3);
-        Tensor out = GpuTensors.empty(dev, q.dtype(), q.shape());
+        int bsz = q.size(0), hq = q.size(1), d = q.size(3), dv = kv.valueHeadDim();
+        Tensor out = GpuTensors.empty(dev, q.dtype(), bsz, hq, 1, dv);
         if (out.numel() == 0) return out;
         boolean f64 = q.dtype() == DType.F64 || keys.dtype() == DType.F64 || values.dtype() == DType.F64;
         DType real = f64 ? DType.F64 : DType.F32;
@@ -48,14 +48,14 @@ final class PagedAttention {
         Tensor lens = Copies.fromHost(dev, Tensor.ofInts(kv.contextLens().clone(), bsz));
         ProgramSource src = KernelSource.of("attention_paged.c").include("attention.h").real("REAL", real)
                 .type("Q", q.dtype()).type("K", keys.dtype()).type("V", values.dtype()).type("O", q.dtype())
-                .define("D", d).define("WG", wg).define("DPT", Math.max(1, (d + wg - 1) / wg)).build();
+                .define("D", d).define("DV", dv).define("WG", wg).define("DPTV", Math.max(1, (dv + wg - 1) / wg)).build();
         long[] meta = new long[15];
         layout(q, meta, 0);
         layout(keys, meta, 5);
         layout(values, meta, 10);
         dev.launch(src, "attn_paged_decode", Dim3.of(hq, bsz), Dim3.of(wg), q, keys, values, out, table, lens, meta,
                 hq, hq / kv.kvHeads(), bs, tb, GpuTensors.scalar(real, spec.scale()), spec.causal() ? 1 : 0, spec.window(),
-                GpuTensors.scalar(real, spec.softcap()));
+                GpuTensors.scalar(real, spec.softcap()), Attention.sinks(dev, spec, real), spec.hasSinks() ? 1 : 0);
         return out;
     }
 

@@ -17,6 +17,7 @@ import java.util.List;
 import static io.jswift.tensor.testing.RandomTensors.random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -104,8 +105,18 @@ class GpuBackendDriverTest {
         assertEquals(List.of(spec, spec), seen, "the fast path is offered the call (and may decline it)");
         assertEquals(List.of("attn_forward", "attn_delta", "attn_backward_dq", "attn_backward_dkdv"), driver.launches,
                 "the flash kernels only: no reference composition");
+        Tensor seg = Tensor.ofLongs(new long[]{0, 1}, 1, 2);
         assertTrue(Attention.covers(spec) && Attention.covers(AttentionSpec.causal(8))
-                && Attention.covers(new AttentionSpec(0.3, true, Tensor.ofLongs(new long[]{0, 1}, 1, 2), Tensor.ofLongs(new long[]{0, 1}, 1, 2), 1, 1)));
+                && Attention.covers(new AttentionSpec(0.3, true, seg, seg, 1, 1)) && Attention.covers(spec.withSinks(random(6, DType.F32, 4))));
+        assertFalse(Attention.covers(new AttentionSpec(0.3, true, seg, seg, 0, 0, true)), "a shared prefix takes the reference");
+        // sinks (GPT-OSS) and values of another head dim (DeepSeek's latent attention) run the kernels too
+        Tensor v = gpu.fromHost(random(3, DType.F32, 1, 2, 6, 5));
+        AttentionSpec sinks = spec.withSinks(gpu.fromHost(random(5, DType.F32, 4)));
+        driver.launches.clear();
+        FusedResults.Attention rv = gpu.attention(q, k, v, sinks);
+        assertArrayEquals(new int[]{1, 4, 6, 5}, rv.output().shape());
+        gpu.attentionBackward(gpu.fromHost(random(4, DType.F32, 1, 4, 6, 5)), q, k, v, rv.output(), rv.logSumExp(), sinks);
+        assertEquals(List.of("attn_forward", "attn_delta", "attn_backward_dq", "attn_backward_dkdv"), driver.launches);
     }
 
     @Test

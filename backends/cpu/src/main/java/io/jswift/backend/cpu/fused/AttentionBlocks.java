@@ -10,11 +10,11 @@ import java.util.Arrays;
 /**
  * The block geometry of one attention call and the heap copies its tiles read. Queries are cut into blocks
  * of BQ rows, keys into blocks of BK; the last blocks and the head dim D are zero-padded (keys to Sp, D to Dp,
- * a multiple of the vector length) so every tile product is full-sized and padded keys score exactly 0
+ * a multiple of the vector length, and the value head dim Dv to Dvp likewise) so every tile product is full-sized and padded keys score exactly 0
  * before masking. Masks (AttentionSpec): causal query i sees keys j <= i + S - T, within a sliding window
  * also i + S - T - j < W, and segments must match (or, with a shared prefix, the key be of segment 0). The causal bound cuts tiles off whole or in bands; the window
  * and segments are masked key by key ({@link #masksEach()}), and key blocks wholly before the window are skipped.
- * Dims: B batch, Hq/Hkv heads, T queries, S keys, D head dim.
+ * Dims: B batch, Hq/Hkv heads, T queries, S keys, D head dim of queries and keys, Dv of values and outputs.
  */
 final class AttentionBlocks {
     private static final int ALIGN = Math.max(TileGemm.MR, TileGemm.V);
@@ -22,7 +22,7 @@ final class AttentionBlocks {
     static final int BQ = roundTo(Integer.getInteger("jswift.attn.bq", 64), ALIGN);
     static final int BK = roundTo(Integer.getInteger("jswift.attn.bk", 64), ALIGN);
 
-    final int b, hq, hkv, t, s, d, group, dp, sp, qBlocks, offset, window;
+    final int b, hq, hkv, t, s, d, dv, group, dp, dvp, sp, qBlocks, offset, window;
     final boolean causal;
     final float scale;
     /** The segment rule ({@link AttentionSpec#segmentSees}). */
@@ -33,16 +33,18 @@ final class AttentionBlocks {
     /** Where sample b's segment ids start in qSeg / kSeg: 0 for ids [1, len] shared by the batch. */
     private final int qSegStride, kSegStride;
 
-    AttentionBlocks(Tensor q, Tensor k, AttentionSpec spec) {
-        this(q.size(0), q.size(1), k.size(1), q.size(2), k.size(2), q.size(3), spec);
+    AttentionBlocks(Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
+        this(q.size(0), q.size(1), k.size(1), q.size(2), k.size(2), q.size(3), v.size(3), spec);
     }
 
-    /** The geometry of B samples of Hq query heads, T queries, Hkv kv heads of S keys, head dim D. */
-    AttentionBlocks(int b, int hq, int hkv, int t, int s, int d, AttentionSpec spec) {
+    /** The geometry of B samples of Hq query heads, T queries, Hkv kv heads of S keys, head dims D (q, k) and Dv (v). */
+    AttentionBlocks(int b, int hq, int hkv, int t, int s, int d, int dv, AttentionSpec spec) {
         this.b = b;
         this.hq = hq;
         this.t = t;
         this.d = d;
+        this.dv = dv;
+        dvp = roundTo(dv, TileGemm.V);
         this.hkv = hkv;
         this.s = s;
         group = hq / hkv;

@@ -34,7 +34,8 @@ import static io.jswift.backend.cpu.fused.TileGemm.V;
  * accumulates dV += Pᵀ·dO, dK += dSᵀ·Q (summed over the GQA group) and dQ += dS·K as tile products.
  * Work splits over (batch, head, query block) forward and over (batch, kv head[, slice of query blocks])
  * backward, so no two threads write the same rows.
- * Dims: B batch, Hq/Hkv heads, T queries, S keys, D head dim.
+ * Dims: B batch, Hq/Hkv heads, T queries, S keys, D head dim of queries and keys, Dv of values and outputs (Dv ≠ D:
+ * DeepSeek's latent attention; the score products run over D, the value and output products over Dv).
  */
 public final class AttentionKernels {
     /** Rows per band when a tile on the causal diagonal is computed piecewise. */
@@ -55,16 +56,16 @@ public final class AttentionKernels {
     /** The tiled forward (any number of queries), without sinks. */
     private static FusedResults.Attention tiled(Tensor q, Tensor kIn, Tensor vIn, AttentionSpec spec) {
         Tensor k = Contig.headRows(kIn), v = Contig.headRows(vIn);
-        AttentionBlocks g = new AttentionBlocks(q, k, spec);
-        int d = g.d, dp = g.dp;
-        Tensor out = Tensor.zeros(DType.F32, g.b, g.hq, g.t, d), lse = Tensor.zeros(DType.F32, g.b, g.hq, g.t);
+        AttentionBlocks g = new AttentionBlocks(q, k, v, spec);
+        int d = g.d;
+        Tensor out = Tensor.zeros(DType.F32, g.b, g.hq, g.t, g.dv), lse = Tensor.zeros(DType.F32, g.b, g.hq, g.t);
         if (lse.numel() == 0) return new FusedResults.Attention(out, lse);
         float[][] kt = new float[g.b * g.hkv][], vp = new float[g.b * g.hkv][];
         Parallel.range(g.b * g.hkv, 1, (from, to) -> {
             for (int kv = from; kv < to; kv++) {
                 int batch = kv / g.hkv, head = kv % g.hkv;
                 kt[kv] = AttentionBlocks.transposedBlocks(k.hostSegment(), Contig.headOffset(k, batch, head), g.s, d, g.sp, BK);
-                vp[kv] = AttentionBlocks.rows(v.hostSegment(), Contig.headOffset(v, batch, head), g.s, d, g.sp, dp);
+                vp[kv] = AttentionBlocks.rows(v.hostSegment(), Contig.headOffset(v, batch, head), g.s, g.dv, g.sp, g.dvp);
             }
         });
         tiles(q, g, kt, vp, out, lse);
@@ -73,16 +74,16 @@ public final class AttentionKernels {
 
     /**
      * The tiled forward over packed keys and values: kt / vp [B·Hkv] hold each kv head's keys as block transposes and
-     * its values as padded rows; q [B, Hq, T, D] contiguous; writes out [B, Hq, T, D] and lse [B, Hq, T] (contiguous
+     * its values as padded rows; q [B, Hq, T, D] contiguous; writes out [B, Hq, T, Dv] and lse [B, Hq, T] (contiguous
      * views, possibly at an offset). Soft-capping ({@link AttentionBlocks#softcap}) is applied to the scaled scores.
      */
     private static void tiles(Tensor q, AttentionBlocks g, float[][] kt, float[][] vp, Tensor out, Tensor lse) {
-        int d = g.d, dp = g.dp;
+        int d = g.d, dv = g.dv, dvp = g.dvp;
         MemorySegment qs = q.hostSegment(), os = out.hostSegment(), ls = lse.hostSegment();
         long qo = q.offset(), oo = out.offset(), lo = lse.offset();
         int heads = g.b * g.hq;
         // Later query blocks see more keys: hand them out first so the cores finish together.
-        dynamic(heads * g.qBlocks, () -> new ForwardScratch(d, dp), (task, w) -> {
+        dynamic(heads * g.qBlocks, () -> new ForwardScratch(d, dvp), (task, w) -> {
             int qb = g.qBlocks - 1 - task / heads, bh = task % heads;
             int batch = bh / g.hq, kv = batch * g.hkv + (bh % g.hq) / g.group;
             int q0 = qb * BQ, rows = Math.min(BQ, g.t - q0), m = AttentionBlocks.roundTo(rows, TileGemm.MR);
@@ -107,26 +108,26 @@ public final class AttentionKernels {
                     if (!diagonal) break;
                 }
                 for (int c = 0; c < BQ; c += V) onlineSoftmax(g, batch, q0, k0, keys, c, w);
-                for (int r = 0; r < m; r++) if (w.alpha[r] != 1) scaleRow(w.o, r * dp, dp, w.alpha[r]);
+                for (int r = 0; r < m; r++) if (w.alpha[r] != 1) scaleRow(w.o, r * dvp, dvp, w.alpha[r]);
                 // O += P·V; on the diagonal, per band of queries only the keys they see
                 for (int i = 0; i < m; i += BAND) {
                     int band = diagonal ? Math.min(BAND, m - i) : m;
                     int kEnd = diagonal ? Math.min(keys, g.keyEnd(q0 + i, q0 + i + band - 1) - k0) : keys;
-                    if (kEnd > 0) TileGemm.mul(band, dp, kEnd, w.p, i, 1, BQ, vp[kv], k0 * dp, dp, w.o, i * dp, dp, true);
+                    if (kEnd > 0) TileGemm.mul(band, dvp, kEnd, w.p, i, 1, BQ, vp[kv], k0 * dvp, dvp, w.o, i * dvp, dvp, true);
                     if (!diagonal) break;
                 }
             }
             for (int r = 0; r < rows; r++) {
                 long row = (long) bh * g.t + q0 + r;
                 if (w.sum[r] == 0) { // no visible key: output 0, lse -inf
-                    Arrays.fill(w.o, r * dp, (r + 1) * dp, 0);
+                    Arrays.fill(w.o, r * dvp, (r + 1) * dvp, 0);
                     Vec.set(ls, lo + row, Float.NEGATIVE_INFINITY);
                     continue;
                 }
-                scaleRow(w.o, r * dp, dp, 1 / w.sum[r]);
+                scaleRow(w.o, r * dvp, dvp, 1 / w.sum[r]);
                 Vec.set(ls, lo + row, (float) (Math.log(w.sum[r]) + w.max[r]));
             }
-            AttentionBlocks.writeRows(w.o, 0, rows, d, dp, os, oo + ((long) bh * g.t + q0) * d);
+            AttentionBlocks.writeRows(w.o, 0, rows, dv, dvp, os, oo + ((long) bh * g.t + q0) * dv);
         });
     }
 
@@ -152,19 +153,19 @@ public final class AttentionKernels {
      * (the panels the tiled forward packs from a contiguous cache anyway, so paging costs no extra copy), then the tiles.
      */
     private static Tensor pagedChunks(Tensor q, PagedKv kv, AttentionSpec spec) {
-        int rows = kv.rows(), hq = q.size(1), t = q.size(2), d = q.size(3), hkv = kv.kvHeads(), bs = kv.blockSize();
+        int rows = kv.rows(), hq = q.size(1), t = q.size(2), d = q.size(3), dv = kv.valueHeadDim(), hkv = kv.kvHeads(), bs = kv.blockSize();
         Tensor keys = kv.keyBlocks(), values = kv.valueBlocks();
-        Tensor out = Tensor.zeros(DType.F32, rows, hq, t, d), lse = Tensor.zeros(DType.F32, rows, hq, t);
+        Tensor out = Tensor.zeros(DType.F32, rows, hq, t, dv), lse = Tensor.zeros(DType.F32, rows, hq, t);
         if (out.numel() == 0) return out;
         for (int r = 0; r < rows; r++) {
             int len = kv.contextLens()[r];
             int[] table = kv.blockTables()[r];
-            AttentionBlocks g = new AttentionBlocks(1, hq, hkv, t, len, d, spec);
+            AttentionBlocks g = new AttentionBlocks(1, hq, hkv, t, len, d, dv, spec);
             float[][] kt = new float[hkv][], vp = new float[hkv][];
             Parallel.range(hkv, 1, (from, to) -> {
                 for (int h = from; h < to; h++) {
                     kt[h] = AttentionBlocks.transposedBlocks(keys.hostSegment(), HeadRows.paged(keys, table, h, bs, 0).rows(len), d, g.sp, BK);
-                    vp[h] = AttentionBlocks.rows(values.hostSegment(), HeadRows.paged(values, table, h, bs, 0).rows(len), d, g.sp, g.dp);
+                    vp[h] = AttentionBlocks.rows(values.hostSegment(), HeadRows.paged(values, table, h, bs, 0).rows(len), dv, g.sp, g.dvp);
                 }
             });
             tiles(q.narrow(0, r, 1), g, kt, vp, out.narrow(0, r, 1), lse.narrow(0, r, 1));
@@ -179,14 +180,14 @@ public final class AttentionKernels {
                 (float) spec.scale());
     }
 
-    /** Per-thread tiles of the forward: Qᵀ [D, BQ], the score tile Sᵀ/Pᵀ [BK, BQ], O [BQ, Dp] and row statistics. */
+    /** Per-thread tiles of the forward: Qᵀ [D, BQ], the score tile Sᵀ/Pᵀ [BK, BQ], O [BQ, Dvp] and row statistics. */
     private static final class ForwardScratch {
         final float[] qT, o, row, p = new float[BK * BQ], max = new float[BQ], sum = new float[BQ], alpha = new float[BQ];
         final int[] visible = new int[BQ];
 
-        ForwardScratch(int d, int dp) {
+        ForwardScratch(int d, int dvp) {
             qT = new float[d * BQ];
-            o = new float[BQ * dp];
+            o = new float[BQ * dvp];
             row = new float[d];
         }
     }
@@ -249,13 +250,13 @@ public final class AttentionKernels {
         AttentionRules.checkBackward(dOutIn, qIn, kIn, vIn, outIn, lseIn, spec);
         noSoftcap(spec);
         Tensor dO = Contig.of(dOutIn), q = Contig.of(qIn), k = Contig.of(kIn), v = Contig.of(vIn), o = Contig.of(outIn), l = Contig.of(lseIn);
-        AttentionBlocks g = new AttentionBlocks(q, k, spec);
+        AttentionBlocks g = new AttentionBlocks(q, k, v, spec);
         // A unit is a (batch, kv head) pair and owns its dK/dV; it walks the query blocks of every head of its group,
         // finishing each block's dQ. With fewer than two pairs per core, a pair's query blocks are dealt to `slices`
         // units whose dK/dV partials (at most PARTIALS_BYTES of them) are summed in a fixed order at the end:
         // deterministic for a given core count.
         int kvHeads = g.b * g.hkv, wanted = (2 * Parallel.threads() + kvHeads - 1) / kvHeads;
-        long bytesPerSlice = 2L * kvHeads * g.sp * g.dp * Float.BYTES;
+        long bytesPerSlice = (long) kvHeads * g.sp * (g.dp + g.dvp) * Float.BYTES;
         return backward(dO, q, k, v, o, l, g, (int) Math.min(wanted, Math.max(1, PARTIALS_BYTES / bytesPerSlice)));
     }
 
@@ -264,12 +265,12 @@ public final class AttentionKernels {
                                                 Tensor lseIn, AttentionSpec spec, int slicesWanted) {
         AttentionRules.checkBackward(dOutIn, qIn, kIn, vIn, outIn, lseIn, spec);
         Tensor dO = Contig.of(dOutIn), q = Contig.of(qIn), k = Contig.of(kIn), v = Contig.of(vIn), o = Contig.of(outIn), l = Contig.of(lseIn);
-        return backward(dO, q, k, v, o, l, new AttentionBlocks(q, k, spec), slicesWanted);
+        return backward(dO, q, k, v, o, l, new AttentionBlocks(q, k, v, spec), slicesWanted);
     }
 
     private static FusedResults.AttentionGrads backward(Tensor dO, Tensor q, Tensor k, Tensor v, Tensor o, Tensor l,
                                                         AttentionBlocks g, int slicesWanted) {
-        int d = g.d, dp = g.dp, kvHeads = g.b * g.hkv, slices = Math.clamp(slicesWanted, 1, g.qBlocks);
+        int d = g.d, dp = g.dp, dvh = g.dv, dvp = g.dvp, kvHeads = g.b * g.hkv, slices = Math.clamp(slicesWanted, 1, g.qBlocks);
         Tensor dq = Tensor.zeros(DType.F32, q.shape()), dk = Tensor.zeros(DType.F32, k.shape()), dv = Tensor.zeros(DType.F32, v.shape());
         if (q.numel() == 0 || k.numel() == 0) return new FusedResults.AttentionGrads(dq, dk, dv);
         // Per kv head, padded heap copies: K, and the block transposes of K and V.
@@ -279,26 +280,26 @@ public final class AttentionKernels {
                 long base = (long) kv * g.s * d;
                 kp[kv] = AttentionBlocks.rows(k.hostSegment(), k.offset() + base, g.s, d, g.sp, dp);
                 kt[kv] = AttentionBlocks.transposedBlocks(k.hostSegment(), k.offset() + base, g.s, d, g.sp, BK);
-                vt[kv] = AttentionBlocks.transposedBlocks(v.hostSegment(), v.offset() + base, g.s, d, g.sp, BK);
+                vt[kv] = AttentionBlocks.transposedBlocks(v.hostSegment(), v.offset() + (long) kv * g.s * dvh, g.s, dvh, g.sp, BK);
             }
         });
         int[] sliceOf = dealQueryBlocks(g.qBlocks, slices);
         float[][] dkParts = new float[kvHeads * slices][], dvParts = new float[kvHeads * slices][];
         MemorySegment qs = q.hostSegment(), dos = dO.hostSegment(), os = o.hostSegment(), ls = l.hostSegment(), dqs = dq.hostSegment();
-        dynamic(kvHeads * slices, () -> new BackwardScratch(d, dp), (unit, w) -> {
+        dynamic(kvHeads * slices, () -> new BackwardScratch(d, dp, dvh, dvp), (unit, w) -> {
             int kv = unit / slices, slice = unit % slices, batch = kv / g.hkv;
-            float[] dkAcc = new float[g.sp * dp], dvAcc = new float[g.sp * dp];
+            float[] dkAcc = new float[g.sp * dp], dvAcc = new float[g.sp * dvp];
             for (int bh = batch * g.hq + (kv % g.hkv) * g.group, last = bh + g.group; bh < last; bh++) {
                 for (int qb = 0; qb < g.qBlocks; qb++) {
                     if (sliceOf[qb] != slice) continue;
                     int q0 = qb * BQ, rows = Math.min(BQ, g.t - q0), m = AttentionBlocks.roundTo(rows, TileGemm.MR);
-                    long at = ((long) bh * g.t + q0) * d;
+                    long at = ((long) bh * g.t + q0) * d, atv = ((long) bh * g.t + q0) * dvh; // rows of q / dq and of out / dOut
                     AttentionBlocks.block(qs, q.offset() + at, rows, d, dp, w.q, w.qT, g.scale, w.row);  // scale·Qᵀ as in the forward
-                    AttentionBlocks.block(dos, dO.offset() + at, rows, d, dp, w.dO, w.dOT, 1, w.row);
+                    AttentionBlocks.block(dos, dO.offset() + atv, rows, dvh, dvp, w.dO, w.dOT, 1, w.row);
                     Arrays.fill(w.lse, Float.NEGATIVE_INFINITY);
                     for (int r = 0; r < rows; r++) {
                         w.lse[r] = Vec.get(ls, l.offset() + (long) bh * g.t + q0 + r);
-                        w.delta[r] = Vec.dot(dos, dO.offset() + at + (long) r * d, os, o.offset() + at + (long) r * d, d); // D = dO·O
+                        w.delta[r] = Vec.dot(dos, dO.offset() + atv + (long) r * dvh, os, o.offset() + atv + (long) r * dvh, dvh); // D = dO·O
                     }
                     Arrays.fill(w.dq, 0);
                     for (int kb = g.firstKeyBlockFor(qb), blocks = g.keyBlocksFor(qb); kb < blocks; kb++) {
@@ -311,7 +312,7 @@ public final class AttentionKernels {
                             int band = diagonal ? Math.min(BAND, m - i) : m;
                             int n = diagonal ? Math.min(BK, AttentionBlocks.roundTo(g.keyEnd(q0 + i, q0 + i + band - 1) - k0, V)) : BK;
                             TileGemm.mul(band, n, d, w.qT, i, 1, BQ, kt[kv], kb * d * BK, BK, w.p, i * BK, BK, false);
-                            TileGemm.mul(band, n, d, w.dOT, i, 1, BQ, vt[kv], kb * d * BK, BK, w.ds, i * BK, BK, false);
+                            TileGemm.mul(band, n, dvh, w.dOT, i, 1, BQ, vt[kv], kb * dvh * BK, BK, w.ds, i * BK, BK, false);
                             if (!diagonal) break;
                         }
                         for (int r = 0; r < m; r++) probabilitiesAndScoreGrads(g, batch, q0 + r, k0, w, r);
@@ -319,7 +320,7 @@ public final class AttentionKernels {
                             int band = diagonal ? BAND : BK;
                             int i0 = diagonal ? Math.clamp(k0 + j - g.offset - q0, 0, m) : 0;  // queries before i0 see none of these keys
                             if (i0 == m) break;
-                            TileGemm.mul(band, dp, m - i0, w.p, j + i0 * BK, 1, BK, w.dO, i0 * dp, dp, dvAcc, (k0 + j) * dp, dp, true);
+                            TileGemm.mul(band, dvp, m - i0, w.p, j + i0 * BK, 1, BK, w.dO, i0 * dvp, dvp, dvAcc, (k0 + j) * dvp, dvp, true);
                             TileGemm.mul(band, dp, m - i0, w.ds, j + i0 * BK, 1, BK, w.q, i0 * dp, dp, dkAcc, (k0 + j) * dp, dp, true);
                             if (!diagonal) break;
                         }
@@ -335,7 +336,7 @@ public final class AttentionKernels {
             }
             if (slices == 1) {
                 AttentionBlocks.writeRows(dkAcc, 0, g.s, d, dp, dk.hostSegment(), dk.offset() + (long) kv * g.s * d);
-                AttentionBlocks.writeRows(dvAcc, 0, g.s, d, dp, dv.hostSegment(), dv.offset() + (long) kv * g.s * d);
+                AttentionBlocks.writeRows(dvAcc, 0, g.s, dvh, dvp, dv.hostSegment(), dv.offset() + (long) kv * g.s * dvh);
             } else {
                 dkParts[unit] = dkAcc;
                 dvParts[unit] = dvAcc;
@@ -347,13 +348,11 @@ public final class AttentionKernels {
                     float[] dkSum = dkParts[kv * slices], dvSum = dvParts[kv * slices];
                     for (int sl = 1; sl < slices; sl++) {
                         float[] pk = dkParts[kv * slices + sl], pv = dvParts[kv * slices + sl];
-                        for (int x = 0; x < dkSum.length; x++) {
-                            dkSum[x] += pk[x];
-                            dvSum[x] += pv[x];
-                        }
+                        for (int x = 0; x < dkSum.length; x++) dkSum[x] += pk[x];
+                        for (int x = 0; x < dvSum.length; x++) dvSum[x] += pv[x];
                     }
                     AttentionBlocks.writeRows(dkSum, 0, g.s, d, dp, dk.hostSegment(), dk.offset() + (long) kv * g.s * d);
-                    AttentionBlocks.writeRows(dvSum, 0, g.s, d, dp, dv.hostSegment(), dv.offset() + (long) kv * g.s * d);
+                    AttentionBlocks.writeRows(dvSum, 0, g.s, dvh, dvp, dv.hostSegment(), dv.offset() + (long) kv * g.s * dvh);
                 }
             });
         }
@@ -379,13 +378,13 @@ public final class AttentionKernels {
         final float[] lse = new float[BQ], delta = new float[BQ];
         final int[] visible = new int[BQ];
 
-        BackwardScratch(int d, int dp) {
+        BackwardScratch(int d, int dp, int dv, int dvp) {
             q = new float[BQ * dp];
-            dO = new float[BQ * dp];
+            dO = new float[BQ * dvp];
             dq = new float[BQ * dp];
             qT = new float[d * BQ];
-            dOT = new float[d * BQ];
-            row = new float[d];
+            dOT = new float[dv * BQ];
+            row = new float[Math.max(d, dv)];
         }
     }
 

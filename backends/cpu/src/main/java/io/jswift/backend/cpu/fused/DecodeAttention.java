@@ -33,13 +33,13 @@ final class DecodeAttention {
 
     private DecodeAttention() {}
 
-    /** q [B, Hq, 1, D] contiguous; k, v [B, Hkv, S, D] with contiguous rows per head ({@link Contig#headRows}). */
+    /** q [B, Hq, 1, D] contiguous; k [B, Hkv, S, D], v [B, Hkv, S, Dv] with contiguous rows per head ({@link Contig#headRows}). */
     static FusedResults.Attention forward(Tensor q, Tensor k, Tensor v, float scale) {
-        int b = q.size(0), hq = q.size(1), d = q.size(3), hkv = k.size(1), s = k.size(2);
-        Tensor out = Tensor.zeros(DType.F32, b, hq, 1, d), lse = Tensor.zeros(DType.F32, b, hq, 1);
+        int b = q.size(0), hq = q.size(1), d = q.size(3), dv = v.size(3), hkv = k.size(1), s = k.size(2);
+        Tensor out = Tensor.zeros(DType.F32, b, hq, 1, dv), lse = Tensor.zeros(DType.F32, b, hq, 1);
         forEachGroup(b, hq, hkv, (batch, kvHead, head0, nq) -> attendGroup(q, head0, nq, scale, s,
                 HeadRows.contiguous(Contig.headOffset(k, batch, kvHead), d), k.hostSegment(),
-                HeadRows.contiguous(Contig.headOffset(v, batch, kvHead), d), v.hostSegment(), out, lse, 0));
+                HeadRows.contiguous(Contig.headOffset(v, batch, kvHead), dv), v.hostSegment(), out, lse, 0));
         return new FusedResults.Attention(out, lse);
     }
 
@@ -53,7 +53,7 @@ final class DecodeAttention {
     static Tensor forwardPaged(Tensor q, PagedKv kv, int window, float scale, float softcap) {
         int b = q.size(0), hq = q.size(1), d = q.size(3), hkv = kv.kvHeads(), bs = kv.blockSize();
         Tensor keys = kv.keyBlocks(), values = kv.valueBlocks();
-        Tensor out = Tensor.zeros(DType.F32, b, hq, 1, d);
+        Tensor out = Tensor.zeros(DType.F32, b, hq, 1, kv.valueHeadDim());
         forEachGroup(b, hq, hkv, (batch, kvHead, head0, nq) -> {
             int len = kv.contextLens()[batch], keep = window > 0 ? Math.min(len, window) : len;
             int[] table = kv.blockTables()[batch];
@@ -86,7 +86,8 @@ final class DecodeAttention {
 
     /**
      * Softmax attention of query heads head0 .. head0 + nq (rows of q, out and lse) over the s keys and values at
-     * {@code k} / {@code v}; writes their outputs and, when {@code lse} is given, their log-sum-exps.
+     * {@code k} / {@code v} (rows of D and of Dv floats); writes their outputs (rows of Dv) and, when {@code lse} is given,
+     * their log-sum-exps.
      */
     private static void attendGroup(Tensor q, int head0, int nq, float scale, int s, HeadRows k, MemorySegment ks, HeadRows v,
                                     MemorySegment vs, Tensor out, Tensor lse, float softcap) {
@@ -109,7 +110,7 @@ final class DecodeAttention {
             total[i] = expInPlace(scores[i], s, max[i]);
             inv[i] = 1 / total[i];
         }
-        weightedValues(scores, vs, v.rows(s), s, d, inv, out.hostSegment(), (long) head0 * d);
+        weightedValues(scores, vs, v.rows(s), s, v.d(), inv, out.hostSegment(), (long) head0 * v.d());
         if (lse != null) for (int i = 0; i < nq; i++) Vec.set(lse.hostSegment(), head0 + i, (float) (Math.log(total[i]) + max[i]));
     }
 

@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 
 import static io.jswift.tensor.testing.RandomTensors.random;
 import static io.jswift.tensor.testing.TensorAssert.assertClose;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -180,6 +181,48 @@ class AttentionKernelsTest {
         assertClose(want.lse(), ref.logSumExp(), FWD_TOL, FWD_TOL, "reference lse");
     }
 
+    /**
+     * DeepSeek's latent attention: values (and the output) of head dim Dv other than the queries' and keys' D (128 vs 192
+     * there), on the tiled kernel (forward, backward with slices), the decode kernel (T = 1) and the reference, with GQA,
+     * causal or not, sliding windows, packed segments and sinks, against the float64 oracle.
+     */
+    @ParameterizedTest(name = "T={0} S={1} D={2} Dv={3} causal={4} W={5} segments={6} sinks={7}")
+    @CsvSource({"7, 7, 12, 8, true, 0, false, false", "1, 40, 24, 16, true, 0, false, false", "1, 70, 10, 18, true, 5, false, true",
+            "65, 65, 24, 16, true, 0, false, false", "17, 40, 8, 20, true, 16, true, false", "20, 12, 16, 8, false, 0, false, false",
+            "130, 130, 40, 24, true, 33, false, true", "66, 70, 9, 31, false, 0, true, true"})
+    void valueHeadDimOtherThanQueryKeyMatchesTheFloat64Oracle(int t, int s, int d, int dv, boolean causal, int window, boolean segmented,
+                                                                boolean withSinks) {
+        int b = segmented ? 2 : 1, hq = 6, hkv = 2;
+        Tensor q = input(61, true, b, hq, t, d), k = input(62, true, b, hkv, s, d), v = input(63, true, b, hkv, s, dv);
+        Tensor dOut = input(64, false, b, hq, t, dv);
+        double[] sinks = withSinks ? new double[]{0.5, -1.0, 2.0, 3.5, 0, 1} : null;
+        long[] qSeg = segmented ? segments(b, t, s - t) : null, kSeg = segmented ? segments(b, s, 0) : null;
+        double scale = 1 / Math.sqrt(d);
+        AttentionSpec spec = new AttentionSpec(scale, causal, segmented ? Tensor.ofLongs(qSeg, b, t) : null,
+                segmented ? Tensor.ofLongs(kSeg, b, s) : null, window, 0, withSinks ? Tensor.of(sinks, hq).to(DType.F32) : null);
+        NaiveFused.AttentionShape shape = new NaiveFused.AttentionShape(b, hq, hkv, t, s, d, dv);
+        NaiveFused.AttentionMask mask = new NaiveFused.AttentionMask(scale, causal, qSeg, kSeg, window, 0, sinks);
+        double[] qs = q.toDoubleArray(), ks = k.toDoubleArray(), vs = v.toDoubleArray();
+
+        FusedResults.Attention got = AttentionKernels.forward(q, k, v, spec);
+        assertArrayEquals(new int[]{b, hq, t, dv}, got.output().shape());
+        NaiveFused.Attention want = NaiveFused.attention(qs, ks, vs, shape, mask);
+        assertClose(want.out(), got.output(), FWD_TOL, FWD_TOL, "out");
+        assertClose(want.lse(), got.logSumExp(), FWD_TOL, FWD_TOL, "lse");
+        NaiveFused.AttentionGrads gw = NaiveFused.attentionBackward(dOut.toDoubleArray(), qs, ks, vs, shape, mask);
+        for (int slices : new int[]{1, 3}) {
+            FusedResults.AttentionGrads g = AttentionKernels.backward(dOut, q, k, v, got.output(), got.logSumExp(), spec, slices);
+            assertClose(gw.dq(), g.dq(), BWD_TOL, BWD_TOL, "dq, slices " + slices);
+            assertClose(gw.dk(), g.dk(), BWD_TOL, BWD_TOL, "dk, slices " + slices);
+            assertClose(gw.dv(), g.dv(), BWD_TOL, BWD_TOL, "dv, slices " + slices);
+        }
+        FusedResults.Attention ref = FusedReference.attention(FusedTesting.KERNELS, q, k, v, spec);
+        assertClose(want.out(), ref.output(), FWD_TOL, FWD_TOL, "reference out");
+        FusedResults.AttentionGrads rg = FusedReference.attentionBackward(FusedTesting.KERNELS, dOut, q, k, v, ref.output(), ref.logSumExp(), spec);
+        assertClose(gw.dq(), rg.dq(), BWD_TOL, BWD_TOL, "reference dq");
+        assertClose(gw.dv(), rg.dv(), BWD_TOL, BWD_TOL, "reference dv");
+    }
+
     /** Position p (shifted by {@code shift}, the causal offset for queries) of sample b: segments of 3, 20, then the rest. */
     private static long[] segments(int b, int n, int shift) {
         long[] ids = new long[b * n];
@@ -225,8 +268,8 @@ class AttentionKernelsTest {
         AttentionSpec spec = new AttentionSpec(1 / Math.sqrt(d), true, null, null);
         FusedResults.Attention viewed = FusedTesting.KERNELS.attention(q, k, v, spec);
         FusedResults.Attention copied = FusedTesting.KERNELS.attention(q, k.contiguous(), v.contiguous(), spec);
-        org.junit.jupiter.api.Assertions.assertArrayEquals(copied.output().toFloatArray(), viewed.output().toFloatArray());
-        org.junit.jupiter.api.Assertions.assertArrayEquals(copied.logSumExp().toFloatArray(), viewed.logSumExp().toFloatArray());
+        assertArrayEquals(copied.output().toFloatArray(), viewed.output().toFloatArray());
+        assertArrayEquals(copied.logSumExp().toFloatArray(), viewed.logSumExp().toFloatArray());
     }
 
     @Test

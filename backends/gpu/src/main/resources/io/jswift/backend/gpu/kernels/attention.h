@@ -24,6 +24,14 @@ DEVICE_FN REAL attn_cap_grad(REAL capped, REAL cap) {
     return 1 - r * r;
 }
 
+// GPT-OSS's sink logit joins a row's log-sum-exp over its keys (AttentionSpec.sinks): logaddexp(lse, sink), which is
+// the sink itself for a row that sees no key (lse -inf). The output is then scaled by exp(lse - joined); the backward
+// reads the joined value, so P = exp(s - lse) there is already the probability with the sink in the denominator.
+DEVICE_FN REAL attn_join_sink(REAL lse, REAL sink) {
+    REAL mx = fmax(lse, sink);
+    return mx + log(exp(lse - mx) + exp(sink - mx));
+}
+
 // The first key a tile of queries starting at q0 may see: 0, or with a window the first key of the first row's
 // window rounded down to a tile of bk keys (keys before it are outside every row's window).
 DEVICE_FN int attn_first_key(int q0, int off, int causal, int window, int bk) {

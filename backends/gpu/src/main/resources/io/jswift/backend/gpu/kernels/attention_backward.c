@@ -2,7 +2,8 @@
 // atomics are needed): P = exp(s - lse) is recomputed from the saved log-sum-exp, delta_i = dO_i . O_i,
 // dS = P * (dP - delta) * scale with dP = dO . V; dq = dS K (parallel over query tiles), dk = dS^T Q and
 // dv = P^T dO (parallel over key tiles of a kv head, looping over the GROUP query heads that share it).
-// Dims and compile-time constants as in attention_forward.c; BQ_Q / BK_Q are the dq kernel's tiles (its
+// Dims and compile-time constants as in attention_forward.c (DPT = ceil(D / TPR) columns of dq / dk per thread, DPTV
+// of dv); the sinks need nothing here: the saved lse already joins them (attention.h). BQ_Q / BK_Q are the dq kernel's tiles (its
 // threads own query rows), BQ_K / BK_K the dk/dv kernel's (its threads own key rows). Every loop that holds
 // a barrier has bounds that are uniform across the work-group.
 
@@ -29,7 +30,7 @@ KERNEL void attn_delta(GLOBAL const G_T* g, GLOBAL const O_T* o, GLOBAL REAL* de
     i64 mg[5], mo[5];
     for (int x = 0; x < 5; x++) { mg[x] = meta.w[META_G + x]; mo[x] = meta.w[META_O + x]; }
     REAL sum = 0;
-    for (int d = 0; d < D; d++) sum += (REAL) G_LOAD(g, AT(mg, b, h, i, d)) * (REAL) O_LOAD(o, AT(mo, b, h, i, d));
+    for (int d = 0; d < DV; d++) sum += (REAL) G_LOAD(g, AT(mg, b, h, i, d)) * (REAL) O_LOAD(o, AT(mo, b, h, i, d));
     delta[row] = sum;
 }
 
@@ -41,9 +42,9 @@ KERNEL void attn_backward_dq(GLOBAL const Q_T* q, GLOBAL const K_T* k, GLOBAL co
                                const Meta meta, int T, int S, int HQ, int GROUP, REAL scale, int causal, int hasSeg,
                                int window, REAL softcap) {
     SHARED REAL qs[BQ_Q * LD];
-    SHARED REAL gs[BQ_Q * LD];
+    SHARED REAL gs[BQ_Q * LDV];
     SHARED REAL ks[BK_Q * LD];
-    SHARED REAL vs[BK_Q * LD];
+    SHARED REAL vs[BK_Q * LDV];
     SHARED REAL ds[BQ_Q * BK_Q];
     SHARED i64 ksg[BK_Q];
 
@@ -58,9 +59,11 @@ KERNEL void attn_backward_dq(GLOBAL const Q_T* q, GLOBAL const K_T* k, GLOBAL co
 
     for (int x = lid; x < BQ_Q * D; x += wg) {
         int rr = x / D, dd = x % D;
-        bool inside = q0 + rr < T;
-        qs[rr * LD + dd] = inside ? (REAL) Q_LOAD(q, AT(mq, b, h, q0 + rr, dd)) : (REAL) 0;
-        gs[rr * LD + dd] = inside ? (REAL) G_LOAD(g, AT(mg, b, h, q0 + rr, dd)) : (REAL) 0;
+        qs[rr * LD + dd] = q0 + rr < T ? (REAL) Q_LOAD(q, AT(mq, b, h, q0 + rr, dd)) : (REAL) 0;
+    }
+    for (int x = lid; x < BQ_Q * DV; x += wg) {
+        int rr = x / DV, dd = x % DV;
+        gs[rr * LDV + dd] = q0 + rr < T ? (REAL) G_LOAD(g, AT(mg, b, h, q0 + rr, dd)) : (REAL) 0;
     }
     const REAL rowLse = i < T ? (REAL) L_LOAD(lse, AT3(ml, b, h, i)) : NEG_INF;
     const REAL rowDelta = i < T ? delta[((i64) b * HQ + h) * T + i] : (REAL) 0;
@@ -75,7 +78,10 @@ KERNEL void attn_backward_dq(GLOBAL const Q_T* q, GLOBAL const K_T* k, GLOBAL co
         for (int x = lid; x < BK_Q * D; x += wg) {
             int jj = x / D, dd = x % D, j = k0 + jj;
             ks[jj * LD + dd] = j < S ? (REAL) K_LOAD(k, AT(mk, b, kvh, j, dd)) : (REAL) 0;
-            vs[jj * LD + dd] = j < S ? (REAL) V_LOAD(v, AT(mv, b, kvh, j, dd)) : (REAL) 0;
+        }
+        for (int x = lid; x < BK_Q * DV; x += wg) {
+            int jj = x / DV, dd = x % DV, j = k0 + jj;
+            vs[jj * LDV + dd] = j < S ? (REAL) V_LOAD(v, AT(mv, b, kvh, j, dd)) : (REAL) 0;
         }
         if (hasSeg) for (int x = lid; x < BK_Q; x += wg) ksg[x] = k0 + x < S ? kseg[b * ksb + k0 + x] : 0;
         BARRIER();
@@ -85,10 +91,8 @@ KERNEL void attn_backward_dq(GLOBAL const Q_T* q, GLOBAL const K_T* k, GLOBAL co
             REAL dsij = 0;
             if (live && j < S && attn_visible(i, j, off, causal, window) && (!hasSeg || ksg[jj] == mySeg)) {
                 REAL qk = 0, gv = 0;
-                for (int d = 0; d < D; d++) {
-                    qk += qs[r * LD + d] * ks[jj * LD + d];
-                    gv += gs[r * LD + d] * vs[jj * LD + d];
-                }
+                for (int d = 0; d < D; d++) qk += qs[r * LD + d] * ks[jj * LD + d];
+                for (int d = 0; d < DV; d++) gv += gs[r * LDV + d] * vs[jj * LDV + d];
                 REAL capped = attn_cap(qk * scale, softcap);
                 REAL p = exp(capped - rowLse);
                 dsij = p * (gv - rowDelta) * attn_cap_grad(capped, softcap) * scale;
@@ -114,7 +118,7 @@ KERNEL void attn_backward_dq(GLOBAL const Q_T* q, GLOBAL const K_T* k, GLOBAL co
     }
 }
 
-// dk, dv [B, HKV, S, D] contiguous; one work-group per (key tile, kv head, batch), summing over the GROUP query
+// dk [B, HKV, S, D], dv [B, HKV, S, DV] contiguous; one work-group per (key tile, kv head, batch), summing over the GROUP query
 // heads of the kv head (GQA) in registers.
 KERNEL void attn_backward_dkdv(GLOBAL const Q_T* q, GLOBAL const K_T* k, GLOBAL const V_T* v,
                                  GLOBAL const G_T* g, GLOBAL const L_T* lse, GLOBAL const REAL* delta,
@@ -123,9 +127,9 @@ KERNEL void attn_backward_dkdv(GLOBAL const Q_T* q, GLOBAL const K_T* k, GLOBAL 
                                  const Meta meta, int T, int S, int HQ, int GROUP, REAL scale, int causal, int hasSeg,
                                int window, REAL softcap) {
     SHARED REAL ks[BK_K * LD];
-    SHARED REAL vs[BK_K * LD];
+    SHARED REAL vs[BK_K * LDV];
     SHARED REAL qs[BQ_K * LD];
-    SHARED REAL gs[BQ_K * LD];
+    SHARED REAL gs[BQ_K * LDV];
     SHARED REAL ps[BK_K * BQ_K];
     SHARED REAL ds[BK_K * BQ_K];
     SHARED REAL ls[BQ_K];
@@ -143,14 +147,17 @@ KERNEL void attn_backward_dkdv(GLOBAL const Q_T* q, GLOBAL const K_T* k, GLOBAL 
 
     for (int x = lid; x < BK_K * D; x += wg) {
         int jj = x / D, dd = x % D;
-        bool inside = k0 + jj < S;
-        ks[jj * LD + dd] = inside ? (REAL) K_LOAD(k, AT(mk, b, kvh, k0 + jj, dd)) : (REAL) 0;
-        vs[jj * LD + dd] = inside ? (REAL) V_LOAD(v, AT(mv, b, kvh, k0 + jj, dd)) : (REAL) 0;
+        ks[jj * LD + dd] = k0 + jj < S ? (REAL) K_LOAD(k, AT(mk, b, kvh, k0 + jj, dd)) : (REAL) 0;
+    }
+    for (int x = lid; x < BK_K * DV; x += wg) {
+        int jj = x / DV, dd = x % DV;
+        vs[jj * LDV + dd] = k0 + jj < S ? (REAL) V_LOAD(v, AT(mv, b, kvh, k0 + jj, dd)) : (REAL) 0;
     }
     const i64 mySeg = hasSeg && j < S ? kseg[b * ksb + j] : 0;
 
-    REAL accK[DPT], accV[DPT];
-    for (int c = 0; c < DPT; c++) { accK[c] = 0; accV[c] = 0; }
+    REAL accK[DPT], accV[DPTV];
+    for (int c = 0; c < DPT; c++) accK[c] = 0;
+    for (int c = 0; c < DPTV; c++) accV[c] = 0;
     // causal: key j is seen by queries i >= j - off, so query tiles wholly before k0 - off are skipped; a sliding
     // window also ends the loop after the last query whose window reaches the tile
     const int qstart = causal ? max(0, k0 - off) / BQ_K * BQ_K : 0;
@@ -161,9 +168,11 @@ KERNEL void attn_backward_dkdv(GLOBAL const Q_T* q, GLOBAL const K_T* k, GLOBAL 
             BARRIER();
             for (int x = lid; x < BQ_K * D; x += wg) {
                 int ii = x / D, dd = x % D;
-                bool inside = q0 + ii < T;
-                qs[ii * LD + dd] = inside ? (REAL) Q_LOAD(q, AT(mq, b, h, q0 + ii, dd)) : (REAL) 0;
-                gs[ii * LD + dd] = inside ? (REAL) G_LOAD(g, AT(mg, b, h, q0 + ii, dd)) : (REAL) 0;
+                qs[ii * LD + dd] = q0 + ii < T ? (REAL) Q_LOAD(q, AT(mq, b, h, q0 + ii, dd)) : (REAL) 0;
+            }
+            for (int x = lid; x < BQ_K * DV; x += wg) {
+                int ii = x / DV, dd = x % DV;
+                gs[ii * LDV + dd] = q0 + ii < T ? (REAL) G_LOAD(g, AT(mg, b, h, q0 + ii, dd)) : (REAL) 0;
             }
             for (int x = lid; x < BQ_K; x += wg) {
                 bool inside = q0 + x < T;
@@ -178,10 +187,8 @@ KERNEL void attn_backward_dkdv(GLOBAL const Q_T* q, GLOBAL const K_T* k, GLOBAL 
                 REAL p = 0, dsij = 0;
                 if (j < S && i < T && ls[ii] != NEG_INF && attn_visible(i, j, off, causal, window) && (!hasSeg || qsg[ii] == mySeg)) {
                     REAL qk = 0, gv = 0;
-                    for (int d = 0; d < D; d++) {
-                        qk += qs[ii * LD + d] * ks[jr * LD + d];
-                        gv += gs[ii * LD + d] * vs[jr * LD + d];
-                    }
+                    for (int d = 0; d < D; d++) qk += qs[ii * LD + d] * ks[jr * LD + d];
+                    for (int d = 0; d < DV; d++) gv += gs[ii * LDV + d] * vs[jr * LDV + d];
                     REAL capped = attn_cap(qk * scale, softcap);
                     p = exp(capped - ls[ii]);
                     dsij = p * (gv - dl[ii]) * attn_cap_grad(capped, softcap) * scale;
@@ -190,15 +197,19 @@ KERNEL void attn_backward_dkdv(GLOBAL const Q_T* q, GLOBAL const K_T* k, GLOBAL 
                 ds[jr * BQ_K + ii] = dsij;
             }
             BARRIER();
+            for (int c = 0; c < DPTV; c++) {
+                int d = lane + c * TPR;
+                if (d < DV) {
+                    REAL av = accV[c];
+                    for (int ii = 0; ii < BQ_K; ii++) av += ps[jr * BQ_K + ii] * gs[ii * LDV + d];
+                    accV[c] = av;
+                }
+            }
             for (int c = 0; c < DPT; c++) {
                 int d = lane + c * TPR;
                 if (d < D) {
-                    REAL av = accV[c], ak = accK[c];
-                    for (int ii = 0; ii < BQ_K; ii++) {
-                        av += ps[jr * BQ_K + ii] * gs[ii * LD + d];
-                        ak += ds[jr * BQ_K + ii] * qs[ii * LD + d];
-                    }
-                    accV[c] = av;
+                    REAL ak = accK[c];
+                    for (int ii = 0; ii < BQ_K; ii++) ak += ds[jr * BQ_K + ii] * qs[ii * LD + d];
                     accK[c] = ak;
                 }
             }
@@ -208,10 +219,11 @@ KERNEL void attn_backward_dkdv(GLOBAL const Q_T* q, GLOBAL const K_T* k, GLOBAL 
         i64 row = ((i64) b * HKV + kvh) * S + j;
         for (int c = 0; c < DPT; c++) {
             int d = lane + c * TPR;
-            if (d < D) {
-                DK_STORE(dk, row * D + d, accK[c]);
-                DV_STORE(dv, row * D + d, accV[c]);
-            }
+            if (d < D) DK_STORE(dk, row * D + d, accK[c]);
+        }
+        for (int c = 0; c < DPTV; c++) {
+            int d = lane + c * TPR;
+            if (d < DV) DV_STORE(dv, row * DV + d, accV[c]);
         }
     }
 }

@@ -2,16 +2,19 @@
 // work-group per (query head, row) reads the row's keys and values in place through its block table, never a gathered
 // copy. Keys go a tile of WG at a time: one key per thread for the score (masks and soft-cap of attention.h), the
 // tile's max and sum by group reductions (online softmax: the running output is rescaled when the max grows), then
-// the threads split the head dim for P·V. Same results as attention over the gathered keys (FusedReference).
-// Compile-time: D head dim, WG threads (a power of two), DPT = ceil(D / WG) output columns per thread, REAL, and the
-// operand types Q, K, V, O. Dims: B rows, HQ query heads, GQA = HQ / HKV, N blocks of BS positions, TB table entries
+// the threads split the head dim for P·V; a head's sink logit (GPT-OSS) joins the softmax at the end (attention.h).
+// Same results as attention over the gathered keys (FusedReference).
+// Compile-time: D head dim of q and k, DV of v and the output, WG threads (a power of two), DPTV = ceil(DV / WG)
+// output columns per thread, REAL, and the operand types Q, K, V, O. Dims: B rows, HQ query heads, GQA = HQ / HKV, N blocks of BS positions, TB table entries
 // per row.
 
-// meta = layouts of q [B, HQ, 1, D], key blocks and value blocks [N, HKV, BS, D] (5 longs each); out is contiguous
-// [B, HQ, 1, D]; table is dense i32 [B, TB]; lens i32 [B] (each >= 1, checked by PagedKv).
+// meta = layouts of q [B, HQ, 1, D], key blocks [N, HKV, BS, D] and value blocks [N, HKV, BS, DV] (5 longs each); out
+// is contiguous [B, HQ, 1, DV]; table is dense i32 [B, TB]; lens i32 [B] (each >= 1, checked by PagedKv); sinks [HQ]
+// dense in the compute type (used when hasSinks).
 KERNEL void attn_paged_decode(GLOBAL const Q_T* q, GLOBAL const K_T* k, GLOBAL const V_T* v, GLOBAL O_T* out,
                               GLOBAL const i32* table, GLOBAL const i32* lens, const Meta meta,
-                              int HQ, int GQA, int BS, int TB, REAL scale, int causal, int window, REAL softcap) {
+                              int HQ, int GQA, int BS, int TB, REAL scale, int causal, int window, REAL softcap,
+                              GLOBAL const REAL* sinks, int hasSinks) {
     SHARED REAL qs[D];
     SHARED REAL ps[WG];
     SHARED REAL red[WG];
@@ -25,8 +28,8 @@ KERNEL void attn_paged_decode(GLOBAL const Q_T* q, GLOBAL const K_T* k, GLOBAL c
     BARRIER();
 
     REAL m = NEG_INF, l = 0;
-    REAL acc[DPT];
-    for (int c = 0; c < DPT; c++) acc[c] = 0;
+    REAL acc[DPTV];
+    for (int c = 0; c < DPTV; c++) acc[c] = 0;
     // a window starts the loop at the tile of its first key; the bounds are uniform across the work-group
     for (int k0 = attn_first_key(0, off, causal, window, WG); k0 < len; k0 += WG) {
         const int j = k0 + lid;
@@ -57,9 +60,9 @@ KERNEL void attn_paged_decode(GLOBAL const Q_T* q, GLOBAL const K_T* k, GLOBAL c
         const REAL alpha = m == NEG_INF ? (REAL) 0 : exp(m - mx);
         l = l * alpha + red[0];
         const int n = min(WG, len - k0);
-        for (int c = 0; c < DPT; c++) {
+        for (int c = 0; c < DPTV; c++) {
             const int d = lid + c * WG;
-            if (d < D) {
+            if (d < DV) {
                 REAL a = acc[c] * alpha;
                 for (int jj = 0; jj < n; jj++) {
                     const REAL pj = ps[jj];
@@ -72,11 +75,13 @@ KERNEL void attn_paged_decode(GLOBAL const Q_T* q, GLOBAL const K_T* k, GLOBAL c
         BARRIER();  // ps and red are consumed before the next tile overwrites them
     }
 
-    // a row that saw no key (not possible by position, kept for parity with attention_forward.c): output 0
-    const REAL inv = l == 0 ? (REAL) 0 : 1 / l;
+    // a row that saw no key (not possible by position, kept for parity with attention_forward.c): output 0; with a
+    // sink the output is acc / l · exp(m + log l - joined) = acc · exp(m - joined)
+    REAL inv = l == 0 ? (REAL) 0 : 1 / l;
+    if (hasSinks && l != 0) inv = exp(m - attn_join_sink(m + log(l), sinks[h]));
     const i64 row = (i64) b * HQ + h;
-    for (int c = 0; c < DPT; c++) {
+    for (int c = 0; c < DPTV; c++) {
         const int d = lid + c * WG;
-        if (d < D) O_STORE(out, row * D + d, acc[c] * inv);
+        if (d < DV) O_STORE(out, row * DV + d, acc[c] * inv);
     }
 }

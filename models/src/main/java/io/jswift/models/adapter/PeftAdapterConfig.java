@@ -10,6 +10,7 @@ import io.jswift.nn.LinearBase;
 import io.jswift.nn.Module;
 import io.jswift.nn.lora.LoraConfig;
 import io.jswift.nn.lora.LoraLinear;
+import io.jswift.nn.lora.ParamLora;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,9 +28,12 @@ import java.util.regex.PatternSyntaxException;
  * rsLoRA and DoRA on linear layers; every field that changes what the adapter computes and that jswift does not
  * implement is refused by name rather than ignored. {@code target_modules} is a list (names or dotted paths,
  * PEFT's suffix rule), "all-linear", or another string: a regular expression the whole module path must match.
+ * {@code target_parameters} (a list, PEFT's LoRA on fused expert parameters, {@link ParamLora}) is read and written;
+ * with it, target_modules may be empty or null.
  */
 public record PeftAdapterConfig(Path file, int r, double alpha, double dropout, boolean useRslora, boolean useDora,
-                                List<String> targetModules, String targetRegex, String baseModelNameOrPath, List<String> modulesToSave) {
+                                List<String> targetModules, String targetRegex, String baseModelNameOrPath, List<String> modulesToSave,
+                                List<String> targetParameters) {
     public static final String FILE = "adapter_config.json";
 
     /** PEFT init_lora_weights values that only choose the starting A/B: the saved weights are all there is. */
@@ -37,7 +41,7 @@ public record PeftAdapterConfig(Path file, int r, double alpha, double dropout, 
 
     /** Fields that must be null / empty / false: each selects a variant or a layer kind jswift does not implement. */
     private static final List<String> MUST_BE_ABSENT = List.of("rank_pattern", "alpha_pattern", "layers_pattern",
-            "layers_to_transform", "exclude_modules", "target_parameters", "trainable_token_indices", "layer_replication",
+            "layers_to_transform", "exclude_modules", "trainable_token_indices", "layer_replication",
             "lora_bias", "use_qalora", "arrow_config", "use_bdlora", "alora_invocation_tokens", "velora_config", "monteclora_config",
             "kasa_config");
 
@@ -85,10 +89,21 @@ public record PeftAdapterConfig(Path file, int r, double alpha, double dropout, 
             throw unsupported(file, "init_lora_weights", init, "this initialization changes the base weights or the forward; "
                     + "convert the adapter to plain LoRA with PEFT (path_initial_model_for_weight_conversion) first");
         }
+        List<String> parameters = new ArrayList<>();
+        JsonNode targetParameters = root.get("target_parameters");
+        if (isSet(targetParameters)) {
+            if (!targetParameters.isArray()) throw unsupported(file, "target_parameters", targetParameters, "expected a list of parameter names");
+            for (JsonNode t : targetParameters) {
+                if (!t.isTextual()) throw new IllegalArgumentException(file + ": 'target_parameters' must hold strings, got " + targetParameters);
+                parameters.add(t.asText());
+            }
+        }
         JsonNode targets = root.get("target_modules");
         List<String> names = new ArrayList<>();
         String regex = null;
-        if (targets == null || targets.isNull()) {
+        if (!parameters.isEmpty() && (targets == null || targets.isNull() || targets.isArray() && targets.isEmpty())) {
+            // PEFT: target_modules None or [] with target_parameters adapts the parameters alone
+        } else if (targets == null || targets.isNull()) {
             throw new IllegalArgumentException(file + ": 'target_modules' is missing: list the adapted modules (e.g. [\"q_proj\", \"v_proj\"])");
         } else if (targets.isTextual() && targets.asText().equalsIgnoreCase(LoraConfig.ALL_LINEAR)) {
             names.add(LoraConfig.ALL_LINEAR);
@@ -111,12 +126,12 @@ public record PeftAdapterConfig(Path file, int r, double alpha, double dropout, 
         double alpha = c.optDouble("lora_alpha", 8), dropout = c.optDouble("lora_dropout", 0);
         boolean rslora = c.optBool("use_rslora", false), dora = c.optBool("use_dora", false);
         try { // the same checks as the adapter will get (a regex stands in for its own target list here)
-            new LoraConfig(r, alpha, dropout, rslora, dora, regex == null ? names : List.of(regex));
+            new LoraConfig(r, alpha, dropout, rslora, dora, regex == null ? names : List.of(regex), parameters);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
         return new PeftAdapterConfig(file, r, alpha, dropout, rslora, dora, List.copyOf(names), regex, c.optString("base_model_name_or_path", null),
-                List.copyOf(modulesToSave));
+                List.copyOf(modulesToSave), List.copyOf(parameters));
     }
 
     private static boolean isSet(JsonNode n) {
@@ -145,7 +160,7 @@ public record PeftAdapterConfig(Path file, int r, double alpha, double dropout, 
                 throw new IllegalArgumentException(file + ": 'target_modules' \"" + targetRegex + "\" matches no linear layer of the model");
             }
         }
-        return new LoraConfig(r, alpha, dropout, useRslora, useDora, targets);
+        return new LoraConfig(r, alpha, dropout, useRslora, useDora, targets, targetParameters);
     }
 
     /**
@@ -221,6 +236,11 @@ public record PeftAdapterConfig(Path file, int r, double alpha, double dropout, 
             ArrayNode list = json.createArrayNode();
             config.targetModules().forEach(list::add);
             fields.put("target_modules", list);
+        }
+        if (!config.targetParameters().isEmpty()) { // PEFT writes null when unset; left out then, as before
+            ArrayNode list = json.createArrayNode();
+            config.targetParameters().forEach(list::add);
+            fields.put("target_parameters", list);
         }
         fields.put("task_type", taskType);
         fields.put("use_dora", config.useDora());

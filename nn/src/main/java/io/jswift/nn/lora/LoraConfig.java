@@ -10,16 +10,32 @@ import java.util.List;
  * {@code lm_head}, as PEFT) or module names; a module is targeted when its dotted path equals a name or ends
  * with "." + name (PEFT's {@code check_target_module_exists}), so {@code q_proj} and
  * {@code model.layers.0.self_attn.q_proj} both work.
+ *
+ * <p>{@code targetParameters} (PEFT's {@code target_parameters}, ms-swift's {@code --target_parameters}) names 3-D
+ * parameters, the fused MoE experts, by the same suffix rule on their dotted path (e.g.
+ * {@code mlp.experts.gate_up_proj}); see {@link ParamLora}. With target parameters, target_modules may be empty.
  */
-public record LoraConfig(int r, double alpha, double dropout, boolean useRslora, boolean useDora, List<String> targetModules) {
+public record LoraConfig(int r, double alpha, double dropout, boolean useRslora, boolean useDora, List<String> targetModules,
+                         List<String> targetParameters) {
     /** PEFT's shorthand for every linear layer but the output layer. */
     public static final String ALL_LINEAR = "all-linear";
+
+    /** No target parameters: linear layers only. */
+    public LoraConfig(int r, double alpha, double dropout, boolean useRslora, boolean useDora, List<String> targetModules) {
+        this(r, alpha, dropout, useRslora, useDora, targetModules, List.of());
+    }
 
     public LoraConfig {
         if (r <= 0) throw new IllegalArgumentException("LoRA rank r must be positive, got " + r);
         if (!(alpha > 0) || Double.isInfinite(alpha)) throw new IllegalArgumentException("lora_alpha must be a positive number, got " + alpha);
         if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("lora_dropout must be in [0, 1), got " + dropout);
-        if (targetModules == null || targetModules.isEmpty()) {
+        targetParameters = targetParameters == null ? List.of() : List.copyOf(targetParameters);
+        for (String t : targetParameters) {
+            if (t == null || t.isBlank()) throw new IllegalArgumentException("target_parameters contains an empty name: " + targetParameters);
+        }
+        if (!targetParameters.isEmpty()) ParamLora.requireSupported(dropout, useDora);
+        if (targetModules == null) targetModules = List.of();
+        if (targetModules.isEmpty() && targetParameters.isEmpty()) {
             throw new IllegalArgumentException("target_modules is empty: give module names such as q_proj,v_proj or all-linear");
         }
         for (String t : targetModules) {
@@ -34,6 +50,11 @@ public record LoraConfig(int r, double alpha, double dropout, boolean useRslora,
     /** PEFT: lora_alpha / r, or lora_alpha / sqrt(r) with rsLoRA (Kalajdzievski 2023). */
     public double scaling() {
         return useRslora ? alpha / Math.sqrt(r) : alpha / r;
+    }
+
+    /** The same adapter with other target_parameters. */
+    public LoraConfig withTargetParameters(List<String> names) {
+        return new LoraConfig(r, alpha, dropout, useRslora, useDora, targetModules, names);
     }
 
     public boolean allLinear() {

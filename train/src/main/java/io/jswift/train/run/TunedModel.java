@@ -9,6 +9,7 @@ import io.jswift.models.load.ModelLoader;
 import io.jswift.nn.Module;
 import io.jswift.nn.lora.LoraConfig;
 import io.jswift.nn.lora.LoraInjector;
+import io.jswift.nn.lora.ParamLoraInjector;
 import io.jswift.nn.quant.QuantConfig4bit;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Generator;
@@ -84,8 +85,9 @@ public record TunedModel(CausalLm model, TrainedWeights weights, Generator rng, 
                 Architectures.requireAllLinearAsPeft(model, config.allLinear());
                 LoraInjector.inject(model, disableDropout ? withoutDropout(config) : config, rng);
             }
-            out.printf(Locale.ROOT, "%s on %d linear layers (r=%d, alpha=%s, dropout=%s%s)%n", config.useDora() ? "dora" : "lora",
-                    LoraInjector.find(model).size(), config.r(), fmt(config.alpha()),
+            int params = ParamLoraInjector.find(model).size();
+            out.printf(Locale.ROOT, "%s on %d linear layers%s (r=%d, alpha=%s, dropout=%s%s)%n", config.useDora() ? "dora" : "lora",
+                    LoraInjector.find(model).size(), params == 0 ? "" : " and " + params + " expert parameters", config.r(), fmt(config.alpha()),
                     disableDropout && config.dropout() > 0 ? "0 (disable_dropout; " + fmt(config.dropout()) + " saved)" : fmt(config.dropout()),
                     config.useRslora() ? ", rsLoRA" : "");
             weights = new AdapterWeights(model, config, targetRegex, dir);
@@ -94,7 +96,7 @@ public record TunedModel(CausalLm model, TrainedWeights weights, Generator rng, 
     }
 
     private static LoraConfig withoutDropout(LoraConfig c) {
-        return new LoraConfig(c.r(), c.alpha(), 0, c.useRslora(), c.useDora(), c.targetModules());
+        return new LoraConfig(c.r(), c.alpha(), 0, c.useRslora(), c.useDora(), c.targetModules(), c.targetParameters());
     }
 
     /**

@@ -81,9 +81,10 @@ public final class PeftAdapter {
             e.getValue().adapterParameters().forEach((name, p) -> tensors.put(KEY_PREFIX + e.getKey() + "." + name, p.value()));
         }
         for (var e : paramAdapters.entrySet()) {
-            if (e.getValue().scaling() != config.scaling()) {
-                throw new IllegalArgumentException(e.getKey() + " has a parameter adapter with scaling " + e.getValue().scaling()
-                        + " but the config to save says " + config.scaling());
+            ParamLora l = e.getValue();
+            if (l.rank() != config.rankFor(l.key()) || l.scaling() != config.scalingFor(l.key())) {
+                throw new IllegalArgumentException(l.key() + " has an adapter with r=" + l.rank() + ", scaling " + l.scaling()
+                        + " but the config to save says r=" + config.rankFor(l.key()) + ", scaling " + config.scalingFor(l.key()));
             }
             e.getValue().adapterParameters().forEach((name, p) -> tensors.put(KEY_PREFIX + e.getKey() + "." + name, p.value()));
         }

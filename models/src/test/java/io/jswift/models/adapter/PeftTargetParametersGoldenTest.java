@@ -1,15 +1,19 @@
 package io.jswift.models.adapter;
 
 import io.jswift.models.CausalLm;
+import io.jswift.models.arch.PeftAllLinear;
 import io.jswift.models.decoder.DecoderInput;
 import io.jswift.models.load.ModelWriter;
 import io.jswift.nn.CausalLmLoss;
 import io.jswift.nn.Parameter;
 import io.jswift.nn.lora.LoraConfig;
+import io.jswift.nn.lora.LoraInjector;
 import io.jswift.nn.lora.LoraMerge;
 import io.jswift.nn.lora.ParamLoraInjector;
+import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.io.SafetensorsFile;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -21,7 +25,9 @@ import java.util.TreeSet;
 
 import static io.jswift.models.adapter.PeftGoldenTest.logits;
 import static io.jswift.tensor.testing.TensorAssert.relL2;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -67,6 +73,55 @@ class PeftTargetParametersGoldenTest {
         }
         assertEquals(4 * moeLayers + 4, checked, "the expert adapters' and q_proj's gradients");
         assertTrue(params.get("model.layers.1.mlp.experts.gate_up_proj").grad() == null, "the fused experts stay frozen");
+    }
+
+    /**
+     * all-linear on qwen3-moe-f32 (layer 0 dense) as ms-swift + PEFT make it: the attention projections by name, the
+     * experts' gate_up_proj (rank 2r, alpha 2·alpha) and down_proj as target parameters, the dense MLP not adapted; the
+     * same keys and shapes as PEFT's adapter, whose logits, loss and gradients jswift reproduces after loading it.
+     */
+    @Test
+    void allLinearOnQwen3MoeIsMsSwiftsListAsPeftConvertsIt() throws Exception {
+        Path dir = fixture("qwen3-moe").resolve("all-linear");
+        CausalLm model = AdapterFixtures.load(AdapterFixtures.model("qwen3-moe-f32"));
+        LoraConfig resolved = PeftAllLinear.resolve(model, new LoraConfig(2, 6, 0, false, false, List.of(LoraConfig.ALL_LINEAR)));
+        PeftAdapterConfig peft = PeftAdapterConfig.read(dir.resolve(PeftAdapterConfig.FILE));
+        assertEquals(new TreeSet<>(peft.targetModules()), new TreeSet<>(resolved.targetModules()));
+        assertEquals(new TreeSet<>(peft.targetParameters()), new TreeSet<>(resolved.targetParameters()));
+        assertEquals(peft.rankPattern(), resolved.rankPattern());
+        assertEquals(peft.alphaPattern(), resolved.alphaPattern());
+        var dropout = assertThrows(IllegalArgumentException.class,
+                () -> PeftAllLinear.resolve(model, new LoraConfig(2, 6, 0.05, false, false, List.of(LoraConfig.ALL_LINEAR))));
+        assertTrue(dropout.getMessage().startsWith("--target_modules all-linear on Qwen3MoeForCausalLM: PEFT 0.21 adapts the fused experts'"),
+                dropout.getMessage());
+
+        LoraInjector.inject(model, resolved, new Generator(3));
+        Path saved = tmp.resolve("ours");
+        PeftAdapter.save(saved, model, resolved, "qwen3-moe-f32");
+        Map<String, Tensor> theirs = SafetensorsFile.open(dir.resolve(PeftAdapter.WEIGHTS)).tensors();
+        Map<String, Tensor> ours = SafetensorsFile.open(saved.resolve(PeftAdapter.WEIGHTS)).tensors();
+        assertEquals(new TreeSet<>(theirs.keySet()), new TreeSet<>(ours.keySet()));
+        for (var e : theirs.entrySet()) assertArrayEquals(e.getValue().shape(), ours.get(e.getKey()).shape(), e.getKey());
+        PeftAdapterConfig written = PeftAdapterConfig.read(saved.resolve(PeftAdapterConfig.FILE));
+        assertEquals(peft.rankPattern(), written.rankPattern());
+        assertEquals(peft.alphaPattern(), written.alphaPattern());
+
+        CausalLm loaded = AdapterFixtures.load(AdapterFixtures.model("qwen3-moe-f32"));
+        PeftAdapter.load(dir, loaded);
+        assertEquals(4, ParamLoraInjector.find(loaded).get("model.layers.1.mlp.experts.base_layer").rank(), "gate_up_proj: rank_pattern 2r");
+        SafetensorsFile exp = SafetensorsFile.open(dir.resolve("expected.safetensors"));
+        Tensor ids = exp.tensor("input_ids");
+        double err = relL2(logits(loaded, ids), exp.tensor("logits"));
+        assertTrue(err < 1e-4, "logits rel. L2 error " + err);
+        var loss = CausalLmLoss.apply(loaded.forward(DecoderInput.of(ids)), ids, null);
+        assertEquals(exp.tensor("loss").item(), loss.value().item(), 1e-5 * exp.tensor("loss").item(), "loss");
+        loss.backward();
+        Map<String, Parameter> params = loaded.namedParameters();
+        for (String key : exp.names()) {
+            if (!key.startsWith("grad.")) continue;
+            double g = relL2(params.get(key.substring("grad.base_model.model.".length())).grad(), exp.tensor(key));
+            assertTrue(g < 1e-4, key + " rel. L2 error " + g);
+        }
     }
 
     @ParameterizedTest

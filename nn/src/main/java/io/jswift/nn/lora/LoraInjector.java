@@ -55,6 +55,12 @@ public final class LoraInjector {
             throw new IllegalArgumentException("target_modules " + config.targetModules() + " match no linear layer; "
                     + "available: " + available(linears));
         }
+        for (String path : targets) {
+            if (config.patternMatches(path)) { // PEFT's own rank/alpha per module is not implemented for linear layers
+                throw new IllegalArgumentException("rank_pattern / alpha_pattern " + config.rankPattern() + " " + config.alphaPattern()
+                        + " name the linear layer " + path + ": jswift applies them to target_parameters only");
+            }
+        }
         model.requiresGrad(false);
         for (String path : targets) {
             int dot = path.lastIndexOf('.');

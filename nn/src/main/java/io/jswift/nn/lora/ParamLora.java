@@ -31,6 +31,7 @@ import java.util.function.UnaryOperator;
 public final class ParamLora extends Module implements UnaryOperator<Variable> {
     private final Parameter target;
     private final String parameterName;
+    private final String key;           // the parameter's dotted path in the model, e.g. model.layers.1.mlp.experts.gate_up_proj
     private final boolean transposed;
     private final int experts, rank;
     private final double scaling;
@@ -39,11 +40,12 @@ public final class ParamLora extends Module implements UnaryOperator<Variable> {
     private boolean disabled;   // inside an AdaptersDisabled scope: forward reads W
 
     /**
-     * LoRA of rank {@code config.r()} on {@code target} (named {@code parameterName} in its module), which a module
-     * of {@code transposed} layout uses as x·W[e]. A is Kaiming-uniform from {@code gen} (PEFT's reset: U(±1/√I)), B is
+     * LoRA on {@code target} (named {@code parameterName} in its module, at dotted {@code key} in the model), which a
+     * module of {@code transposed} layout uses as x·W[e]; rank and scaling are {@code config}'s for {@code key}
+     * (rank_pattern / alpha_pattern). A is Kaiming-uniform from {@code gen} (PEFT's reset: U(±1/√I)), B is
      * zero; a null {@code gen} leaves A unset (meta) for weights loaded afterwards.
      */
-    public ParamLora(Parameter target, String parameterName, boolean transposed, LoraConfig config, Generator gen) {
+    public ParamLora(Parameter target, String parameterName, String key, boolean transposed, LoraConfig config, Generator gen) {
         int[] shape = target.shape();
         if (shape.length != 3) {
             throw new IllegalArgumentException("target_parameters: '" + parameterName + "' has shape " + Arrays.toString(shape)
@@ -52,11 +54,12 @@ public final class ParamLora extends Module implements UnaryOperator<Variable> {
         requireSupported(config.dropout(), config.useDora());
         this.target = target;
         this.parameterName = parameterName;
+        this.key = key;
         this.transposed = transposed;
         this.experts = shape[0];
         int in = transposed ? shape[1] : shape[2], out = transposed ? shape[2] : shape[1];
-        this.rank = config.r();
-        this.scaling = config.scaling();
+        this.rank = config.rankFor(key);
+        this.scaling = config.scalingFor(key);
         loraA = registerModule("lora_A", new Linear(in, rank * experts, false, gen));
         loraB = registerModule("lora_B", new Linear(rank * experts, out, false, null));
         loraB.weight().setValue(Tensor.zeros(DType.F32, out, rank * experts));
@@ -122,10 +125,15 @@ public final class ParamLora extends Module implements UnaryOperator<Variable> {
     /** The adapted parameter. */
     public Parameter target() { return target; }
 
+    /** The adapted parameter's dotted path in the model (what rank_pattern / alpha_pattern match). */
+    public String key() { return key; }
+
     /** Its name in its module, e.g. gate_up_proj. */
     public String parameterName() { return parameterName; }
 
     public int numExperts() { return experts; }
+
+    public int rank() { return rank; }
 
     public double scaling() { return scaling; }
 

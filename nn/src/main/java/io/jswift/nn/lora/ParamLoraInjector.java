@@ -39,6 +39,7 @@ public final class ParamLoraInjector {
         if (config.targetParameters().isEmpty()) return List.of();
         Map<String, Module> modules = model.namedModules();
         Map<Module, List<String>> byOwner = new LinkedHashMap<>();
+        Map<Module, String> ownerPath = new IdentityHashMap<>();
         List<String> paths = new ArrayList<>();
         Set<String> matchedTargets = new LinkedHashSet<>();
         modules.forEach((path, m) -> {
@@ -48,6 +49,7 @@ public final class ParamLoraInjector {
                     if (!LoraConfig.nameMatches(t, key)) continue;
                     matchedTargets.add(t);
                     byOwner.computeIfAbsent(m, k -> new ArrayList<>()).add(name);
+                    ownerPath.put(m, path);
                     paths.add(key);
                     break;
                 }
@@ -76,7 +78,8 @@ public final class ParamLoraInjector {
             for (String name : names) {
                 Parameter p = own.get(name);
                 p.setRequiresGrad(false);
-                ParamLora lora = new ParamLora(p, name, transposed(owner), config, gen);
+                String path = ownerPath.get(owner);
+                ParamLora lora = new ParamLora(p, name, path.isEmpty() ? name : path + "." + name, transposed(owner), config, gen);
                 lora.train(owner.isTraining());
                 wrappers.add(lora);
             }

@@ -3,6 +3,7 @@ package io.jswift.train.run;
 import io.jswift.models.adapter.PeftAdapter;
 import io.jswift.models.adapter.PeftAdapterConfig;
 import io.jswift.models.arch.Architectures;
+import io.jswift.models.arch.PeftAllLinear;
 import io.jswift.models.CausalLm;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
@@ -80,9 +81,8 @@ public record TunedModel(CausalLm model, TrainedWeights weights, Generator rng, 
                 out.printf(Locale.ROOT, "continuing the adapter in %s%n", adapters);
             } else {
                 VisionLanguageTuning.NewAdapter adapter = VisionLanguageTuning.adapterConfig(model, tuner.loraConfig(), tuner.freeze());
-                config = adapter.config();
+                config = PeftAllLinear.resolve(model, adapter.config()); // ms-swift's list, as PEFT converts it on fused-expert MoEs
                 targetRegex = adapter.targetRegex();
-                Architectures.requireAllLinearAsPeft(model, config.allLinear());
                 LoraInjector.inject(model, disableDropout ? withoutDropout(config) : config, rng);
             }
             int params = ParamLoraInjector.find(model).size();

@@ -13,6 +13,9 @@ import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.models.load.ModelWriter;
 import io.jswift.tensor.DType;
+import io.jswift.nn.lora.LoraConfig;
+import io.jswift.nn.lora.LoraInjector;
+import io.jswift.nn.lora.ParamLoraInjector;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.io.SafetensorsFile;
@@ -23,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static io.jswift.tensor.testing.TensorAssert.relL2;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -136,12 +140,21 @@ class Qwen3NextTest {
                 + " sequence, which the paged KV cache does not hold; use jswift infer for this model", e.getMessage());
     }
 
-    /** PEFT 0.21 turns all-linear on qwen3_next into target_parameters on the experts and router: refused, as for Qwen3-MoE. */
+    /**
+     * ms-swift's all-linear list names the shared expert's gate_proj / up_proj / down_proj, which PEFT 0.21 converts on
+     * qwen3_next into target_parameters on the fused experts (the shared expert's MLP then has no LoRA).
+     */
     @Test
-    void allLinearIsRefusedAsPeftAdaptsTheExperts() throws Exception {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Architectures.requireAllLinearAsPeft(FamilyGoldenTest.load(FIXTURE, false), true));
-        assertTrue(e.getMessage().startsWith("--target_modules all-linear on Qwen3NextForCausalLM: PEFT also adapts the experts"), e.getMessage());
+    void allLinearAdaptsTheFusedExpertsAsPeftConvertsMsSwiftsList() throws Exception {
+        var model = FamilyGoldenTest.load(FIXTURE, false);
+        LoraConfig c = PeftAllLinear.resolve(model, new LoraConfig(2, 4, 0, false, false, List.of(LoraConfig.ALL_LINEAR)));
+        assertEquals(List.of("in_proj_ba", "in_proj_qkvz", "k_proj", "o_proj", "out_proj", "q_proj", "shared_expert_gate", "v_proj"),
+                c.targetModules());
+        assertEquals(List.of("down_proj", "gate_up_proj"), c.targetParameters());
+        assertEquals(Map.of(".*\\.gate_up_proj", 4), c.rankPattern());
+        LoraInjector.inject(model, c, new Generator(1));
+        assertTrue(ParamLoraInjector.find(model).keySet().stream().allMatch(k -> k.contains("mlp.experts")));
+        assertTrue(model.namedParameters().keySet().stream().noneMatch(k -> k.contains("shared_expert.down_proj.lora_A")));
     }
 
     /** A random model of the family (transformers' _init_weights: dt_bias 1, A_log = log U(0.01, 16), (1 + w) norms at 0). */

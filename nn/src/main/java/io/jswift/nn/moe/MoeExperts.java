@@ -38,11 +38,13 @@ public final class MoeExperts extends Module implements RoutedExperts {
     /** rows [M, C] sorted by expert, {@code counts[e]} rows for expert e → [M, C] (unweighted expert outputs). */
     @Override
     public Variable forward(Variable rows, int[] counts) {
-        if (activation == Activation.SILU) return Grouped.siluMlp(rows, gateUp.variable(), down.variable(), counts); // one node, one task per expert
-        Variable both = Grouped.linear(rows, gateUp.variable(), counts); // [M, 2I]
+        // effective(): the weights plus a LoRA delta when target_parameters adapts them (ParamLora)
+        Variable gateUpW = gateUp.effective(), downW = down.effective();
+        if (activation == Activation.SILU) return Grouped.siluMlp(rows, gateUpW, downW, counts); // one node, one task per expert
+        Variable both = Grouped.linear(rows, gateUpW, counts); // [M, 2I]
         Variable gate = Views.narrow(both, 1, 0, intermediate), up = Views.narrow(both, 1, intermediate, intermediate);
         Variable gated = Elementwise.mul(activation.apply(gate), up);
-        return Grouped.linear(gated, down.variable(), counts);
+        return Grouped.linear(gated, downW, counts);
     }
 
     /**

@@ -24,6 +24,21 @@ public abstract sealed class KvCache permits DenseKvCache, BatchKvCache, PagedKv
 
     public void ropeDeltas(long[] deltas) { this.ropeDeltas = deltas == null ? null : deltas.clone(); }
 
+    /**
+     * Whether {@link #copyRowsOf} works: a dense cache of keys and values only (a linear-attention layer's recurrent
+     * state is not copied).
+     */
+    public boolean copiesRows() { return false; }
+
+    /**
+     * Fills this empty cache's rows from {@code from}'s: row r gets every cached position of row {@code source[r]}
+     * (keys, values, segment ids, rope delta). A prompt prefilled once then serves several sequences (GRPO's
+     * num_generations completions of a prompt, n > 1 samples of one request).
+     */
+    public void copyRowsOf(KvCache from, int[] source) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not copy rows between caches");
+    }
+
     /** Positions already cached (the next token's position). */
     public abstract int length();
 

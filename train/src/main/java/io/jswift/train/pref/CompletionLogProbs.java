@@ -63,21 +63,20 @@ public record CompletionLogProbs(Variable sums, long[] counts, int[] tokenRow, T
      * instead ((h / T)·Wᵀ = h·Wᵀ / T) and stays chunked; any other head (adapted, biased, soft-capped) divides its logits.
      */
     public static Variable perToken(CausalLm model, Batch batch, boolean checkpoint, double temperature) {
+        return perToken(model, ScoredTokens.of(batch), checkpoint, temperature);
+    }
+
+    /**
+     * As above for the scored tokens of any input, in their order: a collated batch, or shared-prefix rows holding a
+     * prompt once and several of its completions (GRPO).
+     */
+    public static Variable perToken(CausalLm model, ScoredTokens scored, boolean checkpoint, double temperature) {
         if (!(temperature > 0)) throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
-        Variable hidden = model.hiddenStates(batch.decoderInput(checkpoint));
-        int s = batch.rows(), t = batch.width(), c = hidden.size(2);
-        long[] completion = CausalLmLoss.shiftLeft(batch.labels()).toLongArray();
-        int n = 0;
-        for (long v : completion) if (v != Losses.IGNORE_INDEX) n++;
-        if (n == 0) throw new IllegalArgumentException("no completion tokens in the batch");
-        long[] index = new long[n], targets = new long[n];
-        for (int j = 0, k = 0; j < completion.length; j++) {
-            if (completion[j] == Losses.IGNORE_INDEX) continue;
-            index[k] = j;
-            targets[k++] = completion[j];
-        }
-        Variable rows = Views.indexSelect(Views.reshape(hidden, s * t, c), 0, Tensor.ofLongs(index, n).to(hidden.value().device()));
-        return tokenLogProbs(model, rows, Tensor.ofLongs(targets, n).to(hidden.value().device()), null, temperature);
+        Variable hidden = model.hiddenStates(scored.input(checkpoint));
+        int n = scored.count(), c = hidden.size(2);
+        Tensor idx = Tensor.ofLongs(scored.hiddenRows(), n).to(hidden.value().device());
+        Variable rows = Views.indexSelect(Views.reshape(hidden, scored.rows() * scored.width(), c), 0, idx); // [N, C]
+        return tokenLogProbs(model, rows, Tensor.ofLongs(scored.targets(), n).to(hidden.value().device()), null, temperature);
     }
 
     /** member [S, N] · logps [N, 1] → [S]. */

@@ -10,6 +10,7 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,7 +22,8 @@ import java.util.Map;
  * the engine's scheduler thread owns it.
  */
 public final class KvBlockPool {
-    private final Tensor[] keys, values; // per layer [blocks, Hkv, blockSize, D]
+    private final Tensor[] keys, values; // per layer [blocks, Hkv, blockSize, D] in the pool's dtype
+    private final DType dtype;
     private final int blockSize, blocks, maxSequence;
     private final Backend backend;
     private final int[] refs;
@@ -32,17 +34,27 @@ public final class KvBlockPool {
     private final LinkedHashMap<Integer, Boolean> cachedIdle = new LinkedHashMap<>(); // registered, refs 0, oldest first
     private final Map<Long, Integer> byHash = new HashMap<>();
 
-    /** maxSequence: the longest sequence (prompt + reply) a cache from this pool may hold. */
+    /** An f32 pool; maxSequence: the longest sequence (prompt + reply) a cache from this pool may hold. */
     public KvBlockPool(Backend backend, int layers, int kvHeads, int headDim, int blocks, int blockSize, int maxSequence) {
+        this(backend, DType.F32, layers, kvHeads, headDim, blocks, blockSize, maxSequence);
+    }
+
+    /**
+     * A pool whose blocks hold keys and values in {@code dtype} (F32 or BF16: what the paged kernels read in place; keys
+     * and values are rounded to it as they are written, as vLLM's kv_cache_dtype).
+     */
+    public KvBlockPool(Backend backend, DType dtype, int layers, int kvHeads, int headDim, int blocks, int blockSize, int maxSequence) {
         if (blocks < 1 || blockSize < 1) throw new IllegalArgumentException("a KV pool needs >= 1 block of >= 1 token, got " + blocks + " x " + blockSize);
+        if (!STORED.contains(dtype)) throw new IllegalArgumentException("a KV pool holds " + STORED + " keys and values, not " + dtype);
         this.backend = backend;
+        this.dtype = dtype;
         this.blockSize = blockSize;
         this.blocks = blocks;
         this.keys = new Tensor[layers];
         this.values = new Tensor[layers];
         for (int l = 0; l < layers; l++) {
-            keys[l] = backend.allocate(DType.F32, blocks, kvHeads, blockSize, headDim);
-            values[l] = backend.allocate(DType.F32, blocks, kvHeads, blockSize, headDim);
+            keys[l] = backend.allocate(dtype, blocks, kvHeads, blockSize, headDim);
+            values[l] = backend.allocate(dtype, blocks, kvHeads, blockSize, headDim);
         }
         this.maxSequence = maxSequence;
         this.refs = new int[blocks];
@@ -52,16 +64,49 @@ public final class KvBlockPool {
         for (int b = 0; b < blocks; b++) free.add(b);
     }
 
-    /** A pool for {@code model}'s layers and heads, on its device. */
+    /** The dtypes a pool may hold. */
+    public static final List<DType> STORED = List.of(DType.F32, DType.BF16);
+
+    /** A pool for {@code model}'s layers and heads, on its device, in the model's dtype ({@link #autoDtype}). */
     public static KvBlockPool forModel(CausalLm model, int blocks, int blockSize, int maxSequence) {
+        return forModel(model, null, blocks, blockSize, maxSequence);
+    }
+
+    /**
+     * vLLM's kv_cache_dtype "auto": the dtype the model computes in, i.e. BF16 when most of its floating parameters are
+     * bf16 (its keys and values are then bf16 already: a bf16 pool stores them exactly, at half an f32 pool's memory),
+     * else F32 (f32 models; f16 models too, whose keys an f32 pool holds exactly).
+     */
+    public static DType autoDtype(CausalLm model) {
+        long bf16 = 0, other = 0;
+        for (var p : model.namedParameters().values()) {
+            DType t = p.value().dtype();
+            if (!t.isFloatingPoint()) continue;
+            if (t == DType.BF16) bf16 += p.value().numel();
+            else other += p.value().numel();
+        }
+        return bf16 > other ? DType.BF16 : DType.F32;
+    }
+
+    /** Bytes of one block over all of {@code model}'s layers: keys and values, blockSize positions, in {@code dtype}. */
+    public static long bytesPerBlock(CausalLm model, DType dtype, int blockSize) {
+        var a = model.config().attention();
+        return 2L * model.config().numLayers() * a.numKvHeads() * a.headDim() * blockSize * dtype.byteSize();
+    }
+
+    /** As {@link #forModel(CausalLm, int, int, int)} with blocks in {@code dtype} (null: {@link #autoDtype}). */
+    public static KvBlockPool forModel(CausalLm model, DType dtype, int blocks, int blockSize, int maxSequence) {
         if (model.config().linearAttention() != null) {
             throw new IllegalArgumentException(model.config().architecture() + " is not supported by the server yet: its linear-attention (Gated DeltaNet)"
                     + " layers keep a recurrent state per sequence, which the paged KV cache does not hold; use jswift infer for this model");
         }
         var a = model.config().attention();
-        return new KvBlockPool(Backends.forDevice(model.device()), model.config().numLayers(), a.numKvHeads(), a.headDim(), blocks,
-                blockSize, maxSequence);
+        return new KvBlockPool(Backends.forDevice(model.device()), dtype == null ? autoDtype(model) : dtype, model.config().numLayers(),
+                a.numKvHeads(), a.headDim(), blocks, blockSize, maxSequence);
     }
+
+    /** The dtype of the keys and values the blocks hold. */
+    public DType dtype() { return dtype; }
 
     public int maxSequence() { return maxSequence; }
 

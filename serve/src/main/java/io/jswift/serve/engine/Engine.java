@@ -6,6 +6,7 @@ import io.jswift.models.decoder.PagedKvCache;
 import io.jswift.models.generate.GenerationSession;
 import io.jswift.models.generate.SequenceState;
 import io.jswift.nn.lora.MultiLora;
+import io.jswift.tensor.DType;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -63,11 +64,10 @@ public final class Engine implements AutoCloseable {
         this.observer = observer;
         this.adapters = adapters;
         this.runner = new ModelRunner(session.model(), adapters, observer);
-        var a = session.model().config().attention();
-        long bytesPerBlock = 2L * session.model().config().numLayers() * a.numKvHeads() * a.headDim() * config.blockSize() * Float.BYTES;
-        int blocks = config.poolBlocks(bytesPerBlock);
+        DType kvDtype = config.kvCacheDtype() != null ? config.kvCacheDtype() : KvBlockPool.autoDtype(session.model());
+        int blocks = config.poolBlocks(KvBlockPool.bytesPerBlock(session.model(), kvDtype, config.blockSize())); // a bf16 pool: twice the blocks
         // no sequence is longer than the pool: the gather scratch needs no more
-        this.pool = KvBlockPool.forModel(session.model(), blocks, config.blockSize(), Math.min(config.maxModelLen(), blocks * config.blockSize()));
+        this.pool = KvBlockPool.forModel(session.model(), kvDtype, blocks, config.blockSize(), Math.min(config.maxModelLen(), blocks * config.blockSize()));
         this.thread = Thread.ofPlatform().name("jswift-scheduler").daemon(true).unstarted(this::loop);
     }
 
@@ -378,6 +378,9 @@ public final class Engine implements AutoCloseable {
     public int kvBlocksUsed() { return blocksUsed; }
 
     public int kvBlocksTotal() { return pool.blocks(); }
+
+    /** The dtype of the KV pool's blocks. */
+    public DType kvCacheDtype() { return pool.dtype(); }
 
     private static void release(RunningSequence s) {
         if (s.cache != null) s.cache.release();

@@ -7,6 +7,7 @@ import io.jswift.models.generate.TextGenerator.FinishReason;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.models.testing.TinyChatModels;
+import io.jswift.tensor.DType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,6 +76,41 @@ class EngineTest {
                 assertArrayEquals(solo, collectors.get(i).done.get(60, TimeUnit.SECONDS), "prompt " + i);
             }
         }
+    }
+
+    /**
+     * A bf16 model's KV pool is bf16 by default (kv_cache_dtype auto): twice the blocks of an f32 pool in the same bytes,
+     * read in place by the paged kernels; its greedy tokens are the static generator's. float32 can be asked for.
+     */
+    @Test
+    void aBf16ModelServesFromABf16PoolWithTheGeneratorsGreedyTokens() throws Exception {
+        Path model = TinyChatModels.withTinyTokenizer(dir, "qwen3-bf16");
+        GenerationSession session = GenerationSession.open(model, ((LoadedModel.CausalLm) ModelLoader.load(model, false)).model());
+        Random r = new Random(5);
+        List<int[]> prompts = List.of(randomPrompt(r, 9), randomPrompt(r, 21), randomPrompt(r, 4));
+        int f32Blocks;
+        try (Engine f32 = new Engine(session, new EngineConfig(3, 8, 128, 4, 4, 0, DType.F32), EngineObserver.NONE)) {
+            assertEquals(DType.F32, f32.kvCacheDtype());
+            f32Blocks = f32.kvBlocksTotal();
+        }
+        try (Engine engine = new Engine(session, new EngineConfig(3, 8, 128, 4, 4, 0), EngineObserver.NONE)) {
+            assertEquals(DType.BF16, engine.kvCacheDtype());
+            assertEquals(f32Blocks, engine.kvBlocksTotal(), "both fit max_num_seqs full-length sequences: the bound is the sequences, not the bytes");
+            engine.start();
+            List<Collector> collectors = new ArrayList<>();
+            for (int[] p : prompts) {
+                Collector c = new Collector(null);
+                collectors.add(c);
+                engine.submit(List.of(new SequenceRequest(p, SamplingParams.greedy(10), -1, false, c)));
+            }
+            for (int i = 0; i < prompts.size(); i++) {
+                int[] solo = session.generate(List.of(prompts.get(i)), SamplingParams.greedy(10), null).get(0).tokens();
+                assertArrayEquals(solo, collectors.get(i).done.get(60, TimeUnit.SECONDS), "prompt " + i);
+            }
+        }
+        // the byte bound: a 2 GiB pool holds twice the bf16 blocks
+        EngineConfig big = new EngineConfig(1 << 20, 8, 1 << 12, 0, 16, 0);
+        assertEquals(2 * big.poolBlocks(1 << 20), big.poolBlocks(1 << 19));
     }
 
     /** Tokens the running stream A receives while B's 200-token prompt is prefilled. */

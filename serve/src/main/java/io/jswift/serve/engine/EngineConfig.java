@@ -41,7 +41,7 @@ public record EngineConfig(int maxNumSeqs, int maxWaiting, int maxModelLen, int 
     public int poolBlocks(long bytesPerBlock) {
         if (kvBlocks > 0) return kvBlocks;
         long full = (long) maxNumSeqs * ((maxModelLen + blockSize - 1) / blockSize);
-        return (int) Math.max(1, Math.min(full, DEFAULT_KV_BYTES / bytesPerBlock));
+        return (int) Math.max(1, bytesPerBlock <= 0 ? full : Math.min(full, DEFAULT_KV_BYTES / bytesPerBlock));
     }
 
     /** Default blocks of {@link #DEFAULT_BLOCK_SIZE} positions, as many as {@link #poolBlocks} allows. */

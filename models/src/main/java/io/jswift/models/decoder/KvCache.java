@@ -59,7 +59,8 @@ public abstract sealed class KvCache permits DenseKvCache, BatchKvCache, PagedKv
 
     /**
      * The conv window and recurrent state of linear-attention {@code layer} (Qwen3-Next's Gated DeltaNet), which it
-     * reads and updates. Only {@link DenseKvCache} holds them: the server's per-sequence caches keep keys and values only.
+     * reads and updates: {@link DenseKvCache} holds them, a {@link PagedKvCache} in its pool's recurrent-state slot, a
+     * {@link BatchKvCache} gathers its rows' slots.
      */
     DeltaNetState deltaNetState(int layer) {
         throw new IllegalStateException(getClass().getSimpleName() + " holds keys and values only, not the recurrent state of linear-attention layers "

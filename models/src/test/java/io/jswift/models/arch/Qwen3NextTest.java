@@ -6,7 +6,6 @@ import io.jswift.models.config.DecoderConfig;
 import io.jswift.models.config.ModelConfig;
 import io.jswift.models.decoder.DecoderInit;
 import io.jswift.models.decoder.DecoderInput;
-import io.jswift.models.decoder.KvBlockPool;
 import io.jswift.models.generate.SamplingParams;
 import io.jswift.models.generate.TextGenerator;
 import io.jswift.models.load.LoadedModel;
@@ -37,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Qwen3-Next beyond the family goldens (FamilyGoldenTest: logits, cached decode, full and LoRA steps against transformers /
- * PEFT): its config, generation through the generator with left-padded batches, packed rows, and the server's refusal.
+ * PEFT): its config, generation through the generator with left-padded batches and packed rows (the server's caches:
+ * RecurrentStateCacheTest).
  */
 class Qwen3NextTest {
     private static final String FIXTURE = "qwen3-next-f32";
@@ -130,14 +130,6 @@ class Qwen3NextTest {
             assertTrue(relL2(packed.narrow(1, 0, 5), first) < 1e-5);
             assertTrue(relL2(packed.narrow(1, 5, 4), second) < 1e-5, "the second sample starts from a zero state");
         }
-    }
-
-    @Test
-    void theServerRefusesItWithOneLine() throws Exception {
-        CausalLm m = FamilyGoldenTest.load(FIXTURE, false);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KvBlockPool.forModel(m, 8, 16, 128));
-        assertEquals("Qwen3NextForCausalLM is not supported by the server yet: its linear-attention (Gated DeltaNet) layers keep a recurrent state per"
-                + " sequence, which the paged KV cache does not hold; use jswift infer for this model", e.getMessage());
     }
 
     /**

@@ -98,6 +98,61 @@ class GroupedOpsTest {
         for (int i = 0; i < 3; i++) assertClose(comp[i].grad(), fused[i].grad(), names[i]);
     }
 
+    /**
+     * Gradient accumulation over two backwards: the experts' weight gradients are added into the parameters' own
+     * .grad in place (the same tensor afterwards) and equal the sum of the two separate gradients, an expert of no
+     * rows keeping its zeros; x's gradient accumulates as usual. Both the f32 kernels and the f64 composition.
+     */
+    @Test
+    void weightGradientsAccumulateInPlace() {
+        for (io.jswift.tensor.DType type : new io.jswift.tensor.DType[]{io.jswift.tensor.DType.F32, io.jswift.tensor.DType.F64}) {
+            int[] counts = {0, 2, 17, 0, 5, 1, 9};
+            int m = java.util.Arrays.stream(counts).sum(), c = 13, inter = 7, e = counts.length;
+            Tensor x = rand(31, m, c).to(type), gu = rand(32, e, 2 * inter, c).to(type), down = rand(33, e, c, inter).to(type);
+            Tensor dy1 = rand(34, m, c).to(type), dy2 = rand(35, m, c).to(type);
+            Variable[] twice = {Variable.leaf(x, true), Variable.leaf(gu, true), Variable.leaf(down, true)};
+            Grouped.siluMlp(twice[0], twice[1], twice[2], counts).backward(dy1, false);
+            Tensor[] first = {twice[0].grad(), twice[1].grad(), twice[2].grad()};
+            Grouped.siluMlp(twice[0], twice[1], twice[2], counts).backward(dy2, false);
+            assertTrue(twice[1].grad() == first[1] && twice[2].grad() == first[2], type + ": weight gradients added in place");
+            Variable[] one = {Variable.leaf(x, true), Variable.leaf(gu, true), Variable.leaf(down, true)};
+            Variable[] other = {Variable.leaf(x, true), Variable.leaf(gu, true), Variable.leaf(down, true)};
+            Grouped.siluMlp(one[0], one[1], one[2], counts).backward(dy1, false);
+            Grouped.siluMlp(other[0], other[1], other[2], counts).backward(dy2, false);
+            String[] names = {"d rows", "d gate_up_proj", "d down_proj"};
+            for (int i = 0; i < 3; i++) {
+                Tensor sum = one[i].grad().backend().binary(io.jswift.tensor.spi.BinaryOp.ADD, one[i].grad(), other[i].grad());
+                assertClose(sum, twice[i].grad(), type + " accumulated " + names[i]);
+            }
+            double[] unused = twice[1].grad().select(0, 0).contiguous().toDoubleArray();
+            for (double v : unused) assertTrue(v == 0, type + ": an expert of no rows keeps a zero gradient");
+            // the grouped linear alone (GPT-OSS's layout too)
+            Variable w = Variable.leaf(down, true), xi = Variable.leaf(rand(36, m, inter).to(type), false);
+            Grouped.linear(xi, w, counts).backward(dy1, false);
+            Tensor wFirst = w.grad(), wOnce = wFirst.copy();
+            Grouped.linear(xi, w, counts).backward(dy2, false);
+            assertTrue(w.grad() == wFirst, type + ": grouped linear weight gradient added in place");
+            Variable w2 = Variable.leaf(down, true);
+            Grouped.linear(xi, w2, counts).backward(dy2, false);
+            assertClose(wOnce.backend().binary(io.jswift.tensor.spi.BinaryOp.ADD, wOnce, w2.grad()), w.grad(), type + " grouped linear accumulated");
+        }
+    }
+
+    /** Frozen experts (LoRA training elsewhere): no weight gradient is made, the rows' gradient is unchanged. */
+    @Test
+    void frozenExpertWeightsTakeNoGradient() {
+        int[] counts = {3, 0, 4};
+        Tensor x = rand(41, 7, 5).to(io.jswift.tensor.DType.F32), gu = rand(42, 3, 8, 5).to(io.jswift.tensor.DType.F32);
+        Tensor down = rand(43, 3, 5, 4).to(io.jswift.tensor.DType.F32), dy = rand(44, 7, 5).to(io.jswift.tensor.DType.F32);
+        Variable frozenX = Variable.leaf(x, true), frozenGu = Variable.leaf(gu, false), frozenDown = Variable.leaf(down, true);
+        Grouped.siluMlp(frozenX, frozenGu, frozenDown, counts).backward(dy, false);
+        Variable[] all = {Variable.leaf(x, true), Variable.leaf(gu, true), Variable.leaf(down, true)};
+        Grouped.siluMlp(all[0], all[1], all[2], counts).backward(dy, false);
+        assertTrue(frozenGu.grad() == null);
+        assertClose(all[0].grad(), frozenX.grad(), "d rows with gate_up_proj frozen");
+        assertClose(all[2].grad(), frozenDown.grad(), "d down_proj with gate_up_proj frozen");
+    }
+
     private static void assertClose(Tensor expected, Tensor actual, String what) {
         assertArrayEquals(expected.shape(), actual.shape(), what);
         double[] a = expected.toDoubleArray(), b = actual.toDoubleArray();

@@ -7,6 +7,7 @@ import io.jswift.serve.OpenAiServer;
 import io.jswift.serve.api.ServeConfig;
 import io.jswift.serve.engine.EngineConfig;
 import io.jswift.nn.lora.MultiLora;
+import io.jswift.tensor.DType;
 import io.jswift.tensor.Device;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,6 +41,8 @@ final class DeployCommand implements Callable<Integer> {
     @Option(names = "--block_size", defaultValue = "" + EngineConfig.DEFAULT_BLOCK_SIZE, description = "Positions per KV-cache block.") int blockSize;
     @Option(names = "--kv_cache_blocks", defaultValue = "0",
             description = "KV-cache blocks (the bound on KV memory; 0: room for max_num_seqs sequences of max_model_len, at most 2 GiB).") int kvBlocks;
+    @Option(names = "--kv_cache_dtype", defaultValue = "auto", description = "Dtype of the KV-cache blocks: auto (the model's: bfloat16 for a bf16 model, "
+            + "else float32), bfloat16 or float32 (vLLM's --kv-cache-dtype).") String kvCacheDtype;
     @Option(names = "--max_new_tokens", description = "Reply length when a request gives no max_tokens (default: what max_model_len leaves).") Integer maxNewTokens;
     @Option(names = "--device", defaultValue = "cpu", description = DeviceOption.DESCRIPTION) String device;
     @Option(names = "--allowed_local_media_path", description = "Directory whose image files chat requests may name (paths, file:// URLs); "
@@ -61,7 +64,8 @@ final class DeployCommand implements Callable<Integer> {
         }
         String id = servedModelName != null ? servedModelName : model.toAbsolutePath().normalize().getFileName().toString();
         ServeConfig config = new ServeConfig(host, port, List.of(id), apiKey, maxNewTokens == null ? 0 : maxNewTokens,
-                ServeConfig.DEFAULT_MAX_BODY_BYTES, new EngineConfig(maxNumSeqs, maxWaiting, maxLen, maxNumBatchedTokens, blockSize, kvBlocks),
+                ServeConfig.DEFAULT_MAX_BODY_BYTES, new EngineConfig(maxNumSeqs, maxWaiting, maxLen, maxNumBatchedTokens, blockSize, kvBlocks,
+                        kvCacheDtype(kvCacheDtype)),
                 allowedLocalMediaPath);
         OpenAiServer server = new OpenAiServer(GenerationSession.open(model, lm), config, loras).start();
         // SIGTERM / Ctrl-C: stop taking requests, let running and queued ones finish, then exit
@@ -81,6 +85,17 @@ final class DeployCommand implements Callable<Integer> {
 
     /** How long SIGTERM waits for running and queued requests. */
     private static final Duration DRAIN = Duration.ofSeconds(60);
+
+    /** --kv_cache_dtype as vLLM spells its choices: auto (null: the model's dtype), bfloat16, float32. */
+    static DType kvCacheDtype(String name) {
+        return switch (name) {
+            case "auto" -> null;
+            case "bfloat16" -> DType.BF16;
+            case "float32" -> DType.F32;
+            default -> throw new IllegalArgumentException("--kv_cache_dtype " + name + ": expected auto, bfloat16 or float32"
+                    + (name.startsWith("fp8") ? " (fp8 KV caches are not supported)" : ""));
+        };
+    }
 
     /** --adapters NAME=DIR or DIR, by name in the order given (which numbers them). */
     private Map<String, Path> adapters() {

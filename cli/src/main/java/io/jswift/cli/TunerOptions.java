@@ -21,6 +21,9 @@ final class TunerOptions {
     @Option(names = "--lora_dropout", defaultValue = "0.05") double loraDropout;
     @Option(names = "--use_rslora", arity = "0..1", fallbackValue = "true", defaultValue = "false", description = "Scale by alpha/sqrt(r) (rsLoRA).") boolean useRslora;
     @Option(names = "--target_modules", arity = "1..*", split = ",", defaultValue = "all-linear", description = "all-linear, or names such as q_proj,v_proj.") List<String> targetModules;
+    @Option(names = "--target_parameters", arity = "1..*", split = ",",
+            description = "3-D parameters to adapt, e.g. mlp.experts.gate_up_proj mlp.experts.down_proj (PEFT's target_parameters: LoRA on fused MoE experts; needs --lora_dropout 0).")
+    List<String> targetParameters;
 
     @Option(names = "--freeze_llm", arity = "0..1", fallbackValue = "true", defaultValue = "false",
             description = "Vision-language models: leave the language model untrained (default false).") boolean freezeLlm;
@@ -34,6 +37,6 @@ final class TunerOptions {
     /** {@code model} and {@code torchDtype} (may be null) set the default compute dtype of a base quantized at load. */
     TunerArgs toArgs(Path model, String torchDtype) throws IOException {
         return new TunerArgs(trainType, loraRank, loraAlpha, loraDropout, useRslora, targetModules, quant.resolve(model, torchDtype),
-                new FreezeArgs(freezeLlm, freezeVit, freezeAligner));
+                new FreezeArgs(freezeLlm, freezeVit, freezeAligner), targetParameters);
     }
 }

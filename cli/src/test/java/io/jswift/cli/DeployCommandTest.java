@@ -110,18 +110,24 @@ class DeployCommandTest {
         assertTrue(run("deploy", "--model", model.toString(), "--adapters", "a=" + dir, "a=" + dir).contains("two adapters are named 'a'"));
         String notAnAdapter = run("deploy", "--model", model.toString(), "--adapters", "a=" + model);
         assertTrue(notAnAdapter.contains("adapter_config.json"), notAnAdapter);
+        String fp8 = run("deploy", "--model", model.toString(), "--kv_cache_dtype", "fp8");
+        assertTrue(fp8.contains("--kv_cache_dtype fp8: expected auto, bfloat16 or float32 (fp8 KV caches are not supported)"), fp8);
     }
 
-    /** Qwen3-Next's linear-attention layers keep a per-sequence recurrent state the paged KV cache does not hold: refused in one line. */
+    /** Qwen3-Next (Gated DeltaNet layers: a recurrent-state slot per sequence in the server's caches) is served. */
     @Test
-    void qwen3NextIsRefusedWithOneLine() throws Exception {
+    void qwen3NextIsServed() throws Exception {
         Path model = TinyModels.llamaWithTinyTokenizer(dir);
         for (String f : List.of("config.json", "model.safetensors")) {
             Files.copy(TinyModels.MODELS.resolve("qwen3-next-f32").resolve(f), model.resolve(f), StandardCopyOption.REPLACE_EXISTING);
         }
-        String err = run("deploy", "--model", model.toString(), "--port", "0").lines().findFirst().orElse("");
-        assertEquals("deploy: error: Qwen3NextForCausalLM is not supported by the server yet: its linear-attention (Gated DeltaNet) layers keep a"
-                + " recurrent state per sequence, which the paged KV cache does not hold; use jswift infer for this model", err);
+        URI base = InProcessDeploy.start("--model", model.toString(), "--served_model_name", "qnext", "--max_num_seqs", "2", "--max_model_len", "64");
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(base.resolve("/v1/completions"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"model\": \"qnext\", \"prompt\": \"hello there\", \"max_tokens\": 6, \"temperature\": 0, \"ignore_eos\": true}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(6, new ObjectMapper().readTree(r.body()).at("/usage/completion_tokens").asInt());
     }
 
     private static String run(String... args) {

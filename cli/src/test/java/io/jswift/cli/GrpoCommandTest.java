@@ -70,6 +70,27 @@ class GrpoCommandTest {
         assertEquals("grpo", args.get("loss_type").asText());
     }
 
+    /**
+     * TRL 1.13 only needs the generation batch (batch x accumulation) to hold whole groups: 3 completions per micro-batch
+     * with 4 accumulation steps and 4 generations samples 3 prompts per step and trains their 12 completions shuffled
+     * into 4 micro-batches of 3.
+     */
+    @Test
+    void aMicroBatchMayHoldPartOfAPromptsGroup() throws Exception {
+        Path model = TinyModels.llamaWithTinyTokenizer(dir), out = dir.resolve("partial");
+        assertEquals(0, Main.run("rlhf", "--rlhf_type", "grpo", "--model", model.toString(), "--dataset", data().toString(), "--output_dir", out.toString(),
+                "--num_generations", "4", "--per_device_train_batch_size", "3", "--gradient_accumulation_steps", "4", "--max_completion_length", "4",
+                "--reward_funcs", "repetition", "--max_steps", "2", "--logging_steps", "1", "--save_steps", "0", "--lora_rank", "4", "--seed", "6",
+                "--log_completions", "true"));
+        Path run = onlyRun(out);
+        ObjectMapper json = new ObjectMapper();
+        List<String> lines = Files.readAllLines(run.resolve("completions.jsonl"));
+        assertEquals(2 * 3 * 4, lines.size(), "2 steps x 3 prompts x 4 generations");
+        List<String> log = Files.readAllLines(run.resolve("logging.jsonl"));
+        assertEquals(2, log.size());
+        assertTrue(Double.isFinite(json.readTree(log.get(1)).get("loss").asDouble()), log.get(1));
+    }
+
     @Test
     void theReferenceIsTheBaseModelUnlessRefAdaptersIsGiven() throws Exception {
         Path model = TinyModels.llamaWithTinyTokenizer(dir), data = data();
@@ -207,7 +228,11 @@ class GrpoCommandTest {
     void badGrpoFlagsFailWithClearMessages() throws Exception {
         Path model = TinyModels.llamaWithTinyTokenizer(dir), out = dir.resolve("out");
         String[] base = {"rlhf", "--rlhf_type", "grpo", "--model", model.toString(), "--dataset", data().toString(), "--output_dir", out.toString()};
-        assertFails("must be a multiple of --num_generations", concat(base, "--per_device_train_batch_size", "6", "--num_generations", "4", "--reward_funcs", "format"));
+        // TRL 1.13 refuses a generation batch (batch x accumulation) that is not a multiple of num_generations
+        assertFails("--per_device_train_batch_size 6 x --gradient_accumulation_steps 1 = 6 completions per optimizer step (TRL's generation batch) must be a multiple of --num_generations 4",
+                concat(base, "--per_device_train_batch_size", "6", "--num_generations", "4", "--reward_funcs", "format"));
+        assertFails("--per_device_train_batch_size 3 x --gradient_accumulation_steps 2 = 6 completions",
+                concat(base, "--per_device_train_batch_size", "3", "--gradient_accumulation_steps", "2", "--num_generations", "4", "--reward_funcs", "format"));
         assertFails("unknown reward function 'nope'", concat(base, "--reward_funcs", "nope", "--num_generations", "2", "--per_device_train_batch_size", "2"));
         assertFails("--loss_type for grpo must be grpo, bnpo, dr_grpo or dapo", concat(base, "--loss_type", "sigmoid", "--reward_funcs", "format"));
         assertFails("--scale_rewards must be group, batch or none", concat(base, "--scale_rewards", "maybe", "--reward_funcs", "format"));

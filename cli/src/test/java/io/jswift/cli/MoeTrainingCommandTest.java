@@ -90,15 +90,21 @@ class MoeTrainingCommandTest {
         assertTrue(log.get("aux_loss") == null, log.toString());
     }
 
+    /**
+     * ms-swift's all-linear on Mixtral is the list of its linear layers, the attention projections, which PEFT 0.21 leaves
+     * as they are: the adapter saves that list (PEFT would widen the string "all-linear" to the experts when loading).
+     */
     @Test
-    void allLinearLoraOnMixtralIsRefusedWithTheReason() throws Exception {
+    void allLinearLoraOnMixtralSavesMsSwiftsList() throws Exception {
         Path data = dir.resolve("rows.jsonl");
         Files.writeString(data, "{\"input_ids\": [1, 17, 42, 99, 5, 63]}\n");
         StringWriter err = new StringWriter();
         int code = Main.run(new PrintWriter(err, true), "sft", "--model", MODELS.resolve("mixtral-f32").toString(), "--dataset", data.toString(),
                 "--output_dir", dir.resolve("out").toString(), "--train_type", "lora", "--target_modules", "all-linear", "--max_steps", "1");
-        assertNotEquals(0, code);
-        assertTrue(err.toString().contains("--target_modules all-linear on MixtralForCausalLM: PEFT also adapts the experts"), err.toString());
+        assertEquals(0, code, err.toString());
+        JsonNode config = new ObjectMapper().readTree(onlyRun(dir.resolve("out")).resolve("checkpoint-1/adapter_config.json").toFile());
+        assertEquals("[\"k_proj\",\"o_proj\",\"q_proj\",\"v_proj\"]", config.get("target_modules").toString());
+        assertTrue(config.get("target_parameters") == null, config.toString());
     }
 
     /**

@@ -65,6 +65,20 @@ public abstract class Module {
         return replacement;
     }
 
+    /**
+     * Adds a child to a built module: how an adapter puts its weights beside a parameter it adapts, under the names PEFT
+     * saves them (a ParamWrapper's {@code lora_A} / {@code lora_B} next to the fused expert tensors). Same name rules as
+     * {@link #registerModule}.
+     */
+    public final <M extends Module> M attachModule(String name, M child) { return registerModule(name, child); }
+
+    /** Removes a child added by {@link #attachModule} (an adapter unloaded or merged); returns it. */
+    public final Module detachModule(String name) {
+        Module m = children.remove(name);
+        if (m == null) throw new IllegalArgumentException("no child module '" + name + "' in " + getClass().getSimpleName());
+        return m;
+    }
+
     public final Map<String, Module> children() { return java.util.Collections.unmodifiableMap(children); }
 
     /** Every parameter under this module by dotted path, in registration order. */

@@ -5,6 +5,8 @@ import io.jswift.tensor.DType;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.Tensor;
 
+import java.util.function.UnaryOperator;
+
 /**
  * A trainable (or frozen) tensor of a module: a leaf {@link Variable}. Frozen base weights may keep their
  * checkpoint dtype (bf16, memory-mapped); trainable ones are f32 master weights.
@@ -12,6 +14,7 @@ import io.jswift.tensor.Tensor;
 public final class Parameter {
     private final Variable variable;
     private final boolean buffer;
+    private UnaryOperator<Variable> parametrization; // what forward reads instead of the stored value, or null
 
     public Parameter(Tensor value, boolean requiresGrad) {
         this(value, requiresGrad, false);
@@ -36,6 +39,21 @@ public final class Parameter {
 
     /** The leaf to pass into autograd ops. */
     public Variable variable() { return variable; }
+
+    /**
+     * What a module's forward reads: the leaf, or f(leaf) while a parametrization f is registered — torch's
+     * {@code nn.utils.parametrize}, through which PEFT's ParamWrapper adds a LoRA delta to a parameter that is no
+     * linear layer's weight (fused MoE experts). Optimizers, state dicts and merges keep using the stored value.
+     */
+    public Variable effective() { return parametrization == null ? variable : parametrization.apply(variable); }
+
+    /** Registers {@code f} (null removes it); a second one is refused (PEFT nests wrappers, one per parameter). */
+    public void parametrize(UnaryOperator<Variable> f) {
+        if (f != null && parametrization != null) throw new IllegalStateException("the parameter already has a parametrization");
+        parametrization = f;
+    }
+
+    public UnaryOperator<Variable> parametrization() { return parametrization; }
 
     public Tensor value() { return variable.value(); }
 

@@ -8,6 +8,7 @@ import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.Backend;
 import io.jswift.tensor.spi.FusedResults;
+import io.jswift.tensor.spi.GradTarget;
 import io.jswift.tensor.spi.MatmulRules;
 
 import java.util.Arrays;
@@ -57,6 +58,15 @@ public final class Grouped {
     }
 
     /**
+     * The gradient input {@code i} (a parameter) has accumulated so far, when the backward may add into it in place:
+     * owned by the leaf alone ({@link Context#ownedLeafGrad}) and of the dtype the product accumulates in; else null.
+     */
+    private static Tensor accumulator(Context ctx, int i, DType accumulator) {
+        Tensor owned = ctx.ownedLeafGrad(i);
+        return owned != null && owned.dtype() == accumulator ? owned : null;
+    }
+
+    /**
      * {@code transposed} (W[e] [O, K]): y[rows of e] = x[rows of e]·W[e]ᵀ; dx[rows of e] = dy[rows of e]·W[e];
      * dW[e] = dy[rows of e]ᵀ·x[rows of e]. Else (W[e] [K, O]): y = x·W[e]; dx = dy·W[e]ᵀ; dW[e] = x[rows of e]ᵀ·dy[rows of e].
      * dW[e] is zero for an expert no row picked (torch's gradient of an unused slice).
@@ -85,11 +95,14 @@ public final class Grouped {
                 if (dx.dtype() != x.dtype() && x.dtype().isFloatingPoint()) dx = be.cast(dx, x.dtype());
             }
             if (ctx.needsInputGrad(1)) {
-                dw = be.allocate(MatmulRules.accumulatorType(g, x), w.shape());
-                // zero for an expert no row picked; W[e] [K, O] takes x[rows of e]ᵀ·dy[rows of e], the same product with the roles swapped
-                if (transposed) be.groupedWeightGrad(g, x, counts, dw);
-                else be.groupedWeightGrad(x, g, counts, dw);
-                if (dw.dtype() != w.dtype() && w.dtype().isFloatingPoint()) dw = be.cast(dw, w.dtype());
+                DType acc = MatmulRules.accumulatorType(g, x);
+                Tensor owned = accumulator(ctx, 1, acc);
+                dw = owned != null ? owned : be.allocate(acc, w.shape());
+                // zero for an expert no row picked (or left as accumulated); W[e] [K, O] takes x[rows of e]ᵀ·dy[rows of e], the same product with the roles swapped
+                if (transposed) be.groupedWeightGrad(g, x, counts, dw, owned != null);
+                else be.groupedWeightGrad(x, g, counts, dw, owned != null);
+                if (owned != null) dw = null; // added into the parameter's .grad in place
+                else if (dw.dtype() != w.dtype() && w.dtype().isFloatingPoint()) dw = be.cast(dw, w.dtype());
             }
             return new Tensor[]{dx, dw};
         }
@@ -125,9 +138,22 @@ public final class Grouped {
         public Tensor[] backward(Context ctx, Tensor g) {
             Backend be = ctx.backend();
             Tensor x = ctx.saved(0), gateUp = ctx.saved(1), down = ctx.saved(2);
-            FusedResults.GroupedMlpGrads d = be.groupedSiluMlpBackward(g, x, gateUp, down, ctx.saved(3), counts);
-            return new Tensor[]{ctx.needsInputGrad(0) ? as(be, d.dInput(), x) : null, ctx.needsInputGrad(1) ? as(be, d.dGateUp(), gateUp) : null,
-                    ctx.needsInputGrad(2) ? as(be, d.dDown(), down) : null};
+            GradTarget dGateUp = target(ctx, 1, MatmulRules.accumulatorType(g, x)), dDown = target(ctx, 2, MatmulRules.accumulatorType(g, down));
+            FusedResults.GroupedMlpGrads d = be.groupedSiluMlpBackward(g, x, gateUp, down, ctx.saved(3), counts,
+                    GradTarget.of(ctx.needsInputGrad(0)), dGateUp, dDown);
+            return new Tensor[]{ctx.needsInputGrad(0) ? as(be, d.dInput(), x) : null, result(be, dGateUp, d.dGateUp(), gateUp), result(be, dDown, d.dDown(), down)};
+        }
+
+        /** Skip a frozen weight; add into the weight's own accumulated gradient when it has one of the accumulator dtype. */
+        private static GradTarget target(Context ctx, int input, DType accumulator) {
+            if (!ctx.needsInputGrad(input)) return GradTarget.SKIP;
+            Tensor owned = accumulator(ctx, input, accumulator);
+            return owned != null ? GradTarget.into(owned) : GradTarget.NEW;
+        }
+
+        /** What backward returns for a weight: nothing when skipped or already added into its .grad. */
+        private static Tensor result(Backend be, GradTarget target, Tensor grad, Tensor weight) {
+            return !target.wanted() || target.accumulates() ? null : as(be, grad, weight);
         }
 
         /** A gradient in its input's floating dtype. */

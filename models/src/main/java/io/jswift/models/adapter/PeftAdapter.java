@@ -11,6 +11,8 @@ import io.jswift.nn.StateDictException;
 import io.jswift.nn.lora.LoraConfig;
 import io.jswift.nn.lora.LoraInjector;
 import io.jswift.nn.lora.LoraLinear;
+import io.jswift.nn.lora.ParamLora;
+import io.jswift.nn.lora.ParamLoraInjector;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
@@ -31,7 +33,9 @@ import java.util.Map;
  * A LoRA adapter directory in PEFT's format (what {@code PeftModel.save_pretrained} writes and
  * {@code PeftModel.from_pretrained} reads): {@code adapter_config.json} and {@code adapter_model.safetensors} with
  * keys {@code base_model.model.<module path>.lora_A.weight} [r, in], {@code ....lora_B.weight} [out, r] and, for
- * DoRA, {@code ....lora_magnitude_vector} [out] (no adapter name in the keys, as PEFT's get_peft_model_state_dict). On a
+ * DoRA, {@code ....lora_magnitude_vector} [out] (no adapter name in the keys, as PEFT's get_peft_model_state_dict);
+ * target_parameters adapters under PEFT's ParamWrapper keys ({@code ....experts[.base_layer].lora_A.weight} [r·E, in],
+ * see {@link ParamLoraInjector}). On a
  * {@link DecoderClassifier} the score head is saved whole beside them (task_type SEQ_CLS, modules_to_save).
  */
 public final class PeftAdapter {
@@ -56,7 +60,8 @@ public final class PeftAdapter {
      */
     public static void save(Path dir, Module model, LoraConfig config, String baseModelNameOrPath, String targetRegex) throws IOException {
         Map<String, LoraLinear> adapters = LoraInjector.find(model);
-        if (adapters.isEmpty()) throw new IllegalArgumentException("the model has no LoRA adapters to save");
+        Map<String, ParamLora> paramAdapters = ParamLoraInjector.find(model);
+        if (adapters.isEmpty() && paramAdapters.isEmpty()) throw new IllegalArgumentException("the model has no LoRA adapters to save");
         if (targetRegex != null) {
             List<String> selected = PeftAdapterConfig.regexTargets(model, targetRegex);
             if (!new HashSet<>(selected).equals(adapters.keySet())) {
@@ -73,6 +78,14 @@ public final class PeftAdapter {
                         + ", scaling " + config.scaling());
             }
             if (e.getValue().merged()) throw new IllegalStateException(e.getKey() + ": the adapter is merged; unmerge it before saving");
+            e.getValue().adapterParameters().forEach((name, p) -> tensors.put(KEY_PREFIX + e.getKey() + "." + name, p.value()));
+        }
+        for (var e : paramAdapters.entrySet()) {
+            ParamLora l = e.getValue();
+            if (l.rank() != config.rankFor(l.key()) || l.scaling() != config.scalingFor(l.key())) {
+                throw new IllegalArgumentException(l.key() + " has an adapter with r=" + l.rank() + ", scaling " + l.scaling()
+                        + " but the config to save says r=" + config.rankFor(l.key()) + ", scaling " + config.scalingFor(l.key()));
+            }
             e.getValue().adapterParameters().forEach((name, p) -> tensors.put(KEY_PREFIX + e.getKey() + "." + name, p.value()));
         }
         savedWhole(model).forEach((key, p) -> tensors.put(key, p.value()));
@@ -142,7 +155,7 @@ public final class PeftAdapter {
             throw new IllegalArgumentException(dir.resolve(PeftAdapterConfig.FILE) + ": " + e.getMessage(), e);
         }
         try {
-            assign(model, LoraInjector.find(model), stored, weightsFile.toString());
+            assign(model, stored, weightsFile.toString());
         } catch (RuntimeException e) {
             LoraInjector.unload(model);
             throw e;
@@ -155,11 +168,12 @@ public final class PeftAdapter {
      * the live parameters, so they are updated in place rather than replaced); strict, as {@link #load}.
      */
     public static void loadWeights(Path dir, Module model) throws IOException {
-        Map<String, LoraLinear> adapters = LoraInjector.find(model);
-        if (adapters.isEmpty()) throw new IllegalStateException("the model has no LoRA adapters to load " + dir + " into");
+        if (LoraInjector.find(model).isEmpty() && ParamLoraInjector.find(model).isEmpty()) {
+            throw new IllegalStateException("the model has no LoRA adapters to load " + dir + " into");
+        }
         Path weightsFile = dir.resolve(WEIGHTS);
         if (!Files.isRegularFile(weightsFile)) throw new IOException(weightsFile + " does not exist");
-        assign(model, adapters, SafetensorsFile.open(weightsFile).tensors(), weightsFile.toString());
+        assign(model, SafetensorsFile.open(weightsFile).tensors(), weightsFile.toString());
     }
 
     /**
@@ -173,9 +187,10 @@ public final class PeftAdapter {
         return out;
     }
 
-    private static void assign(Module model, Map<String, LoraLinear> adapters, Map<String, Tensor> stored, String source) {
+    private static void assign(Module model, Map<String, Tensor> stored, String source) {
         Map<String, Parameter> expected = new LinkedHashMap<>();
-        adapters.forEach((path, l) -> l.adapterParameters().forEach((name, p) -> expected.put(KEY_PREFIX + path + "." + name, p)));
+        LoraInjector.find(model).forEach((path, l) -> l.adapterParameters().forEach((name, p) -> expected.put(KEY_PREFIX + path + "." + name, p)));
+        ParamLoraInjector.find(model).forEach((path, l) -> l.adapterParameters().forEach((name, p) -> expected.put(KEY_PREFIX + path + "." + name, p)));
         expected.putAll(savedWhole(model));
         List<String> missing = new ArrayList<>(), unexpected = new ArrayList<>(), mismatched = new ArrayList<>();
         for (var e : expected.entrySet()) {

@@ -10,13 +10,16 @@ import io.jswift.nn.LinearBase;
 import io.jswift.nn.Module;
 import io.jswift.nn.lora.LoraConfig;
 import io.jswift.nn.lora.LoraLinear;
+import io.jswift.nn.lora.ParamLora;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
@@ -27,17 +30,21 @@ import java.util.regex.PatternSyntaxException;
  * rsLoRA and DoRA on linear layers; every field that changes what the adapter computes and that jswift does not
  * implement is refused by name rather than ignored. {@code target_modules} is a list (names or dotted paths,
  * PEFT's suffix rule), "all-linear", or another string: a regular expression the whole module path must match.
+ * {@code target_parameters} (a list, PEFT's LoRA on fused expert parameters, {@link ParamLora}) is read and written;
+ * with it, target_modules may be empty or null, and rank_pattern / alpha_pattern may give target parameters their own
+ * rank and alpha (what PEFT writes when it turns an all-linear list into target_parameters).
  */
 public record PeftAdapterConfig(Path file, int r, double alpha, double dropout, boolean useRslora, boolean useDora,
-                                List<String> targetModules, String targetRegex, String baseModelNameOrPath, List<String> modulesToSave) {
+                                List<String> targetModules, String targetRegex, String baseModelNameOrPath, List<String> modulesToSave,
+                                List<String> targetParameters, Map<String, Integer> rankPattern, Map<String, Double> alphaPattern) {
     public static final String FILE = "adapter_config.json";
 
     /** PEFT init_lora_weights values that only choose the starting A/B: the saved weights are all there is. */
     private static final Set<String> PLAIN_INITS = Set.of("gaussian", "eva", "orthogonal");
 
     /** Fields that must be null / empty / false: each selects a variant or a layer kind jswift does not implement. */
-    private static final List<String> MUST_BE_ABSENT = List.of("rank_pattern", "alpha_pattern", "layers_pattern",
-            "layers_to_transform", "exclude_modules", "target_parameters", "trainable_token_indices", "layer_replication",
+    private static final List<String> MUST_BE_ABSENT = List.of("layers_pattern",
+            "layers_to_transform", "exclude_modules", "trainable_token_indices", "layer_replication",
             "lora_bias", "use_qalora", "arrow_config", "use_bdlora", "alora_invocation_tokens", "velora_config", "monteclora_config",
             "kasa_config");
 
@@ -85,10 +92,21 @@ public record PeftAdapterConfig(Path file, int r, double alpha, double dropout, 
             throw unsupported(file, "init_lora_weights", init, "this initialization changes the base weights or the forward; "
                     + "convert the adapter to plain LoRA with PEFT (path_initial_model_for_weight_conversion) first");
         }
+        List<String> parameters = new ArrayList<>();
+        JsonNode targetParameters = root.get("target_parameters");
+        if (isSet(targetParameters)) {
+            if (!targetParameters.isArray()) throw unsupported(file, "target_parameters", targetParameters, "expected a list of parameter names");
+            for (JsonNode t : targetParameters) {
+                if (!t.isTextual()) throw new IllegalArgumentException(file + ": 'target_parameters' must hold strings, got " + targetParameters);
+                parameters.add(t.asText());
+            }
+        }
         JsonNode targets = root.get("target_modules");
         List<String> names = new ArrayList<>();
         String regex = null;
-        if (targets == null || targets.isNull()) {
+        if (!parameters.isEmpty() && (targets == null || targets.isNull() || targets.isArray() && targets.isEmpty())) {
+            // PEFT: target_modules None or [] with target_parameters adapts the parameters alone
+        } else if (targets == null || targets.isNull()) {
             throw new IllegalArgumentException(file + ": 'target_modules' is missing: list the adapted modules (e.g. [\"q_proj\", \"v_proj\"])");
         } else if (targets.isTextual() && targets.asText().equalsIgnoreCase(LoraConfig.ALL_LINEAR)) {
             names.add(LoraConfig.ALL_LINEAR);
@@ -107,16 +125,34 @@ public record PeftAdapterConfig(Path file, int r, double alpha, double dropout, 
         } else {
             throw new IllegalArgumentException(file + ": 'target_modules' must be a non-empty list of module names or a string, got " + targets);
         }
+        Map<String, Integer> rankPattern = new LinkedHashMap<>();
+        Map<String, Double> alphaPattern = new LinkedHashMap<>();
+        for (String key : List.of("rank_pattern", "alpha_pattern")) {
+            JsonNode pattern = root.get(key);
+            if (!isSet(pattern)) continue;
+            if (!pattern.isObject()) throw unsupported(file, key, pattern, "expected an object of pattern → number");
+            if (parameters.isEmpty()) throw unsupported(file, key, pattern, "jswift applies rank / alpha patterns to target_parameters only");
+            for (var e : pattern.properties()) {
+                if (!e.getValue().isNumber()) throw unsupported(file, key, pattern, "'" + e.getKey() + "' must map to a number");
+                try {
+                    Pattern.compile(e.getKey());
+                } catch (PatternSyntaxException ex) {
+                    throw new IllegalArgumentException(file + ": '" + key + "' pattern \"" + e.getKey() + "\" is not a valid regular expression");
+                }
+                if (key.equals("rank_pattern")) rankPattern.put(e.getKey(), e.getValue().asInt());
+                else alphaPattern.put(e.getKey(), e.getValue().asDouble());
+            }
+        }
         int r = c.optInt("r", 8);
         double alpha = c.optDouble("lora_alpha", 8), dropout = c.optDouble("lora_dropout", 0);
         boolean rslora = c.optBool("use_rslora", false), dora = c.optBool("use_dora", false);
         try { // the same checks as the adapter will get (a regex stands in for its own target list here)
-            new LoraConfig(r, alpha, dropout, rslora, dora, regex == null ? names : List.of(regex));
+            new LoraConfig(r, alpha, dropout, rslora, dora, regex == null ? names : List.of(regex), parameters, rankPattern, alphaPattern);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
         return new PeftAdapterConfig(file, r, alpha, dropout, rslora, dora, List.copyOf(names), regex, c.optString("base_model_name_or_path", null),
-                List.copyOf(modulesToSave));
+                List.copyOf(modulesToSave), List.copyOf(parameters), Map.copyOf(rankPattern), Map.copyOf(alphaPattern));
     }
 
     private static boolean isSet(JsonNode n) {
@@ -145,7 +181,7 @@ public record PeftAdapterConfig(Path file, int r, double alpha, double dropout, 
                 throw new IllegalArgumentException(file + ": 'target_modules' \"" + targetRegex + "\" matches no linear layer of the model");
             }
         }
-        return new LoraConfig(r, alpha, dropout, useRslora, useDora, targets);
+        return new LoraConfig(r, alpha, dropout, useRslora, useDora, targets, targetParameters, rankPattern, alphaPattern);
     }
 
     /**
@@ -185,7 +221,9 @@ public record PeftAdapterConfig(Path file, int r, double alpha, double dropout, 
                              String targetRegex) throws IOException {
         ObjectMapper json = new ObjectMapper();
         TreeMap<String, Object> fields = new TreeMap<>();
-        fields.put("alpha_pattern", json.createObjectNode());
+        ObjectNode alphaPattern = json.createObjectNode();
+        config.alphaPattern().forEach((k, v) -> { if (v == Math.rint(v)) alphaPattern.put(k, (long) (double) v); else alphaPattern.put(k, v); });
+        fields.put("alpha_pattern", alphaPattern);
         fields.put("auto_mapping", null);
         fields.put("base_model_name_or_path", baseModelNameOrPath);
         fields.put("bias", "none");
@@ -211,7 +249,9 @@ public record PeftAdapterConfig(Path file, int r, double alpha, double dropout, 
         }
         fields.put("peft_type", "LORA");
         fields.put("r", config.r());
-        fields.put("rank_pattern", json.createObjectNode());
+        ObjectNode rankPattern = json.createObjectNode();
+        config.rankPattern().forEach(rankPattern::put);
+        fields.put("rank_pattern", rankPattern);
         fields.put("revision", null);
         if (targetRegex != null) {
             fields.put("target_modules", targetRegex);
@@ -221,6 +261,11 @@ public record PeftAdapterConfig(Path file, int r, double alpha, double dropout, 
             ArrayNode list = json.createArrayNode();
             config.targetModules().forEach(list::add);
             fields.put("target_modules", list);
+        }
+        if (!config.targetParameters().isEmpty()) { // PEFT writes null when unset; left out then, as before
+            ArrayNode list = json.createArrayNode();
+            config.targetParameters().forEach(list::add);
+            fields.put("target_parameters", list);
         }
         fields.put("task_type", taskType);
         fields.put("use_dora", config.useDora());

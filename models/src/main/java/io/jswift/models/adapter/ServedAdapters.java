@@ -2,6 +2,7 @@ package io.jswift.models.adapter;
 
 import io.jswift.nn.Module;
 import io.jswift.nn.lora.LoraInjector;
+import io.jswift.nn.lora.ParamLoraInjector;
 import io.jswift.nn.lora.LoraLinear;
 import io.jswift.nn.lora.LoraWeights;
 import io.jswift.nn.lora.MultiLora;
@@ -25,6 +26,10 @@ public final class ServedAdapters {
         for (var e : adapters.entrySet()) {
             PeftAdapter.load(e.getValue(), model);
             try {
+                if (!ParamLoraInjector.find(model).isEmpty()) { // vLLM's multi-LoRA batches have no per-request expert deltas here
+                    throw new IllegalArgumentException(e.getValue() + ": the adapter has target_parameters (LoRA on fused experts), which "
+                            + "multi-adapter serving does not batch; merge it into the model first (jswift export --merge_lora true)");
+                }
                 Map<String, LoraWeights> layers = new LinkedHashMap<>();
                 for (Map.Entry<String, LoraLinear> l : LoraInjector.find(model).entrySet()) layers.put(l.getKey(), LoraWeights.of(l.getValue()));
                 weights.put(e.getKey(), layers);

@@ -107,26 +107,6 @@ public final class Architectures {
         return new Architecture(a.hfName(), a.parser(), a.assembly(), a.allLinearTargets(), a.templateFallback(), layout);
     }
 
-    /**
-     * PEFT 0.21 converts all-linear on these (transformers 4 → 5 MoE model types: mixtral and those mapped to
-     * qwen2_moe, not qwen2_moe itself) to also adapt the fused experts and the router through target_parameters,
-     * which jswift's LoRA (linear layers only) does not do.
-     */
-    private static final Set<String> PEFT_ALL_LINEAR_ADAPTS_EXPERTS = Set.of("MixtralForCausalLM", "Qwen3MoeForCausalLM", "Glm4MoeForCausalLM",
-            "DeepseekV2ForCausalLM", "DeepseekV3ForCausalLM", "Qwen3NextForCausalLM", "MixtralForSequenceClassification",
-            "Qwen3MoeForSequenceClassification", "Glm4MoeForSequenceClassification", "DeepseekV2ForSequenceClassification",
-            "DeepseekV3ForSequenceClassification", "Qwen3NextForSequenceClassification");
-
-    /** Fails when {@code allLinear} LoRA on {@code model} would not wrap what PEFT's all-linear wraps. */
-    public static void requireAllLinearAsPeft(Module model, boolean allLinear) {
-        CausalLm lm = decoderOf(model);
-        String arch = lm == null ? null : lm.config().architecture();
-        if (allLinear && arch != null && PEFT_ALL_LINEAR_ADAPTS_EXPERTS.contains(arch)) {
-            throw new IllegalArgumentException("--target_modules all-linear on " + arch + ": PEFT also adapts the experts and the router "
-                    + "(target_parameters), which jswift does not; name the layers instead, e.g. --target_modules q_proj k_proj v_proj o_proj");
-        }
-    }
-
     /** The checkpoint layout of {@code model}'s family (identity for a module that is no registered decoder). */
     public static CheckpointLayout layoutOf(Module model) {
         CausalLm lm = decoderOf(model);

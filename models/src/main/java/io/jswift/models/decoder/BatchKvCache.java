@@ -2,6 +2,7 @@ package io.jswift.models.decoder;
 
 import io.jswift.autograd.Variable;
 import io.jswift.autograd.ops.Views;
+import io.jswift.nn.deltanet.DeltaNetState;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AttentionSpec;
@@ -16,10 +17,13 @@ import java.util.List;
  * batches do: rows of one {@link KvBlockPool} in one {@link Backend#pagedAttention} call through their block tables,
  * other caches row by row. Rows carry no segments (no padding); positions must be given (they differ per row).
  * The per-row attention is exactly what the row would compute alone, so a greedy sequence does not depend on the
- * batch it decodes in (up to the batched projections' summation order, see the server's tests).
+ * batch it decodes in (up to the batched projections' summation order, see the server's tests). Linear-attention layers
+ * (Qwen3-Next) read the rows' recurrent states gathered from their slots into one [B, ...] state, and the updated rows go
+ * back to their slots once the forward is done, so each row continues its own state.
  */
 public final class BatchKvCache extends KvCache {
     private final List<KvCache> rows;
+    private DeltaNetState[] live;             // per layer, the batch state this forward updates, or null
 
     public BatchKvCache(List<? extends KvCache> rows) {
         if (rows.isEmpty()) throw new IllegalArgumentException("a batch needs at least one row cache");
@@ -117,8 +121,33 @@ public final class BatchKvCache extends KvCache {
         return new PagedKv(pool.keys(layer), pool.values(layer), tables, lengths);
     }
 
+    /** The rows' states of linear-attention {@code layer} as one batch state [B, ...] (rows of one pool's paged caches). */
+    @Override
+    DeltaNetState deltaNetState(int layer) {
+        KvBlockPool pool = commonPool();
+        if (pool == null || pool.states() == null) {
+            throw new IllegalStateException("a batch with linear-attention layers needs paged row caches of one pool (their recurrent-state slots)");
+        }
+        if (live == null) live = new DeltaNetState[pool.states().layers()];
+        return live[layer] = pool.states().load(layer, slots());
+    }
+
+    private int[] slots() {
+        int[] slots = new int[rows.size()];
+        for (int r = 0; r < slots.length; r++) slots[r] = ((PagedKvCache) rows.get(r)).slot();
+        return slots;
+    }
+
     @Override
     void advance(int t) {
+        if (live != null) {
+            KvBlockPool pool = commonPool();
+            int[] slots = slots();
+            for (int l = 0; l < live.length; l++) {
+                if (live[l] != null) pool.states().store(l, slots, live[l]);
+                live[l] = null;
+            }
+        }
         for (KvCache row : rows) row.advance(t);
     }
 }

@@ -114,6 +114,41 @@ public final class DenseKvCache extends KvCache {
     boolean latent() { return latent; }
 
     @Override
+    public boolean copiesRows() {
+        for (DeltaNetState d : deltaNet) if (d != null) return false;
+        return true;
+    }
+
+    @Override
+    public void copyRowsOf(KvCache from, int[] source) {
+        if (!(from instanceof DenseKvCache src) || !copiesRows() || !src.copiesRows()) {
+            throw new UnsupportedOperationException("rows are copied between dense caches of keys and values only");
+        }
+        if (src.latent != latent) throw new UnsupportedOperationException("rows are copied between two latent (DeepSeek MLA) or two expanded caches");
+        if (length != 0) throw new IllegalStateException("rows are copied into an empty cache, this one holds " + length + " positions");
+        int n = src.length, batch = keySegments.size(0);
+        if (source.length != batch) throw new IllegalArgumentException(source.length + " source rows for a batch of " + batch);
+        if (n > capacity) throw new IllegalStateException("KV cache is full: " + n + " positions exceed its capacity of " + capacity);
+        Backend b = keySegments.backend();
+        for (int l = 0; l < keys.length; l++) {
+            if (keys[l] == null) continue;
+            for (int r = 0; r < batch; r++) {
+                b.copy(src.keys[l].narrow(0, source[r], 1).narrow(2, 0, n), keys[l].narrow(0, r, 1).narrow(2, 0, n));
+                if (!latent) b.copy(src.values[l].narrow(0, source[r], 1).narrow(2, 0, n), values[l].narrow(0, r, 1).narrow(2, 0, n));
+            }
+        }
+        if (n > 0) for (int r = 0; r < batch; r++) b.copy(src.keySegments.narrow(0, source[r], 1).narrow(1, 0, n), keySegments.narrow(0, r, 1).narrow(1, 0, n));
+        segmented = src.segmented;
+        long[] deltas = src.ropeDeltas();
+        if (deltas != null) {
+            long[] mine = new long[batch];
+            for (int r = 0; r < batch; r++) mine[r] = deltas[source[r]];
+            ropeDeltas(mine);
+        }
+        length = n;
+    }
+
+    @Override
     DeltaNetState deltaNetState(int layer) {
         if (deltaNet[layer] == null) throw new IllegalStateException("layer " + layer + " is no linear-attention layer");
         return deltaNet[layer];

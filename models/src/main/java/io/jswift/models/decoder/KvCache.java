@@ -24,6 +24,21 @@ public abstract sealed class KvCache permits DenseKvCache, BatchKvCache, PagedKv
 
     public void ropeDeltas(long[] deltas) { this.ropeDeltas = deltas == null ? null : deltas.clone(); }
 
+    /**
+     * Whether {@link #copyRowsOf} works: a dense cache of keys and values only (a linear-attention layer's recurrent
+     * state is not copied).
+     */
+    public boolean copiesRows() { return false; }
+
+    /**
+     * Fills this empty cache's rows from {@code from}'s: row r gets every cached position of row {@code source[r]}
+     * (keys, values, segment ids, rope delta). A prompt prefilled once then serves several sequences (GRPO's
+     * num_generations completions of a prompt, n > 1 samples of one request).
+     */
+    public void copyRowsOf(KvCache from, int[] source) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not copy rows between caches");
+    }
+
     /** Positions already cached (the next token's position). */
     public abstract int length();
 
@@ -51,7 +66,8 @@ public abstract sealed class KvCache permits DenseKvCache, BatchKvCache, PagedKv
 
     /**
      * The conv window and recurrent state of linear-attention {@code layer} (Qwen3-Next's Gated DeltaNet), which it
-     * reads and updates. Only {@link DenseKvCache} holds them: the server's per-sequence caches keep keys and values only.
+     * reads and updates: {@link DenseKvCache} holds them, a {@link PagedKvCache} in its pool's recurrent-state slot, a
+     * {@link BatchKvCache} gathers its rows' slots.
      */
     DeltaNetState deltaNetState(int layer) {
         throw new IllegalStateException(getClass().getSimpleName() + " holds keys and values only, not the recurrent state of linear-attention layers "

@@ -1,6 +1,7 @@
 package io.jswift.models.decoder;
 
 import io.jswift.autograd.Variable;
+import io.jswift.nn.deltanet.DeltaNetState;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AttentionSpec;
 import io.jswift.tensor.spi.Backend;
@@ -14,6 +15,8 @@ import java.util.Arrays;
  * hold the same prefix (those positions need no prefill). Attention reads the blocks in place through the table
  * ({@link Backend#pagedAttention}: no per-layer copy of the sequence's keys). Batch 1; several join a decode step
  * through {@link BatchKvCache}, which attends all of them in one paged call. {@link #release()} gives the blocks back.
+ * A model with linear-attention layers also holds a recurrent-state slot of the pool from open to release: each forward
+ * reads the slot's state and writes the updated one back once all layers ran, so chunked prefill and decode continue it.
  */
 public final class PagedKvCache extends KvCache {
     private final KvBlockPool pool;
@@ -23,6 +26,8 @@ public final class PagedKvCache extends KvCache {
     private long chainHash;          // chain hash of the registered prompt blocks so far
     private int registeredBlocks;
     private boolean released;
+    private final int slot;                 // recurrent-state slot of the pool's linear-attention layers, -1: none
+    private final DeltaNetState[] live;     // per layer, the state this forward updates (stored back at advance), or null
 
     private PagedKvCache(KvBlockPool pool, int capacity) {
         if (capacity > pool.maxSequence()) {
@@ -30,11 +35,15 @@ public final class PagedKvCache extends KvCache {
         }
         this.pool = pool;
         this.capacity = capacity;
+        RecurrentStatePool states = pool.states();
+        this.slot = states == null ? -1 : states.take();
+        this.live = states == null ? null : new DeltaNetState[states.layers()];
     }
 
     /**
      * A cache with room for {@code capacity} positions, starting with the pool's cached blocks of {@code prompt}'s
      * longest shared prefix of full blocks; at least the prompt's last token is left to prefill (its logits are needed).
+     * A pool whose model has linear-attention layers shares no prefix ({@link KvBlockPool#sharesPrefixes}).
      */
     public static PagedKvCache open(KvBlockPool pool, int[] prompt, int capacity) {
         return open(pool, prompt, capacity, 0);
@@ -50,7 +59,7 @@ public final class PagedKvCache extends KvCache {
         PagedKvCache c = new PagedKvCache(pool, capacity);
         c.chainHash = namespace;
         int bs = pool.blockSize();
-        for (int b = 0; (b + 1) * bs < prompt.length; b++) {
+        for (int b = 0; pool.sharesPrefixes() && (b + 1) * bs < prompt.length; b++) {
             long h = KvBlockPool.chain(c.chainHash, prompt, b * bs, (b + 1) * bs);
             int block = pool.lookup(h, prompt, b * bs);
             if (block < 0) break;
@@ -64,6 +73,7 @@ public final class PagedKvCache extends KvCache {
 
     /** Registers the full blocks of prompt[0, upTo) (once written) so that later prompts with that prefix share them. */
     public void registerPrompt(int[] prompt, int upTo) {
+        if (!pool.sharesPrefixes()) return;
         int bs = pool.blockSize();
         int full = Math.min(upTo, length) / bs;
         for (int b = registeredBlocks; b < full; b++) {
@@ -76,12 +86,13 @@ public final class PagedKvCache extends KvCache {
     /** Blocks this cache holds. */
     public int blockCount() { return blocks; }
 
-    /** Gives every block back to the pool (idempotent). */
+    /** Gives every block, and the recurrent-state slot, back to the pool (idempotent). */
     public void release() {
         if (released) return;
         released = true;
         for (int b = 0; b < blocks; b++) pool.release(table[b]);
         blocks = 0;
+        if (slot >= 0) pool.states().release(slot);
     }
 
     @Override
@@ -130,8 +141,27 @@ public final class PagedKvCache extends KvCache {
     /** The block table (its tail past {@link #blockCount()} unused). */
     int[] table() { return table; }
 
+    /** The state of linear-attention {@code layer} from this cache's slot; what the layer leaves in it is stored back at {@link #advance}. */
     @Override
-    void advance(int t) { length += t; }
+    DeltaNetState deltaNetState(int layer) {
+        if (slot < 0 || !pool.states().linear(layer)) return super.deltaNetState(layer);
+        if (released) throw new IllegalStateException("the cache was released");
+        return live[layer] = pool.states().load(layer, new int[]{slot});
+    }
+
+    /** The recurrent-state slot, -1 without linear-attention layers. */
+    int slot() { return slot; }
+
+    @Override
+    void advance(int t) {
+        if (live != null) {
+            for (int l = 0; l < live.length; l++) {
+                if (live[l] != null) pool.states().store(l, new int[]{slot}, live[l]);
+                live[l] = null;
+            }
+        }
+        length += t;
+    }
 
     private void push(int block) {
         if (blocks == table.length) table = Arrays.copyOf(table, blocks * 2);

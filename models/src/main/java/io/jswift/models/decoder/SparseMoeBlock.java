@@ -18,6 +18,7 @@ import io.jswift.nn.moe.RouterRecord;
 import io.jswift.nn.moe.Routing;
 import io.jswift.nn.moe.TopKRouter;
 import io.jswift.nn.Linear;
+import io.jswift.tensor.DType;
 import io.jswift.tensor.Device;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
@@ -66,10 +67,25 @@ final class SparseMoeBlock extends Module {
         int hidden = shape[shape.length - 1], tokens = Math.toIntExact(x.value().numel() / hidden), k = moe.topK();
         Variable flat = Views.reshape(x, tokens, hidden);
         Variable logits = gate.logits(flat); // [N, E]
+        if (record == null && experts instanceof MoeExperts fused && fused.combines(flat) && !logits.requiresGrad() && logits.dtype() == DType.F32) {
+            return inference(shape, flat, logits, fused, tokens);
+        }
         Device device = x.value().device();
         Routed routed = moe.scoring() == MoeConfig.Scoring.TOPK_SOFTMAX ? topKSoftmax(logits, tokens, k, record, device)
                 : routedScores(logits, tokens, k, record, device);
         return combine(shape, flat, routed, tokens, k, device);
+    }
+
+    /**
+     * Inference (nothing needs a gradient, no load-balancing record): the routing on the host ({@link HostRouter}) and
+     * the experts, their gather and their weighted sum in one backend call ({@link MoeExperts#combine}), the same
+     * values as the differentiable path below without its per-layer index tensors and [M, C] intermediates.
+     */
+    private Variable inference(int[] shape, Variable flat, Variable logits, MoeExperts fused, int tokens) {
+        double[] bias = moe.scoring() == MoeConfig.Scoring.SIGMOID ? gate.correctionBias().value().toDoubleArray() : null;
+        HostRouter route = HostRouter.route(moe, logits.value().toFloatArray(), tokens, bias);
+        Variable combined = fused.combine(flat, route.routing().counts(), route.rowTokens(), route.rowWeights());
+        return Views.reshape(withShared(flat, combined), shape);
     }
 
     /** Where the tokens go, and the chosen experts' weights [N, k]. */
@@ -117,14 +133,17 @@ final class SparseMoeBlock extends Module {
         Variable rows = Views.indexSelect(flat, 0, tokenIndex);                             // [M, C] grouped by expert
         Variable out = Elementwise.mul(experts.forward(rows, routing.counts()), weights);  // [M, C]
         Variable combined = Grouped.scatterRows(out, tokenIndex, tokens);                  // [N, C]
-        if (sharedExpert != null) {
-            Variable shared = sharedExpert.forward(flat);
-            if (moe.shared().gated()) {
-                shared = Elementwise.mul(shared, Elementwise.unary(UnaryOp.SIGMOID, LinearLayer.child(this, "shared_expert_gate").forward(flat))); // [N, 1]
-            }
-            combined = Elementwise.add(combined, shared);
+        return Views.reshape(withShared(flat, combined), shape);
+    }
+
+    /** The routed experts' sum [N, C] plus the shared expert's output, when there is one. */
+    private Variable withShared(Variable flat, Variable combined) {
+        if (sharedExpert == null) return combined;
+        Variable shared = sharedExpert.forward(flat);
+        if (moe.shared().gated()) {
+            shared = Elementwise.mul(shared, Elementwise.unary(UnaryOp.SIGMOID, LinearLayer.child(this, "shared_expert_gate").forward(flat))); // [N, 1]
         }
-        return Views.reshape(combined, shape);
+        return Elementwise.add(combined, shared);
     }
 
     /** The choice scores: sigmoid scores [N, E] plus the correction bias [E] of each expert. */

@@ -11,12 +11,16 @@ import io.jswift.tensor.Device;
 import io.jswift.tensor.Tensor;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Autoregressive generation with a KV cache: one prefill of every prompt (left-padded to a common length,
+ * Autoregressive generation with a KV cache: one prefill of every distinct prompt (left-padded to a common length,
  * padding isolated by segment ids, positions counted from each prompt's first real token, as HF does
- * with an attention mask), then one decode step per new token for the rows still running.
+ * with an attention mask; rows repeating a prompt get a copy of its cache), then one decode step per new token for
+ * the rows still running.
  */
 public final class TextGenerator {
     /** Receives each new token of each row as it is produced (streaming). */
@@ -82,11 +86,18 @@ public final class TextGenerator {
             // each row its own reproducible stream
             rows.add(new SequenceState(prompts.get(r), params.withSeed(params.seed() + r), eosIds, text, -1));
         }
-
-        long[] ids = new long[batch * longest], pos = new long[batch * longest];
-        int[] seg = new int[batch * longest];
-        for (int r = 0; r < batch; r++) {
-            int[] p = prompts.get(r);
+        // rows with the same prompt (GRPO's num_generations completions of one prompt) prefill it once: the distinct
+        // prompts go through the model, then each row's cache is a copy of its prompt's
+        List<int[]> distinct = new ArrayList<>();
+        int[] source = distinctPrompts(prompts, distinct);
+        boolean share = images == null && distinct.size() < batch && cache.copiesRows();
+        List<int[]> prefilled = share ? distinct : prompts;
+        KvCache prefillCache = share ? model.newCache(distinct.size(), longest) : cache;
+        int n = prefilled.size();
+        long[] ids = new long[n * longest], pos = new long[n * longest];
+        int[] seg = new int[n * longest];
+        for (int r = 0; r < n; r++) {
+            int[] p = prefilled.get(r);
             int pad = longest - p.length;
             for (int j = 0; j < longest; j++) {
                 boolean real = j >= pad;
@@ -97,9 +108,15 @@ public final class TextGenerator {
         }
         Device device = model.device(); // ids go where the weights are; only the last row of logits comes back
         try (var scope = GradMode.noGrad()) {
-            DecoderInput prefill = new DecoderInput(Tensor.ofLongs(ids, batch, longest), Tensor.ofLongs(pos, batch, longest),
-                    padded ? Tensor.ofInts(seg, batch, longest) : null, cache, false).to(device);
+            DecoderInput prefill = new DecoderInput(Tensor.ofLongs(ids, n, longest), Tensor.ofLongs(pos, n, longest),
+                    padded ? Tensor.ofInts(seg, n, longest) : null, prefillCache, false).to(device);
             float[][] logits = lastLogits((images == null ? model.forward(prefill, 1) : model.forward(prefill, images, 1)).value());
+            if (share) {
+                cache.copyRowsOf(prefillCache, source);
+                float[][] perRow = new float[batch][];
+                for (int r = 0; r < batch; r++) perRow[r] = logits[source[r]].clone();
+                logits = perRow;
+            }
             for (int step = 0; step < params.maxNewTokens(); step++) {
                 long[] next = new long[batch], nextPos = new long[batch];
                 boolean anyRunning = false;
@@ -119,6 +136,20 @@ public final class TextGenerator {
             }
         }
         return rows;
+    }
+
+    /** Row r's index in {@code distinct}, which receives each different prompt once, in order of first appearance. */
+    private static int[] distinctPrompts(List<int[]> prompts, List<int[]> distinct) {
+        Map<List<Integer>, Integer> index = new HashMap<>();
+        int[] source = new int[prompts.size()];
+        for (int r = 0; r < prompts.size(); r++) {
+            int[] p = prompts.get(r);
+            source[r] = index.computeIfAbsent(Arrays.stream(p).boxed().toList(), k -> {
+                distinct.add(p);
+                return distinct.size() - 1;
+            });
+        }
+        return source;
     }
 
     /** logits [B, T, V] → the last position of each row as float arrays. */

@@ -58,14 +58,17 @@ class ArchitecturesTest {
         assertEquals(new TreeSet<>(Architectures.find(arch).orElseThrow().allLinearTargets()), leaves);
     }
 
-    /** PEFT 0.21 widens all-linear to the experts and router of Mixtral and Qwen3-MoE (target_parameters): refused, not silently narrower. */
+    /**
+     * ms-swift's all-linear is a list of linear-layer names; on Mixtral it names the attention only, which PEFT 0.21 does not
+     * convert (the experts stay unadapted) and jswift saves as that list; Qwen2-MoE (not converted by PEFT) keeps all-linear.
+     */
     @Test
-    void allLinearOnFamiliesWherePeftAdaptsExpertsIsRefused() throws Exception {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Architectures.requireAllLinearAsPeft(FamilyGoldenTest.load("mixtral-f32", false), true));
-        assertTrue(e.getMessage().startsWith("--target_modules all-linear on MixtralForCausalLM: PEFT also adapts the experts"), e.getMessage());
-        Architectures.requireAllLinearAsPeft(FamilyGoldenTest.load("mixtral-f32", false), false);
-        Architectures.requireAllLinearAsPeft(FamilyGoldenTest.load("qwen2-moe-f32", false), true); // PEFT: nn.Linear layers only
+    void allLinearOnMoeFamiliesIsMsSwiftsList() throws Exception {
+        LoraConfig all = new LoraConfig(2, 4, 0.05, false, false, List.of(LoraConfig.ALL_LINEAR));
+        LoraConfig mixtral = PeftAllLinear.resolve(FamilyGoldenTest.load("mixtral-f32", false), all);
+        assertEquals(List.of("k_proj", "o_proj", "q_proj", "v_proj"), mixtral.targetModules());
+        assertTrue(mixtral.targetParameters().isEmpty());
+        assertEquals(all, PeftAllLinear.resolve(FamilyGoldenTest.load("qwen2-moe-f32", false), all));
     }
 
     @Test

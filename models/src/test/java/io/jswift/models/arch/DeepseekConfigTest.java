@@ -90,12 +90,16 @@ class DeepseekConfigTest {
         assertTrue(e.getMessage().contains("n_group must divide the 64 experts"), e.getMessage());
     }
 
-    /** PEFT 0.21 adapts DeepSeek's experts under all-linear (target_parameters): refused; by name, LoRA wraps the latent projections. */
+    /**
+     * ms-swift + PEFT 0.21 turn all-linear on DeepSeek into the latent projections plus the fused experts (target_parameters);
+     * the plain all-linear LoRA (every linear layer) wraps the latent projections.
+     */
     @Test
     void loraOnLatentAttention() throws Exception {
         var model = FamilyGoldenTest.load("deepseek-v2-f32", false);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Architectures.requireAllLinearAsPeft(model, true));
-        assertTrue(e.getMessage().startsWith("--target_modules all-linear on DeepseekV2ForCausalLM: PEFT also adapts the experts"), e.getMessage());
+        LoraConfig resolved = PeftAllLinear.resolve(model, new LoraConfig(2, 4, 0, false, false, List.of(LoraConfig.ALL_LINEAR)));
+        assertEquals(List.of("kv_a_proj_with_mqa", "kv_b_proj", "o_proj", "q_proj"), resolved.targetModules());
+        assertEquals(List.of("down_proj", "gate_up_proj"), resolved.targetParameters());
         LoraInjector.inject(model, new LoraConfig(2, 4, 0, false, false, List.of(LoraConfig.ALL_LINEAR)), new Generator(1));
         Set<String> leaves = new TreeSet<>();
         for (String path : LoraInjector.find(model).keySet()) leaves.add(path.substring(path.lastIndexOf('.') + 1));

@@ -6,13 +6,15 @@ import io.jswift.models.config.DecoderConfig;
 import io.jswift.models.config.ModelConfig;
 import io.jswift.models.decoder.DecoderInit;
 import io.jswift.models.decoder.DecoderInput;
-import io.jswift.models.decoder.KvBlockPool;
 import io.jswift.models.generate.SamplingParams;
 import io.jswift.models.generate.TextGenerator;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.models.load.ModelWriter;
 import io.jswift.tensor.DType;
+import io.jswift.nn.lora.LoraConfig;
+import io.jswift.nn.lora.LoraInjector;
+import io.jswift.nn.lora.ParamLoraInjector;
 import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.io.SafetensorsFile;
@@ -23,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static io.jswift.tensor.testing.TensorAssert.relL2;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -33,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Qwen3-Next beyond the family goldens (FamilyGoldenTest: logits, cached decode, full and LoRA steps against transformers /
- * PEFT): its config, generation through the generator with left-padded batches, packed rows, and the server's refusal.
+ * PEFT): its config, generation through the generator with left-padded batches and packed rows (the server's caches:
+ * RecurrentStateCacheTest).
  */
 class Qwen3NextTest {
     private static final String FIXTURE = "qwen3-next-f32";
@@ -128,20 +132,21 @@ class Qwen3NextTest {
         }
     }
 
+    /**
+     * ms-swift's all-linear list names the shared expert's gate_proj / up_proj / down_proj, which PEFT 0.21 converts on
+     * qwen3_next into target_parameters on the fused experts (the shared expert's MLP then has no LoRA).
+     */
     @Test
-    void theServerRefusesItWithOneLine() throws Exception {
-        CausalLm m = FamilyGoldenTest.load(FIXTURE, false);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KvBlockPool.forModel(m, 8, 16, 128));
-        assertEquals("Qwen3NextForCausalLM is not supported by the server yet: its linear-attention (Gated DeltaNet) layers keep a recurrent state per"
-                + " sequence, which the paged KV cache does not hold; use jswift infer for this model", e.getMessage());
-    }
-
-    /** PEFT 0.21 turns all-linear on qwen3_next into target_parameters on the experts and router: refused, as for Qwen3-MoE. */
-    @Test
-    void allLinearIsRefusedAsPeftAdaptsTheExperts() throws Exception {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Architectures.requireAllLinearAsPeft(FamilyGoldenTest.load(FIXTURE, false), true));
-        assertTrue(e.getMessage().startsWith("--target_modules all-linear on Qwen3NextForCausalLM: PEFT also adapts the experts"), e.getMessage());
+    void allLinearAdaptsTheFusedExpertsAsPeftConvertsMsSwiftsList() throws Exception {
+        var model = FamilyGoldenTest.load(FIXTURE, false);
+        LoraConfig c = PeftAllLinear.resolve(model, new LoraConfig(2, 4, 0, false, false, List.of(LoraConfig.ALL_LINEAR)));
+        assertEquals(List.of("in_proj_ba", "in_proj_qkvz", "k_proj", "o_proj", "out_proj", "q_proj", "shared_expert_gate", "v_proj"),
+                c.targetModules());
+        assertEquals(List.of("down_proj", "gate_up_proj"), c.targetParameters());
+        assertEquals(Map.of(".*\\.gate_up_proj", 4), c.rankPattern());
+        LoraInjector.inject(model, c, new Generator(1));
+        assertTrue(ParamLoraInjector.find(model).keySet().stream().allMatch(k -> k.contains("mlp.experts")));
+        assertTrue(model.namedParameters().keySet().stream().noneMatch(k -> k.contains("shared_expert.down_proj.lora_A")));
     }
 
     /** A random model of the family (transformers' _init_weights: dt_bias 1, A_log = log U(0.01, 16), (1 + w) norms at 0). */

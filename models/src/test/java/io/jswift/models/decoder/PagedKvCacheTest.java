@@ -5,6 +5,7 @@ import io.jswift.models.CausalLm;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.models.testing.TinyChatModels;
+import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -16,6 +17,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Paged keys and values give the dense cache's logits; full prompt blocks are shared by a later prompt with that prefix. */
 class PagedKvCacheTest {
@@ -35,6 +37,48 @@ class PagedKvCacheTest {
             for (int s = 0; s < steps; s++) out[s + 1] = last(m.forward(new DecoderInput(ids(new int[]{argmax(out[s])}), null, null, cache, false), 1).value());
         }
         return out;
+    }
+
+    /** Logits after the prompt and after each of {@code tokens} fed in turn (teacher forcing: the same inputs whatever the logits). */
+    private static float[][] forced(CausalLm m, KvCache cache, int[] prompt, int[] tokens) {
+        float[][] out = new float[tokens.length + 1][];
+        try (var g = GradMode.noGrad()) {
+            out[0] = last(m.forward(new DecoderInput(ids(prompt), null, null, cache, false), 1).value());
+            for (int s = 0; s < tokens.length; s++) out[s + 1] = last(m.forward(new DecoderInput(ids(new int[]{tokens[s]}), null, null, cache, false), 1).value());
+        }
+        return out;
+    }
+
+    /**
+     * kv_cache_dtype: "auto" keeps a bf16 model's keys and values in a bf16 pool (they are bf16 already: the dense cache's
+     * logits up to the kernels' summation order), an f32 model's in an f32 pool; an f32 model in a bf16 pool gets its
+     * keys and values rounded to bf16, its logits within bf16 rounding of the dense cache's. Half the bytes per block.
+     */
+    @Test
+    void bf16PoolGivesTheDenseCachesLogitsWithinBf16Rounding() throws Exception {
+        int[] prompt = {5, 17, 99, 3, 42, 8, 77, 1, 2, 3, 4, 5, 6};
+        int[] tokens = {9, 61, 4, 100, 13, 7};
+        CausalLm bf16Model = model("qwen3-bf16"), f32Model = model();
+        assertEquals(DType.BF16, KvBlockPool.autoDtype(bf16Model));
+        assertEquals(DType.F32, KvBlockPool.autoDtype(f32Model));
+        assertEquals(KvBlockPool.bytesPerBlock(f32Model, DType.F32, 16), 2 * KvBlockPool.bytesPerBlock(f32Model, DType.BF16, 16));
+
+        KvBlockPool auto = KvBlockPool.forModel(bf16Model, 10, 4, 32);
+        assertEquals(DType.BF16, auto.dtype());
+        PagedKvCache cache = PagedKvCache.open(auto, prompt, 20);
+        float[][] dense = forced(bf16Model, bf16Model.newCache(1, 20), prompt, tokens), paged = forced(bf16Model, cache, prompt, tokens);
+        for (int s = 0; s < dense.length; s++) assertArrayEquals(dense[s], paged[s], 2e-2f, "bf16 model, step " + s);
+        cache.release();
+
+        KvBlockPool rounded = KvBlockPool.forModel(f32Model, DType.BF16, 10, 4, 32);
+        float[][] exact = forced(f32Model, f32Model.newCache(1, 20), prompt, tokens);
+        float[][] inBf16 = forced(f32Model, PagedKvCache.open(rounded, prompt, 20), prompt, tokens);
+        double worst = 0;
+        for (int s = 0; s < exact.length; s++) {
+            assertArrayEquals(exact[s], inBf16[s], 5e-2f, "f32 model in a bf16 pool, step " + s);
+            for (int i = 0; i < exact[s].length; i++) worst = Math.max(worst, Math.abs(exact[s][i] - inBf16[s][i]));
+        }
+        assertTrue(worst > 0, "the bf16 pool rounds the f32 model's keys and values");
     }
 
     /** gpt-oss-f32: attention sinks and a sliding layer (window 4) that the 13 positions pass, read from the blocks. */

@@ -12,6 +12,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Generation on a tiny Qwen3 checkpoint: batching with left padding changes nothing, sampling is seeded. */
 class TextGeneratorTest {
@@ -70,5 +71,25 @@ class TextGeneratorTest {
         assertArrayEquals(gen.generate(List.of(prompt), p, null).get(0).tokens(), gen.generate(List.of(prompt), p, null).get(0).tokens());
         assertThrows(IllegalArgumentException.class, () -> gen.generate(List.of(new int[]{500}), p, null));
         assertThrows(IllegalArgumentException.class, () -> gen.generate(List.of(prompt), new SamplingParams(2, 0, 0, 1, 1, 0, List.of("x")), null));
+    }
+
+    /**
+     * Rows repeating a prompt (GRPO's completions of one prompt) share its prefill: each row's cache is a copy of its
+     * prompt's, and every row samples exactly what it samples alone with its own seed; greedy rows equal full forwards.
+     */
+    @Test
+    void repeatedPromptsArePrefilledOnceAndEachRowDecodesAsAlone() throws Exception {
+        CausalLm m = model();
+        assertTrue(m.newCache(2, 4).copiesRows(), "a dense cache of keys and values copies rows");
+        int[] a = {5, 17, 99, 3, 42}, b = {11, 12};
+        List<int[]> prompts = List.of(a, b, a, a, b);
+        TextGenerator gen = new TextGenerator(m, new int[0], null);
+        SamplingParams p = new SamplingParams(6, 0.9, 20, 0.95, 1.0, 77, List.of());
+        List<TextGenerator.Result> batch = gen.generate(prompts, p, null);
+        for (int r = 0; r < prompts.size(); r++) {
+            assertArrayEquals(gen.generate(List.of(prompts.get(r)), p.withSeed(77 + r), null).getFirst().tokens(), batch.get(r).tokens(), "row " + r);
+        }
+        List<TextGenerator.Result> greedy = gen.generate(prompts, SamplingParams.greedy(4), null);
+        for (int r = 0; r < prompts.size(); r++) assertArrayEquals(naiveGreedy(m, prompts.get(r), 4), greedy.get(r).tokens(), "greedy row " + r);
     }
 }

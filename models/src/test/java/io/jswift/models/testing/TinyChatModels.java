@@ -27,9 +27,14 @@ public final class TinyChatModels {
 
     /** printable ASCII → ids 0..93, 'Ġ' (space) → 94, 'Ċ' (newline) → 95, "<eos>" → 127; a plain "role: content" chat template. */
     public static Path llamaWithTinyTokenizer(Path dir) throws IOException {
-        Path model = dir.resolve("tiny-with-tokenizer");
+        return withTinyTokenizer(dir, "llama-f32");
+    }
+
+    /** The weights of {@link #checkpoint}({@code name}) (a vocabulary of 128) with the tokenizer of {@link #llamaWithTinyTokenizer}. */
+    public static Path withTinyTokenizer(Path dir, String name) throws IOException {
+        Path model = dir.resolve(name.equals("llama-f32") ? "tiny-with-tokenizer" : name + "-with-tokenizer");
         Files.createDirectories(model);
-        for (String f : List.of("config.json", "model.safetensors")) Files.copy(checkpoint("llama-f32").resolve(f), model.resolve(f));
+        for (String f : List.of("config.json", "model.safetensors")) Files.copy(checkpoint(name).resolve(f), model.resolve(f));
         ObjectMapper json = new ObjectMapper();
         StringBuilder vocab = new StringBuilder();
         int id = 0;

@@ -10,6 +10,18 @@ import io.jswift.tensor.Tensor;
 public final class DeltaNetState {
     private Tensor convWindow, recurrent;
 
+    /** Nothing seen yet (zeros). */
+    public DeltaNetState() {}
+
+    /**
+     * A state carried in from elsewhere (the server's per-sequence slots): conv window [B, K-1, C] and delta-rule state
+     * [B, H, Dk, Dv], read by the next call and replaced (never written in place) by its results.
+     */
+    public DeltaNetState(Tensor convWindow, Tensor recurrent) {
+        this.convWindow = convWindow;
+        this.recurrent = recurrent;
+    }
+
     public Tensor convWindow() { return convWindow; }
 
     public Tensor recurrent() { return recurrent; }

@@ -15,9 +15,11 @@ import java.util.List;
  */
 public final class AdaptersDisabled implements AutoCloseable {
     private final List<LoraLinear> switched;
+    private final List<ParamLora> switchedParams; // target_parameters adapters: the parameters read W alone
 
-    private AdaptersDisabled(List<LoraLinear> switched) {
+    private AdaptersDisabled(List<LoraLinear> switched, List<ParamLora> switchedParams) {
         this.switched = switched;
+        this.switchedParams = switchedParams;
     }
 
     /** Disables the adapters of every LoRA / DoRA layer under {@code model} until {@link #close()}. */
@@ -33,14 +35,21 @@ public final class AdaptersDisabled implements AutoCloseable {
             for (LoraLinear layer : switched) layer.setDisabled(false);
             throw e;
         }
-        return new AdaptersDisabled(switched);
+        List<ParamLora> params = new ArrayList<>();
+        for (ParamLora p : ParamLoraInjector.find(model).values()) {
+            if (p.disabled()) continue;
+            p.setDisabled(true);
+            params.add(p);
+        }
+        return new AdaptersDisabled(switched, params);
     }
 
     /** How many layers this scope switched off. */
-    public int layers() { return switched.size(); }
+    public int layers() { return switched.size() + switchedParams.size(); }
 
     @Override
     public void close() {
         for (LoraLinear layer : switched) layer.setDisabled(false);
+        for (ParamLora p : switchedParams) p.setDisabled(false);
     }
 }

@@ -13,7 +13,9 @@ import java.util.Set;
 
 /**
  * Puts a LoRA/DoRA adapter on a model in place (PEFT's {@code inject_adapter}): every targeted linear layer
- * (any {@link LinearBase}: dense or 4-bit) is replaced by a {@link LoraLinear} around it, and every other parameter is frozen without being copied.
+ * (any {@link LinearBase}: dense or 4-bit) is replaced by a {@link LoraLinear} around it, then every parameter that
+ * target_parameters names gets a {@link ParamLora} ({@link ParamLoraInjector}, after the modules as PEFT), and every
+ * other parameter is frozen without being copied.
  */
 public final class LoraInjector {
     /**
@@ -25,8 +27,9 @@ public final class LoraInjector {
     private LoraInjector() {}
 
     /**
-     * Wraps the linear layers named by {@code config.targetModules()} and returns their dotted paths in model
-     * order; each target name must match at least one linear layer.
+     * Wraps the linear layers named by {@code config.targetModules()} (and adapts the parameters named by
+     * {@code config.targetParameters()}) and returns the wrapped layers' dotted paths in model order; each target name
+     * must match at least one linear layer (parameter).
      */
     public static List<String> inject(Module model, LoraConfig config, Generator gen) {
         return inject(model, config, gen, true);
@@ -39,16 +42,24 @@ public final class LoraInjector {
     public static List<String> inject(Module model, LoraConfig config, Generator gen, boolean everyTargetMustMatch) {
         Map<String, Module> modules = model.namedModules();
         Map<String, LoraLinear> existing = find(model);
-        if (!existing.isEmpty()) {
-            throw new IllegalStateException("the model already has LoRA adapters (on " + existing.keySet().iterator().next()
-                    + ", ...): only one adapter at a time is supported");
+        Map<String, ParamLora> existingParams = ParamLoraInjector.find(model);
+        if (!existing.isEmpty() || !existingParams.isEmpty()) {
+            String first = existing.isEmpty() ? existingParams.keySet().iterator().next() : existing.keySet().iterator().next();
+            throw new IllegalStateException("the model already has LoRA adapters (on " + first + ", ...): only one adapter at a time is supported");
         }
         List<String> linears = new ArrayList<>();
         modules.forEach((path, m) -> { if (m instanceof LinearBase && !path.isEmpty()) linears.add(path); });
-        List<String> targets = config.allLinear() ? allLinear(linears) : named(modules, linears, config, everyTargetMustMatch);
-        if (targets.isEmpty()) {
+        List<String> targets = config.targetModules().isEmpty() ? List.of()
+                : config.allLinear() ? allLinear(linears) : named(modules, linears, config, everyTargetMustMatch);
+        if (targets.isEmpty() && !config.targetModules().isEmpty()) {
             throw new IllegalArgumentException("target_modules " + config.targetModules() + " match no linear layer; "
                     + "available: " + available(linears));
+        }
+        for (String path : targets) {
+            if (config.patternMatches(path)) { // PEFT's own rank/alpha per module is not implemented for linear layers
+                throw new IllegalArgumentException("rank_pattern / alpha_pattern " + config.rankPattern() + " " + config.alphaPattern()
+                        + " name the linear layer " + path + ": jswift applies them to target_parameters only");
+            }
         }
         model.requiresGrad(false);
         for (String path : targets) {
@@ -60,11 +71,21 @@ public final class LoraInjector {
             wrapper.train(linear.isTraining());
             parent.replaceModule(name, wrapper);
         }
+        try {
+            ParamLoraInjector.inject(model, config, gen);
+        } catch (RuntimeException e) {
+            unload(model);
+            throw e;
+        }
         return List.copyOf(targets);
     }
 
-    /** PEFT's unload(): puts the original Linears back (unmerged), dropping the adapters; returns their paths. */
+    /**
+     * PEFT's unload(): puts the original Linears back (unmerged) and removes parameter adapters, dropping the adapters;
+     * returns the Linears' paths.
+     */
     public static List<String> unload(Module model) {
+        ParamLoraInjector.unload(model);
         Map<String, LoraLinear> adapters = find(model);
         Map<String, Module> modules = model.namedModules();
         adapters.forEach((path, l) -> {

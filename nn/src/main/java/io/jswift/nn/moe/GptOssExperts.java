@@ -31,7 +31,7 @@ public final class GptOssExperts extends Module implements RoutedExperts {
 
     @Override
     public Variable forward(Variable rows, int[] counts) {
-        return forward(rows, gateUp.variable(), gateUpBias.variable(), down.variable(), downBias.variable(), counts);
+        return forward(rows, gateUp.effective(), gateUpBias.effective(), down.effective(), downBias.effective(), counts);
     }
 
     /** The experts of these tensors (shapes as the fields') on rows [M, C] grouped by expert → [M, C]. */
@@ -55,6 +55,10 @@ public final class GptOssExperts extends Module implements RoutedExperts {
         for (int e = 0; e < counts.length; e++) for (int i = 0; i < counts[e]; i++) out[at++] = e;
         return Tensor.ofLongs(out, total);
     }
+
+    /** transformers' GptOssExperts is_transposed = True: x·W[e] with W [E, in, out]. */
+    @Override
+    public boolean transposedWeights() { return true; }
 
     public int numExperts() { return gateUp.shape()[0]; }
 

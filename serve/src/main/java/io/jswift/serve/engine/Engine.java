@@ -6,6 +6,7 @@ import io.jswift.models.decoder.PagedKvCache;
 import io.jswift.models.generate.GenerationSession;
 import io.jswift.models.generate.SequenceState;
 import io.jswift.nn.lora.MultiLora;
+import io.jswift.tensor.DType;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -41,7 +42,8 @@ public final class Engine implements AutoCloseable {
     private final ModelRunner runner;
     private final MultiLora adapters;                                       // null: the base model only
     private final KvBlockPool pool;                                         // scheduler thread only
-    private volatile int blocksUsed;
+    private volatile int blocksUsed, stateSlotsUsed;
+    private final int stateSlots;                                           // recurrent-state slots of linear-attention layers (0: none)
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
     private final ArrayDeque<RunningSequence> waiting = new ArrayDeque<>(); // guarded by lock
@@ -63,11 +65,13 @@ public final class Engine implements AutoCloseable {
         this.observer = observer;
         this.adapters = adapters;
         this.runner = new ModelRunner(session.model(), adapters, observer);
-        var a = session.model().config().attention();
-        long bytesPerBlock = (long) session.model().config().numLayers() * a.numKvHeads() * (a.headDim() + a.valueHeadDim()) * config.blockSize() * Float.BYTES;
-        int blocks = config.poolBlocks(bytesPerBlock);
+        DType kvDtype = config.kvCacheDtype() != null ? config.kvCacheDtype() : KvBlockPool.autoDtype(session.model());
+        int blocks = config.poolBlocks(KvBlockPool.bytesPerBlock(session.model(), kvDtype, config.blockSize())); // a bf16 pool: twice the blocks
         // no sequence is longer than the pool: the gather scratch needs no more
-        this.pool = KvBlockPool.forModel(session.model(), blocks, config.blockSize(), Math.min(config.maxModelLen(), blocks * config.blockSize()));
+        // a model with linear-attention layers (Qwen3-Next): one recurrent-state slot per sequence admitted at once
+        this.pool = KvBlockPool.forModel(session.model(), kvDtype, blocks, config.blockSize(), Math.min(config.maxModelLen(), blocks * config.blockSize()),
+                config.maxNumSeqs());
+        this.stateSlots = pool.stateSlotsAvailable();
         this.thread = Thread.ofPlatform().name("jswift-scheduler").daemon(true).unstarted(this::loop);
     }
 
@@ -253,6 +257,7 @@ public final class Engine implements AutoCloseable {
                 for (RunningSequence s : prefilling) cached += s.cache == null ? 0 : s.cache.length();
                 cachedTokens = cached;
                 blocksUsed = pool.used();
+                stateSlotsUsed = stateSlots - pool.stateSlotsAvailable();
             }
             failAll(new IllegalStateException("the server is shutting down"));
         }
@@ -378,6 +383,12 @@ public final class Engine implements AutoCloseable {
     public int kvBlocksUsed() { return blocksUsed; }
 
     public int kvBlocksTotal() { return pool.blocks(); }
+
+    /** Recurrent-state slots (Qwen3-Next's linear-attention layers) held by admitted sequences; 0 for other models. */
+    public int stateSlotsUsed() { return stateSlotsUsed; }
+
+    /** The dtype of the KV pool's blocks. */
+    public DType kvCacheDtype() { return pool.dtype(); }
 
     private static void release(RunningSequence s) {
         if (s.cache != null) s.cache.release();

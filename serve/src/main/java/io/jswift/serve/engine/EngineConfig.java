@@ -1,13 +1,16 @@
 package io.jswift.serve.engine;
 
+import io.jswift.tensor.DType;
+
 /**
  * Limits of the serving engine. maxNumSeqs: sequences decoded together in one batch (vLLM's --max-num-seqs);
  * maxWaiting: sequences queued beyond those (a request that does not fit gets HTTP 429); maxModelLen: prompt +
  * generated tokens of one sequence; prefillChunk: prompt tokens prefilled between two decode steps (chunked
  * prefill, so that a long prompt delays the running streams by one chunk's forward per step, not by its whole
- * prefill; 0: whole prompts).
+ * prefill; 0: whole prompts); kvCacheDtype: the dtype of the KV pool's blocks (vLLM's --kv-cache-dtype; null: "auto",
+ * the model's own, see KvBlockPool.autoDtype).
  */
-public record EngineConfig(int maxNumSeqs, int maxWaiting, int maxModelLen, int prefillChunk, int blockSize, int kvBlocks) {
+public record EngineConfig(int maxNumSeqs, int maxWaiting, int maxModelLen, int prefillChunk, int blockSize, int kvBlocks, DType kvCacheDtype) {
     public static final int DEFAULT_PREFILL_CHUNK = 512, DEFAULT_BLOCK_SIZE = 16;
     /** KV memory when no block count is given: 2 GiB at most (vLLM sizes it from free GPU memory instead). */
     public static final long DEFAULT_KV_BYTES = 2L << 30;
@@ -25,18 +28,24 @@ public record EngineConfig(int maxNumSeqs, int maxWaiting, int maxModelLen, int 
         if (maxModelLen < 2) throw new IllegalArgumentException("max_model_len must be >= 2, got " + maxModelLen);
     }
 
+    /** The KV pool in the model's dtype ("auto"). */
+    public EngineConfig(int maxNumSeqs, int maxWaiting, int maxModelLen, int prefillChunk, int blockSize, int kvBlocks) {
+        this(maxNumSeqs, maxWaiting, maxModelLen, prefillChunk, blockSize, kvBlocks, null);
+    }
+
     /**
-     * Blocks of the pool for blocks of {@code bytesPerBlock} (2 × layers × kv heads × head dim × blockSize × 4): kvBlocks
+     * Blocks of the pool for blocks of {@code bytesPerBlock} (2 × layers × kv heads × head dim × blockSize × the pool
+     * dtype's size: KvBlockPool.bytesPerBlock): kvBlocks
      * when given, else enough for maxNumSeqs sequences of maxModelLen but no more than {@link #DEFAULT_KV_BYTES}.
      */
     public int poolBlocks(long bytesPerBlock) {
         if (kvBlocks > 0) return kvBlocks;
         long full = (long) maxNumSeqs * ((maxModelLen + blockSize - 1) / blockSize);
-        return (int) Math.max(1, Math.min(full, DEFAULT_KV_BYTES / bytesPerBlock));
+        return (int) Math.max(1, bytesPerBlock <= 0 ? full : Math.min(full, DEFAULT_KV_BYTES / bytesPerBlock));
     }
 
     /** Default blocks of {@link #DEFAULT_BLOCK_SIZE} positions, as many as {@link #poolBlocks} allows. */
     public EngineConfig(int maxNumSeqs, int maxWaiting, int maxModelLen, int prefillChunk) {
-        this(maxNumSeqs, maxWaiting, maxModelLen, prefillChunk, DEFAULT_BLOCK_SIZE, 0);
+        this(maxNumSeqs, maxWaiting, maxModelLen, prefillChunk, DEFAULT_BLOCK_SIZE, 0, null);
     }
 }

@@ -7,6 +7,7 @@ import io.jswift.models.generate.TextGenerator.FinishReason;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.models.testing.TinyChatModels;
+import io.jswift.tensor.DType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +18,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -75,6 +77,83 @@ class EngineTest {
                 assertArrayEquals(solo, collectors.get(i).done.get(60, TimeUnit.SECONDS), "prompt " + i);
             }
         }
+    }
+
+    /**
+     * A bf16 model's KV pool is bf16 by default (kv_cache_dtype auto): twice the blocks of an f32 pool in the same bytes,
+     * read in place by the paged kernels; its greedy tokens are the static generator's. float32 can be asked for.
+     */
+    @Test
+    void aBf16ModelServesFromABf16PoolWithTheGeneratorsGreedyTokens() throws Exception {
+        Path model = TinyChatModels.withTinyTokenizer(dir, "qwen3-bf16");
+        GenerationSession session = GenerationSession.open(model, ((LoadedModel.CausalLm) ModelLoader.load(model, false)).model());
+        Random r = new Random(5);
+        List<int[]> prompts = List.of(randomPrompt(r, 9), randomPrompt(r, 21), randomPrompt(r, 4));
+        int f32Blocks;
+        try (Engine f32 = new Engine(session, new EngineConfig(3, 8, 128, 4, 4, 0, DType.F32), EngineObserver.NONE)) {
+            assertEquals(DType.F32, f32.kvCacheDtype());
+            f32Blocks = f32.kvBlocksTotal();
+        }
+        try (Engine engine = new Engine(session, new EngineConfig(3, 8, 128, 4, 4, 0), EngineObserver.NONE)) {
+            assertEquals(DType.BF16, engine.kvCacheDtype());
+            assertEquals(f32Blocks, engine.kvBlocksTotal(), "both fit max_num_seqs full-length sequences: the bound is the sequences, not the bytes");
+            engine.start();
+            List<Collector> collectors = new ArrayList<>();
+            for (int[] p : prompts) {
+                Collector c = new Collector(null);
+                collectors.add(c);
+                engine.submit(List.of(new SequenceRequest(p, SamplingParams.greedy(10), -1, false, c)));
+            }
+            for (int i = 0; i < prompts.size(); i++) {
+                int[] solo = session.generate(List.of(prompts.get(i)), SamplingParams.greedy(10), null).get(0).tokens();
+                assertArrayEquals(solo, collectors.get(i).done.get(60, TimeUnit.SECONDS), "prompt " + i);
+            }
+        }
+        // the byte bound: a 2 GiB pool holds twice the bf16 blocks
+        EngineConfig big = new EngineConfig(1 << 20, 8, 1 << 12, 0, 16, 0);
+        assertEquals(2 * big.poolBlocks(1 << 20), big.poolBlocks(1 << 19));
+    }
+
+    /**
+     * Qwen3-Next (Gated DeltaNet layers): concurrent requests of different prompt lengths, prefilled in chunks of 5 and
+     * decoded in one batch, each row with its own recurrent state, give the static generator's greedy tokens; a slot per
+     * admitted sequence (the fourth request waits for one), given back when it finishes or is cancelled.
+     */
+    @Test
+    void qwen3NextServesConcurrentRequestsEachWithItsOwnRecurrentState() throws Exception {
+        Path model = TinyChatModels.withTinyTokenizer(dir, "qwen3-next-f32");
+        GenerationSession session = GenerationSession.open(model, ((LoadedModel.CausalLm) ModelLoader.load(model, false)).model());
+        Random r = new Random(7);
+        List<int[]> prompts = List.of(randomPrompt(r, 3), randomPrompt(r, 11), randomPrompt(r, 26), randomPrompt(r, 7));
+        try (Engine engine = new Engine(session, new EngineConfig(3, 8, 128, 5, 4, 0), EngineObserver.NONE)) {
+            engine.start();
+            List<Collector> collectors = new ArrayList<>();
+            for (int[] p : prompts) {
+                Collector c = new Collector(null);
+                collectors.add(c);
+                engine.submit(List.of(new SequenceRequest(p, SamplingParams.greedy(12), -1, false, c)));
+            }
+            for (int i = 0; i < prompts.size(); i++) {
+                int[] solo = session.generate(List.of(prompts.get(i)), SamplingParams.greedy(12), null).get(0).tokens();
+                assertArrayEquals(solo, collectors.get(i).done.get(60, TimeUnit.SECONDS), "prompt " + i);
+            }
+            awaitZero(engine::stateSlotsUsed);
+            // a client that goes away mid-stream frees its slot and blocks at once
+            CompletableFuture<Void> started = new CompletableFuture<>();
+            Collector aborted = new Collector(() -> started.complete(null));
+            SequenceHandle h = engine.submit(List.of(new SequenceRequest(randomPrompt(r, 9), SamplingParams.greedy(100), -1, true, aborted))).get(0);
+            started.get(60, TimeUnit.SECONDS);
+            assertEquals(1, engine.stateSlotsUsed());
+            h.cancel();
+            awaitZero(engine::stateSlotsUsed);
+            awaitZero(engine::kvBlocksUsed);
+        }
+    }
+
+    private static void awaitZero(IntSupplier value) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (value.getAsInt() > 0 && System.nanoTime() < deadline) Thread.sleep(5);
+        assertEquals(0, value.getAsInt());
     }
 
     /** Tokens the running stream A receives while B's 200-token prompt is prefilled. */

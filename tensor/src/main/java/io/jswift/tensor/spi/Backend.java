@@ -135,10 +135,12 @@ public interface Backend {
 
     /**
      * The grouped weight gradient: {@code dw[e] = dy[rows of e]ᵀ · x[rows of e]} for dy [M, N] and x [M, K] into
-     * {@code dw} [E, N, K] (contiguous), zero for a group of no rows (torch's gradient of an unused slice).
+     * {@code dw} [E, N, K] (contiguous), zero for a group of no rows (torch's gradient of an unused slice); with
+     * {@code accumulate}, {@code dw[e] += ...} instead and a group of no rows keeps its values (a parameter's
+     * accumulated gradient, see {@link GradTarget}).
      */
-    default void groupedWeightGrad(Tensor dy, Tensor x, int[] counts, Tensor dw) {
-        GroupedReference.weightGrad(this, dy, x, counts, dw);
+    default void groupedWeightGrad(Tensor dy, Tensor x, int[] counts, Tensor dw, boolean accumulate) {
+        GroupedReference.weightGrad(this, dy, x, counts, dw, accumulate);
     }
 
     /**
@@ -151,9 +153,25 @@ public interface Backend {
         return GroupedReference.siluMlp(this, x, gateUp, down, counts);
     }
 
-    /** The backward of {@link #groupedSiluMlp} given dy [M, C] and its saved h; gradients in the accumulator dtype. */
-    default FusedResults.GroupedMlpGrads groupedSiluMlpBackward(Tensor dy, Tensor x, Tensor gateUp, Tensor down, Tensor h, int[] counts) {
-        return GroupedReference.siluMlpBackward(this, dy, x, gateUp, down, h, counts);
+    /**
+     * The backward of {@link #groupedSiluMlp} given dy [M, C] and its saved h; gradients in the accumulator dtype.
+     * Each gradient is computed, skipped (null in the result) or added into a given tensor (then that tensor is the
+     * result's) as its {@link GradTarget} says; the input's target is never {@link GradTarget#into}.
+     */
+    default FusedResults.GroupedMlpGrads groupedSiluMlpBackward(Tensor dy, Tensor x, Tensor gateUp, Tensor down, Tensor h, int[] counts,
+                                                               GradTarget dInput, GradTarget dGateUp, GradTarget dDown) {
+        return GroupedReference.siluMlpBackward(this, dy, x, gateUp, down, h, counts, dInput, dGateUp, dDown);
+    }
+
+    /**
+     * The MoE experts' SwiGLU MLP read from and added back to the tokens, for inference (no backward): grouped row m
+     * (rows in expert order, {@code counts[e]} for expert e) is token {@code tokens[m]} of x [N, C], and
+     * out[n] = Σ_{m: tokens[m] = n} weights[m] · MLP_e(m)(x[n]) [N, C], summed in the order of m (as index_add of the
+     * weighted rows into zeros, the composition {@link GroupedReference#siluMlpCombine} runs). f32 out (f64 for f64
+     * inputs). The gather and the weighted sum are the epilogues of one grouped call, no [M, C] tensors between ops.
+     */
+    default Tensor groupedSiluMlpCombine(Tensor x, Tensor gateUp, Tensor down, int[] counts, int[] tokens, float[] weights) {
+        return GroupedReference.siluMlpCombine(this, x, gateUp, down, counts, tokens, weights);
     }
 
     // ------------------------------------------------------------------ indexing

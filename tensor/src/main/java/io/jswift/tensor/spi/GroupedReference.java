@@ -24,13 +24,15 @@ public final class GroupedReference {
         }
     }
 
-    public static void weightGrad(Backend be, Tensor dy, Tensor x, int[] counts, Tensor dw) {
+    public static void weightGrad(Backend be, Tensor dy, Tensor x, int[] counts, Tensor dw, boolean accumulate) {
         checkWeightGrad(dy, x, counts, dw);
         int off = 0;
         for (int e = 0; e < counts.length; e++) {
             int c = counts[e];
-            if (c > 0) be.matmul(dy.narrow(0, off, c), x.narrow(0, off, c), true, false, dw.select(0, e));
-            else be.fill(dw.select(0, e), 0);
+            Tensor dyE = dy.narrow(0, off, c), xE = x.narrow(0, off, c), dwE = dw.select(0, e);
+            if (c > 0 && accumulate) be.matmulAccumulate(dyE, xE, true, false, dwE);
+            else if (c > 0) be.matmul(dyE, xE, true, false, dwE);
+            else if (!accumulate) be.fill(dwE, 0);
             off += c;
         }
     }
@@ -48,23 +50,82 @@ public final class GroupedReference {
         return new FusedResults.GroupedMlp(y, h);
     }
 
-    /** The chain rule through {@link #siluMlp}, silu(h_gate)·h_up recomputed from the saved h. */
-    public static FusedResults.GroupedMlpGrads siluMlpBackward(Backend be, Tensor dy, Tensor x, Tensor gateUp, Tensor down, Tensor h, int[] counts) {
+    /**
+     * The chain rule through {@link #siluMlp}, silu(h_gate)·h_up recomputed from the saved h; each gradient as its
+     * target says ({@link Backend#groupedSiluMlpBackward}).
+     */
+    public static FusedResults.GroupedMlpGrads siluMlpBackward(Backend be, Tensor dy, Tensor x, Tensor gateUp, Tensor down, Tensor h, int[] counts,
+                                                               GradTarget dInput, GradTarget dGateUp, GradTarget dDown) {
         checkMlp(x, gateUp, down, counts);
+        checkTargets(dInput, dGateUp, dDown, gateUp, down);
         int inter = down.size(2), m = x.size(0);
         Tensor gate = h.narrow(1, 0, inter), up = h.narrow(1, inter, inter);
-        Tensor gated = be.siluMul(gate, up);
-        Tensor dGated = be.allocate(MatmulRules.accumulatorType(dy, down), m, inter);
-        matmul(be, dy, down, counts, false, dGated);
-        Tensor dDown = be.allocate(MatmulRules.accumulatorType(dy, gated), down.shape());
-        weightGrad(be, dy, gated, counts, dDown);
-        FusedResults.SiluMulGrads d = be.siluMulBackward(dGated, gate, up);
-        Tensor dh = be.concat(List.of(d.dGate(), d.dUp()), 1);
-        Tensor dx = be.allocate(MatmulRules.accumulatorType(dh, gateUp), x.shape());
-        matmul(be, dh, gateUp, counts, false, dx);
-        Tensor dGateUp = be.allocate(MatmulRules.accumulatorType(dh, x), gateUp.shape());
-        weightGrad(be, dh, x, counts, dGateUp);
-        return new FusedResults.GroupedMlpGrads(dx, dGateUp, dDown);
+        Tensor dDownOut = null, dx = null, dGateUpOut = null;
+        if (dDown.wanted()) {
+            Tensor gated = be.siluMul(gate, up);
+            dDownOut = dDown.accumulates() ? dDown.into() : be.allocate(MatmulRules.accumulatorType(dy, gated), down.shape());
+            weightGrad(be, dy, gated, counts, dDownOut, dDown.accumulates());
+        }
+        if (dInput.wanted() || dGateUp.wanted()) {
+            Tensor dGated = be.allocate(MatmulRules.accumulatorType(dy, down), m, inter);
+            matmul(be, dy, down, counts, false, dGated);
+            FusedResults.SiluMulGrads d = be.siluMulBackward(dGated, gate, up);
+            Tensor dh = be.concat(List.of(d.dGate(), d.dUp()), 1);
+            if (dInput.wanted()) {
+                dx = be.allocate(MatmulRules.accumulatorType(dh, gateUp), x.shape());
+                matmul(be, dh, gateUp, counts, false, dx);
+            }
+            if (dGateUp.wanted()) {
+                dGateUpOut = dGateUp.accumulates() ? dGateUp.into() : be.allocate(MatmulRules.accumulatorType(dh, x), gateUp.shape());
+                weightGrad(be, dh, x, counts, dGateUpOut, dGateUp.accumulates());
+            }
+        }
+        return new FusedResults.GroupedMlpGrads(dx, dGateUpOut, dDownOut);
+    }
+
+    /**
+     * The inference combine ({@link Backend#groupedSiluMlpCombine}) composed: gather the tokens' rows, the grouped MLP,
+     * scale each row by its weight and index_add the rows into zeros.
+     */
+    public static Tensor siluMlpCombine(Backend be, Tensor x, Tensor gateUp, Tensor down, int[] counts, int[] tokens, float[] weights) {
+        checkCombine(x, gateUp, down, counts, tokens, weights);
+        long[] index = new long[tokens.length];
+        for (int i = 0; i < tokens.length; i++) index[i] = tokens[i];
+        Tensor rowIndex = Tensor.ofLongs(index, index.length).to(be.device());
+        Tensor rows = be.indexSelect(x, 0, rowIndex);
+        Tensor y = siluMlp(be, rows, gateUp, down, counts).output();
+        Tensor w = be.cast(Tensor.of(weights, weights.length, 1).to(be.device()), y.dtype());
+        Tensor weighted = be.binary(BinaryOp.MUL, y, w);
+        Tensor out = be.allocate(y.dtype(), x.size(0), x.size(1));
+        be.fill(out, 0);
+        be.indexAdd(out, 0, rowIndex, weighted);
+        return out;
+    }
+
+    /** {@link #checkMlp} on the grouped rows, plus one token in [0, N) and one weight per grouped row. */
+    public static void checkCombine(Tensor x, Tensor gateUp, Tensor down, int[] counts, int[] tokens, float[] weights) {
+        if (tokens.length != weights.length) {
+            throw new IllegalArgumentException("grouped MLP combine: " + tokens.length + " row tokens but " + weights.length + " row weights");
+        }
+        if (x.rank() != 2) throw new IllegalArgumentException("grouped MLP combine: x must be [N, C], got " + Arrays.toString(x.shape()));
+        checkMlp(Tensor.meta(x.dtype(), tokens.length, x.size(1)), gateUp, down, counts);
+        for (int t : tokens) {
+            if (t < 0 || t >= x.size(0)) throw new IllegalArgumentException("grouped MLP combine: row token " + t + " outside [0, " + x.size(0) + ")");
+        }
+    }
+
+    /** A skipped or new input gradient; weight gradients added into contiguous tensors of their weight's shape. */
+    public static void checkTargets(GradTarget dInput, GradTarget dGateUp, GradTarget dDown, Tensor gateUp, Tensor down) {
+        if (dInput.accumulates()) throw new IllegalArgumentException("grouped MLP backward: the input gradient is never accumulated in place");
+        checkInto(dGateUp, gateUp, "gate_up_proj");
+        checkInto(dDown, down, "down_proj");
+    }
+
+    private static void checkInto(GradTarget target, Tensor weight, String name) {
+        if (target.accumulates() && (!Arrays.equals(target.into().shape(), weight.shape()) || !target.into().isContiguous())) {
+            throw new IllegalArgumentException("grouped MLP backward: the " + name + " gradient must be added into a contiguous "
+                    + Arrays.toString(weight.shape()) + ", got " + Arrays.toString(target.into().shape()));
+        }
     }
 
     /** x [M, C], gateUp [E, 2I, C], down [E, C, I], counts summing to M. */

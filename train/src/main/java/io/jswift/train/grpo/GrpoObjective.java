@@ -5,10 +5,10 @@ import io.jswift.autograd.Variable;
 import io.jswift.autograd.ops.Elementwise;
 import io.jswift.models.CausalLm;
 import io.jswift.models.generate.SamplingParams;
-import io.jswift.train.encode.Batch;
 import io.jswift.train.encode.Collator;
 import io.jswift.train.encode.Encoded;
 import io.jswift.train.pref.CompletionLogProbs;
+import io.jswift.train.pref.ScoredTokens;
 import io.jswift.train.pref.VectorLoss;
 import io.jswift.train.run.Objective;
 
@@ -92,6 +92,7 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
     /** The generation batch's metrics, logged with the first micro-batch of the step that sampled it, then null. */
     private Map<String, Double> generationMetrics;
     private double dapoTokens;
+    private boolean packPrompts = true;
 
     /** @param old the generation-time policy log-probs (num_iterations > 1) or null; @param ref the reference's, or null (computed in forward) */
     private record MicroBatch(List<Rollout> rollouts, double[] advantages, double[] old, double[] ref) {}
@@ -111,6 +112,27 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
 
     @Override
     public int iterationsPerBatch() { return s.numIterations(); }
+
+    /**
+     * --per_device_train_batch_size counts completions (ms-swift): a step draws the prompts of one generation batch,
+     * batch × accumulation / num_generations (TRL's generation_batch_size with steps_per_generation =
+     * gradient_accumulation_steps), which {@link GrpoRun} checks is whole.
+     */
+    @Override
+    public int examplesPerStep(int perDeviceBatch, int accumulation) {
+        int completions = perDeviceBatch * accumulation;
+        if (completions % s.numGenerations() != 0) {
+            throw new IllegalArgumentException(generationBatchError(perDeviceBatch, accumulation, s.numGenerations()));
+        }
+        return completions / s.numGenerations();
+    }
+
+    /** TRL's GRPOConfig check (generation_batch_size % num_generations), in jswift's flags. */
+    static String generationBatchError(int perDeviceBatch, int accumulation, int numGenerations) {
+        return "--per_device_train_batch_size " + perDeviceBatch + " x --gradient_accumulation_steps " + accumulation + " = " + perDeviceBatch * accumulation
+                + " completions per optimizer step (TRL's generation batch) must be a multiple of --num_generations " + numGenerations
+                + " (each prompt's completions are scored as one group)";
+    }
 
     @Override
     public double normalizer(List<List<GrpoPrompt>> microBatches) {
@@ -139,12 +161,29 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
             g = s.dynamic().select(g, s.numGenerations(), s.rewards().functions().size(),
                     r -> generate(s.dynamic().draw().apply(drawn.size()), s.seed() + generation * 1_000_003L + r * 104_729L));
         }
+        Map<String, Double> timing = new LinkedHashMap<>();
+        timing.put(GENERATION_SECONDS, (System.nanoTime() - started) / 1e9);
+        prepare(g, generation, microBatches.size(), shuffle(g.rollouts().size(), s.seed() + generation * 1_000_003L), timing);
+        return normalizerOf(microBatches.size());
+    }
+
+    /**
+     * Turns a scored generation batch into the step's micro-batches: advantages over whole groups of the batch, the
+     * completions.jsonl rows, then the completions in {@code order} cut into {@code microBatches} equal consecutive
+     * slices (TRL's shuffle_sequence_dict + split_tensor_dict: a slice may hold part of a group, and parts of several),
+     * with the generation-time log-probs for num_iterations > 1. {@code metrics} (timings so far) gets the generation
+     * batch's metrics, logged with the step's first micro-batch.
+     */
+    void prepare(GenerationBatch g, long generation, int microBatches, int[] order, Map<String, Double> timing) {
         List<Rollout> rollouts = g.rollouts();
         double[][] perFunction = g.perFunction();
         double[] total = g.total();
+        if (rollouts.size() % microBatches != 0) {
+            throw new IllegalStateException(rollouts.size() + " completions do not split into " + microBatches + " equal micro-batches");
+        }
         double[] advantages = Advantages.of(total, s.numGenerations(), s.scale());
         Map<String, Double> metrics = metrics(rollouts, perFunction, total);
-        metrics.put(GENERATION_SECONDS, (System.nanoTime() - started) / 1e9);
+        metrics.putAll(timing);
         long logpsStarted = System.nanoTime();
         dapoTokens = 0;
         for (Rollout r : rollouts) dapoTokens += r.completionIds().length;
@@ -157,10 +196,9 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
         }
         // TRL's shuffle_sequence_dict then split_tensor_dict: the scored completions are permuted as one batch (each
         // completion on its own, so a micro-batch mixes prompts) and cut into equal consecutive slices, one per micro-batch
-        int per = rollouts.size() / microBatches.size();
-        int[] order = shuffle(rollouts.size(), s.seed() + generation * 1_000_003L);
+        int per = rollouts.size() / microBatches;
         List<MicroBatch> batches = new ArrayList<>();
-        for (int m = 0; m < microBatches.size(); m++) {
+        for (int m = 0; m < microBatches; m++) {
             List<Rollout> part = new ArrayList<>(per);
             double[] adv = new double[per];
             for (int k = 0; k < per; k++) {
@@ -169,7 +207,7 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
             }
             if (s.numIterations() > 1) {
                 // TRL: old_per_token_logps (and the reference's) once per generation batch, before any update
-                Batch batch = batch(part);
+                ScoredTokens batch = batch(part);
                 double[] old;
                 try (GradMode.Scope ignored = GradMode.noGrad()) {
                     old = CompletionLogProbs.perToken(policy, batch, false, s.sampling().temperature()).value().toDoubleArray();
@@ -184,7 +222,6 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
         generationBatch = List.copyOf(batches);
         pending.clear();
         pending.addAll(batches);
-        return normalizerOf(microBatches.size());
     }
 
     /**
@@ -257,10 +294,10 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
 
     @Override
     public Step forward(List<GrpoPrompt> rows, double normalizer) {
+        // rows are the prompts the loop drew for this micro-batch; the completions of the step's prompts were shuffled
+        // across its micro-batches in normalizer, so this one trains whatever slice comes next
         MicroBatch micro = pending.poll();
-        if (micro == null || micro.rollouts().size() != rows.size() * s.numGenerations()) {
-            throw new IllegalStateException("forward without the rollouts of its micro-batch (normalizer first)");
-        }
+        if (micro == null) throw new IllegalStateException("forward without the rollouts of its micro-batch (normalizer first)");
         return step(micro.rollouts(), micro.advantages(), micro.old(), micro.ref(), normalizer, dapoTokens);
     }
 
@@ -277,7 +314,7 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
     private Step step(List<Rollout> rollouts, double[] advantages, double[] old, double[] knownRef, double normalizer, double tokens) {
         int[] offsets = new int[rollouts.size() + 1];
         for (int i = 0; i < rollouts.size(); i++) offsets[i + 1] = offsets[i] + rollouts.get(i).completionIds().length;
-        Batch batch = batch(rollouts);
+        ScoredTokens batch = batch(rollouts);
         double temperature = s.sampling().temperature();
         Variable logps = CompletionLogProbs.perToken(policy, batch, s.checkpointing(), temperature);
         double[] ref = knownRef;
@@ -325,11 +362,29 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
         return new Evaluation(step.loss().value().item() * n, n, m);
     }
 
-    /** The prompt + completion sequences of {@code rollouts}, collated on the policy's device. */
-    private Batch batch(List<Rollout> rollouts) {
+    /**
+     * The completions of {@code rollouts} to score, on the policy's device: each distinct prompt once with its
+     * completions behind it ({@link SharedPromptRows}) when the policy and the reference take shared-prefix rows (not
+     * sliding-window or linear-attention models), else TRL's batch of prompt + completion rows. Same log-probs either way.
+     */
+    private ScoredTokens batch(List<Rollout> rollouts) {
+        return (sharedPrompts() ? SharedPromptRows.collate(rollouts) : unshared(rollouts)).to(policy.device());
+    }
+
+    boolean sharedPrompts() {
+        return packPrompts && policy.sharesPrefixes() && (reference == null || reference.sharesPrefixes());
+    }
+
+    /** One prompt + completion row per rollout (TRL's layout). */
+    static ScoredTokens unshared(List<Rollout> rollouts) {
         List<Encoded> sequences = new ArrayList<>();
         for (Rollout r : rollouts) sequences.add(sequence(r));
-        return Collator.collate(sequences).to(policy.device());
+        return ScoredTokens.of(Collator.collate(sequences));
+    }
+
+    /** Turns the shared-prompt rows off (tests compare both layouts); on by default. */
+    void packPrompts(boolean on) {
+        this.packPrompts = on;
     }
 
     /** prompt + completion, the completion as labels (the per-token log-probs' targets). */
@@ -342,11 +397,11 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
         return new Encoded(ids, labels);
     }
 
-    /** TRL's generation metrics: reward, reward_std, rewards/NAME/mean|std, completion lengths, clipped ratio. */
+    /** TRL's generation metrics: reward, reward_std, frac_reward_zero_std, rewards/NAME/mean|std, completion lengths, clipped ratio. */
     private Map<String, Double> metrics(List<Rollout> rollouts, double[][] perFunction, double[] total) {
         Map<String, Double> m = new LinkedHashMap<>();
         int n = rollouts.size();
-        double len = 0, min = Double.POSITIVE_INFINITY, max = 0, clipped = 0, termLen = 0, terminated = 0;
+        double len = 0, min = Double.POSITIVE_INFINITY, max = 0, clipped = 0, termLen = 0, terminated = 0, termMin = Double.POSITIVE_INFINITY, termMax = 0;
         for (Rollout r : rollouts) {
             int l = r.completionIds().length;
             len += l;
@@ -355,6 +410,8 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
             if (r.endedByEos()) {
                 terminated++;
                 termLen += l;
+                termMin = Math.min(termMin, l);
+                termMax = Math.max(termMax, l);
             } else {
                 clipped++;
             }
@@ -363,21 +420,24 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
         m.put("completions/min_length", min);
         m.put("completions/max_length", max);
         m.put("completions/clipped_ratio", clipped / n);
+        // TRL: the lengths of the completions that ended by EOS (a zero when none did)
         m.put("completions/mean_terminated_length", terminated == 0 ? 0 : termLen / terminated);
+        m.put("completions/min_terminated_length", terminated == 0 ? 0 : termMin);
+        m.put("completions/max_terminated_length", terminated == 0 ? 0 : termMax);
         for (int f = 0; f < perFunction.length; f++) {
             String name = s.rewards().names().get(f);
             m.put("rewards/" + name + "/mean", mean(perFunction[f]));
             m.put("rewards/" + name + "/std", Advantages.std(perFunction[f], 0, n));
         }
         m.put("reward", mean(total));
-        double groupStd = 0;
+        // TRL 1.13: reward_std is the std of the whole batch's rewards; frac_reward_zero_std the fraction of completions
+        // whose std used for scaling (the group's, or the batch's with scale_rewards batch) is ~0 (torch.isclose)
+        m.put("reward_std", Advantages.std(total, 0, n));
         int zero = 0, groups = n / s.numGenerations();
         for (int g = 0; g < groups; g++) {
-            double sd = Advantages.std(total, g * s.numGenerations(), (g + 1) * s.numGenerations());
-            groupStd += sd / groups;
-            if (sd == 0) zero++;
+            double sd = s.scale() == Advantages.Scale.BATCH ? Advantages.std(total, 0, n) : Advantages.std(total, g * s.numGenerations(), (g + 1) * s.numGenerations());
+            if (Math.abs(sd) <= 1e-8) zero++;
         }
-        m.put("reward_std", groupStd);
         m.put("frac_reward_zero_std", (double) zero / groups);
         return m;
     }

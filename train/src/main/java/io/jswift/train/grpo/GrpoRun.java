@@ -19,9 +19,11 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 /**
  * {@code jswift rlhf --rlhf_type grpo}: online RL of a causal LM (LoRA / DoRA or full) on prompt rows with rule
@@ -29,8 +31,9 @@ import java.util.Map;
  * reference (beta > 0) is the model with its adapter disabled, also when training continues --adapters; with
  * --ref_model DIR that model (frozen, LoRA or full); with full training and no --ref_model a frozen copy of the
  * starting model; --ref_adapters DIR is applied to whichever model the reference is loaded from.
- * --per_device_train_batch_size counts completions (ms-swift): each micro-batch holds batch / num_generations
- * prompts with all their completions.
+ * --per_device_train_batch_size counts completions (ms-swift): a step samples batch × accumulation / num_generations
+ * prompts (TRL's generation batch, which must hold whole groups) and trains their completions shuffled into its
+ * micro-batches, so a micro-batch may hold part of a prompt's group (TRL does the same).
  */
 public final class GrpoRun {
     /**
@@ -67,6 +70,18 @@ public final class GrpoRun {
         }
     }
 
+    /**
+     * The evaluation prompts in the order every evaluation walks them: TRL 1.13's eval sampler (RepeatSampler with
+     * shuffle, seeded by --seed, created afresh for each evaluation) visits them in one seeded permutation, the same at
+     * each evaluation, so an eval batch groups the same prompts every time. The permutation is drawn here from --seed
+     * (torch's randperm stream is not reproduced).
+     */
+    static List<GrpoPrompt> evalOrder(List<GrpoPrompt> prompts, long seed) {
+        List<GrpoPrompt> order = new ArrayList<>(prompts);
+        Collections.shuffle(order, new Random(seed ^ 0x5DEECE66DL));
+        return order;
+    }
+
     private final TrainArgs args;
     private final TunerArgs tuner;
     private final SftRun.ChatArgs chat;
@@ -76,9 +91,9 @@ public final class GrpoRun {
     private final PrintStream out;
 
     public GrpoRun(TrainArgs args, TunerArgs tuner, SftRun.ChatArgs chat, Args grpo, Path adapters, boolean disableDropout, PrintStream out) {
-        if (args.perDeviceTrainBatchSize() % grpo.numGenerations() != 0) {
-            throw new IllegalArgumentException("--per_device_train_batch_size " + args.perDeviceTrainBatchSize() + " counts completions: it must be a multiple of --num_generations "
-                    + grpo.numGenerations() + " (jswift draws whole prompts for each micro-batch, then shuffles their completions across the step's micro-batches)");
+        if (args.perDeviceTrainBatchSize() * args.gradientAccumulationSteps() % grpo.numGenerations() != 0) {
+            // TRL 1.13 (GRPOConfig): the generation batch holds whole groups; a micro-batch need not
+            throw new IllegalArgumentException(GrpoObjective.generationBatchError(args.perDeviceTrainBatchSize(), args.gradientAccumulationSteps(), grpo.numGenerations()));
         }
         if ((!args.valDatasets().isEmpty() || args.splitDatasetRatio() > 0) && args.perDeviceEvalBatchSize() % grpo.numGenerations() != 0) {
             // TRL 1.13 (GRPOConfig): the eval batch holds whole groups of num_generations completions
@@ -154,16 +169,16 @@ public final class GrpoRun {
         json.put("max_resample_times", grpo.maxResampleTimes());
         json.put("ref_model", grpo.refModel() == null ? null : grpo.refModel().toString());
         json.put("ref_adapters", grpo.refAdapters() == null ? null : grpo.refAdapters().toString());
-        // the loop draws prompts: a batch of completions is batch / num_generations prompts (eval batches too)
-        TrainArgs loopArgs = args.withPerDeviceBatchSizes(args.perDeviceTrainBatchSize() / grpo.numGenerations(),
-                Math.max(1, args.perDeviceEvalBatchSize() / grpo.numGenerations()));
+        // the loop draws prompts: a step's prompts come from GrpoObjective.examplesPerStep; an eval batch of completions is
+        // batch / num_generations prompts
+        TrainArgs loopArgs = args.withPerDeviceBatchSizes(args.perDeviceTrainBatchSize(), Math.max(1, args.perDeviceEvalBatchSize() / grpo.numGenerations()));
         RunSetup setup = new RunSetup("rlhf", loopArgs, model, tuned.weights(), tuned.rng(), json, out);
         try (CompletionsLog log = grpo.logCompletions() ? new CompletionsLog(args.outputDir()) : null) {
             GrpoObjective objective = new GrpoObjective(model, reference, new GrpoObjective.Settings(session.eosIds(), ids -> tokenizer.decode(ids, true), rewards,
                     grpo.loss(), Advantages.Scale.parse(grpo.scaleRewards()), grpo.numGenerations(), grpo.sampling(args.seed()), args.seed(),
                     args.gradientCheckpointing(), log, grpo.numIterations(),
                     grpo.dynamicSample() ? new DynamicSampling(grpo.maxResampleTimes(), new ResamplePrompts(prompts, args.seed()), out::println) : null));
-            return new TrainingLoop<>(setup, objective).run(ExampleSource.of(prompts), data.validation() == null ? null : ExampleSource.of(data.validation()), null);
+            return new TrainingLoop<>(setup, objective).run(ExampleSource.of(prompts), data.validation() == null ? null : ExampleSource.of(evalOrder(data.validation(), args.seed())), null);
         }
     }
 }

@@ -2,7 +2,6 @@ package io.jswift.train.pref;
 
 import io.jswift.autograd.Variable;
 import io.jswift.models.CausalLm;
-import io.jswift.train.encode.Batch;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,7 +9,8 @@ import java.util.Map;
 
 /**
  * {@code jswift rlhf --rlhf_type cpo | simpo}: TRL 1.13 CPOTrainer's step, reference-free. The batch is collated
- * as DPO's ([chosen..., rejected...]); the loss is {@link CpoLoss}, a mean over the pairs divided by the
+ * as DPO's ([chosen..., rejected...], one shared-prefix row per pair where the model allows it: {@link PairTargets});
+ * the loss is {@link CpoLoss}, a mean over the pairs divided by the
  * accumulation steps as HF Trainer does. Metrics as CPOTrainer stores them per micro-batch: rewards (β · logp),
  * logps, logits (the mean of the whole logits tensor of the chosen / rejected rows, padding included) and nll_loss.
  */
@@ -27,18 +27,26 @@ public final class CpoObjective implements PairwiseObjective {
 
     @Override
     public Step forward(List<PreferencePair> rows, double normalizer) {
-        Batch batch = PreferencePair.collate(rows).to(policy.device());
-        CompletionLogProbs lp = CompletionLogProbs.of(policy, batch, new CompletionLogProbs.Options(gradientCheckpointing, false, 0, null));
+        return step(collate(rows), normalizer);
+    }
+
+    /** The step on pairs already laid out ({@link PairTargets#CPO}, either layout; on the policy's device). */
+    Step step(ScoredTokens batch, double normalizer) {
+        CompletionLogProbs lp = CompletionLogProbs.of(policy, batch, gradientCheckpointing, false);
         Variable l = PairwiseObjective.perStep(VectorLoss.apply(x -> loss.evaluate(x, lp.counts()), lp.sums()), normalizer);
         return new Step(l, batch.tokens(), metrics(lp));
     }
 
     @Override
     public Evaluation evaluate(List<PreferencePair> rows) {
-        Batch batch = PreferencePair.collate(rows).to(policy.device());
-        CompletionLogProbs lp = CompletionLogProbs.of(policy, batch, new CompletionLogProbs.Options(false, false, 0, null));
+        CompletionLogProbs lp = CompletionLogProbs.of(policy, collate(rows), false, false);
         double value = loss.evaluate(lp.sums().value().toDoubleArray(), lp.counts()).loss();
         return new Evaluation(value * rows.size(), rows.size(), metrics(lp));
+    }
+
+    /** One shared-prefix row per pair where the model allows it, else TRL's two rows: the same sums and metrics. */
+    private ScoredTokens collate(List<PreferencePair> rows) {
+        return PairTargets.CPO.collate(rows, policy.sharesPrefixes()).to(policy.device());
     }
 
     /** CPOTrainer.get_batch_loss_metrics' values, in its order. */

@@ -54,7 +54,7 @@ public final class DpoObjective implements PairwiseObjective {
      */
     private ScoredTokens collate(List<PreferencePair> rows) {
         boolean shared = policy.sharesPrefixes() && reference.sharesPrefixes();
-        return (shared ? SharedPrefixRows.collate(rows) : ScoredTokens.of(PreferencePair.collate(rows))).to(policy.device());
+        return PairTargets.COMPLETIONS.collate(rows, shared).to(policy.device());
     }
 
     /** TRL's logged values for one micro-batch, in the order DPOTrainer appends them. */

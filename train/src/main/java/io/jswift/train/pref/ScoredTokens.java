@@ -13,15 +13,31 @@ import io.jswift.autograd.ops.Losses;
  * one sequence per row and scores position j - 1 for token j ({@link #of(Batch)}); a shared-prefix input packs
  * several sequences into a row ({@link SharedPrefixRows}).
  *
- * @param input  the model input (without gradient checkpointing: see {@link #input(boolean)})
- * @param tokens the real tokens of all sequences, as the unshared batch counts them (num_tokens)
+ * @param input     the model input (without gradient checkpointing: see {@link #input(boolean)})
+ * @param tokens    the real tokens of all sequences, as the unshared batch counts them (num_tokens)
+ * @param positions where the positions of TRL's padded batch lie in this input, or null ({@link PairTargets})
  */
-public record ScoredTokens(DecoderInput input, long[] hiddenRows, long[] targets, int[] sequenceOf, int sequences, long tokens) {
+public record ScoredTokens(DecoderInput input, long[] hiddenRows, long[] targets, int[] sequenceOf, int sequences, long tokens,
+                           Positions positions) {
     public ScoredTokens {
         if (hiddenRows.length != targets.length || sequenceOf.length != targets.length) {
             throw new IllegalArgumentException("one hidden row, target and sequence per scored token");
         }
         if (targets.length == 0) throw new IllegalArgumentException("no completion tokens in the batch");
+    }
+
+    public ScoredTokens(DecoderInput input, long[] hiddenRows, long[] targets, int[] sequenceOf, int sequences, long tokens) {
+        this(input, hiddenRows, targets, sequenceOf, sequences, tokens, null);
+    }
+
+    /**
+     * The first {@code kept} positions of each of the first {@code sequences} sequences as TRL's padded batch holds
+     * them (padding included): {@code rows[s·kept + j]} is the flat hidden row of position j of sequence s.
+     */
+    public record Positions(int sequences, int kept, long[] rows) {
+        public Positions {
+            if (rows.length != sequences * kept) throw new IllegalArgumentException("one row per sequence and kept position");
+        }
     }
 
     /** A collated batch: row r is sequence r, and each label != -100 at position j ≥ 1 is scored from position j - 1. */
@@ -63,6 +79,6 @@ public record ScoredTokens(DecoderInput input, long[] hiddenRows, long[] targets
 
     /** The same with the input's tensors on {@code device}. */
     public ScoredTokens to(Device device) {
-        return new ScoredTokens(input.to(device), hiddenRows, targets, sequenceOf, sequences, tokens);
+        return new ScoredTokens(input.to(device), hiddenRows, targets, sequenceOf, sequences, tokens, positions);
     }
 }

@@ -25,6 +25,14 @@ public interface Objective<E> {
     default int iterationsPerBatch() { return 1; }
 
     /**
+     * How many examples one optimizer step draws from the data order, spread as evenly as possible over its
+     * {@code accumulation} micro-batches: {@code perDeviceBatch × accumulation} for every objective but GRPO, whose
+     * batch sizes count completions and whose step draws the prompts of one generation batch (TRL: a micro-batch
+     * need not hold whole prompts; a prompt's completions may fall into several micro-batches).
+     */
+    default int examplesPerStep(int perDeviceBatch, int accumulation) { return perDeviceBatch * accumulation; }
+
+    /**
      * {@link #normalizer(List)} of the {@code iteration}-th step (0 ≤ iteration &lt; {@link #iterationsPerBatch()}) on
      * the same drawn micro-batches; 0 when they are freshly drawn (also when a run resumes inside such a cycle).
      */

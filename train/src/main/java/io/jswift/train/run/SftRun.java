@@ -84,6 +84,7 @@ public final class SftRun {
             json.put("lora_dropout", tuner.loraDropout());
             json.put("use_rslora", tuner.useRslora());
             json.put("target_modules", tuner.targetModules());
+            json.put("target_parameters", tuner.targetParameters().isEmpty() ? null : tuner.targetParameters());
         }
         json.put("freeze_llm", tuner.freeze().freezeLlm());
         json.put("freeze_vit", tuner.freeze().freezeVit());

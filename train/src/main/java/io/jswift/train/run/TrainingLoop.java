@@ -61,7 +61,8 @@ public final class TrainingLoop<E> {
      */
     public Path run(ExampleSource<E> train, ExampleSource<E> eval, EncodedDataset.Counts datasetCounts) throws IOException {
         if (train.size() == 0) throw new TrainingException("no training examples left after loading and filtering the dataset");
-        int perStep = args.perDeviceTrainBatchSize() * args.gradientAccumulationSteps();
+        int accumulation = args.gradientAccumulationSteps(), perStep = objective.examplesPerStep(args.perDeviceTrainBatchSize(), accumulation);
+        if (perStep < 1) throw new IllegalArgumentException("a step must draw at least one example, got " + perStep);
         int iterations = objective.iterationsPerBatch();
         if (iterations < 1) throw new IllegalArgumentException("iterations per batch must be >= 1, got " + iterations);
         int stepsPerEpoch = Math.max(1, (train.size() + perStep - 1) / perStep) * iterations;
@@ -110,9 +111,10 @@ public final class TrainingLoop<E> {
                     // resumed inside a cycle of iterations: draw that cycle's rows again (the objective starts it afresh)
                     if (iteration != 0) order.skipTo(order.consumed() - (long) perStep);
                     micro = new ArrayList<>();
-                    for (int m = 0; m < args.gradientAccumulationSteps(); m++) {
+                    for (int m = 0; m < accumulation; m++) {
                         List<E> rows = new ArrayList<>();
-                        for (int r = 0; r < args.perDeviceTrainBatchSize(); r++) rows.add(train.get(order.next()));
+                        int from = (int) ((long) m * perStep / accumulation), to = (int) ((long) (m + 1) * perStep / accumulation);
+                        for (int r = from; r < to; r++) rows.add(train.get(order.next()));
                         micro.add(rows);
                     }
                     iteration = 0;

@@ -3,12 +3,14 @@ package io.jswift.train.run;
 import io.jswift.models.adapter.PeftAdapter;
 import io.jswift.models.adapter.PeftAdapterConfig;
 import io.jswift.models.arch.Architectures;
+import io.jswift.models.arch.PeftAllLinear;
 import io.jswift.models.CausalLm;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
 import io.jswift.nn.Module;
 import io.jswift.nn.lora.LoraConfig;
 import io.jswift.nn.lora.LoraInjector;
+import io.jswift.nn.lora.ParamLoraInjector;
 import io.jswift.nn.quant.QuantConfig4bit;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Generator;
@@ -79,13 +81,13 @@ public record TunedModel(CausalLm model, TrainedWeights weights, Generator rng, 
                 out.printf(Locale.ROOT, "continuing the adapter in %s%n", adapters);
             } else {
                 VisionLanguageTuning.NewAdapter adapter = VisionLanguageTuning.adapterConfig(model, tuner.loraConfig(), tuner.freeze());
-                config = adapter.config();
+                config = PeftAllLinear.resolve(model, adapter.config()); // ms-swift's list, as PEFT converts it on fused-expert MoEs
                 targetRegex = adapter.targetRegex();
-                Architectures.requireAllLinearAsPeft(model, config.allLinear());
                 LoraInjector.inject(model, disableDropout ? withoutDropout(config) : config, rng);
             }
-            out.printf(Locale.ROOT, "%s on %d linear layers (r=%d, alpha=%s, dropout=%s%s)%n", config.useDora() ? "dora" : "lora",
-                    LoraInjector.find(model).size(), config.r(), fmt(config.alpha()),
+            int params = ParamLoraInjector.find(model).size();
+            out.printf(Locale.ROOT, "%s on %d linear layers%s (r=%d, alpha=%s, dropout=%s%s)%n", config.useDora() ? "dora" : "lora",
+                    LoraInjector.find(model).size(), params == 0 ? "" : " and " + params + " expert parameters", config.r(), fmt(config.alpha()),
                     disableDropout && config.dropout() > 0 ? "0 (disable_dropout; " + fmt(config.dropout()) + " saved)" : fmt(config.dropout()),
                     config.useRslora() ? ", rsLoRA" : "");
             weights = new AdapterWeights(model, config, targetRegex, dir);
@@ -94,7 +96,7 @@ public record TunedModel(CausalLm model, TrainedWeights weights, Generator rng, 
     }
 
     private static LoraConfig withoutDropout(LoraConfig c) {
-        return new LoraConfig(c.r(), c.alpha(), 0, c.useRslora(), c.useDora(), c.targetModules());
+        return new LoraConfig(c.r(), c.alpha(), 0, c.useRslora(), c.useDora(), c.targetModules(), c.targetParameters());
     }
 
     /**

@@ -9,10 +9,17 @@ import java.util.List;
  * What {@code jswift sft} trains: every weight ({@code full}) or a LoRA / DoRA adapter on the target linear
  * layers (ms-swift's --train_type / --tuner_type with PEFT's hyper-parameters and ms-swift's defaults), optionally
  * on a base quantized to 4 bits as it loads ({@code quantization}, null for none: QLoRA); {@code freeze}: the parts of a
- * vision-language model left out of training.
+ * vision-language model left out of training; {@code targetParameters}: ms-swift's --target_parameters (PEFT's
+ * target_parameters: LoRA on fused expert parameters), empty for none.
  */
 public record TunerArgs(String trainType, int loraRank, double loraAlpha, double loraDropout, boolean useRslora, List<String> targetModules,
-                        QuantConfig4bit quantization, FreezeArgs freeze) {
+                        QuantConfig4bit quantization, FreezeArgs freeze, List<String> targetParameters) {
+    /** Without target parameters. */
+    public TunerArgs(String trainType, int loraRank, double loraAlpha, double loraDropout, boolean useRslora, List<String> targetModules,
+                     QuantConfig4bit quantization, FreezeArgs freeze) {
+        this(trainType, loraRank, loraAlpha, loraDropout, useRslora, targetModules, quantization, freeze, List.of());
+    }
+
     public TunerArgs(String trainType, int loraRank, double loraAlpha, double loraDropout, boolean useRslora, List<String> targetModules) {
         this(trainType, loraRank, loraAlpha, loraDropout, useRslora, targetModules, null);
     }
@@ -30,6 +37,7 @@ public record TunerArgs(String trainType, int loraRank, double loraAlpha, double
         }
         targetModules = List.copyOf(targetModules);
         if (freeze == null) freeze = FreezeArgs.DEFAULTS;
+        targetParameters = targetParameters == null ? List.of() : List.copyOf(targetParameters);
     }
 
     public boolean isFull() { return trainType.equals("full"); }
@@ -37,6 +45,6 @@ public record TunerArgs(String trainType, int loraRank, double loraAlpha, double
     /** The adapter's configuration (lora / dora only). */
     public LoraConfig loraConfig() {
         if (isFull()) throw new IllegalStateException("full training has no adapter");
-        return new LoraConfig(loraRank, loraAlpha, loraDropout, useRslora, trainType.equals("dora"), targetModules);
+        return new LoraConfig(loraRank, loraAlpha, loraDropout, useRslora, trainType.equals("dora"), targetModules, targetParameters);
     }
 }

@@ -41,7 +41,8 @@ final class VisionLanguageTuning {
         String regex = MultimodalTargetRegex.of(vl, trained(freeze));
         List<String> targets = PeftAdapterConfig.regexTargets(vl, regex);
         if (targets.isEmpty()) throw new IllegalArgumentException("--target_modules all-linear: the unfrozen parts have no linear layer");
-        return new NewAdapter(new LoraConfig(config.r(), config.alpha(), config.dropout(), config.useRslora(), config.useDora(), targets), regex);
+        return new NewAdapter(new LoraConfig(config.r(), config.alpha(), config.dropout(), config.useRslora(), config.useDora(), targets,
+                config.targetParameters()), regex);
     }
 
     /** Full training: freezes every parameter of the frozen parts (the model was loaded trainable). */

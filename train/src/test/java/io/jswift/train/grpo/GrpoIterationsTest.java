@@ -147,7 +147,7 @@ class GrpoIterationsTest {
         Files.writeString(data, "{}\n");
         TrainArgs args = TrainArgs.builder(BASE, List.of(DatasetSpec.parse(data.toString())), dir.resolve(name)).learningRate(1e-3)
                 .lrSchedulerType("constant").weightDecay(0).numTrainEpochs(1).seed(3).saveSteps(1).loggingSteps(1)
-                .perDeviceTrainBatchSize(1).gradientAccumulationSteps(2).resumeFromCheckpoint(resume).build();
+                .perDeviceTrainBatchSize(4).gradientAccumulationSteps(2).resumeFromCheckpoint(resume).build(); // completions: one prompt x 4 per micro-batch
         GrpoObjective objective = new GrpoObjective(model, settings(new GrpoLoss(GrpoLoss.Type.GRPO, 0, 0.2, 0.2, false, 6), log, 2));
         RunSetup setup = new RunSetup("rlhf", args, model, new FullWeights(model, DType.F32, BASE), null, Map.of(), new PrintStream(OutputStream.nullOutputStream()));
         return new TrainingLoop<>(setup, objective).run(ExampleSource.of(prompts(4)), null, null);

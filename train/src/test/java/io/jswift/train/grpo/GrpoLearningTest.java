@@ -52,7 +52,7 @@ class GrpoLearningTest {
         Files.writeString(data, "{}\n");
         TrainArgs args = TrainArgs.builder(BASE, List.of(DatasetSpec.parse(data.toString())), dir.resolve("out-" + lr + lossType)).learningRate(lr)
                 .lrSchedulerType("constant").weightDecay(0).maxSteps(30).seed(3).saveSteps(0).loggingSteps(1)
-                .perDeviceTrainBatchSize(2).gradientAccumulationSteps(2).build();
+                .perDeviceTrainBatchSize(16).gradientAccumulationSteps(2).build(); // completions: two prompts x 8 per micro-batch
         List<GrpoPrompt> prompts = new ArrayList<>();
         for (int p = 0; p < 4; p++) prompts.add(new GrpoPrompt(List.of(Map.of("role", "user", "content", "p" + p)), new int[]{5 + p, 40 + p, 90 + p}, Map.of()));
         GrpoObjective objective = new GrpoObjective(model, new GrpoObjective.Settings(new int[]{127}, ids -> "", new RewardFunctions(List.of(new LowIds()), new double[]{1}),

@@ -56,7 +56,7 @@ class GrpoResumeTest {
         Files.writeString(data, "{}\n");
         TrainArgs args = TrainArgs.builder(BASE, List.of(DatasetSpec.parse(data.toString())), dir.resolve(name)).learningRate(5e-3)
                 .lrSchedulerType("constant").weightDecay(0).maxSteps(4).seed(7).saveSteps(2).loggingSteps(1)
-                .perDeviceTrainBatchSize(1).gradientAccumulationSteps(2).resumeFromCheckpoint(resume).build();
+                .perDeviceTrainBatchSize(4).gradientAccumulationSteps(2).resumeFromCheckpoint(resume).build(); // completions: one prompt x 4 per micro-batch
         List<GrpoPrompt> prompts = new ArrayList<>();
         for (int p = 0; p < 6; p++) {
             prompts.add(new GrpoPrompt(List.of(Map.of("role", "user", "content", "p" + p)), new int[]{5 + p, 40 + p, 90 + p}, Map.of("easy", p % 2 == 0)));

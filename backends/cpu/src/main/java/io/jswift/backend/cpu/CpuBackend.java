@@ -12,6 +12,7 @@ import io.jswift.tensor.spi.AdamWConfig;
 import io.jswift.tensor.spi.AttentionSpec;
 import io.jswift.tensor.spi.Backend;
 import io.jswift.tensor.spi.FusedResults;
+import io.jswift.tensor.spi.GradTarget;
 import io.jswift.tensor.spi.PagedKv;
 import io.jswift.tensor.spi.QuantReference;
 import io.jswift.tensor.spi.BinaryOp;
@@ -111,7 +112,7 @@ public final class CpuBackend implements Backend {
     public void groupedMatmul(Tensor x, Tensor w, int[] counts, boolean transW, Tensor out) { GroupedGemm.matmul(x, w, counts, transW, out); }
 
     @Override
-    public void groupedWeightGrad(Tensor dy, Tensor x, int[] counts, Tensor dw) { GroupedGemm.weightGrad(dy, x, counts, dw); }
+    public void groupedWeightGrad(Tensor dy, Tensor x, int[] counts, Tensor dw, boolean accumulate) { GroupedGemm.weightGrad(dy, x, counts, dw, accumulate); }
 
     @Override
     public FusedResults.GroupedMlp groupedSiluMlp(Tensor x, Tensor gateUp, Tensor down, int[] counts) {
@@ -119,8 +120,14 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public FusedResults.GroupedMlpGrads groupedSiluMlpBackward(Tensor dy, Tensor x, Tensor gateUp, Tensor down, Tensor h, int[] counts) {
-        return GroupedMlpKernels.backward(this, dy, x, gateUp, down, h, counts);
+    public FusedResults.GroupedMlpGrads groupedSiluMlpBackward(Tensor dy, Tensor x, Tensor gateUp, Tensor down, Tensor h, int[] counts,
+                                                               GradTarget dInput, GradTarget dGateUp, GradTarget dDown) {
+        return GroupedMlpKernels.backward(this, dy, x, gateUp, down, h, counts, dInput, dGateUp, dDown);
+    }
+
+    @Override
+    public Tensor groupedSiluMlpCombine(Tensor x, Tensor gateUp, Tensor down, int[] counts, int[] tokens, float[] weights) {
+        return GroupedMlpKernels.combine(this, x, gateUp, down, counts, tokens, weights);
     }
 
     @Override

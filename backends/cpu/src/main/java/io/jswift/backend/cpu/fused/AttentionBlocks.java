@@ -1,5 +1,6 @@
 package io.jswift.backend.cpu.fused;
 
+import io.jswift.tensor.Half;
 import io.jswift.tensor.HostAccess;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.AttentionSpec;
@@ -147,22 +148,34 @@ final class AttentionBlocks {
         return out;
     }
 
-    /** The rows at element offsets {@code starts} of seg (a paged head, {@link HeadRows}) → [np, dp] zero-padded. */
-    static float[] rows(MemorySegment seg, long[] starts, int d, int np, int dp) {
+    /**
+     * The rows at element offsets {@code starts} of seg (a paged head, {@link HeadRows}) → [np, dp] zero-padded; the rows
+     * are f32, or bf16 widened to f32 ({@code bf16}: a bf16 KV pool, packed straight into the f32 panels).
+     */
+    static float[] rows(MemorySegment seg, long[] starts, int d, int np, int dp, boolean bf16) {
         float[] out = new float[np * dp];
-        for (int i = 0; i < starts.length; i++) MemorySegment.copy(seg, HostAccess.F32, starts[i] * 4, out, i * dp, d);
+        for (int i = 0; i < starts.length; i++) readRow(seg, starts[i], d, bf16, out, i * dp);
         return out;
     }
 
-    /** The rows at element offsets {@code starts} of seg, transposed per block as {@link #transposedBlocks(MemorySegment, long, int, int, int, int)}. */
-    static float[] transposedBlocks(MemorySegment seg, long[] starts, int d, int np, int block) {
+    /** The rows at element offsets {@code starts} of seg (f32 or bf16), transposed per block as {@link #transposedBlocks(MemorySegment, long, int, int, int, int)}. */
+    static float[] transposedBlocks(MemorySegment seg, long[] starts, int d, int np, int block, boolean bf16) {
         float[] out = new float[d * np], row = new float[d];
         for (int i = 0; i < starts.length; i++) {
-            MemorySegment.copy(seg, HostAccess.F32, starts[i] * 4, row, 0, d);
+            readRow(seg, starts[i], d, bf16, row, 0);
             int base = (i / block) * d * block + i % block;
             for (int x = 0; x < d; x++) out[base + x * block] = row[x];
         }
         return out;
+    }
+
+    /** d elements at element {@code start} of seg (f32, or bf16 widened) → dst[at, at + d). */
+    private static void readRow(MemorySegment seg, long start, int d, boolean bf16, float[] dst, int at) {
+        if (!bf16) {
+            MemorySegment.copy(seg, HostAccess.F32, start * 4, dst, at, d);
+            return;
+        }
+        for (int x = 0; x < d; x++) dst[at + x] = Half.bf16ToFloat(seg.getAtIndex(HostAccess.I16, start + x));
     }
 
     /**

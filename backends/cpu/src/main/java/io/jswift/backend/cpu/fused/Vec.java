@@ -1,17 +1,24 @@
 package io.jswift.backend.cpu.fused;
 
 import io.jswift.tensor.HostAccess;
+import io.jswift.tensor.Half;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
-/** Row-level SIMD helpers over f32 memory segments (offsets in elements). */
+/** Row-level SIMD helpers over f32 memory segments (offsets in elements); bf16 rows widened in registers. */
 final class Vec {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int L = F.length();
+    /** L shorts (bf16 bit patterns) and L ints: one bf16 load fills one float vector. */
+    private static final VectorSpecies<Short> HALF = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     private Vec() {}
@@ -22,6 +29,22 @@ final class Vec {
 
     static void store(FloatVector v, MemorySegment s, long off) {
         v.intoMemorySegment(s, off * 4, NATIVE);
+    }
+
+    /** L bf16 values at element {@code off} of s, widened exactly to f32 (the bits moved to the high half). */
+    static FloatVector loadBf16(MemorySegment s, long off) {
+        IntVector bits = (IntVector) ShortVector.fromMemorySegment(HALF, s, off * 2, NATIVE).convertShape(VectorOperators.S2I, I, 0);
+        return bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /** L f32 values, or L bf16 values widened ({@code bf16}): the loops that read a KV cache of either dtype in place. */
+    static FloatVector load(MemorySegment s, long off, boolean bf16) {
+        return bf16 ? loadBf16(s, off) : load(s, off);
+    }
+
+    /** One f32 value, or one bf16 value widened. */
+    static float get(MemorySegment s, long off, boolean bf16) {
+        return bf16 ? Half.bf16ToFloat(s.getAtIndex(HostAccess.I16, off)) : get(s, off);
     }
 
     static float get(MemorySegment s, long off) {

@@ -39,13 +39,16 @@ public final class GroupedGemm {
             long wo = w.offset() + e * w.stride(0);
             Operand b = transW ? new Operand(w.hostSegment(), w.dtype(), wo, w.stride(2), w.stride(1))
                     : new Operand(w.hostSegment(), w.dtype(), wo, w.stride(1), w.stride(2));
-            product(m, n, k, a, b, out.hostSegment(), out.offset() + (long) offsets[e] * n, n, out.dtype() == DType.F64);
+            product(m, n, k, a, b, out.hostSegment(), out.offset() + (long) offsets[e] * n, n, out.dtype() == DType.F64, false);
         };
         run(counts, body);
     }
 
-    /** dw[e] = dy[rows of e]ᵀ·x[rows of e], zero where e has no rows (see {@link io.jswift.tensor.spi.Backend#groupedWeightGrad}). */
-    public static void weightGrad(Tensor dy, Tensor x, int[] counts, Tensor dw) {
+    /**
+     * dw[e] = dy[rows of e]ᵀ·x[rows of e], zero where e has no rows; or += when {@code accumulate}, an expert of no
+     * rows untouched (see {@link io.jswift.tensor.spi.Backend#groupedWeightGrad}).
+     */
+    public static void weightGrad(Tensor dy, Tensor x, int[] counts, Tensor dw, boolean accumulate) {
         GroupedReference.checkWeightGrad(dy, x, counts, dw);
         if (dw.dtype() != DType.F32 && dw.dtype() != DType.F64) {
             throw new IllegalArgumentException("grouped weight gradient: dw must be F32 or F64, got " + dw.dtype());
@@ -60,7 +63,7 @@ public final class GroupedGemm {
             long row = dy.offset() + (long) offsets[e] * dy.stride(0);
             Operand a = new Operand(dy.hostSegment(), dy.dtype(), row, dy.stride(1), dy.stride(0)); // dy[rows of e]ᵀ
             Operand b = rows(x, offsets[e]);
-            product(n, k, m, a, b, c, co, k, dw.dtype() == DType.F64); // m = 0: zeros (an unused expert)
+            product(n, k, m, a, b, c, co, k, dw.dtype() == DType.F64, accumulate); // m = 0: zeros (an unused expert), or untouched
         };
         Parallel.dynamic(counts.length, 1, (from, to) -> {
             for (int e = from; e < to; e++) if (counts[e] < BIG) body.run(e);
@@ -71,14 +74,14 @@ public final class GroupedGemm {
     /**
      * C[m, n] = A·B on the kernel the shape wants, for one expert (nested parallel calls run on the calling core):
      * x·Wᵀ as dot tiles, a few rows times a row-major f32 B as broadcast tiles, else the blocked GEMM (GEMV up to 4
-     * rows); C in f64 when {@code f64}, else f32.
+     * rows); C in f64 when {@code f64}, else f32; C += A·B when {@code accumulate} (BLAS beta = 1).
      */
-    static void product(int m, int n, int k, Operand a, Operand b, MemorySegment c, long co, long ldc, boolean f64) {
+    static void product(int m, int n, int k, Operand a, Operand b, MemorySegment c, long co, long ldc, boolean f64, boolean accumulate) {
         boolean few = m > 4 && m < BIG && k > 0;
-        if (f64) Gemm.dgemm(m, n, k, a, b, c, co, ldc, false);
-        else if (few && b.isWeightRows()) RowDotTiles.multiply(m, n, k, a, b, c, co, ldc, false);
-        else if (few && RowMajorTiles.supports(b)) RowMajorTiles.multiply(m, n, k, a, b, c, co, ldc, false);
-        else Gemm.sgemm(m, n, k, a, b, c, co, ldc, false);
+        if (f64) Gemm.dgemm(m, n, k, a, b, c, co, ldc, accumulate);
+        else if (few && b.isWeightRows()) RowDotTiles.multiply(m, n, k, a, b, c, co, ldc, accumulate);
+        else if (few && RowMajorTiles.supports(b)) RowMajorTiles.multiply(m, n, k, a, b, c, co, ldc, accumulate);
+        else Gemm.sgemm(m, n, k, a, b, c, co, ldc, accumulate);
     }
 
     /** One expert's product. */

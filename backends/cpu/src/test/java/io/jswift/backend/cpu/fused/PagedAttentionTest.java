@@ -13,6 +13,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import static io.jswift.tensor.testing.RandomTensors.random;
 import static io.jswift.tensor.testing.TensorAssert.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -88,6 +89,36 @@ class PagedAttentionTest {
         Tensor paged = AttentionKernels.paged(c.q, c.kv, c.spec);
         assertNotNull(paged);
         assertClose(FusedReference.pagedAttention(FusedTesting.KERNELS, c.q, c.kv, c.spec).toDoubleArray(), paged, TOL, TOL, "soft-capped T=" + t);
+    }
+
+    /**
+     * A bf16 pool (kv_cache_dtype bfloat16, or auto for a bf16 model): decode and prefill chunks read the bf16 blocks in
+     * place, widening each row in registers, so they give the f32 kernel's result over the same values widened to f32
+     * (decode bit for bit; chunks within an ulp, see above) and the float64 oracle's; a bf16 q gives a bf16 result, as
+     * the reference does.
+     */
+    @ParameterizedTest(name = "T={0} Hq={1} Hkv={2} D={3} blockSize={4} window={5} softcap={6}")
+    @CsvSource({"1, 4, 2, 16, 16, 0, 0", "1, 14, 2, 80, 16, 0, 0", "1, 6, 3, 7, 3, 5, 0", "1, 4, 2, 16, 4, 0, 1.5",
+            "3, 4, 2, 16, 4, 0, 0", "17, 6, 3, 24, 5, 9, 0", "70, 4, 2, 16, 16, 33, 2"})
+    void bf16BlocksAreReadInPlace(int t, int hq, int hkv, int d, int blockSize, int window, double softcap) {
+        Case c = new Case(t, hq, hkv, d, blockSize, new AttentionSpec(1 / Math.sqrt(d), true, null, null, window, softcap));
+        PagedKv bf16 = new PagedKv(c.kv.keyBlocks().to(DType.BF16), c.kv.valueBlocks().to(DType.BF16), c.kv.blockTables(), c.kv.contextLens());
+        PagedKv widened = new PagedKv(bf16.keyBlocks().to(DType.F32), bf16.valueBlocks().to(DType.F32), c.kv.blockTables(), c.kv.contextLens());
+        Tensor inPlace = AttentionKernels.paged(c.q, bf16, c.spec), overF32 = AttentionKernels.paged(c.q, widened, c.spec);
+        assertNotNull(inPlace, "the CPU kernels cover bf16 blocks (no gather)");
+        assertEquals(DType.F32, inPlace.dtype());
+        if (t == 1 && softcap == 0) assertArrayEquals(overF32.toFloatArray(), inPlace.toFloatArray());
+        else assertClose(overF32.toDoubleArray(), inPlace, ULP, ULP, "bf16 blocks vs their f32 widening");
+        for (int r = 0; r < LENGTHS.length; r++) {
+            PagedKv.Row row = widened.gather(FusedTesting.KERNELS, r);
+            NaiveFused.Attention want = NaiveFused.attention(c.q.narrow(0, r, 1).toDoubleArray(), row.keys().toDoubleArray(), row.values().toDoubleArray(),
+                    new NaiveFused.AttentionShape(1, hq, hkv, t, c.kv.contextLens()[r], d), new NaiveFused.AttentionMask(c.spec.scale(), true, null, null, window, softcap));
+            assertClose(want.out(), inPlace.narrow(0, r, 1), TOL, TOL, "row " + r);
+        }
+        Tensor q16 = c.q.to(DType.BF16), out16 = FusedTesting.KERNELS.pagedAttention(q16, bf16, c.spec);
+        assertEquals(DType.BF16, out16.dtype());
+        Tensor reference = FusedReference.pagedAttention(FusedTesting.KERNELS, q16, bf16, c.spec); // gather + attention, in bf16
+        assertClose(reference.toDoubleArray(), out16, 1e-2, 1e-2, "bf16 q and blocks vs the reference composition");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.jswift.backend.cpu.kernels;
 
+import io.jswift.backend.cpu.VecMath;
 import io.jswift.tensor.HostAccess;
 import io.jswift.tensor.spi.UnaryOp;
 import jdk.incubator.vector.FloatVector;
@@ -45,7 +46,7 @@ final class VectorGelu {
             FloatVector q = t.fma(Q9, Q8).fma(t, x.broadcast(Q7)).fma(t, x.broadcast(Q6)).fma(t, x.broadcast(Q5))
                     .fma(t, x.broadcast(Q4)).fma(t, x.broadcast(Q3)).fma(t, x.broadcast(Q2)).fma(t, x.broadcast(Q1)).fma(t, x.broadcast(Q0));
             FloatVector hi = xc.mul(xc), lo = xc.fma(xc, hi.neg()); // x² = hi + lo exactly
-            FloatVector halfErfc = t.mul(0.5f).mul(hi.mul(-0.5f).lanewise(VectorOperators.EXP)).mul(q.sub(lo.mul(0.5f)).lanewise(VectorOperators.EXP));
+            FloatVector halfErfc = t.mul(0.5f).mul(VecMath.exp(hi.mul(-0.5f))).mul(VecMath.exp(q.sub(lo.mul(0.5f))));
             FloatVector phi = halfErfc.blend(halfErfc.neg().add(1f), xc.compare(VectorOperators.GE, 0f));
             x.mul(phi).intoMemorySegment(os, (oo + i) * 4, NATIVE);
         }

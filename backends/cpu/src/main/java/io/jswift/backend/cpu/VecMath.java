@@ -61,7 +61,7 @@ public final class VecMath {
         FloatVector xc = x.min(EXP_HI).max(EXP_LO);
         FloatVector t = xc.fma(LOG2E, ROUND);
         FloatVector n = t.sub(ROUND);
-        FloatVector r = n.fma(x.broadcast(-LN2_LO), n.fma(x.broadcast(-LN2_HI), xc));
+        FloatVector r = reduce(xc, n);
         FloatVector p = r.fma(C7, C6).fma(r, x.broadcast(C5)).fma(r, x.broadcast(C4)).fma(r, x.broadcast(C3))
                 .fma(r, x.broadcast(C2)).fma(r, x.broadcast(1f)).fma(r, x.broadcast(1f));
         // 2^n as two factors 2^(n>>1)·2^(n-(n>>1)): each stays a normal float for n in [-150, 128], and the
@@ -115,24 +115,37 @@ public final class VecMath {
      * accuracy), above as 1 - 2w / (1 + w); then x's sign. NaN stays NaN, ±inf gives ±1, -0 gives -0.
      */
     public static FloatVector tanh(FloatVector x) {
+        // in pieces: C2 inlines a hot method of at most 325 bytecodes (FreqInlineSize), and a call it does not
+        // inline passes its vectors boxed, ~5x slower
         FloatVector ax = x.abs();
         FloatVector y = ax.mul(-2f).max(-TANH_CLAMP);
         FloatVector t = y.fma(LOG2E, ROUND);
-        FloatVector n = t.sub(ROUND);
-        FloatVector r = n.fma(x.broadcast(-LN2_LO), n.fma(x.broadcast(-LN2_HI), y));
-        FloatVector q = r.fma(C8, C7).fma(r, x.broadcast(C6)).fma(r, x.broadcast(C5)).fma(r, x.broadcast(C4))
-                .fma(r, x.broadcast(C3)).fma(r, x.broadcast(C2));
-        FloatVector em = r.mul(r).fma(q, r); // e^r - 1
+        FloatVector em = expm1Reduced(reduce(y, t.sub(ROUND)));
         FloatVector s = t.reinterpretAsInts().sub(ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats(); // 2^n, n in [-58, 0]
-        FloatVector u = s.fma(em, s.sub(1f));
-        // -u / (u + 2) with one Newton correction for the rounding of u + 2 (its error ev is exact by Fast2Sum)
-        FloatVector v = u.add(2f), ev = v.neg().add(2f).add(u);
-        FloatVector th0 = u.neg().div(v);
-        FloatVector small = th0.sub(th0.fma(ev, th0.fma(v, u)).div(v)).abs(); // abs: u = +0 gives -0
+        FloatVector small = tanhSmall(s.fma(em, s.sub(1f)));
         FloatVector w = em.add(1f).mul(s);
         FloatVector large = w.add(w).div(w.add(1f)).neg().add(1f);
         FloatVector th = large.blend(small, ax.compare(VectorOperators.LT, TANH_SMALL));
         return th.reinterpretAsInts().or(x.reinterpretAsInts().and(SIGN)).reinterpretAsFloats();
+    }
+
+    /** y - n·ln2 in two steps (Cody-Waite); the first is exact. */
+    private static FloatVector reduce(FloatVector y, FloatVector n) {
+        return n.fma(y.broadcast(-LN2_LO), n.fma(y.broadcast(-LN2_HI), y));
+    }
+
+    /** e^r - 1 for |r| <= ln2/2: r + r²·(1/2 + r/6 + ... + r⁶/8!). */
+    private static FloatVector expm1Reduced(FloatVector r) {
+        FloatVector q = r.fma(C8, C7).fma(r, r.broadcast(C6)).fma(r, r.broadcast(C5)).fma(r, r.broadcast(C4))
+                .fma(r, r.broadcast(C3)).fma(r, r.broadcast(C2));
+        return r.mul(r).fma(q, r);
+    }
+
+    /** -u / (u + 2) with one Newton correction for the rounding of u + 2 (its error ev is exact by Fast2Sum). */
+    private static FloatVector tanhSmall(FloatVector u) {
+        FloatVector v = u.add(2f), ev = v.neg().add(2f).add(u);
+        FloatVector th0 = u.neg().div(v);
+        return th0.sub(th0.fma(ev, th0.fma(v, u)).div(v)).abs(); // abs: u = +0 gives -0
     }
 
     public static float tanh(float x) {

@@ -1,5 +1,6 @@
 package io.jswift.backend.cpu.fused;
 
+import io.jswift.backend.cpu.VecMath;
 import io.jswift.tensor.spi.AttentionRules;
 import io.jswift.backend.cpu.Parallel;
 import io.jswift.tensor.DType;
@@ -10,7 +11,6 @@ import io.jswift.tensor.spi.FusedResults;
 import io.jswift.tensor.spi.PagedKv;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -219,7 +219,7 @@ public final class AttentionKernels {
         boolean capped = g.softcap > 0;
         for (int j = 0, at = c; j < end; j++, at += BQ) {
             FloatVector x = FloatVector.fromArray(S, p, at);
-            if (capped) x = x.div(g.softcap).lanewise(VectorOperators.TANH).mul(g.softcap); // Gemma 2: before masking
+            if (capped) x = VecMath.tanh(x.div(g.softcap)).mul(g.softcap); // Gemma 2: before masking
             int need = k0 + j - g.offset;                  // causal: a query sees key k0 + j iff query >= need
             if (g.causal && need > first) x = x.blend(Float.NEGATIVE_INFINITY, query.lt((float) need));
             if (capped || g.causal && need > first) x.intoArray(p, at);
@@ -238,12 +238,12 @@ public final class AttentionKernels {
         FloatVector mSafe = mNew.blend(0, mNew.eq(Float.NEGATIVE_INFINITY));   // exp(-inf - 0) = 0, never -inf - -inf
         FloatVector sum = FloatVector.zero(S);
         for (int j = 0, at = c; j < end; j++, at += BQ) {
-            FloatVector e = FloatVector.fromArray(S, p, at).sub(mSafe).lanewise(VectorOperators.EXP);
+            FloatVector e = VecMath.exp(FloatVector.fromArray(S, p, at).sub(mSafe));
             e.intoArray(p, at);
             sum = sum.add(e);
         }
         for (int j = end, at = c + end * BQ; j < keys; j++, at += BQ) FloatVector.zero(S).intoArray(p, at);
-        FloatVector alpha = mOld.sub(mSafe).lanewise(VectorOperators.EXP);
+        FloatVector alpha = VecMath.exp(mOld.sub(mSafe));
         alpha.intoArray(w.alpha, c);
         FloatVector.fromArray(S, w.sum, c).mul(alpha).add(sum).intoArray(w.sum, c);
         mNew.intoArray(w.max, c);
@@ -410,7 +410,7 @@ public final class AttentionKernels {
         int base = r * BK, n = lse == Float.NEGATIVE_INFINITY ? 0 : w.visible[r];
         for (int j = 0; j < BK; j += V) {
             VectorMask<Float> visible = S.indexInRange(j, n);
-            FloatVector pj = FloatVector.fromArray(S, p, base + j).sub(lse).lanewise(VectorOperators.EXP);
+            FloatVector pj = VecMath.exp(FloatVector.fromArray(S, p, base + j).sub(lse));
             pj = FloatVector.zero(S).blend(pj, visible);
             pj.intoArray(p, base + j);
             FloatVector dsj = FloatVector.fromArray(S, ds, base + j).sub(delta).mul(pj).mul(g.scale);

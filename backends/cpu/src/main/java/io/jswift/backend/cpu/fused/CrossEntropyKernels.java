@@ -1,5 +1,6 @@
 package io.jswift.backend.cpu.fused;
 
+import io.jswift.backend.cpu.VecMath;
 import io.jswift.tensor.spi.CrossEntropyRules;
 import io.jswift.backend.cpu.Parallel;
 import io.jswift.tensor.DType;
@@ -7,7 +8,6 @@ import io.jswift.tensor.Half;
 import io.jswift.tensor.HostAccess;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.FusedResults;
-import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -103,9 +103,9 @@ public final class CrossEntropyKernels {
                 float scale = (float) dl[r], shift = (float) lse[r];
                 int i = 0, bound = Vec.F.loopBound(v);
                 for (; i < bound; i += Vec.L) {
-                    Vec.store(Vec.load(row.seg, row.off + i).sub(shift).lanewise(VectorOperators.EXP).mul(scale), out, outOff + i);
+                    Vec.store(VecMath.exp(Vec.load(row.seg, row.off + i).sub(shift)).mul(scale), out, outOff + i);
                 }
-                for (; i < v; i++) Vec.set(out, outOff + i, (float) Math.exp(Vec.get(row.seg, row.off + i) - shift) * scale);
+                for (; i < v; i++) Vec.set(out, outOff + i, VecMath.exp(Vec.get(row.seg, row.off + i) - shift) * scale);
                 Vec.set(out, outOff + target, Vec.get(out, outOff + target) - scale);
                 if (scratch != null) for (int j = 0; j < v; j++) HostAccess.write(ds, dx.dtype(), (long) r * v + j, scratch[j]);
             }

@@ -1,12 +1,12 @@
 package io.jswift.backend.cpu.fused;
 
+import io.jswift.backend.cpu.VecMath;
 import io.jswift.backend.cpu.Parallel;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.FusedResults;
 import io.jswift.tensor.spi.PagedKv;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
@@ -132,8 +132,8 @@ final class DecodeAttention {
                     a2 = qv.fma(Vec.load(ks, r2 + x, bf16), a2);
                     a3 = qv.fma(Vec.load(ks, r3 + x, bf16), a3);
                 }
-                float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-                float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+                float s0 = VecMath.sum(a0), s1 = VecMath.sum(a1);
+                float s2 = VecMath.sum(a2), s3 = VecMath.sum(a3);
                 for (; x < d; x++) {
                     float qx = query[x];
                     s0 += qx * Vec.get(ks, r0 + x, bf16);
@@ -154,7 +154,7 @@ final class DecodeAttention {
                 FloatVector acc = FloatVector.zero(Vec.F);
                 int x = 0;
                 for (; x < full; x += Vec.L) acc = FloatVector.fromArray(Vec.F, query, x).fma(Vec.load(ks, row + x, bf16), acc);
-                float dot = acc.reduceLanes(VectorOperators.ADD);
+                float dot = VecMath.sum(acc);
                 for (; x < d; x++) dot += query[x] * Vec.get(ks, row + x, bf16);
                 scores[i][j] = dot;
             }
@@ -164,15 +164,15 @@ final class DecodeAttention {
     /** a[i] = cap·tanh(a[i] / cap) over the first n scaled scores (Gemma 2's attention soft-cap). */
     private static void softcap(float[] a, int n, float cap) {
         int i = 0, bound = Vec.F.loopBound(n);
-        for (; i < bound; i += Vec.L) FloatVector.fromArray(Vec.F, a, i).div(cap).lanewise(VectorOperators.TANH).mul(cap).intoArray(a, i);
-        for (; i < n; i++) a[i] = (float) (cap * Math.tanh(a[i] / cap));
+        for (; i < bound; i += Vec.L) VecMath.tanh(FloatVector.fromArray(Vec.F, a, i).div(cap)).mul(cap).intoArray(a, i);
+        for (; i < n; i++) a[i] = VecMath.tanh(a[i] / cap) * cap;
     }
 
     private static float max(float[] a, int n) {
         FloatVector m = FloatVector.broadcast(Vec.F, Float.NEGATIVE_INFINITY);
         int i = 0, bound = Vec.F.loopBound(n);
         for (; i < bound; i += Vec.L) m = m.max(FloatVector.fromArray(Vec.F, a, i));
-        float r = m.reduceLanes(VectorOperators.MAX);
+        float r = VecMath.max(m);
         for (; i < n; i++) r = Math.max(r, a[i]);
         return r;
     }
@@ -182,13 +182,13 @@ final class DecodeAttention {
         int i = 0, bound = Vec.F.loopBound(n);
         FloatVector sum = FloatVector.zero(Vec.F);
         for (; i < bound; i += Vec.L) {
-            FloatVector e = FloatVector.fromArray(Vec.F, a, i).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = VecMath.exp(FloatVector.fromArray(Vec.F, a, i).sub(max));
             e.intoArray(a, i);
             sum = sum.add(e);
         }
-        float total = sum.reduceLanes(VectorOperators.ADD);
+        float total = VecMath.sum(sum);
         for (; i < n; i++) {
-            a[i] = (float) Math.exp(a[i] - max);
+            a[i] = VecMath.exp(a[i] - max);
             total += a[i];
         }
         return total;

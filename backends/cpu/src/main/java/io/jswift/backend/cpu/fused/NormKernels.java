@@ -1,5 +1,6 @@
 package io.jswift.backend.cpu.fused;
 
+import io.jswift.backend.cpu.VecMath;
 import io.jswift.tensor.spi.NormRules;
 import io.jswift.backend.cpu.Parallel;
 import io.jswift.tensor.DType;
@@ -7,7 +8,6 @@ import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.FusedResults;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
@@ -128,7 +128,7 @@ public final class NormKernels {
                     FloatVector z = Vec.load(xs, row + i).sub(m);
                     acc = z.fma(z, acc);
                 }
-                float var = acc.reduceLanes(VectorOperators.ADD);
+                float var = VecMath.sum(acc);
                 for (; i < c; i++) var += (Vec.get(xs, row + i) - m) * (Vec.get(xs, row + i) - m);
                 float inv = (float) (1 / Math.sqrt(var / c + eps));
                 Vec.set(mean.hostSegment(), r, m);

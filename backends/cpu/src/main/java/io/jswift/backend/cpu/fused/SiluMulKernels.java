@@ -1,12 +1,12 @@
 package io.jswift.backend.cpu.fused;
 
+import io.jswift.backend.cpu.VecMath;
 import io.jswift.tensor.spi.FusedRules;
 import io.jswift.backend.cpu.Parallel;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.HostAccess;
 import io.jswift.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -34,10 +34,15 @@ public final class SiluMulKernels {
             if (simd) {
                 for (; i + Vec.L <= hi; i += Vec.L) {
                     FloatVector gv = Vec.load(gs, go + i);
-                    Vec.store(gv.mul(sigmoid(gv)).mul(Vec.load(us, uo + i)), ys, i);
+                    Vec.store(gv.mul(VecMath.sigmoid(gv)).mul(Vec.load(us, uo + i)), ys, i);
                 }
             }
             for (; i < hi; i++) {
+                if (simd) {
+                    float gi = Vec.get(gs, go + i);
+                    Vec.set(ys, i, gi * VecMath.sigmoid(gi) * Vec.get(us, uo + i)); // the lanes' operations, so their bits
+                    continue;
+                }
                 double gi = HostAccess.read(gs, g.dtype(), go + i);
                 HostAccess.write(ys, dt, i, gi / (1 + Math.exp(-gi)) * HostAccess.read(us, u.dtype(), uo + i));
             }
@@ -58,13 +63,17 @@ public final class SiluMulKernels {
             if (simd) {
                 for (; i + Vec.L <= hi; i += Vec.L) {
                     FloatVector dv = Vec.load(ds, doff + i), gv = Vec.load(gs, go + i), uv = Vec.load(us, uo + i);
-                    FloatVector s = sigmoid(gv);
+                    FloatVector s = VecMath.sigmoid(gv);
                     FloatVector dsilu = s.mul(gv.mul(s.neg().add(1f)).add(1f));
                     Vec.store(dv.mul(uv).mul(dsilu), dgs, i);
                     Vec.store(dv.mul(gv).mul(s), dus, i);
                 }
             }
             for (; i < hi; i++) {
+                if (simd) {
+                    backwardLane(Vec.get(ds, doff + i), Vec.get(gs, go + i), Vec.get(us, uo + i), dgs, dus, i, i);
+                    continue;
+                }
                 double d = HostAccess.read(ds, dy.dtype(), doff + i), gi = HostAccess.read(gs, g.dtype(), go + i);
                 double ui = HostAccess.read(us, u.dtype(), uo + i), s = 1 / (1 + Math.exp(-gi));
                 HostAccess.write(dgs, g.dtype(), i, d * ui * s * (1 + gi * (1 - s)));
@@ -84,11 +93,11 @@ public final class SiluMulKernels {
             int i = 0;
             for (; i + Vec.L <= n; i += Vec.L) {
                 FloatVector gv = Vec.load(hs, h + i);
-                Vec.store(gv.mul(sigmoid(gv)).mul(Vec.load(hs, h + n + i)), os, out + i);
+                Vec.store(gv.mul(VecMath.sigmoid(gv)).mul(Vec.load(hs, h + n + i)), os, out + i);
             }
             for (; i < n; i++) {
                 float g = Vec.get(hs, h + i);
-                Vec.set(os, out + i, (float) (g / (1 + Math.exp(-g))) * Vec.get(hs, h + n + i));
+                Vec.set(os, out + i, g * VecMath.sigmoid(g) * Vec.get(hs, h + n + i));
             }
         }
     }
@@ -102,21 +111,21 @@ public final class SiluMulKernels {
             int i = 0;
             for (; i + Vec.L <= n; i += Vec.L) {
                 FloatVector dv = Vec.load(ds, dy + i), gv = Vec.load(hs, h + i), uv = Vec.load(hs, h + n + i);
-                FloatVector s = sigmoid(gv);
+                FloatVector s = VecMath.sigmoid(gv);
                 FloatVector dsilu = s.mul(gv.mul(s.neg().add(1f)).add(1f));
                 Vec.store(dv.mul(uv).mul(dsilu), dhs, dh + i);
                 Vec.store(dv.mul(gv).mul(s), dhs, dh + n + i);
             }
-            for (; i < n; i++) {
-                double d = Vec.get(ds, dy + i), g = Vec.get(hs, h + i), u = Vec.get(hs, h + n + i), s = 1 / (1 + Math.exp(-g));
-                Vec.set(dhs, dh + i, (float) (d * u * s * (1 + g * (1 - s))));
-                Vec.set(dhs, dh + n + i, (float) (d * g * s));
-            }
+            for (; i < n; i++) backwardLane(Vec.get(ds, dy + i), Vec.get(hs, h + i), Vec.get(hs, h + n + i), dhs, dhs, dh + i, dh + n + i);
         }
     }
 
-    private static FloatVector sigmoid(FloatVector g) {
-        return FloatVector.broadcast(Vec.F, 1f).div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+    /** One f32 element of the backward, the same operations as a lane of the SIMD loops (so the same bits). */
+    private static void backwardLane(float d, float g, float u, MemorySegment dgs, MemorySegment dus, long dgAt, long duAt) {
+        float s = VecMath.sigmoid(g);
+        float dsilu = s * (g * (-s + 1f) + 1f);
+        Vec.set(dgs, dgAt, d * u * dsilu);
+        Vec.set(dus, duAt, d * g * s);
     }
 
     @FunctionalInterface

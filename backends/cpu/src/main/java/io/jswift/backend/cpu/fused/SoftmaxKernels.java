@@ -1,10 +1,10 @@
 package io.jswift.backend.cpu.fused;
 
+import io.jswift.backend.cpu.VecMath;
 import io.jswift.backend.cpu.Parallel;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
@@ -37,11 +37,11 @@ public final class SoftmaxKernels {
                 int i = 0, bound = Vec.F.loopBound(v);
                 for (; i < bound; i += Vec.L) {
                     FloatVector z = Vec.load(xs, in + i);
-                    Vec.store(log ? z.sub(lse) : z.sub(shift).lanewise(VectorOperators.EXP).mul(inv), ys, out + i);
+                    Vec.store(log ? z.sub(lse) : VecMath.exp(z.sub(shift)).mul(inv), ys, out + i);
                 }
                 for (; i < v; i++) {
                     float z = Vec.get(xs, in + i);
-                    Vec.set(ys, out + i, log ? z - lse : (float) (Math.exp(z - shift) * inv));
+                    Vec.set(ys, out + i, log ? z - lse : VecMath.exp(z - shift) * inv);
                 }
             }
         });
@@ -62,11 +62,11 @@ public final class SoftmaxKernels {
                 int i = 0, bound = Vec.F.loopBound(v);
                 for (; i < bound; i += Vec.L) {
                     FloatVector g = Vec.load(ds, d + i), yv = Vec.load(ys, yy + i);
-                    Vec.store(log ? g.sub(yv.lanewise(VectorOperators.EXP).mul(s)) : yv.mul(g.sub(s)), xs, out + i);
+                    Vec.store(log ? g.sub(VecMath.exp(yv).mul(s)) : yv.mul(g.sub(s)), xs, out + i);
                 }
                 for (; i < v; i++) {
                     float g = Vec.get(ds, d + i), yv = Vec.get(ys, yy + i);
-                    Vec.set(xs, out + i, log ? g - (float) Math.exp(yv) * s : yv * (g - s));
+                    Vec.set(xs, out + i, log ? g - VecMath.exp(yv) * s : yv * (g - s));
                 }
             }
         });

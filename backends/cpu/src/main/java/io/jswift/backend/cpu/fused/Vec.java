@@ -1,5 +1,6 @@
 package io.jswift.backend.cpu.fused;
 
+import io.jswift.backend.cpu.VecMath;
 import io.jswift.tensor.HostAccess;
 import io.jswift.tensor.Half;
 import jdk.incubator.vector.FloatVector;
@@ -60,7 +61,7 @@ final class Vec {
         FloatVector acc = FloatVector.zero(F);
         int i = 0, bound = F.loopBound(n);
         for (; i < bound; i += L) acc = load(x, xo + i).fma(load(y, yo + i), acc);
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = VecMath.sum(acc);
         for (; i < n; i++) s += get(x, xo + i) * get(y, yo + i);
         return s;
     }
@@ -70,7 +71,7 @@ final class Vec {
         FloatVector acc = FloatVector.zero(F);
         int i = 0, bound = F.loopBound(n);
         for (; i < bound; i += L) acc = acc.add(load(x, xo + i));
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = VecMath.sum(acc);
         for (; i < n; i++) s += get(x, xo + i);
         return s;
     }
@@ -79,7 +80,7 @@ final class Vec {
         FloatVector acc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         int i = 0, bound = F.loopBound(n);
         for (; i < bound; i += L) acc = acc.max(load(x, xo + i));
-        float m = acc.reduceLanes(VectorOperators.MAX);
+        float m = VecMath.max(acc);
         for (; i < n; i++) m = Math.max(m, get(x, xo + i));
         return m;
     }
@@ -91,10 +92,10 @@ final class Vec {
         while (i < bound) {
             FloatVector acc = FloatVector.zero(F);
             int end = Math.min(bound, i + 64 * L);
-            for (; i < end; i += L) acc = acc.add(load(x, xo + i).sub(shift).lanewise(VectorOperators.EXP));
-            total += acc.reduceLanes(VectorOperators.ADD);
+            for (; i < end; i += L) acc = acc.add(VecMath.exp(load(x, xo + i).sub(shift)));
+            total += VecMath.sum(acc);
         }
-        for (; i < n; i++) total += Math.exp(get(x, xo + i) - shift);
+        for (; i < n; i++) total += VecMath.exp(get(x, xo + i) - shift);
         return total;
     }
 
@@ -110,7 +111,7 @@ final class Vec {
         FloatVector acc = FloatVector.zero(F);
         int i = 0, bound = F.loopBound(n);
         for (; i < bound; i += L) acc = FloatVector.fromArray(F, x, xo + i).fma(FloatVector.fromArray(F, y, yo + i), acc);
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = VecMath.sum(acc);
         for (; i < n; i++) s += x[xo + i] * y[yo + i];
         return s;
     }

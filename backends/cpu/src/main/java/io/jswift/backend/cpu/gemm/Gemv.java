@@ -1,5 +1,6 @@
 package io.jswift.backend.cpu.gemm;
 
+import io.jswift.backend.cpu.VecMath;
 import io.jswift.backend.cpu.Parallel;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Half;
@@ -207,7 +208,7 @@ final class Gemv {
 
         /** Both edges of one weight row, summed. */
         static float sum(Bf16Edge head, Bf16Edge tail, int i, MemorySegment w, long row) {
-            return head.products(i, w, row).add(tail.products(i, w, row)).reduceLanes(VectorOperators.ADD);
+            return VecMath.sum(head.products(i, w, row).add(tail.products(i, w, row)));
         }
     }
 
@@ -247,7 +248,7 @@ final class Gemv {
             a0 = FloatVector.fromArray(F, xe, j).fma(p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a0);
             a1 = FloatVector.fromArray(F, xo, j).fma(p0.and(0xFFFF0000).reinterpretAsFloats(), a1);
         }
-        return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        return VecMath.sum(a0.add(a1).add(a2.add(a3)));
     }
 
     /**
@@ -282,14 +283,14 @@ final class Gemv {
             a6 = vo.fma(p6.and(0xFFFF0000).reinterpretAsFloats(), ve.fma(p6.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a6));
             a7 = vo.fma(p7.and(0xFFFF0000).reinterpretAsFloats(), ve.fma(p7.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a7));
         }
-        out[0] = a0.reduceLanes(VectorOperators.ADD);
-        out[1] = a1.reduceLanes(VectorOperators.ADD);
-        out[2] = a2.reduceLanes(VectorOperators.ADD);
-        out[3] = a3.reduceLanes(VectorOperators.ADD);
-        out[4] = a4.reduceLanes(VectorOperators.ADD);
-        out[5] = a5.reduceLanes(VectorOperators.ADD);
-        out[6] = a6.reduceLanes(VectorOperators.ADD);
-        out[7] = a7.reduceLanes(VectorOperators.ADD);
+        out[0] = VecMath.sum(a0);
+        out[1] = VecMath.sum(a1);
+        out[2] = VecMath.sum(a2);
+        out[3] = VecMath.sum(a3);
+        out[4] = VecMath.sum(a4);
+        out[5] = VecMath.sum(a5);
+        out[6] = VecMath.sum(a6);
+        out[7] = VecMath.sum(a7);
     }
 
     static float dotF32(float[] x, MemorySegment w, long off, int k) {
@@ -299,7 +300,7 @@ final class Gemv {
             acc0 = FloatVector.fromArray(F, x, i).fma(FloatVector.fromMemorySegment(F, w, (off + i) * 4, NATIVE), acc0);
             acc1 = FloatVector.fromArray(F, x, i + F.length()).fma(FloatVector.fromMemorySegment(F, w, (off + i + F.length()) * 4, NATIVE), acc1);
         }
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float s = VecMath.sum(acc0.add(acc1));
         for (; i < k; i++) s += x[i] * w.getAtIndex(HostAccess.F32, off + i);
         return s;
     }
@@ -328,7 +329,7 @@ final class Gemv {
             a0 = FloatVector.fromArray(F, xe, j).fma(p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a0);
             a1 = FloatVector.fromArray(F, xo, j).fma(p0.and(0xFFFF0000).reinterpretAsFloats(), a1);
         }
-        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        float s = VecMath.sum(a0.add(a1).add(a2.add(a3)));
         for (int p = 2 * j; p < k; p++) {
             float x = p % 2 == 0 ? xe[p / 2] : xo[p / 2];
             s += x * Half.bf16ToFloat(w.getAtIndex(HostAccess.I16, off + p));

@@ -1,5 +1,6 @@
 package io.jswift.backend.cpu.gemm;
 
+import io.jswift.backend.cpu.VecMath;
 import io.jswift.backend.cpu.Parallel;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.HostAccess;
@@ -130,7 +131,7 @@ public final class Gemv4bit {
             }
             acc = even.add(odd).fma(FloatVector.broadcast(F, s[c]), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VecMath.sum(acc);
     }
 
     /** One x row, bf16 weights: the table halves scaled by the chunk's absmax and rounded to bf16, then Σ w·x. */
@@ -146,7 +147,7 @@ public final class Gemv4bit {
                 odd = lookup(v.lanewise(VectorOperators.LSHR, 4 * p + 4), lo, hi).fma(FloatVector.fromArray(F, x, xo + 8 * p + 8), odd);
             }
         }
-        return even.add(odd).reduceLanes(VectorOperators.ADD);
+        return VecMath.sum(even.add(odd));
     }
 
     /** Four x rows from {@code i0}, f32 weights: each decoded vector feeds four sums. */
@@ -172,10 +173,10 @@ public final class Gemv4bit {
             a2 = s2.fma(a, a2);
             a3 = s3.fma(a, a3);
         }
-        out[0] = a0.reduceLanes(VectorOperators.ADD);
-        out[1] = a1.reduceLanes(VectorOperators.ADD);
-        out[2] = a2.reduceLanes(VectorOperators.ADD);
-        out[3] = a3.reduceLanes(VectorOperators.ADD);
+        out[0] = VecMath.sum(a0);
+        out[1] = VecMath.sum(a1);
+        out[2] = VecMath.sum(a2);
+        out[3] = VecMath.sum(a3);
     }
 
     /** As {@link #dot4} with bf16 weights (scaled, rounded table halves per chunk, as {@link #dot1Bf16}). */
@@ -196,10 +197,10 @@ public final class Gemv4bit {
                 a3 = wv.fma(FloatVector.fromArray(F, x3, at), a3);
             }
         }
-        out[0] = a0.reduceLanes(VectorOperators.ADD);
-        out[1] = a1.reduceLanes(VectorOperators.ADD);
-        out[2] = a2.reduceLanes(VectorOperators.ADD);
-        out[3] = a3.reduceLanes(VectorOperators.ADD);
+        out[0] = VecMath.sum(a0);
+        out[1] = VecMath.sum(a1);
+        out[2] = VecMath.sum(a2);
+        out[3] = VecMath.sum(a3);
     }
 
     /**

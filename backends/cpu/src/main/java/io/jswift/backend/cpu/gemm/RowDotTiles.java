@@ -1,5 +1,6 @@
 package io.jswift.backend.cpu.gemm;
 
+import io.jswift.backend.cpu.VecMath;
 import io.jswift.backend.cpu.Parallel;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Half;
@@ -112,14 +113,14 @@ final class RowDotTiles {
             c30 = vo.fma(wo0, ve.fma(we0, c30));
             c31 = vo.fma(wo1, ve.fma(we1, c31));
         }
-        out[0] = c00.reduceLanes(VectorOperators.ADD);
-        out[1] = c01.reduceLanes(VectorOperators.ADD);
-        out[2] = c10.reduceLanes(VectorOperators.ADD);
-        out[3] = c11.reduceLanes(VectorOperators.ADD);
-        out[4] = c20.reduceLanes(VectorOperators.ADD);
-        out[5] = c21.reduceLanes(VectorOperators.ADD);
-        out[6] = c30.reduceLanes(VectorOperators.ADD);
-        out[7] = c31.reduceLanes(VectorOperators.ADD);
+        out[0] = VecMath.sum(c00);
+        out[1] = VecMath.sum(c01);
+        out[2] = VecMath.sum(c10);
+        out[3] = VecMath.sum(c11);
+        out[4] = VecMath.sum(c20);
+        out[5] = VecMath.sum(c21);
+        out[6] = VecMath.sum(c30);
+        out[7] = VecMath.sum(c31);
     }
 
     /**
@@ -147,13 +148,13 @@ final class RowDotTiles {
             c30 = v.fma(w0, c30);
             c31 = v.fma(w1, c31);
         }
-        out[0] = c00.reduceLanes(VectorOperators.ADD);
-        out[1] = c01.reduceLanes(VectorOperators.ADD);
-        out[2] = c10.reduceLanes(VectorOperators.ADD);
-        out[3] = c11.reduceLanes(VectorOperators.ADD);
-        out[4] = c20.reduceLanes(VectorOperators.ADD);
-        out[5] = c21.reduceLanes(VectorOperators.ADD);
-        out[6] = c30.reduceLanes(VectorOperators.ADD);
-        out[7] = c31.reduceLanes(VectorOperators.ADD);
+        out[0] = VecMath.sum(c00);
+        out[1] = VecMath.sum(c01);
+        out[2] = VecMath.sum(c10);
+        out[3] = VecMath.sum(c11);
+        out[4] = VecMath.sum(c20);
+        out[5] = VecMath.sum(c21);
+        out[6] = VecMath.sum(c30);
+        out[7] = VecMath.sum(c31);
     }
 }

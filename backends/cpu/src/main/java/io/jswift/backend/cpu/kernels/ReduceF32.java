@@ -1,5 +1,6 @@
 package io.jswift.backend.cpu.kernels;
 
+import io.jswift.backend.cpu.VecMath;
 import io.jswift.tensor.ReduceLayout;
 
 import io.jswift.backend.cpu.Parallel;
@@ -117,7 +118,7 @@ final class ReduceF32 {
             if (v.test(VectorOperators.IS_NAN).anyTrue()) nan = true;
             acc = max ? acc.max(v) : acc.min(v);
         }
-        best = acc.reduceLanes(max ? VectorOperators.MAX : VectorOperators.MIN);
+        best = max ? VecMath.max(acc) : VecMath.min(acc);
         for (; i < n; i++) {
             float v = xs.getAtIndex(HostAccess.F32, off + i);
             if (v != v) nan = true;
@@ -178,7 +179,7 @@ final class ReduceF32 {
     private static double lanesInDouble(FloatVector acc, FloatVector comp) {
         DoubleVector a0 = (DoubleVector) acc.convertShape(VectorOperators.F2D, D, 0), a1 = (DoubleVector) acc.convertShape(VectorOperators.F2D, D, 1);
         DoubleVector c0 = (DoubleVector) comp.convertShape(VectorOperators.F2D, D, 0), c1 = (DoubleVector) comp.convertShape(VectorOperators.F2D, D, 1);
-        return a0.sub(c0).add(a1.sub(c1)).reduceLanes(VectorOperators.ADD);
+        return VecMath.sum(a0.sub(c0).add(a1.sub(c1)));
     }
 
     /** Kahan-adds the w floats at element offset {@code off} into sum[0, w) (compensations in comp). */

@@ -1,5 +1,6 @@
 package io.jswift.backend.cpu.kernels;
 
+import io.jswift.backend.cpu.VecMath;
 import io.jswift.tensor.HostAccess;
 import io.jswift.tensor.spi.UnaryOp;
 import jdk.incubator.vector.FloatVector;
@@ -32,25 +33,47 @@ final class VectorGelu {
 
     private VectorGelu() {}
 
+    /** Elements per pass (see row). */
+    private static final int CHUNK = 256;
+
     /**
-     * os[oo, oo + n) = gelu(xs[xo, xo + n)), contiguous f32. The whole vector body sits in this loop: a
-     * call that passes vectors and is not inlined (this body is too large for that) makes C2 box them.
+     * os[oo, oo + n) = gelu(xs[xo, xo + n)), contiguous f32, in chunks of two passes, each its own method: the first
+     * stores e^(-hi/2) in a scratch row, the second finishes. One method holding both VecMath.exp calls outgrew C2's
+     * node budget for inlining (NodeCountInliningCutoff), and the exp it left as a call took its vectors boxed. The
+     * vector bodies sit in these loops: a call that passes vectors and is not inlined makes C2 box them.
      */
     static void row(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
-        int i = 0, bound = F.loopBound(n);
-        for (; i < bound; i += F.length()) {
+        int bound = F.loopBound(n);
+        float[] first = new float[Math.min(CHUNK, bound)];
+        for (int c = 0; c < bound; c += CHUNK) {
+            int end = Math.min(bound, c + CHUNK);
+            halfSquareExps(xs, xo, first, c, end);
+            finish(xs, xo, os, oo, first, c, end);
+        }
+        for (int i = bound; i < n; i++) {
+            os.setAtIndex(HostAccess.F32, oo + i, (float) ScalarMath.unary(UnaryOp.GELU, xs.getAtIndex(HostAccess.F32, xo + i)));
+        }
+    }
+
+    /** first[i - c] = e^(-x²/2) (x clamped, x² rounded to hi) for i in [c, end). */
+    private static void halfSquareExps(MemorySegment xs, long xo, float[] first, int c, int end) {
+        for (int i = c; i < end; i += F.length()) {
+            FloatVector xc = FloatVector.fromMemorySegment(F, xs, (xo + i) * 4, NATIVE).max(-CLAMP).min(CLAMP);
+            VecMath.exp(xc.mul(xc).mul(-0.5f)).intoArray(first, i - c);
+        }
+    }
+
+    private static void finish(MemorySegment xs, long xo, MemorySegment os, long oo, float[] first, int c, int end) {
+        for (int i = c; i < end; i += F.length()) {
             FloatVector x = FloatVector.fromMemorySegment(F, xs, (xo + i) * 4, NATIVE);
             FloatVector xc = x.max(-CLAMP).min(CLAMP);
             FloatVector t = x.broadcast(1f).div(xc.abs().mul(INV_SQRT2 * 0.5f).add(1f));
             FloatVector q = t.fma(Q9, Q8).fma(t, x.broadcast(Q7)).fma(t, x.broadcast(Q6)).fma(t, x.broadcast(Q5))
                     .fma(t, x.broadcast(Q4)).fma(t, x.broadcast(Q3)).fma(t, x.broadcast(Q2)).fma(t, x.broadcast(Q1)).fma(t, x.broadcast(Q0));
             FloatVector hi = xc.mul(xc), lo = xc.fma(xc, hi.neg()); // x² = hi + lo exactly
-            FloatVector halfErfc = t.mul(0.5f).mul(hi.mul(-0.5f).lanewise(VectorOperators.EXP)).mul(q.sub(lo.mul(0.5f)).lanewise(VectorOperators.EXP));
+            FloatVector halfErfc = t.mul(0.5f).mul(FloatVector.fromArray(F, first, i - c)).mul(VecMath.exp(q.sub(lo.mul(0.5f))));
             FloatVector phi = halfErfc.blend(halfErfc.neg().add(1f), xc.compare(VectorOperators.GE, 0f));
             x.mul(phi).intoMemorySegment(os, (oo + i) * 4, NATIVE);
-        }
-        for (; i < n; i++) {
-            os.setAtIndex(HostAccess.F32, oo + i, (float) ScalarMath.unary(UnaryOp.GELU, xs.getAtIndex(HostAccess.F32, xo + i)));
         }
     }
 }

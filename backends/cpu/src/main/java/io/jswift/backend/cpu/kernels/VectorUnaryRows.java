@@ -1,5 +1,6 @@
 package io.jswift.backend.cpu.kernels;
 
+import io.jswift.backend.cpu.VecMath;
 import io.jswift.tensor.HostAccess;
 import io.jswift.tensor.spi.UnaryOp;
 import jdk.incubator.vector.FloatVector;
@@ -13,7 +14,7 @@ import java.nio.ByteOrder;
  * SIMD rows of unary f32 ops (contiguous in and out), one straight loop per op for the reason given in
  * {@link VectorBinaryRows}: a shared loop that picks the op per vector through a switch method made C2
  * box the vectors whenever that method was not inlined, which depended on the run's profile (the same
- * tanh row took 2 or 20 ms). Tails use {@link ScalarMath}, the definition the SIMD forms must agree with.
+ * tanh row took 2 or 20 ms). Transcendentals come from {@link VecMath}, whose bits do not depend on the JIT tier.
  */
 final class VectorUnaryRows {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -24,7 +25,9 @@ final class VectorUnaryRows {
 
     static boolean supports(UnaryOp op) {
         return switch (op) {
-            case NEG, ABS, EXP, LOG, SQRT, RSQRT, RECIPROCAL, SQUARE, SIN, COS, TANH, SIGMOID, SILU, RELU, GELU_TANH, GELU -> true;
+            case NEG, ABS, EXP, LOG, SQRT, RSQRT, RECIPROCAL, SQUARE, TANH, SIGMOID, SILU, RELU, GELU_TANH, GELU -> true;
+            // SIN, COS: no SIMD form (a vector sin/cos needs a full-range argument reduction); the scalar Math.sin/cos
+            // path is the same in every JIT tier, which the Vector API's SIN/COS lanes (SVML under C2) were not
             default -> false;
         };
     }
@@ -49,8 +52,6 @@ final class VectorUnaryRows {
             case RSQRT -> rsqrt(xs, xo, os, oo, bound);
             case RECIPROCAL -> reciprocal(xs, xo, os, oo, bound);
             case SQUARE -> square(xs, xo, os, oo, bound);
-            case SIN -> sin(xs, xo, os, oo, bound);
-            case COS -> cos(xs, xo, os, oo, bound);
             case TANH -> tanh(xs, xo, os, oo, bound);
             case SIGMOID -> sigmoid(xs, xo, os, oo, bound);
             case SILU -> silu(xs, xo, os, oo, bound);
@@ -58,9 +59,23 @@ final class VectorUnaryRows {
             case GELU_TANH -> geluTanh(xs, xo, os, oo, bound);
             default -> throw new IllegalStateException(op + " has no SIMD form");
         };
-        for (int i = done; i < n; i++) {
-            os.setAtIndex(HostAccess.F32, oo + i, (float) ScalarMath.unary(op, xs.getAtIndex(HostAccess.F32, xo + i)));
-        }
+        for (int i = done; i < n; i++) os.setAtIndex(HostAccess.F32, oo + i, tail(op, xs.getAtIndex(HostAccess.F32, xo + i)));
+    }
+
+    /**
+     * One tail element: the lanes' own operations where VecMath has scalar twins, so an element gets the same bits
+     * in a tail as in a vector (and does not depend on the row's length); {@link ScalarMath} otherwise.
+     */
+    private static float tail(UnaryOp op, float x) {
+        return switch (op) {
+            case EXP -> VecMath.exp(x);
+            case LOG -> VecMath.log(x);
+            case TANH -> VecMath.tanh(x);
+            case SIGMOID -> VecMath.sigmoid(x);
+            case SILU -> x * VecMath.sigmoid(x);
+            case GELU_TANH -> x * 0.5f * (VecMath.tanh((x * x * x * 0.044715f + x) * SQRT_2_OVER_PI) + 1f);
+            default -> (float) ScalarMath.unary(op, x);
+        };
     }
 
     private static int neg(MemorySegment xs, long xo, MemorySegment os, long oo, int bound) {
@@ -82,7 +97,7 @@ final class VectorUnaryRows {
     private static int exp(MemorySegment xs, long xo, MemorySegment os, long oo, int bound) {
         for (int i = 0; i < bound; i += F.length()) {
             FloatVector x = load(xs, xo + i);
-            x.lanewise(VectorOperators.EXP).intoMemorySegment(os, (oo + i) * 4, NATIVE);
+            VecMath.exp(x).intoMemorySegment(os, (oo + i) * 4, NATIVE);
         }
         return bound;
     }
@@ -90,7 +105,7 @@ final class VectorUnaryRows {
     private static int log(MemorySegment xs, long xo, MemorySegment os, long oo, int bound) {
         for (int i = 0; i < bound; i += F.length()) {
             FloatVector x = load(xs, xo + i);
-            x.lanewise(VectorOperators.LOG).intoMemorySegment(os, (oo + i) * 4, NATIVE);
+            VecMath.log(x).intoMemorySegment(os, (oo + i) * 4, NATIVE);
         }
         return bound;
     }
@@ -127,26 +142,10 @@ final class VectorUnaryRows {
         return bound;
     }
 
-    private static int sin(MemorySegment xs, long xo, MemorySegment os, long oo, int bound) {
-        for (int i = 0; i < bound; i += F.length()) {
-            FloatVector x = load(xs, xo + i);
-            x.lanewise(VectorOperators.SIN).intoMemorySegment(os, (oo + i) * 4, NATIVE);
-        }
-        return bound;
-    }
-
-    private static int cos(MemorySegment xs, long xo, MemorySegment os, long oo, int bound) {
-        for (int i = 0; i < bound; i += F.length()) {
-            FloatVector x = load(xs, xo + i);
-            x.lanewise(VectorOperators.COS).intoMemorySegment(os, (oo + i) * 4, NATIVE);
-        }
-        return bound;
-    }
-
     private static int tanh(MemorySegment xs, long xo, MemorySegment os, long oo, int bound) {
         for (int i = 0; i < bound; i += F.length()) {
             FloatVector x = load(xs, xo + i);
-            x.lanewise(VectorOperators.TANH).intoMemorySegment(os, (oo + i) * 4, NATIVE);
+            VecMath.tanh(x).intoMemorySegment(os, (oo + i) * 4, NATIVE);
         }
         return bound;
     }
@@ -154,7 +153,7 @@ final class VectorUnaryRows {
     private static int sigmoid(MemorySegment xs, long xo, MemorySegment os, long oo, int bound) {
         for (int i = 0; i < bound; i += F.length()) {
             FloatVector x = load(xs, xo + i);
-            x.broadcast(1f).div(x.neg().lanewise(VectorOperators.EXP).add(1f)).intoMemorySegment(os, (oo + i) * 4, NATIVE);
+            VecMath.sigmoid(x).intoMemorySegment(os, (oo + i) * 4, NATIVE);
         }
         return bound;
     }
@@ -162,7 +161,7 @@ final class VectorUnaryRows {
     private static int silu(MemorySegment xs, long xo, MemorySegment os, long oo, int bound) {
         for (int i = 0; i < bound; i += F.length()) {
             FloatVector x = load(xs, xo + i);
-            x.mul(x.broadcast(1f).div(x.neg().lanewise(VectorOperators.EXP).add(1f))).intoMemorySegment(os, (oo + i) * 4, NATIVE);
+            x.mul(VecMath.sigmoid(x)).intoMemorySegment(os, (oo + i) * 4, NATIVE);
         }
         return bound;
     }
@@ -178,7 +177,7 @@ final class VectorUnaryRows {
     private static int geluTanh(MemorySegment xs, long xo, MemorySegment os, long oo, int bound) {
         for (int i = 0; i < bound; i += F.length()) {
             FloatVector x = load(xs, xo + i);
-            x.mul(0.5f).mul(x.mul(x).mul(x).mul(0.044715f).add(x).mul(SQRT_2_OVER_PI).lanewise(VectorOperators.TANH).add(1f)).intoMemorySegment(os, (oo + i) * 4, NATIVE);
+            x.mul(0.5f).mul(VecMath.tanh(x.mul(x).mul(x).mul(0.044715f).add(x).mul(SQRT_2_OVER_PI)).add(1f)).intoMemorySegment(os, (oo + i) * 4, NATIVE);
         }
         return bound;
     }

@@ -24,6 +24,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -49,7 +50,10 @@ import java.util.stream.Stream;
  * after jswift's: the side-by-side comparison. The peer gets chat requests (the prompt as one user message, max_tokens,
  * temperature 0, stream) and no ignore_eos (Jlama has none: a stream may end early at EOS); its output tokens are
  * counted as content events (Jlama sends one per token and no usage), its prompt tokens are not known ("-").
- * <pre>java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED [-Dpeer=URL] -cp bench/target/benchmarks.jar \
+ * <p>The KV pool is the server's default, {@code --kv_cache_dtype auto} (bf16 blocks for a bf16 model);
+ * {@code -Dkv_cache_dtype=float32} (or bfloat16) picks one. Column "x c=1": a row's aggregate throughput over the
+ * same model's at one stream (the issue's goal: 16 streams >= 6x), when 1 is among the levels.
+ * <pre>java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED [-Dpeer=URL] [-Dkv_cache_dtype=auto] -cp bench/target/benchmarks.jar \
  *     io.jswift.bench.ServeBench MODEL_DIR [1,4,8,16] [PROMPT=128] [OUTPUT=128] [ADAPTERS=0] [RANK=16]</pre>
  */
 public final class ServeBench {
@@ -70,7 +74,8 @@ public final class ServeBench {
         int maxSeqs = Arrays.stream(levels).max().orElse(1);
         int maxLen = Math.min(lm.model().config().rope().maxPositionEmbeddings(), promptTokens * 2 + output + 16);
         try (OpenAiServer server = new OpenAiServer(session, new ServeConfig("127.0.0.1", 0, List.of(BASE), null, 0,
-                ServeConfig.DEFAULT_MAX_BODY_BYTES, new EngineConfig(maxSeqs, 4 * maxSeqs, maxLen, EngineConfig.DEFAULT_PREFILL_CHUNK)), adapters).start();
+                ServeConfig.DEFAULT_MAX_BODY_BYTES, new EngineConfig(maxSeqs, 4 * maxSeqs, maxLen, EngineConfig.DEFAULT_PREFILL_CHUNK,
+                EngineConfig.DEFAULT_BLOCK_SIZE, 0, EngineConfig.kvCacheDtype(System.getProperty("kv_cache_dtype", "auto")))), adapters).start();
              ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             Target jswift = new Target(URI.create("http://127.0.0.1:" + server.port() + "/v1/completions"), false);
             String peerUrl = System.getProperty("peer");
@@ -80,7 +85,10 @@ public final class ServeBench {
             run(http, jswift, List.of(prompt(session, random, promptTokens)), List.of(BASE), 8); // warm-up: JIT, first allocations
             if (peer != null) run(http, peer, List.of(prompt(session, random, promptTokens)), List.of(BASE), 8);
             if (adapters != null) run(http, jswift, List.of(prompt(session, random, promptTokens)), List.of(adapters.names().getFirst()), 8);
-            System.out.printf(Locale.ROOT, "%-5s %-9s %10s %9s %10s %10s %10s %10s %8s%n", "conc", "model", "out tok/s", "tok/s/str", "ttft p50", "ttft p99", "itl p50", "itl p99", "prompt");
+            System.out.println("KV pool: " + server.engine().kvBlocksTotal() + " blocks of " + EngineConfig.DEFAULT_BLOCK_SIZE + " positions, "
+                    + server.engine().kvCacheDtype());
+            System.out.printf(Locale.ROOT, "%-5s %-9s %10s %9s %10s %10s %10s %10s %8s %6s%n", "conc", "model", "out tok/s", "tok/s/str", "ttft p50", "ttft p99", "itl p50", "itl p99", "prompt", "x c=1");
+            Map<String, Double> single = new HashMap<>(); // label -> tok/s at one stream
             for (int c : levels) {
                 List<String> prompts = new ArrayList<>();
                 for (int i = 0; i < c; i++) prompts.add(prompt(session, random, promptTokens));
@@ -89,25 +97,31 @@ public final class ServeBench {
                     base.add(BASE);
                     if (adapters != null) mixed.add(adapters.names().get(i % adapters.names().size()));
                 }
-                report(c, "base", http, jswift, prompts, base, output);
-                if (peer != null) report(c, "peer", http, peer, prompts, base, output);
-                if (adapters != null) report(c, "lora x" + Math.min(c, adapterCount), http, jswift, prompts, mixed, output);
+                report(c, "base", http, jswift, prompts, base, output, single);
+                if (peer != null) report(c, "peer", http, peer, prompts, base, output, single);
+                if (adapters != null) report(c, "lora x" + Math.min(c, adapterCount), http, jswift, prompts, mixed, output, single);
             }
         }
     }
 
     private static final String BASE = "bench";
 
-    private static void report(int c, String label, HttpClient http, Target target, List<String> prompts, List<String> models, int output) throws Exception {
+    /** One row; {@code single} keeps each label's one-stream throughput ("lora x1" and "lora xN" count as one label). */
+    private static void report(int c, String label, HttpClient http, Target target, List<String> prompts, List<String> models, int output,
+                               Map<String, Double> single) throws Exception {
         long t0 = System.nanoTime();
         List<Stream1> streams = run(http, target, prompts, models, output);
         double wall = (System.nanoTime() - t0) / 1e9;
         int tokens = streams.stream().mapToInt(Stream1::completionTokens).sum();
         double[] ttft = streams.stream().mapToDouble(Stream1::ttft).sorted().toArray();
         double[] itl = streams.stream().flatMapToDouble(s -> Arrays.stream(s.gaps())).sorted().toArray();
-        System.out.printf(Locale.ROOT, "%-5d %-9s %10.1f %9.2f %8.1fms %8.1fms %8.1fms %8.1fms %8s%n", c, label, tokens / wall, tokens / wall / c,
+        String kind = label.startsWith("lora") ? "lora" : label;
+        if (c == 1) single.put(kind, tokens / wall);
+        Double one = single.get(kind);
+        System.out.printf(Locale.ROOT, "%-5d %-9s %10.1f %9.2f %8.1fms %8.1fms %8.1fms %8.1fms %8s %6s%n", c, label, tokens / wall, tokens / wall / c,
                 1e3 * pct(ttft, 50), 1e3 * pct(ttft, 99), 1e3 * pct(itl, 50), 1e3 * pct(itl, 99),
-                target.chat() ? "-" : String.format(Locale.ROOT, "%.0f", streams.stream().mapToInt(Stream1::promptTokens).average().orElse(0)));
+                target.chat() ? "-" : String.format(Locale.ROOT, "%.0f", streams.stream().mapToInt(Stream1::promptTokens).average().orElse(0)),
+                one == null ? "-" : String.format(Locale.ROOT, "%.2f", tokens / wall / one));
     }
 
     /**

@@ -7,7 +7,6 @@ import io.jswift.serve.OpenAiServer;
 import io.jswift.serve.api.ServeConfig;
 import io.jswift.serve.engine.EngineConfig;
 import io.jswift.nn.lora.MultiLora;
-import io.jswift.tensor.DType;
 import io.jswift.tensor.Device;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -65,7 +64,7 @@ final class DeployCommand implements Callable<Integer> {
         String id = servedModelName != null ? servedModelName : model.toAbsolutePath().normalize().getFileName().toString();
         ServeConfig config = new ServeConfig(host, port, List.of(id), apiKey, maxNewTokens == null ? 0 : maxNewTokens,
                 ServeConfig.DEFAULT_MAX_BODY_BYTES, new EngineConfig(maxNumSeqs, maxWaiting, maxLen, maxNumBatchedTokens, blockSize, kvBlocks,
-                        kvCacheDtype(kvCacheDtype)),
+                        EngineConfig.kvCacheDtype(kvCacheDtype)),
                 allowedLocalMediaPath);
         OpenAiServer server = new OpenAiServer(GenerationSession.open(model, lm), config, loras).start();
         // SIGTERM / Ctrl-C: stop taking requests, let running and queued ones finish, then exit
@@ -85,17 +84,6 @@ final class DeployCommand implements Callable<Integer> {
 
     /** How long SIGTERM waits for running and queued requests. */
     private static final Duration DRAIN = Duration.ofSeconds(60);
-
-    /** --kv_cache_dtype as vLLM spells its choices: auto (null: the model's dtype), bfloat16, float32. */
-    static DType kvCacheDtype(String name) {
-        return switch (name) {
-            case "auto" -> null;
-            case "bfloat16" -> DType.BF16;
-            case "float32" -> DType.F32;
-            default -> throw new IllegalArgumentException("--kv_cache_dtype " + name + ": expected auto, bfloat16 or float32"
-                    + (name.startsWith("fp8") ? " (fp8 KV caches are not supported)" : ""));
-        };
-    }
 
     /** --adapters NAME=DIR or DIR, by name in the order given (which numbers them). */
     private Map<String, Path> adapters() {

@@ -44,6 +44,17 @@ public record EngineConfig(int maxNumSeqs, int maxWaiting, int maxModelLen, int 
         return (int) Math.max(1, bytesPerBlock <= 0 ? full : Math.min(full, DEFAULT_KV_BYTES / bytesPerBlock));
     }
 
+    /** --kv_cache_dtype as vLLM spells its choices: auto (null: the model's dtype), bfloat16, float32. */
+    public static DType kvCacheDtype(String name) {
+        return switch (name) {
+            case "auto" -> null;
+            case "bfloat16" -> DType.BF16;
+            case "float32" -> DType.F32;
+            default -> throw new IllegalArgumentException("--kv_cache_dtype " + name + ": expected auto, bfloat16 or float32"
+                    + (name.startsWith("fp8") ? " (fp8 KV caches are not supported)" : ""));
+        };
+    }
+
     /** Default blocks of {@link #DEFAULT_BLOCK_SIZE} positions, as many as {@link #poolBlocks} allows. */
     public EngineConfig(int maxNumSeqs, int maxWaiting, int maxModelLen, int prefillChunk) {
         this(maxNumSeqs, maxWaiting, maxModelLen, prefillChunk, DEFAULT_BLOCK_SIZE, 0, null);

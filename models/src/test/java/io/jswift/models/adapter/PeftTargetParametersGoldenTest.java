@@ -184,4 +184,14 @@ class PeftTargetParametersGoldenTest {
         double reloadErr = relL2(logits(reloaded, ids), logits(model, ids));
         assertTrue(reloadErr < 1e-6, "the export holds the merged experts: rel. L2 " + reloadErr);
     }
+
+    /** Multi-adapter serving batches per-request linear deltas only: an expert adapter is refused by name and leaves nothing on the model. */
+    @Test
+    void multiAdapterServingRefusesAnExpertAdapter() throws Exception {
+        CausalLm model = AdapterFixtures.load(AdapterFixtures.model("qwen3-moe-f32"));
+        Path both = fixture("qwen3-moe").resolve("both");
+        var e = assertThrows(IllegalArgumentException.class, () -> ServedAdapters.load(model, Map.of("experts", both)));
+        assertTrue(e.getMessage().startsWith(both + ": the adapter has target_parameters"), e.getMessage());
+        assertTrue(ParamLoraInjector.find(model).isEmpty() && LoraInjector.find(model).isEmpty());
+    }
 }

@@ -66,7 +66,8 @@ class PeftAdapterErrorsTest {
     @CsvSource(delimiter = '|', value = {
             "modules_to_save | [\"lm_head\"] | 'modules_to_save' = [\"lm_head\"] is not supported by jswift",
             "rank_pattern | {\"q_proj\": 8} | 'rank_pattern' = {\"q_proj\":8} is not supported by jswift",
-            "alpha_pattern | {\"q_proj\": 8} | 'alpha_pattern' = {\"q_proj\":8} is not supported by jswift",
+            "alpha_pattern | {\"q_proj\": 8} | 'alpha_pattern' = {\"q_proj\":8} is not supported by jswift: jswift applies rank / alpha patterns to target_parameters only",
+            "target_parameters | \"down_proj\" | 'target_parameters' = \"down_proj\" is not supported by jswift: expected a list of parameter names",
             "layers_to_transform | [0] | 'layers_to_transform' = [0] is not supported by jswift",
             "layers_pattern | \"layers\" | 'layers_pattern' = \"layers\" is not supported by jswift",
             "lora_bias | true | 'lora_bias' = true is not supported by jswift",

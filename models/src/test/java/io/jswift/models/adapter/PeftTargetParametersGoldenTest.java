@@ -19,6 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -183,5 +184,38 @@ class PeftTargetParametersGoldenTest {
         CausalLm reloaded = AdapterFixtures.load(out);
         double reloadErr = relL2(logits(reloaded, ids), logits(model, ids));
         assertTrue(reloadErr < 1e-6, "the export holds the merged experts: rel. L2 " + reloadErr);
+    }
+
+    /** Multi-adapter serving batches per-request linear deltas only: an expert adapter is refused by name and leaves nothing on the model. */
+    @Test
+    void multiAdapterServingRefusesAnExpertAdapter() throws Exception {
+        CausalLm model = AdapterFixtures.load(AdapterFixtures.model("qwen3-moe-f32"));
+        Path both = fixture("qwen3-moe").resolve("both");
+        var e = assertThrows(IllegalArgumentException.class, () -> ServedAdapters.load(model, Map.of("experts", both)));
+        assertTrue(e.getMessage().startsWith(both + ": the adapter has target_parameters"), e.getMessage());
+        assertTrue(ParamLoraInjector.find(model).isEmpty() && LoraInjector.find(model).isEmpty());
+    }
+
+    /**
+     * With the experts the only adapted part (no LoRA upstream, so the MoE layer's input needs no gradient), training
+     * still goes through the adapted experts: the loss reaches lora_A / lora_B, and a no-grad forward sees the adapter.
+     */
+    @Test
+    void anExpertsOnlyAdapterTrainsAndIsSeenWithoutGradients() throws Exception {
+        CausalLm model = AdapterFixtures.load(AdapterFixtures.model("qwen3-moe-f32"));
+        Tensor ids = expected("qwen3-moe").tensor("input_ids");
+        Tensor base = logits(model, ids);
+        LoraInjector.inject(model, new LoraConfig(2, 6, 0, false, false, List.of(), List.of("mlp.experts.down_proj")), new Generator(4));
+        Parameter b = model.namedParameters().get("model.layers.1.mlp.experts.lora_B.weight");
+        float[] values = new float[(int) b.numel()];
+        for (int i = 0; i < values.length; i++) values[i] = 0.05f * ((i % 7) - 3);
+        b.setValue(Tensor.of(values, b.shape()));
+        assertTrue(relL2(logits(model, ids), base) > 1e-4, "a no-grad forward applies the adapter");
+        var loss = CausalLmLoss.apply(model.forward(DecoderInput.of(ids)), ids, null);
+        loss.backward();
+        for (String name : List.of("lora_A.weight", "lora_B.weight")) {
+            Tensor g = model.namedParameters().get("model.layers.1.mlp.experts." + name).grad();
+            assertTrue(g != null && Arrays.stream(g.toDoubleArray()).anyMatch(v -> v != 0), name + " has a gradient");
+        }
     }
 }

@@ -3,6 +3,7 @@ package io.jswift.nn.lora;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -46,5 +47,20 @@ class LoraConfigTest {
     private static void assertMessage(String expected, org.junit.jupiter.api.function.Executable e) {
         IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, e);
         assertTrue(ex.getMessage().contains(expected), ex.getMessage());
+    }
+
+    /** PEFT's get_pattern_key: a pattern p names a key matching (.*\.)?(p) — the whole path or its last segments. */
+    @Test
+    void rankAndAlphaPatternsFollowPeftsRule() {
+        LoraConfig c = new LoraConfig(2, 6, 0, false, false, List.of("q_proj"), List.of("gate_up_proj", "down_proj"),
+                Map.of(".*\\.gate_up_proj", 4), Map.of(".*\\.gate_up_proj", 12.0));
+        assertEquals(4, c.rankFor("model.layers.1.mlp.experts.gate_up_proj"));
+        assertEquals(3.0, c.scalingFor("model.layers.1.mlp.experts.gate_up_proj"));
+        assertEquals(2, c.rankFor("model.layers.1.mlp.experts.down_proj"));
+        assertEquals(2, c.rankFor("gate_up_proj"), "'.*\\.gate_up_proj' needs a dot before the name");
+        LoraConfig rs = new LoraConfig(2, 6, 0, true, false, List.of(), List.of("gate_up_proj"), Map.of("gate_up_proj", 8), Map.of());
+        assertEquals(6 / Math.sqrt(8), rs.scalingFor("a.b.gate_up_proj"), 1e-12);
+        assertTrue(rs.patternMatches("experts.gate_up_proj") && !rs.patternMatches("experts.gate_up_proj_bias"));
+        assertThrows(IllegalArgumentException.class, () -> new LoraConfig(2, 6, 0, false, false, List.of(), List.of()));
     }
 }

@@ -18,6 +18,8 @@ import io.jswift.train.pref.Reference;
 import io.jswift.train.pref.ScoredTokens;
 import io.jswift.train.pref.SharedPrefixRows;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,7 +31,8 @@ import java.util.Random;
  * The compute of one LoRA DPO micro-batch — the reference's log-probs (adapter disabled, no graph), the policy's
  * forward and its backward — with TRL's two rows per pair against one shared-prefix row per pair
  * ({@link SharedPrefixRows}), alternating the two on the same model, pairs and JVM; the split per phase and tokens/s
- * (prompt + chosen + rejected tokens per second, as the DPO benchmark counts them). Random token ids: every pair's
+ * (prompt + chosen + rejected tokens per second, as the DPO benchmark counts them) and the JIT compiler's time during
+ * the step (the first step's warm-up). Random token ids: every pair's
  * replies differ from their first token, so only the prompt is shared. No optimizer step (the same for both).
  * <pre>java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar \
  *     io.jswift.bench.DpoStepQuick MODEL_DIR [PAIRS=2] [PROMPT=430] [REPLY=43] [STEPS=2]</pre>
@@ -45,11 +48,15 @@ public final class DpoStepQuick {
         System.out.printf(Locale.ROOT, "%s: %d pairs of %d prompt + 2 x %d reply tokens, %d steps per layout, shares prefixes: %s%n",
                 dir, pairs, prompt, reply, steps, model.sharesPrefixes());
         Random r = new Random(0);
+        // compiler threads' time (ms) spent in the JIT during each step: the first step's extra time is C2 compiling the
+        // Vector API kernels while they still run interpreted / in C1
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         for (int step = 1; step <= steps; step++) {
             List<PreferencePair> batch = pairs(r, pairs, prompt, reply, model.vocabSize());
             long tokens = batch.stream().mapToLong(PreferencePair::tokens).sum();
             for (boolean shared : new boolean[]{false, true}) {
                 ScoredTokens in = shared ? SharedPrefixRows.collate(batch) : ScoredTokens.of(PreferencePair.collate(batch));
+                long jit0 = jit.getTotalCompilationTime();
                 long t0 = System.nanoTime();
                 double[] ref = reference.logProbs(in);
                 long t1 = System.nanoTime();
@@ -59,8 +66,9 @@ public final class DpoStepQuick {
                 long t3 = System.nanoTime();
                 for (Parameter p : model.trainableParameters()) p.zeroGrad();
                 double total = (t3 - t0) / 1e9;
-                System.out.printf(Locale.ROOT, "step %d %-9s input [%d, %d]  reference %.2f s  policy forward %.2f s  backward %.2f s  total %.2f s  %.1f tok/s%n",
-                        step, shared ? "shared" : "two-rows", in.rows(), in.width(), (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, total, tokens / total);
+                System.out.printf(Locale.ROOT, "step %d %-9s input [%d, %d]  reference %.2f s  policy forward %.2f s  backward %.2f s  total %.2f s  %.1f tok/s  JIT compiling %.1f s%n",
+                        step, shared ? "shared" : "two-rows", in.rows(), in.width(), (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, total, tokens / total,
+                        (jit.getTotalCompilationTime() - jit0) / 1e3);
             }
         }
     }

@@ -45,7 +45,7 @@ public final class CpoObjective implements PairwiseObjective {
     }
 
     /** One shared-prefix row per pair where the model allows it, else TRL's two rows: the same sums and metrics. */
-    private ScoredTokens collate(List<PreferencePair> rows) {
+    ScoredTokens collate(List<PreferencePair> rows) {
         return PairTargets.CPO.collate(rows, policy.sharesPrefixes()).to(policy.device());
     }
 

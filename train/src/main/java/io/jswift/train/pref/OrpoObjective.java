@@ -54,7 +54,7 @@ public final class OrpoObjective implements PairwiseObjective {
      * shared-prefix row per pair where the model allows it; a chosen sequence's whole sum is its completion sum plus
      * its prompt sum.
      */
-    private ScoredTokens collate(List<PreferencePair> rows) {
+    ScoredTokens collate(List<PreferencePair> rows) {
         return PairTargets.ORPO.collate(rows, policy.sharesPrefixes()).to(policy.device());
     }
 

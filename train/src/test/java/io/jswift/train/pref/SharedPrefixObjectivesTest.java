@@ -80,11 +80,14 @@ class SharedPrefixObjectivesTest {
     void theObjectivesTakeTheSharedRowsWhenTheModelAllowsThem() throws Exception {
         CausalLm policy = policy();
         assertTrue(policy.sharesPrefixes());
-        CpoObjective cpo = new CpoObjective(policy, new CpoLoss(CpoLoss.Type.SIMPO, 2.0, 0, 1.0, 1.0), false);
-        Objective.Step step = cpo.forward(PAIRS, 1.0), shared = cpo.step(PairTargets.CPO.collate(PAIRS, true), 1.0);
-        assertEquals(shared.loss().value().item(), step.loss().value().item(), 0.0, "forward runs the shared layout");
-        OrpoObjective orpo = new OrpoObjective(policy, new OrpoLoss(0.25), false);
-        assertEquals(orpo.step(PairTargets.ORPO.collate(PAIRS, true), 1.0).loss().value().item(), orpo.forward(PAIRS, 1.0).loss().value().item(), 0.0);
+        ScoredTokens cpo = new CpoObjective(policy, new CpoLoss(CpoLoss.Type.SIMPO, 2.0, 0, 1.0, 1.0), false).collate(PAIRS);
+        assertTrue(cpo.input().sharedPrefix());
+        assertEquals(PAIRS.size(), cpo.rows());
+        assertEquals(2 * PAIRS.size(), cpo.positions().sequences());
+        ScoredTokens orpo = new OrpoObjective(policy, new OrpoLoss(0.25), false).collate(PAIRS);
+        assertTrue(orpo.input().sharedPrefix());
+        assertEquals(PAIRS.size(), orpo.rows());
+        assertEquals(3 * PAIRS.size(), orpo.sequences());
     }
 
     private static CausalLm policy() throws Exception {

@@ -383,7 +383,7 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
     }
 
     /** One prompt + completion row per rollout (TRL's layout). */
-    static ScoredTokens unshared(List<Rollout> rollouts) {
+    public static ScoredTokens unshared(List<Rollout> rollouts) {
         List<Encoded> sequences = new ArrayList<>();
         for (Rollout r : rollouts) sequences.add(sequence(r));
         return ScoredTokens.of(Collator.collate(sequences));

@@ -3,6 +3,7 @@ package io.jswift.train.grpo;
 import io.jswift.autograd.GradMode;
 import io.jswift.autograd.Variable;
 import io.jswift.autograd.ops.Elementwise;
+import io.jswift.autograd.ops.TokenStats;
 import io.jswift.models.CausalLm;
 import io.jswift.models.generate.SamplingParams;
 import io.jswift.train.encode.Collator;
@@ -316,7 +317,8 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
         for (int i = 0; i < rollouts.size(); i++) offsets[i + 1] = offsets[i] + rollouts.get(i).completionIds().length;
         ScoredTokens batch = batch(rollouts);
         double temperature = s.sampling().temperature();
-        Variable logps = CompletionLogProbs.perToken(policy, batch, s.checkpointing(), temperature);
+        TokenStats stats = new TokenStats(batch.count());
+        Variable logps = CompletionLogProbs.perToken(policy, batch, s.checkpointing(), temperature, stats);
         double[] ref = knownRef;
         long refStarted = System.nanoTime();
         if (ref == null && s.loss().beta() != 0) ref = reference.perToken(batch, temperature);
@@ -331,6 +333,11 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
             generationMetrics = null;
         }
         m.putAll(s.loss().metrics(logps.value().toDoubleArray(), b));
+        // TRL 1.13 (_compute_loss): entropy = the mean over the micro-batch's completion tokens of the entropy of
+        // softmax(logits / temperature), the distribution the tokens were sampled from
+        double entropy = 0;
+        for (int k = 0; k < stats.rows(); k++) entropy += stats.entropy(k) / stats.rows();
+        m.put("entropy", entropy);
         if (s.loss().beta() != 0) m.put(REFERENCE_SECONDS, refSeconds);
         return new Step(l, batch.tokens(), m);
     }
@@ -376,7 +383,7 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
     }
 
     /** One prompt + completion row per rollout (TRL's layout). */
-    static ScoredTokens unshared(List<Rollout> rollouts) {
+    public static ScoredTokens unshared(List<Rollout> rollouts) {
         List<Encoded> sequences = new ArrayList<>();
         for (Rollout r : rollouts) sequences.add(sequence(r));
         return ScoredTokens.of(Collator.collate(sequences));

@@ -22,10 +22,10 @@ import java.util.Map;
  * The tokens are scored in the order of the rollouts given (the loss's flattened order); completion token j is
  * predicted from the packed position of its token j - 1 (the prompt's last token for j = 0).
  */
-final class SharedPromptRows {
+public final class SharedPromptRows {
     private SharedPromptRows() {}
 
-    static ScoredTokens collate(List<Rollout> rollouts) {
+    public static ScoredTokens collate(List<Rollout> rollouts) {
         if (rollouts.isEmpty()) throw new IllegalArgumentException("cannot collate an empty batch");
         Map<List<Integer>, List<Integer>> byPrompt = new LinkedHashMap<>(); // prompt ids → the rollouts sharing it, in order
         for (int i = 0; i < rollouts.size(); i++) {

@@ -71,12 +71,17 @@ public record CompletionLogProbs(Variable sums, long[] counts, int[] tokenRow, T
      * prompt once and several of its completions (GRPO).
      */
     public static Variable perToken(CausalLm model, ScoredTokens scored, boolean checkpoint, double temperature) {
+        return perToken(model, scored, checkpoint, temperature, null);
+    }
+
+    /** As above; {@code stats} (or null) receives each scored token's entropy etc. of softmax(logits / temperature) (GRPO's entropy). */
+    public static Variable perToken(CausalLm model, ScoredTokens scored, boolean checkpoint, double temperature, TokenStats stats) {
         if (!(temperature > 0)) throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
         Variable hidden = model.hiddenStates(scored.input(checkpoint));
         int n = scored.count(), c = hidden.size(2);
         Tensor idx = Tensor.ofLongs(scored.hiddenRows(), n).to(hidden.value().device());
         Variable rows = Views.indexSelect(Views.reshape(hidden, scored.rows() * scored.width(), c), 0, idx); // [N, C]
-        return tokenLogProbs(model, rows, Tensor.ofLongs(scored.targets(), n).to(hidden.value().device()), null, temperature);
+        return tokenLogProbs(model, rows, Tensor.ofLongs(scored.targets(), n).to(hidden.value().device()), stats, temperature);
     }
 
     /** member [S, N] · logps [N, 1] → [S]. */

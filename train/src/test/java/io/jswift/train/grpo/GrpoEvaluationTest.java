@@ -85,9 +85,10 @@ class GrpoEvaluationTest {
         for (double t : total) mean += t / 8;
         assertEquals(mean, e.metrics().get("reward"), 1e-12);
         assertEquals(mean, e.metrics().get("rewards/low_ids/mean"), 1e-12);
-        assertEquals(Advantages.std(total, 0, 8), e.metrics().get("reward_std"), 1e-6, "TRL 1.13: the std of the whole batch's rewards");
+        assertEquals(Advantages.std(total, 0, 8), e.metrics().get("reward_std"), 1e-12, "TRL 1.13: the std of the whole batch's rewards");
         assertEquals(length / 8, e.metrics().get("completions/mean_length"), 1e-12);
-        assertEquals(want.metrics().get("kl"), e.metrics().get("kl"), 1e-9);
+        // float32 log-probs: the same forward may differ in the last bits between JIT tiers of the Vector API kernels
+        assertEquals(want.metrics().get("kl"), e.metrics().get("kl"), 1e-6);
         for (String key : List.of("reward_std", "rewards/low_ids/std", "frac_reward_zero_std", "completions/clipped_ratio", "clip_ratio/region_mean")) {
             assertTrue(e.metrics().containsKey(key), key + " in " + e.metrics().keySet());
         }

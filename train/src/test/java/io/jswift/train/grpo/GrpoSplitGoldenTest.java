@@ -34,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A generation batch whose groups span micro-batches, against TRL 1.13 (tools/fixtures/grpo_split_fixtures.py): 3
  * prompts × 4 generations trained as 4 micro-batches of 3 completions (TRL accepts it: the generation batch of 12 is a
  * multiple of num_generations). Advantages over whole groups, the completions in the fixture's order cut into the
- * micro-batches, TRL's per-micro-batch losses and the accumulated LoRA gradients.
+ * micro-batches, TRL's per-micro-batch losses and metrics and the accumulated LoRA gradients.
  */
 class GrpoSplitGoldenTest {
     static final Path DIR = Path.of("src/test/resources/grpo/split").toAbsolutePath();
@@ -76,6 +76,11 @@ class GrpoSplitGoldenTest {
             Objective.Step step = objective.forward(drawn.get(m), loss.type() == GrpoLoss.Type.DAPO ? 1 : accumulation);
             step.loss().backward();
             assertEquals(want[m], step.loss().value().item(), 2e-5 * Math.max(1, Math.abs(want[m])), "micro-batch " + m + " loss");
+            for (var e : c.get("metrics").get(m).properties()) { // TRL's kl, entropy (of softmax(logits / T)) and clip ratios
+                Double got = step.metrics().get(e.getKey());
+                assertNotNull(got, "jswift logs " + e.getKey());
+                assertEquals(e.getValue().asDouble(), got, 2e-5 * Math.max(1, Math.abs(e.getValue().asDouble())), "micro-batch " + m + " " + e.getKey());
+            }
         }
         int checked = 0;
         for (var e : policy.namedParameters().entrySet()) {

@@ -74,7 +74,7 @@ public final class GroupedMlpKernels {
             long gatedRows = (long) o * inter, hRows = hOff + (long) o * 2 * inter, dhRows = (long) o * 2 * inter;
             if (dDownOut != null) { // dDown[e] (+)= dyᵀ·gated, the activation recomputed, not saved
                 SiluMulKernels.forwardRows(h.hostSegment(), hRows, gated.hostSegment(), gatedRows, r, inter);
-                GroupedGemm.product(c, inter, r, rowsTransposed(dy, o), GroupedGemm.rows(gated, o), dDownOut.hostSegment(),
+                GroupedGemm.weightProduct(c, inter, r, rowsTransposed(dy, o), GroupedGemm.rows(gated, o), dDownOut.hostSegment(),
                         dDownOut.offset() + (long) e * c * inter, inter, false, addDown);
             }
             if (!needDh) return;
@@ -84,7 +84,7 @@ public final class GroupedMlpKernels {
             // dx = dh·gateUp[e]; dGateUp[e] (+)= dhᵀ·x
             if (dx != null) GroupedGemm.product(r, c, 2 * inter, GroupedGemm.rows(dh, o), plain(gateUp, e), dx.hostSegment(), (long) o * c, c, false, false);
             if (dGateUpOut != null) {
-                GroupedGemm.product(2 * inter, c, r, rowsTransposed(dh, o), GroupedGemm.rows(x, o), dGateUpOut.hostSegment(),
+                GroupedGemm.weightProduct(2 * inter, c, r, rowsTransposed(dh, o), GroupedGemm.rows(x, o), dGateUpOut.hostSegment(),
                         dGateUpOut.offset() + (long) e * 2 * inter * c, c, false, addGateUp);
             }
         });

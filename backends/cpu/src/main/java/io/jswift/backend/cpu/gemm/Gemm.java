@@ -75,6 +75,33 @@ public final class Gemm {
         }
     }
 
+    /**
+     * C (+)= A·B on the calling thread for a short K (an expert's weight gradient dYᵀ·X, K = the expert's few rows):
+     * B packed once for all of C's width, then C swept MR rows at a time from left to right. The BLIS order of
+     * {@link #block} walks down a 128-row block of C one NR-wide panel at a time, a row 4 KiB further each tile:
+     * harmless when K is long and C is touched once per KC, but with K ~16 C is the whole traffic, and adding into
+     * it there waited on a cache miss per tile (the weight gradients of 128 experts in place ran slower than written
+     * to a zeroed temporary and added in a second, streaming pass); swept along its rows, C streams like that pass.
+     * Needs k <= KC.
+     */
+    static void shortK(int m, int n, int k, Operand a, Operand b, MemorySegment c, long cOff, long ldc, boolean accumulate) {
+        int mr = MicroKernel.MR, nr = MicroKernel.NR;
+        float[] packedA = A_BUFFER.get(), packedB = B_BUFFER.get(), scratch = SCRATCH.get();
+        int width = Math.max(nr, packedB.length / Math.max(1, k) / nr * nr); // columns of B that fit the buffer
+        for (int jc = 0; jc < n; jc += width) {
+            int nc = Math.min(width, n - jc);
+            Packing.packB(b, 0, k, jc, nc, packedB, 0, nr);
+            for (int ic = 0; ic < m; ic += mr) {
+                int rows = Math.min(mr, m - ic);
+                Packing.packA(a, ic, rows, 0, k, packedA, mr);
+                for (int jr = 0; jr < nc; jr += nr) {
+                    MicroKernel.tile(k, packedA, 0, packedB, (jr / nr) * k * nr, c, cOff + (long) ic * ldc + jc + jr, ldc,
+                            rows, Math.min(nr, nc - jr), accumulate, scratch);
+                }
+            }
+        }
+    }
+
     /** The BLIS loops over C[i0..i1) × [j0..j1) on the current thread. */
     private static void block(int i0, int i1, int j0, int j1, int k, Operand a, Operand b, MemorySegment c, long cOff, long ldc,
                               boolean accumulate) {

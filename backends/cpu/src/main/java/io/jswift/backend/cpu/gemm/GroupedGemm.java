@@ -63,7 +63,7 @@ public final class GroupedGemm {
             long row = dy.offset() + (long) offsets[e] * dy.stride(0);
             Operand a = new Operand(dy.hostSegment(), dy.dtype(), row, dy.stride(1), dy.stride(0)); // dy[rows of e]ᵀ
             Operand b = rows(x, offsets[e]);
-            product(n, k, m, a, b, c, co, k, dw.dtype() == DType.F64, accumulate); // m = 0: zeros (an unused expert), or untouched
+            weightProduct(n, k, m, a, b, c, co, k, dw.dtype() == DType.F64, accumulate); // m = 0: zeros (an unused expert), or untouched
         };
         Parallel.dynamic(counts.length, 1, (from, to) -> {
             for (int e = from; e < to; e++) if (counts[e] < BIG) body.run(e);
@@ -82,6 +82,15 @@ public final class GroupedGemm {
         else if (few && b.isWeightRows()) RowDotTiles.multiply(m, n, k, a, b, c, co, ldc, accumulate);
         else if (few && RowMajorTiles.supports(b)) RowMajorTiles.multiply(m, n, k, a, b, c, co, ldc, accumulate);
         else Gemm.sgemm(m, n, k, a, b, c, co, ldc, accumulate);
+    }
+
+    /**
+     * One expert's weight gradient C[n, k] (+)= A·B with A = dyᵀ [n, rows] and B = x [rows, k]: rows below {@link #BIG}
+     * (and within one packed block) take {@link Gemm#shortK}, which streams C along its rows, else {@link #product}.
+     */
+    static void weightProduct(int n, int k, int rows, Operand a, Operand b, MemorySegment c, long co, long ldc, boolean f64, boolean accumulate) {
+        if (!f64 && rows > 0 && rows < BIG && rows <= Gemm.KC) Gemm.shortK(n, k, rows, a, b, c, co, ldc, accumulate);
+        else product(n, k, rows, a, b, c, co, ldc, f64, accumulate);
     }
 
     /** One expert's product. */

@@ -83,6 +83,7 @@ run() {
   kb=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$log")
   printf '%s: %s | peak RSS %.2f GiB\n' "$label" "$(grep -E '^step [0-9]+/' "$log" | tail -n 1)" "$(echo "$kb / 1048576" | bc -l)"
   echo "$kb" >"$WORK/$label.rss"
+  sed 's/^/  /' "$WORK/$label.split"
 }
 
 vocab() { if [ "${SMOKE:-0}" = 1 ]; then echo 4096; else echo "$1"; fi; }

@@ -8,7 +8,10 @@
 #   bench/qlora_bench.sh rss7b [LAYERS_A=2] [LAYERS_B=4] [SEQ=512]
 #       Qwen2.5-7B-shaped random models with LAYERS_A and LAYERS_B decoder layers (the full model has 28; writing it
 #       would need ~30 GB of f32 in new-model), QLoRA with gradient checkpointing, one step each: peak RSS of each and
-#       the linear estimate for 28 layers, RSS(A) + (RSS(B) - RSS(A)) / (B - A) * (28 - A).
+#       the linear estimate for 28 layers, RSS(A) + (RSS(B) - RSS(A)) / (B - A) * (28 - A). With EXPORTED=1 each model is
+#       first exported to bnb NF4 (jswift export, double quant, bf16 compute) and the step loads that directory as it is
+#       instead of quantizing at load. Each run also writes WORK/<label>.log.rss, the RSS split (anonymous / file-backed)
+#       sampled every second (bench/rss_split.sh), and prints the split at the sampled peak.
 #   bench/qlora_bench.sh decode1b
 #       Decode of a Llama-3.2-1B-shaped random model (bf16 checkpoint) vs the same model exported to bnb NF4 (double
 #       quant, bf16 compute) by jswift export, back to back, each through io.jswift.bench.InferenceBench (weights as
@@ -72,12 +75,15 @@ run() {
   shift
   local log="$WORK/$label.log"
   rm -rf "$WORK/out-$label"
-  /usr/bin/time -v "$JSWIFT" sft --dataset "$WORK/data.jsonl" --output_dir "$WORK/out-$label" --train_type lora --lora_rank 8 \
-    --lora_alpha 32 --save_steps 0 --logging_steps 1 "$@" >"$log" 2>&1 || { tail -n 30 "$log"; exit 1; }
+  "$ROOT/bench/rss_split.sh" "$WORK/$label.inner.log" -- /usr/bin/time -v "$JSWIFT" sft --dataset "$WORK/data.jsonl" --output_dir "$WORK/out-$label" --train_type lora --lora_rank 8 \
+    --lora_alpha 32 --save_steps 0 --logging_steps 1 "$@" >"$WORK/$label.split" 2>&1 || { tail -n 30 "$WORK/$label.inner.log"; exit 1; }
+  mv "$WORK/$label.inner.log" "$log"
+  mv "$WORK/$label.inner.log.rss" "$log.rss"
   local kb
   kb=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$log")
   printf '%s: %s | peak RSS %.2f GiB\n' "$label" "$(grep -E '^step [0-9]+/' "$log" | tail -n 1)" "$(echo "$kb / 1048576" | bc -l)"
   echo "$kb" >"$WORK/$label.rss"
+  sed 's/^/  /' "$WORK/$label.split"
 }
 
 vocab() { if [ "${SMOKE:-0}" = 1 ]; then echo 4096; else echo "$1"; fi; }
@@ -94,12 +100,22 @@ case "${1:-}" in
   rss7b)
     a=${2:-2} b=${3:-4} seq=${4:-512}
     data "$WORK/data.jsonl" "$seq" "$(vocab 152064)" 2
+    tag=qlora7b
+    [ "${EXPORTED:-0}" = 1 ] && tag=qlora7b-exported
     for l in "$a" "$b"; do
-      model "$WORK/qwen7b-$l-layers" 3584 18944 "$l" 28 4 152064 false
-      run "qlora7b-$l-layers" --model "$WORK/qwen7b-$l-layers" --max_steps 1 --max_length "$seq" --torch_dtype bfloat16 \
-        --gradient_checkpointing true --quant_method bnb --quant_bits 4 --bnb_4bit_quant_type nf4 --bnb_4bit_use_double_quant true
+      m="$WORK/qwen7b-$l-layers"
+      model "$m" 3584 18944 "$l" 28 4 152064 false
+      quant=(--quant_method bnb --quant_bits 4 --bnb_4bit_quant_type nf4 --bnb_4bit_use_double_quant true)
+      if [ "${EXPORTED:-0}" = 1 ]; then
+        if [ ! -f "$m-nf4/config.json" ]; then
+          rm -rf "$m-nf4"
+          "$JSWIFT" export --model "$m" "${quant[@]}" --bnb_4bit_compute_dtype bfloat16 --output_dir "$m-nf4" >/dev/null
+        fi
+        m="$m-nf4" quant=()
+      fi
+      run "$tag-$l-layers" --model "$m" --max_steps 1 --max_length "$seq" --torch_dtype bfloat16 --gradient_checkpointing true "${quant[@]}"
     done
-    ra=$(cat "$WORK/qlora7b-$a-layers.rss") rb=$(cat "$WORK/qlora7b-$b-layers.rss")
+    ra=$(cat "$WORK/$tag-$a-layers.rss") rb=$(cat "$WORK/$tag-$b-layers.rss")
     printf 'estimate for 28 layers: %.2f GiB peak RSS (%.3f GiB a layer)\n' \
       "$(echo "($ra + ($rb - $ra) / ($b - $a) * (28 - $a)) / 1048576" | bc -l)" "$(echo "($rb - $ra) / ($b - $a) / 1048576" | bc -l)"
     ;;

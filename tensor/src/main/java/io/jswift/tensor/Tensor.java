@@ -139,6 +139,21 @@ public final class Tensor {
         return h.segment();
     }
 
+    /**
+     * When this tensor views a memory-mapped file region (a checkpoint's tensor), drops the pages of that region from
+     * this process's resident memory ({@link MemorySegment#unload()}: madvise MADV_DONTNEED on Linux); the contents do
+     * not change and are read again from the page cache or the file on the next access. Else does nothing. Pages are
+     * whole: a page shared with a neighbouring tensor is dropped too, which costs that tensor only a re-read. Used after
+     * a frozen weight has been turned into another form (quantization at load), so that its file-backed pages, which
+     * count in the resident set size like any others, do not stay mapped in for the rest of the run.
+     */
+    public void unloadMappedPages() {
+        if (!(storage instanceof HostStorage h) || !h.segment().isMapped() || numel() == 0) return;
+        MemorySegment seg = h.segment();
+        if (isContiguous()) seg = seg.asSlice(dtype.byteSize(offset), dtype.byteSize(numel()));
+        seg.unload();
+    }
+
     // ---------------------------------------------------------------- views
 
     /** Same elements, new shape; one dim may be -1. Requires a layout that allows a view (else use {@link #reshape}). */

@@ -56,6 +56,33 @@ public final class Blockwise4bit {
         return new Packed(out, absmax);
     }
 
+    /** Elements [from, from + count) of a weight as float32, for quantizing a large weight one slice at a time. */
+    @FunctionalInterface
+    public interface Slices {
+        float[] read(int from, int count);
+    }
+
+    /**
+     * As {@link #quantize(float[], FourBitType, int)} on the n elements {@code w} reads, asked for in slices of whole
+     * blocks (at most {@code sliceElements}, at least one block): the same bytes, since blocks are independent and a
+     * block of even size owns whole bytes, with one slice of floats in memory instead of the whole weight.
+     */
+    public static Packed quantize(Slices w, int n, FourBitType type, int blocksize, int sliceElements) {
+        if (blocksize % 2 != 0) throw new IllegalArgumentException("blocksize must be even, got " + blocksize);
+        int step = Math.max(blocksize, sliceElements / blocksize * blocksize);
+        byte[] out = new byte[packedBytes(n)];
+        float[] absmax = new float[blocks(n, blocksize)];
+        for (int from = 0; from < n; from += step) {
+            int count = Math.min(step, n - from);
+            float[] part = w.read(from, count);
+            if (part.length != count) throw new IllegalStateException("asked for " + count + " elements from " + from + ", got " + part.length);
+            Packed p = quantize(part, type, blocksize);
+            System.arraycopy(p.data(), 0, out, from / 2, p.data().length);
+            System.arraycopy(p.absmax(), 0, absmax, from / blocksize, p.absmax().length);
+        }
+        return new Packed(out, absmax);
+    }
+
     /** max |w| per block of {@code blocksize} (the last block may be partial). */
     public static float[] absmax(float[] w, int blocksize) {
         float[] absmax = new float[blocks(w.length, blocksize)];

@@ -36,7 +36,20 @@ public record QuantState4bit(FourBitType type, int blocksize, DType dtype, int[]
      */
     public static Quantized quantize(float[] w, int[] shape, DType dtype, FourBitType type, boolean doubleQuant) {
         if ((long) w.length != numel(shape)) throw new IllegalArgumentException(w.length + " values for shape " + Arrays.toString(shape));
-        Blockwise4bit.Packed p = Blockwise4bit.quantize(w, type, Blockwise4bit.BLOCKSIZE);
+        return withState(Blockwise4bit.quantize(w, type, Blockwise4bit.BLOCKSIZE), shape, dtype, type, doubleQuant);
+    }
+
+    /**
+     * As {@link #quantize(float[], int[], DType, FourBitType, boolean)} on a weight read in slices of at most
+     * {@code sliceElements} ({@link Blockwise4bit#quantize(Blockwise4bit.Slices, int, FourBitType, int, int)}): the
+     * same result, without the whole weight as floats in memory.
+     */
+    public static Quantized quantize(Blockwise4bit.Slices w, int[] shape, DType dtype, FourBitType type, boolean doubleQuant, int sliceElements) {
+        int n = Math.toIntExact(numel(shape));
+        return withState(Blockwise4bit.quantize(w, n, type, Blockwise4bit.BLOCKSIZE, sliceElements), shape, dtype, type, doubleQuant);
+    }
+
+    private static Quantized withState(Blockwise4bit.Packed p, int[] shape, DType dtype, FourBitType type, boolean doubleQuant) {
         float[] absmax = p.absmax();
         if (!doubleQuant) {
             return new Quantized(p.data(), new QuantState4bit(type, Blockwise4bit.BLOCKSIZE, dtype, shape.clone(), type.quantMap(), absmax, null));

@@ -52,7 +52,9 @@ public final class MoeExperts extends Module implements RoutedExperts {
      * result as the differentiable path's (expert outputs of f32 x in f32, so that the weighted sum rounds as there).
      */
     public boolean combines(Variable x) {
-        boolean taped = GradMode.isEnabled() && (x.requiresGrad() || gateUp.variable().requiresGrad() || down.variable().requiresGrad());
+        // a target_parameters LoRA on the experts (ParamLora) trains through the weights: keep such forwards on the tape
+        boolean adapted = gateUp.parametrization() != null || down.parametrization() != null;
+        boolean taped = GradMode.isEnabled() && (adapted || x.requiresGrad() || gateUp.variable().requiresGrad() || down.variable().requiresGrad());
         return activation == Activation.SILU && !taped && x.dtype() == DType.F32
                 && DType.promote(MatmulRules.resultType(x.value(), gateUp.value()), down.value().dtype()) == DType.F32;
     }
@@ -63,7 +65,7 @@ public final class MoeExperts extends Module implements RoutedExperts {
      */
     public Variable combine(Variable x, int[] counts, int[] tokens, float[] weights) {
         Tensor v = x.value();
-        return Variable.constant(v.backend().groupedSiluMlpCombine(v, gateUp.value(), down.value(), counts, tokens, weights));
+        return Variable.constant(v.backend().groupedSiluMlpCombine(v, gateUp.effective().value(), down.effective().value(), counts, tokens, weights));
     }
 
     public Parameter gateUpProj() { return gateUp; }

@@ -6,7 +6,7 @@ import io.jswift.nn.moe.Routing;
 /**
  * The routing of {@link SparseMoeBlock} for inference, on the host: from the router logits [N, E] to the grouped
  * order and one weight per grouped row, in plain arithmetic on N·E numbers. It computes what the differentiable path
- * ({@code routedScores} / {@code topKSoftmax}) computes with tensor ops — softmax or sigmoid, the (group-limited)
+ * ({@code routedScores}) computes with tensor ops — softmax or sigmoid, the (group-limited)
  * top-k, the chosen scores picked by index, renormalized and scaled — but without the dozen small tensors and ops a
  * layer, which at decode (N = 1, a few experts' GEMVs) were a visible share of each token. Each score is computed in
  * double and rounded to float once, so it may differ from the f32 kernels' by an ulp.
@@ -23,10 +23,6 @@ record HostRouter(Routing routing, int[] rowTokens, float[] rowWeights) {
         double[] scores = new double[logits.length];
         Routing routing;
         switch (moe.scoring()) {
-            case TOPK_SOFTMAX -> { // GptOssTopKRouter: top-k of the logits, softmax over the k chosen
-                for (int i = 0; i < logits.length; i++) scores[i] = logits[i];
-                routing = Routing.topK(scores, tokens, e, k);
-            }
             case SOFTMAX, SOFTMAX_GROUP_MAX -> {
                 for (int n = 0; n < tokens; n++) softmax(logits, n * e, e, scores);
                 routing = moe.scoring() == MoeConfig.Scoring.SOFTMAX ? Routing.topK(scores, tokens, e, k)
@@ -40,6 +36,7 @@ record HostRouter(Routing routing, int[] rowTokens, float[] rowWeights) {
                 }
                 routing = Routing.groupLimitedTopK(choice, tokens, e, k, moe.nGroup(), moe.topkGroup());
             }
+            // GPT-OSS's top-k softmax router feeds GptOssExperts, which have no combine call: its block keeps the tensor path
             default -> throw new IllegalStateException("no host routing for " + moe.scoring());
         }
         float[] top = chosen(moe, scores, routing);
@@ -60,14 +57,6 @@ record HostRouter(Routing routing, int[] rowTokens, float[] rowWeights) {
         float[] top = new float[experts.length];
         for (int n = 0; n < routing.tokens(); n++) {
             int base = n * k;
-            if (moe.scoring() == MoeConfig.Scoring.TOPK_SOFTMAX) {
-                double max = Double.NEGATIVE_INFINITY, sum = 0;
-                for (int j = 0; j < k; j++) max = Math.max(max, scores[n * e + experts[base + j]]);
-                double[] ex = new double[k];
-                for (int j = 0; j < k; j++) sum += ex[j] = Math.exp(scores[n * e + experts[base + j]] - max);
-                for (int j = 0; j < k; j++) top[base + j] = (float) (ex[j] / sum);
-                continue;
-            }
             float sum = 0;
             for (int j = 0; j < k; j++) sum += top[base + j] = (float) scores[n * e + experts[base + j]];
             if (moe.normTopkProb()) {

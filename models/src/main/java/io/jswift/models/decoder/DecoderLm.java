@@ -118,4 +118,7 @@ public final class DecoderLm extends CausalLm {
 
     @Override
     public KvCache newCache(int batch, int capacity) { return model.newCache(batch, capacity); }
+
+    /** DeepSeek's compressed latent cache ({@link DecoderStack#newLatentCache}). */
+    public KvCache newLatentCache(int batch, int capacity) { return model.newLatentCache(batch, capacity); }
 }

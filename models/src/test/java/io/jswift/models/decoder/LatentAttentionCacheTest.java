@@ -8,6 +8,7 @@ import io.jswift.models.load.ModelLoader;
 import io.jswift.tensor.Backends;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -17,6 +18,9 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -81,8 +85,8 @@ class LatentAttentionCacheTest {
 
     /**
      * No zero padding: the server's pool holds expanded keys of qk_nope + qk_rope dims and values of v_head_dim (V2's
-     * fixture: 16 / 24, V3's: 24 / 16); the dense cache of newCache holds the compressed latent, L + R per position with
-     * the value a view of the key's first L dims.
+     * fixture: 16 / 24, V3's: 24 / 16); newCache's dense cache holds them too (the default), and newLatentCache holds the
+     * compressed latent, L + R per position with the value a view of the key's first L dims.
      */
     @ParameterizedTest
     @ValueSource(strings = {"deepseek-v2-f32", "deepseek-v3-f32"})
@@ -91,8 +95,13 @@ class LatentAttentionCacheTest {
         MlaConfig mla = m.config().attention().mla();
         int h = m.config().attention().numHeads(), qk = mla.qkHeadDim(), v = mla.vHeadDim(), rank = mla.kvLoraRank(), r = mla.qkRopeHeadDim();
         assertNotEquals(qk, v, name + ": the fixture must have v_head_dim != qk_head_dim");
-        KvCache cache = m.newCache(1, 4);
-        assertTrue(cache.latent(), "newCache of a DeepSeek model holds the latent");
+        KvCache dense = m.newCache(1, 4);
+        assertFalse(dense.latent(), "newCache of a DeepSeek model holds expanded keys and values unless -Djswift.mla_cache=latent");
+        Tensor[] expanded = ((DenseKvCache) dense).append(0, Tensor.zeros(DType.F32, 1, h, 1, qk), Tensor.zeros(DType.F32, 1, h, 1, v));
+        assertArrayEquals(new int[]{1, h, 1, qk}, expanded[0].shape());
+        assertArrayEquals(new int[]{1, h, 1, v}, expanded[1].shape());
+        KvCache cache = ((DecoderLm) m).newLatentCache(1, 4);
+        assertTrue(cache.latent(), "newLatentCache holds the latent");
         Tensor key = Tensor.of(IntStream.range(0, rank + r).asDoubleStream().toArray(), 1, 1, 1, rank + r).to(DType.F32);
         Tensor[] kv = ((DenseKvCache) cache).append(0, key, key.narrow(3, 0, rank));
         assertArrayEquals(new int[]{1, 1, 1, rank + r}, kv[0].shape());
@@ -114,7 +123,7 @@ class LatentAttentionCacheTest {
         var a = m.config().attention();
         long[] prompt = {5, 17, 99, 3, 42, 8, 77};
         try (var g = GradMode.noGrad()) {
-            KvCache latent = m.newCache(1, 16);
+            KvCache latent = ((DecoderLm) m).newLatentCache(1, 16);
             KvCache expanded = new DenseKvCache(Backends.forDevice(m.device()), m.config().numLayers(), 1, a.numKvHeads(), a.headDim(),
                     a.valueHeadDim(), 16, l -> false);
             assertTrue(latent.latent() && !expanded.latent());
@@ -125,6 +134,14 @@ class LatentAttentionCacheTest {
                 assertArrayEquals(want.contiguous().toFloatArray(), got.contiguous().toFloatArray(), 2e-5f, name + " after " + ids.length + " tokens");
             }
         }
+    }
+
+    @Test
+    void theCacheChoiceIsOneOfTwoWords() {
+        assertFalse(MlaCacheChoice.latentRequested("expanded"));
+        assertTrue(MlaCacheChoice.latentRequested("latent"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MlaCacheChoice.latentRequested("compressed"));
+        assertEquals("-Djswift.mla_cache=compressed: expected expanded or latent", e.getMessage());
     }
 
     private static int[] toInts(long[] p) {

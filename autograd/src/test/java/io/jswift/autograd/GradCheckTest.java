@@ -153,6 +153,10 @@ class GradCheckTest {
         Tensor seg = Tensor.ofInts(new int[]{0, 0, 1, 1, 2, 2, 3, 0, 1, 2, 2, 2, 3, 3}, 2, 7);
         AttentionSpec shared = new AttentionSpec(0.4, true, seg, seg, 0, 0, true);
         assertGrad(in -> Fused.attention(in[0], in[1], in[2], shared), rand(23, 2, 4, 7, 3), rand(24, 2, 2, 7, 3), rand(25, 2, 2, 7, 3));
+        // with padding segments -1 - s: padding keys seen by no query, a padding query sees as its segment s
+        Tensor padded = Tensor.ofInts(new int[]{0, 0, 1, 1, 2, -2, -3, 0, 1, 2, 2, -3, -2, 3}, 2, 7);
+        AttentionSpec masked = new AttentionSpec(0.4, true, padded, padded, 0, 0, true);
+        assertGrad(in -> Fused.attention(in[0], in[1], in[2], masked), rand(26, 2, 4, 7, 3), rand(27, 2, 2, 7, 3), rand(28, 2, 2, 7, 3));
     }
 
     @Test

@@ -22,6 +22,10 @@ import java.util.Arrays;
  * visible to the queries of every other segment, within the causal bound and the window: a prompt packed once before
  * several completions, each of which sees the prompt and itself but not the others (the completions of a preference
  * pair; a completion's positions restart after the prompt, which only the position ids, not this mask, express).
+ * Shared-prefix rows also mark padding: a negative segment id {@code -1 - s} is a padding position of segment s, whose
+ * key no query sees and whose query sees what a query of segment s sees — transformers' attention_mask 0 (the padding
+ * key is masked for every query, itself included), so that a right-padding position of a packed sequence attends its
+ * sequence's real tokens only, as in TRL's padded batch (CPO's and ORPO's logits/* include the padding's logits).
  * A query row that may see no key gets output 0.
  */
 public record AttentionSpec(double scale, boolean causal, Tensor querySegments, Tensor keySegments, int window, double softcap,
@@ -88,10 +92,14 @@ public record AttentionSpec(double scale, boolean causal, Tensor querySegments, 
 
     /**
      * Whether a query of segment {@code querySegment} sees a key of segment {@code keySegment} (positions aside): the
-     * same segment, or, with a shared prefix, a key of segment 0. The one statement of the segment rule.
+     * same segment, or, with a shared prefix, a key of segment 0; with a shared prefix a padding key (negative) is seen
+     * by no query, and a padding query of segment -1 - s sees as segment s. The one statement of the segment rule.
      */
     public boolean segmentSees(long querySegment, long keySegment) {
-        return querySegment == keySegment || (sharedPrefix && keySegment == 0);
+        if (!sharedPrefix) return querySegment == keySegment;
+        if (keySegment < 0) return false;
+        long q = querySegment < 0 ? -1 - querySegment : querySegment;
+        return q == keySegment || keySegment == 0;
     }
 
     /**

@@ -225,15 +225,31 @@ public final class FusedReference {
         }
         if (spec.hasSegments()) {
             // segment ids may be host tensors (the decoder builds them there), as the device kernels accept
-            Tensor qs = onBackend(b, spec.querySegments()), ks = onBackend(b, spec.keySegments());
+            // AttentionSpec.segmentSees: with a shared prefix a padding query (-1 - s) sees as segment s
+            Tensor qs = onBackend(b, spec.sharedPrefix() ? paddingAsItsSegment(spec.querySegments()) : spec.querySegments());
+            Tensor ks = onBackend(b, spec.keySegments());
             Tensor same = b.binary(BinaryOp.EQ, qs.reshape(qs.size(0), 1, t, 1), ks.reshape(ks.size(0), 1, 1, s));
-            if (spec.sharedPrefix()) { // AttentionSpec.segmentSees: a key of segment 0 is visible to every segment
+            if (spec.sharedPrefix()) { // a key of segment 0 is visible to every segment, a padding key (< 0) to none
                 Tensor prefix = b.binaryScalar(BinaryOp.EQ, ks, 0).reshape(ks.size(0), 1, 1, s);
-                same = b.where(same, same, prefix);
+                Tensor real = b.binaryScalar(BinaryOp.GE, ks, 0).reshape(ks.size(0), 1, 1, s);
+                same = b.where(real, b.where(same, same, prefix), real);
             }
             mask = mask == null ? same : b.where(mask, same, mask);
         }
         return mask;
+    }
+
+    /** Segment ids with each padding id -1 - s replaced by s, on the host (a few ids, not worth a kernel). */
+    private static Tensor paddingAsItsSegment(Tensor segments) {
+        long[] ids = segments.toLongArray();
+        boolean any = false;
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0) {
+                ids[i] = -1 - ids[i];
+                any = true;
+            }
+        }
+        return any ? Tensor.ofLongs(ids, segments.shape()).to(segments.dtype()) : segments;
     }
 
     private static Tensor onBackend(Backend b, Tensor t) {

@@ -1,6 +1,8 @@
 package io.jswift.train.pref;
 
 import io.jswift.models.decoder.DecoderInput;
+import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.AttentionSpec;
 import io.jswift.train.encode.Batch;
 import io.jswift.train.encode.Encoded;
 
@@ -19,6 +21,8 @@ import java.util.List;
  *                        log as logits/chosen and logits/rejected
  */
 public record PairTargets(boolean chosenPrompts, Integer meanLogitsDrop) {
+    /** The segment of a two-row sequence's real tokens when its padding is masked (not 0: no shared prefix). */
+    private static final int SEQUENCE = 1;
     /** DPO: the completion tokens only. */
     public static final PairTargets COMPLETIONS = new PairTargets(false, null);
     /** CPO / SimPO: completions and the mean logit over the whole padded batch. */
@@ -31,16 +35,41 @@ public record PairTargets(boolean chosenPrompts, Integer meanLogitsDrop) {
         long row(int sequence, int position);
     }
 
-    /** The pairs as one shared-prefix row each when {@code shared}, else as TRL's two rows. */
+    /**
+     * The pairs as one shared-prefix row each when {@code shared} (a model that takes shared-prefix inputs), else as
+     * TRL's two rows with plain causal attention.
+     */
     public ScoredTokens collate(List<PreferencePair> pairs, boolean shared) {
-        return shared ? SharedPrefixRows.collate(pairs, this) : twoRows(pairs);
+        return shared ? SharedPrefixRows.collate(pairs, this) : twoRows(pairs, false);
     }
 
-    /** TRL's concatenated batch: [chosen rows..., rejected rows...] right-padded to the longest sequence. */
-    public ScoredTokens twoRows(List<PreferencePair> pairs) {
+    /**
+     * TRL's concatenated batch: [chosen rows..., rejected rows...] right-padded to the longest sequence. With
+     * {@code maskPadding} (a shared-prefix input, so only for a model that takes one) each padding position attends
+     * only its row's real tokens, as transformers' attention_mask has it (the padding keys masked); without, it also
+     * attends the padding before it — the same log-probs, loss and gradients, but other logits at the padding
+     * positions, which only the mean logits ({@link #meanLogitsDrop}) read.
+     */
+    public ScoredTokens twoRows(List<PreferencePair> pairs, boolean maskPadding) {
         Batch batch = PreferencePair.collate(pairs);
         int t = batch.width();
-        return score(batch.decoderInput(false), pairs, (s, j) -> (long) s * t + j, t);
+        DecoderInput input = maskPadding ? paddingMasked(batch, pairs) : batch.decoderInput(false);
+        return score(input, pairs, (s, j) -> (long) s * t + j, t);
+    }
+
+    /** The two-row batch's input with positions 0..T-1 and its padding in segment -1 - 1 ({@link AttentionSpec#segmentSees}). */
+    private static DecoderInput paddingMasked(Batch batch, List<PreferencePair> pairs) {
+        int b = pairs.size(), t = batch.width();
+        long[] positions = new long[2 * b * t];
+        int[] segments = new int[2 * b * t];
+        for (int s = 0; s < 2 * b; s++) {
+            int length = s < b ? pairs.get(s).chosen().length() : pairs.get(s - b).rejected().length();
+            for (int j = 0; j < t; j++) {
+                positions[s * t + j] = j;
+                segments[s * t + j] = j < length ? SEQUENCE : -1 - SEQUENCE;
+            }
+        }
+        return new DecoderInput(batch.inputIds(), Tensor.ofLongs(positions, 2 * b, t), Tensor.ofInts(segments, 2 * b, t), null, false, null, true);
     }
 
     /** The width T of TRL's padded batch: the longest of the 2B sequences. */

@@ -2,6 +2,7 @@ package io.jswift.train.pref;
 
 import io.jswift.models.decoder.DecoderInput;
 import io.jswift.tensor.Tensor;
+import io.jswift.tensor.spi.AttentionSpec;
 import io.jswift.train.encode.Collator;
 
 import java.util.List;
@@ -17,9 +18,10 @@ import java.util.List;
  * by {@link PairTargets} in TRL's order; token j of a sequence is predicted from the packed position of its token j - 1.
  * <p>
  * Only when the targets map the padded batch's positions (CPO's and ORPO's mean logit covers the padding of TRL's
- * batch) does each sequence get its padding positions up to that width: pad ids in the sequence's own segment at the
- * positions that follow it, after both tails, so they attend exactly what a padding position of the two-row batch
- * attends (the sequence and the padding before it, causally) and no real token attends them.
+ * batch) does each sequence get its padding positions up to that width: pad ids at the positions that follow it,
+ * packed after both tails, in the padding segment of its own ({@code -1 - CHOSEN}, {@code -1 - REJECTED}:
+ * {@link AttentionSpec#segmentSees}), so a padding position attends exactly what it attends in TRL's padded batch —
+ * its sequence's real tokens, not the padding (transformers masks padding keys) — and nothing attends it.
  */
 public final class SharedPrefixRows {
     static final int PREFIX = 0, CHOSEN = 1, REJECTED = 2, PADDING = 3;
@@ -56,13 +58,13 @@ public final class SharedPrefixRows {
                 int at = r.chosen(j);
                 ids[base + at] = j < r.nc() ? chosen[j] : Collator.PAD_ID;
                 positions[base + at] = j;
-                segments[base + at] = j < r.np() ? PREFIX : CHOSEN;
+                segments[base + at] = j < r.np() ? PREFIX : j < r.nc() ? CHOSEN : -1 - CHOSEN;
             }
             for (int j = r.np(); j < r.rejectedEnd(); j++) { // the rejected tail and its padding, positioned after the prefix
                 int at = r.rejected(j);
                 ids[base + at] = j < r.nr() ? rejected[j] : Collator.PAD_ID;
                 positions[base + at] = j;
-                segments[base + at] = REJECTED;
+                segments[base + at] = j < r.nr() ? REJECTED : -1 - REJECTED;
             }
         }
         DecoderInput input = new DecoderInput(Tensor.ofLongs(ids, b, width), Tensor.ofLongs(positions, b, width),

@@ -24,11 +24,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * One CPO / SimPO step on a fixed batch against TRL 1.13 CPOTrainer + PEFT (tools/fixtures/cpo_fixtures.py): loss,
- * every trainable parameter's gradient and every stored metric, LoRA and full, each loss type, cpo_alpha 0 and not.
+ * every trainable parameter's gradient and every stored metric, LoRA and full, each loss type, cpo_alpha 0 and not; and
+ * (tools/fixtures/pref_padding_fixtures.py, "padded_*") sequences of different lengths, whose padding positions enter
+ * logits/chosen and logits/rejected.
  */
 class CpoGoldenTest {
     @ParameterizedTest
-    @ValueSource(strings = {"lora_cpo_sigmoid", "lora_simpo", "lora_cpo_hinge", "lora_cpo_ipo", "full_simpo", "full_cpo"})
+    @ValueSource(strings = {"lora_cpo_sigmoid", "lora_simpo", "lora_cpo_hinge", "lora_cpo_ipo", "full_simpo", "full_cpo",
+            "padded_lora_cpo_sigmoid", "padded_full_simpo"})
     void oneStepEqualsTrl(String name) throws Exception {
         Path dir = DpoGoldenTest.FIXTURES.resolve(name);
         JsonNode fixture = new ObjectMapper().readTree(dir.resolve("metrics.json").toFile());

@@ -25,11 +25,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * One ORPO step on a fixed batch against TRL 1.13 ORPOTrainer + PEFT (tools/fixtures/orpo_fixtures.py): loss, every
- * trainable parameter's gradient and every stored metric, LoRA and full; the loss's gradient by finite differences.
+ * trainable parameter's gradient and every stored metric, LoRA and full, with sequences of one length and of different
+ * lengths (tools/fixtures/pref_padding_fixtures.py, "padded_*": padding positions enter logits/*); the loss's gradient by
+ * finite differences.
  */
 class OrpoGoldenTest {
     @ParameterizedTest
-    @ValueSource(strings = {"lora_orpo", "full_orpo"})
+    @ValueSource(strings = {"lora_orpo", "full_orpo", "padded_lora_orpo", "padded_full_orpo"})
     void oneStepEqualsTrl(String name) throws Exception {
         Path dir = DpoGoldenTest.FIXTURES.resolve(name);
         JsonNode fixture = new ObjectMapper().readTree(dir.resolve("metrics.json").toFile());

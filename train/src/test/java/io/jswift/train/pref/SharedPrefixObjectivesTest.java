@@ -22,10 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * CPO / SimPO and ORPO on one shared-prefix row per pair give the loss, every metric and every gradient of TRL's
- * two-row batch (which the TRL goldens check): the NLL term over the chosen completions (cpo_alpha), SimPO's length
- * normalization, ORPO's log-odds and its NLL over the whole chosen sequence, and the mean logits over the padded
- * batch (padding positions included) — on pairs of different lengths, replies with common leading tokens and a reply
- * that is a prefix of the other.
+ * two-row batch with its padding masked as transformers does (which the TRL goldens check): the NLL term over the
+ * chosen completions (cpo_alpha), SimPO's length normalization, ORPO's log-odds and its NLL over the whole chosen
+ * sequence, and the mean logits over the padded batch (padding positions included) — on pairs of different lengths,
+ * replies with common leading tokens and a reply that is a prefix of the other.
  */
 class SharedPrefixObjectivesTest {
     static final List<PreferencePair> PAIRS = List.of(
@@ -43,15 +43,21 @@ class SharedPrefixObjectivesTest {
         assertArrayEquals(new long[]{5, 6, 7, 8, 9, 4, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 0, 0},
                 s.input().inputIds().toLongArray());
         assertArrayEquals(new long[]{0, 1, 2, 3, 4, 3, 5, 4, 5, 0, 1, 2, 3, 4, 5, 5, 0, 1}, s.input().positionIds().toLongArray());
-        assertArrayEquals(new long[]{0, 0, 0, 1, 1, 2, 1, 2, 2, 0, 0, 0, 0, 0, 1, 2, 3, 3}, s.input().segmentIds().toLongArray());
+        // padding positions in their sequence's padding segment (-1 - 1, -1 - 2), the row's padding in segment 3
+        assertArrayEquals(new long[]{0, 0, 0, 1, 1, 2, -2, -3, -3, 0, 0, 0, 0, 0, 1, 2, 3, 3}, s.input().segmentIds().toLongArray());
         ScoredTokens.Positions p = s.positions();
         assertEquals(4, p.sequences());
         assertEquals(6, p.kept());
         assertArrayEquals(new long[]{0, 1, 2, 3, 4, 6, 9, 10, 11, 12, 13, 14, 0, 1, 2, 5, 7, 8, 9, 10, 11, 12, 13, 15}, p.rows());
         // the two-row layout maps position j of sequence s to s·T + j
-        ScoredTokens two = PairTargets.CPO.twoRows(List.of(pair, longer));
+        ScoredTokens two = PairTargets.CPO.twoRows(List.of(pair, longer), true);
         assertEquals(6, two.width());
         for (int i = 0; i < 24; i++) assertEquals(i, two.positions().rows()[i]);
+        // with its padding masked: real tokens in segment 1, each row's padding in -1 - 1, positions 0..T-1
+        assertArrayEquals(new long[]{1, 1, 1, 1, 1, -2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, -2, -2, 1, 1, 1, 1, 1, 1},
+                two.input().segmentIds().toLongArray());
+        assertTrue(two.input().sharedPrefix());
+        assertEquals(null, PairTargets.CPO.twoRows(List.of(pair, longer), false).input().segmentIds());
         // ORPO keeps T - 1 positions and scores each chosen prompt as sequences 2B + i
         ScoredTokens orpo = SharedPrefixRows.collate(List.of(pair, longer), PairTargets.ORPO);
         assertEquals(5, orpo.positions().kept());
@@ -98,7 +104,7 @@ class SharedPrefixObjectivesTest {
     }
 
     private static void assertSameStep(CausalLm policy, Function<ScoredTokens, Objective.Step> step, PairTargets targets) {
-        Result two = run(policy, step, targets.twoRows(PAIRS));
+        Result two = run(policy, step, targets.twoRows(PAIRS, true));
         Result shared = run(policy, step, SharedPrefixRows.collate(PAIRS, targets));
         assertEquals(two.loss, shared.loss, 2e-5 * Math.max(1, Math.abs(two.loss)), "loss");
         assertEquals(two.tokens, shared.tokens);

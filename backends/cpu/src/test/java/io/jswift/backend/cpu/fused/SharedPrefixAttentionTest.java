@@ -6,6 +6,7 @@ import io.jswift.tensor.spi.Backend;
 import io.jswift.tensor.spi.FusedReference;
 import io.jswift.tensor.spi.FusedResults;
 import io.jswift.tensor.testing.NaiveFused;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -20,7 +21,7 @@ import static io.jswift.tensor.testing.TensorAssert.assertClose;
  * of NaiveFused, which know nothing of the rule): outputs and log-sum-exps row for row, and gradients with the
  * prompt's key/value gradients summed over both sequences. Sizes cross the kernel's 64-row blocks; the second batch
  * row has another layout and trailing padding. The f32 kernel and the reference composition (the fallback of the
- * device backends) both.
+ * device backends) both. And the padding segments (-1 - s): no query sees a padding key, a padding query sees as s.
  */
 class SharedPrefixAttentionTest {
     private static final double FWD_TOL = 2e-5, BWD_TOL = 1e-4;
@@ -99,6 +100,52 @@ class SharedPrefixAttentionTest {
             double[] usedDk = gather(wantDk, 0, hkv, width, d, used), usedDv = gather(wantDv, 0, hkv, width, d, used);
             check(usedDk, dk, rdk, bi, hkv, width, d, used, 0, BWD_TOL, "row " + bi + " dk");
             check(usedDv, dv, rdv, bi, hkv, width, d, used, 0, BWD_TOL, "row " + bi + " dv");
+        }
+    }
+
+    @Test
+    void paddingKeysAreSeenByNoQueryAndAPaddingQuerySeesAsItsSequence() {
+        // [prompt 0 0 | A 1 1 | B 2 | A's padding -1-1 | B's padding -1-2 -1-2]: what each query sees, written out
+        int[][] sees = {{0}, {0, 1}, {0, 1, 2}, {0, 1, 2, 3}, {0, 1, 4}, {0, 1, 2, 3}, {0, 1, 4}, {0, 1, 4}};
+        int t = sees.length, hq = 4, hkv = 2, d = 8;
+        Tensor segments = Tensor.ofInts(new int[]{0, 0, 1, 1, 2, -2, -3, -3}, 1, t);
+        double scale = 1 / Math.sqrt(d);
+        AttentionSpec spec = new AttentionSpec(scale, true, segments, segments, 0, 0, true);
+        Tensor q = random(61, 1, hq, t, d), k = random(62, 1, hkv, t, d), v = random(63, 1, hkv, t, d), dOut = random(64, 1, hq, t, d);
+        Backend be = FusedTesting.KERNELS;
+        FusedResults.Attention got = be.attention(q, k, v, spec);
+        FusedResults.Attention ref = FusedReference.attention(be, q, k, v, spec);
+        double[] qs = q.toDoubleArray(), ks = k.toDoubleArray(), vs = v.toDoubleArray();
+        double[] want = new double[hq * t * d];
+        for (int h = 0; h < hq; h++) {
+            int kv = h / (hq / hkv);
+            for (int i = 0; i < t; i++) {
+                double[] w = new double[sees[i].length];
+                double max = Double.NEGATIVE_INFINITY, sum = 0;
+                for (int n = 0; n < w.length; n++) {
+                    for (int e = 0; e < d; e++) w[n] += qs[(h * t + i) * d + e] * ks[(kv * t + sees[i][n]) * d + e] * scale;
+                    max = Math.max(max, w[n]);
+                }
+                for (int n = 0; n < w.length; n++) sum += w[n] = Math.exp(w[n] - max);
+                for (int n = 0; n < w.length; n++) {
+                    for (int e = 0; e < d; e++) want[(h * t + i) * d + e] += w[n] / sum * vs[(kv * t + sees[i][n]) * d + e];
+                }
+            }
+        }
+        assertClose(want, got.output(), FWD_TOL, FWD_TOL, "kernel");
+        assertClose(want, ref.output(), FWD_TOL, FWD_TOL, "reference");
+        FusedResults.AttentionGrads grads = be.attentionBackward(dOut, q, k, v, got.output(), got.logSumExp(), spec);
+        FusedResults.AttentionGrads refGrads = FusedReference.attentionBackward(be, dOut, q, k, v, ref.output(), ref.logSumExp(), spec);
+        assertClose(refGrads.dq().toDoubleArray(), grads.dq(), BWD_TOL, BWD_TOL, "dq");
+        assertClose(refGrads.dk().toDoubleArray(), grads.dk(), BWD_TOL, BWD_TOL, "dk");
+        assertClose(refGrads.dv().toDoubleArray(), grads.dv(), BWD_TOL, BWD_TOL, "dv");
+        double[] dk = grads.dk().toDoubleArray(), dv = grads.dv().toDoubleArray();
+        for (int h = 0; h < hkv; h++) {
+            for (int j = 5; j < t; j++) { // no query sees a padding key: it gets no gradient
+                for (int e = 0; e < d; e++) {
+                    if (dk[(h * t + j) * d + e] != 0 || dv[(h * t + j) * d + e] != 0) throw new AssertionError("padding key " + j + " has a gradient");
+                }
+            }
         }
     }
 

@@ -13,7 +13,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static io.jswift.models.decoder.GreedyRuns.argmax;
+import static io.jswift.models.decoder.GreedyRuns.ids;
+import static io.jswift.models.decoder.GreedyRuns.last;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -32,21 +34,8 @@ class BatchKvCacheTest {
         int steps = 5;
         try (var g = GradMode.noGrad()) {
             // alone: prefill, then one token at a time, each row with its own batch-1 cache
-            List<float[][]> alone = new ArrayList<>();
-            List<int[]> aloneTokens = new ArrayList<>();
-            for (int[] p : prompts) {
-                KvCache c = m.newCache(1, p.length + steps + 1);
-                float[] logits = last(m.forward(new DecoderInput(ids(p), null, null, c, false), 1).value(), 0);
-                float[][] rows = new float[steps][];
-                int[] tokens = new int[steps];
-                for (int s = 0; s < steps; s++) {
-                    tokens[s] = argmax(logits);
-                    logits = last(m.forward(new DecoderInput(ids(new int[]{tokens[s]}), null, null, c, false), 1).value(), 0);
-                    rows[s] = logits;
-                }
-                alone.add(rows);
-                aloneTokens.add(tokens);
-            }
+            List<GreedyRuns.Alone> alone = new ArrayList<>();
+            for (int[] p : prompts) alone.add(GreedyRuns.alone(m, p, steps));
             // together: the same prefills, then every step one forward over all rows
             List<KvCache> caches = new ArrayList<>();
             int[] next = new int[prompts.size()], length = new int[prompts.size()], cachedAt = new int[prompts.size()];
@@ -61,38 +50,9 @@ class BatchKvCacheTest {
             }
             if (paged) assertEquals(3, cachedAt[3], "the last prompt shares the first one's first block");
             BatchKvCache batch = new BatchKvCache(caches);
-            for (int s = 0; s < steps; s++) {
-                long[] tok = new long[next.length], pos = new long[next.length];
-                for (int r = 0; r < next.length; r++) {
-                    assertEquals(aloneTokens.get(r)[s], next[r], "row " + r + " step " + s);
-                    tok[r] = next[r];
-                    pos[r] = length[r]++;
-                }
-                Tensor logits = m.forward(new DecoderInput(Tensor.ofLongs(tok, next.length, 1), Tensor.ofLongs(pos, next.length, 1), null, batch, false), 1).value();
-                for (int r = 0; r < next.length; r++) {
-                    float[] row = last(logits, r);
-                    assertArrayEquals(alone.get(r)[s], row, 1e-5f, "row " + r + " step " + s);
-                    next[r] = argmax(row);
-                }
-            }
+            GreedyRuns.decodeTogether(m, batch, alone, next, length, steps, 1e-5f);
             for (int r = 0; r < caches.size(); r++) assertEquals(prompts.get(r).length + steps, caches.get(r).length());
             assertThrows(IllegalStateException.class, batch::length); // rows differ: positions must be passed
         }
-    }
-
-    private static Tensor ids(int[] p) {
-        long[] x = new long[p.length];
-        for (int i = 0; i < p.length; i++) x[i] = p[i];
-        return Tensor.ofLongs(x, 1, p.length);
-    }
-
-    private static float[] last(Tensor logits, int row) {
-        return logits.select(0, row).select(0, logits.size(1) - 1).toFloatArray();
-    }
-
-    private static int argmax(float[] x) {
-        int best = 0;
-        for (int i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
-        return best;
     }
 }

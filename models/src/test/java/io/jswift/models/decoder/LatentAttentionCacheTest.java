@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 
+import static io.jswift.models.decoder.GreedyRuns.argmax;
+import static io.jswift.models.decoder.GreedyRuns.last;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -148,15 +150,5 @@ class LatentAttentionCacheTest {
         int[] out = new int[p.length];
         for (int i = 0; i < p.length; i++) out[i] = (int) p[i];
         return out;
-    }
-
-    private static float[] last(Tensor logits, int row) {
-        return logits.select(0, row).select(0, logits.size(1) - 1).toFloatArray();
-    }
-
-    private static int argmax(float[] x) {
-        int best = 0;
-        for (int i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
-        return best;
     }
 }

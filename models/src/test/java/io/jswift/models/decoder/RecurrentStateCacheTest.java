@@ -13,6 +13,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import static io.jswift.models.decoder.GreedyRuns.argmax;
+import static io.jswift.models.decoder.GreedyRuns.ids;
+import static io.jswift.models.decoder.GreedyRuns.last;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -44,21 +47,8 @@ class RecurrentStateCacheTest {
         int steps = 5, chunk = 3;
         KvBlockPool pool = KvBlockPool.forModel(m, DType.F32, 32, 4, 32, prompts.size());
         try (var g = GradMode.noGrad()) {
-            List<float[][]> alone = new ArrayList<>();
-            List<int[]> aloneTokens = new ArrayList<>();
-            for (int[] p : prompts) {
-                KvCache c = m.newCache(1, p.length + steps + 1);
-                float[] logits = last(m.forward(new DecoderInput(ids(p), null, null, c, false), 1).value(), 0);
-                float[][] rows = new float[steps + 1][];
-                int[] tokens = new int[steps];
-                rows[0] = logits;
-                for (int s = 0; s < steps; s++) {
-                    tokens[s] = argmax(logits);
-                    logits = rows[s + 1] = last(m.forward(new DecoderInput(ids(new int[]{tokens[s]}), null, null, c, false), 1).value(), 0);
-                }
-                alone.add(rows);
-                aloneTokens.add(tokens);
-            }
+            List<GreedyRuns.Alone> alone = new ArrayList<>();
+            for (int[] p : prompts) alone.add(GreedyRuns.alone(m, p, steps));
             List<KvCache> caches = new ArrayList<>();
             int[] next = new int[prompts.size()], length = new int[prompts.size()];
             for (int r = 0; r < prompts.size(); r++) {
@@ -71,26 +61,13 @@ class RecurrentStateCacheTest {
                     logits = last(m.forward(new DecoderInput(ids(Arrays.copyOfRange(p, from, Math.min(p.length, from + chunk))), null, null, c, false), 1).value(), 0);
                 }
                 c.registerPrompt(p, p.length);
-                assertArrayEquals(alone.get(r)[0], logits, TOL, "row " + r + " after its chunked prefill");
+                assertArrayEquals(alone.get(r).logits()[0], logits, TOL, "row " + r + " after its chunked prefill");
                 next[r] = argmax(logits);
                 length[r] = p.length;
             }
             assertEquals(0, pool.stateSlotsAvailable());
             BatchKvCache batch = new BatchKvCache(caches);
-            for (int s = 0; s < steps; s++) {
-                long[] tok = new long[next.length], pos = new long[next.length];
-                for (int r = 0; r < next.length; r++) {
-                    assertEquals(aloneTokens.get(r)[s], next[r], "row " + r + " step " + s);
-                    tok[r] = next[r];
-                    pos[r] = length[r]++;
-                }
-                Tensor logits = m.forward(new DecoderInput(Tensor.ofLongs(tok, next.length, 1), Tensor.ofLongs(pos, next.length, 1), null, batch, false), 1).value();
-                for (int r = 0; r < next.length; r++) {
-                    float[] row = last(logits, r);
-                    assertArrayEquals(alone.get(r)[s + 1], row, TOL, "row " + r + " step " + s);
-                    next[r] = argmax(row);
-                }
-            }
+            GreedyRuns.decodeTogether(m, batch, alone, next, length, steps, TOL);
             caches.forEach(c -> ((PagedKvCache) c).release());
             assertEquals(prompts.size(), pool.stateSlotsAvailable());
             assertEquals(0, pool.used());
@@ -126,21 +103,5 @@ class RecurrentStateCacheTest {
             c.release();
         }
         assertEquals(2, pool.stateSlotsAvailable());
-    }
-
-    private static Tensor ids(int[] p) {
-        long[] x = new long[p.length];
-        for (int i = 0; i < p.length; i++) x[i] = p[i];
-        return Tensor.ofLongs(x, 1, p.length);
-    }
-
-    private static float[] last(Tensor logits, int row) {
-        return logits.select(0, row).select(0, logits.size(1) - 1).toFloatArray();
-    }
-
-    private static int argmax(float[] x) {
-        int best = 0;
-        for (int i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
-        return best;
     }
 }

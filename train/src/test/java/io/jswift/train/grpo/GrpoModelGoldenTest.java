@@ -1,16 +1,8 @@
 package io.jswift.train.grpo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jswift.models.CausalLm;
-import io.jswift.models.adapter.PeftAdapter;
-import io.jswift.models.generate.SamplingParams;
-import io.jswift.models.load.LoadedModel;
-import io.jswift.models.load.ModelLoader;
-import io.jswift.nn.Parameter;
-import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
-import io.jswift.tensor.io.SafetensorsFile;
 import io.jswift.train.run.Objective;
 import io.jswift.train.run.TunedModel;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,10 +10,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
+import static io.jswift.train.grpo.GrpoGoldenCase.ints;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
@@ -32,7 +24,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
  */
 class GrpoModelGoldenTest {
     static final Path DIR = Path.of("src/test/resources/grpo/model").toAbsolutePath();
-    static final Path BASE = Path.of("../models/src/test/resources/models/qwen2-f32").toAbsolutePath().normalize();
 
     @ParameterizedTest
     @ValueSource(strings = {"grpo_token_beta", "dapo_sequence_beta", "bnpo_token_nobeta", "dr_grpo_token_old"})
@@ -51,18 +42,15 @@ class GrpoModelGoldenTest {
     }
 
     private void check(String name, boolean refModel) throws Exception {
-        Path dir = DIR.resolve(name);
-        JsonNode c = new ObjectMapper().readTree(dir.resolve("case.json").toFile());
-        CausalLm policy = ((LoadedModel.CausalLm) ModelLoader.load(BASE, false)).model();
-        PeftAdapter.load(dir.resolve("adapter"), policy, new Generator(1));
-        policy.train(true);
-        Map<String, Tensor> expected = SafetensorsFile.open(dir.resolve("expected.safetensors")).tensors();
+        GrpoGoldenCase golden = GrpoGoldenCase.load(DIR.resolve(name));
+        JsonNode c = golden.settings();
+        CausalLm policy = golden.policy();
+        Map<String, Tensor> expected = golden.expected();
         double beta = c.get("beta").asDouble();
         GrpoLoss loss = new GrpoLoss(GrpoLoss.Type.parse(c.get("loss_type").asText()), beta, c.get("epsilon").asDouble(), c.get("epsilon_high").asDouble(),
                 GrpoLoss.parseSequenceLevel(c.get("importance_sampling_level").asText()), c.get("max_completion_length").asInt());
-        SamplingParams sampling = new SamplingParams(8, c.get("temperature").asDouble(), 0, 1, 1, 0, List.of());
-        GrpoObjective.Settings settings = new GrpoObjective.Settings(new int[]{2}, ids -> "", null, loss, Advantages.Scale.GROUP, 2, sampling, 0, false, null);
-        GrpoObjective objective = refModel ? new GrpoObjective(policy, GrpoReference.frozen(TunedModel.reference(BASE, policy)), settings)
+        GrpoObjective.Settings settings = new GrpoObjective.Settings(new int[]{2}, ids -> "", null, loss, Advantages.Scale.GROUP, 2, golden.sampling(), 0, false, null);
+        GrpoObjective objective = refModel ? new GrpoObjective(policy, GrpoReference.frozen(TunedModel.reference(GrpoGoldenCase.BASE, policy)), settings)
                 : new GrpoObjective(policy, settings);
         List<Rollout> rollouts = new ArrayList<>();
         JsonNode completions = c.get("completions");
@@ -85,22 +73,8 @@ class GrpoModelGoldenTest {
             assertNotNull(step.metrics().get(e.getKey()), "jswift logs " + e.getKey());
             assertEquals(e.getValue().asDouble(), step.metrics().get(e.getKey()), 2e-5 * Math.max(1, Math.abs(e.getValue().asDouble())), e.getKey());
         }
-        int checked = 0;
-        for (var e : policy.namedParameters().entrySet()) {
-            Parameter p = e.getValue();
-            if (!p.requiresGrad()) continue;
-            Tensor w = expected.get("grad.base_model.model." + e.getKey());
-            assertNotNull(w, "TRL has a gradient for " + e.getKey());
-            assertClose(w.toFloatArray(), p.grad().toFloatArray(), e.getKey());
-            checked++;
-        }
+        int checked = golden.assertLoraGradients();
         assertEquals(expected.keySet().stream().filter(k -> k.startsWith("grad.")).count(), checked, "every LoRA weight compared");
-    }
-
-    static int[] ints(JsonNode a) {
-        int[] out = new int[a.size()];
-        for (int i = 0; i < out.length; i++) out[i] = a.get(i).asInt();
-        return out;
     }
 
     /** [B, T] right-padded → the completion tokens in order. */
@@ -110,17 +84,5 @@ class GrpoModelGoldenTest {
         List<Double> out = new ArrayList<>();
         for (int i = 0; i < completions.size(); i++) for (int j = 0; j < completions.get(i).size(); j++) out.add(all[i * t + j]);
         return out.stream().mapToDouble(Double::doubleValue).toArray();
-    }
-
-    static void assertClose(float[] want, float[] got, String what) {
-        assertEquals(want.length, got.length, what);
-        double scale = 0;
-        for (float w : want) scale = Math.max(scale, Math.abs(w));
-        for (int i = 0; i < want.length; i++) {
-            if (Math.abs(want[i] - got[i]) > 1e-5 * scale + 1e-4 * Math.abs(want[i])) {
-                throw new AssertionError(what + " element " + i + ": TRL " + want[i] + ", jswift " + got[i] + " (max |grad| " + scale + ") "
-                        + Arrays.toString(Arrays.copyOf(got, Math.min(6, got.length))));
-            }
-        }
     }
 }

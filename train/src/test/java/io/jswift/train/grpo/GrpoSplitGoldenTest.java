@@ -1,16 +1,9 @@
 package io.jswift.train.grpo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jswift.models.CausalLm;
-import io.jswift.models.adapter.PeftAdapter;
 import io.jswift.models.generate.SamplingParams;
-import io.jswift.models.load.LoadedModel;
-import io.jswift.models.load.ModelLoader;
-import io.jswift.nn.Parameter;
-import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
-import io.jswift.tensor.io.SafetensorsFile;
 import io.jswift.train.run.Objective;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,9 +15,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
-import static io.jswift.train.grpo.GrpoModelGoldenTest.BASE;
-import static io.jswift.train.grpo.GrpoModelGoldenTest.assertClose;
-import static io.jswift.train.grpo.GrpoModelGoldenTest.ints;
+import static io.jswift.train.grpo.GrpoGoldenCase.ints;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -42,18 +33,15 @@ class GrpoSplitGoldenTest {
     @ParameterizedTest
     @ValueSource(strings = {"grpo_beta", "dapo_nobeta"})
     void groupsSpanningMicroBatchesGiveTrlsLossesAndGradients(String name) throws Exception {
-        Path dir = DIR.resolve(name);
-        JsonNode c = new ObjectMapper().readTree(dir.resolve("case.json").toFile());
-        CausalLm policy = ((LoadedModel.CausalLm) ModelLoader.load(BASE, false)).model();
-        PeftAdapter.load(dir.resolve("adapter"), policy, new Generator(1));
-        policy.train(true);
-        Map<String, Tensor> expected = SafetensorsFile.open(dir.resolve("expected.safetensors")).tensors();
+        GrpoGoldenCase golden = GrpoGoldenCase.load(DIR.resolve(name));
+        JsonNode c = golden.settings();
+        CausalLm policy = golden.policy();
+        Map<String, Tensor> expected = golden.expected();
         int g = c.get("num_generations").asInt(), micro = c.get("per_device_train_batch_size").asInt(), accumulation = c.get("gradient_accumulation_steps").asInt();
         GrpoLoss loss = new GrpoLoss(GrpoLoss.Type.parse(c.get("loss_type").asText()), c.get("beta").asDouble(), c.get("epsilon").asDouble(),
                 c.get("epsilon_high").asDouble(), false, c.get("max_completion_length").asInt());
-        SamplingParams sampling = new SamplingParams(8, c.get("temperature").asDouble(), 0, 1, 1, 0, List.of());
         GrpoObjective objective = new GrpoObjective(policy, new GrpoObjective.Settings(new int[]{2}, ids -> "", null, loss, Advantages.Scale.GROUP, g,
-                sampling, 0, false, null));
+                golden.sampling(), 0, false, null));
         assertEquals(micro * accumulation / g, objective.examplesPerStep(micro, accumulation), "a step draws the generation batch's prompts");
 
         List<GrpoPrompt> prompts = new ArrayList<>();
@@ -82,15 +70,7 @@ class GrpoSplitGoldenTest {
                 assertEquals(e.getValue().asDouble(), got, 2e-5 * Math.max(1, Math.abs(e.getValue().asDouble())), "micro-batch " + m + " " + e.getKey());
             }
         }
-        int checked = 0;
-        for (var e : policy.namedParameters().entrySet()) {
-            Parameter p = e.getValue();
-            if (!p.requiresGrad()) continue;
-            Tensor w = expected.get("grad.base_model.model." + e.getKey());
-            assertNotNull(w, "TRL has a gradient for " + e.getKey());
-            assertClose(w.toFloatArray(), p.grad().toFloatArray(), e.getKey());
-            checked++;
-        }
+        int checked = golden.assertLoraGradients();
         assertTrue(checked > 0);
     }
 

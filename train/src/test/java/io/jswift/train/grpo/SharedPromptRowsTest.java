@@ -18,8 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import static io.jswift.train.grpo.GrpoModelGoldenTest.BASE;
-import static io.jswift.train.grpo.GrpoModelGoldenTest.assertClose;
+import static io.jswift.train.grpo.GrpoGoldenCase.BASE;
+import static io.jswift.train.testing.GradAssert.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -18,10 +18,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
+import static io.jswift.train.testing.GradAssert.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -116,17 +116,5 @@ class DpoGoldenTest {
             checked++;
         }
         assertEquals(expected.keySet().stream().filter(k -> k.startsWith("grad.")).count(), checked, "every trainable parameter compared");
-    }
-
-    static void assertClose(float[] want, float[] got, String what) {
-        assertEquals(want.length, got.length, what);
-        double scale = 0;
-        for (float w : want) scale = Math.max(scale, Math.abs(w));
-        for (int i = 0; i < want.length; i++) {
-            if (Math.abs(want[i] - got[i]) > 1e-5 * scale + 1e-4 * Math.abs(want[i])) {
-                throw new AssertionError(what + " element " + i + ": TRL " + want[i] + ", jswift " + got[i] + " (max |grad| " + scale + ") "
-                        + Arrays.toString(Arrays.copyOf(got, Math.min(6, got.length))));
-            }
-        }
     }
 }

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import io.jswift.train.testing.GradAssert;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -90,7 +91,7 @@ class KtoGoldenTest {
             if (!e.getValue().requiresGrad()) continue;
             String key = "grad." + (full ? "" : "base_model.model.") + e.getKey();
             assertNotNull(expected.get(key), "TRL has a gradient for " + key);
-            DpoGoldenTest.assertClose(expected.get(key).toFloatArray(), e.getValue().grad().toFloatArray(), key);
+            GradAssert.assertClose(expected.get(key).toFloatArray(), e.getValue().grad().toFloatArray(), key);
             checked++;
         }
         assertEquals(expected.keySet().stream().filter(k -> k.startsWith("grad.")).count(), checked, "every trainable parameter compared");

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import io.jswift.train.testing.GradAssert;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -65,7 +66,7 @@ class OrpoGoldenTest {
             if (!p.requiresGrad()) continue;
             String key = "grad." + (full ? "" : "base_model.model.") + e.getKey();
             assertNotNull(expected.get(key), "TRL has a gradient for " + key);
-            DpoGoldenTest.assertClose(expected.get(key).toFloatArray(), p.grad().toFloatArray(), key);
+            GradAssert.assertClose(expected.get(key).toFloatArray(), p.grad().toFloatArray(), key);
             checked++;
         }
         assertEquals(expected.keySet().stream().filter(k -> k.startsWith("grad.")).count(), checked, "every trainable parameter compared");

@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import io.jswift.train.testing.GradAssert;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -85,7 +86,7 @@ class RewardGoldenTest {
         double want = expected.get("loss").item();
         assertEquals(want, step.loss().value().item(), 2e-5 * Math.max(1, Math.abs(want)), "loss");
         try (var ignored = GradMode.noGrad()) {
-            DpoGoldenTest.assertClose(expected.get("rewards").toFloatArray(), objective.rewards(pairs, false).value().toFloatArray(), "rewards");
+            GradAssert.assertClose(expected.get("rewards").toFloatArray(), objective.rewards(pairs, false).value().toFloatArray(), "rewards");
         }
         JsonNode metrics = fixture.get("metrics");
         for (var e : step.metrics().entrySet()) {
@@ -102,7 +103,7 @@ class RewardGoldenTest {
             if (!e.getValue().requiresGrad()) continue;
             String key = "grad." + (full ? "" : "base_model.model.") + e.getKey();
             assertNotNull(expected.get(key), "TRL has a gradient for " + key);
-            DpoGoldenTest.assertClose(expected.get(key).toFloatArray(), e.getValue().grad().toFloatArray(), key);
+            GradAssert.assertClose(expected.get(key).toFloatArray(), e.getValue().grad().toFloatArray(), key);
             trainable.put(e.getKey(), e.getValue());
         }
         assertEquals(expected.keySet().stream().filter(k -> k.startsWith("grad.")).count(), trainable.size(), "every trainable parameter compared");
@@ -110,7 +111,7 @@ class RewardGoldenTest {
 
         new Sgd(ParamGroup.decayMatricesOnly(trainable, 0), settings.get("lr").asDouble(), 0).step();
         try (var ignored = GradMode.noGrad()) {
-            DpoGoldenTest.assertClose(expected.get("rewards_after").toFloatArray(), objective.rewards(pairs, false).value().toFloatArray(),
+            GradAssert.assertClose(expected.get("rewards_after").toFloatArray(), objective.rewards(pairs, false).value().toFloatArray(),
                     "rewards after one SGD step");
         }
     }

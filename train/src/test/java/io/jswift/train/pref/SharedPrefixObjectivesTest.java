@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import io.jswift.train.testing.GradAssert;
 
 import static io.jswift.train.pref.SharedPrefixRowsTest.seq;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -113,7 +114,7 @@ class SharedPrefixObjectivesTest {
             assertEquals(e.getValue(), shared.metrics.get(e.getKey()), 2e-5 * Math.max(1, Math.abs(e.getValue())), e.getKey());
         }
         assertEquals(two.grads.keySet(), shared.grads.keySet());
-        for (var e : two.grads.entrySet()) DpoGoldenTest.assertClose(e.getValue(), shared.grads.get(e.getKey()), e.getKey());
+        for (var e : two.grads.entrySet()) GradAssert.assertClose(e.getValue(), shared.grads.get(e.getKey()), e.getKey());
     }
 
     private record Result(double loss, long tokens, Map<String, Double> metrics, Map<String, float[]> grads) {}

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import io.jswift.train.testing.GradAssert;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -64,7 +65,7 @@ class SharedPrefixRowsTest {
         for (int i = 0; i < twoRows.sums.length; i++) assertEquals(twoRows.sums[i], shared.sums[i], 2e-5 * Math.max(1, Math.abs(twoRows.sums[i])), "sum " + i);
         for (int k = 0; k < twoRows.stats.length; k++) assertEquals(twoRows.stats[k], shared.stats[k], 2e-4 * Math.max(1, Math.abs(twoRows.stats[k])), "stat " + k);
         assertEquals(twoRows.grads.keySet(), shared.grads.keySet());
-        for (var e : twoRows.grads.entrySet()) DpoGoldenTest.assertClose(e.getValue(), shared.grads.get(e.getKey()), e.getKey());
+        for (var e : twoRows.grads.entrySet()) GradAssert.assertClose(e.getValue(), shared.grads.get(e.getKey()), e.getKey());
     }
 
     private record Run(double[] sums, long[] counts, int[] tokenRow, double[] stats, Map<String, float[]> grads) {}

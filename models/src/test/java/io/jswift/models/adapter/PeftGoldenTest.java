@@ -1,5 +1,8 @@
 package io.jswift.models.adapter;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jswift.autograd.GradMode;
 import io.jswift.models.decoder.DecoderInput;
 import io.jswift.models.CausalLm;
@@ -17,7 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 import static io.jswift.tensor.testing.TensorAssert.relL2;
@@ -27,6 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Adapters that PEFT saved, loaded by jswift: logits, loss, adapter gradients and merged logits equal PEFT's. */
 class PeftGoldenTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     @TempDir
     Path tmp;
 
@@ -109,6 +117,30 @@ class PeftGoldenTest {
         assertEquals(List.of("model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.v_proj", "model.layers.0.mlp.up_proj",
                 "model.layers.1.self_attn.q_proj", "model.layers.1.self_attn.v_proj", "model.layers.1.mlp.up_proj"),
                 List.copyOf(LoraInjector.find(model).keySet()));
+    }
+
+    /**
+     * PEFT keeps target_modules as a set and writes it in a different order on each run: the order in the file picks
+     * neither other layers nor other weights (the same adapter with its list reversed gives the same layers and logits).
+     */
+    @Test
+    void targetModulesAreReadAsASet() throws Exception {
+        Path src = AdapterFixtures.adapter("peft-lora-llama"), reversed = tmp.resolve("reversed");
+        Files.createDirectories(reversed);
+        Files.copy(src.resolve(PeftAdapter.WEIGHTS), reversed.resolve(PeftAdapter.WEIGHTS));
+        ObjectNode config = (ObjectNode) JSON.readTree(src.resolve(PeftAdapterConfig.FILE).toFile());
+        List<JsonNode> targets = new ArrayList<>();
+        config.get("target_modules").forEach(targets::add);
+        Collections.reverse(targets);
+        config.set("target_modules", JSON.createArrayNode().addAll(targets));
+        Files.writeString(reversed.resolve(PeftAdapterConfig.FILE), config.toString());
+
+        CausalLm asSaved = AdapterFixtures.load(AdapterFixtures.model("llama-f32")), asReversed = AdapterFixtures.load(AdapterFixtures.model("llama-f32"));
+        PeftAdapter.load(src, asSaved);
+        PeftAdapter.load(reversed, asReversed);
+        assertEquals(List.copyOf(LoraInjector.find(asSaved).keySet()), List.copyOf(LoraInjector.find(asReversed).keySet()));
+        Tensor ids = SafetensorsFile.open(src.resolve("expected.safetensors")).tensor("input_ids");
+        assertEquals(0, relL2(logits(asReversed, ids), logits(asSaved, ids)));
     }
 
     @Test

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Scaled-dot-product attention forward and backward against the reference composition on the CPU: prefill, decode and
  * prefix shapes, GQA, causal or not, sliding windows, soft-capping, segment masks (packing, left padding, a prompt shared
- * by the completions packed after it), GPT-OSS's sinks, values of another head dim than q/k (DeepSeek's latent
+ * by the completions packed after it, with their padding segments), GPT-OSS's sinks, values of another head dim than q/k (DeepSeek's latent
  * attention), rows that see no key, transposed inputs, expanded gradients. Dims: B batch, Hq / Hkv heads, T queries,
  * S keys, D head dim of q and k, Dv of v and the output.
  */
@@ -40,7 +40,7 @@ public abstract class AttentionCases {
         this.cpu = target.cpu();
     }
 
-    enum Mask { NONE, PACKED, LEFT_PAD, MASKED_ROW, SHARED_PREFIX }
+    enum Mask { NONE, PACKED, LEFT_PAD, MASKED_ROW, SHARED_PREFIX, PADDED_PREFIX }
 
     /** {@code dv}: the values' head dim; {@code sinks}: with per-head sink logits ({@link #sinks(int, DType)}). */
     record Case(String name, int b, int hq, int hkv, int t, int s, int d, boolean causal, Mask mask, DType dtype,
@@ -77,6 +77,7 @@ public abstract class AttentionCases {
                 new Case("left padding, prefix T=5 of S=37", 2, 2, 2, 5, 37, 8, true, Mask.LEFT_PAD, DType.F32, false),
                 new Case("shared prefix, GQA 2, T=37", 2, 4, 2, 37, 37, 16, true, Mask.SHARED_PREFIX, DType.F32, true),
                 new Case("shared prefix, T=130, D=64", 1, 2, 1, 130, 130, 64, true, Mask.SHARED_PREFIX, DType.F32, false),
+                new Case("shared prefix with padding segments, GQA 2, T=70", 2, 4, 2, 70, 70, 16, true, Mask.PADDED_PREFIX, DType.F32, false),
                 new Case("left padding, T=130", 2, 2, 1, 130, 130, 16, true, Mask.LEFT_PAD, DType.F32, true),
                 new Case("a row that sees no key", 1, 2, 1, 5, 9, 8, false, Mask.MASKED_ROW, DType.F32, false),
                 new Case("sliding window 8, GQA 2, T=37", 1, 4, 2, 37, 37, 16, true, Mask.NONE, DType.F32, false, 8, 0),
@@ -328,6 +329,8 @@ public abstract class AttentionCases {
                     case LEFT_PAD -> j < (3 + 7 * b) % c.s() ? 0 : 1;                        // padding is a segment of its own
                     // prompt (0), two completions that see it (1, 2), right padding (3)
                     case SHARED_PREFIX -> j < c.s() / 2 - b ? 0 : j < 3 * c.s() / 4 ? 1 : j < c.s() - 2 ? 2 : 3;
+                    // the same with each completion's padding after both (-1 - 1, -1 - 2): seen by no query, attending as its completion
+                    case PADDED_PREFIX -> j < c.s() / 2 - b ? 0 : j < 5 * c.s() / 8 ? 1 : j < 3 * c.s() / 4 ? 2 : j < 7 * c.s() / 8 ? -2 : -3;
                     default -> 1;
                 };
             }
@@ -337,6 +340,6 @@ public abstract class AttentionCases {
         }
         // the decoder builds its segment ids on the host as I32; device kernels upload and widen them
         return new AttentionSpec(scale, c.causal(), Tensor.ofLongs(qs, c.b(), c.t()).to(DType.I32), Tensor.ofLongs(ks, c.b(), c.s()),
-                c.window(), c.softcap(), c.mask() == Mask.SHARED_PREFIX);
+                c.window(), c.softcap(), c.mask() == Mask.SHARED_PREFIX || c.mask() == Mask.PADDED_PREFIX);
     }
 }

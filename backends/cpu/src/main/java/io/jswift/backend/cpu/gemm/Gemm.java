@@ -29,6 +29,11 @@ public final class Gemm {
      */
     static final int SMALL_M = Integer.getInteger("jswift.gemm.smallM", 16);
 
+    /** Floats in a 64-byte cache line (see {@link #touchRows}). */
+    private static final int LINE_FLOATS = 16;
+    /** Whether {@link #block} streams each C block into cache first; -Djswift.gemm.touchC=false for A/B runs. */
+    private static final boolean TOUCH_C = !"false".equals(System.getProperty("jswift.gemm.touchC"));
+
     private static final ThreadLocal<float[]> A_BUFFER = ThreadLocal.withInitial(() -> new float[MC * KC]);
     private static final ThreadLocal<float[]> B_BUFFER = ThreadLocal.withInitial(() -> new float[NC * KC]);
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[MicroKernel.MR * MicroKernel.NR]);
@@ -115,6 +120,7 @@ public final class Gemm {
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
                     Packing.packA(a, ic, mc, pc, kc, packedA, mr);
+                    if (TOUCH_C) touchRows(c, cOff + (long) ic * ldc + jc, ldc, mc, nc, scratch);
                     for (int jr = 0; jr < nc; jr += nr) {
                         int cols = Math.min(nr, nc - jr);
                         int bi = (jr / nr) * kc * nr;
@@ -127,6 +133,25 @@ public final class Gemm {
                 }
             }
         }
+    }
+
+    /**
+     * Reads one float per cache line of the C block [rows × cols] (row r at off + r·ldc), row after row, before
+     * {@link #block}'s tiles write it back. Those tiles walk down the block one NR-wide column panel at a time, each
+     * tile's rows ldc apart (a page or more for the MLP's widths), a pattern the hardware prefetcher does not follow:
+     * every write-back ({@code MicroKernel.flush}) waited on its own 4 cache misses, once per KC pass — 15-20 % of
+     * the GEMM time at a LoRA DPO step's shapes (M = 1,032, K = 896 / 4,864; docs/BENCHMARKS.md, session 23).
+     * Read along its rows, the block streams into L2 at memory bandwidth, and the write-backs hit. Java has no
+     * prefetch instruction, so these are plain loads; their sum lands in {@code scratch} (the tile buffer, overwritten
+     * by the next tile) so that the JIT keeps them. The product's bits do not change.
+     */
+    private static void touchRows(MemorySegment c, long off, long ldc, int rows, int cols, float[] scratch) {
+        float sink = 0;
+        for (int r = 0; r < rows; r++) {
+            long row = off + r * ldc;
+            for (int j = 0; j < cols; j += LINE_FLOATS) sink += c.getAtIndex(HostAccess.F32, row + j);
+        }
+        scratch[0] = sink;
     }
 
     /** Double-precision product for F64 operands (gradient checks): plain i-k-j loops accumulating in double. */

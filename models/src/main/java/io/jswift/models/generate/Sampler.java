@@ -73,7 +73,7 @@ public final class Sampler {
     }
 
     /**
-     * The ids, ascending, whose logit is finite or NaN and, when {@code 0 < k < V}, not below the k-th largest (HF's
+     * The ids, ascending, whose logit is not -inf and, when {@code 0 < k < V}, not below the k-th largest (HF's
      * TopKLogitsWarper masks {@code logits < kth}: ties with the k-th survive).
      */
     static int[] survivors(float[] logits, int k) {

@@ -1,7 +1,5 @@
 package io.jswift.models.generate;
 
-import java.util.Arrays;
-
 /**
  * Log-probability of a chosen token and of the {@code topIds.length} most likely ones, from the model's raw
  * logits before any penalty, temperature or filter (vLLM's default "raw_logprobs"); top ids most likely first.
@@ -14,17 +12,9 @@ public record TokenLogprobs(int token, double logprob, int[] topIds, double[] to
         double sum = 0;
         for (float l : logits) sum += Math.exp(l - max);
         double logZ = max + Math.log(sum);
-        int k = Math.min(top, logits.length);
-        Integer[] order = new Integer[logits.length];
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        // stable: equal logits keep the lower id first
-        Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a]));
-        int[] ids = new int[k];
-        double[] lps = new double[k];
-        for (int i = 0; i < k; i++) {
-            ids[i] = order[i];
-            lps[i] = logits[order[i]] - logZ;
-        }
+        int[] ids = TopLogits.largestIds(logits, Math.min(top, logits.length)); // equal logits: the lower id first
+        double[] lps = new double[ids.length];
+        for (int i = 0; i < ids.length; i++) lps[i] = logits[ids[i]] - logZ;
         return new TokenLogprobs(token, logits[token] - logZ, ids, lps);
     }
 }

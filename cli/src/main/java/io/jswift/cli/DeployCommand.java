@@ -44,7 +44,7 @@ final class DeployCommand implements Callable<Integer> {
     @Option(names = "--kv_cache_blocks", defaultValue = "0",
             description = "KV-cache blocks (the bound on KV memory; 0: room for max_num_seqs sequences of max_model_len, at most 2 GiB).") int kvBlocks;
     @Option(names = "--kv_cache_dtype", defaultValue = "auto", description = "Dtype of the KV-cache blocks: auto (the model's: bfloat16 for a bf16 model, "
-            + "else float32), bfloat16 or float32 (vLLM's --kv-cache-dtype).") String kvCacheDtype;
+            + "float16 for an f16 model, else float32), bfloat16, float16 or float32 (vLLM's --kv-cache-dtype; fp8 is refused).") String kvCacheDtype;
     @Option(names = "--max_new_tokens", description = "Reply length when a request gives no max_tokens (default: what max_model_len leaves).") Integer maxNewTokens;
     @Option(names = "--device", defaultValue = "cpu", description = DeviceOption.DESCRIPTION) String device;
     @Option(names = "--allowed_local_media_path", description = "Directory whose image files chat requests may name (paths, file:// URLs); "

@@ -111,7 +111,7 @@ class DeployCommandTest {
         String notAnAdapter = run("deploy", "--model", model.toString(), "--adapters", "a=" + model);
         assertTrue(notAnAdapter.contains("adapter_config.json"), notAnAdapter);
         String fp8 = run("deploy", "--model", model.toString(), "--kv_cache_dtype", "fp8");
-        assertTrue(fp8.contains("--kv_cache_dtype fp8: expected auto, bfloat16 or float32 (fp8 KV caches are not supported)"), fp8);
+        assertTrue(fp8.contains("--kv_cache_dtype fp8: expected auto, bfloat16, float16 or float32 (fp8 KV caches are not supported)"), fp8);
         String budget = run("deploy", "--model", model.toString(), "--max_num_seqs", "16", "--max_num_batched_tokens", "8");
         assertTrue(budget.contains("max_num_batched_tokens (8) must be >= max_num_seqs (16)"), budget);
     }

@@ -77,13 +77,14 @@ public record EngineConfig(int maxNumSeqs, int maxWaiting, int maxModelLen, int 
         return (int) Math.max(1, Math.min(full, left / bytesPerBlock));
     }
 
-    /** --kv_cache_dtype as vLLM spells its choices: auto (null: the model's dtype), bfloat16, float32. */
+    /** --kv_cache_dtype as vLLM spells its choices: auto (null: the model's dtype), bfloat16, float16, float32. */
     public static DType kvCacheDtype(String name) {
         return switch (name) {
             case "auto" -> null;
             case "bfloat16" -> DType.BF16;
+            case "float16" -> DType.F16;
             case "float32" -> DType.F32;
-            default -> throw new IllegalArgumentException("--kv_cache_dtype " + name + ": expected auto, bfloat16 or float32"
+            default -> throw new IllegalArgumentException("--kv_cache_dtype " + name + ": expected auto, bfloat16, float16 or float32"
                     + (name.startsWith("fp8") ? " (fp8 KV caches are not supported)" : ""));
         };
     }

@@ -6,6 +6,7 @@ import io.jswift.models.generate.SequenceState;
 import io.jswift.models.generate.TextGenerator.FinishReason;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
+import io.jswift.models.load.ModelWriter;
 import io.jswift.models.decoder.KvBlockPool;
 import io.jswift.models.testing.TinyChatModels;
 import io.jswift.serve.metrics.ServerMetrics;
@@ -118,6 +119,37 @@ class EngineTest {
         assertEquals(big.poolBlocks(1 << 20) - 512, big.poolBlocks(1 << 20, 512L << 20));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> big.poolBlocks(1 << 20, EngineConfig.DEFAULT_KV_BYTES));
         assertTrue(e.getMessage().contains("lower --max_num_seqs or give --kv_cache_blocks"), e.getMessage());
+    }
+
+    /**
+     * An f16 model (the tiny qwen3 saved as float16): kv_cache_dtype auto gives an f16 pool, read in place by the paged
+     * kernels (decode and prefill chunks), whose greedy tokens are the static generator's; float16 can be asked for too.
+     */
+    @Test
+    void anF16ModelServesFromAnF16PoolWithTheGeneratorsGreedyTokens() throws Exception {
+        Path f32 = TinyChatModels.withTinyTokenizer(dir, "qwen3-f32"), model = dir.resolve("qwen3-f16");
+        ModelWriter.write(model, f32, ((LoadedModel.CausalLm) ModelLoader.load(f32, false)).model(), DType.F16);
+        GenerationSession session = GenerationSession.open(model, ((LoadedModel.CausalLm) ModelLoader.load(model, false)).model());
+        assertEquals(DType.F16, KvBlockPool.autoDtype(session.model()));
+        assertEquals(DType.F16, EngineConfig.kvCacheDtype("float16"));
+        Random r = new Random(6);
+        List<int[]> prompts = List.of(randomPrompt(r, 9), randomPrompt(r, 21), randomPrompt(r, 4));
+        try (Engine engine = new Engine(session, new EngineConfig(3, 8, 128, 4, 4, 0), EngineObserver.NONE)) {
+            assertEquals(DType.F16, engine.kvCacheDtype());
+            engine.start();
+            List<Collector> collectors = new ArrayList<>();
+            for (int[] p : prompts) {
+                Collector c = new Collector(null);
+                collectors.add(c);
+                engine.submit(List.of(new SequenceRequest(p, SamplingParams.greedy(10), -1, false, c)));
+            }
+            for (int i = 0; i < prompts.size(); i++) {
+                int[] solo = session.generate(List.of(prompts.get(i)), SamplingParams.greedy(10), null).get(0).tokens();
+                assertArrayEquals(solo, collectors.get(i).done.get(60, TimeUnit.SECONDS), "prompt " + i);
+            }
+        }
+        IllegalArgumentException fp8 = assertThrows(IllegalArgumentException.class, () -> EngineConfig.kvCacheDtype("fp8_e4m3"));
+        assertTrue(fp8.getMessage().contains("fp8 KV caches are not supported"), fp8.getMessage());
     }
 
     /**

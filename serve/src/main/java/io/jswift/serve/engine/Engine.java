@@ -18,9 +18,9 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Continuous batching (Orca, Yu et al. 2022; vLLM's scheduler): one scheduler thread owns the model. Requests wait
- * in a bounded queue; between two decode steps, finished and cancelled sequences leave the running batch and
- * waiting ones join it (each prefilled on its own), then one batched decode step advances every running sequence
- * by one token. A sequence's results do not depend on who else is in the batch: its sampler and cache are its own.
+ * in a bounded queue; between two engine steps, finished and cancelled sequences leave the running batch and
+ * waiting ones are admitted; in each step one batched decode forward advances every running sequence by one token,
+ * then the admitted prompts are prefilled in chunks (each sequence's chunk a forward of its own). A sequence's results do not depend on who else is in the batch: its sampler and cache are its own.
  *
  * <p>Stall-free batching (Sarathi-Serve, Agrawal et al. 2024; vLLM V1's scheduler): one engine step spends a token
  * budget ({@link EngineConfig#maxNumBatchedTokens}) on every running sequence's decode token first, then on prompt

@@ -51,9 +51,10 @@ import java.util.stream.Stream;
  * temperature 0, stream) and no ignore_eos (Jlama has none: a stream may end early at EOS); its output tokens are
  * counted as content events (Jlama sends one per token and no usage), its prompt tokens are not known ("-").
  * <p>The KV pool is the server's default, {@code --kv_cache_dtype auto} (bf16 blocks for a bf16 model);
- * {@code -Dkv_cache_dtype=float32} (or bfloat16) picks one. Column "x c=1": a row's aggregate throughput over the
+ * {@code -Dkv_cache_dtype=float32} (or bfloat16) picks one; {@code -Dmax_num_batched_tokens=N} sets the engine step's
+ * token budget (default: the server's, at least the largest concurrency). Column "x c=1": a row's aggregate throughput over the
  * same model's at one stream (the issue's goal: 16 streams >= 6x), when 1 is among the levels.
- * <pre>java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED [-Dpeer=URL] [-Dkv_cache_dtype=auto] -cp bench/target/benchmarks.jar \
+ * <pre>java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED [-Dpeer=URL] [-Dkv_cache_dtype=auto] [-Dmax_num_batched_tokens=128] -cp bench/target/benchmarks.jar \
  *     io.jswift.bench.ServeBench MODEL_DIR [1,4,8,16] [PROMPT=128] [OUTPUT=128] [ADAPTERS=0] [RANK=16]</pre>
  */
 public final class ServeBench {
@@ -74,7 +75,8 @@ public final class ServeBench {
         int maxSeqs = Arrays.stream(levels).max().orElse(1);
         int maxLen = Math.min(lm.model().config().rope().maxPositionEmbeddings(), promptTokens * 2 + output + 16);
         try (OpenAiServer server = new OpenAiServer(session, new ServeConfig("127.0.0.1", 0, List.of(BASE), null, 0,
-                ServeConfig.DEFAULT_MAX_BODY_BYTES, new EngineConfig(maxSeqs, 4 * maxSeqs, maxLen, EngineConfig.DEFAULT_PREFILL_CHUNK,
+                ServeConfig.DEFAULT_MAX_BODY_BYTES, new EngineConfig(maxSeqs, 4 * maxSeqs, maxLen,
+                Integer.getInteger("max_num_batched_tokens", Math.max(maxSeqs, EngineConfig.DEFAULT_MAX_NUM_BATCHED_TOKENS)),
                 EngineConfig.DEFAULT_BLOCK_SIZE, 0, EngineConfig.kvCacheDtype(System.getProperty("kv_cache_dtype", "auto")))), adapters).start();
              ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             Target jswift = new Target(URI.create("http://127.0.0.1:" + server.port() + "/v1/completions"), false);

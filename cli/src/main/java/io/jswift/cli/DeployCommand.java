@@ -5,6 +5,7 @@ import io.jswift.models.adapter.ServedAdapters;
 import io.jswift.models.generate.GenerationSession;
 import io.jswift.serve.OpenAiServer;
 import io.jswift.serve.api.ServeConfig;
+import io.jswift.serve.engine.Engine;
 import io.jswift.serve.engine.EngineConfig;
 import io.jswift.nn.lora.MultiLora;
 import io.jswift.tensor.Device;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -35,13 +37,14 @@ final class DeployCommand implements Callable<Integer> {
     @Option(names = "--max_num_seqs", defaultValue = "8", description = "Sequences decoded together in one batch.") int maxNumSeqs;
     @Option(names = "--max_waiting_seqs", defaultValue = "64", description = "Sequences queued beyond the batch; more get HTTP 429.") int maxWaiting;
     @Option(names = "--max_model_len", description = "Prompt + reply tokens of one sequence (default: the model's max_position_embeddings).") Integer maxModelLen;
-    @Option(names = "--max_num_batched_tokens", defaultValue = "" + EngineConfig.DEFAULT_PREFILL_CHUNK,
-            description = "Prompt tokens prefilled between two decode steps (chunked prefill; 0: whole prompts).") int maxNumBatchedTokens;
+    @Option(names = "--max_num_batched_tokens", defaultValue = "" + EngineConfig.DEFAULT_MAX_NUM_BATCHED_TOKENS,
+            description = "Tokens of one engine step (vLLM's): every running sequence's decode token first, then prompt chunks in what is left "
+                    + "(stall-free chunked prefill); at least --max_num_seqs; 0: no bound, whole prompts.") int maxNumBatchedTokens;
     @Option(names = "--block_size", defaultValue = "" + EngineConfig.DEFAULT_BLOCK_SIZE, description = "Positions per KV-cache block.") int blockSize;
     @Option(names = "--kv_cache_blocks", defaultValue = "0",
             description = "KV-cache blocks (the bound on KV memory; 0: room for max_num_seqs sequences of max_model_len, at most 2 GiB).") int kvBlocks;
     @Option(names = "--kv_cache_dtype", defaultValue = "auto", description = "Dtype of the KV-cache blocks: auto (the model's: bfloat16 for a bf16 model, "
-            + "else float32), bfloat16 or float32 (vLLM's --kv-cache-dtype).") String kvCacheDtype;
+            + "float16 for an f16 model, else float32), bfloat16, float16 or float32 (vLLM's --kv-cache-dtype; fp8 is refused).") String kvCacheDtype;
     @Option(names = "--max_new_tokens", description = "Reply length when a request gives no max_tokens (default: what max_model_len leaves).") Integer maxNewTokens;
     @Option(names = "--device", defaultValue = "cpu", description = DeviceOption.DESCRIPTION) String device;
     @Option(names = "--allowed_local_media_path", description = "Directory whose image files chat requests may name (paths, file:// URLs); "
@@ -77,10 +80,21 @@ final class DeployCommand implements Callable<Integer> {
             }
         }, "jswift-drain"));
         System.out.println("jswift deploy: serving '" + id + "'" + (served.isEmpty() ? "" : " and adapters " + served.keySet()) + " on http://" + host + ":" + server.port() + "/v1 (max_num_seqs "
-                + maxNumSeqs + ", max_model_len " + maxLen + (apiKey != null ? ", API key required" : "") + ")");
+                + maxNumSeqs + ", max_model_len " + maxLen + (apiKey != null ? ", API key required" : "") + "; " + kvCacheLine(server.engine()) + ")");
         server.join();
         return 0;
     }
+
+    /** The KV cache's memory as the start line states it: blocks, and the recurrent-state slots counted in the same bound. */
+    static String kvCacheLine(Engine engine) {
+        String line = "KV cache " + engine.kvBlocksTotal() + " blocks of " + engine.config().blockSize() + " positions in "
+                + engine.kvCacheDtype().name().toLowerCase(Locale.ROOT) + ", " + mib(engine.kvBlockBytes());
+        if (engine.stateSlotsTotal() == 0) return line;
+        return line + " + recurrent state " + engine.stateSlotsTotal() + " slots, " + mib(engine.stateSlotBytes()) + " = "
+                + mib(engine.kvBlockBytes() + engine.stateSlotBytes());
+    }
+
+    private static String mib(long bytes) { return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0); }
 
     /** How long SIGTERM waits for running and queued requests. */
     private static final Duration DRAIN = Duration.ofSeconds(60);

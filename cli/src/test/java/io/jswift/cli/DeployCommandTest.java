@@ -111,7 +111,9 @@ class DeployCommandTest {
         String notAnAdapter = run("deploy", "--model", model.toString(), "--adapters", "a=" + model);
         assertTrue(notAnAdapter.contains("adapter_config.json"), notAnAdapter);
         String fp8 = run("deploy", "--model", model.toString(), "--kv_cache_dtype", "fp8");
-        assertTrue(fp8.contains("--kv_cache_dtype fp8: expected auto, bfloat16 or float32 (fp8 KV caches are not supported)"), fp8);
+        assertTrue(fp8.contains("--kv_cache_dtype fp8: expected auto, bfloat16, float16 or float32 (fp8 KV caches are not supported)"), fp8);
+        String budget = run("deploy", "--model", model.toString(), "--max_num_seqs", "16", "--max_num_batched_tokens", "8");
+        assertTrue(budget.contains("max_num_batched_tokens (8) must be >= max_num_seqs (16)"), budget);
     }
 
     /** Qwen3-Next (Gated DeltaNet layers: a recurrent-state slot per sequence in the server's caches) is served. */
@@ -128,6 +130,10 @@ class DeployCommandTest {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
         assertEquals(6, new ObjectMapper().readTree(r.body()).at("/usage/completion_tokens").asInt());
+        // the recurrent-state slots (one per max_num_seqs) are stated in /metrics, inside the KV cache's memory
+        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(base.resolve("/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(metrics.contains("jswift_recurrent_state_slots_total 2\n"), metrics);
+        assertTrue(metrics.matches("(?s).*jswift_recurrent_state_bytes [1-9][0-9]*\n.*"), metrics);
     }
 
     private static String run(String... args) {

@@ -20,7 +20,7 @@ final class LiveServer implements AutoCloseable {
     LiveServer(Path modelDir, String apiKey, int maxNumSeqs, int maxWaiting, int maxModelLen, int maxNewTokens) throws Exception {
         server = new OpenAiServer(GenerationSession.open(modelDir, load(modelDir)),
                 new ServeConfig("127.0.0.1", 0, List.of(MODEL), apiKey, maxNewTokens, ServeConfig.DEFAULT_MAX_BODY_BYTES,
-                        new EngineConfig(maxNumSeqs, maxWaiting, maxModelLen, EngineConfig.DEFAULT_PREFILL_CHUNK))).start();
+                        new EngineConfig(maxNumSeqs, maxWaiting, maxModelLen, EngineConfig.DEFAULT_MAX_NUM_BATCHED_TOKENS))).start();
         reference = GenerationSession.open(modelDir, load(modelDir));
     }
 

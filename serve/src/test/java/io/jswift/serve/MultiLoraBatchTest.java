@@ -87,7 +87,7 @@ class MultiLoraBatchTest {
         CausalLm lm = LiveServer.load(model);
         MultiLora served = ServedAdapters.load(lm, adapters);
         // blocks of 4 positions: the prompts below span several, so a shared prefix across adapters would show
-        EngineConfig engine = new EngineConfig(16, 16, 256, EngineConfig.DEFAULT_PREFILL_CHUNK, 4, 0);
+        EngineConfig engine = new EngineConfig(16, 16, 256, EngineConfig.DEFAULT_MAX_NUM_BATCHED_TOKENS, 4, 0);
         try (OpenAiServer server = new OpenAiServer(GenerationSession.open(model, lm), new ServeConfig("127.0.0.1", 0, List.of(LiveServer.MODEL),
                 null, 0, ServeConfig.DEFAULT_MAX_BODY_BYTES, engine), served).start();
              ExecutorService pool = Executors.newFixedThreadPool(16)) {

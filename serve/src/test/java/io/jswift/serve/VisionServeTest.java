@@ -87,7 +87,7 @@ class VisionServeTest {
         Files.createDirectories(media.resolve("images"));
         for (String img : new String[]{"grid28x42.png", "rgb8_pil.png"}) Files.copy(RES.resolve("images/" + img), media.resolve("images/" + img));
         ServeConfig config = new ServeConfig("127.0.0.1", 0, List.of("vl"), null, 0, ServeConfig.DEFAULT_MAX_BODY_BYTES,
-                new EngineConfig(4, 4, 512, EngineConfig.DEFAULT_PREFILL_CHUNK), media);
+                new EngineConfig(4, 4, 512, EngineConfig.DEFAULT_MAX_NUM_BATCHED_TOKENS), media);
         try (OpenAiServer server = new OpenAiServer(GenerationSession.open(MODEL, LiveServer.load(MODEL)), config).start()) {
             Tokenizer tokenizer = Tokenizer.fromDirectory(MODEL);
             server.engine().pause(); // both queue first, then prefill and decode together
@@ -161,7 +161,7 @@ class VisionServeTest {
     @Test
     void localFilesNeedAnAllowedDirectoryAndTextModelsRefuseImages() throws Exception {
         ServeConfig config = new ServeConfig("127.0.0.1", 0, List.of("vl"), null, 0, ServeConfig.DEFAULT_MAX_BODY_BYTES,
-                new EngineConfig(1, 1, 512, EngineConfig.DEFAULT_PREFILL_CHUNK));
+                new EngineConfig(1, 1, 512, EngineConfig.DEFAULT_MAX_NUM_BATCHED_TOKENS));
         try (OpenAiServer server = new OpenAiServer(GenerationSession.open(MODEL, LiveServer.load(MODEL)), config).start()) {
             HttpResponse<String> r = post(server, request(0, false));
             assertEquals(400, r.statusCode());

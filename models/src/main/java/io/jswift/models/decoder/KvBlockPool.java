@@ -48,7 +48,7 @@ public final class KvBlockPool {
     }
 
     /**
-     * A pool whose blocks hold keys and values in {@code dtype} (F32 or BF16: what the paged kernels read in place; keys
+     * A pool whose blocks hold keys and values in {@code dtype} (F32, BF16 or F16: what the paged kernels read in place; keys
      * and values are rounded to it as they are written, as vLLM's kv_cache_dtype).
      */
     public KvBlockPool(Backend backend, DType dtype, int layers, int kvHeads, int headDim, int blocks, int blockSize, int maxSequence) {
@@ -84,7 +84,7 @@ public final class KvBlockPool {
     }
 
     /** The dtypes a pool may hold. */
-    public static final List<DType> STORED = List.of(DType.F32, DType.BF16);
+    public static final List<DType> STORED = List.of(DType.F32, DType.BF16, DType.F16);
 
     /**
      * A pool for {@code model}'s layers and heads, on its device, in the model's dtype ({@link #autoDtype}); a model with
@@ -95,19 +95,21 @@ public final class KvBlockPool {
     }
 
     /**
-     * vLLM's kv_cache_dtype "auto": the dtype the model computes in, i.e. BF16 when most of its floating parameters are
-     * bf16 (its keys and values are then bf16 already: a bf16 pool stores them exactly, at half an f32 pool's memory),
-     * else F32 (f32 models; f16 models too, whose keys an f32 pool holds exactly).
+     * vLLM's kv_cache_dtype "auto": the dtype the model computes in, i.e. BF16 or F16 when most of its floating parameters
+     * are of that dtype (its keys and values are then of it already: such a pool stores them exactly, at half an f32
+     * pool's memory), else F32.
      */
     public static DType autoDtype(CausalLm model) {
-        long bf16 = 0, other = 0;
+        long bf16 = 0, f16 = 0, other = 0;
         for (var p : model.namedParameters().values()) {
             DType t = p.value().dtype();
             if (!t.isFloatingPoint()) continue;
             if (t == DType.BF16) bf16 += p.value().numel();
+            else if (t == DType.F16) f16 += p.value().numel();
             else other += p.value().numel();
         }
-        return bf16 > other ? DType.BF16 : DType.F32;
+        if (bf16 > f16 + other) return DType.BF16;
+        return f16 > bf16 + other ? DType.F16 : DType.F32;
     }
 
     /**

@@ -18,12 +18,15 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Continuous batching (Orca, Yu et al. 2022; vLLM's scheduler): one scheduler thread owns the model. Requests wait
- * in a bounded queue; between two decode steps, finished and cancelled sequences leave the running batch and
- * waiting ones join it (each prefilled on its own), then one batched decode step advances every running sequence
- * by one token. A sequence's results do not depend on who else is in the batch: its sampler and cache are its own.
+ * in a bounded queue; between two engine steps, finished and cancelled sequences leave the running batch and
+ * waiting ones are admitted; in each step one batched decode forward advances every running sequence by one token,
+ * then the admitted prompts are prefilled in chunks (each sequence's chunk a forward of its own). A sequence's results do not depend on who else is in the batch: its sampler and cache are its own.
  *
- * <p>Long prompts are prefilled in chunks between decode steps (Sarathi-Serve, Agrawal et al. 2024; vLLM's chunked
- * prefill), so that running streams keep receiving tokens. Keys and values live in a bounded {@link KvBlockPool}
+ * <p>Stall-free batching (Sarathi-Serve, Agrawal et al. 2024; vLLM V1's scheduler): one engine step spends a token
+ * budget ({@link EngineConfig#maxNumBatchedTokens}) on every running sequence's decode token first, then on prompt
+ * chunks of the admitted sequences, oldest first, in what the decodes leave; a long prompt thus runs in chunks across
+ * steps, and the running streams get a token every step. The decode rows and the prompt chunks still run as separate
+ * forwards within the step (the weights are read twice a step; one varlen forward over both is not done). Keys and values live in a bounded {@link KvBlockPool}
  * (paged, with prompt prefixes shared): a sequence is admitted once the pool can hold its worst case (prompt + max
  * new tokens) next to what the admitted ones may still take, so a running sequence never runs out of blocks (no
  * preemption needed).
@@ -44,6 +47,7 @@ public final class Engine implements AutoCloseable {
     private final KvBlockPool pool;                                         // scheduler thread only
     private volatile int blocksUsed, stateSlotsUsed;
     private final int stateSlots;                                           // recurrent-state slots of linear-attention layers (0: none)
+    private final long blockBytes, stateBytes;                              // memory of the pool's blocks and of its state slots
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
     private final ArrayDeque<RunningSequence> waiting = new ArrayDeque<>(); // guarded by lock
@@ -66,7 +70,11 @@ public final class Engine implements AutoCloseable {
         this.adapters = adapters;
         this.runner = new ModelRunner(session.model(), adapters, observer);
         DType kvDtype = config.kvCacheDtype() != null ? config.kvCacheDtype() : KvBlockPool.autoDtype(session.model());
-        int blocks = config.poolBlocks(KvBlockPool.bytesPerBlock(session.model(), kvDtype, config.blockSize())); // a bf16 pool: twice the blocks
+        long blockBytes = KvBlockPool.bytesPerBlock(session.model(), kvDtype, config.blockSize());
+        // Qwen3-Next: one recurrent-state slot per sequence admitted at once, counted in the same memory bound as the blocks
+        this.stateBytes = config.maxNumSeqs() * KvBlockPool.bytesPerStateSlot(session.model());
+        int blocks = config.poolBlocks(blockBytes, stateBytes); // a bf16 pool: twice the blocks
+        this.blockBytes = blocks * blockBytes;
         // no sequence is longer than the pool: the gather scratch needs no more
         // a model with linear-attention layers (Qwen3-Next): one recurrent-state slot per sequence admitted at once
         this.pool = KvBlockPool.forModel(session.model(), kvDtype, blocks, config.blockSize(), Math.min(config.maxModelLen(), blocks * config.blockSize()),
@@ -217,9 +225,9 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * One iteration per decode step: cancelled sequences leave, waiting ones are admitted while the batch has room,
-     * at most {@code prefillChunk} prompt tokens are prefilled (oldest admitted first), then every sequence whose
-     * prompt is in advances by one token in one batched forward.
+     * One iteration per engine step: cancelled sequences leave, waiting ones are admitted while the batch has room,
+     * every running sequence advances by one token in one batched forward, then the prompt chunks the step's budget
+     * has left room for are prefilled (oldest admitted first).
      */
     private void loop() {
         try (var g = GradMode.noGrad()) {
@@ -248,8 +256,11 @@ public final class Engine implements AutoCloseable {
                 } finally {
                     lock.unlock();
                 }
-                prefillChunk();
-                if (!running.isEmpty()) decodeStep();
+                // decodes first, never skipped (the budget is >= max_num_seqs); prompts get what they leave
+                int decodes = running.size();
+                if (decodes > 0) decodeStep();
+                int prefilled = prefillChunks(config.prefillBudget(decodes));
+                observer.stepScheduled(decodes, prefilled);
                 runningCount = running.size() + prefilling.size();
                 if (runningCount == 0) signalIdle();
                 long cached = 0;
@@ -284,11 +295,14 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** Prefills up to the chunk budget; a sequence whose prompt is complete samples its first token and joins the batch. */
-    private void prefillChunk() {
-        int budget = config.prefillChunk() == 0 ? Integer.MAX_VALUE : config.prefillChunk();
-        while (budget > 0 && !prefilling.isEmpty()) {
-            RunningSequence s = prefilling.getFirst();
+    /**
+     * Prefills up to {@code budget} prompt tokens and returns how many it did; a sequence whose prompt is complete
+     * samples its first token and joins the batch (it decodes from the next step on).
+     */
+    private int prefillChunks(int budget) {
+        int done = 0;
+        for (int i = 0; budget > 0 && i < prefilling.size(); ) {
+            RunningSequence s = prefilling.get(i);
             if (s.cache == null) { // the pool's blocks of a shared prompt prefix need no prefill
                 s.cache = PagedKvCache.open(pool, s.request.prompt(), s.request.prompt().length + s.request.params().maxNewTokens(), s.prefixNamespace);
                 s.prefilled = s.cache.length();
@@ -300,19 +314,23 @@ public final class Engine implements AutoCloseable {
             try {
                 logits = runner.prefill(s, n);
             } catch (RuntimeException e) {
-                prefilling.removeFirst();
+                prefilling.remove(i);
                 fail(s, e);
                 continue;
             }
             budget -= n;
+            done += n;
             observer.prefilled(n);
             if (s.prefilled == s.request.prompt().length) {
                 handOverImages(s);
-                prefilling.removeFirst();
+                prefilling.remove(i);
                 running.add(s);
                 emit(s, logits);
+            } else {
+                i++;
             }
         }
+        return done;
     }
 
     /**
@@ -386,6 +404,15 @@ public final class Engine implements AutoCloseable {
 
     /** Recurrent-state slots (Qwen3-Next's linear-attention layers) held by admitted sequences; 0 for other models. */
     public int stateSlotsUsed() { return stateSlotsUsed; }
+
+    /** Recurrent-state slots of the pool (max_num_seqs for a model with linear-attention layers, else 0). */
+    public int stateSlotsTotal() { return stateSlots; }
+
+    /** Bytes of the KV pool's blocks. */
+    public long kvBlockBytes() { return blockBytes; }
+
+    /** Bytes of the pool's recurrent-state slots (0 without linear-attention layers), within the same memory bound as the blocks. */
+    public long stateSlotBytes() { return stateBytes; }
 
     /** The dtype of the KV pool's blocks. */
     public DType kvCacheDtype() { return pool.dtype(); }

@@ -14,6 +14,12 @@ public interface EngineObserver {
     /** The vision tower encoded the images of a prompt ({@code images} of them; once per request, its n choices share it). */
     default void imagesEncoded(int images) {}
 
+    /**
+     * One engine step ran: {@code decodeTokens} running sequences advanced by a token, {@code prefillTokens} prompt tokens
+     * were prefilled (their sum is within max_num_batched_tokens).
+     */
+    default void stepScheduled(int decodeTokens, int prefillTokens) {}
+
     EngineObserver NONE = new EngineObserver() {
         @Override public void prefilled(int promptTokens) {}
         @Override public void tokenGenerated(long sinceSubmitNanos, long sincePreviousTokenNanos, boolean first) {}

@@ -67,6 +67,13 @@ public final class ServerMetrics implements EngineObserver {
         gauge(out, "jswift_kv_cache_tokens", "KV-cache positions held by running sequences.", engine.cachedTokens());
         gauge(out, "jswift_kv_cache_blocks_used", "KV blocks held by running sequences (shared prefix blocks once).", engine.kvBlocksUsed());
         gauge(out, "jswift_kv_cache_blocks_total", "KV blocks in the pool.", engine.kvBlocksTotal());
+        gauge(out, "jswift_kv_cache_memory_bytes", "Memory of the KV cache: its blocks plus the recurrent-state slots of linear-attention layers.",
+                engine.kvBlockBytes() + engine.stateSlotBytes());
+        gauge(out, "jswift_recurrent_state_bytes", "Memory of the recurrent-state slots (Qwen3-Next's linear-attention layers; 0 for other models).",
+                engine.stateSlotBytes());
+        gauge(out, "jswift_recurrent_state_slots_used", "Recurrent-state slots held by admitted sequences.", engine.stateSlotsUsed());
+        gauge(out, "jswift_recurrent_state_slots_total", "Recurrent-state slots (one per sequence of max_num_seqs for a model with linear-attention layers).",
+                engine.stateSlotsTotal());
         counter(out, "jswift_prefix_cache_hit_tokens_total", "Prompt tokens found in shared KV blocks (not prefilled again).", prefixHits.sum());
         counter(out, "jswift_images_encoded_total", "Images run through the vision tower (once per request, its choices share them).", imagesEncoded.sum());
         timeToFirstToken.write(out, "jswift_time_to_first_token_seconds", "Time from a request's arrival to its first token.");

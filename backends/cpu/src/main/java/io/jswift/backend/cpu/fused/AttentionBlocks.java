@@ -1,5 +1,6 @@
 package io.jswift.backend.cpu.fused;
 
+import io.jswift.tensor.DType;
 import io.jswift.tensor.Half;
 import io.jswift.tensor.HostAccess;
 import io.jswift.tensor.Tensor;
@@ -150,32 +151,33 @@ final class AttentionBlocks {
 
     /**
      * The rows at element offsets {@code starts} of seg (a paged head, {@link HeadRows}) → [np, dp] zero-padded; the rows
-     * are f32, or bf16 widened to f32 ({@code bf16}: a bf16 KV pool, packed straight into the f32 panels).
+     * are of the pool's {@code stored} dtype, f32, or bf16 / f16 widened to f32 (packed straight into the f32 panels).
      */
-    static float[] rows(MemorySegment seg, long[] starts, int d, int np, int dp, boolean bf16) {
+    static float[] rows(MemorySegment seg, long[] starts, int d, int np, int dp, DType stored) {
         float[] out = new float[np * dp];
-        for (int i = 0; i < starts.length; i++) readRow(seg, starts[i], d, bf16, out, i * dp);
+        for (int i = 0; i < starts.length; i++) readRow(seg, starts[i], d, stored, out, i * dp);
         return out;
     }
 
-    /** The rows at element offsets {@code starts} of seg (f32 or bf16), transposed per block as {@link #transposedBlocks(MemorySegment, long, int, int, int, int)}. */
-    static float[] transposedBlocks(MemorySegment seg, long[] starts, int d, int np, int block, boolean bf16) {
+    /** The rows at element offsets {@code starts} of seg (f32, bf16 or f16), transposed per block as {@link #transposedBlocks(MemorySegment, long, int, int, int, int)}. */
+    static float[] transposedBlocks(MemorySegment seg, long[] starts, int d, int np, int block, DType stored) {
         float[] out = new float[d * np], row = new float[d];
         for (int i = 0; i < starts.length; i++) {
-            readRow(seg, starts[i], d, bf16, row, 0);
+            readRow(seg, starts[i], d, stored, row, 0);
             int base = (i / block) * d * block + i % block;
             for (int x = 0; x < d; x++) out[base + x * block] = row[x];
         }
         return out;
     }
 
-    /** d elements at element {@code start} of seg (f32, or bf16 widened) → dst[at, at + d). */
-    private static void readRow(MemorySegment seg, long start, int d, boolean bf16, float[] dst, int at) {
-        if (!bf16) {
-            MemorySegment.copy(seg, HostAccess.F32, start * 4, dst, at, d);
-            return;
+    /** d elements at element {@code start} of seg (f32, or bf16 / f16 widened) → dst[at, at + d). */
+    private static void readRow(MemorySegment seg, long start, int d, DType stored, float[] dst, int at) {
+        switch (stored) {
+            case F32 -> MemorySegment.copy(seg, HostAccess.F32, start * 4, dst, at, d);
+            case BF16 -> { for (int x = 0; x < d; x++) dst[at + x] = Half.bf16ToFloat(seg.getAtIndex(HostAccess.I16, start + x)); }
+            case F16 -> { for (int x = 0; x < d; x++) dst[at + x] = Half.f16ToFloat(seg.getAtIndex(HostAccess.I16, start + x)); }
+            default -> throw new IllegalArgumentException("KV blocks of " + stored + ": f32, bf16 or f16 expected");
         }
-        for (int x = 0; x < d; x++) dst[at + x] = Half.bf16ToFloat(seg.getAtIndex(HostAccess.I16, start + x));
     }
 
     /**

@@ -133,9 +133,9 @@ public final class AttentionKernels {
 
     /**
      * Paged attention (see Backend#pagedAttention) read in place from the blocks through each row's block table; null
-     * when this kernel does not cover the call (sinks, blocks other than f32 or bf16, keys and values of two dtypes, or
+     * when this kernel does not cover the call (sinks, blocks other than f32, bf16 or f16, keys and values of two dtypes, or
      * blocks whose rows are not contiguous per head), which the caller answers with the reference composition. bf16
-     * blocks (a bf16 pool: vLLM's kv_cache_dtype "auto" for a bf16 model) are widened to f32 as they are read, and a bf16
+     * and f16 blocks (vLLM's kv_cache_dtype "auto" for a bf16 or f16 model) are widened to f32 as they are read, and a bf16
      * or f16 q is widened first; the result has q's dtype, as the reference's. One query per row (decode) takes the decode loops; a prefill
      * chunk (T > 1: causal within the chunk, after the row's earlier positions) takes the tiled kernel with its key and
      * value panels packed straight from the blocks, row by row. Both give the floats of attention over the gathered
@@ -152,10 +152,10 @@ public final class AttentionKernels {
         return out.dtype() == q.dtype() ? out : out.to(q.dtype());
     }
 
-    /** Blocks both f32 or both bf16 (what the loops read in place); q any floating type of up to 32 bits (widened once). */
+    /** Blocks both f32, both bf16 or both f16 (what the loops read in place); q any floating type of up to 32 bits (widened once). */
     private static boolean pagedDtypes(Tensor q, Tensor keys, Tensor values) {
         DType kv = keys.dtype();
-        return (kv == DType.F32 || kv == DType.BF16) && values.dtype() == kv
+        return (kv == DType.F32 || kv == DType.BF16 || kv == DType.F16) && values.dtype() == kv
                 && (q.dtype() == DType.F32 || q.dtype() == DType.BF16 || q.dtype() == DType.F16);
     }
 
@@ -166,7 +166,7 @@ public final class AttentionKernels {
     private static Tensor pagedChunks(Tensor q, PagedKv kv, AttentionSpec spec) {
         int rows = kv.rows(), hq = q.size(1), t = q.size(2), d = q.size(3), dv = kv.valueHeadDim(), hkv = kv.kvHeads(), bs = kv.blockSize();
         Tensor keys = kv.keyBlocks(), values = kv.valueBlocks();
-        boolean bf16 = keys.dtype() == DType.BF16;
+        DType stored = keys.dtype();
         Tensor out = Tensor.zeros(DType.F32, rows, hq, t, dv), lse = Tensor.zeros(DType.F32, rows, hq, t);
         if (out.numel() == 0) return out;
         for (int r = 0; r < rows; r++) {
@@ -176,8 +176,8 @@ public final class AttentionKernels {
             float[][] kt = new float[hkv][], vp = new float[hkv][];
             Parallel.range(hkv, 1, (from, to) -> {
                 for (int h = from; h < to; h++) {
-                    kt[h] = AttentionBlocks.transposedBlocks(keys.hostSegment(), HeadRows.paged(keys, table, h, bs, 0).rows(len), d, g.sp, BK, bf16);
-                    vp[h] = AttentionBlocks.rows(values.hostSegment(), HeadRows.paged(values, table, h, bs, 0).rows(len), dv, g.sp, g.dvp, bf16);
+                    kt[h] = AttentionBlocks.transposedBlocks(keys.hostSegment(), HeadRows.paged(keys, table, h, bs, 0).rows(len), d, g.sp, BK, stored);
+                    vp[h] = AttentionBlocks.rows(values.hostSegment(), HeadRows.paged(values, table, h, bs, 0).rows(len), dv, g.sp, g.dvp, stored);
                 }
             });
             tiles(q.narrow(0, r, 1), g, kt, vp, out.narrow(0, r, 1), lse.narrow(0, r, 1));

@@ -39,7 +39,7 @@ final class DecodeAttention {
         Tensor out = Tensor.zeros(DType.F32, b, hq, 1, dv), lse = Tensor.zeros(DType.F32, b, hq, 1);
         forEachGroup(b, hq, hkv, (batch, kvHead, head0, nq) -> attendGroup(q, head0, nq, scale, s,
                 HeadRows.contiguous(Contig.headOffset(k, batch, kvHead), d), k.hostSegment(),
-                HeadRows.contiguous(Contig.headOffset(v, batch, kvHead), dv), v.hostSegment(), false, out, lse, 0));
+                HeadRows.contiguous(Contig.headOffset(v, batch, kvHead), dv), v.hostSegment(), DType.F32, out, lse, 0));
         return new FusedResults.Attention(out, lse);
     }
 
@@ -47,20 +47,20 @@ final class DecodeAttention {
      * Paged attention of one query per row (its last position) read in place from the blocks of {@code kv} through
      * each row's block table (vLLM's paged attention): the same loops as {@link #forward} over row addresses from the
      * table, so the result is bit for bit that of gathering the blocks first. q [B, Hq, 1, D] contiguous; the blocks
-     * [N, Hkv, blockSize, D] contiguous, f32 or bf16 (a bf16 pool's rows are widened in registers as they are read, no
+     * [N, Hkv, blockSize, D] contiguous, f32, bf16 or f16 (a bf16 or f16 pool's rows are widened in registers as they are read, no
      * copy); a sliding {@code window} > 0 keeps each row's last {@code window} keys; a {@code softcap} > 0 bounds the
      * scaled scores (Gemma 2).
      */
     static Tensor forwardPaged(Tensor q, PagedKv kv, int window, float scale, float softcap) {
         int b = q.size(0), hq = q.size(1), d = q.size(3), hkv = kv.kvHeads(), bs = kv.blockSize();
         Tensor keys = kv.keyBlocks(), values = kv.valueBlocks();
-        boolean bf16 = keys.dtype() == DType.BF16;
+        DType stored = keys.dtype();
         Tensor out = Tensor.zeros(DType.F32, b, hq, 1, kv.valueHeadDim());
         forEachGroup(b, hq, hkv, (batch, kvHead, head0, nq) -> {
             int len = kv.contextLens()[batch], keep = window > 0 ? Math.min(len, window) : len;
             int[] table = kv.blockTables()[batch];
             attendGroup(q, head0, nq, scale, keep, HeadRows.paged(keys, table, kvHead, bs, len - keep), keys.hostSegment(),
-                    HeadRows.paged(values, table, kvHead, bs, len - keep), values.hostSegment(), bf16, out, null, softcap);
+                    HeadRows.paged(values, table, kvHead, bs, len - keep), values.hostSegment(), stored, out, null, softcap);
         });
         return out;
     }
@@ -88,11 +88,11 @@ final class DecodeAttention {
 
     /**
      * Softmax attention of query heads head0 .. head0 + nq (rows of q, out and lse) over the s keys and values at
-     * {@code k} / {@code v} (rows of D and of Dv floats; f32, or bf16 when {@code bf16}); writes their outputs (rows of Dv)
+     * {@code k} / {@code v} (rows of D and of Dv values of the {@code stored} dtype: f32, bf16 or f16); writes their outputs (rows of Dv)
      * and, when {@code lse} is given, their log-sum-exps.
      */
     private static void attendGroup(Tensor q, int head0, int nq, float scale, int s, HeadRows k, MemorySegment ks, HeadRows v,
-                                    MemorySegment vs, boolean bf16, Tensor out, Tensor lse, float softcap) {
+                                    MemorySegment vs, DType stored, Tensor out, Tensor lse, float softcap) {
         int d = q.size(3);
         if (s == 0) { // no key: output 0, lse -inf (as the tiled kernel)
             if (lse != null) for (int i = 0; i < nq; i++) Vec.set(lse.hostSegment(), head0 + i, Float.NEGATIVE_INFINITY);
@@ -105,19 +105,19 @@ final class DecodeAttention {
             long qOff = q.offset() + (long) (head0 + i) * d;
             for (int x = 0; x < d; x++) queries[i][x] = Vec.get(qs, qOff + x) * scale;
         }
-        scores(queries, ks, k.rows(s), s, d, bf16, scores);
+        scores(queries, ks, k.rows(s), s, d, stored, scores);
         if (softcap > 0) for (float[] row : scores) softcap(row, s, softcap);
         for (int i = 0; i < nq; i++) {
             max[i] = max(scores[i], s);
             total[i] = expInPlace(scores[i], s, max[i]);
             inv[i] = 1 / total[i];
         }
-        weightedValues(scores, vs, v.rows(s), s, v.d(), bf16, inv, out.hostSegment(), (long) head0 * v.d());
+        weightedValues(scores, vs, v.rows(s), s, v.d(), stored, inv, out.hostSegment(), (long) head0 * v.d());
         if (lse != null) for (int i = 0; i < nq; i++) Vec.set(lse.hostSegment(), head0 + i, (float) (Math.log(total[i]) + max[i]));
     }
 
     /** scores[i][j] = Σ_x queries[i][x]·K[j, x] for the S rows of K starting at kRows[j]; keys outer, queries inner. */
-    private static void scores(float[][] queries, MemorySegment ks, long[] kRows, int s, int d, boolean bf16, float[][] scores) {
+    private static void scores(float[][] queries, MemorySegment ks, long[] kRows, int s, int d, DType stored, float[][] scores) {
         int full = Vec.F.loopBound(d), j = 0;
         for (; j + 4 <= s; j += 4) {
             long r0 = kRows[j], r1 = kRows[j + 1], r2 = kRows[j + 2], r3 = kRows[j + 3];
@@ -127,19 +127,19 @@ final class DecodeAttention {
                 int x = 0;
                 for (; x < full; x += Vec.L) {
                     FloatVector qv = FloatVector.fromArray(Vec.F, query, x);
-                    a0 = qv.fma(Vec.load(ks, r0 + x, bf16), a0);
-                    a1 = qv.fma(Vec.load(ks, r1 + x, bf16), a1);
-                    a2 = qv.fma(Vec.load(ks, r2 + x, bf16), a2);
-                    a3 = qv.fma(Vec.load(ks, r3 + x, bf16), a3);
+                    a0 = qv.fma(Vec.load(ks, r0 + x, stored), a0);
+                    a1 = qv.fma(Vec.load(ks, r1 + x, stored), a1);
+                    a2 = qv.fma(Vec.load(ks, r2 + x, stored), a2);
+                    a3 = qv.fma(Vec.load(ks, r3 + x, stored), a3);
                 }
                 float s0 = VecMath.sum(a0), s1 = VecMath.sum(a1);
                 float s2 = VecMath.sum(a2), s3 = VecMath.sum(a3);
                 for (; x < d; x++) {
                     float qx = query[x];
-                    s0 += qx * Vec.get(ks, r0 + x, bf16);
-                    s1 += qx * Vec.get(ks, r1 + x, bf16);
-                    s2 += qx * Vec.get(ks, r2 + x, bf16);
-                    s3 += qx * Vec.get(ks, r3 + x, bf16);
+                    s0 += qx * Vec.get(ks, r0 + x, stored);
+                    s1 += qx * Vec.get(ks, r1 + x, stored);
+                    s2 += qx * Vec.get(ks, r2 + x, stored);
+                    s3 += qx * Vec.get(ks, r3 + x, stored);
                 }
                 out[j] = s0;
                 out[j + 1] = s1;
@@ -153,9 +153,9 @@ final class DecodeAttention {
                 float[] query = queries[i];
                 FloatVector acc = FloatVector.zero(Vec.F);
                 int x = 0;
-                for (; x < full; x += Vec.L) acc = FloatVector.fromArray(Vec.F, query, x).fma(Vec.load(ks, row + x, bf16), acc);
+                for (; x < full; x += Vec.L) acc = FloatVector.fromArray(Vec.F, query, x).fma(Vec.load(ks, row + x, stored), acc);
                 float dot = VecMath.sum(acc);
-                for (; x < d; x++) dot += query[x] * Vec.get(ks, row + x, bf16);
+                for (; x < d; x++) dot += query[x] * Vec.get(ks, row + x, stored);
                 scores[i][j] = dot;
             }
         }
@@ -198,12 +198,12 @@ final class DecodeAttention {
      * out_i[x] = inv[i] · Σ_j p[i][j]·V[j, x] for each query i, written at element {@code oOff + i·d} of {@code os}:
      * blocks of keys outer, queries inner, so each block of V rows is read once for the whole group.
      */
-    private static void weightedValues(float[][] p, MemorySegment vs, long[] vRows, int s, int d, boolean bf16, float[] inv, MemorySegment os, long oOff) {
+    private static void weightedValues(float[][] p, MemorySegment vs, long[] vRows, int s, int d, DType stored, float[] inv, MemorySegment os, long oOff) {
         int full = Vec.F.loopBound(d), nq = p.length;
         for (int x = 0; x < nq * d; x++) Vec.set(os, oOff + x, 0);
         for (int j0 = 0; j0 < s; j0 += KEY_BLOCK) {
             int j1 = Math.min(s, j0 + KEY_BLOCK);
-            for (int i = 0; i < nq; i++) accumulateBlock(p[i], j0, j1, vs, vRows, d, full, bf16, os, oOff + (long) i * d);
+            for (int i = 0; i < nq; i++) accumulateBlock(p[i], j0, j1, vs, vRows, d, full, stored, os, oOff + (long) i * d);
         }
         for (int i = 0; i < nq; i++) {
             long o = oOff + (long) i * d;
@@ -217,23 +217,23 @@ final class DecodeAttention {
      * out[x] += Σ_{j in [j0, j1)} p[j]·V[j, x], each D-chunk of out accumulated in four registers (keys j mod 4): with
      * two, the chains of dependent FMAs bounded the loop at half an FMA per cycle, and Σ p·V was 2/3 of the profile.
      */
-    private static void accumulateBlock(float[] p, int j0, int j1, MemorySegment vs, long[] rows, int d, int full, boolean bf16, MemorySegment os, long o) {
+    private static void accumulateBlock(float[] p, int j0, int j1, MemorySegment vs, long[] rows, int d, int full, DType stored, MemorySegment os, long o) {
         int x = 0;
         for (; x < full; x += Vec.L) {
             FloatVector a0 = Vec.load(os, o + x), a1 = FloatVector.zero(Vec.F), a2 = a1, a3 = a1;
             int j = j0;
             for (; j + 4 <= j1; j += 4) {
-                a0 = Vec.load(vs, rows[j] + x, bf16).fma(FloatVector.broadcast(Vec.F, p[j]), a0);
-                a1 = Vec.load(vs, rows[j + 1] + x, bf16).fma(FloatVector.broadcast(Vec.F, p[j + 1]), a1);
-                a2 = Vec.load(vs, rows[j + 2] + x, bf16).fma(FloatVector.broadcast(Vec.F, p[j + 2]), a2);
-                a3 = Vec.load(vs, rows[j + 3] + x, bf16).fma(FloatVector.broadcast(Vec.F, p[j + 3]), a3);
+                a0 = Vec.load(vs, rows[j] + x, stored).fma(FloatVector.broadcast(Vec.F, p[j]), a0);
+                a1 = Vec.load(vs, rows[j + 1] + x, stored).fma(FloatVector.broadcast(Vec.F, p[j + 1]), a1);
+                a2 = Vec.load(vs, rows[j + 2] + x, stored).fma(FloatVector.broadcast(Vec.F, p[j + 2]), a2);
+                a3 = Vec.load(vs, rows[j + 3] + x, stored).fma(FloatVector.broadcast(Vec.F, p[j + 3]), a3);
             }
-            for (; j < j1; j++) a0 = Vec.load(vs, rows[j] + x, bf16).fma(FloatVector.broadcast(Vec.F, p[j]), a0);
+            for (; j < j1; j++) a0 = Vec.load(vs, rows[j] + x, stored).fma(FloatVector.broadcast(Vec.F, p[j]), a0);
             Vec.store(a0.add(a1).add(a2.add(a3)), os, o + x);
         }
         for (; x < d; x++) {
             float acc = Vec.get(os, o + x);
-            for (int j = j0; j < j1; j++) acc += p[j] * Vec.get(vs, rows[j] + x, bf16);
+            for (int j = j0; j < j1; j++) acc += p[j] * Vec.get(vs, rows[j] + x, stored);
             Vec.set(os, o + x, acc);
         }
     }

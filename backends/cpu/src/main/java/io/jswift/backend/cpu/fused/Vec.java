@@ -1,6 +1,7 @@
 package io.jswift.backend.cpu.fused;
 
 import io.jswift.backend.cpu.VecMath;
+import io.jswift.tensor.DType;
 import io.jswift.tensor.HostAccess;
 import io.jswift.tensor.Half;
 import jdk.incubator.vector.FloatVector;
@@ -13,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
-/** Row-level SIMD helpers over f32 memory segments (offsets in elements); bf16 rows widened in registers. */
+/** Row-level SIMD helpers over f32 memory segments (offsets in elements); bf16 and f16 rows widened in registers. */
 final class Vec {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int L = F.length();
@@ -38,14 +39,29 @@ final class Vec {
         return bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
-    /** L f32 values, or L bf16 values widened ({@code bf16}): the loops that read a KV cache of either dtype in place. */
-    static FloatVector load(MemorySegment s, long off, boolean bf16) {
-        return bf16 ? loadBf16(s, off) : load(s, off);
+    /**
+     * L f16 values at element {@code off} of s, widened exactly to f32: the 15 bits below the sign moved up by 13 are an
+     * f32 with the same fraction and the exponent 112 too small (a subnormal f16 lands as an f32 subnormal of the same
+     * fraction), so one multiply by 2^112 rebias them exactly; Inf and NaN (exponent 31) take the f32 all-ones exponent.
+     */
+    static FloatVector loadF16(MemorySegment s, long off) {
+        IntVector h = ((IntVector) ShortVector.fromMemorySegment(HALF, s, off * 2, NATIVE).convertShape(VectorOperators.S2I, I, 0)).and(0xFFFF);
+        IntVector magnitude = h.and(0x7FFF);
+        IntVector finite = magnitude.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+        IntVector special = magnitude.lanewise(VectorOperators.LSHL, 13).or(0x70000000); // exponent 31 -> 255, fraction kept
+        IntVector bits = finite.blend(special, magnitude.compare(VectorOperators.GE, 0x7C00));
+        return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
     }
 
-    /** One f32 value, or one bf16 value widened. */
-    static float get(MemorySegment s, long off, boolean bf16) {
-        return bf16 ? Half.bf16ToFloat(s.getAtIndex(HostAccess.I16, off)) : get(s, off);
+    /** L values of a KV cache of {@code stored} dtype (f32, bf16 or f16) as f32: the loops that read a KV pool in place. */
+    static FloatVector load(MemorySegment s, long off, DType stored) {
+        return stored == DType.BF16 ? loadBf16(s, off) : stored == DType.F16 ? loadF16(s, off) : load(s, off);
+    }
+
+    /** One value of {@code stored} dtype (f32, bf16 or f16) as f32. */
+    static float get(MemorySegment s, long off, DType stored) {
+        return stored == DType.BF16 ? Half.bf16ToFloat(s.getAtIndex(HostAccess.I16, off))
+                : stored == DType.F16 ? Half.f16ToFloat(s.getAtIndex(HostAccess.I16, off)) : get(s, off);
     }
 
     static float get(MemorySegment s, long off) {

@@ -92,33 +92,35 @@ class PagedAttentionTest {
     }
 
     /**
-     * A bf16 pool (kv_cache_dtype bfloat16, or auto for a bf16 model): decode and prefill chunks read the bf16 blocks in
-     * place, widening each row in registers, so they give the f32 kernel's result over the same values widened to f32
-     * (decode bit for bit; chunks within an ulp, see above) and the float64 oracle's; a bf16 q gives a bf16 result, as
-     * the reference does.
+     * A bf16 or f16 pool (kv_cache_dtype bfloat16 / float16, or auto for a model of that dtype): decode and prefill chunks
+     * read the half-precision blocks in place, widening each row in registers, so they give the f32 kernel's result over
+     * the same values widened to f32 (decode bit for bit; chunks within an ulp, see above) and the float64 oracle's; a q
+     * of the pool's dtype gives a result of that dtype, as the reference does.
      */
-    @ParameterizedTest(name = "T={0} Hq={1} Hkv={2} D={3} blockSize={4} window={5} softcap={6}")
-    @CsvSource({"1, 4, 2, 16, 16, 0, 0", "1, 14, 2, 80, 16, 0, 0", "1, 6, 3, 7, 3, 5, 0", "1, 4, 2, 16, 4, 0, 1.5",
-            "3, 4, 2, 16, 4, 0, 0", "17, 6, 3, 24, 5, 9, 0", "70, 4, 2, 16, 16, 33, 2"})
-    void bf16BlocksAreReadInPlace(int t, int hq, int hkv, int d, int blockSize, int window, double softcap) {
+    @ParameterizedTest(name = "{7}: T={0} Hq={1} Hkv={2} D={3} blockSize={4} window={5} softcap={6}")
+    @CsvSource({"1, 4, 2, 16, 16, 0, 0, BF16", "1, 14, 2, 80, 16, 0, 0, BF16", "1, 6, 3, 7, 3, 5, 0, BF16", "1, 4, 2, 16, 4, 0, 1.5, BF16",
+            "3, 4, 2, 16, 4, 0, 0, BF16", "17, 6, 3, 24, 5, 9, 0, BF16", "70, 4, 2, 16, 16, 33, 2, BF16",
+            "1, 4, 2, 16, 16, 0, 0, F16", "1, 14, 2, 80, 16, 0, 0, F16", "1, 6, 3, 7, 3, 5, 0, F16", "1, 4, 2, 16, 4, 0, 1.5, F16",
+            "3, 4, 2, 16, 4, 0, 0, F16", "17, 6, 3, 24, 5, 9, 0, F16", "70, 4, 2, 16, 16, 33, 2, F16"})
+    void halfPrecisionBlocksAreReadInPlace(int t, int hq, int hkv, int d, int blockSize, int window, double softcap, DType stored) {
         Case c = new Case(t, hq, hkv, d, blockSize, new AttentionSpec(1 / Math.sqrt(d), true, null, null, window, softcap));
-        PagedKv bf16 = new PagedKv(c.kv.keyBlocks().to(DType.BF16), c.kv.valueBlocks().to(DType.BF16), c.kv.blockTables(), c.kv.contextLens());
-        PagedKv widened = new PagedKv(bf16.keyBlocks().to(DType.F32), bf16.valueBlocks().to(DType.F32), c.kv.blockTables(), c.kv.contextLens());
-        Tensor inPlace = AttentionKernels.paged(c.q, bf16, c.spec), overF32 = AttentionKernels.paged(c.q, widened, c.spec);
-        assertNotNull(inPlace, "the CPU kernels cover bf16 blocks (no gather)");
+        PagedKv half = new PagedKv(c.kv.keyBlocks().to(stored), c.kv.valueBlocks().to(stored), c.kv.blockTables(), c.kv.contextLens());
+        PagedKv widened = new PagedKv(half.keyBlocks().to(DType.F32), half.valueBlocks().to(DType.F32), c.kv.blockTables(), c.kv.contextLens());
+        Tensor inPlace = AttentionKernels.paged(c.q, half, c.spec), overF32 = AttentionKernels.paged(c.q, widened, c.spec);
+        assertNotNull(inPlace, "the CPU kernels cover " + stored + " blocks (no gather)");
         assertEquals(DType.F32, inPlace.dtype());
         if (t == 1 && softcap == 0) assertArrayEquals(overF32.toFloatArray(), inPlace.toFloatArray());
-        else assertClose(overF32.toDoubleArray(), inPlace, ULP, ULP, "bf16 blocks vs their f32 widening");
+        else assertClose(overF32.toDoubleArray(), inPlace, ULP, ULP, stored + " blocks vs their f32 widening");
         for (int r = 0; r < LENGTHS.length; r++) {
             PagedKv.Row row = widened.gather(FusedTesting.KERNELS, r);
             NaiveFused.Attention want = NaiveFused.attention(c.q.narrow(0, r, 1).toDoubleArray(), row.keys().toDoubleArray(), row.values().toDoubleArray(),
                     new NaiveFused.AttentionShape(1, hq, hkv, t, c.kv.contextLens()[r], d), new NaiveFused.AttentionMask(c.spec.scale(), true, null, null, window, softcap));
             assertClose(want.out(), inPlace.narrow(0, r, 1), TOL, TOL, "row " + r);
         }
-        Tensor q16 = c.q.to(DType.BF16), out16 = FusedTesting.KERNELS.pagedAttention(q16, bf16, c.spec);
-        assertEquals(DType.BF16, out16.dtype());
-        Tensor reference = FusedReference.pagedAttention(FusedTesting.KERNELS, q16, bf16, c.spec); // gather + attention, in bf16
-        assertClose(reference.toDoubleArray(), out16, 1e-2, 1e-2, "bf16 q and blocks vs the reference composition");
+        Tensor q16 = c.q.to(stored), out16 = FusedTesting.KERNELS.pagedAttention(q16, half, c.spec);
+        assertEquals(stored, out16.dtype());
+        Tensor reference = FusedReference.pagedAttention(FusedTesting.KERNELS, q16, half, c.spec); // gather + attention, in the pool's dtype
+        assertClose(reference.toDoubleArray(), out16, 1e-2, 1e-2, stored + " q and blocks vs the reference composition");
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.jswift.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.management.OperatingSystemMXBean;
 import io.jswift.autograd.GradMode;
 import io.jswift.autograd.Variable;
 import io.jswift.models.CausalLm;
@@ -19,10 +20,12 @@ import io.jswift.tensor.Generator;
 import io.jswift.tensor.Tensor;
 import io.jswift.tensor.spi.RandomSpec;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.function.DoubleSupplier;
+import java.util.stream.IntStream;
 
 /**
  * MoE on the CPU backend, two comparisons measured in one run.
@@ -30,7 +33,11 @@ import java.util.function.DoubleSupplier;
  * <li>Experts forward + backward shaped like one Qwen3-30B-A3B layer (E = 128 experts, top-8; hidden scaled down):
  *     the grouped expert GEMMs ({@link MoeExperts} on N tokens routed at random, N·k rows) against one dense gated MLP
  *     of the same intermediate size on the same N·k rows — the same FLOPs, so the ratio of GFLOPS is the grouping's cost
- *     (goal: >= 0.5).</li>
+ *     (goal: >= 0.5). Also printed: each side's process CPU time (on a busy machine the wall clock counts the other
+ *     jobs' turns; CPU time counts this process's work and stalls) and the grouped step's memory floor — the bytes it
+ *     must move (the experts' weights read in the forward and again in the backward, their gradients read and written)
+ *     at this machine's streaming rate, timed in the same run (a read-modify-write pass over a gradient-sized array
+ *     on every core): the dense MLP's weights stay in cache, the experts' do not.</li>
  * <li>Decode, one token at a time with a KV cache, the two models taking turns token by token (medians): a small Qwen3-MoE against a dense Qwen3 whose MLP has the same active
  *     parameters (intermediate = k · moe_intermediate), same attention (goal: MoE within 1.3x of dense).</li>
  * </ol>
@@ -62,18 +69,25 @@ public final class MoeQuick {
         // the two sides alternate rep by rep, so that a busy machine's slow spells hit both alike
         // gradients accumulate across reps (gradient accumulation: added into .grad in place); the third side starts
         // each step from no gradients (an optimizer step's zero_grad before it), so they are written new
-        double[] best = bestSeconds(reps, () -> step(moe.forward(Variable.leaf(x, true), counts), dy), () -> step(dense.forward(Variable.leaf(x, true)), dy),
+        float[] stream = new float[(int) Math.min(1L << 27, (long) EXPERTS * 2 * inter * hidden)]; // the gate/up gradient's size, at most 512 MiB
+        Timing[] t = bestSeconds(reps, () -> step(moe.forward(Variable.leaf(x, true), counts), dy), () -> step(dense.forward(Variable.leaf(x, true)), dy),
                 () -> {
                     moe.zeroGrad();
                     dense.zeroGrad();
                     return step(moe.forward(Variable.leaf(x, true), counts), dy);
-                });
-        double grouped = best[0], plain = best[1];
+                }, () -> readModifyWrite(stream));
+        double grouped = t[0].wall(), plain = t[1].wall();
         System.out.printf(Locale.ROOT, "experts fwd+bwd: %d tokens x top-%d of %d experts, C=%d, I=%d: grouped %.1f GFLOPS (%.1f ms), "
                         + "dense same FLOPs %.1f GFLOPS (%.1f ms), ratio %.2f%n", tokens, TOP_K, EXPERTS, hidden, inter,
                 flop / grouped / 1e9, grouped * 1e3, flop / plain / 1e9, plain * 1e3, plain / grouped);
         System.out.printf(Locale.ROOT, "  grouped from zeroed gradients (written, not accumulated): %.1f GFLOPS (%.1f ms), ratio %.2f%n",
-                flop / best[2] / 1e9, best[2] * 1e3, plain / best[2]);
+                flop / t[2].wall() / 1e9, t[2].wall() * 1e3, plain / t[2].wall());
+        System.out.printf(Locale.ROOT, "  process CPU time: grouped %.0f ms, dense %.0f ms, ratio %.2f; from zeroed gradients %.0f ms, ratio %.2f%n",
+                t[0].cpu() * 1e3, t[1].cpu() * 1e3, t[1].cpu() / t[0].cpu(), t[2].cpu() * 1e3, t[1].cpu() / t[2].cpu());
+        double rate = 2.0 * 4 * stream.length / t[3].wall(); // bytes read + written per second
+        double bytes = 4.0 * 4 * EXPERTS * 3.0 * inter * hidden; // weights read twice, gradients read and written (f32)
+        System.out.printf(Locale.ROOT, "  memory floor of the grouped step: %.2f GB at %.1f GB/s (read-modify-write stream, all cores) = %.0f ms, "
+                + "%.0f%% of the grouped step's time%n", bytes / 1e9, rate / 1e9, bytes / rate * 1e3, 100 * bytes / rate / grouped);
         System.out.println("  rows per expert: min " + Arrays.stream(counts).min().orElse(0) + ", max " + Arrays.stream(counts).max().orElse(0));
     }
 
@@ -144,18 +158,39 @@ public final class MoeQuick {
         return t;
     }
 
-    /** The best of {@code reps} timed runs of each side after one warm-up each, the sides alternating. */
-    private static double[] bestSeconds(int reps, DoubleSupplier... sides) {
+    /** The best wall-clock and process CPU seconds of one side. */
+    private record Timing(double wall, double cpu) {}
+
+    /**
+     * The best of {@code reps} timed runs of each side after one warm-up each, the sides alternating; wall and CPU
+     * time minimized separately.
+     */
+    private static Timing[] bestSeconds(int reps, DoubleSupplier... sides) {
+        var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         for (DoubleSupplier side : sides) side.getAsDouble();
-        double[] best = new double[sides.length];
-        Arrays.fill(best, Double.MAX_VALUE);
+        double[] wall = new double[sides.length], cpu = new double[sides.length];
+        Arrays.fill(wall, Double.MAX_VALUE);
+        Arrays.fill(cpu, Double.MAX_VALUE);
         for (int i = 0; i < reps; i++) {
             for (int j = 0; j < sides.length; j++) {
-                long t0 = System.nanoTime();
+                long c0 = os.getProcessCpuTime(), t0 = System.nanoTime();
                 sides[j].getAsDouble();
-                best[j] = Math.min(best[j], (System.nanoTime() - t0) / 1e9);
+                wall[j] = Math.min(wall[j], (System.nanoTime() - t0) / 1e9);
+                cpu[j] = Math.min(cpu[j], (os.getProcessCpuTime() - c0) / 1e9);
             }
         }
-        return best;
+        Timing[] t = new Timing[sides.length];
+        for (int j = 0; j < sides.length; j++) t[j] = new Timing(wall[j], cpu[j]);
+        return t;
+    }
+
+    /** One read-modify-write pass over {@code a}, split across the cores: the machine's streaming rate. */
+    private static double readModifyWrite(float[] a) {
+        int parts = Runtime.getRuntime().availableProcessors();
+        IntStream.range(0, parts).parallel().forEach(p -> {
+            int from = (int) ((long) a.length * p / parts), to = (int) ((long) a.length * (p + 1) / parts);
+            for (int i = from; i < to; i++) a[i] = a[i] * 0.5f + 1e-3f;
+        });
+        return 0;
     }
 }

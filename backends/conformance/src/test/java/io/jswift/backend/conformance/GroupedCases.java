@@ -69,6 +69,7 @@ public abstract class GroupedCases {
     void unevenGroupsEqualPerExpertMatmulsF32(boolean transW) {
         checkMatmul(DType.F32, COUNTS, 37, 45, transW, w -> w, F32);
         checkMatmul(DType.F32, COUNTS, 64, 96, transW, w -> w, F32);       // whole vectors, no tails
+        checkMatmul(DType.F32, COUNTS, 128, 70, transW, w -> w, F32);      // whole vectors of K, N past the last 4 weight rows
         checkMatmul(DType.F32, new int[]{0, 0, 7}, 300, 70, transW, w -> w, F32); // K longer than one block
     }
 
@@ -167,6 +168,10 @@ public abstract class GroupedCases {
         Tensor want = GroupedReference.siluMlpCombine(cpu, x, gateUp, down, counts, tokens, weights);
         Tensor got = dev.groupedSiluMlpCombine(t.put(x), t.put(gateUp), t.put(down), counts, tokens, weights);
         t.same("grouped MLP combine " + type, want, got, tol);
+        // K of both products whole vectors (the f32 dot tiles without tails)
+        Tensor x64 = random(47, type, n, 64), gu64 = random(48, type, e, 64, 64), down64 = random(49, type, e, 64, 32);
+        t.same("grouped MLP combine, C 64, I 32 " + type, GroupedReference.siluMlpCombine(cpu, x64, gu64, down64, counts, tokens, weights),
+                dev.groupedSiluMlpCombine(t.put(x64), t.put(gu64), t.put(down64), counts, tokens, weights), tol);
         // one decode token: eight rows of one token, an expert each
         int[] one = {1, 1, 0, 1, 1, 1, 1, 1, 1, 0};
         int[] zeros = new int[8];

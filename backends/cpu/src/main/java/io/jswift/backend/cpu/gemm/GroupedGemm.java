@@ -73,12 +73,15 @@ public final class GroupedGemm {
 
     /**
      * C[m, n] = A·B on the kernel the shape wants, for one expert (nested parallel calls run on the calling core):
-     * x·Wᵀ as dot tiles, a few rows times a row-major f32 B as broadcast tiles, else the blocked GEMM (GEMV up to 4
-     * rows); C in f64 when {@code f64}, else f32; C += A·B when {@code accumulate} (BLAS beta = 1).
+     * x·Wᵀ as dot tiles ({@link ExpertRowDots} for f32 W, whose 2×4 tiles read x half as often as the 4×2 tiles of
+     * {@link RowDotTiles}: 110-120 vs 150-170 ms of CPU for 128 experts × 16 rows × [768, 1024], docs/BENCHMARKS.md),
+     * a few rows times a row-major f32 B as broadcast tiles, else the blocked GEMM (GEMV up to 4 rows); C in f64 when
+     * {@code f64}, else f32; C += A·B when {@code accumulate} (BLAS beta = 1).
      */
     static void product(int m, int n, int k, Operand a, Operand b, MemorySegment c, long co, long ldc, boolean f64, boolean accumulate) {
         boolean few = m > 4 && m < BIG && k > 0;
         if (f64) Gemm.dgemm(m, n, k, a, b, c, co, ldc, accumulate);
+        else if (few && ExpertRowDots.supports(b, k)) ExpertRowDots.multiply(m, n, k, a, b, c, co, ldc, accumulate);
         else if (few && b.isWeightRows()) RowDotTiles.multiply(m, n, k, a, b, c, co, ldc, accumulate);
         else if (few && RowMajorTiles.supports(b)) RowMajorTiles.multiply(m, n, k, a, b, c, co, ldc, accumulate);
         else Gemm.sgemm(m, n, k, a, b, c, co, ldc, accumulate);

@@ -12,6 +12,11 @@
 #       first exported to bnb NF4 (jswift export, double quant, bf16 compute) and the step loads that directory as it is
 #       instead of quantizing at load. Each run also writes WORK/<label>.log.rss, the RSS split (anonymous / file-backed)
 #       sampled every second (bench/rss_split.sh), and prints the split at the sampled peak.
+#   bench/qlora_bench.sh rss7b-full [LAYERS=28] [SEQ=512]
+#       The same QLoRA step (quantized at load; EXPORTED=1 as above) on one Qwen2.5-7B-shaped random model with LAYERS
+#       decoder layers (28 = the real model), measured instead of extrapolated. The bf16 checkpoint (~15 GB at 28
+#       layers) is written one shard per layer by bench/make_sharded_random_model.py (/tmp/hf/bin/python: torch +
+#       safetensors; PYTHON overrides), which holds one tensor at a time; delete WORK/qwen7b-LAYERS-layers-sharded after.
 #   bench/qlora_bench.sh decode1b
 #       Decode of a Llama-3.2-1B-shaped random model (bf16 checkpoint) vs the same model exported to bnb NF4 (double
 #       quant, bf16 compute) by jswift export, back to back, each through io.jswift.bench.InferenceBench (weights as
@@ -119,6 +124,25 @@ case "${1:-}" in
     printf 'estimate for 28 layers: %.2f GiB peak RSS (%.3f GiB a layer)\n' \
       "$(echo "($ra + ($rb - $ra) / ($b - $a) * (28 - $a)) / 1048576" | bc -l)" "$(echo "($rb - $ra) / ($b - $a) / 1048576" | bc -l)"
     ;;
+  rss7b-full)
+    l=${2:-28} seq=${3:-512}
+    data "$WORK/data.jsonl" "$seq" "$(vocab 152064)" 2
+    m="$WORK/qwen7b-$l-layers-sharded"
+    if [ ! -f "$m/model.safetensors.index.json" ]; then
+      config 3584 18944 "$l" 28 4 152064 false >"$m.config.json"
+      "${PYTHON:-/tmp/hf/bin/python}" "$ROOT/bench/make_sharded_random_model.py" "$m.config.json" "$m" >/dev/null
+    fi
+    quant=(--quant_method bnb --quant_bits 4 --bnb_4bit_quant_type nf4 --bnb_4bit_use_double_quant true)
+    tag=qlora7b-full
+    if [ "${EXPORTED:-0}" = 1 ]; then
+      if [ ! -f "$m-nf4/config.json" ]; then
+        rm -rf "$m-nf4"
+        "$JSWIFT" export --model "$m" "${quant[@]}" --bnb_4bit_compute_dtype bfloat16 --output_dir "$m-nf4" >/dev/null
+      fi
+      m="$m-nf4" quant=() tag=qlora7b-full-exported
+    fi
+    run "$tag-$l-layers" --model "$m" --max_steps 1 --max_length "$seq" --torch_dtype bfloat16 --gradient_checkpointing true "${quant[@]}"
+    ;;
   decode1b)
     dir="$WORK/llama1b-bf16"
     if [ ! -f "$dir/model.safetensors" ]; then
@@ -140,7 +164,7 @@ case "${1:-}" in
     done
     ;;
   *)
-    sed -n '2,22p' "$0"
+    sed -n '2,27p' "$0"
     exit 2
     ;;
 esac

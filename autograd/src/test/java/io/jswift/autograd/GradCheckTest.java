@@ -224,6 +224,11 @@ class GradCheckTest {
         assertGrad(in -> Losses.linearCrossEntropy(in[0], Variable.constant(weight), targets, Losses.IGNORE_INDEX, 4.0, 2), rand(3, 5, 3));
         // a trainable head: dW accumulated chunk by chunk
         assertGrad(in -> Losses.linearCrossEntropy(in[0], in[1], targets, Losses.IGNORE_INDEX, 4.0, 2), rand(3, 5, 3), rand(5, 7, 3));
+        // the vocabulary in slices of 3, 2 and 1 weight rows (targets in other slices take the softmax alone)
+        for (int slice : new int[]{3, 2, 1}) {
+            assertGrad(in -> Losses.linearCrossEntropy(in[0], Variable.constant(weight), targets, Losses.IGNORE_INDEX, 4.0, 2, slice), rand(3, 5, 3));
+            assertGrad(in -> Losses.linearCrossEntropy(in[0], in[1], targets, Losses.IGNORE_INDEX, 4.0, 2, slice), rand(3, 5, 3), rand(5, 7, 3));
+        }
     }
 
     @Test

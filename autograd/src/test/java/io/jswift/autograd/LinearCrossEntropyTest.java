@@ -2,13 +2,24 @@ package io.jswift.autograd;
 
 import io.jswift.autograd.ops.LinearAlgebra;
 import io.jswift.autograd.ops.Losses;
+import io.jswift.tensor.DType;
 import io.jswift.tensor.Tensor;
+import io.jswift.tensor.io.SafetensorsFile;
+import io.jswift.tensor.io.SafetensorsWriter;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.Random;
+import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -16,6 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The chunked linear cross-entropy against linear + crossEntropy, in f32 (the training dtype). */
 class LinearCrossEntropyTest {
+    @TempDir
+    Path dir;
+
     private static Tensor randF32(long seed, int... shape) {
         Random r = new Random(seed);
         int n = 1;
@@ -55,6 +69,56 @@ class LinearCrossEntropyTest {
         plain.backward();
         assertClose(xb.grad(), xa.grad(), "dhidden");
         assertClose(wb.grad(), wa.grad(), "dweight");
+    }
+
+    /** rows per chunk, weight rows per vocabulary slice (50 = the whole vocabulary, 1 = a slice per token). */
+    static Stream<Arguments> chunksAndSlices() {
+        return Stream.of(Arguments.of(256, 7), Arguments.of(3, 7), Arguments.of(3, 1), Arguments.of(7, 16), Arguments.of(2, 49),
+                Arguments.of(1, 25), Arguments.of(256, 50));
+    }
+
+    @ParameterizedTest
+    @MethodSource("chunksAndSlices")
+    void vocabularySlicesEqualTheMaterializedLogits(int chunkRows, int sliceRows) {
+        // targets in the first, a middle and the last slice, two ignored rows, one row of a target at a slice's edge
+        int n = 7, h = 16, v = 50;
+        Tensor x = randF32(11, n, h), w = randF32(12, v, h);
+        Tensor targets = Tensor.ofLongs(new long[]{3, -100, 49, 0, 17, -100, 48}, n);
+        Variable a = Variable.leaf(x, true), b = Variable.leaf(x.copy(), true);
+        Variable sliced = Losses.linearCrossEntropy(a, Variable.constant(w), targets, Losses.IGNORE_INDEX, 5.0, chunkRows, sliceRows);
+        Variable plain = Losses.crossEntropy(LinearAlgebra.linear(b, Variable.constant(w), null), targets, Losses.IGNORE_INDEX, 5.0);
+        assertEquals(plain.value().item(), sliced.value().item(), 1e-5 * Math.abs(plain.value().item()));
+        sliced.backward();
+        plain.backward();
+        assertClose(b.grad(), a.grad(), "dhidden");
+        Variable xa = Variable.leaf(x.copy(), true), wa = Variable.leaf(w.copy(), true), xb = Variable.leaf(x.copy(), true), wb = Variable.leaf(w.copy(), true);
+        Variable trainable = Losses.linearCrossEntropy(xa, wa, targets, Losses.IGNORE_INDEX, 5.0, chunkRows, sliceRows);
+        Variable reference = Losses.crossEntropy(LinearAlgebra.linear(xb, wb, null), targets, Losses.IGNORE_INDEX, 5.0);
+        assertEquals(reference.value().item(), trainable.value().item(), 1e-5 * Math.abs(reference.value().item()));
+        trainable.backward();
+        reference.backward();
+        assertClose(xb.grad(), xa.grad(), "dhidden, trainable head");
+        assertClose(wb.grad(), wa.grad(), "dweight");
+    }
+
+    @Test
+    void aMemoryMappedBf16HeadInSlicesGivesTheWholeVocabularysLossAndGradient() throws IOException {
+        // QLoRA's frozen lm_head: a bf16 checkpoint tensor whose pages are dropped after each slice is used; the values
+        // read again must be the same, so slices of 6 rows give the whole-vocabulary op's loss and dh
+        int n = 9, h = 24, v = 40;
+        Tensor w = randF32(21, v, h).to(DType.BF16), x = randF32(22, n, h);
+        Path file = dir.resolve("head.safetensors");
+        SafetensorsWriter.write(file, Map.of("lm_head.weight", w), Map.of());
+        Tensor mapped = SafetensorsFile.open(file).tensor("lm_head.weight");
+        Tensor targets = Tensor.ofLongs(new long[]{0, 5, 6, 39, -100, 11, 12, 35, 30}, n);
+        Variable a = Variable.leaf(x, true), b = Variable.leaf(x.copy(), true);
+        Variable sliced = Losses.linearCrossEntropy(a, Variable.constant(mapped), targets, Losses.IGNORE_INDEX, 8.0, 4, 6);
+        Variable whole = Losses.linearCrossEntropy(b, Variable.constant(w), targets, Losses.IGNORE_INDEX, 8.0, 4, v);
+        assertEquals(whole.value().item(), sliced.value().item(), 1e-6 * Math.abs(whole.value().item()));
+        sliced.backward();
+        whole.backward();
+        assertClose(b.grad(), a.grad(), "dhidden");
+        assertArrayEquals(w.toFloatArray(), mapped.toFloatArray(), "the mapped head after its pages were dropped");
     }
 
     @Test

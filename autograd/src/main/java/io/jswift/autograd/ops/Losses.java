@@ -41,6 +41,13 @@ public final class Losses {
     static final int LINEAR_CE_CHUNK = Integer.getInteger("jswift.linearCeChunk", 256);
 
     /**
+     * Weight rows per vocabulary slice of the fused linear cross-entropy: a head with more rows is walked in slices, so
+     * neither a chunk's logit gradient nor a memory-mapped head is ever whole ([256, 16384] f32 logits are 16 MB, a
+     * 16384-row bf16 slice of a 3584-wide head 117 MB).
+     */
+    static final int LINEAR_CE_VOCAB_SLICE = Integer.getInteger("jswift.linearCeVocabSlice", 16384);
+
+    /**
      * {@code crossEntropy(linear(hidden, weight), targets, ignoreIndex, divisor)} for hidden [N, H] and weight
      * [V, H], without ever materializing the [N, V] logits whole ({@link LinearCrossEntropy}), for a frozen LM
      * head and for a trainable F32/F64 one alike; a trainable 16-bit weight takes the plain composition.
@@ -51,7 +58,17 @@ public final class Losses {
 
     /** {@link #linearCrossEntropy(Variable, Variable, Tensor, long, double)} taking {@code chunkRows} rows at a time. */
     public static Variable linearCrossEntropy(Variable hidden, Variable weight, Tensor targets, long ignoreIndex, double divisor, int chunkRows) {
+        return linearCrossEntropy(hidden, weight, targets, ignoreIndex, divisor, chunkRows, LINEAR_CE_VOCAB_SLICE);
+    }
+
+    /**
+     * {@link #linearCrossEntropy(Variable, Variable, Tensor, long, double)} taking {@code chunkRows} rows at a time and,
+     * when the vocabulary is wider than {@code sliceRows}, {@code sliceRows} rows of the weight at a time.
+     */
+    public static Variable linearCrossEntropy(Variable hidden, Variable weight, Tensor targets, long ignoreIndex, double divisor,
+                                              int chunkRows, int sliceRows) {
         if (chunkRows < 1) throw new IllegalArgumentException("chunkRows must be >= 1, got " + chunkRows);
+        if (sliceRows < 1) throw new IllegalArgumentException("sliceRows must be >= 1, got " + sliceRows);
         if (hidden.rank() != 2 || weight.rank() != 2 || hidden.size(1) != weight.size(1)) {
             throw new IllegalArgumentException("linearCrossEntropy needs hidden [N, H] and weight [V, H], got "
                     + java.util.Arrays.toString(hidden.shape()) + " and " + java.util.Arrays.toString(weight.shape()));
@@ -64,7 +81,7 @@ public final class Losses {
         if (weight.requiresGrad() && !accumulable) { // e.g. a 16-bit weight taking gradients: the plain composition
             return crossEntropy(LinearAlgebra.linear(hidden, weight, null), targets, ignoreIndex, divisor);
         }
-        return Autograd.apply(new LinearCrossEntropy(targets, ignoreIndex, divisor, chunkRows), hidden, weight);
+        return Autograd.apply(new LinearCrossEntropy(targets, ignoreIndex, divisor, chunkRows, sliceRows), hidden, weight);
     }
 
     /**

@@ -62,6 +62,21 @@ class EngineTest {
         return p;
     }
 
+    /** Submits every prompt at once (greedy, maxTokens) and checks each stream against the static generator alone. */
+    private static void assertServesTheGeneratorsGreedyTokens(Engine engine, GenerationSession session, List<int[]> prompts, int maxTokens)
+            throws Exception {
+        List<Collector> collectors = new ArrayList<>();
+        for (int[] p : prompts) {
+            Collector c = new Collector(null);
+            collectors.add(c);
+            engine.submit(List.of(new SequenceRequest(p, SamplingParams.greedy(maxTokens), -1, false, c)));
+        }
+        for (int i = 0; i < prompts.size(); i++) {
+            int[] solo = session.generate(List.of(prompts.get(i)), SamplingParams.greedy(maxTokens), null).get(0).tokens();
+            assertArrayEquals(solo, collectors.get(i).done.get(60, TimeUnit.SECONDS), "prompt " + i);
+        }
+    }
+
     @Test
     void chunkedPrefillGivesTheStaticGeneratorsGreedyTokens() throws Exception {
         GenerationSession session = session();
@@ -69,16 +84,7 @@ class EngineTest {
         List<int[]> prompts = List.of(randomPrompt(r, 7), randomPrompt(r, 23), randomPrompt(r, 3), randomPrompt(r, 40));
         try (Engine engine = new Engine(session, new EngineConfig(3, 8, 256, 5), EngineObserver.NONE)) {
             engine.start();
-            List<Collector> collectors = new ArrayList<>();
-            for (int[] p : prompts) {
-                Collector c = new Collector(null);
-                collectors.add(c);
-                engine.submit(List.of(new SequenceRequest(p, SamplingParams.greedy(15), -1, false, c)));
-            }
-            for (int i = 0; i < prompts.size(); i++) {
-                int[] solo = session.generate(List.of(prompts.get(i)), SamplingParams.greedy(15), null).get(0).tokens();
-                assertArrayEquals(solo, collectors.get(i).done.get(60, TimeUnit.SECONDS), "prompt " + i);
-            }
+            assertServesTheGeneratorsGreedyTokens(engine, session, prompts, 15);
         }
     }
 
@@ -101,16 +107,7 @@ class EngineTest {
             assertEquals(DType.BF16, engine.kvCacheDtype());
             assertEquals(f32Blocks, engine.kvBlocksTotal(), "both fit max_num_seqs full-length sequences: the bound is the sequences, not the bytes");
             engine.start();
-            List<Collector> collectors = new ArrayList<>();
-            for (int[] p : prompts) {
-                Collector c = new Collector(null);
-                collectors.add(c);
-                engine.submit(List.of(new SequenceRequest(p, SamplingParams.greedy(10), -1, false, c)));
-            }
-            for (int i = 0; i < prompts.size(); i++) {
-                int[] solo = session.generate(List.of(prompts.get(i)), SamplingParams.greedy(10), null).get(0).tokens();
-                assertArrayEquals(solo, collectors.get(i).done.get(60, TimeUnit.SECONDS), "prompt " + i);
-            }
+            assertServesTheGeneratorsGreedyTokens(engine, session, prompts, 10);
         }
         // the byte bound: a 2 GiB pool holds twice the bf16 blocks
         EngineConfig big = new EngineConfig(1 << 20, 8, 1 << 12, 0, 16, 0);
@@ -137,16 +134,7 @@ class EngineTest {
         try (Engine engine = new Engine(session, new EngineConfig(3, 8, 128, 4, 4, 0), EngineObserver.NONE)) {
             assertEquals(DType.F16, engine.kvCacheDtype());
             engine.start();
-            List<Collector> collectors = new ArrayList<>();
-            for (int[] p : prompts) {
-                Collector c = new Collector(null);
-                collectors.add(c);
-                engine.submit(List.of(new SequenceRequest(p, SamplingParams.greedy(10), -1, false, c)));
-            }
-            for (int i = 0; i < prompts.size(); i++) {
-                int[] solo = session.generate(List.of(prompts.get(i)), SamplingParams.greedy(10), null).get(0).tokens();
-                assertArrayEquals(solo, collectors.get(i).done.get(60, TimeUnit.SECONDS), "prompt " + i);
-            }
+            assertServesTheGeneratorsGreedyTokens(engine, session, prompts, 10);
         }
         IllegalArgumentException fp8 = assertThrows(IllegalArgumentException.class, () -> EngineConfig.kvCacheDtype("fp8_e4m3"));
         assertTrue(fp8.getMessage().contains("fp8 KV caches are not supported"), fp8.getMessage());
@@ -176,16 +164,7 @@ class EngineTest {
             assertTrue(text.contains("jswift_kv_cache_memory_bytes " + (engine.kvBlockBytes() + 3 * slot) + "\n"), text);
             assertTrue(text.contains("jswift_recurrent_state_slots_total 3\n"), text);
             engine.start();
-            List<Collector> collectors = new ArrayList<>();
-            for (int[] p : prompts) {
-                Collector c = new Collector(null);
-                collectors.add(c);
-                engine.submit(List.of(new SequenceRequest(p, SamplingParams.greedy(12), -1, false, c)));
-            }
-            for (int i = 0; i < prompts.size(); i++) {
-                int[] solo = session.generate(List.of(prompts.get(i)), SamplingParams.greedy(12), null).get(0).tokens();
-                assertArrayEquals(solo, collectors.get(i).done.get(60, TimeUnit.SECONDS), "prompt " + i);
-            }
+            assertServesTheGeneratorsGreedyTokens(engine, session, prompts, 12);
             awaitZero(engine::stateSlotsUsed);
             // a client that goes away mid-stream frees its slot and blocks at once
             CompletableFuture<Void> started = new CompletableFuture<>();

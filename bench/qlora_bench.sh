@@ -57,14 +57,16 @@ config_llama() {
 EOF
 }
 
-# a random bf16 model directory from a config (jswift new-model: HF init, safetensors in the config's dtype)
+# a random bf16 model directory from a config (jswift new-model: HF init, safetensors in the config's dtype). new-model
+# holds the model in f32 before writing it: 2 GB at the 0.5B shape, beyond the launcher's default heap, hence NEW_MODEL_OPTS.
+NEW_MODEL_OPTS="${NEW_MODEL_OPTS:--Xmx12g}"
 model() {
   local dir=$1
   shift
   if [ ! -f "$dir/model.safetensors" ]; then
     mkdir -p "$dir"
     config "$@" >"$dir.config.json"
-    "$JSWIFT" new-model --config "$dir.config.json" --output_dir "$dir" >/dev/null
+    JSWIFT_JAVA_OPTS="$NEW_MODEL_OPTS" "$JSWIFT" new-model --config "$dir.config.json" --output_dir "$dir" >/dev/null
   fi
 }
 
@@ -148,7 +150,7 @@ case "${1:-}" in
     if [ ! -f "$dir/model.safetensors" ]; then
       mkdir -p "$dir"
       config_llama 2048 8192 16 32 8 128256 >"$dir.config.json"
-      "$JSWIFT" new-model --config "$dir.config.json" --output_dir "$dir" >/dev/null
+      JSWIFT_JAVA_OPTS="$NEW_MODEL_OPTS" "$JSWIFT" new-model --config "$dir.config.json" --output_dir "$dir" >/dev/null
     fi
     if [ ! -f "$dir-nf4/model.safetensors" ]; then
       rm -rf "$dir-nf4"

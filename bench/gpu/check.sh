@@ -14,6 +14,8 @@
 #                losses compared, replies compared
 #   bench-*      GpuBench (jswift) and torch_bench.py (PyTorch) on the same GPU: GEMM, attention, copy bandwidth,
 #                decode, LoRA SFT steps (tok/s and peak GPU memory); then OUT_DIR/summary.md side by side
+#   bench-nf4    issue 21: the Llama-3.2-1B-shaped model exported to bnb NF4 (jswift export, double quant, bf16 compute)
+#                and decoded beside its bf16 source on the GPU (the device's 4-bit GEMV), goal >= 2.5x tok/s
 # Without a usable CUDA device the device steps are skipped with the backend's one-line reason (a rehearsal).
 # JSWIFT_CHECK_DEVICE=opencl:0 JSWIFT_BENCH_SMALL=1 rehearses the device steps on PoCL (small benchmark shapes).
 # JSWIFT_CHECK_BUDGET (seconds, default 480) bounds the whole run: every command's timeout is cut to what is left, and a
@@ -222,6 +224,23 @@ if [ "$DEV_OK" = 1 ]; then
       fi
     fi
   done
+
+  # NF4 vs bf16 decode (issue 21) on the Llama-3.2-1B shape: export on the host, then both decoded in one JVM
+  LLAMA="${TMPDIR:-/tmp}/jswift-bench-llama-3.2-1b"
+  if [ ! -f "$LLAMA/config.json" ]; then
+    status bench-nf4 "skipped: no Llama-3.2-1B-shaped checkpoint (written by torch_bench.py --make-model)"
+  elif in_budget bench-nf4 60; then
+    if [ -f "$LLAMA-nf4/config.json" ] || timeout "$(cap 90)" "${JSWIFT[@]}" export --model "$LLAMA" --quant_method bnb --quant_bits 4 \
+        --bnb_4bit_quant_type nf4 --bnb_4bit_use_double_quant true --bnb_4bit_compute_dtype bfloat16 --output_dir "$LLAMA-nf4" \
+        > "$OUT/nf4-export.log" 2>&1; then
+      if timeout "$(cap 120)" "$JAVA" "${FLAGS[@]}" -Xmx8g -Djswift.bench.decodeOnly=1 -cp "$CARRY/jswift-cli.jar:$CARRY/jswift-bench-gpu.jar" \
+          io.jswift.bench.GpuBench "$DEVICE" "$OUT" "$LLAMA" "$LLAMA-nf4" >> "$OUT/bench.log" 2>&1; then
+        status bench-nf4 ok; else status bench-nf4 "FAILED (see bench.log)"; fi
+    else
+      rm -rf "$LLAMA-nf4"
+      status bench-nf4 "FAILED: export to NF4 (see nf4-export.log)"
+    fi
+  fi
   "$PY" "$ROOT/bench/gpu/summary.py" "$OUT" >> "$OUT/bench.log" 2>&1 || status summary "FAILED (see bench.log)"
 else
   for s in conformance end-to-end sft-infer bench; do status "$s" "skipped: $REASON"; done

@@ -31,7 +31,10 @@ import java.util.Locale;
  * copy bandwidth for the decode's bandwidth utilization. One JSON line per result into OUT/jswift_bench.jsonl.
  * Timings: {@code reps} launches back to back, then one element read back (the device queue is in order), averaged;
  * the first round warms up (program loads, JIT) and is not counted.
- * <pre>java ... -cp jswift-cli.jar:jswift-bench-gpu.jar io.jswift.bench.GpuBench cuda:0 OUT [MODEL_DIR]</pre>
+ * <pre>java ... -cp jswift-cli.jar:jswift-bench-gpu.jar io.jswift.bench.GpuBench cuda:0 OUT [MODEL_DIR ...]</pre>
+ * Each MODEL_DIR is decoded in turn (a bnb-4bit directory loads as stored: the device's 4-bit GEMV, issue 21's NF4 vs
+ * bf16 decode). {@code -Djswift.bench.decodeOnly=1} skips the GEMM and attention shapes (the copy bandwidth still runs:
+ * it is the decode's reference).
  */
 public final class GpuBench {
     private static final int REPS = 20;
@@ -54,14 +57,20 @@ public final class GpuBench {
         GpuBench b = new GpuBench(device, out);
         // -Djswift.bench.small=1: shapes a CPU OpenCL device finishes in seconds (rehearsing check.sh without a GPU)
         boolean small = "1".equals(System.getProperty("jswift.bench.small"));
+        boolean decodeOnly = "1".equals(System.getProperty("jswift.bench.decodeOnly"));
+        if (!decodeOnly) b.kernels(small);
+        double bandwidth = b.copyBandwidth(small ? 1L << 22 : 1L << 28);
+        for (int i = 2; i < args.length; i++) b.decode(Path.of(args[i]), bandwidth);
+    }
+
+    /** The GEMM and attention shapes, jswift's side of torch_bench.py's. */
+    private void kernels(boolean small) throws IOException {
         int[][] gemms = small ? new int[][]{{256, 256, 256}, {1, 512, 512}}
                 : new int[][]{{4096, 4096, 4096}, {8192, 8192, 8192}, {1, 4096, 4096}, {2048, 151936, 896}};
-        for (DType dt : List.of(DType.BF16, DType.F32)) for (int[] mnk : gemms) b.gemm(dt, mnk[0], mnk[1], mnk[2]);
+        for (DType dt : List.of(DType.BF16, DType.F32)) for (int[] mnk : gemms) gemm(dt, mnk[0], mnk[1], mnk[2]);
         // B, Hq, Hkv, T (= S), D
         int[][] attns = small ? new int[][]{{1, 4, 2, 128, 64}} : new int[][]{{1, 14, 2, 4096, 64}, {2, 16, 16, 2048, 128}, {4, 32, 8, 1024, 128}};
-        for (int[] s : attns) b.attention(s[0], s[1], s[2], s[3], s[4]);
-        double bandwidth = b.copyBandwidth(small ? 1L << 22 : 1L << 28);
-        if (args.length > 2) b.decode(Path.of(args[2]), bandwidth);
+        for (int[] s : attns) attention(s[0], s[1], s[2], s[3], s[4]);
     }
 
     private void gemm(DType dtype, int m, int n, int k) throws IOException {
@@ -134,8 +143,14 @@ public final class GpuBench {
         model.train(false);
         model.to(device);
         long weightBytes = 0;
-        for (Parameter p : model.namedParameters().values()) weightBytes += p.value().dtype().byteSize(p.numel());
-        List<int[]> prompt = List.of(new int[]{9, 41, 7, 300, 12, 5, 77, 18, 3, 1000, 64, 2, 90, 31, 8, 400});
+        boolean quantized = false; // a bnb 4-bit layer's packed weight is a U8 parameter
+        for (Parameter p : model.namedParameters().values()) {
+            weightBytes += p.value().dtype().byteSize(p.numel());
+            quantized |= p.value().dtype() == DType.U8;
+        }
+        int[] ids = {9, 41, 7, 300, 12, 5, 77, 18, 3, 1000, 64, 2, 90, 31, 8, 400};
+        for (int i = 0; i < ids.length; i++) ids[i] %= model.vocabSize(); // the same ids at any real vocabulary; tiny rehearsal models wrap
+        List<int[]> prompt = List.of(ids);
         TextGenerator g = new TextGenerator(model, new int[0], null);
         int tokens = 128;
         double full = Double.MAX_VALUE, one = Double.MAX_VALUE;
@@ -150,9 +165,10 @@ public final class GpuBench {
             }
         }
         double rate = tokens / (full - one);
-        write(String.format(Locale.ROOT, "{\"bench\": \"decode\", \"model\": \"%s\", \"dtype\": \"%s\", \"tokens\": %d, \"tok_s\": %.2f, "
-                + "\"weights_gb\": %.3f, \"copy_gbps\": %.1f, \"bandwidth_utilization\": %.3f}",
-                modelDir.getFileName(), name(model.config().dtype()), tokens, rate, weightBytes / 1e9, bandwidth / 1e9, weightBytes * rate / bandwidth));
+        write(String.format(Locale.ROOT, "{\"bench\": \"decode\", \"model\": \"%s\", \"dtype\": \"%s\", \"quantized\": %b, \"tokens\": %d, "
+                + "\"tok_s\": %.2f, \"weights_gb\": %.3f, \"copy_gbps\": %.1f, \"bandwidth_utilization\": %.3f}",
+                modelDir.getFileName(), name(model.config().dtype()), quantized, tokens, rate, weightBytes / 1e9, bandwidth / 1e9,
+                weightBytes * rate / bandwidth));
     }
 
     private Tensor random(DType dtype, int... shape) {

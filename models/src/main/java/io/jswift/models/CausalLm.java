@@ -90,6 +90,15 @@ public abstract class CausalLm extends Module {
     public boolean sharesPrefixes() { return false; }
 
     /**
+     * Whether several sequences' new tokens may run as the rows [N, 1] of one forward over a
+     * {@link io.jswift.models.decoder.PackedKvCache} (the server's fused engine step), each row computing what it computes
+     * in its own sequence's forward: true only where a token depends on the others through attention alone (no
+     * recurrent layer carrying a state along the sequence), and on its own position alone (no rope whose tables depend
+     * on the longest position of the call, as LongRoPE's switch to its long factors does; no images to place).
+     */
+    public boolean packsSequences() { return false; }
+
+    /**
      * The logits [..., V] of final hidden states [..., C]: the LM head and whatever the model applies after it
      * (Gemma 2's final soft-cap), exactly as {@link #forward} computes them.
      */

@@ -71,6 +71,10 @@ public final class DecoderLm extends CausalLm {
     @Override
     public boolean sharesPrefixes() { return !config.attention().slidingLayers().contains(true) && config.linearAttention() == null; }
 
+    /** Attention-only token mixing and per-position rope tables: not Qwen3-Next (Gated DeltaNet), not LongRoPE (Phi-3). */
+    @Override
+    public boolean packsSequences() { return config.linearAttention() == null && rotary.longFrom() == Integer.MAX_VALUE; }
+
     @Override
     public Variable hiddenStates(DecoderInput in) {
         int t = in.inputIds().size(1);

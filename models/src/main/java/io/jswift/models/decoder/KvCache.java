@@ -9,10 +9,11 @@ import io.jswift.tensor.spi.AttentionSpec;
  * Keys and values of past positions for incremental decoding, as the decoder's attention sees them: each layer
  * hands its new k and v and gets the attention output over everything cached. {@link DenseKvCache} holds one
  * buffer for a batch that advances in lockstep; {@link BatchKvCache} groups independent per-sequence caches of
- * different lengths for one batched decode step (the server's continuous batching). Dims: B batch, T new
+ * different lengths for one batched decode step (the server's continuous batching); {@link PackedKvCache} packs several
+ * sequences' new tokens (decode rows and prompt chunks) as the rows of one forward (the server's fused step). Dims: B batch, T new
  * positions, Hq/Hkv query/key heads, D head dim.
  */
-public abstract sealed class KvCache permits DenseKvCache, BatchKvCache, PagedKvCache {
+public abstract sealed class KvCache permits DenseKvCache, BatchKvCache, PagedKvCache, PackedKvCache {
     private long[] ropeDeltas; // [B] M-RoPE models: what each row adds to a token's index after its prefill; null: nothing
 
     /**

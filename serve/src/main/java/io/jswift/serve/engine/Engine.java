@@ -11,6 +11,7 @@ import io.jswift.tensor.DType;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.locks.Condition;
@@ -19,21 +20,24 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Continuous batching (Orca, Yu et al. 2022; vLLM's scheduler): one scheduler thread owns the model. Requests wait
  * in a bounded queue; between two engine steps, finished and cancelled sequences leave the running batch and
- * waiting ones are admitted; in each step one batched decode forward advances every running sequence by one token,
- * then the admitted prompts are prefilled in chunks (each sequence's chunk a forward of its own). A sequence's results do not depend on who else is in the batch: its sampler and cache are its own.
+ * waiting ones are admitted; each step advances every running sequence by one token and prefills chunks of the
+ * admitted prompts. A sequence's results do not depend on who else is in the batch: its sampler and cache are its own.
  *
  * <p>Stall-free batching (Sarathi-Serve, Agrawal et al. 2024; vLLM V1's scheduler): one engine step spends a token
  * budget ({@link EngineConfig#maxNumBatchedTokens}) on every running sequence's decode token first, then on prompt
  * chunks of the admitted sequences, oldest first, in what the decodes leave; a long prompt thus runs in chunks across
- * steps, and the running streams get a token every step. The decode rows and the prompt chunks still run as separate
- * forwards within the step (the weights are read twice a step; one varlen forward over both is not done). Keys and values live in a bounded {@link KvBlockPool}
+ * steps, and the running streams get a token every step. The decode rows and the text prompt chunks of a step are one
+ * forward ({@link ModelRunner#step}: their tokens packed as the rows of one batch, each weight read once a step, attention
+ * per sequence over its own blocks), for every model that {@link io.jswift.models.CausalLm#packsSequences packs
+ * sequences}; Qwen3-Next (a recurrent state along each sequence), LongRoPE models and Qwen2-VL run the decode batch and
+ * each chunk as forwards of their own, as does a chunk of a prompt with images. Keys and values live in a bounded {@link KvBlockPool}
  * (paged, with prompt prefixes shared): a sequence is admitted once the pool can hold its worst case (prompt + max
  * new tokens) next to what the admitted ones may still take, so a running sequence never runs out of blocks (no
  * preemption needed).
  *
  * <p>Multi-LoRA: with {@link MultiLora} adapters on the model, each sequence names its adapter (or none) and sequences of
- * different adapters share one decode step (S-LoRA / Punica: the base product once for the batch, the low-rank products
- * per adapter's rows; see {@link ModelRunner#decode}). Prompt prefix blocks are shared only between sequences of the
+ * different adapters share one step (S-LoRA / Punica: the base product once for the batch, the low-rank products
+ * per adapter's rows; see {@link ModelRunner#step}). Prompt prefix blocks are shared only between sequences of the
  * same adapter, whose keys and values they are, and between prompts with images only when the images are the same
  * ({@link ImageKey}). A prompt with images is prefilled in chunks as well: its images are encoded once, then each chunk
  * takes the features of its own image tokens and its slice of the prompt's M-RoPE positions.
@@ -226,8 +230,8 @@ public final class Engine implements AutoCloseable {
 
     /**
      * One iteration per engine step: cancelled sequences leave, waiting ones are admitted while the batch has room,
-     * every running sequence advances by one token in one batched forward, then the prompt chunks the step's budget
-     * has left room for are prefilled (oldest admitted first).
+     * every running sequence advances by one token, and the prompt chunks the step's budget has left room for are
+     * prefilled (oldest admitted first), in one forward where the model packs sequences ({@link #runStep}).
      */
     private void loop() {
         try (var g = GradMode.noGrad()) {
@@ -258,8 +262,7 @@ public final class Engine implements AutoCloseable {
                 }
                 // decodes first, never skipped (the budget is >= max_num_seqs); prompts get what they leave
                 int decodes = running.size();
-                if (decodes > 0) decodeStep();
-                int prefilled = prefillChunks(config.prefillBudget(decodes));
+                int prefilled = runStep(List.copyOf(running), planChunks(config.prefillBudget(decodes)));
                 observer.stepScheduled(decodes, prefilled);
                 runningCount = running.size() + prefilling.size();
                 if (runningCount == 0) signalIdle();
@@ -296,38 +299,104 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Prefills up to {@code budget} prompt tokens and returns how many it did; a sequence whose prompt is complete
-     * samples its first token and joins the batch (it decodes from the next step on).
+     * The prompt chunks of this step: up to {@code budget} prompt tokens of the admitted sequences, oldest first. A
+     * sequence's cache is opened at its first chunk (the pool's blocks of a shared prompt prefix need no prefill). A
+     * prompt that would share more blocks once a chunk planned in this step is in ({@link #waitsForPrefix}) waits a step.
      */
-    private int prefillChunks(int budget) {
-        int done = 0;
-        for (int i = 0; budget > 0 && i < prefilling.size(); ) {
-            RunningSequence s = prefilling.get(i);
-            if (s.cache == null) { // the pool's blocks of a shared prompt prefix need no prefill
+    private List<PromptChunk> planChunks(int budget) {
+        List<PromptChunk> chunks = new ArrayList<>();
+        for (RunningSequence s : prefilling) {
+            if (budget <= 0) break;
+            if (s.cache == null) {
+                if (waitsForPrefix(s, chunks)) continue;
                 s.cache = PagedKvCache.open(pool, s.request.prompt(), s.request.prompt().length + s.request.params().maxNewTokens(), s.prefixNamespace);
                 s.prefilled = s.cache.length();
                 if (s.prefilled > 0) observer.prefixCacheHit(s.prefilled);
             }
-            // a prompt with images chunks as text does: its images are encoded once, each chunk takes its slice (ModelRunner)
-            int n = Math.min(budget, s.request.prompt().length - s.prefilled);
-            float[] logits;
-            try {
-                logits = runner.prefill(s, n);
-            } catch (RuntimeException e) {
-                prefilling.remove(i);
-                fail(s, e);
-                continue;
-            }
+            int n = Math.min(budget, s.request.prompt().length - s.prefilled); // open leaves at least the last token
+            chunks.add(new PromptChunk(s, n));
             budget -= n;
-            done += n;
-            observer.prefilled(n);
-            if (s.prefilled == s.request.prompt().length) {
+        }
+        return chunks;
+    }
+
+    /**
+     * Whether {@code s}, not yet opened, would find more of its prompt in the pool after this step: a chunk planned in it
+     * writes full blocks of the same prefix (same adapter and images) that are not registered yet. Blocks are shared once
+     * written, so it opens next step and takes them from the pool rather than prefilling a copy (vLLM's requests with a
+     * common prefix in one step hit the blocks their predecessor computes in it; here they wait one step for them).
+     */
+    private boolean waitsForPrefix(RunningSequence s, List<PromptChunk> planned) {
+        if (!pool.sharesPrefixes()) return false;
+        int bs = pool.blockSize();
+        int[] prompt = s.request.prompt();
+        for (PromptChunk c : planned) {
+            RunningSequence o = c.seq();
+            if (o.prefixNamespace != s.prefixNamespace) continue;
+            int[] other = o.request.prompt();
+            int common = Arrays.mismatch(prompt, other);
+            if (common < 0) common = prompt.length;
+            int shareable = Math.min(common, prompt.length - 1) / bs; // open leaves the last token to prefill
+            if (Math.min(shareable, (o.prefilled + c.tokens()) / bs) > o.prefilled / bs) return true;
+        }
+        return false;
+    }
+
+    /**
+     * Runs one engine step and returns the prompt tokens it prefilled. With a model that packs sequences
+     * ({@link ModelRunner#packs}) the decode rows and the text prompt chunks are one forward ({@link ModelRunner#step});
+     * otherwise, and for chunks of prompts with images, the decode rows are one batched forward and each chunk one of
+     * its own. Decoded tokens are emitted first; a sequence whose prompt is complete samples its first token and joins
+     * the batch (it decodes from the next step on).
+     */
+    private int runStep(List<RunningSequence> decodes, List<PromptChunk> chunks) {
+        List<PromptChunk> packed = new ArrayList<>();
+        if (runner.packs()) for (PromptChunk c : chunks) if (c.seq().request.images() == null) packed.add(c);
+        float[][] decoded = null, chunkLogits = null;
+        try {
+            if (runner.packs() && (!decodes.isEmpty() || !packed.isEmpty())) {
+                float[][] all = runner.step(decodes, packed);
+                decoded = Arrays.copyOf(all, decodes.size());
+                chunkLogits = Arrays.copyOfRange(all, decodes.size(), all.length);
+            } else if (!decodes.isEmpty()) {
+                decoded = runner.decode(decodes);
+            }
+        } catch (RuntimeException e) {
+            for (RunningSequence s : decodes) fail(s, e);
+            for (PromptChunk c : packed) {
+                prefilling.remove(c.seq());
+                fail(c.seq(), e);
+            }
+            chunkLogits = null;
+        }
+        if (decoded != null) {
+            for (int r = 0; r < decodes.size(); r++) if (!decodes.get(r).state.finished()) emit(decodes.get(r), decoded[r]);
+        }
+        int done = 0;
+        for (PromptChunk c : chunks) {
+            RunningSequence s = c.seq();
+            int j = packed.indexOf(c);
+            if (j >= 0 && chunkLogits == null) continue; // the packed forward failed: the sequence is gone
+            float[] logits;
+            if (j >= 0) {
+                logits = chunkLogits[j];
+            } else {
+                try {
+                    // a prompt with images chunks as text does: its images are encoded once, each chunk takes its slice (ModelRunner)
+                    logits = runner.prefill(s, c.tokens());
+                } catch (RuntimeException e) {
+                    prefilling.remove(s);
+                    fail(s, e);
+                    continue;
+                }
+            }
+            done += c.tokens();
+            observer.prefilled(c.tokens());
+            if (s.prefilled == s.request.prompt().length) { // both forwards advanced it
                 handOverImages(s);
-                prefilling.remove(i);
+                prefilling.remove(s);
                 running.add(s);
                 emit(s, logits);
-            } else {
-                i++;
             }
         }
         return done;
@@ -343,20 +412,6 @@ public final class Engine implements AutoCloseable {
             if (o != s && o.encoded == null && o.request.images() == s.request.images() && o.request.prompt() == s.request.prompt()) o.encoded = s.encoded;
         }
         s.encoded = null;
-    }
-
-    private void decodeStep() {
-        List<RunningSequence> batch = List.copyOf(running);
-        float[][] logits;
-        try {
-            logits = runner.decode(batch);
-        } catch (RuntimeException e) {
-            for (RunningSequence s : batch) fail(s, e);
-            return;
-        }
-        for (int r = 0; r < batch.size(); r++) {
-            if (!batch.get(r).state.finished()) emit(batch.get(r), logits[r]);
-        }
     }
 
     /** Samples the sequence's next token, tells its listener, and takes it out of the batch once it ended. */

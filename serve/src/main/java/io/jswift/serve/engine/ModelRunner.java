@@ -1,9 +1,13 @@
 package io.jswift.serve.engine;
 
+import io.jswift.autograd.Variable;
+import io.jswift.autograd.ops.Views;
 import io.jswift.models.CausalLm;
 import io.jswift.models.decoder.BatchKvCache;
 import io.jswift.models.decoder.DecoderInput;
 import io.jswift.models.decoder.KvCache;
+import io.jswift.models.decoder.PackedKvCache;
+import io.jswift.models.decoder.PagedKvCache;
 import io.jswift.models.vision.VisionInput;
 import io.jswift.nn.lora.MultiLora;
 import io.jswift.tensor.Device;
@@ -15,13 +19,18 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * The forward passes of the engine. Prefill: one sequence's prompt [1, T] into a cache of its own. Decode: the last
- * token of every running sequence as one batch [B, 1] (each linear layer reads its weights once for all rows;
+ * The forward passes of the engine. Step: a whole engine step as one forward (decode rows and text prompt chunks
+ * packed, see {@link #step}) for a model that {@link CausalLm#packsSequences packs sequences}. Otherwise, and for a
+ * chunk of a prompt with images: prefill, one sequence's prompt chunk [1, T] into a cache of its own, and decode, the
+ * last token of every running sequence as one batch [B, 1] (each linear layer reads its weights once for all rows;
  * attention runs per row over that row's cache, see {@link BatchKvCache}). Only the last position's logits come back.
  * With {@link MultiLora} adapters, each forward is routed: every row uses its sequence's adapter (or none).
  * Called with gradients off, on the scheduler thread only.
  */
 final class ModelRunner {
+    /** -Djswift.serve.fused=false: every step as the decode batch and each chunk's forward (the A/B baseline of the fused step). */
+    private static final boolean FUSED = !"false".equals(System.getProperty("jswift.serve.fused"));
+
     private final CausalLm model;
     private final MultiLora adapters; // null: the base model only
     private final EngineObserver observer;
@@ -30,6 +39,84 @@ final class ModelRunner {
         this.model = model;
         this.adapters = adapters;
         this.observer = observer;
+    }
+
+    /** Whether {@link #step} runs this model's engine steps (else decode and prefill do, one forward each). */
+    boolean packs() { return FUSED && model.packsSequences(); }
+
+    /**
+     * One forward for a whole engine step (Sarathi-Serve's hybrid batch; vLLM V1's flattened batch): every decode row's
+     * last token and every chunk's next prompt tokens packed as the rows [N, 1] of one forward over a
+     * {@link PackedKvCache}, so each weight is read once per step and a chunk's rows share the decode rows' GEMMs;
+     * attention runs per sequence over its own blocks. The sequences go in ordered by adapter (stable, within one
+     * adapter the decode rows first): each adapter's rows are one LoRA segment, each adapter's decode rows one paged
+     * attention call. Only the rows that need a token reach the LM head: each decode row, and the last row of a chunk
+     * that completes its prompt. Returns the logits of {@code decodes} in order, then of {@code chunks} in order (null
+     * for a chunk whose prompt goes on); the chunks' sequences advance as {@link #prefill} advances them.
+     */
+    float[][] step(List<RunningSequence> decodes, List<PromptChunk> chunks) {
+        int d = decodes.size(), m = d + chunks.size();
+        Integer[] order = new Integer[m];
+        for (int e = 0; e < m; e++) order[e] = e;
+        Arrays.sort(order, Comparator.<Integer>comparingInt(e -> sequence(decodes, chunks, e).adapter).thenComparingInt(e -> e < d ? 0 : 1));
+        int rows = d;
+        for (PromptChunk c : chunks) rows += c.tokens();
+        long[] ids = new long[rows], pos = new long[rows], lastRow = new long[m];
+        int[] rowAdapters = new int[rows], spans = new int[m];
+        List<PagedKvCache> caches = new ArrayList<>(m);
+        int wanted = 0;
+        for (int k = 0, row = 0; k < m; k++) {
+            int e = order[k];
+            RunningSequence s = sequence(decodes, chunks, e);
+            int n = e < d ? 1 : chunks.get(e - d).tokens();
+            if (e < d) {
+                ids[row] = s.state.lastToken();
+                pos[row] = s.state.length() - 1; // the last sampled token is not cached yet
+            } else {
+                int[] prompt = s.request.prompt();
+                for (int i = 0; i < n; i++) {
+                    ids[row + i] = prompt[s.prefilled + i];
+                    pos[row + i] = s.prefilled + i;
+                }
+            }
+            Arrays.fill(rowAdapters, row, row + n, s.adapter);
+            spans[k] = n;
+            caches.add(s.cache);
+            boolean needsToken = e < d || chunks.get(e - d).completesPrompt();
+            lastRow[e] = needsToken ? row + n - 1 : -1;
+            if (needsToken) wanted++;
+            row += n;
+        }
+        long[] select = new long[wanted];     // the rows that need a token, in row order
+        int[] selectAdapters = new int[wanted];
+        for (int k = 0, j = 0; k < m; k++) {
+            if (lastRow[order[k]] < 0) continue;
+            select[j] = lastRow[order[k]];
+            selectAdapters[j++] = rowAdapters[(int) lastRow[order[k]]];
+        }
+        Variable hidden; // [N, 1, C]
+        try (var r = route(rowAdapters)) {
+            hidden = model.hiddenStates(new DecoderInput(Tensor.ofLongs(ids, rows, 1), Tensor.ofLongs(pos, rows, 1), null,
+                    new PackedKvCache(caches, spans), false).to(model.device()));
+        }
+        for (PromptChunk c : chunks) {
+            RunningSequence s = c.seq();
+            s.prefilled += c.tokens();
+            s.cache.registerPrompt(s.request.prompt(), s.prefilled);
+        }
+        float[][] out = new float[m][];
+        if (wanted == 0) return out;
+        Tensor logits; // an lm_head with adapters sees the selected rows: routed again
+        try (var r = route(selectAdapters)) {
+            logits = model.logitsFromHidden(Views.indexSelect(hidden, 0, Tensor.ofLongs(select, wanted).to(model.device()))).value();
+        }
+        float[][] selected = lastRows(logits);
+        for (int k = 0, j = 0; k < m; k++) if (lastRow[order[k]] >= 0) out[order[k]] = selected[j++];
+        return out;
+    }
+
+    private static RunningSequence sequence(List<RunningSequence> decodes, List<PromptChunk> chunks, int e) {
+        return e < decodes.size() ? decodes.get(e) : chunks.get(e - decodes.size()).seq();
     }
 
     /**

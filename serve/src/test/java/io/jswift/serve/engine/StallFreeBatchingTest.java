@@ -152,6 +152,29 @@ class StallFreeBatchingTest {
         }
     }
 
+    /**
+     * Two choices of one prompt arrive together (n = 2): the second would share the blocks the first one's chunk writes
+     * in this step, so it waits one step and takes the prompt's three full blocks from the pool (prefilling only the
+     * rest) instead of prefilling a copy next to it; both get the static generator's tokens.
+     */
+    @Test
+    void aPromptWaitsOneStepForTheBlocksAChunkOfTheSameStepWrites() throws Exception {
+        GenerationSession session = session();
+        int[] prompt = randomPrompt(new Random(13), 14);
+        StepLog log = new StepLog();
+        Collector c1 = new Collector(), c2 = new Collector();
+        try (Engine engine = new Engine(session, new EngineConfig(2, 4, 256, 32, 4, 0), log)) {
+            engine.submit(List.of(new SequenceRequest(prompt, SamplingParams.greedy(6), -1, true, c1), new SequenceRequest(prompt, SamplingParams.greedy(6), -1, true, c2)));
+            engine.start(); // both are queued before the first step
+            int[] solo = session.generate(List.of(prompt), SamplingParams.greedy(6), null).get(0).tokens();
+            assertArrayEquals(solo, c1.done.get(60, TimeUnit.SECONDS));
+            assertArrayEquals(solo, c2.done.get(60, TimeUnit.SECONDS));
+        }
+        assertEquals(12, log.prefixHits.get(), "the second choice found the first one's three full blocks");
+        assertEquals(new Step(0, 14, 0), log.steps.get(0));
+        assertEquals(new Step(1, 2, 0), log.steps.get(1), "the first decodes while the second prefills the 2 tokens past the shared blocks");
+    }
+
     @Test
     void theBudgetHoldsEveryDecodeOrIsRefused() {
         EngineConfig c = new EngineConfig(4, 4, 256, 10, 4, 0);

@@ -12,8 +12,8 @@ import java.lang.foreign.MemorySegment;
  * spread across the cores (one parallel region per grouped product, not one per expert) and each expert's product
  * run on one core with the kernel its few rows want: x·Wᵀ as dot-product tiles reading W in place
  * ({@link RowDotTiles}, {@link Gemv} up to 4 rows), dY·W as broadcast tiles reading W in place
- * ({@link RowMajorTiles}), dYᵀ·X (the weight gradient, K = the expert's rows) by the blocked GEMM, whose packing
- * here only copies the expert's small dY and X. With 128 experts of ~16 rows each (Qwen3-30B-A3B's shape) the
+ * ({@link RowMajorTiles}), dYᵀ·X (the weight gradient, K = the expert's rows) as tiles added into the gradient from
+ * registers ({@link ExpertWeightGrads}), which pack only the expert's small dY and X. With 128 experts of ~16 rows each (Qwen3-30B-A3B's shape) the
  * per-expert products had each forked and joined both cores and packed the whole expert weight: 8 GFLOPS against
  * 42 for a dense GEMM of the same FLOPs. An expert with many rows ({@link #BIG} and up: prefill or a long batch on
  * few experts) runs afterwards on its own through the ordinary blocked GEMM, which packs and splits it across cores.
@@ -89,10 +89,10 @@ public final class GroupedGemm {
 
     /**
      * One expert's weight gradient C[n, k] (+)= A·B with A = dyᵀ [n, rows] and B = x [rows, k]: rows below {@link #BIG}
-     * (and within one packed block) take {@link Gemm#shortK}, which streams C along its rows, else {@link #product}.
+     * take {@link ExpertWeightGrads}, which streams C along its rows, else {@link #product}.
      */
     static void weightProduct(int n, int k, int rows, Operand a, Operand b, MemorySegment c, long co, long ldc, boolean f64, boolean accumulate) {
-        if (!f64 && rows > 0 && rows < BIG && rows <= Gemm.KC) Gemm.shortK(n, k, rows, a, b, c, co, ldc, accumulate);
+        if (!f64 && rows > 0 && rows < BIG) ExpertWeightGrads.multiply(n, k, rows, a, b, c, co, ldc, accumulate);
         else product(n, k, rows, a, b, c, co, ldc, f64, accumulate);
     }
 

@@ -12,18 +12,26 @@ import java.nio.ByteOrder;
  * dX_e = dY_e · W_e of an expert's handful of rows against its [O, K] weight. The blocked GEMM copies all of B into
  * packed panels per product, which for 8-30 rows costs about as much as the arithmetic (a third of a 128-expert
  * backward went to packing). Here only A (rows × K, small) is packed into 4-row panels; B is walked in blocks of
- * {@link #KB} rows across its whole width (L2-resident) and, within a block, in strips two vectors wide that stay in
- * L1 while every 4-row panel of A passes over them. C accumulates across the K blocks.
+ * {@link #KB} rows across its whole width (L2-resident) and, within a block, in strips two vectors wide that every
+ * 4-row panel of A passes over. C accumulates across the K blocks. Each block is first read row after row, one load
+ * per cache line ({@link #touch}), as the GEMM's C blocks are ({@code Gemm.touchRows}): the strips walk down the
+ * block's rows, a page apart, a pattern the hardware prefetcher does not follow, so each strip's first pass waited on
+ * a cache miss per row; read along its rows the block streams into L2. With it the 128 experts' dX = dH·gate_up and
+ * dGated = dY·down at MoeQuick's shape took 185 / 85 ms of one core instead of 238 / 119 (GroupedKernelsLab,
+ * docs/BENCHMARKS.md, session 24). The bits do not change with the touch.
  */
 final class RowMajorTiles {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int V = S.length();
     private static final int NR = 2 * V, MR = 4;
-    // KB rows of B per block: each row of a weight of 1024 f32 columns lies on its own 4 KiB page, and a strip pass
-    // over more rows than the L1 TLB holds (64 entries on Zen 3) missed it on every load — with 256 rows the dX
-    // products ran at half the forward's rate (MoeQuick profile). The block spans B's whole width (48 x 1024 f32 =
-    // 192 KiB, L2), so each strip comes into L1 once for all panels of A.
-    private static final int KB = Integer.getInteger("jswift.grouped.kb", 48);
+    // KB rows of B per block at most: each row of a weight of 1024 f32 columns lies on its own 4 KiB page, and a strip
+    // pass over more rows than the L1 TLB holds (64 entries on Zen 3) missed it on every load — with 256 rows the dX
+    // products ran at half the forward's rate (MoeQuick profile). With the block touched into L2 first, 96 rows beat
+    // 48 (fewer passes over C); a block spans B's whole width and is kept within BLOCK_BYTES of L2 (512 KiB on Zen 3).
+    private static final int KB = Integer.getInteger("jswift.grouped.kb", 96);
+    private static final long BLOCK_BYTES = 384 << 10;
+    /** Floats in a 64-byte cache line. */
+    private static final int LINE_FLOATS = 16;
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     private RowMajorTiles() {}
@@ -42,9 +50,11 @@ final class RowMajorTiles {
         MemorySegment seg = b.segment();
         long ldb = b.rowStride();
         int nv = n / NR * NR;
-        for (int pb = 0; pb < k; pb += KB) {
-            int kb = Math.min(KB, k - pb);
+        int block = (int) Math.max(4, Math.min(KB, BLOCK_BYTES / (4L * Math.max(1, n))));
+        for (int pb = 0; pb < k; pb += block) {
+            int kb = Math.min(block, k - pb);
             boolean add = accumulate || pb > 0;
+            tile[0] = touch(seg, b.offset() + (long) pb * ldb, ldb, kb, n);
             for (int j = 0; j < nv; j += NR) {
                 long bAt = (b.offset() + (long) pb * ldb + j) * 4;
                 for (int p = 0; p < panels; p++) {
@@ -61,6 +71,20 @@ final class RowMajorTiles {
                 c.setAtIndex(HostAccess.F32, at, accumulate ? c.getAtIndex(HostAccess.F32, at) + s : s);
             }
         }
+    }
+
+    /**
+     * Reads one float per cache line of B's rows [rows × cols] from element {@code off}, rows {@code ld} apart, row
+     * after row. Java has no prefetch instruction, so these are plain loads; their sum is returned so that the JIT
+     * keeps them (the caller drops it into the tile buffer, which the next tile overwrites).
+     */
+    private static float touch(MemorySegment b, long off, long ld, int rows, int cols) {
+        float sink = 0;
+        for (int r = 0; r < rows; r++) {
+            long row = off + r * ld;
+            for (int j = 0; j < cols; j += LINE_FLOATS) sink += b.getAtIndex(HostAccess.F32, row + j);
+        }
+        return sink;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.jswift.backend.cpu;
 
+import io.jswift.backend.cpu.gemm.Gemm4bit;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.Half;
 import io.jswift.tensor.Tensor;
@@ -16,6 +17,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -168,6 +170,9 @@ class Quant4bitKernelsTest {
                 if (m > 16) {
                     float[] want = cpu.matmul(x, dense, false, transW).toFloatArray();
                     for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], "bit-exact vs dequantize + matmul at " + i);
+                }
+                for (boolean touchC : new boolean[]{false, true}) { // the C-block touch only reads
+                    assertArrayEquals(got, Gemm4bit.multiply(x, c.w(), transW, DType.F32, touchC).toFloatArray(), "touchC=" + touchC);
                 }
                 Tensor xt = randn(m * 5L + inner + 1, inner, m).transpose(0, 1); // a strided view
                 assertProduct(xt.contiguous().toFloatArray(), c.dequantized(), m, n, k, transW, DType.F32,

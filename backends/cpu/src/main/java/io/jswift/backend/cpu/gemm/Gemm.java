@@ -1,9 +1,12 @@
 package io.jswift.backend.cpu.gemm;
 
 import io.jswift.backend.cpu.Parallel;
+import io.jswift.tensor.DType;
 import io.jswift.tensor.HostAccess;
+import io.jswift.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
 
 /**
  * C[M, N] = A[M, K] · B[K, N] in f32 with C row-major (leading dimension ldc). BLIS-style blocking
@@ -29,10 +32,40 @@ public final class Gemm {
      */
     static final int SMALL_M = Integer.getInteger("jswift.gemm.smallM", 16);
 
+    /**
+     * Past {@link #SMALL_M} and up to this many rows of A, products with B = Wᵀ of a row-major weight take
+     * {@link WeightRowsGemm} (W read as stored, X packed) instead of the blocked GEMM, which transposes every weight
+     * block on every call. Measured on Zen 3 (AVX2, one thread, Qwen2.5-0.5B's and Llama-3.2-1B's projections, f32 and
+     * bf16 weights: docs/BENCHMARKS.md, session 24): 0.5-0.9x the blocked GEMM's time for m = 16..64, level at 128,
+     * where the packed weights are reused often enough. Tunable with -Djswift.gemm.weightRowsM (0 turns it off).
+     */
+    static final int WEIGHT_ROWS_M = Integer.getInteger("jswift.gemm.weightRowsM", 64);
+
+    /**
+     * Products whose C is at most this many columns wide and much taller ({@link #NARROW_M} rows or more) run as
+     * Cᵀ = Bᵀ·Aᵀ ({@link Route#TRANSPOSED}): LoRA's dB = dYᵀ·h [out, r]. See {@link #transposed}. Tunable with
+     * -Djswift.gemm.narrowN (0 turns it off).
+     */
+    static final int NARROW_N = Integer.getInteger("jswift.gemm.narrowN", 16);
+    static final int NARROW_M = 64;
+
+    /** Which kernel takes a product: {@link #AUTO} picks by shape; the others force one (benchmarks, tests). */
+    public enum Route {
+        AUTO, GEMV, ROW_DOTS, WEIGHT_ROWS, BLOCKED, TRANSPOSED;
+
+        /** The route {@link #AUTO} takes for C [m, n] with B = Wᵀ of a weight ({@code weightRows}) or not. */
+        static Route of(int m, int n, boolean weightRows) {
+            if (m <= 4) return GEMV;
+            if (!weightRows) return n <= NARROW_N && m >= NARROW_M ? TRANSPOSED : BLOCKED;
+            if (m <= SMALL_M) return ROW_DOTS;
+            return m <= WEIGHT_ROWS_M ? WEIGHT_ROWS : BLOCKED;
+        }
+    }
+
     /** Floats in a 64-byte cache line (see {@link #touchRows}). */
     private static final int LINE_FLOATS = 16;
     /** Whether {@link #block} streams each C block into cache first; -Djswift.gemm.touchC=false for A/B runs. */
-    private static final boolean TOUCH_C = !"false".equals(System.getProperty("jswift.gemm.touchC"));
+    static final boolean TOUCH_C = !"false".equals(System.getProperty("jswift.gemm.touchC"));
 
     private static final ThreadLocal<float[]> A_BUFFER = ThreadLocal.withInitial(() -> new float[MC * KC]);
     private static final ThreadLocal<float[]> B_BUFFER = ThreadLocal.withInitial(() -> new float[NC * KC]);
@@ -51,19 +84,58 @@ public final class Gemm {
 
     /** C = A·B, or C += A·B when {@code accumulate} (BLAS beta = 1). */
     public static void sgemm(int m, int n, int k, Operand a, Operand b, MemorySegment c, long cOff, long ldc, boolean accumulate) {
+        sgemm(Route.AUTO, m, n, k, a, b, c, cOff, ldc, accumulate);
+    }
+
+    /**
+     * {@link #sgemm} through the given route: ROW_DOTS and WEIGHT_ROWS need B = Wᵀ of an f32 or bf16 weight
+     * ({@link Operand#isWeightRows}) (A/B benchmarks and tests; the product is the same up to rounding).
+     */
+    public static void sgemm(Route route, int m, int n, int k, Operand a, Operand b, MemorySegment c, long cOff, long ldc, boolean accumulate) {
         if (m == 0 || n == 0 || (k == 0 && accumulate)) return;
         if (k == 0) {
             for (int i = 0; i < m; i++) c.asSlice((cOff + i * ldc) * 4, n * 4L).fill((byte) 0);
             return;
         }
-        if (m > 4 && m <= SMALL_M && b.isWeightRows()) {
-            RowDotTiles.multiply(m, n, k, a, b, c, cOff, ldc, accumulate);
-            return;
+        Route r = route == Route.AUTO ? Route.of(m, n, b.isWeightRows()) : route;
+        if ((r == Route.ROW_DOTS || r == Route.WEIGHT_ROWS) && !b.isWeightRows()) {
+            throw new IllegalArgumentException(r + " needs B = Wᵀ of a row-major f32 or bf16 weight");
         }
-        if (m <= 4) {
-            Gemv.rows(m, n, k, a, b, c, cOff, ldc, accumulate);
-            return;
+        switch (r) {
+            case GEMV -> Gemv.rows(m, n, k, a, b, c, cOff, ldc, accumulate);
+            case ROW_DOTS -> RowDotTiles.multiply(m, n, k, a, b, c, cOff, ldc, accumulate);
+            case WEIGHT_ROWS -> WeightRowsGemm.multiply(m, n, k, a, b, c, cOff, ldc, accumulate);
+            case TRANSPOSED -> transposed(m, n, k, a, b, c, cOff, ldc, accumulate);
+            default -> blocked(m, n, k, a, b, c, cOff, ldc, accumulate);
         }
+    }
+
+    /**
+     * C (+)= A·B computed as Cᵀ = Bᵀ·Aᵀ into a temporary [n, m], then written to C transposed. For a narrow, tall
+     * C (LoRA's dB = dYᵀ·h: m = out features, n = rank, k = tokens, A = dYᵀ) the BLIS loops would pack A =
+     * dYᵀ from its columns, 4 elements of a row of dY at a time, and run NR-wide tiles of which n columns count;
+     * swapped, dY is B read along its rows in runs of NR and the tall side fills the tiles. The temporary starts
+     * as Cᵀ when accumulating, so the bits are those of the blocked product either way (same K blocks, same order).
+     */
+    private static void transposed(int m, int n, int k, Operand a, Operand b, MemorySegment c, long cOff, long ldc, boolean accumulate) {
+        // off-heap like every other C, so the micro-kernel's write-back sees one kind of segment
+        Tensor ct = Tensor.zeros(DType.F32, n, m);
+        MemorySegment t = ct.hostSegment();
+        long off = ct.offset();
+        if (accumulate) {
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) t.setAtIndex(HostAccess.F32, off + (long) j * m + i, c.getAtIndex(HostAccess.F32, cOff + i * ldc + j));
+            }
+        }
+        blocked(n, m, k, b.transposed(), a.transposed(), t, off, m, accumulate);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) c.setAtIndex(HostAccess.F32, cOff + i * ldc + j, t.getAtIndex(HostAccess.F32, off + (long) j * m + i));
+        }
+        Reference.reachabilityFence(ct); // its storage is returned to the allocator once ct is unreachable
+    }
+
+    /** The BLIS loops, cores splitting C by columns (or by row blocks when C is too narrow). */
+    private static void blocked(int m, int n, int k, Operand a, Operand b, MemorySegment c, long cOff, long ldc, boolean accumulate) {
         int nr = MicroKernel.NR;
         long work = (long) m * n * k;
         int threads = work < (1L << 18) ? 1 : Parallel.threads();
@@ -145,7 +217,7 @@ public final class Gemm {
      * prefetch instruction, so these are plain loads; their sum lands in {@code scratch} (the tile buffer, overwritten
      * by the next tile) so that the JIT keeps them. The product's bits do not change.
      */
-    private static void touchRows(MemorySegment c, long off, long ldc, int rows, int cols, float[] scratch) {
+    static void touchRows(MemorySegment c, long off, long ldc, int rows, int cols, float[] scratch) {
         float sink = 0;
         for (int r = 0; r < rows; r++) {
             long row = off + r * ldc;

@@ -37,6 +37,14 @@ public final class Gemm4bit {
 
     /** x · Wᵀ ({@code transW}) or x · W, in the dtype matmul gives x and a {@code weightDtype} weight. */
     public static Tensor multiply(Tensor x, Weight4bit w, boolean transW, DType weightDtype) {
+        return multiply(x, w, transW, weightDtype, Gemm.TOUCH_C);
+    }
+
+    /**
+     * {@link #multiply} with {@link Gemm#touchRows} on or off (same-process A/B benchmarks; the bits are the same):
+     * the C blocks here are walked as in {@link Gemm#block}, so their write-backs wait on the same cache misses.
+     */
+    public static Tensor multiply(Tensor x, Weight4bit w, boolean transW, DType weightDtype, boolean touchC) {
         int m = x.size(0), kc = transW ? w.cols() : w.rows(), nc = transW ? w.rows() : w.cols();
         Operand a = new Operand(x.hostSegment(), x.dtype(), x.offset(), x.stride(0), x.stride(1));
         Tensor out = Tensor.zeros(DType.F32, m, nc);
@@ -45,19 +53,20 @@ public final class Gemm4bit {
         int nr = MicroKernel.NR, panels = (nc + nr - 1) / nr;
         int threads = (long) m * nc * kc < (1L << 18) ? 1 : Parallel.threads();
         if (threads > 1 && panels >= threads) { // each core owns a slice of C's columns, and decodes only its part of W
-            Parallel.range(panels, 1, (p0, p1) -> block(0, m, p0 * nr, Math.min(nc, p1 * nr), kc, a, dec, transW, c, nc));
+            Parallel.range(panels, 1, (p0, p1) -> block(0, m, p0 * nr, Math.min(nc, p1 * nr), kc, a, dec, transW, c, nc, touchC));
         } else if (threads > 1 && m >= 2 * Gemm.MC) {
             int blocks = (m + Gemm.MC - 1) / Gemm.MC;
-            Parallel.range(blocks, 1, (b0, b1) -> block(b0 * Gemm.MC, Math.min(m, b1 * Gemm.MC), 0, nc, kc, a, dec, transW, c, nc));
+            Parallel.range(blocks, 1, (b0, b1) -> block(b0 * Gemm.MC, Math.min(m, b1 * Gemm.MC), 0, nc, kc, a, dec, transW, c, nc, touchC));
         } else {
-            block(0, m, 0, nc, kc, a, dec, transW, c, nc);
+            block(0, m, 0, nc, kc, a, dec, transW, c, nc, touchC);
         }
         DType type = DType.promote(x.dtype(), weightDtype);
         return type == DType.F32 ? out : out.to(type);
     }
 
     /** Gemm.block with B decoded a KC×NC block at a time. */
-    private static void block(int i0, int i1, int j0, int j1, int k, Operand a, Decoder dec, boolean transW, MemorySegment c, long ldc) {
+    private static void block(int i0, int i1, int j0, int j1, int k, Operand a, Decoder dec, boolean transW, MemorySegment c, long ldc,
+                              boolean touchC) {
         int mr = MicroKernel.MR, nr = MicroKernel.NR;
         float[] packedA = A_BUFFER.get(), packedB = B_BUFFER.get(), tile = TILE.get(), scratch = SCRATCH.get();
         MemorySegment tileSeg = MemorySegment.ofArray(tile);
@@ -78,6 +87,7 @@ public final class Gemm4bit {
                 for (int ic = i0; ic < i1; ic += Gemm.MC) {
                     int mc = Math.min(Gemm.MC, i1 - ic);
                     Packing.packA(a, ic, mc, pc, kc, packedA, mr);
+                    if (touchC) Gemm.touchRows(c, (long) ic * ldc + jc, ldc, mc, nc, scratch);
                     for (int jr = 0; jr < nc; jr += nr) {
                         int cols = Math.min(nr, nc - jr);
                         int bi = (jr / nr) * kc * nr;

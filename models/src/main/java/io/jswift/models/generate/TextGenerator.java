@@ -21,7 +21,9 @@ import java.util.stream.IntStream;
  * Autoregressive generation with a KV cache: one prefill of every distinct prompt (left-padded to a common length,
  * padding isolated by segment ids, positions counted from each prompt's first real token, as HF does
  * with an attention mask; rows repeating a prompt get a copy of its cache), then one decode step per new token for
- * the rows still running.
+ * the rows still running: finished rows leave the decode batch (their cache rows are dropped by copying the others'
+ * into a smaller cache, see {@link #shouldCompact}) when the cache copies rows; a cache that cannot (linear-attention
+ * state) keeps them in the batch, their outputs unread, as HF's generate keeps finished rows as padding.
  */
 public final class TextGenerator {
     /** Receives each new token of each row as it is produced (streaming). */
@@ -38,6 +40,7 @@ public final class TextGenerator {
     private final CausalLm model;
     private final int[] eosIds;
     private final Tokenizer tokenizer; // decodes the text for stop strings; null when none are used
+    private boolean compactFinished = true;
 
     public TextGenerator(CausalLm model, int[] eosIds, Tokenizer tokenizer) {
         this.model = model;
@@ -112,31 +115,70 @@ public final class TextGenerator {
             DecoderInput prefill = new DecoderInput(Tensor.ofLongs(ids, n, longest), Tensor.ofLongs(pos, n, longest),
                     padded ? Tensor.ofInts(seg, n, longest) : null, prefillCache, false).to(device);
             Tensor logits = lastLogits((images == null ? model.forward(prefill, 1) : model.forward(prefill, images, 1)).value());
-            int[] logitsRow = new int[batch]; // row r samples from logits row logitsRow[r]: its prompt's, after a shared prefill
+            int[] active = IntStream.range(0, batch).toArray(); // the row of `rows` each row of the cache (and of the decode batch) holds
+            int[] logitsRow = new int[batch]; // active row i samples from logits row logitsRow[i]: its prompt's, after a shared prefill
             for (int r = 0; r < batch; r++) logitsRow[r] = share ? source[r] : r;
             if (share) cache.copyRowsOf(prefillCache, source);
             SequenceState.Step[] steps = new SequenceState.Step[batch];
             for (int step = 0; step < params.maxNewTokens(); step++) {
-                sampleRows(rows, logits, logitsRow, steps);
-                long[] next = new long[batch], nextPos = new long[batch];
-                boolean anyRunning = false;
-                for (int r = 0; r < batch; r++) {
-                    SequenceState.Step s = steps[r];
-                    nextPos[r] = rows.get(r).length() - (s == null ? 0 : 1);
-                    if (s == null) continue;
-                    steps[r] = null;
-                    next[r] = s.token();
-                    if (s.finish() == FinishReason.EOS) continue;
+                sampleRows(rows, active, logits, logitsRow, steps);
+                int running = 0;
+                for (int i = 0; i < active.length; i++) {
+                    int r = active[i];
+                    SequenceState.Step s = steps[i];
+                    steps[i] = null;
+                    if (s == null || s.finish() == FinishReason.EOS) continue;
                     if (listener != null) listener.onToken(r, s.token());
-                    anyRunning |= !rows.get(r).finished();
+                    if (!rows.get(r).finished()) running++;
                 }
-                if (!anyRunning) break;
-                logits = lastLogits(model.forward(new DecoderInput(Tensor.ofLongs(next, batch, 1), Tensor.ofLongs(nextPos, batch, 1),
-                        padded ? Tensor.zeros(DType.I32, batch, 1) : null, cache, false).to(device), 1).value());
-                for (int r = 0; r < batch; r++) logitsRow[r] = r;
+                if (running == 0) break;
+                if (compactFinished && shouldCompact(active.length, running) && cache.copiesRows()) {
+                    int[] keep = new int[running];
+                    for (int i = 0, k = 0; i < active.length; i++) if (!rows.get(active[i]).finished()) keep[k++] = i;
+                    cache = compact(cache, keep);
+                    int[] kept = new int[running];
+                    for (int k = 0; k < running; k++) kept[k] = active[keep[k]];
+                    active = kept;
+                }
+                // every row in the batch decodes its last sampled token at the next position (a finished row still in
+                // the batch repeats its last id: its output is not read)
+                long[] next = new long[active.length], nextPos = new long[active.length];
+                for (int i = 0; i < active.length; i++) {
+                    SequenceState row = rows.get(active[i]);
+                    next[i] = row.lastToken();
+                    nextPos[i] = row.length() - 1;
+                }
+                logits = lastLogits(model.forward(new DecoderInput(Tensor.ofLongs(next, active.length, 1), Tensor.ofLongs(nextPos, active.length, 1),
+                        padded ? Tensor.zeros(DType.I32, active.length, 1) : null, cache, false).to(device), 1).value());
+                for (int i = 0; i < active.length; i++) logitsRow[i] = i;
             }
         }
         return rows;
+    }
+
+    /**
+     * Whether to drop the finished rows from the decode batch now: once they are at least an eighth of it. Each row
+     * left in the batch costs a full decode step of compute (~2 FLOP per weight), while compacting copies the cached
+     * keys and values of the rows that go on (a few MB each), so dropping rows early pays; the eighth bounds the
+     * copies to a few dozen per generation however the rows end.
+     */
+    static boolean shouldCompact(int inBatch, int running) {
+        int finished = inBatch - running;
+        return finished > 0 && finished * 8 >= inBatch;
+    }
+
+    /** A cache holding rows {@code keep} of {@code cache}, in that order (every cached position of each). */
+    private KvCache compact(KvCache cache, int[] keep) {
+        KvCache smaller = model.newCache(keep.length, cache.capacity());
+        smaller.copyRowsOf(cache, keep);
+        return smaller;
+    }
+
+    /**
+     * Turns off dropping finished rows from the decode batch (tests check that it changes nothing); on by default.
+     */
+    void compactFinished(boolean on) {
+        this.compactFinished = on;
     }
 
     /** Row r's index in {@code distinct}, which receives each different prompt once, in order of first appearance. */
@@ -156,12 +198,13 @@ public final class TextGenerator {
     /**
      * The next token of every running row, rows in parallel (each has its own seeded sampler, so the tokens do not
      * depend on the threads; over a 152K vocabulary a row's top-k pass costs about a millisecond, 64 rows a step).
-     * Row r reads its own copy of {@code logits} row {@code logitsRow[r]}; finished rows get no step (null).
+     * Active row i (row {@code active[i]} of {@code rows}) reads its own copy of {@code logits} row {@code logitsRow[i]}
+     * and gets its step in {@code steps[i]}; finished rows get no step (null).
      */
-    private static void sampleRows(List<SequenceState> rows, Tensor logits, int[] logitsRow, SequenceState.Step[] steps) {
-        IntStream.range(0, rows.size()).parallel().forEach(r -> {
-            SequenceState row = rows.get(r);
-            if (!row.finished()) steps[r] = row.advance(logits.select(0, logitsRow[r]).toFloatArray());
+    private static void sampleRows(List<SequenceState> rows, int[] active, Tensor logits, int[] logitsRow, SequenceState.Step[] steps) {
+        IntStream.range(0, active.length).parallel().forEach(i -> {
+            SequenceState row = rows.get(active[i]);
+            if (!row.finished()) steps[i] = row.advance(logits.select(0, logitsRow[i]).toFloatArray());
         });
     }
 

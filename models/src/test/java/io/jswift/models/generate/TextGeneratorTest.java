@@ -8,9 +8,13 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -91,5 +95,43 @@ class TextGeneratorTest {
         }
         List<TextGenerator.Result> greedy = gen.generate(prompts, SamplingParams.greedy(4), null);
         for (int r = 0; r < prompts.size(); r++) assertArrayEquals(naiveGreedy(m, prompts.get(r), 4), greedy.get(r).tokens(), "greedy row " + r);
+    }
+
+    /**
+     * Finished rows leave the decode batch (their cache rows dropped) and nothing else changes: with a tenth of the
+     * vocabulary as eos ids, seeded rows end at different steps, and every row samples the same ids (and streams the
+     * same tokens) as with every row kept to the end; some rows end while others run, so the batch did shrink.
+     */
+    @Test
+    void finishedRowsLeaveTheBatchAndTheOthersSampleTheSame() throws Exception {
+        CausalLm m = model();
+        int[] eos = IntStream.range(0, m.config().vocabSize()).filter(i -> i % 10 == 3).toArray();
+        int[] a = {5, 17, 99, 3, 42}, b = {11, 12}, c = {120, 4, 66, 9};
+        List<int[]> prompts = List.of(a, a, a, a, b, b, b, b, c, c, c, c);
+        SamplingParams p = new SamplingParams(24, 1.0, 0, 1.0, 1.0, 4242, List.of());
+        TextGenerator compacting = new TextGenerator(m, eos, null), keeping = new TextGenerator(m, eos, null);
+        keeping.compactFinished(false);
+        Map<Integer, List<Integer>> streamedCompacting = new TreeMap<>(), streamedKeeping = new TreeMap<>();
+        List<SequenceState> shrunk = compacting.run(prompts, p, (row, t) -> streamedCompacting.computeIfAbsent(row, k -> new ArrayList<>()).add(t));
+        List<SequenceState> full = keeping.run(prompts, p, (row, t) -> streamedKeeping.computeIfAbsent(row, k -> new ArrayList<>()).add(t));
+        int endedEarly = 0, longest = 0;
+        for (int r = 0; r < prompts.size(); r++) {
+            assertArrayEquals(full.get(r).sampledTokens(), shrunk.get(r).sampledTokens(), "row " + r);
+            assertEquals(full.get(r).finish(), shrunk.get(r).finish(), "row " + r);
+            longest = Math.max(longest, shrunk.get(r).sampled());
+        }
+        for (SequenceState s : shrunk) if (s.finish() == TextGenerator.FinishReason.EOS && s.sampled() < longest) endedEarly++;
+        assertEquals(streamedKeeping, streamedCompacting);
+        assertTrue(endedEarly >= 2 && TextGenerator.shouldCompact(prompts.size(), prompts.size() - 2),
+                "at least two rows must end while others run, so the batch shrinks (ended early: " + endedEarly + ")");
+    }
+
+    @Test
+    void finishedRowsAreDroppedOnceTheyAreAnEighthOfTheBatch() {
+        assertFalse(TextGenerator.shouldCompact(64, 64));
+        assertFalse(TextGenerator.shouldCompact(64, 57));
+        assertTrue(TextGenerator.shouldCompact(64, 56));
+        assertTrue(TextGenerator.shouldCompact(5, 4));
+        assertTrue(TextGenerator.shouldCompact(1, 0));
     }
 }

@@ -36,10 +36,10 @@ public final class Gemm {
      * Past {@link #SMALL_M} and up to this many rows of A, products with B = Wᵀ of a row-major weight take
      * {@link WeightRowsGemm} (W read as stored, X packed) instead of the blocked GEMM, which transposes every weight
      * block on every call. Measured on Zen 3 (AVX2, one thread, Qwen2.5-0.5B's and Llama-3.2-1B's projections, f32 and
-     * bf16 weights: docs/BENCHMARKS.md, session 24): 0.5-0.9x the blocked GEMM's time for m = 16..64, level at 128,
-     * where the packed weights are reused often enough. Tunable with -Djswift.gemm.weightRowsM (0 turns it off).
+     * bf16 weights, LM heads: docs/BENCHMARKS.md, session 24): 0.55-0.9x the blocked GEMM's time for m = 16..128
+     * (m = 8: {@link RowDotTiles} is faster still). Tunable with -Djswift.gemm.weightRowsM (0 turns it off).
      */
-    static final int WEIGHT_ROWS_M = Integer.getInteger("jswift.gemm.weightRowsM", 64);
+    static final int WEIGHT_ROWS_M = Integer.getInteger("jswift.gemm.weightRowsM", 128);
 
     /**
      * Products whose C is at most this many columns wide and much taller ({@link #NARROW_M} rows or more) run as

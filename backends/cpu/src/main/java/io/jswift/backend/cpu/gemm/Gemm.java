@@ -42,12 +42,14 @@ public final class Gemm {
     static final int WEIGHT_ROWS_M = Integer.getInteger("jswift.gemm.weightRowsM", 128);
 
     /**
-     * Products whose C is at most this many columns wide and much taller ({@link #NARROW_M} rows or more) run as
-     * Cᵀ = Bᵀ·Aᵀ ({@link Route#TRANSPOSED}): LoRA's dB = dYᵀ·h [out, r]. See {@link #transposed}. Tunable with
-     * -Djswift.gemm.narrowN (0 turns it off).
+     * Products whose C is at most this many columns wide and {@link #NARROW_M} rows or more tall run as Cᵀ = Bᵀ·Aᵀ
+     * ({@link Route#TRANSPOSED}): LoRA's dB = dYᵀ·h [out, r]. See {@link #transposed}. Measured on Zen 3 (one thread,
+     * r 8 and 16, T 512 and 1,032 tokens; docs/BENCHMARKS.md, session 24): 0.37-0.49x the blocked product's time at
+     * out = 4,864, 0.65-1.03x at 896; at out = 128 (under a millisecond either way) it lost at T = 512, hence the
+     * height bound. Tunable with -Djswift.gemm.narrowN (0 turns it off).
      */
     static final int NARROW_N = Integer.getInteger("jswift.gemm.narrowN", 16);
-    static final int NARROW_M = 64;
+    static final int NARROW_M = 512;
 
     /** Which kernel takes a product: {@link #AUTO} picks by shape; the others force one (benchmarks, tests). */
     public enum Route {

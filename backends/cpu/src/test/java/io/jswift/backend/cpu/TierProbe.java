@@ -77,6 +77,11 @@ final class TierProbe {
         out.add(line("matmul.gemv", CPU.matmul(random(15, 1, 67), b, false, false)));
         out.add(line("matmul.gemv.transB", CPU.matmul(random(15, 1, 67), random(16, 19, 67), false, true)));
         out.add(line("matmul.gemv4bit", CPU.matmul4bit(random(17, 1, 128), weight4bit(18, 24, 128), true, DType.F32)));
+        // x·Wᵀ for a few and for tens of rows (RowDotTiles, WeightRowsGemm), and a narrow tall dYᵀ·h (transposed route)
+        out.add(line("matmul.rowDots", CPU.matmul(random(19, 8, 67), random(20, DType.BF16, 19, 67), false, true)));
+        out.add(line("matmul.weightRows", CPU.matmul(random(21, 20, 67), random(22, 19, 67), false, true)));
+        out.add(line("matmul.weightRows.bf16", CPU.matmul(random(23, 20, 67), random(24, DType.BF16, 19, 67), false, true)));
+        out.add(line("matmul.narrowTall", CPU.matmul(random(25, 67, 520), random(26, 67, 5), true, false)));
 
         Tensor e = scaled(random(19, 301), 6);
         for (UnaryOp op : new UnaryOp[]{UnaryOp.EXP, UnaryOp.LOG, UnaryOp.TANH, UnaryOp.SIGMOID, UnaryOp.SILU, UnaryOp.GELU,

@@ -36,18 +36,20 @@ public final class Gemm {
      * Past {@link #SMALL_M} and up to this many rows of A, products with B = Wᵀ of a row-major weight take
      * {@link WeightRowsGemm} (W read as stored, X packed) instead of the blocked GEMM, which transposes every weight
      * block on every call. Measured on Zen 3 (AVX2, one thread, Qwen2.5-0.5B's and Llama-3.2-1B's projections, f32 and
-     * bf16 weights: docs/BENCHMARKS.md, session 24): 0.5-0.9x the blocked GEMM's time for m = 16..64, level at 128,
-     * where the packed weights are reused often enough. Tunable with -Djswift.gemm.weightRowsM (0 turns it off).
+     * bf16 weights, LM heads: docs/BENCHMARKS.md, session 24): 0.55-0.9x the blocked GEMM's time for m = 16..128
+     * (m = 8: {@link RowDotTiles} is faster still). Tunable with -Djswift.gemm.weightRowsM (0 turns it off).
      */
-    static final int WEIGHT_ROWS_M = Integer.getInteger("jswift.gemm.weightRowsM", 64);
+    static final int WEIGHT_ROWS_M = Integer.getInteger("jswift.gemm.weightRowsM", 128);
 
     /**
-     * Products whose C is at most this many columns wide and much taller ({@link #NARROW_M} rows or more) run as
-     * Cᵀ = Bᵀ·Aᵀ ({@link Route#TRANSPOSED}): LoRA's dB = dYᵀ·h [out, r]. See {@link #transposed}. Tunable with
-     * -Djswift.gemm.narrowN (0 turns it off).
+     * Products whose C is at most this many columns wide and {@link #NARROW_M} rows or more tall run as Cᵀ = Bᵀ·Aᵀ
+     * ({@link Route#TRANSPOSED}): LoRA's dB = dYᵀ·h [out, r]. See {@link #transposed}. Measured on Zen 3 (one thread,
+     * r 8 and 16, T 512 and 1,032 tokens; docs/BENCHMARKS.md, session 24): 0.37-0.49x the blocked product's time at
+     * out = 4,864, 0.65-1.03x at 896; at out = 128 (under a millisecond either way) it lost at T = 512, hence the
+     * height bound. Tunable with -Djswift.gemm.narrowN (0 turns it off).
      */
     static final int NARROW_N = Integer.getInteger("jswift.gemm.narrowN", 16);
-    static final int NARROW_M = 64;
+    static final int NARROW_M = 512;
 
     /** Which kernel takes a product: {@link #AUTO} picks by shape; the others force one (benchmarks, tests). */
     public enum Route {

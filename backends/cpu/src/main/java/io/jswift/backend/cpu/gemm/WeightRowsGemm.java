@@ -16,7 +16,7 @@ import java.lang.foreign.MemorySegment;
  * row-major weight W [N, K] in f32 or bf16, computed as Cᵀ = W·Xᵀ so that W is read as stored. Dims: M = rows of X,
  * N = rows of W (C's columns), K = the shared dim.
  *
- * <p>The blocked GEMM ({@link Gemm#block}) needs B = Wᵀ as NR-wide column panels, i.e. W transposed: it copies and
+ * <p>The blocked GEMM ({@code Gemm.block}) needs B = Wᵀ as NR-wide column panels, i.e. W transposed: it copies and
  * transposes every weight block before the arithmetic, on every call — for the frozen weights of a decode step, a
  * quarter of GRPO generation's time (docs/BENCHMARKS.md, session 23), because each block is first fetched and
  * transposed, then multiplied, the memory stream and the FMAs taking turns. Here the roles swap: X (small) is packed
@@ -41,6 +41,7 @@ final class WeightRowsGemm {
      */
     private static final int CHUNK = 16;
 
+    /** X packed, per calling thread, kept between calls: up to 128 padded rows × K floats (4 MiB for K = 8,192). */
     private static final ThreadLocal<float[]> X_PANELS = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> W_ROWS = ThreadLocal.withInitial(() -> new float[TW * Gemm.KC]);
     private static final ThreadLocal<short[]> W_HALVES = ThreadLocal.withInitial(() -> new short[Gemm.KC]);

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 class TransposedRouteTest {
     @Test
     void matchesFloat64AndTheBlockedBits() {
-        for (int[] s : new int[][]{{64, 1, 1}, {65, 8, 33}, {896, 8, 1032}, {130, 16, 2 * Gemm.KC + 1}, {300, 5, 7}}) {
+        for (int[] s : new int[][]{{64, 1, 1}, {65, 8, 33}, {Gemm.NARROW_M, 3, 20}, {896, 8, 1032}, {130, 16, 2 * Gemm.KC + 1}, {300, 5, 7}}) {
             GemmCase c = GemmCase.transposedA(s[0], s[1], s[2], s[0] * 7L + s[1] + s[2]);
             for (boolean accumulate : new boolean[]{false, true}) {
                 String what = Arrays.toString(s) + " accumulate=" + accumulate;

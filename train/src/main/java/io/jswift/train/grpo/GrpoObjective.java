@@ -72,14 +72,15 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
     /**
      * Wall-clock seconds logged beside TRL's metrics (the bench's split; TRL times the same parts in its profiling
      * context): sampling + scoring of the step's generation batch (dynamic sampling's resamples included), the
-     * generation-time log-probs of num_iterations > 1 (policy and reference, once per generation batch), and the
-     * reference forward of a micro-batch (a mean over the micro-batches, as every metric is).
+     * generation-time log-probs of num_iterations > 1 (policy and reference, once per generation batch), the
+     * reference forward of a micro-batch and the policy's forward with the loss (the training pass's forward; its
+     * backward and the optimizer step are the loop's), each a mean over the micro-batches, as every metric is.
      */
     /** Keys of {@link #state()} in trainer_state.json's objective_state. */
     static final String GENERATIONS = "grpo_generations", RESAMPLED = "grpo_resample_prompts_drawn", EVAL_BATCHES = "grpo_eval_batches";
 
     public static final String GENERATION_SECONDS = "profiling/generation_s", OLD_LOGPS_SECONDS = "profiling/old_logps_s",
-            REFERENCE_SECONDS = "profiling/reference_s";
+            REFERENCE_SECONDS = "profiling/reference_s", POLICY_FORWARD_SECONDS = "profiling/policy_forward_s";
 
     private final CausalLm policy;
     private final GrpoReference reference;
@@ -318,14 +319,17 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
         ScoredTokens batch = batch(rollouts);
         double temperature = s.sampling().temperature();
         TokenStats stats = new TokenStats(batch.count());
-        Variable logps = CompletionLogProbs.perToken(policy, batch, s.checkpointing(), temperature, stats);
         double[] ref = knownRef;
         long refStarted = System.nanoTime();
+        // the reference first: its no-grad forward's temporaries are garbage before the policy's graph holds its activations
         if (ref == null && s.loss().beta() != 0) ref = reference.perToken(batch, temperature);
         double refSeconds = (System.nanoTime() - refStarted) / 1e9;
+        long forwardStarted = System.nanoTime();
+        Variable logps = CompletionLogProbs.perToken(policy, batch, s.checkpointing(), temperature, stats);
         GrpoLoss.Batch b = new GrpoLoss.Batch(offsets, old, ref, advantages);
         Variable l = VectorLoss.apply(x -> s.loss().evaluate(x, b, tokens), logps);
         if (normalizer != 1) l = Elementwise.scale(l, 1.0 / normalizer);
+        double forwardSeconds = (System.nanoTime() - forwardStarted) / 1e9;
         Map<String, Double> m = new LinkedHashMap<>();
         if (generationMetrics != null) {
             // TRL appends a generation's metrics once (its log takes the mean over the appended values, per key)
@@ -339,6 +343,7 @@ public final class GrpoObjective implements Objective<GrpoPrompt> {
         for (int k = 0; k < stats.rows(); k++) entropy += stats.entropy(k) / stats.rows();
         m.put("entropy", entropy);
         if (s.loss().beta() != 0) m.put(REFERENCE_SECONDS, refSeconds);
+        m.put(POLICY_FORWARD_SECONDS, forwardSeconds);
         return new Step(l, batch.tokens(), m);
     }
 

@@ -1,9 +1,11 @@
 package io.jswift.train.grpo;
 
+import io.jswift.autograd.GradMode;
 import io.jswift.models.CausalLm;
 import io.jswift.models.generate.SamplingParams;
 import io.jswift.models.load.LoadedModel;
 import io.jswift.models.load.ModelLoader;
+import io.jswift.train.pref.CompletionLogProbs;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -72,6 +74,34 @@ class RolloutsTest {
         }
         assertTrue(ended > 0 && ended < 16, ended + " of 16 ended by eos");
         assertFalse(rollouts.isEmpty());
+    }
+
+    /**
+     * Rows that end early leave the decode batch (TextGenerator drops finished rows): with a third of the vocabulary
+     * as eos the rows end at different steps, and every rollout, its eos included, is still the one its row samples
+     * alone with its own seed; so are its per-token log-probs at the sampling temperature.
+     */
+    @Test
+    void rowsEndingEarlyLeaveTheOthersUnchanged() throws Exception {
+        CausalLm model = model();
+        int[] eos = IntStream.range(0, model.config().vocabSize()).filter(i -> i % 3 == 0).toArray();
+        SamplingParams params = PARAMS.withMaxNewTokens(10);
+        List<Rollout> batch = Rollouts.sample(model, eos, PROMPTS, 6, params, 11);
+        int[] lengths = batch.stream().mapToInt(r -> r.completionIds().length).distinct().toArray();
+        assertTrue(lengths.length >= 3, "rows end at different steps: " + Arrays.toString(lengths));
+        for (int r = 0; r < batch.size(); r++) {
+            Rollout alone = Rollouts.sample(model, eos, List.of(PROMPTS.get(r / 6)), 1, params, 11 + r).getFirst();
+            assertArrayEquals(alone.completionIds(), batch.get(r).completionIds(), "row " + r);
+            assertEquals(alone.endedByEos(), batch.get(r).endedByEos(), "row " + r);
+        }
+        try (var ignored = GradMode.noGrad()) {
+            double[] batched = CompletionLogProbs.perToken(model, GrpoObjective.unshared(batch), false, 0.9).value().toDoubleArray();
+            for (int r = 0, at = 0; r < batch.size(); r++) {
+                Rollout alone = Rollouts.sample(model, eos, List.of(PROMPTS.get(r / 6)), 1, params, 11 + r).getFirst();
+                double[] own = CompletionLogProbs.perToken(model, GrpoObjective.unshared(List.of(alone)), false, 0.9).value().toDoubleArray();
+                for (int j = 0; j < own.length; j++, at++) assertEquals(own[j], batched[at], 1e-5, "row " + r + " token " + j);
+            }
+        }
     }
 
     @Test

@@ -64,12 +64,13 @@ public final class GroupedKernelsLab {
         add(products, names, "fwd x.gate_up^T", counts, off, x, h, 2 * I, C, e -> transposed(gateUp, e), false, fwNames, fw);
         add(products, names, "fwd gated.down^T", counts, off, gated, y, C, I, e -> transposed(down, e), false, fwNames, fw);
         // backward input products dy·down, dh·gate_up
-        // session 23's RowMajorTiles = 48-row blocks, no touch; session 24's = 96-row blocks touched first
-        Kernel[] rm = {(m, n, k, a, b, c, co, ldc, acc) -> rowMajor(m, n, k, a, b, c, co, ldc, acc, 48, false), RowMajorTiles::multiply,
+        // session 23's RowMajorTiles = 48-row blocks, no touch; session 24's = 96-row blocks touched first, each strip
+        // copied by the first panel's tile for the others
+        Kernel[] rm = {(m, n, k, a, b, c, co, ldc, acc) -> rowMajor(m, n, k, a, b, c, co, ldc, acc, 48, false),
+                (m, n, k, a, b, c, co, ldc, acc) -> rowMajor(m, n, k, a, b, c, co, ldc, acc, 96, true), RowMajorTiles::multiply,
                 (m, n, k, a, b, c, co, ldc, acc) -> rowMajor(m, n, k, a, b, c, co, ldc, acc, 24, false),
-                (m, n, k, a, b, c, co, ldc, acc) -> rowMajor(m, n, k, a, b, c, co, ldc, acc, 48, true),
                 (m, n, k, a, b, c, co, ldc, acc) -> rowMajorPacked(m, n, k, a, b, c, co, ldc, acc, 96)};
-        String[] rmNames = {"kb48 (session 23)", "RowMajorTiles (kb96+touch)", "kb24", "kb48+touch", "packed kb96"};
+        String[] rmNames = {"kb48 (session 23)", "kb96+touch", "RowMajorTiles (kb96+touch, strip copied)", "kb24", "packed kb96"};
         add(products, names, "bwd dy.down", counts, off, dy, dGated, I, C, e -> plain(down, e), false, rmNames, rm);
         add(products, names, "bwd dh.gate_up", counts, off, dh, dx, C, 2 * I, e -> plain(gateUp, e), false, rmNames, rm);
         // weight gradients (accumulated): dDown[e] += dyᵀ·gated, dGateUp[e] += dhᵀ·x
@@ -148,6 +149,9 @@ public final class GroupedKernelsLab {
             GroupedGemm.run(counts, e -> rowMajor(counts[e], C, 2 * I, GroupedGemm.rows(dh, off[e]), plain(gateUp, e), got.hostSegment(), (long) off[e] * C, C, false, 48, touch));
             System.out.println("rowMajor 48-row blocks, touch=" + touch + ", vs RowMajorTiles' 96-row blocks (partial sums round differently): max |diff| " + maxDiff(ref, got));
         }
+        GroupedGemm.run(counts, e -> RowMajorTiles.multiply(counts[e], C, 2 * I, GroupedGemm.rows(dh, off[e]), plain(gateUp, e), ref.hostSegment(), (long) off[e] * C, C, false));
+        GroupedGemm.run(counts, e -> rowMajor(counts[e], C, 2 * I, GroupedGemm.rows(dh, off[e]), plain(gateUp, e), got.hostSegment(), (long) off[e] * C, C, false, 96, true));
+        System.out.println("96-row blocks read in place vs RowMajorTiles' strip copies: max |diff| " + maxDiff(ref, got));
         Tensor wRef = Tensor.zeros(DType.F32, E, 2 * I, C), wGot = Tensor.zeros(DType.F32, E, 2 * I, C);
         GroupedGemm.run(counts, e -> Gemm.shortK(2 * I, C, counts[e], rowsTransposed(dh, off[e]), GroupedGemm.rows(x, off[e]), wRef.hostSegment(), (long) e * 2 * I * C, C, false));
         GroupedGemm.run(counts, e -> wgrad42(2 * I, C, counts[e], rowsTransposed(dh, off[e]), GroupedGemm.rows(x, off[e]), wGot.hostSegment(), (long) e * 2 * I * C, C, false, true));

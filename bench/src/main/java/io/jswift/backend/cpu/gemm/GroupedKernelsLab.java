@@ -59,23 +59,25 @@ public final class GroupedKernelsLab {
         Map<String, String[]> names = new LinkedHashMap<>();
         // forward x·gate_upᵀ, gated·downᵀ
         Kernel[] fw = {ExpertRowDots::multiply, (m, n, k, a, b, c, co, ldc, acc) -> rowDots(m, n, k, a, b, c, co, ldc, acc, 1, 16),
-                (m, n, k, a, b, c, co, ldc, acc) -> rowDots(m, n, k, a, b, c, co, ldc, acc, 1, 64)};
-        String[] fwNames = {"ExpertRowDots", "next block touched, every line", "every 4th line"};
+                (m, n, k, a, b, c, co, ldc, acc) -> rowDots(m, n, k, a, b, c, co, ldc, acc, 1, 64), GroupedKernelsLab::rowDotsCopied};
+        String[] fwNames = {"ExpertRowDots", "next block touched, every line", "every 4th line", "block copied to heap, interleaved"};
         add(products, names, "fwd x.gate_up^T", counts, off, x, h, 2 * I, C, e -> transposed(gateUp, e), false, fwNames, fw);
         add(products, names, "fwd gated.down^T", counts, off, gated, y, C, I, e -> transposed(down, e), false, fwNames, fw);
         // backward input products dy·down, dh·gate_up
-        // session 23's RowMajorTiles = 48-row blocks, no touch; session 24's = 96-row blocks touched first
-        Kernel[] rm = {(m, n, k, a, b, c, co, ldc, acc) -> rowMajor(m, n, k, a, b, c, co, ldc, acc, 48, false), RowMajorTiles::multiply,
+        // session 23's RowMajorTiles = 48-row blocks, no touch; session 24's = 96-row blocks touched first, each strip
+        // copied by the first panel's tile for the others
+        Kernel[] rm = {(m, n, k, a, b, c, co, ldc, acc) -> rowMajor(m, n, k, a, b, c, co, ldc, acc, 48, false),
+                (m, n, k, a, b, c, co, ldc, acc) -> rowMajor(m, n, k, a, b, c, co, ldc, acc, 96, true), RowMajorTiles::multiply,
                 (m, n, k, a, b, c, co, ldc, acc) -> rowMajor(m, n, k, a, b, c, co, ldc, acc, 24, false),
-                (m, n, k, a, b, c, co, ldc, acc) -> rowMajor(m, n, k, a, b, c, co, ldc, acc, 48, true),
                 (m, n, k, a, b, c, co, ldc, acc) -> rowMajorPacked(m, n, k, a, b, c, co, ldc, acc, 96)};
-        String[] rmNames = {"kb48 (session 23)", "RowMajorTiles (kb96+touch)", "kb24", "kb48+touch", "packed kb96"};
+        String[] rmNames = {"kb48 (session 23)", "kb96+touch", "RowMajorTiles (kb96+touch, strip copied)", "kb24", "packed kb96"};
         add(products, names, "bwd dy.down", counts, off, dy, dGated, I, C, e -> plain(down, e), false, rmNames, rm);
         add(products, names, "bwd dh.gate_up", counts, off, dh, dx, C, 2 * I, e -> plain(gateUp, e), false, rmNames, rm);
         // weight gradients (accumulated): dDown[e] += dyᵀ·gated, dGateUp[e] += dhᵀ·x
         Kernel[] wg = {Gemm::shortK, ExpertWeightGrads::multiply, (m, n, k, a, b, c, co, ldc, acc) -> wgrad42(m, n, k, a, b, c, co, ldc, acc, true),
+                (m, n, k, a, b, c, co, ldc, acc) -> wgradPacked(m, n, k, a, b, c, co, ldc, acc, false),
                 (m, n, k, a, b, c, co, ldc, acc) -> wgradPacked(m, n, k, a, b, c, co, ldc, acc, true)};
-        String[] wgNames = {"shortK (session 23)", "ExpertWeightGrads", "4x2 x in place+touch", "4x2 x packed+touch"};
+        String[] wgNames = {"shortK (session 23)", "ExpertWeightGrads", "4x2 x in place+touch", "4x2 x packed, C from registers", "same + C touched"};
         addWeight(products, names, "wgrad dDown", counts, off, dy, gated, dDown, C, I, wgNames, wg);
         addWeight(products, names, "wgrad dGateUp", counts, off, dh, x, dGateUp, 2 * I, C, wgNames, wg);
 
@@ -145,8 +147,11 @@ public final class GroupedKernelsLab {
         GroupedGemm.run(counts, e -> RowMajorTiles.multiply(counts[e], C, 2 * I, GroupedGemm.rows(dh, off[e]), plain(gateUp, e), ref.hostSegment(), (long) off[e] * C, C, false));
         for (boolean touch : new boolean[]{false, true}) {
             GroupedGemm.run(counts, e -> rowMajor(counts[e], C, 2 * I, GroupedGemm.rows(dh, off[e]), plain(gateUp, e), got.hostSegment(), (long) off[e] * C, C, false, 48, touch));
-            System.out.println("rowMajor touch=" + touch + " max |diff| " + maxDiff(ref, got));
+            System.out.println("rowMajor 48-row blocks, touch=" + touch + ", vs RowMajorTiles' 96-row blocks (partial sums round differently): max |diff| " + maxDiff(ref, got));
         }
+        GroupedGemm.run(counts, e -> RowMajorTiles.multiply(counts[e], C, 2 * I, GroupedGemm.rows(dh, off[e]), plain(gateUp, e), ref.hostSegment(), (long) off[e] * C, C, false));
+        GroupedGemm.run(counts, e -> rowMajor(counts[e], C, 2 * I, GroupedGemm.rows(dh, off[e]), plain(gateUp, e), got.hostSegment(), (long) off[e] * C, C, false, 96, true));
+        System.out.println("96-row blocks read in place vs RowMajorTiles' strip copies: max |diff| " + maxDiff(ref, got));
         Tensor wRef = Tensor.zeros(DType.F32, E, 2 * I, C), wGot = Tensor.zeros(DType.F32, E, 2 * I, C);
         GroupedGemm.run(counts, e -> Gemm.shortK(2 * I, C, counts[e], rowsTransposed(dh, off[e]), GroupedGemm.rows(x, off[e]), wRef.hostSegment(), (long) e * 2 * I * C, C, false));
         GroupedGemm.run(counts, e -> wgrad42(2 * I, C, counts[e], rowsTransposed(dh, off[e]), GroupedGemm.rows(x, off[e]), wGot.hostSegment(), (long) e * 2 * I * C, C, false, true));
@@ -213,6 +218,60 @@ public final class GroupedKernelsLab {
         }
         if (j < n) throw new IllegalStateException("lab: whole blocks only");
         if (sink == 1e30f) System.out.print("");
+    }
+
+    /** ExpertRowDots with each 4-row weight block copied into a heap array first, the 4 rows' vectors interleaved. */
+    static void rowDotsCopied(int m, int n, int k, Operand a, Operand b, MemorySegment c, long cOff, long ldc, boolean accumulate) {
+        float[][] x = new float[m][k];
+        for (int i = 0; i < m; i++) a.readRun(i, 0, k, true, x[i], 0, 1);
+        MemorySegment w = b.segment();
+        long stride4 = b.colStride() * 4;
+        float[] tile = new float[8], blk = new float[4 * k];
+        if (k % L != 0 || n % 4 != 0) throw new IllegalStateException("lab: whole blocks only");
+        for (int j = 0; j + 4 <= n; j += 4) {
+            long w0 = (b.offset() + j * b.colStride()) * 4;
+            for (int q = 0; q < 4; q++) {
+                for (int p = 0; p < k; p += L) {
+                    FloatVector.fromMemorySegment(S, w, w0 + q * stride4 + p * 4L, NATIVE).intoArray(blk, p * 4 + q * L);
+                }
+            }
+            int i = 0;
+            for (; i + 2 <= m; i += 2) {
+                dots2x4Heap(x[i], x[i + 1], blk, k, tile);
+                for (int q = 0; q < 4; q++) {
+                    Gemv.store(c, cOff + i * ldc + j + q, tile[q], accumulate);
+                    Gemv.store(c, cOff + (i + 1) * ldc + j + q, tile[4 + q], accumulate);
+                }
+            }
+            for (; i < m; i++) for (int q = 0; q < 4; q++) Gemv.store(c, cOff + i * ldc + j + q, Gemv.dotF32(x[i], w, w0 / 4 + q * (stride4 / 4), k), accumulate);
+        }
+    }
+
+    private static void dots2x4Heap(float[] x0, float[] x1, float[] w, int k, float[] out) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        for (int p = 0, wi = 0; p < k; p += L, wi += 4 * L) {
+            FloatVector u = FloatVector.fromArray(S, x0, p), v = FloatVector.fromArray(S, x1, p);
+            FloatVector r = FloatVector.fromArray(S, w, wi);
+            c00 = u.fma(r, c00);
+            c10 = v.fma(r, c10);
+            r = FloatVector.fromArray(S, w, wi + L);
+            c01 = u.fma(r, c01);
+            c11 = v.fma(r, c11);
+            r = FloatVector.fromArray(S, w, wi + 2 * L);
+            c02 = u.fma(r, c02);
+            c12 = v.fma(r, c12);
+            r = FloatVector.fromArray(S, w, wi + 3 * L);
+            c03 = u.fma(r, c03);
+            c13 = v.fma(r, c13);
+        }
+        out[0] = io.jswift.backend.cpu.VecMath.sum(c00);
+        out[1] = io.jswift.backend.cpu.VecMath.sum(c01);
+        out[2] = io.jswift.backend.cpu.VecMath.sum(c02);
+        out[3] = io.jswift.backend.cpu.VecMath.sum(c03);
+        out[4] = io.jswift.backend.cpu.VecMath.sum(c10);
+        out[5] = io.jswift.backend.cpu.VecMath.sum(c11);
+        out[6] = io.jswift.backend.cpu.VecMath.sum(c12);
+        out[7] = io.jswift.backend.cpu.VecMath.sum(c13);
     }
 
     private static float touch(MemorySegment s, long off, long ld, int rows, int cols, int stride) {

@@ -12,11 +12,13 @@ import java.nio.ByteOrder;
  * into a row-major f32 C. With ~16 rows the product is short (K = 16) and C itself — read, added to and written back,
  * 3 MB an expert for Qwen3-30B-A3B's gate_up at hidden 1024 — is most of the traffic. C is swept along its rows, 4
  * rows at a time from left to right (4 sequential streams), each 4 × 2-vector tile summed in registers over the rows i
- * and added into C straight from them. {@link Gemm#shortK}, which this replaces for the experts, ran the same tiles
- * through {@link MicroKernel}'s scratch tile (8 vector stores and reloads a tile besides C's): 117 / 169 ms vs 84 / 126
- * ms on one core for the 128 experts' dDown / dGateUp at MoeQuick's shape (GroupedKernelsLab, docs/BENCHMARKS.md,
- * session 24). X is packed into 2-vector column panels first, as there: read in place its rows lie k floats apart —
- * 4 KiB at k = 1024, one L1 set for all 16 rows of a tile — and the tiles re-read them from L2 (no faster than shortK).
+ * and added into C straight from them. It replaces {@link Gemm#shortK} for the experts, which runs the same tiles
+ * through {@link MicroKernel} (a scratch tile and a general flush, dY's 4-row panel packed per panel): 112 / 206 ms vs
+ * 73 / 128 ms of one core for the 128 experts' dDown / dGateUp at MoeQuick's shape (GroupedKernelsLab, busy machine,
+ * docs/BENCHMARKS.md, session 24). Which of those differences the time goes to is not established: writing the
+ * tile's sums through a small array first, as the flush does, measured within noise of the version here. X is packed
+ * into 2-vector column panels, as there: read in place its rows lie k floats apart — 4 KiB at k = 1024, one L1 set for
+ * all 16 rows of a tile — and that variant was no faster than shortK.
  * Each C element gets C + Σ_i (fma in order i = 0, 1, …): the bits of {@link Gemm#shortK}.
  * Dims: n rows of C (the weight's out features), k columns of C (in features), r the expert's rows.
  */

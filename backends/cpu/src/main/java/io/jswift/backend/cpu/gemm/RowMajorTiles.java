@@ -18,7 +18,9 @@ import java.nio.ByteOrder;
  * block's rows, a page apart, a pattern the hardware prefetcher does not follow, so each strip's first pass waited on
  * a cache miss per row; read along its rows the block streams into L2. With it the 128 experts' dX = dH·gate_up and
  * dGated = dY·down at MoeQuick's shape took 185 / 85 ms of one core instead of 238 / 119 (GroupedKernelsLab,
- * docs/BENCHMARKS.md, session 24). The bits do not change with the touch.
+ * docs/BENCHMARKS.md, session 24). The bits do not change with the touch. A strip's rows still lie a page apart, all in
+ * one L1 set (8 ways for up to 96 rows), so the first panel's tile copies the strip into a contiguous buffer as it
+ * reads it and the other panels read the buffer: dX 178 vs 209 ms of one core, same bits.
  */
 final class RowMajorTiles {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -43,6 +45,7 @@ final class RowMajorTiles {
 
     /** C[m, n] = A[m, k]·B[k, n], or C += A·B when {@code accumulate}; B {@link #supports supported}. */
     static void multiply(int m, int n, int k, Operand a, Operand b, MemorySegment c, long cOff, long ldc, boolean accumulate) {
+        if (m == 0) return;
         int panels = (m + MR - 1) / MR;
         float[] packed = new float[panels * MR * k];
         Packing.packA(a, 0, m, 0, k, packed, MR);
@@ -51,14 +54,17 @@ final class RowMajorTiles {
         long ldb = b.rowStride();
         int nv = n / NR * NR;
         int block = (int) Math.max(4, Math.min(KB, BLOCK_BYTES / (4L * Math.max(1, n))));
+        float[] strip = new float[Math.max(1, Math.min(block, k)) * NR];
         for (int pb = 0; pb < k; pb += block) {
             int kb = Math.min(block, k - pb);
             boolean add = accumulate || pb > 0;
             tile[0] = touch(seg, b.offset() + (long) pb * ldb, ldb, kb, n);
             for (int j = 0; j < nv; j += NR) {
                 long bAt = (b.offset() + (long) pb * ldb + j) * 4;
-                for (int p = 0; p < panels; p++) {
-                    tile4(kb, packed, p * MR * k + pb * MR, seg, bAt, ldb * 4, tile);
+                tileCopying(kb, packed, pb * MR, seg, bAt, ldb * 4, tile, strip);
+                store(tile, c, cOff + j, ldc, Math.min(MR, m), add);
+                for (int p = 1; p < panels; p++) {
+                    tile4(kb, packed, p * MR * k + pb * MR, strip, tile);
                     store(tile, c, cOff + (long) p * MR * ldc + j, ldc, Math.min(MR, m - p * MR), add);
                 }
             }
@@ -89,15 +95,48 @@ final class RowMajorTiles {
 
     /**
      * tile [4][NR] = the 4-row panel of A at {@code ai} (k-major, 4 values per k) times {@code kb} rows of a strip of B
-     * starting at byte {@code bAt}, rows {@code ldbBytes} apart. Only the B loads touch a segment, the accumulators
-     * stay in registers (as {@link MicroKernel}'s 4-row tile).
+     * starting at byte {@code bAt}, rows {@code ldbBytes} apart, each row's NR floats also copied into {@code strip}
+     * ([kb][NR]) for the other panels. Only the B loads touch a segment, the accumulators stay in registers (as
+     * {@link MicroKernel}'s 4-row tile).
      */
-    private static void tile4(int kb, float[] a, int ai, MemorySegment b, long bAt, long ldbBytes, float[] tile) {
+    private static void tileCopying(int kb, float[] a, int ai, MemorySegment b, long bAt, long ldbBytes, float[] tile, float[] strip) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z;
-        for (int p = 0; p < kb; p++, ai += MR, bAt += ldbBytes) {
+        for (int p = 0, si = 0; p < kb; p++, ai += MR, bAt += ldbBytes, si += NR) {
             FloatVector b0 = FloatVector.fromMemorySegment(S, b, bAt, NATIVE);
             FloatVector b1 = FloatVector.fromMemorySegment(S, b, bAt + 4L * V, NATIVE);
+            b0.intoArray(strip, si);
+            b1.intoArray(strip, si + V);
+            FloatVector a0 = FloatVector.broadcast(S, a[ai]);
+            c0_0 = b0.fma(a0, c0_0);
+            c0_1 = b1.fma(a0, c0_1);
+            FloatVector a1 = FloatVector.broadcast(S, a[ai + 1]);
+            c1_0 = b0.fma(a1, c1_0);
+            c1_1 = b1.fma(a1, c1_1);
+            FloatVector a2 = FloatVector.broadcast(S, a[ai + 2]);
+            c2_0 = b0.fma(a2, c2_0);
+            c2_1 = b1.fma(a2, c2_1);
+            FloatVector a3 = FloatVector.broadcast(S, a[ai + 3]);
+            c3_0 = b0.fma(a3, c3_0);
+            c3_1 = b1.fma(a3, c3_1);
+        }
+        c0_0.intoArray(tile, 0);
+        c0_1.intoArray(tile, V);
+        c1_0.intoArray(tile, NR);
+        c1_1.intoArray(tile, NR + V);
+        c2_0.intoArray(tile, 2 * NR);
+        c2_1.intoArray(tile, 2 * NR + V);
+        c3_0.intoArray(tile, 3 * NR);
+        c3_1.intoArray(tile, 3 * NR + V);
+    }
+
+    /** As {@link #tileCopying} with the strip read from the contiguous copy ([kb][NR]). */
+    private static void tile4(int kb, float[] a, int ai, float[] strip, float[] tile) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z;
+        for (int p = 0, si = 0; p < kb; p++, ai += MR, si += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, strip, si);
+            FloatVector b1 = FloatVector.fromArray(S, strip, si + V);
             FloatVector a0 = FloatVector.broadcast(S, a[ai]);
             c0_0 = b0.fma(a0, c0_0);
             c0_1 = b1.fma(a0, c0_1);

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The input gradient's few-row product C (+)= A·B over a row-major f32 B read in place, against a float64 sum: row
- * counts 1, odd, one 4-row panel and more, K across several touched blocks (a wide B has shorter blocks), columns
+ * counts 0, 1, odd, one 4-row panel and more, K across several touched blocks (a wide B has shorter blocks), columns
  * past the last whole strip, C a block inside a wider matrix.
  */
 class RowMajorTilesTest {
@@ -43,7 +43,7 @@ class RowMajorTilesTest {
 
     @Test
     void fewRowsAgainstFloat64AcrossBlocksAndTails() {
-        for (int m : new int[]{1, 3, 4, 5, 17}) {
+        for (int m : new int[]{0, 1, 3, 4, 5, 17}) {
             for (int[] kn : new int[][]{{1, 16}, {7, 37}, {300, 64}, {200, 2000}, {97, 8}}) {
                 check(m, kn[0], kn[1], false);
                 check(m, kn[0], kn[1], true);

@@ -5,8 +5,11 @@ LoRA rank 8, alpha 32, dropout 0.05 on all linear layers but lm_head (reference 
 sigmoid loss, AdamW lr 1e-4 (betas 0.9 / 0.95, weight decay 0.1 as jswift's defaults), 2 pairs per step, f32.
 The rows are ms-swift's messages + rejected_response, handed to TRL in its conversational prompt / chosen /
 rejected form. Prints tokens/s of every step (prompt + completion tokens of both sequences) and the peak RSS.
+Gradient checkpointing is TRL 1.13's default (DPOConfig.gradient_checkpointing = True) unless CHECKPOINTING=false:
+compare with `jswift rlhf --gradient_checkpointing true` (jswift's default is false), or set CHECKPOINTING=false.
 """
 import json
+import os
 import resource
 import sys
 import tempfile
@@ -46,7 +49,9 @@ class Timer(TrainerCallback):
 with tempfile.TemporaryDirectory() as tmp:
     args = DPOConfig(output_dir=tmp, max_steps=steps, per_device_train_batch_size=2, learning_rate=1e-4, adam_beta2=0.95, weight_decay=0.1,
                      beta=0.1, max_length=2048, logging_steps=1, save_strategy="no", report_to=[], use_cpu=True, bf16=False,
-                     dataloader_num_workers=0, lr_scheduler_type="cosine")
+                     dataloader_num_workers=0, lr_scheduler_type="cosine",
+                     gradient_checkpointing=os.environ.get("CHECKPOINTING", "true") != "false")
+    print(f"gradient checkpointing: {args.gradient_checkpointing}", flush=True)
     trainer = DPOTrainer(model=model, args=args, train_dataset=Dataset.from_list(rows), processing_class=tok,
                          peft_config=LoraConfig(r=8, lora_alpha=32, lora_dropout=0.05, target_modules="all-linear", task_type="CAUSAL_LM"),
                          callbacks=[Timer()])

@@ -217,7 +217,8 @@ public final class Gemm {
      * the GEMM time at a LoRA DPO step's shapes (M = 1,032, K = 896 / 4,864; docs/BENCHMARKS.md, session 23).
      * Read along its rows, the block streams into L2 at memory bandwidth, and the write-backs hit. Java has no
      * prefetch instruction, so these are plain loads; their sum lands in {@code scratch} (the tile buffer, overwritten
-     * by the next tile) so that the JIT keeps them. The product's bits do not change.
+     * by the next tile) so that the JIT keeps them. The product's bits do not change. {@link RowMajorTiles} reads its
+     * weight blocks into L2 the same way.
      */
     static void touchRows(MemorySegment c, long off, long ldc, int rows, int cols, float[] scratch) {
         float sink = 0;

@@ -14,7 +14,7 @@ import java.nio.ByteOrder;
  * backward went to packing). Here only A (rows × K, small) is packed into 4-row panels; B is walked in blocks of
  * {@link #KB} rows across its whole width (L2-resident) and, within a block, in strips two vectors wide that every
  * 4-row panel of A passes over. C accumulates across the K blocks. Each block is first read row after row, one load
- * per cache line ({@link #touch}), as the GEMM's C blocks are ({@code Gemm.touchRows}): the strips walk down the
+ * per cache line, by the GEMM's own C-block touch ({@link Gemm#touchRows}): the strips walk down the
  * block's rows, a page apart, a pattern the hardware prefetcher does not follow, so each strip's first pass waited on
  * a cache miss per row; read along its rows the block streams into L2. With it the 128 experts' dX = dH·gate_up and
  * dGated = dY·down at MoeQuick's shape took 185 / 85 ms of one core instead of 238 / 119 (GroupedKernelsLab,
@@ -32,8 +32,6 @@ final class RowMajorTiles {
     // 48 (fewer passes over C); a block spans B's whole width and is kept within BLOCK_BYTES of L2 (512 KiB on Zen 3).
     private static final int KB = Integer.getInteger("jswift.grouped.kb", 96);
     private static final long BLOCK_BYTES = 384 << 10;
-    /** Floats in a 64-byte cache line. */
-    private static final int LINE_FLOATS = 16;
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     private RowMajorTiles() {}
@@ -58,7 +56,7 @@ final class RowMajorTiles {
         for (int pb = 0; pb < k; pb += block) {
             int kb = Math.min(block, k - pb);
             boolean add = accumulate || pb > 0;
-            tile[0] = touch(seg, b.offset() + (long) pb * ldb, ldb, kb, n);
+            Gemm.touchRows(seg, b.offset() + (long) pb * ldb, ldb, kb, n, tile); // its sink lands in tile[0], overwritten next
             for (int j = 0; j < nv; j += NR) {
                 long bAt = (b.offset() + (long) pb * ldb + j) * 4;
                 tileCopying(kb, packed, pb * MR, seg, bAt, ldb * 4, tile, strip);
@@ -77,20 +75,6 @@ final class RowMajorTiles {
                 c.setAtIndex(HostAccess.F32, at, accumulate ? c.getAtIndex(HostAccess.F32, at) + s : s);
             }
         }
-    }
-
-    /**
-     * Reads one float per cache line of B's rows [rows × cols] from element {@code off}, rows {@code ld} apart, row
-     * after row. Java has no prefetch instruction, so these are plain loads; their sum is returned so that the JIT
-     * keeps them (the caller drops it into the tile buffer, which the next tile overwrites).
-     */
-    private static float touch(MemorySegment b, long off, long ld, int rows, int cols) {
-        float sink = 0;
-        for (int r = 0; r < rows; r++) {
-            long row = off + r * ld;
-            for (int j = 0; j < cols; j += LINE_FLOATS) sink += b.getAtIndex(HostAccess.F32, row + j);
-        }
-        return sink;
     }
 
     /**

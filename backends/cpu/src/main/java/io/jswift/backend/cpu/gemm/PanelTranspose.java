@@ -83,7 +83,8 @@ final class PanelTranspose {
         return s16 != null ? widen(s16, at) : FloatVector.fromArray(F, s32, at);
     }
 
-    private static FloatVector widen(short[] rows, int at) {
+    /** 8 bf16 values of {@code rows} from {@code at}, widened exactly to f32 (the bits moved to the high half). */
+    static FloatVector widen(short[] rows, int at) {
         IntVector bits = (IntVector) ShortVector.fromArray(S, rows, at).convertShape(VectorOperators.S2I, I, 0);
         return bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }

@@ -4,9 +4,6 @@ import io.jswift.backend.cpu.Parallel;
 import io.jswift.tensor.DType;
 import io.jswift.tensor.HostAccess;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -107,19 +104,13 @@ final class WeightRowsGemm {
         for (int i = rows * kc; i < TW * kc; i++) w[i] = 0;
     }
 
-    private static final VectorSpecies<Short> HALVES = ShortVector.SPECIES_128;
-    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_256;
-
     /** kc bf16 weights from element {@code start} of seg → f32 at dst[at]: 8 at a time (the f32 bits are the bf16 bits << 16). */
     private static void widen(MemorySegment seg, long start, int kc, float[] dst, int at) {
         short[] halves = W_HALVES.get();
         MemorySegment.copy(seg, HostAccess.I16, start * 2, halves, 0, kc);
         int q = 0;
         if (PanelTranspose.SUPPORTED) {
-            for (; q + 8 <= kc; q += 8) {
-                IntVector bits = (IntVector) ShortVector.fromArray(HALVES, halves, q).convertShape(VectorOperators.S2I, INTS, 0);
-                bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, at + q);
-            }
+            for (; q + 8 <= kc; q += 8) PanelTranspose.widen(halves, q).intoArray(dst, at + q);
         }
         for (; q < kc; q++) dst[at + q] = Float.intBitsToFloat(halves[q] << 16);
     }
